@@ -1,0 +1,1 @@
+"""The edges of coopmatch: CLI, file schemas, persistence and the HTTP API."""

@@ -1,0 +1,1 @@
+"""The ``coopmatch`` command line (Typer + Rich)."""

@@ -1,0 +1,23 @@
+"""The ``coopmatch`` Typer application: one place that wires every command group."""
+
+from __future__ import annotations
+
+import typer
+
+from api.cli import match_liquidity
+
+app = typer.Typer(
+    name="coopmatch",
+    help="coopmatch — จับคู่สภาพคล่องและสินค้าระหว่างสหกรณ์ / inter-cooperative matcher",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+match_app = typer.Typer(help="Solve one matching problem from a JSON file.", no_args_is_help=True)
+app.add_typer(match_app, name="match")
+
+match_liquidity.register(match_app)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

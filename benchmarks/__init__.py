@@ -1,0 +1,1 @@
+"""pytest-benchmark suites and peer baselines (outside the default test run)."""
