@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, mapping functions, repositories, locks, audit chain."""

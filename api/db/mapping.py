@@ -1,0 +1,158 @@
+"""Explicit mapping functions between table rows and matcher dataclasses.
+
+Order kinds are registered in :data:`ORDER_KINDS`: the header kind string, its unit, its
+detail table and which side of a match it is. Adding stock lots or purchase orders is one
+detail table plus one ``OrderKind`` entry and a ``*_to_domain`` function here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import SQLModel
+
+from api.db.tables import (
+    CoopRow,
+    LiquidityNeedRow,
+    LiquidityOfferRow,
+    NetworkRow,
+    ObligationRow,
+)
+from matcher.domain import Coop, CoopKind, Network, NetworkLevel
+from matcher.liquidity.model import CoopRules, LoanNeed, LoanOffer, LoanProposal
+
+
+@dataclass(frozen=True)
+class OrderKind:
+    """One kind of order: its header ``kind``, unit, detail table and side."""
+
+    kind: str
+    unit: str
+    detail: type[SQLModel]
+    side: str
+    """"supply" (offers, stock lots) or "demand" (needs, purchase orders, obligations)."""
+
+
+LIQUIDITY_OFFER = OrderKind("liquidity_offer", "satang", LiquidityOfferRow, "supply")
+LIQUIDITY_NEED = OrderKind("liquidity_need", "satang", LiquidityNeedRow, "demand")
+OBLIGATION = OrderKind("obligation", "satang", ObligationRow, "demand")
+ORDER_KINDS = {k.kind: k for k in (LIQUIDITY_OFFER, LIQUIDITY_NEED, OBLIGATION)}
+
+
+@dataclass(frozen=True)
+class OpenOrder:
+    """An order as seen by a round's snapshot: header fields, what is free, detail columns."""
+
+    id: str
+    kind: str
+    coop_id: str
+    available: int
+    version: int
+    arrival: int
+    detail: dict[str, Any]
+
+
+def coop_to_domain(row: CoopRow) -> Coop:
+    """Table row → matcher :class:`Coop`."""
+    return Coop(
+        id=row.id,
+        name_th=row.name_th,
+        name_en=row.name_en,
+        kind=CoopKind(row.kind),
+        province_code=row.province_code,
+        district_code=row.district_code,
+        lat_e5=row.lat_e5,
+        lon_e5=row.lon_e5,
+    )
+
+
+def coop_rules_to_domain(row: CoopRow, borrowed_satang: int = 0, lent_satang: int = 0) -> CoopRules:
+    """Table row → :class:`CoopRules`; what is already reserved or committed is counted.
+
+    ``borrowed_satang`` (reserved + committed on the coop's needs) adds to the outstanding
+    amount under the registrar limit; ``lent_satang`` leaves the coop's liquid funds.
+    """
+    liquid = row.liquid_funds_satang
+    return CoopRules(
+        coop_id=row.id,
+        may_lend=row.may_lend,
+        may_borrow=row.may_borrow,
+        borrowing_limit_satang=row.borrowing_limit_satang,
+        outstanding_satang=row.outstanding_satang + borrowed_satang,
+        liquid_funds_satang=None if liquid is None else max(0, liquid - lent_satang),
+        reserve_satang=row.reserve_satang,
+        max_lenders_per_need=row.max_lenders_per_need,
+    )
+
+
+def networks_to_domain(
+    rows: Iterable[NetworkRow], members: dict[str, list[str]], root_id: str
+) -> tuple[Network, ...]:
+    """Network rows of a subtree → matcher networks; the round's root loses its parent."""
+    return tuple(
+        Network(
+            id=r.id,
+            name_th=r.name_th,
+            name_en=r.name_en,
+            level=NetworkLevel(r.level),
+            parent_id=None if r.id == root_id else r.parent_id,
+            members=tuple(sorted(members.get(r.id, ()))),
+            posted_rate_bps=r.posted_rate_bps,
+        )
+        for r in sorted(rows, key=lambda n: n.id)
+    )
+
+
+def offer_to_domain(order: OpenOrder) -> LoanOffer:
+    """Open ``liquidity_offer`` → :class:`LoanOffer` for what is still free."""
+    d = order.detail
+    return LoanOffer(
+        id=order.id,
+        lender=order.coop_id,
+        amount_satang=order.available,
+        min_rate_bps=d["min_rate_bps"],
+        max_term_days=d["max_term_days"],
+        cap_per_borrower_satang=d["cap_per_borrower_satang"],
+        arrival=order.arrival,
+    )
+
+
+def need_to_domain(order: OpenOrder) -> LoanNeed:
+    """Open ``liquidity_need`` → :class:`LoanNeed`; the minimum never exceeds what is free."""
+    d = order.detail
+    return LoanNeed(
+        id=order.id,
+        borrower=order.coop_id,
+        amount_satang=order.available,
+        max_rate_bps=d["max_rate_bps"],
+        term_days=d["term_days"],
+        min_amount_satang=min(d["min_amount_satang"], order.available),
+        urgency=d["urgency"],
+        arrival=order.arrival,
+    )
+
+
+def loan_proposal_rows(
+    p: LoanProposal, round_id: int, now: datetime, expires_at: datetime
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Matcher :class:`LoanProposal` → (``proposal`` row, ``proposal_loan`` row sans id)."""
+    header = {
+        "round_id": round_id,
+        "kind": "loan",
+        "supply_order_id": p.offer_id,
+        "demand_order_id": p.need_id,
+        "supply_coop_id": p.lender,
+        "demand_coop_id": p.borrower,
+        "unit": "satang",
+        "amount": p.amount_satang,
+        "tier": p.tier,
+        "network_id": p.network_id,
+        "status": "pending",
+        "created_at": now,
+        "expires_at": expires_at,
+    }
+    loan = {"rate_bps": p.rate_bps, "term_days": p.term_days, "interest_satang": p.interest_satang}
+    return header, loan

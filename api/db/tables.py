@@ -1,0 +1,307 @@
+"""SQLModel table models (the persistence family; matcher types and API schemas live apart).
+
+Money columns are BIGINT satang, rates INTEGER bps, timestamps UTC (``timestamptz``).
+
+Orders use class-table inheritance: one ``orders`` header carries what every kind shares
+(owner, quantity and unit, reserved/committed counters, lifecycle status, optimistic
+``version``), and one detail table per kind carries the rest (``liquidity_offer``,
+``liquidity_need``, ``obligation``; ``stock_lot`` and ``purchase_order`` later). The
+reservation, lifecycle and round logic only ever touches the header.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _ts(nullable: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+def _money(nullable: bool = False, default: int | None = None) -> Column:  # type: ignore[type-arg]
+    return Column(
+        BigInteger, nullable=nullable, server_default=None if default is None else str(default)
+    )
+
+
+class CoopRow(SQLModel, table=True):
+    """A cooperative or farmer group (``kind = farmer_group``) with its registrar rules."""
+
+    __tablename__ = "coop"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name_th: str = Field(max_length=300)
+    name_en: str = Field(default="", max_length=300)
+    kind: str = Field(max_length=32)
+    province_code: str = Field(default="", max_length=8)
+    district_code: str = Field(default="", max_length=8)
+    lat_e5: int | None = None
+    lon_e5: int | None = None
+    may_lend: bool = True
+    may_borrow: bool = True
+    borrowing_limit_satang: int | None = Field(default=None, sa_column=_money(nullable=True))
+    outstanding_satang: int = Field(default=0, sa_column=_money(default=0))
+    liquid_funds_satang: int | None = Field(default=None, sa_column=_money(nullable=True))
+    reserve_satang: int = Field(default=0, sa_column=_money(default=0))
+    max_lenders_per_need: int | None = None
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class NetworkRow(SQLModel, table=True):
+    """A node of the network tree (area → province → region → national)."""
+
+    __tablename__ = "network"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name_th: str = Field(max_length=300)
+    name_en: str = Field(default="", max_length=300)
+    level: int
+    parent_id: str | None = Field(default=None, foreign_key="network.id", max_length=64)
+    posted_rate_bps: int | None = None
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class MembershipRow(SQLModel, table=True):
+    """A coop's direct (home) network; it is implicitly a member of every ancestor."""
+
+    __tablename__ = "membership"
+    __table_args__ = (Index("ix_membership_network", "network_id"),)
+
+    coop_id: str = Field(primary_key=True, foreign_key="coop.id", max_length=64)
+    network_id: str = Field(foreign_key="network.id", max_length=64)
+    since: datetime = Field(sa_column=_ts())
+
+
+class CoordinatorRow(SQLModel, table=True):
+    """A principal that coordinates a network (and so every network below it)."""
+
+    __tablename__ = "network_coordinator"
+
+    network_id: str = Field(primary_key=True, foreign_key="network.id", max_length=64)
+    principal: str = Field(primary_key=True, max_length=64)
+
+
+class MemberImportRow(SQLModel, table=True):
+    """A member file already imported, keyed by the SHA-256 of its bytes."""
+
+    __tablename__ = "member_import"
+
+    file_hash: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=16)
+    filename: str = Field(max_length=500)
+    row_count: int
+    imported_at: datetime = Field(sa_column=_ts())
+
+
+class OrderRow(SQLModel, table=True):
+    """Header of every order kind: what it is, whose, how much, and where in its lifecycle.
+
+    ``available = amount - reserved - committed``; status is open → reserved → filled, or
+    expired / cancelled. ``version`` grows on every change (optimistic concurrency).
+    """
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        Index("ix_orders_coop_status", "coop_id", "status"),
+        Index("ix_orders_kind_status", "kind", "status"),
+    )
+
+    id: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=32)
+    coop_id: str = Field(foreign_key="coop.id", max_length=64)
+    unit: str = Field(max_length=16)
+    amount: int = Field(sa_column=_money())
+    reserved: int = Field(default=0, sa_column=_money(default=0))
+    committed: int = Field(default=0, sa_column=_money(default=0))
+    status: str = Field(max_length=16)
+    valid_until: date | None = None
+    arrival: int = 0
+    version: int = 1
+    created_at: datetime = Field(sa_column=_ts())
+    updated_at: datetime = Field(sa_column=_ts())
+
+
+class LiquidityOfferRow(SQLModel, table=True):
+    """Detail of an idle-funds offer (``orders.kind = liquidity_offer``, unit satang)."""
+
+    __tablename__ = "liquidity_offer"
+
+    order_id: str = Field(primary_key=True, foreign_key="orders.id", max_length=64)
+    min_rate_bps: int
+    max_term_days: int
+    cap_per_borrower_satang: int | None = Field(default=None, sa_column=_money(nullable=True))
+
+
+class LiquidityNeedRow(SQLModel, table=True):
+    """Detail of a working-capital need (``orders.kind = liquidity_need``, unit satang)."""
+
+    __tablename__ = "liquidity_need"
+
+    order_id: str = Field(primary_key=True, foreign_key="orders.id", max_length=64)
+    max_rate_bps: int
+    term_days: int
+    min_amount_satang: int = Field(default=0, sa_column=_money(default=0))
+    urgency: int = 1
+    repayment: str = Field(default="bullet", max_length=16)
+    instalments: int = 1
+
+
+class ObligationRow(SQLModel, table=True):
+    """Detail of a debt owed (``orders.kind = obligation``; ``orders.coop_id`` is the debtor).
+
+    Loan instalments falling due become obligations, ready for the set-off matcher.
+    """
+
+    __tablename__ = "obligation"
+
+    order_id: str = Field(primary_key=True, foreign_key="orders.id", max_length=64)
+    creditor_coop_id: str = Field(foreign_key="coop.id", max_length=64)
+    due_date: date
+    source_instalment_id: int | None = Field(
+        default=None, foreign_key="loan_instalment.id", unique=True
+    )
+
+
+class RoundRow(SQLModel, table=True):
+    """One matching round of one network on one business date (a version of it)."""
+
+    __tablename__ = "round"
+    __table_args__ = (
+        UniqueConstraint("network_id", "kind", "business_date", "version", name="uq_round_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    network_id: str = Field(foreign_key="network.id", max_length=64)
+    kind: str = Field(max_length=16)
+    business_date: date
+    version: int
+    status: str = Field(max_length=16)
+    tier_cascade: str = Field(max_length=200)
+    input_hash: str = Field(max_length=64)
+    params_json: str = Field(sa_column=Column(Text, nullable=False))
+    solve_status: str = Field(max_length=16)
+    solver: str = Field(max_length=64)
+    objective_json: str = Field(sa_column=Column(Text, nullable=False))
+    notes_json: str = Field(sa_column=Column(Text, nullable=False))
+    order_count: int
+    proposal_count: int
+    load_ms: int
+    solve_ms: int
+    persist_ms: int
+    code_version: str = Field(max_length=64)
+    created_by: str = Field(max_length=64)
+    started_at: datetime = Field(sa_column=_ts())
+    finished_at: datetime = Field(sa_column=_ts())
+
+
+class ProposalRow(SQLModel, table=True):
+    """A proposed match between a supply order and a demand order: a pending reservation.
+
+    status: pending → committed (both sides accepted) | declined | expired | voided.
+    """
+
+    __tablename__ = "proposal"
+    __table_args__ = (
+        Index("ix_proposal_round", "round_id"),
+        Index("ix_proposal_status_expiry", "status", "expires_at"),
+        Index("ix_proposal_supply", "supply_order_id"),
+        Index("ix_proposal_demand", "demand_order_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id")
+    kind: str = Field(max_length=16)
+    supply_order_id: str = Field(foreign_key="orders.id", max_length=64)
+    demand_order_id: str = Field(foreign_key="orders.id", max_length=64)
+    supply_coop_id: str = Field(foreign_key="coop.id", max_length=64)
+    demand_coop_id: str = Field(foreign_key="coop.id", max_length=64)
+    unit: str = Field(max_length=16)
+    amount: int = Field(sa_column=_money())
+    tier: str = Field(max_length=16)
+    network_id: str = Field(max_length=64)
+    status: str = Field(max_length=16)
+    created_at: datetime = Field(sa_column=_ts())
+    expires_at: datetime = Field(sa_column=_ts())
+    supply_accepted_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    demand_accepted_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class ProposalLoanRow(SQLModel, table=True):
+    """Loan terms of a liquidity proposal."""
+
+    __tablename__ = "proposal_loan"
+
+    proposal_id: int = Field(primary_key=True, foreign_key="proposal.id")
+    rate_bps: int
+    term_days: int
+    interest_satang: int = Field(sa_column=_money())
+
+
+class CommitmentRow(SQLModel, table=True):
+    """Append-only ledger entry: a proposal both sides accepted (a loan, sale or set-off)."""
+
+    __tablename__ = "commitment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(foreign_key="proposal.id", unique=True)
+    kind: str = Field(max_length=16)
+    supply_coop_id: str = Field(foreign_key="coop.id", max_length=64)
+    demand_coop_id: str = Field(foreign_key="coop.id", max_length=64)
+    unit: str = Field(max_length=16)
+    amount: int = Field(sa_column=_money())
+    business_date: date
+    committed_at: datetime = Field(sa_column=_ts())
+
+
+class CommitmentLoanRow(SQLModel, table=True):
+    """Loan terms of a committed loan (append-only)."""
+
+    __tablename__ = "commitment_loan"
+
+    commitment_id: int = Field(primary_key=True, foreign_key="commitment.id")
+    rate_bps: int
+    term_days: int
+    interest_satang: int = Field(sa_column=_money())
+    start_date: date
+    maturity_date: date
+    repayment: str = Field(max_length=16)
+
+
+class LoanInstalmentRow(SQLModel, table=True):
+    """One scheduled repayment of a committed loan (append-only)."""
+
+    __tablename__ = "loan_instalment"
+    __table_args__ = (UniqueConstraint("commitment_id", "seq", name="uq_instalment_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    commitment_id: int = Field(foreign_key="commitment.id")
+    seq: int
+    due_date: date
+    principal_satang: int = Field(sa_column=_money())
+    interest_satang: int = Field(sa_column=_money())
+
+
+class AuditEventRow(SQLModel, table=True):
+    """Hash-chained audit log: ``hash = sha256(prev_hash + canonical JSON of the event)``."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = Field(sa_column=_ts())
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=64)
+    entity: str = Field(max_length=32)
+    entity_id: str = Field(max_length=64)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    prev_hash: str = Field(max_length=64, unique=True)
+    hash: str = Field(max_length=64, unique=True)
+
+
+APPEND_ONLY_TABLES = ("commitment", "commitment_loan", "loan_instalment", "audit_event")
+"""Tables whose rows are never updated or deleted (enforced by triggers in the migration)."""
+
+metadata = SQLModel.metadata

@@ -1,0 +1,125 @@
+"""Transactions with the right isolation per backend, retried on serialisation failures.
+
+PostgreSQL: write transactions are SERIALIZABLE and open with a transaction-scoped advisory
+lock on the write key, so audit-chain appends are strictly ordered; SQLSTATE 40001
+(serialisation failure) and 40P01 (deadlock) re-run the whole unit of work.
+SQLite: every transaction is ``BEGIN IMMEDIATE`` (see :mod:`api.settings`), which takes the
+database write lock up front; "database is locked" after the busy timeout is retried too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+T = TypeVar("T")
+RETRY_SQLSTATES = frozenset({"40001", "40P01"})
+WRITE_LOCK_KEY = "coopmatch:write"
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory-lock key for ``name``."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def is_postgres(engine: Engine) -> bool:
+    """Whether ``engine`` talks to PostgreSQL."""
+    return engine.dialect.name == "postgresql"
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A read-only unit of work (REPEATABLE READ on PostgreSQL, a deferred read on SQLite)."""
+    if is_postgres(engine):
+        conn = engine.connect().execution_options(isolation_level="REPEATABLE READ")
+    else:
+        conn = engine.connect().execution_options(sqlite_begin="DEFERRED")
+    try:
+        with conn.begin(), Session(bind=conn) as session:
+            yield session
+    finally:
+        conn.close()
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """One write transaction: committed when the block ends, rolled back on any error.
+
+    On PostgreSQL the write lock is a session-level advisory lock taken *before* the
+    SERIALIZABLE transaction starts, so the transaction's snapshot already sees every write
+    committed before it (a transaction-scoped lock would be taken after the snapshot).
+    """
+    conn = engine.connect()
+    pg = is_postgres(engine)
+    key = lock_key(WRITE_LOCK_KEY)
+    try:
+        if pg:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            conn.commit()
+            conn.execution_options(isolation_level="SERIALIZABLE")
+        try:
+            with conn.begin(), Session(bind=conn, expire_on_commit=False) as session:
+                yield session
+                session.flush()
+        finally:
+            if pg:
+                conn.execution_options(isolation_level="AUTOCOMMIT")
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.commit()
+    finally:
+        conn.close()
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Serialisation failure or deadlock (PostgreSQL), or a busy database (SQLite)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if code in RETRY_SQLSTATES:
+        return True
+    return "database is locked" in str(exc.orig)
+
+
+def in_write_transaction(engine: Engine, work: Callable[[Session], T], *, retries: int = 8) -> T:
+    """Run ``work`` in a write transaction, re-running it on retryable failures."""
+    for attempt in range(retries + 1):
+        try:
+            with write_session(engine) as session:
+                return work(session)
+        except DBAPIError as exc:
+            if attempt == retries or not is_retryable(exc):
+                raise
+            time.sleep(min(0.2, 0.005 * 2**attempt))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@contextmanager
+def network_lock(engine: Engine, network_id: str) -> Iterator[None]:
+    """Hold the per-network round lock for the whole round.
+
+    PostgreSQL: a session-level advisory lock on a dedicated connection, so two rounds on the
+    same network never run at once (the second waits, then finds the first's result).
+    SQLite: the snapshot and persist transactions are ``BEGIN IMMEDIATE`` and so already
+    serialised; the persist step re-checks every order it reserves.
+    """
+    if not is_postgres(engine):
+        yield
+        return
+    key = lock_key(f"coopmatch:round:{network_id}")
+    conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+    finally:
+        conn.close()

@@ -1,0 +1,1 @@
+"""Services: units of work that load from the database, call the matcher and persist."""

@@ -1,0 +1,273 @@
+"""Posting and importing orders (liquidity offers and needs), and cancelling them.
+
+An order file (CSV or XLSX) has one row per order: ``side`` (offer/need), ``id``,
+``coop_id``, ``amount`` (baht), ``rate_bps`` (the lender's lowest or the borrower's highest
+yearly rate), ``term_days`` (the lender's longest or the borrower's term), and optionally
+``min_amount``, ``urgency`` (1–5), ``cap_per_borrower``, ``repayment`` (bullet/equal),
+``instalments`` and ``valid_until`` (YYYY-MM-DD). Whole-file rejection and file-hash
+idempotency as for member files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, insert, select
+from sqlmodel import Session
+
+from api.db.audit import append_event
+from api.db.mapping import LIQUIDITY_NEED, LIQUIDITY_OFFER
+from api.db.tables import (
+    CoopRow,
+    LiquidityNeedRow,
+    LiquidityOfferRow,
+    MemberImportRow,
+    OrderRow,
+)
+from api.db.tx import in_write_transaction
+from api.services.clock import UtcClock, system_clock
+from api.services.loans import REPAYMENTS
+from api.services.members import _ident, file_hash
+from api.services.tabular import RowErrors, int_cell, money_cell, read_table
+
+
+@dataclass(frozen=True)
+class OfferSpec:
+    """Idle funds offered by ``coop_id``."""
+
+    id: str
+    coop_id: str
+    amount_satang: int
+    min_rate_bps: int
+    max_term_days: int
+    cap_per_borrower_satang: int | None = None
+    valid_until: date | None = None
+    arrival: int = 0
+
+
+@dataclass(frozen=True)
+class NeedSpec:
+    """Working capital needed by ``coop_id``."""
+
+    id: str
+    coop_id: str
+    amount_satang: int
+    max_rate_bps: int
+    term_days: int
+    min_amount_satang: int = 0
+    urgency: int = 1
+    repayment: str = "bullet"
+    instalments: int = 1
+    valid_until: date | None = None
+    arrival: int = 0
+
+
+def insert_orders(
+    session: Session, offers: list[OfferSpec], needs: list[NeedSpec], now: datetime
+) -> None:
+    """Bulk-insert headers and details (no audit; callers append one event)."""
+    heads = [
+        _head(o.id, LIQUIDITY_OFFER.kind, o.coop_id, o.amount_satang, o.valid_until, o.arrival, now)
+        for o in offers
+    ] + [
+        _head(n.id, LIQUIDITY_NEED.kind, n.coop_id, n.amount_satang, n.valid_until, n.arrival, now)
+        for n in needs
+    ]
+    if heads:
+        session.execute(insert(OrderRow), heads)
+    if offers:
+        session.execute(
+            insert(LiquidityOfferRow),
+            [
+                {
+                    "order_id": o.id,
+                    "min_rate_bps": o.min_rate_bps,
+                    "max_term_days": o.max_term_days,
+                    "cap_per_borrower_satang": o.cap_per_borrower_satang,
+                }
+                for o in offers
+            ],
+        )
+    if needs:
+        session.execute(
+            insert(LiquidityNeedRow),
+            [
+                {
+                    "order_id": n.id,
+                    "max_rate_bps": n.max_rate_bps,
+                    "term_days": n.term_days,
+                    "min_amount_satang": n.min_amount_satang,
+                    "urgency": n.urgency,
+                    "repayment": n.repayment,
+                    "instalments": n.instalments,
+                }
+                for n in needs
+            ],
+        )
+
+
+def _head(
+    oid: str, kind: str, coop: str, amount: int, valid: date | None, arrival: int, now: datetime
+) -> dict[str, object]:
+    return {
+        "id": oid,
+        "kind": kind,
+        "coop_id": coop,
+        "unit": "satang",
+        "amount": amount,
+        "reserved": 0,
+        "committed": 0,
+        "status": "open",
+        "valid_until": valid,
+        "arrival": arrival,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def post_orders(
+    engine: Engine,
+    offers: list[OfferSpec],
+    needs: list[NeedSpec],
+    *,
+    actor: str,
+    clock: UtcClock = system_clock,
+) -> None:
+    """Insert orders in one transaction with one audit event."""
+
+    def work(session: Session) -> None:
+        now = clock()
+        insert_orders(session, offers, needs, now)
+        append_event(
+            session,
+            now,
+            actor,
+            "orders.posted",
+            "order",
+            "*",
+            {"offers": [o.id for o in offers], "needs": [n.id for n in needs]},
+        )
+
+    in_write_transaction(engine, work)
+
+
+def parse_order_rows(
+    path: Path, known_coops: set[str], known_orders: set[str]
+) -> tuple[list[OfferSpec], list[NeedSpec], str]:
+    """Parse and check a whole order file; raise :class:`BadFileError` on any bad row."""
+    table = read_table(path)
+    err = RowErrors()
+    offers: list[OfferSpec] = []
+    needs: list[NeedSpec] = []
+    seen: dict[str, int] = {}
+    for n, r in table.rows:
+        oid = _ident(err, n, "id", r.get("id", ""))
+        if oid in seen:
+            err.add(n, "id", f"duplicate order id {oid!r} (also row {seen[oid]})")
+            continue
+        seen[oid] = n
+        if oid in known_orders:
+            err.add(n, "id", f"order {oid!r} already exists (มีคำสั่งนี้แล้ว)")
+        coop = r.get("coop_id", "")
+        if coop not in known_coops:
+            err.add(n, "coop_id", f"unknown coop {coop!r} (ไม่พบสหกรณ์)")
+        amount = money_cell(err, n, "amount", r.get("amount", ""), required=True)
+        if amount == 0:
+            err.add(n, "amount", "must be greater than zero (ต้องมากกว่าศูนย์)")
+        rate = int_cell(err, n, "rate_bps", r.get("rate_bps", ""), lo=0, hi=10_000)
+        term = int_cell(err, n, "term_days", r.get("term_days", ""), lo=1, hi=36_500)
+        valid = _date_cell(err, n, r.get("valid_until", ""))
+        side = r.get("side", "").lower()
+        if side == "offer":
+            cap = money_cell(
+                err, n, "cap_per_borrower", r.get("cap_per_borrower", ""), required=False
+            )
+            offers.append(OfferSpec(oid, coop, amount or 0, rate or 0, term or 1, cap, valid, n))
+        elif side == "need":
+            needs.append(_need(err, n, r, oid, coop, amount or 0, rate or 0, term or 1, valid))
+        else:
+            err.add(n, "side", f"{r.get('side', '')!r} must be offer or need")
+    err.raise_if_any(str(path))
+    return offers, needs, table.sha256
+
+
+def _need(
+    err: RowErrors,
+    n: int,
+    r: dict[str, str],
+    oid: str,
+    coop: str,
+    amount: int,
+    rate: int,
+    term: int,
+    valid: date | None,
+) -> NeedSpec:
+    minimum = money_cell(err, n, "min_amount", r.get("min_amount", ""), required=False) or 0
+    if minimum > amount:
+        err.add(n, "min_amount", "must not exceed amount (ต้องไม่เกินจำนวนที่ต้องการ)")
+    urgency = int_cell(err, n, "urgency", r.get("urgency", ""), lo=1, hi=5, default=1) or 1
+    repayment = (r.get("repayment") or "bullet").lower()
+    if repayment not in REPAYMENTS:
+        err.add(n, "repayment", f"{repayment!r} must be bullet or equal")
+    inst = int_cell(err, n, "instalments", r.get("instalments", ""), lo=1, hi=term, default=1) or 1
+    return NeedSpec(oid, coop, amount, rate, term, minimum, urgency, repayment, inst, valid, n)
+
+
+def _date_cell(err: RowErrors, n: int, text: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        err.add(n, "valid_until", f"{text!r} is not a date YYYY-MM-DD")
+        return None
+
+
+@dataclass(frozen=True)
+class OrderImportOutcome:
+    """What an order import did."""
+
+    file_hash: str
+    already_imported: bool
+    offers: int
+    needs: int
+
+
+def import_orders(
+    engine: Engine, path: Path, *, actor: str, clock: UtcClock = system_clock
+) -> OrderImportOutcome:
+    """Import an order file in one transaction; the same file twice is a no-op."""
+
+    def work(session: Session) -> OrderImportOutcome:
+        coops = set(session.execute(select(CoopRow.id)).scalars())
+        existing = set(session.execute(select(OrderRow.id)).scalars())
+        known = file_hash(path)
+        if known and session.get(MemberImportRow, known) is not None:
+            return OrderImportOutcome(known, True, 0, 0)
+        offers, needs, digest = parse_order_rows(path, coops, existing)
+        now = clock()
+        insert_orders(session, offers, needs, now)
+        session.add(
+            MemberImportRow(
+                file_hash=digest,
+                kind="orders",
+                filename=path.name,
+                row_count=len(offers) + len(needs),
+                imported_at=now,
+            )
+        )
+        append_event(
+            session,
+            now,
+            actor,
+            "orders.imported",
+            "order",
+            "*",
+            {"file_hash": digest, "offers": len(offers), "needs": len(needs)},
+        )
+        return OrderImportOutcome(digest, False, len(offers), len(needs))
+
+    return in_write_transaction(engine, work)

@@ -1,0 +1,47 @@
+"""Small seeded networks for the database tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from api.db.tx import in_write_transaction
+from api.services.members import CoopSpec, NetworkSpec, upsert_members
+from api.services.orders import NeedSpec, OfferSpec, insert_orders
+from matcher.domain import NetworkLevel
+
+T0 = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
+COORDINATOR = "lamphun-office"
+
+
+def seed_lamphun(engine: Engine) -> None:
+    """Province LPN with two areas; four coops; two offers and three needs."""
+    networks = [
+        NetworkSpec("LPN", "เครือข่ายจังหวัดลำพูน", NetworkLevel.PROVINCE, "Lamphun",
+                    coordinator=COORDINATOR),
+        NetworkSpec("LPN-A1", "เครือข่ายเมืองลำพูน", NetworkLevel.AREA, "Mueang", parent_id="LPN",
+                    coordinator="area1-office"),
+        NetworkSpec("LPN-A2", "เครือข่ายป่าซาง", NetworkLevel.AREA, "Pa Sang", parent_id="LPN"),
+    ]
+    coops = [
+        CoopSpec("C1", "สหกรณ์ออมทรัพย์ครูลำพูน", "LPN-A1", district_code="5101"),
+        CoopSpec("C2", "สหกรณ์การเกษตรเมืองลำพูน", "LPN-A1", district_code="5101"),
+        CoopSpec("C3", "สหกรณ์การเกษตรป่าซาง", "LPN-A2", district_code="5106"),
+        CoopSpec("C4", "กลุ่มเกษตรกรทำสวนป่าซาง", "LPN-A2", district_code="5106"),
+    ]
+    offers = [
+        OfferSpec("O1", "C1", 1_000_000_00, 300, 365),
+        OfferSpec("O3", "C3", 200_000_00, 350, 180),
+    ]
+    needs = [
+        NeedSpec("N2", "C2", 600_000_00, 700, 90, urgency=5),
+        NeedSpec("N4", "C4", 500_000_00, 650, 120, repayment="equal", instalments=4),
+        NeedSpec("N2b", "C2", 300_000_00, 600, 60),
+    ]
+
+    def work(session):  # type: ignore[no-untyped-def]
+        upsert_members(session, networks, coops, T0, "seed")
+        insert_orders(session, offers, needs, T0)
+
+    in_write_transaction(engine, work)
