@@ -45,3 +45,35 @@ def seed_lamphun(engine: Engine) -> None:
         insert_orders(session, offers, needs, T0)
 
     in_write_transaction(engine, work)
+
+
+def check_invariants(engine: Engine) -> None:
+    """Every order's counters equal its pending proposals and commitments, within its amount."""
+    from collections import defaultdict
+
+    from sqlalchemy import select
+    from sqlmodel import Session
+
+    from api.db.tables import CommitmentRow, OrderRow, ProposalRow
+
+    with Session(engine) as s:
+        orders = s.execute(select(OrderRow)).scalars().all()
+        props = s.execute(select(ProposalRow)).scalars().all()
+        commits = {c.proposal_id for c in s.execute(select(CommitmentRow)).scalars()}
+    pending: dict[str, int] = defaultdict(int)
+    done: dict[str, int] = defaultdict(int)
+    for p in props:
+        if p.status == "pending":
+            pending[p.supply_order_id] += p.amount
+            pending[p.demand_order_id] += p.amount
+        elif p.status == "committed":
+            assert p.id in commits
+            done[p.supply_order_id] += p.amount
+            done[p.demand_order_id] += p.amount
+    for o in orders:
+        assert o.reserved == pending[o.id], (o.id, o.reserved, pending[o.id])
+        assert o.committed == done[o.id], (o.id, o.committed, done[o.id])
+        assert 0 <= o.reserved + o.committed <= o.amount, o.id
+        expected = "filled" if o.committed >= o.amount else "reserved" if o.reserved else "open"
+        if o.status not in ("cancelled", "expired"):
+            assert o.status == expected, (o.id, o.status, expected)
