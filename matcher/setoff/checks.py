@@ -54,28 +54,31 @@ def check_problem(problem: SetoffProblem) -> None:
 def _check_obligations(
     obligations: tuple[Obligation, ...], known: set[str], col: IssueCollector
 ) -> None:
-    """Ids, parties and amounts of every obligation, then the total."""
+    """Ids, parties and amounts of every obligation, then the total.
+
+    Messages are formatted only when a rule is broken: this loop runs once per obligation.
+    """
     seen: set[str] = set()
     gross = 0
     for i, ob in enumerate(obligations):
-        where = f"obligations[{i}]"
-        if col.require(bool(ob.id), f"{where}.id", "must not be empty") and col.require(
-            ob.id not in seen, f"{where}.id", f"duplicate obligation id {ob.id!r}"
-        ):
-            seen.add(ob.id)
-        col.require(ob.debtor in known, f"{where}.debtor", f"unknown coop {ob.debtor!r}")
-        col.require(ob.creditor in known, f"{where}.creditor", f"unknown coop {ob.creditor!r}")
-        col.require(
-            ob.debtor != ob.creditor,
-            f"{where}.creditor",
-            f"a coop cannot owe itself ({ob.debtor!r})",
-        )
-        if col.require(
-            0 < ob.amount_satang <= INT64_MAX,
-            f"{where}.amount_satang",
-            "must be greater than zero and at most 2^63-1 satang",
-        ):
+        if not ob.id:
+            col.add(f"obligations[{i}].id", "must not be empty")
+        elif ob.id in seen:
+            col.add(f"obligations[{i}].id", f"duplicate obligation id {ob.id!r}")
+        seen.add(ob.id)
+        if ob.debtor not in known:
+            col.add(f"obligations[{i}].debtor", f"unknown coop {ob.debtor!r}")
+        if ob.creditor not in known:
+            col.add(f"obligations[{i}].creditor", f"unknown coop {ob.creditor!r}")
+        if ob.debtor == ob.creditor:
+            col.add(f"obligations[{i}].creditor", f"a coop cannot owe itself ({ob.debtor!r})")
+        if 0 < ob.amount_satang <= INT64_MAX:
             gross += ob.amount_satang
+        else:
+            col.add(
+                f"obligations[{i}].amount_satang",
+                "must be greater than zero and at most 2^63-1 satang",
+            )
     col.require(
         gross <= MAX_GROSS_SATANG,
         "obligations",

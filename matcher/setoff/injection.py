@@ -61,9 +61,10 @@ def analyse_injection(problem: SetoffProblem, graph: SetoffGraph, cleared0: int)
     )
     draws = cheapest_mix(problem, settle_all)
     available = sum(s.amount_satang for s in problem.sources)
+    steps = problem.curve_steps
     points = sorted(
         set(problem.cash_points_satang)
-        | {settle_all * k // problem.curve_steps for k in range(problem.curve_steps + 1)}
+        | {settle_all * k // steps for k in range(1, steps)}
         | ({min(available, settle_all)} if problem.sources else set())
         | {0, settle_all}
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from matcher.domain import Coop
 from matcher.results import SolveStatus, Timings
@@ -56,9 +57,12 @@ class SetoffProblem:
     """Also report the curve at k/steps of the cash that settles everything (0: none)."""
 
 
-@dataclass(frozen=True, slots=True)
-class SetoffNotice:
-    """The set-off notice of one obligation: how much is cancelled, how much remains."""
+class SetoffNotice(NamedTuple):
+    """The set-off notice of one obligation: how much is cancelled, how much remains.
+
+    Immutable like the dataclasses here, but a named tuple: one is built per obligation
+    (100,000 in a national round) and a frozen dataclass costs about three times as much.
+    """
 
     obligation_id: str
     debtor: str

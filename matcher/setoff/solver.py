@@ -130,13 +130,7 @@ def _notices(graph: SetoffGraph, remaining: I64) -> tuple[SetoffNotice, ...]:
     left = remaining.tolist()
     return tuple(
         SetoffNotice(
-            obligation_id=ob.id,
-            debtor=ob.debtor,
-            creditor=ob.creditor,
-            amount_satang=ob.amount_satang,
-            set_off_satang=ob.amount_satang - r,
-            remaining_satang=r,
-            due_date=ob.due_date,
+            ob.id, ob.debtor, ob.creditor, ob.amount_satang, ob.amount_satang - r, r, ob.due_date
         )
         for ob, r in zip(graph.obligations, left, strict=True)
     )
