@@ -70,7 +70,7 @@ def networkx_cleared(problem: SetoffProblem) -> int:
     for ob in problem.obligations:
         graph.add_edge(ob.debtor, ob.creditor, key=ob.id, capacity=ob.amount_satang, weight=1)
     flow = nx.min_cost_flow(graph)
-    remaining = sum(
+    remaining: int = sum(
         f for by_head in flow.values() for keyed in by_head.values() for f in keyed.values()
     )
     return sum(ob.amount_satang for ob in problem.obligations) - remaining
