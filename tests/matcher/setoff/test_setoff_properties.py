@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from setoff_cases import lp_cleared, random_problems, solve_valid
 
-from matcher.setoff.model import SetoffProblem
+from matcher.setoff.model import LiquiditySource, SetoffProblem
 from matcher.setoff.validator import bilateral_cleared
 
 
@@ -51,3 +51,34 @@ def test_curve_is_concave(p: SetoffProblem) -> None:
     for (x0, y0), (x1, y1), (x2, y2) in zip(pts, pts[1:], pts[2:], strict=False):
         # slope (x0→x1) ≥ slope (x1→x2), cross-multiplied to stay in integers
         assert (y1 - y0) * (x2 - x1) >= (y2 - y1) * (x1 - x0)
+
+
+@st.composite
+def problems_with_sources(draw: st.DrawFn) -> SetoffProblem:
+    """Random debt graphs plus random liquidity sources and cash points."""
+    p = draw(random_problems())
+    ids = [c.id for c in p.coops]
+    n_src = draw(st.integers(0, 4))
+    sources = tuple(
+        LiquiditySource(
+            f"s{k}",
+            draw(st.integers(1, 20_000)),
+            draw(st.integers(0, 1_000)),
+            draw(st.one_of(st.none(), st.sampled_from(ids))),
+        )
+        for k in range(n_src)
+    )
+    cash = tuple(draw(st.lists(st.integers(0, 50_000), max_size=3)))
+    return SetoffProblem(p.coops, p.obligations, sources, cash, draw(st.integers(0, 5)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(problems_with_sources())
+def test_injection_with_sources_is_valid(p: SetoffProblem) -> None:
+    r = solve_valid(p)  # least cash, cash needs, cheapest mix, curve bounds and shape
+    inj = r.injection
+    assert inj.settle_all_satang == r.totals.net_internal_satang
+    assert sum(d.amount_satang for d in inj.draws) == min(
+        inj.settle_all_satang, inj.available_satang
+    )
+    assert {c.cash_satang for c in inj.curve} >= set(p.cash_points_satang)
