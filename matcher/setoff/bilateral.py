@@ -1,7 +1,8 @@
 """Baseline: bilateral netting only (opposite obligations of the same pair of coops).
 
 For each unordered pair {u, v} with A owed u → v and B owed v → u, min(A, B) is cancelled
-in each direction; inside one direction it is taken from the obligations in id order.
+in each direction; inside one direction the obligation due first is netted first (then by
+id, undated last).
 Net positions are unchanged, so the result is a feasible set-off and the optimal set-off
 clears at least as much.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.setoff.graph import I64, SetoffGraph
+from matcher.setoff.graph import I64, SetoffGraph, fill_in_order
 
 
 def bilateral_setoff(graph: SetoffGraph) -> I64:
@@ -40,17 +41,7 @@ def bilateral_setoff(graph: SetoffGraph) -> I64:
     np.add.at(fwd_total, pair_idx[forward], graph.amounts[forward])
     np.add.at(bwd_total, pair_idx[~forward], graph.amounts[~forward])
     cancel = np.minimum(fwd_total, bwd_total)
-    # Inside a (pair, direction) group, fill obligations in canonical (index) order.
+    # Inside a (pair, direction) group, the earliest-due obligations are netted first.
     group = pair_idx * 2 + forward.astype(np.int64)
-    order = np.lexsort((np.arange(m), group))
-    g_sorted = group[order]
-    a_sorted = graph.amounts[order]
-    cum = np.cumsum(a_sorted)
-    starts = np.r_[0, np.flatnonzero(np.diff(g_sorted)) + 1]
-    before_group = np.repeat(cum[starts] - a_sorted[starts], np.diff(np.r_[starts, m]))
-    before = cum - a_sorted - before_group
-    quota = cancel[pair_idx[order]]
-    taken = np.clip(quota - before, 0, a_sorted)
-    out = np.zeros(m, dtype=np.int64)
-    out[order] = taken
-    return out
+    quota = np.repeat(cancel, 2)
+    return fill_in_order(group, quota, graph.amounts, graph.due_rank)

@@ -3,6 +3,9 @@
 Coop ``k`` of the sorted coop ids is node ``k``; obligation ``e`` of the sorted obligation
 ids is arc ``e`` from its debtor to its creditor. Sorting first makes every later step, and
 so the output, independent of input order.
+
+Where a set-off amount is shared among several obligations of the same debtor and creditor,
+it goes to the one due first, then the next (undated last, ties by id): :func:`fill_in_order`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import numpy.typing as npt
 from matcher.setoff.model import Obligation, SetoffProblem
 
 I64 = npt.NDArray[np.int64]
+UNDATED = 10**7
+"""Rank of an obligation without a due date (above every date ordinal)."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,8 @@ class SetoffGraph:
     tails: I64
     heads: I64
     amounts: I64
+    due_rank: I64
+    """Order of set-off inside a group: due date ordinal (undated: after every date)."""
 
     @property
     def n_nodes(self) -> int:
@@ -62,7 +69,12 @@ def build_graph(problem: SetoffProblem) -> SetoffGraph:
     tails = np.fromiter((index[o.debtor] for o in obligations), dtype=np.int64, count=m)
     heads = np.fromiter((index[o.creditor] for o in obligations), dtype=np.int64, count=m)
     amounts = np.fromiter((o.amount_satang for o in obligations), dtype=np.int64, count=m)
-    return SetoffGraph(coop_ids, obligations, tails, heads, amounts)
+    due = np.fromiter(
+        (o.due_date.toordinal() if o.due_date else UNDATED for o in obligations),
+        dtype=np.int64,
+        count=m,
+    )
+    return SetoffGraph(coop_ids, obligations, tails, heads, amounts, due)
 
 
 def net_internal_debt(net: I64) -> int:
@@ -72,3 +84,28 @@ def net_internal_debt(net: I64) -> int:
     5
     """
     return int(-net[net < 0].sum())
+
+
+def fill_in_order(group: I64, quota: I64, amounts: I64, due_rank: I64) -> I64:
+    """Share ``quota[g]`` among the members of each group g: due first, then by index.
+
+    ``group[e]`` is the group of element e; each member takes min(amount, what is left).
+
+    >>> fill_in_order(np.array([0, 0, 1, 0]), np.array([7, 2]), np.array([5, 5, 5, 5]),
+    ...               np.array([3, 1, 0, 1]))
+    array([0, 5, 2, 2])
+    """
+    m = amounts.size
+    if m == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((np.arange(m), due_rank, group))
+    g_sorted = group[order]
+    a_sorted = amounts[order]
+    cum = np.cumsum(a_sorted)
+    starts = np.r_[0, np.flatnonzero(np.diff(g_sorted)) + 1]
+    before_group = np.repeat(cum[starts] - a_sorted[starts], np.diff(np.r_[starts, m]))
+    before = cum - a_sorted - before_group
+    taken = np.clip(quota[g_sorted] - before, 0, a_sorted)
+    out = np.zeros(m, dtype=np.int64)
+    out[order] = taken
+    return out

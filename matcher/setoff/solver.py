@@ -12,6 +12,9 @@ and set off s_e = a_e − r_e. This is a min-cost flow: arc e from debtor to cre
 capacity a_e and unit cost 1, node supply −b_v. The original debts are a feasible flow, so
 the problem always has a solution; at the optimum the remaining obligations contain no
 cycle. Σ_e r_e ≥ Σ_v max(0, −b_v) (the net internal debt).
+
+Obligations of the same debtor and creditor share one arc; the pair's set-off goes to the
+one due first, then the next (undated last, ties by id).
 """
 
 from __future__ import annotations
@@ -23,7 +26,13 @@ from matcher.money import ratio_bps
 from matcher.results import SolveStatus, Timings
 from matcher.setoff.bilateral import bilateral_setoff
 from matcher.setoff.checks import check_problem
-from matcher.setoff.graph import I64, SetoffGraph, build_graph, net_internal_debt
+from matcher.setoff.graph import (
+    I64,
+    SetoffGraph,
+    build_graph,
+    fill_in_order,
+    net_internal_debt,
+)
 from matcher.setoff.injection import analyse_injection
 from matcher.setoff.model import Clock, SetoffNotice, SetoffProblem, SetoffResult, SetoffTotals
 
@@ -92,21 +101,30 @@ def solve_setoff(problem: SetoffProblem, clock: Clock | None = None) -> SetoffRe
 
 
 def min_remaining(graph: SetoffGraph) -> tuple[I64 | None, str]:
-    """Solve the MTCS min-cost flow; the remaining debt per obligation, or None and why."""
+    """Solve the MTCS min-cost flow; the remaining debt per obligation, or None and why.
+
+    Parallel obligations (same debtor and creditor) are one arc with their summed amount;
+    the pair's set-off is then shared out due first (:func:`fill_in_order`).
+    """
     m = graph.amounts.size
     if m == 0:
         return np.zeros(0, dtype=np.int64), ""
+    n = graph.n_nodes
+    pairs, pair_of = np.unique(graph.tails * n + graph.heads, return_inverse=True)
+    pair_amount = np.zeros(pairs.size, dtype=np.int64)
+    np.add.at(pair_amount, pair_of, graph.amounts)
     smcf = _MCF()
     arcs = smcf.add_arcs_with_capacity_and_unit_cost(
-        graph.tails, graph.heads, graph.amounts, np.ones(m, dtype=np.int64)
+        pairs // n, pairs % n, pair_amount, np.ones(pairs.size, dtype=np.int64)
     )
-    supplies = -graph.net_positions()
-    smcf.set_nodes_supplies(np.arange(graph.n_nodes, dtype=np.int64), supplies)
+    smcf.set_nodes_supplies(np.arange(n, dtype=np.int64), -graph.net_positions())
     status = smcf.solve()
     if status != _MCF.OPTIMAL:
         return None, _STATUS_NOTE.get(status, f"min-cost flow status {status!r}")
-    flows: I64 = np.asarray(smcf.flows(arcs), dtype=np.int64)
-    return flows, ""
+    pair_left = np.asarray(smcf.flows(arcs), dtype=np.int64)
+    set_off = fill_in_order(pair_of, pair_amount - pair_left, graph.amounts, graph.due_rank)
+    remaining: I64 = graph.amounts - set_off
+    return remaining, ""
 
 
 def _totals(graph: SetoffGraph, remaining: I64, bilateral_cleared: int) -> SetoffTotals:

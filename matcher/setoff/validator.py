@@ -2,9 +2,10 @@
 
 It recomputes, with plain integers and dictionaries: one notice per obligation and no
 other; 0 ≤ set-off ≤ amount and set-off + remaining = amount; every coop's net position
-before and after; gross, net internal debt, cleared, remaining, share and the bilateral
-netting baseline; cleared ≥ bilateral; and the injection figures (least cash = net internal
-debt, cheapest mix by rate, curve bounds and shape).
+before and after; due-first order of set-off inside each (debtor, creditor) pair; gross,
+net internal debt, cleared, remaining, share and the bilateral netting baseline;
+cleared ≥ bilateral; and the injection figures (least cash = net internal debt, cheapest
+mix by rate, curve bounds and shape).
 """
 
 from __future__ import annotations
@@ -57,8 +58,31 @@ def validate(problem: SetoffProblem, result: SetoffResult) -> list[str]:
     for coop in sorted(set(before) | set(after)):
         if before[coop] != after[coop]:
             errors.append(f"net position of {coop} changed: {before[coop]} -> {after[coop]}")
+    errors += _check_due_order(problem, result)
     errors += _check_totals(problem, result, before)
     errors += _check_injection(problem, result.injection, result.totals.cleared_satang)
+    return errors
+
+
+def _check_due_order(problem: SetoffProblem, result: SetoffResult) -> list[str]:
+    """Inside one (debtor, creditor) pair, set-off goes to the obligation due first.
+
+    Order: due date (undated last), then id. A later obligation may only be set off once
+    every earlier one is set off in full.
+    """
+    set_off = {n.obligation_id: n.set_off_satang for n in result.notices}
+    groups: dict[tuple[str, str], list[tuple[int, str, int]]] = defaultdict(list)
+    for ob in problem.obligations:
+        rank = ob.due_date.toordinal() if ob.due_date else 10**7
+        groups[(ob.debtor, ob.creditor)].append((rank, ob.id, ob.amount_satang))
+    errors: list[str] = []
+    for (debtor, creditor), members in sorted(groups.items()):
+        open_before = False
+        for _, ob_id, amount in sorted(members):
+            done = set_off.get(ob_id, 0)
+            if open_before and done > 0:
+                errors.append(f"{ob_id}: set off before an earlier-due {debtor}->{creditor} debt")
+            open_before = open_before or done < amount
     return errors
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -106,3 +107,31 @@ def test_timings_use_the_clock_passed_in() -> None:
     assert r.timings.solve_ms == 1000
     assert r.timings.total_ms == 3000
     assert r.solver == "ortools.SimpleMinCostFlow"
+
+
+def test_parallel_debts_are_set_off_due_first() -> None:
+    p = SetoffProblem(
+        coops("a", "b"),
+        (
+            Obligation("o1", "a", "b", 50, date(2026, 12, 20)),
+            Obligation("o2", "a", "b", 50),
+            Obligation("o3", "a", "b", 50, date(2026, 12, 5)),
+            Obligation("o4", "b", "a", 70, date(2026, 12, 31)),
+        ),
+    )
+    r = solve_valid(p)
+    assert {n.obligation_id: n.set_off_satang for n in r.notices} == {
+        "o1": 20,
+        "o2": 0,
+        "o3": 50,
+        "o4": 70,
+    }
+    early = r.notices[2]
+    late = r.notices[0]._replace(set_off_satang=50, remaining_satang=0)
+    swapped = (
+        late,
+        r.notices[1],
+        early._replace(set_off_satang=20, remaining_satang=30),
+        r.notices[3],
+    )
+    assert any("earlier-due" in e for e in validate(p, replace(r, notices=swapped)))
