@@ -48,7 +48,7 @@ def check_versions(session: Session, expected: Mapping[str, int]) -> None:
         rows = session.execute(
             select(OrderRow.id, OrderRow.version).where(OrderRow.id.in_(part))  # type: ignore[attr-defined]
         )
-        seen = {oid: ver for oid, ver in rows}
+        seen = dict(rows.all())
         for oid in part:
             if seen.get(oid) != expected[oid]:
                 raise OrdersChangedError(oid)

@@ -84,6 +84,7 @@ class Snapshot:
     void_ids: list[int]
     freed: dict[str, int]
     input_hash: str
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,9 @@ def load_snapshot(
             continue
         o2 = OpenOrder(o.id, o.kind, o.coop_id, avail, o.version, o.arrival, o.detail)
         (offers if o.kind == "liquidity_offer" else needs).append(o2)
+    borrowers = {o.coop_id for o in needs}
+    held_back = sorted(o.id for o in offers if o.coop_id in borrowers)
+    offers = [o for o in offers if o.coop_id not in borrowers]
     missing = sorted(oid for oid in freed if oid not in versions)
     if missing:
         versions.update(
@@ -231,6 +235,14 @@ def load_snapshot(
         void_ids=void_ids,
         freed=dict(freed),
         input_hash=problem_hash(problem),
+        notes=(
+            (
+                "offers held back because their coop also needs funds "
+                f"(ข้อเสนอให้กู้ที่พักไว้เพราะสหกรณ์เดียวกันต้องการเงินกู้): {', '.join(held_back)}",
+            )
+            if held_back
+            else ()
+        ),
     )
 
 
@@ -278,7 +290,7 @@ def persist_round(
         solve_status=result.status.value,
         solver=result.solver,
         objective_json=canonical_json(asdict(result.objective)),
-        notes_json=canonical_json(list(result.notes)),
+        notes_json=canonical_json([*snap.notes, *result.notes]),
         order_count=len(snap.problem.offers) + len(snap.problem.needs),
         proposal_count=len(result.proposals),
         load_ms=timings_ms.get("load", 0),

@@ -18,10 +18,17 @@ COORDINATOR = "lamphun-office"
 def seed_lamphun(engine: Engine) -> None:
     """Province LPN with two areas; four coops; two offers and three needs."""
     networks = [
-        NetworkSpec("LPN", "เครือข่ายจังหวัดลำพูน", NetworkLevel.PROVINCE, "Lamphun",
-                    coordinator=COORDINATOR),
-        NetworkSpec("LPN-A1", "เครือข่ายเมืองลำพูน", NetworkLevel.AREA, "Mueang", parent_id="LPN",
-                    coordinator="area1-office"),
+        NetworkSpec(
+            "LPN", "เครือข่ายจังหวัดลำพูน", NetworkLevel.PROVINCE, "Lamphun", coordinator=COORDINATOR
+        ),
+        NetworkSpec(
+            "LPN-A1",
+            "เครือข่ายเมืองลำพูน",
+            NetworkLevel.AREA,
+            "Mueang",
+            parent_id="LPN",
+            coordinator="area1-office",
+        ),
         NetworkSpec("LPN-A2", "เครือข่ายป่าซาง", NetworkLevel.AREA, "Pa Sang", parent_id="LPN"),
     ]
     coops = [

@@ -37,8 +37,9 @@ def _drop_trigger_sql(db) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_audit_chain_verifies_and_detects_tampering(db, clock) -> None:
     seed_lamphun(db)
-    run_round(db, network_id="LPN", business_date=date(2026, 11, 21), actor=COORDINATOR,
-              clock=clock)
+    run_round(
+        db, network_id="LPN", business_date=date(2026, 11, 21), actor=COORDINATOR, clock=clock
+    )
     with Session(db) as s:
         from sqlalchemy import select
 
@@ -53,7 +54,7 @@ def test_audit_chain_verifies_and_detects_tampering(db, clock) -> None:
     with db.begin() as conn:
         for sql in _drop_trigger_sql(db):
             conn.execute(text(sql))
-        conn.execute(text("UPDATE audit_event SET payload = '{\"side\":\"demand\"}' WHERE id = 3"))
+        conn.execute(text('UPDATE audit_event SET payload = \'{"side":"demand"}\' WHERE id = 3'))
     with Session(db) as s:
         bad = verify_chain(s)
     assert not bad.ok and bad.first_bad_id == 3 and "hash" in bad.reason
@@ -61,8 +62,9 @@ def test_audit_chain_verifies_and_detects_tampering(db, clock) -> None:
 
 def test_audit_chain_detects_removed_row(db, clock) -> None:
     seed_lamphun(db)
-    run_round(db, network_id="LPN", business_date=date(2026, 11, 21), actor=COORDINATOR,
-              clock=clock)
+    run_round(
+        db, network_id="LPN", business_date=date(2026, 11, 21), actor=COORDINATOR, clock=clock
+    )
     with db.begin() as conn:
         if is_postgres(db):
             conn.execute(text("DROP TRIGGER audit_event_append_only ON audit_event"))

@@ -24,11 +24,15 @@ DAY0 = date(2026, 11, 21)
 
 def _fresh_orders(db, k: int, day: date) -> None:  # type: ignore[no-untyped-def]
     """Orders valid on ``day`` only: scarce funds shared by both areas and the province."""
-    offers = [OfferSpec(f"O1-{k}", "C1", 400_000_00, 300, 365, valid_until=day),
-              OfferSpec(f"O3-{k}", "C3", 150_000_00, 350, 180, valid_until=day)]
-    needs = [NeedSpec(f"N2-{k}", "C2", 300_000_00, 700, 90, valid_until=day),
-             NeedSpec(f"N4-{k}", "C4", 350_000_00, 650, 120, valid_until=day),
-             NeedSpec(f"N2b-{k}", "C2", 200_000_00, 600, 60, valid_until=day)]
+    offers = [
+        OfferSpec(f"O1-{k}", "C1", 400_000_00, 300, 365, valid_until=day),
+        OfferSpec(f"O3-{k}", "C3", 150_000_00, 350, 180, valid_until=day),
+    ]
+    needs = [
+        NeedSpec(f"N2-{k}", "C2", 300_000_00, 700, 90, valid_until=day),
+        NeedSpec(f"N4-{k}", "C4", 350_000_00, 650, 120, valid_until=day),
+        NeedSpec(f"N2b-{k}", "C2", 200_000_00, 600, 60, valid_until=day),
+    ]
     in_write_transaction(db, lambda s: insert_orders(s, offers, needs, T0))
 
 
@@ -40,7 +44,12 @@ def test_two_rounds_at_once_never_over_allocate(db, clock) -> None:
         barrier = threading.Barrier(2)
         errors: list[BaseException] = []
 
-        def go(net: str, day: date = day, barrier: threading.Barrier = barrier) -> None:
+        def go(
+            net: str,
+            day: date = day,
+            barrier: threading.Barrier = barrier,
+            errors: list[BaseException] = errors,
+        ) -> None:
             try:
                 barrier.wait()
                 run_round(db, network_id=net, business_date=day, actor=COORDINATOR, clock=clock)
@@ -60,8 +69,10 @@ def test_two_rounds_at_once_never_over_allocate(db, clock) -> None:
 
 def _counts(db) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
     with Session(db) as s:
-        counts = tuple(int(s.execute(select(func.count()).select_from(t)).scalar_one())
-                       for t in (RoundRow, ProposalRow, AuditEventRow))
+        counts = tuple(
+            int(s.execute(select(func.count()).select_from(t)).scalar_one())
+            for t in (RoundRow, ProposalRow, AuditEventRow)
+        )
         versions = tuple(s.execute(select(OrderRow.version).order_by(OrderRow.id)).scalars())
     return (*counts, *versions)
 
@@ -87,13 +98,25 @@ def test_crash_between_solve_and_persist_leaves_nothing(db) -> None:
             schema = str(conn.execute(text("SELECT current_schema()")).scalar_one())
     url = db.url.render_as_string(hide_password=False)
     env = {**os.environ, CRASH_HOOK_ENV: "1", "PYTHONPATH": str(REPO)}
-    proc = subprocess.run([sys.executable, "-c", CHILD, url, schema, COORDINATOR], cwd=REPO,
-                          env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, url, schema, COORDINATOR],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 75, proc.stderr
     assert "persisted" not in proc.stdout
     assert _counts(db) == before
     env.pop(CRASH_HOOK_ENV)
-    ok = subprocess.run([sys.executable, "-c", CHILD, url, schema, COORDINATOR], cwd=REPO,
-                        env=env, capture_output=True, text=True, timeout=120)
+    ok = subprocess.run(
+        [sys.executable, "-c", CHILD, url, schema, COORDINATOR],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert ok.returncode == 0, ok.stderr
     check_invariants(db)

@@ -104,8 +104,13 @@ def test_committed_cannot_be_declined_and_strangers_refused(db, clock) -> None:
 
 @pytest.mark.parametrize(
     "statement",
-    ["UPDATE commitment SET amount = 1", "DELETE FROM commitment", "DELETE FROM audit_event",
-     "UPDATE audit_event SET actor = 'x'", "DELETE FROM loan_instalment"],
+    [
+        "UPDATE commitment SET amount = 1",
+        "DELETE FROM commitment",
+        "DELETE FROM audit_event",
+        "UPDATE audit_event SET actor = 'x'",
+        "DELETE FROM loan_instalment",
+    ],
 )
 def test_ledger_and_audit_are_append_only(db, clock, statement: str) -> None:
     props = _round(db, clock)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from dbseed import COORDINATOR, seed_lamphun
 from sqlalchemy import select
 from sqlmodel import Session
 
 from api.db.tables import OrderRow, ProposalRow, RoundRow
 from api.services.rounds import run_round
-from dbseed import COORDINATOR, seed_lamphun
 
 DAY = date(2026, 11, 21)
 

@@ -35,8 +35,7 @@ def test_only_coordinators_run_rounds(db, clock) -> None:
     with pytest.raises(NotFoundError):
         run_round(db, network_id="NOPE", business_date=DAY, actor=COORDINATOR, clock=clock)
     assert _counts(db) == before
-    area = run_round(db, network_id="LPN-A1", business_date=DAY, actor="area1-office",
-                     clock=clock)
+    area = run_round(db, network_id="LPN-A1", business_date=DAY, actor="area1-office", clock=clock)
     sub = run_round(db, network_id="LPN-A2", business_date=DAY, actor=COORDINATOR, clock=clock)
     assert area.round_id != sub.round_id
     check_invariants(db)
@@ -46,13 +45,21 @@ def test_new_version_keeps_accepted_and_rematches_the_rest(db, clock) -> None:
     seed_lamphun(db)
     v1 = run_round(db, network_id="LPN", business_date=DAY, actor=COORDINATOR, clock=clock)
     with Session(db) as s:
-        first = s.execute(select(ProposalRow).where(ProposalRow.round_id == v1.round_id)
-                          .order_by(ProposalRow.id)).scalars().all()
+        first = (
+            s.execute(
+                select(ProposalRow)
+                .where(ProposalRow.round_id == v1.round_id)
+                .order_by(ProposalRow.id)
+            )
+            .scalars()
+            .all()
+        )
     kept = first[0]
     accept_proposal(db, kept.id, kept.supply_coop_id, clock=clock)
     clock.advance(minutes=5)
-    v2 = run_round(db, network_id="LPN", business_date=DAY, actor=COORDINATOR, clock=clock,
-                   new_version=True)
+    v2 = run_round(
+        db, network_id="LPN", business_date=DAY, actor=COORDINATOR, clock=clock, new_version=True
+    )
     assert v2.version == 2 and not v2.reused
     with Session(db) as s:
         rows = {p.id: p for p in s.execute(select(ProposalRow)).scalars()}
@@ -69,6 +76,7 @@ def test_new_version_keeps_accepted_and_rematches_the_rest(db, clock) -> None:
 def test_same_input_same_hash(db, clock) -> None:
     seed_lamphun(db)
     v1 = run_round(db, network_id="LPN-A1", business_date=DAY, actor=COORDINATOR, clock=clock)
-    v2 = run_round(db, network_id="LPN-A1", business_date=date(2026, 11, 22),
-                   actor=COORDINATOR, clock=clock)
+    v2 = run_round(
+        db, network_id="LPN-A1", business_date=date(2026, 11, 22), actor=COORDINATOR, clock=clock
+    )
     assert v1.input_hash != "" and v2.proposal_count == 0
