@@ -16,7 +16,8 @@ P = problem(
 
 
 def solved() -> SetoffResult:
-    return solve_valid(P)
+    result: SetoffResult = solve_valid(P)
+    return result
 
 
 def test_changed_net_position_is_caught() -> None:
