@@ -20,8 +20,8 @@ from rich.console import Console
 from matcher.errors import InputError
 
 EXIT_BAD_INPUT = 2
-console = Console()
-err_console = Console(stderr=True)
+console = Console(width=None if Console().is_terminal else 140)
+err_console = Console(stderr=True, width=None if Console(stderr=True).is_terminal else 140)
 
 M = TypeVar("M", bound=BaseModel)
 

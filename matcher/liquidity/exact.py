@@ -1,0 +1,221 @@
+"""Exact CP-SAT solve of one component when the flow breaks an integer rule.
+
+The flow relaxation ignores two rules: a need is filled not at all or at least up to its
+minimum useful amount, and a need may be split over at most k lenders. When the flow answer
+breaks either inside a component, that component is solved again here, exactly, with the same
+priorities applied as lexicographic stages:
+
+1. maximise Σ urgency·fill;
+2. holding 1, maximise the fairness segments Σ (K−k+1)·s[n,k];
+3. holding 2, minimise Σ rate_rank·lent;
+4. holding 3, minimise the number of loans.
+
+A repaired flow answer (violating needs dropped) is the hint and the fallback, so the result
+is always valid; a stage stopped by the time limit keeps its best answer and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from matcher.liquidity.flow import segment_bounds
+from matcher.liquidity.state import I64, UNLIMITED, LiquidityState
+from matcher.results import FairnessPolicy, SolveStatus
+
+OBJECTIVE_BOUND = 2**60
+
+
+@dataclass(frozen=True)
+class ExactOutcome:
+    """Flow per pair of the component and how the stages ended."""
+
+    pair_flow: I64
+    status: SolveStatus
+
+
+def violations(state: LiquidityState, pn: I64, flow: I64) -> I64:
+    """Needs (indices) whose new fill breaks the minimum amount or the lender count."""
+    fill = np.zeros(len(state.need_ids), dtype=np.int64)
+    count = np.zeros(len(state.need_ids), dtype=np.int64)
+    np.add.at(fill, pn, flow)
+    np.add.at(count, pn, (flow > 0).astype(np.int64))
+    fresh = state.need_filled == 0
+    below = fresh & (fill > 0) & (fill < state.need_min)
+    too_many = state.need_lenders + count > state.max_lenders[state.need_borrower]
+    return np.flatnonzero(below | too_many).astype(np.int64)
+
+
+def repair(state: LiquidityState, po: I64, pn: I64, flow: I64) -> I64:
+    """Drop flow until no need breaks an integer rule (keeps the largest loans)."""
+    flow = flow.copy()
+    while True:
+        bad = violations(state, pn, flow)
+        if bad.size == 0:
+            return flow
+        for n in bad.tolist():
+            idx = np.flatnonzero((pn == n) & (flow > 0))
+            allowed = int(state.max_lenders[state.need_borrower[n]] - state.need_lenders[n])
+            order = idx[np.lexsort((po[idx], -flow[idx]))]
+            flow[order[max(allowed, 0):]] = 0
+            kept = int(flow[idx].sum())
+            if state.need_filled[n] == 0 and 0 < kept < state.need_min[n]:
+                flow[idx] = 0
+
+
+def solve_component_exact(
+    state: LiquidityState,
+    po: I64,
+    pn: I64,
+    ranks: I64,
+    flow_hint: I64,
+    policy: FairnessPolicy,
+    steps: int,
+    seconds: float,
+) -> ExactOutcome:
+    """Solve one component exactly; ``po``/``pn`` are its pairs, ``ranks`` rate ranks."""
+    hint = repair(state, po, pn, flow_hint)
+    model = _Model(state, po, pn, ranks, policy, steps)
+    model.hint(hint)
+    stages = model.stages()
+    status = SolveStatus.OPTIMAL
+    best = hint
+    per_stage = max(seconds / len(stages), 0.01)
+    for sense, expr in stages:
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = 7
+        solver.parameters.max_deterministic_time = per_stage
+        solver.parameters.max_time_in_seconds = 2 * per_stage
+        if sense > 0:
+            model.cp.maximize(expr)
+        else:
+            model.cp.minimize(expr)
+        result = solver.solve(model.cp)
+        if result not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            # UNKNOWN (time) keeps the last valid answer; INFEASIBLE/MODEL_INVALID cannot
+            # happen because the hint is feasible, but are treated the same way.
+            status = SolveStatus.TIME_LIMITED
+            break
+        if result == cp_model.FEASIBLE:
+            status = SolveStatus.TIME_LIMITED
+        value = int(round(solver.objective_value))
+        best = np.array([solver.value(v) for v in model.x], dtype=np.int64)
+        model.fix(sense, expr, value)
+        model.hint(best)
+    return ExactOutcome(best, status)
+
+
+class _Model:
+    """The CP-SAT model of one component."""
+
+    def __init__(
+        self,
+        state: LiquidityState,
+        po: I64,
+        pn: I64,
+        ranks: I64,
+        policy: FairnessPolicy,
+        steps: int,
+    ) -> None:
+        self.cp = cp_model.CpModel()
+        self.state, self.po, self.pn = state, po, pn
+        rem = state.need_rem()
+        b = state.need_borrower[pn]
+        ub = np.minimum.reduce(
+            [state.off_rem[po], rem[pn], state.lend_rem[state.off_lender[po]], state.borrow_rem[b]]
+        )
+        self.x = [self.cp.new_int_var(0, int(u), f"x{i}") for i, u in enumerate(ub.tolist())]
+        self.z = [self.cp.new_bool_var(f"z{i}") for i in range(po.size)]
+        for xi, zi, u in zip(self.x, self.z, ub.tolist(), strict=True):
+            self.cp.add(xi <= u * zi)
+        self._capacity_rows(b)
+        self.fill = self._need_rows(rem)
+        self.urgency = sum(
+            int(state.need_urgency[n]) * f for n, f in self.fill.items()
+        )
+        self.fairness = self._segments(policy, steps)
+        self.cost = self._rate_cost(ranks)
+
+    def _group(self, keys: I64) -> dict[int, list[int]]:
+        groups: dict[int, list[int]] = {}
+        for i, k in enumerate(keys.tolist()):
+            groups.setdefault(k, []).append(i)
+        return groups
+
+    def _capacity_rows(self, b: I64) -> None:
+        st = self.state
+        for o, idx in self._group(self.po).items():
+            self.cp.add(sum(self.x[i] for i in idx) <= int(st.off_rem[o]))
+        for lender, idx in self._group(st.off_lender[self.po]).items():
+            if st.lend_rem[lender] < UNLIMITED:
+                self.cp.add(sum(self.x[i] for i in idx) <= int(st.lend_rem[lender]))
+        for bor, idx in self._group(b).items():
+            if st.borrow_rem[bor] < UNLIMITED:
+                self.cp.add(sum(self.x[i] for i in idx) <= int(st.borrow_rem[bor]))
+        n_coops = len(st.coop_ids)
+        for key, idx in self._group(self.po * n_coops + b).items():
+            o, bor = divmod(key, n_coops)
+            if st.off_cap[o] < UNLIMITED:
+                room = int(st.off_cap[o]) - st.exposure_used.get((o, bor), 0)
+                self.cp.add(sum(self.x[i] for i in idx) <= room)
+
+    def _need_rows(self, rem: I64) -> dict[int, cp_model.LinearExpr]:
+        st = self.state
+        fill: dict[int, cp_model.LinearExpr] = {}
+        for n, idx in self._group(self.pn).items():
+            total = sum(self.x[i] for i in idx)
+            fill[n] = total
+            if st.need_filled[n] == 0 and st.need_min[n] > 0:
+                y = self.cp.new_bool_var(f"y{n}")
+                self.cp.add(total >= int(st.need_min[n]) * y)
+                self.cp.add(total <= int(rem[n]) * y)
+            allowed = st.max_lenders[st.need_borrower[n]] - st.need_lenders[n]
+            if allowed < len(idx):
+                self.cp.add(sum(self.z[i] for i in idx) <= int(allowed))
+        return fill
+
+    def _segments(self, policy: FairnessPolicy, steps: int) -> cp_model.LinearExpr:
+        st = self.state
+        needs = np.array(sorted(self.fill), dtype=np.int64)
+        bounds, k = segment_bounds(st.need_amount[needs], st.need_min[needs], policy, steps)
+        terms = []
+        for row, n in enumerate(needs.tolist()):
+            filled = int(st.need_filled[n])
+            segs = []
+            for j in range(k):
+                size = max(0, int(bounds[row, j + 1]) - max(int(bounds[row, j]), filled))
+                if size:
+                    s = self.cp.new_int_var(0, size, f"s{n}_{j}")
+                    segs.append(s)
+                    terms.append((k - j) * s)
+            self.cp.add(sum(segs) == self.fill[n])
+        return sum(terms) if k > 1 else 0
+
+    def _rate_cost(self, ranks: I64) -> cp_model.LinearExpr:
+        r = ranks[self.po]
+        top = int(r.max()) if r.size else 0
+        volume = int(self.state.off_rem[np.unique(self.po)].sum())
+        if top and top * volume > OBJECTIVE_BOUND:
+            r = r * (OBJECTIVE_BOUND // volume) // (top + 1)
+        return sum(int(c) * xi for c, xi in zip(r.tolist(), self.x, strict=True) if c)
+
+    def stages(self) -> list[tuple[int, cp_model.LinearExpr]]:
+        out: list[tuple[int, cp_model.LinearExpr]] = [(1, self.urgency)]
+        if not isinstance(self.fairness, int):
+            out.append((1, self.fairness))
+        if not isinstance(self.cost, int):
+            out.append((-1, self.cost))
+        out.append((-1, sum(self.z)))
+        return out
+
+    def fix(self, sense: int, expr: cp_model.LinearExpr, value: int) -> None:
+        self.cp.add(expr >= value if sense > 0 else expr <= value)
+
+    def hint(self, flow: I64) -> None:
+        self.cp.clear_hints()
+        for xi, zi, v in zip(self.x, self.z, flow.tolist(), strict=True):
+            self.cp.add_hint(xi, v)
+            self.cp.add_hint(zi, v > 0)

@@ -1,0 +1,248 @@
+"""Per-order explanations: filled, partly filled or unmatched, and the rule that stopped it.
+
+Reasons are found after the solve from the final state, most basic first: no shared network,
+bylaws, registrar limit, lender count or reserve floor, no counterpart with a compatible rate
+or term, and only then a shortage. Compatibility against every counterpart in the same network
+tree is answered for all orders at once with a sorted sweep (rate order, running best term),
+so explanations stay near-linear at national size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from matcher.liquidity import reasons as r
+from matcher.liquidity.model import LiquidityProblem, OrderExplanation
+from matcher.liquidity.state import BOOL, I64, UNLIMITED, LiquidityState
+from matcher.money import format_baht
+from matcher.results import FairnessPolicy, FillState
+
+
+def explain(problem: LiquidityProblem, state: LiquidityState) -> tuple[OrderExplanation, ...]:
+    """One explanation per need, then one per offer, each sorted by id."""
+    ctx = _Context(problem, state)
+    codes_n = ctx.need_codes()
+    codes_o = ctx.offer_codes()
+    out = []
+    for n, codes in enumerate(codes_n):
+        amount, filled = int(state.need_amount[n]), int(state.need_filled[n])
+        out.append(
+            OrderExplanation(
+                order_id=state.need_ids[n],
+                side="need",
+                coop_id=state.coop_ids[state.need_borrower[n]],
+                state=_state_of(amount, filled),
+                amount_satang=amount,
+                matched_satang=filled,
+                reasons=tuple(codes),
+                detail=_detail(codes, filled, amount),
+                marginal_value_urgency_per_baht=(
+                    int(state.need_urgency[n]) if r.FUNDS_EXHAUSTED in codes else None
+                ),
+            )
+        )
+    for o, codes in enumerate(codes_o):
+        amount = int(state.off_amount[o])
+        lent = amount - int(state.off_rem[o])
+        out.append(
+            OrderExplanation(
+                order_id=state.offer_ids[o],
+                side="offer",
+                coop_id=state.coop_ids[state.off_lender[o]],
+                state=_state_of(amount, lent),
+                amount_satang=amount,
+                matched_satang=lent,
+                reasons=tuple(codes),
+                detail=_detail(codes, lent, amount),
+            )
+        )
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class _Sweep:
+    """Answers 'is there an item with rate ≤ q_rate and term ≥ q_term' per group, vectorised."""
+
+    group: I64
+    rate: I64
+    best_term: I64
+
+    @classmethod
+    def build(cls, group: I64, rate: I64, term: I64) -> _Sweep:
+        order = np.lexsort((rate, group))
+        g, rt, tm = group[order], rate[order], term[order]
+        best = tm.copy()
+        if best.size:
+            # Running maximum of term within each group (reset at group starts).
+            starts = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
+            for s, e in zip(starts, np.r_[starts[1:], g.size], strict=True):
+                best[s:e] = np.maximum.accumulate(tm[s:e])
+        return cls(g, rt, best)
+
+    def query(self, group: I64, rate: I64, term: I64) -> tuple[BOOL, BOOL]:
+        if self.group.size == 0:
+            none = np.zeros(group.size, dtype=np.bool_)
+            return none, none.copy()
+        key = np.stack([self.group, self.rate])
+        lo = np.searchsorted(self.group, group, side="left")
+        # Position of the last item of the same group with rate ≤ query rate.
+        hi = _searchsorted_pairs(key, group, rate)
+        k = hi - 1
+        rate_ok = k >= lo
+        safe = np.clip(k, 0, self.group.size - 1)
+        term_ok = rate_ok & (self.best_term[safe] >= term)
+        return rate_ok, term_ok
+
+
+def _searchsorted_pairs(key: I64, group: I64, rate: I64) -> I64:
+    """Right insertion point of (group, rate) in lexicographically sorted ``key`` columns."""
+    low = int(min(key[1].min(initial=0), rate.min(initial=0)))
+    span = int(max(key[1].max(initial=0), rate.max(initial=0))) - low + 1
+    flat = key[0] * span + (key[1] - low)
+    return np.searchsorted(flat, group * span + (rate - low), side="right").astype(np.int64)
+
+
+class _Context:
+    """Shared arrays for explaining one final state."""
+
+    def __init__(self, problem: LiquidityProblem, st: LiquidityState) -> None:
+        self.problem, self.st = problem, st
+        self.root = _coop_roots(st)
+        self.o_root = self.root[st.off_lender]
+        self.n_root = self.root[st.need_borrower]
+        n_roots = len(st.net_index) + 1
+        # Per root: the highest urgency among needs that received funds.
+        self.top_served = np.zeros(n_roots, dtype=np.int64)
+        served = st.need_filled > 0
+        np.maximum.at(self.top_served, self.n_root[served], st.need_urgency[served])
+        # Per (root, urgency): how many needs stay short.
+        self.short = np.zeros((n_roots, 6), dtype=np.int64)
+        short = st.need_filled < st.need_amount
+        np.add.at(self.short, (self.n_root[short], st.need_urgency[short]), 1)
+        lender = st.off_lender
+        capped_open = (st.off_rem > 0) & (st.lend_rem[lender] > 0) & (st.off_cap < UNLIMITED)
+        self.capped_open = np.zeros(n_roots, dtype=np.bool_)
+        self.capped_open[self.o_root[capped_open]] = True
+        # Per root: whether any counterpart exists at all on the other side.
+        self.has_offer = np.zeros(n_roots, dtype=np.bool_)
+        self.has_offer[self.o_root[self.o_root >= 0]] = True
+        self.has_need = np.zeros(n_roots, dtype=np.bool_)
+        self.has_need[self.n_root[self.n_root >= 0]] = True
+
+    def need_codes(self) -> list[list[str]]:
+        st = self.st
+        lender = st.off_lender
+        pool = (self.o_root >= 0) & st.may_lend[lender]
+        open_pool = pool & (st.off_rem > 0) & (st.lend_rem[lender] > 0)
+        # Offers query needs with negated rate/term: rate_o ≤ rate_n and term_o ≥ term_n.
+        sweep = _Sweep.build(self.o_root[pool], st.off_rate[pool], st.off_term[pool])
+        rate_ok, term_ok = sweep.query(self.n_root, st.need_rate, st.need_term)
+        sweep_open = _Sweep.build(
+            self.o_root[open_pool], st.off_rate[open_pool], st.off_term[open_pool]
+        )
+        _, left = sweep_open.query(self.n_root, st.need_rate, st.need_term)
+        return [
+            self._one_need(n, bool(rate_ok[n]), bool(term_ok[n]), bool(left[n]))
+            for n in range(len(st.need_ids))
+        ]
+
+    def _one_need(self, n: int, rate_ok: bool, term_ok: bool, left: bool) -> list[str]:
+        st = self.st
+        b = int(st.need_borrower[n])
+        if st.need_filled[n] >= st.need_amount[n]:
+            return [r.FILLED]
+        if self.root[b] < 0 or not self.has_offer[self.root[b]]:
+            return [r.NO_NETWORK]
+        if not st.may_borrow[b]:
+            return [r.BYLAWS_NO_BORROWING]
+        codes = []
+        if st.borrow_cap0[b] < UNLIMITED and st.borrow_rem[b] <= 0:
+            codes.append(r.BORROWING_LIMIT)
+        if st.need_lenders[n] >= st.max_lenders[b]:
+            codes.append(r.MAX_LENDERS)
+        if codes:
+            return codes
+        if not rate_ok:
+            return [r.RATE_GAP]
+        if not term_ok:
+            return [r.TERM_TOO_LONG]
+        if left:
+            if st.need_filled[n] == 0 and st.need_min[n] > 0:
+                return [r.BELOW_MINIMUM]
+            return [r.EXPOSURE_CAP if self.capped_open[self.root[b]] else r.BELOW_MINIMUM]
+        return self._shortage(n)
+
+    def _shortage(self, n: int) -> list[str]:
+        root, urgency = int(self.n_root[n]), int(self.st.need_urgency[n])
+        codes = [r.FUNDS_EXHAUSTED]
+        if self.top_served[root] > urgency:
+            codes.append(r.HIGHER_PRIORITY)
+        if self.problem.policy is not FairnessPolicy.COVERAGE and self.short[root, urgency] > 1:
+            codes.append(r.FAIR_SHARE)
+        return codes
+
+    def offer_codes(self) -> list[list[str]]:
+        st = self.st
+        bor = st.need_borrower
+        pool = (self.n_root >= 0) & st.may_borrow[bor]
+        open_pool = (
+            pool
+            & (st.need_filled < st.need_amount)
+            & (st.borrow_rem[bor] > 0)
+            & (st.need_lenders < st.max_lenders[bor])
+        )
+        # Needs are found by offers with negated values: −rate_n ≤ −rate_o, −term_n ≥ −term_o.
+        any_need = _Sweep.build(self.n_root[pool], -st.need_rate[pool], -st.need_term[pool])
+        open_need = _Sweep.build(
+            self.n_root[open_pool], -st.need_rate[open_pool], -st.need_term[open_pool]
+        )
+        _, compatible = any_need.query(self.o_root, -st.off_rate, -st.off_term)
+        _, still_open = open_need.query(self.o_root, -st.off_rate, -st.off_term)
+        return [
+            self._one_offer(o, bool(compatible[o]), bool(still_open[o]))
+            for o in range(len(st.offer_ids))
+        ]
+
+    def _one_offer(self, o: int, compatible: bool, still_open: bool) -> list[str]:
+        st = self.st
+        lender = int(st.off_lender[o])
+        if st.off_rem[o] <= 0:
+            return [r.FILLED]
+        if self.root[lender] < 0 or not self.has_need[self.root[lender]]:
+            return [r.NO_NETWORK]
+        if not st.may_lend[lender]:
+            return [r.BYLAWS_NO_LENDING]
+        if st.lend_cap0[lender] < UNLIMITED and st.lend_rem[lender] <= 0:
+            return [r.RESERVE_FLOOR]
+        if not compatible:
+            return [r.NO_COMPATIBLE_NEED]
+        if not still_open:
+            return [r.DEMAND_EXHAUSTED]
+        return [r.EXPOSURE_CAP if st.off_cap[o] < UNLIMITED else r.BELOW_MINIMUM]
+
+
+def _coop_roots(st: LiquidityState) -> I64:
+    roots = np.full(len(st.coop_ids), -1, dtype=np.int64)
+    for i, cid in enumerate(st.coop_ids):
+        chain = st.tree.chain_of_coop(cid)
+        if chain:
+            roots[i] = st.net_index[chain[-1]]
+    if st.off_is_fund.any():
+        for col in st.coop_net_at.values():
+            if col[-1] >= 0:
+                roots[-1] = col[-1]
+    return roots
+
+
+def _state_of(amount: int, matched: int) -> FillState:
+    if matched >= amount:
+        return FillState.FILLED
+    return FillState.PARTLY_FILLED if matched > 0 else FillState.UNMATCHED
+
+
+def _detail(codes: list[str], matched: int, amount: int) -> str:
+    th = "; ".join(r.TEXT[c][0] for c in codes)
+    en = "; ".join(r.TEXT[c][1] for c in codes)
+    return f"{format_baht(matched)} / {format_baht(amount)} บาท — {th} / {en}"

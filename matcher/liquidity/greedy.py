@@ -1,0 +1,126 @@
+"""The first-come-first-served baseline: how coordinators allocate by phone today.
+
+Level by level (area first, like the phone tree), needs are served in order of arrival; each
+takes from the earliest-arrived compatible offers in its network until it is full, its lender
+count is reached or the offers run out. A need that cannot reach its minimum useful amount
+takes nothing. It obeys every rule the optimiser obeys, so both answers pass the validator.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from matcher.liquidity.checks import check_problem
+from matcher.liquidity.explain import explain
+from matcher.liquidity.model import LiquidityProblem, LiquidityResult, LoanProposal
+from matcher.liquidity.solver import objective_of
+from matcher.liquidity.state import UNLIMITED, LiquidityState, build_state
+from matcher.money import midpoint_rate_bps, simple_interest_satang
+from matcher.results import RateRule, SolveStatus, Timings
+
+SOLVER_NAME = "greedy-first-come-first-served"
+
+
+def solve_greedy(problem: LiquidityProblem) -> LiquidityResult:
+    """Allocate in order of arrival (ties by id), tier by tier, respecting every rule."""
+    tree = check_problem(problem)
+    st = build_state(problem, tree)
+    net_ids = sorted(st.net_index, key=st.net_index.__getitem__)
+    need_order = sorted(range(len(st.need_ids)), key=lambda n: (st.need_arrival[n], st.need_ids[n]))
+    offer_order = sorted(
+        range(len(st.offer_ids)), key=lambda o: (st.offers[o].arrival, st.offer_ids[o])
+    )
+    proposals: list[LoanProposal] = []
+    for level in tree.levels():
+        at = st.coop_net_at[level]
+        by_net: dict[int, list[int]] = defaultdict(list)
+        for o in offer_order:
+            if at[st.off_lender[o]] >= 0 and st.off_rem[o] > 0:
+                by_net[int(at[st.off_lender[o]])].append(o)
+        for n in need_order:
+            comp = int(at[st.need_borrower[n]])
+            if comp < 0 or comp not in by_net:
+                continue
+            posted = tree.networks[net_ids[comp]].posted_rate_bps
+            rule_rate = posted if problem.rate_rule is RateRule.POSTED else None
+            for o, x, rate in _takes(st, n, by_net[comp], rule_rate):
+                _commit(st, o, n, x)
+                term = int(st.need_term[n])
+                proposals.append(
+                    LoanProposal(
+                        offer_id=st.offer_ids[o],
+                        need_id=st.need_ids[n],
+                        lender=st.coop_ids[st.off_lender[o]],
+                        borrower=st.coop_ids[st.need_borrower[n]],
+                        amount_satang=x,
+                        rate_bps=rate,
+                        term_days=term,
+                        tier=level.name.lower(),
+                        network_id=net_ids[comp],
+                        interest_satang=simple_interest_satang(x, rate, term),
+                    )
+                )
+            by_net[comp] = [o for o in by_net[comp] if st.off_rem[o] > 0]
+    proposals.sort(key=lambda p: (p.need_id, p.offer_id, p.tier))
+    return LiquidityResult(
+        status=SolveStatus.FEASIBLE,
+        policy=problem.policy,
+        rate_rule=problem.rate_rule,
+        proposals=tuple(proposals),
+        explanations=explain(problem, st),
+        objective=objective_of(problem, proposals),
+        solver=SOLVER_NAME,
+        timings=Timings(0, 0, 0),
+    )
+
+
+def _takes(
+    st: LiquidityState, n: int, candidates: list[int], posted: int | None
+) -> list[tuple[int, int, int]]:
+    """What need ``n`` would take, in arrival order; empty if its minimum is out of reach."""
+    b = int(st.need_borrower[n])
+    if not st.may_borrow[b]:
+        return []
+    room = min(int(st.need_amount[n] - st.need_filled[n]), int(st.borrow_rem[b]))
+    slots = int(st.max_lenders[b] - st.need_lenders[n])
+    lender_used: dict[int, int] = defaultdict(int)
+    out: list[tuple[int, int, int]] = []
+    for o in candidates:
+        if room <= 0 or len(out) >= slots:
+            break
+        rate = _rate(st, o, n, posted)
+        lender = int(st.off_lender[o])
+        if rate is None or st.need_term[n] > st.off_term[o] or not st.may_lend[lender]:
+            continue
+        cap = int(st.off_cap[o]) - st.exposure_used.get((o, b), 0)
+        lendable = int(st.lend_rem[lender]) - lender_used[lender]
+        x = min(room, int(st.off_rem[o]), lendable, cap)
+        if x > 0:
+            out.append((o, x, rate))
+            lender_used[lender] += x
+            room -= x
+    if st.need_filled[n] == 0 and sum(t[1] for t in out) < st.need_min[n]:
+        return []
+    return out
+
+
+def _rate(st: LiquidityState, o: int, n: int, posted: int | None) -> int | None:
+    low, high = int(st.off_rate[o]), int(st.need_rate[n])
+    if st.off_is_fund[o]:
+        return low if low <= high else None
+    if posted is not None:
+        return posted if low <= posted <= high else None
+    return midpoint_rate_bps(low, high) if low <= high else None
+
+
+def _commit(st: LiquidityState, o: int, n: int, x: int) -> None:
+    lender, b = int(st.off_lender[o]), int(st.need_borrower[n])
+    st.off_rem[o] -= x
+    st.need_filled[n] += x
+    st.need_lenders[n] += 1
+    if st.lend_rem[lender] < UNLIMITED:
+        st.lend_rem[lender] -= x
+    if st.borrow_rem[b] < UNLIMITED:
+        st.borrow_rem[b] -= x
+    if st.off_cap[o] < UNLIMITED:
+        st.exposure_used[(o, b)] = st.exposure_used.get((o, b), 0) + x

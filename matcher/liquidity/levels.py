@@ -1,0 +1,160 @@
+"""Which orders take part at one tier of the cascade, and their compatible pairs.
+
+At level L every network of that level is one independent component: its members' open
+offers and needs. A pair (offer o, need n) is compatible when
+
+* rate:  ``min_rate(o) <= max_rate(n)`` — and, under the posted-rate rule at a network with a
+  posted rate p, ``min_rate(o) <= p <= max_rate(n)``; the joint fund lends only at its rate;
+* term:  ``term(n) <= max_term(o)``;
+* exposure: the offer's cap towards the need's borrower is not used up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from matcher.domain import NetworkLevel
+from matcher.liquidity.state import I64, UNLIMITED, LiquidityState
+from matcher.results import RateRule
+
+
+@dataclass(frozen=True)
+class LevelPairs:
+    """The active orders of one level and their compatible pairs, grouped by component."""
+
+    level: NetworkLevel
+    pair_off: I64
+    pair_need: I64
+    pair_comp: I64
+    """Network index where the pair would be matched."""
+    pair_rate: I64
+    """Agreed rate of the pair under the rate rule."""
+    pruned_components: tuple[int, ...]
+
+
+def active_offers(state: LiquidityState, level: NetworkLevel) -> I64:
+    """Offers that can still lend at ``level``."""
+    lender = state.off_lender
+    ok = (
+        (state.off_rem > 0)
+        & state.may_lend[lender]
+        & (state.lend_rem[lender] > 0)
+        & (state.coop_net_at[level][lender] >= 0)
+    )
+    return np.flatnonzero(ok).astype(np.int64)
+
+
+def active_needs(state: LiquidityState, level: NetworkLevel) -> I64:
+    """Needs that can still borrow at ``level``."""
+    b = state.need_borrower
+    ok = (
+        (state.need_rem() > 0)
+        & state.may_borrow[b]
+        & (state.borrow_rem[b] > 0)
+        & (state.need_lenders < state.max_lenders[b])
+        & (state.coop_net_at[level][b] >= 0)
+    )
+    return np.flatnonzero(ok).astype(np.int64)
+
+
+def level_pairs(
+    state: LiquidityState,
+    level: NetworkLevel,
+    rate_rule: RateRule,
+    posted: dict[int, int],
+    max_pairs: int,
+) -> LevelPairs:
+    """Compatible pairs of every component at ``level``.
+
+    Args:
+        state: current state of the cascade.
+        level: the tier being solved.
+        rate_rule: how agreed rates are set.
+        posted: network index → posted rate, for networks that post one.
+        max_pairs: per-component budget; above it each need keeps its cheapest candidates.
+    """
+    offs, needs = active_offers(state, level), active_needs(state, level)
+    off_comp = state.coop_net_at[level][state.off_lender[offs]]
+    need_comp = state.coop_net_at[level][state.need_borrower[needs]]
+    parts: list[tuple[I64, I64, I64, I64]] = []
+    pruned: list[int] = []
+    for comp in np.intersect1d(off_comp, need_comp):
+        o = offs[off_comp == comp]
+        n = needs[need_comp == comp]
+        p_rate = posted.get(int(comp)) if rate_rule is RateRule.POSTED else None
+        po, pn, rate, was_pruned = _component_pairs(state, o, n, p_rate, max_pairs)
+        if was_pruned:
+            pruned.append(int(comp))
+        parts.append((po, pn, np.full(po.size, comp, dtype=np.int64), rate))
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return LevelPairs(level, empty, empty, empty, empty, ())
+    return LevelPairs(
+        level,
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        np.concatenate([p[2] for p in parts]),
+        np.concatenate([p[3] for p in parts]),
+        tuple(pruned),
+    )
+
+
+def _component_pairs(
+    state: LiquidityState, o: I64, n: I64, posted: int | None, max_pairs: int
+) -> tuple[I64, I64, I64, bool]:
+    o_rate, n_rate = state.off_rate[o][:, None], state.need_rate[n][None, :]
+    fund = state.off_is_fund[o][:, None]
+    ok = state.need_term[n][None, :] <= state.off_term[o][:, None]
+    if posted is None:
+        ok &= o_rate <= n_rate
+    else:
+        ok &= np.where(fund, o_rate <= n_rate, (o_rate <= posted) & (posted <= n_rate))
+    oi, ni = np.nonzero(ok)
+    po, pn = o[oi].astype(np.int64), n[ni].astype(np.int64)
+    po, pn = _drop_exhausted_exposure(state, po, pn)
+    pruned = po.size > max_pairs
+    if pruned:
+        po, pn = _prune(state, po, pn, max(1, max_pairs // max(1, n.size)))
+    rate = _agreed_rates(state, po, pn, posted)
+    return po, pn, rate, pruned
+
+
+def _drop_exhausted_exposure(state: LiquidityState, po: I64, pn: I64) -> tuple[I64, I64]:
+    if not state.exposure_used or po.size == 0:
+        return po, pn
+    n_coops = len(state.coop_ids)
+    keys = po * n_coops + state.need_borrower[pn]
+    used_keys = np.fromiter((o * n_coops + b for o, b in state.exposure_used), dtype=np.int64)
+    used_vals = np.fromiter(state.exposure_used.values(), dtype=np.int64)
+    order = np.argsort(used_keys)
+    used_keys, used_vals = used_keys[order], used_vals[order]
+    pos = np.clip(np.searchsorted(used_keys, keys), 0, used_keys.size - 1)
+    hit = used_keys[pos] == keys
+    used = np.where(hit, used_vals[pos], 0)
+    keep = state.off_cap[po] - used > 0
+    return po[keep], pn[keep]
+
+
+def _prune(state: LiquidityState, po: I64, pn: I64, per_need: int) -> tuple[I64, I64]:
+    """Keep, for each need, its ``per_need`` cheapest offers (ties by offer index)."""
+    order = np.lexsort((po, state.off_rate[po], pn))
+    po, pn = po[order], pn[order]
+    first = np.searchsorted(pn, pn, side="left")
+    keep = (np.arange(pn.size) - first) < per_need
+    return po[keep], pn[keep]
+
+
+def _agreed_rates(state: LiquidityState, po: I64, pn: I64, posted: int | None) -> I64:
+    low, high = state.off_rate[po], state.need_rate[pn]
+    # Midpoint, ties to even (same rule as matcher.money.midpoint_rate_bps).
+    total = low + high
+    mid = total // 2 + ((total % 2 == 1) & ((total // 2) % 2 == 1))
+    if posted is not None:
+        mid = np.full(po.size, posted, dtype=np.int64)
+    rate: I64 = np.where(state.off_is_fund[po], low, mid).astype(np.int64)
+    return rate
+
+
+__all__ = ["UNLIMITED", "LevelPairs", "active_needs", "active_offers", "level_pairs"]

@@ -1,0 +1,158 @@
+"""Indexed arrays of a liquidity problem and the remaining amounts as the cascade proceeds.
+
+Offers, needs and coops are sorted by id, so every array (and so every solve) is the same
+whatever order the input came in. The joint fund, when present, is the last offer and the
+last coop (a pseudo-coop at the root network).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from matcher.domain import NetworkLevel, NetworkTree
+from matcher.liquidity.model import LiquidityProblem, LoanOffer
+
+I64 = npt.NDArray[np.int64]
+BOOL = npt.NDArray[np.bool_]
+UNLIMITED = 2**62
+"""Stands for 'no limit' in capacity arrays."""
+
+
+@dataclass
+class LiquidityState:
+    """Static order data as arrays plus what is still open after each tier."""
+
+    tree: NetworkTree
+    offers: list[LoanOffer]
+    offer_ids: list[str]
+    need_ids: list[str]
+    coop_ids: list[str]
+    off_lender: I64
+    off_amount: I64
+    off_rate: I64
+    off_term: I64
+    off_cap: I64
+    off_is_fund: BOOL
+    need_borrower: I64
+    need_amount: I64
+    need_rate: I64
+    need_term: I64
+    need_min: I64
+    need_urgency: I64
+    need_arrival: I64
+    may_lend: BOOL
+    may_borrow: BOOL
+    max_lenders: I64
+    net_index: dict[str, int]
+    coop_net_at: dict[NetworkLevel, I64]
+    """Per level: for each coop the index of its network at that level, or -1."""
+    off_rem: I64 = field(init=False)
+    need_filled: I64 = field(init=False)
+    need_lenders: I64 = field(init=False)
+    lend_rem: I64 = field(init=False)
+    borrow_rem: I64 = field(init=False)
+    lend_cap0: I64 = field(init=False)
+    borrow_cap0: I64 = field(init=False)
+    exposure_used: dict[tuple[int, int], int] = field(default_factory=dict)
+
+    def need_rem(self) -> I64:
+        """What each need still lacks."""
+        return self.need_amount - self.need_filled
+
+
+def build_state(problem: LiquidityProblem, tree: NetworkTree) -> LiquidityState:
+    """Index the problem; the caller has already checked it."""
+    offers = sorted(problem.offers, key=lambda o: o.id)
+    fund = problem.joint_fund
+    fund_coop: list[str] = []
+    if fund is not None:
+        offers.append(
+            LoanOffer(fund.id, fund.id, fund.amount_satang, fund.rate_bps, fund.max_term_days)
+        )
+        fund_coop = [fund.id]
+    needs = sorted(problem.needs, key=lambda n: n.id)
+    coop_ids = sorted(c.id for c in problem.coops) + fund_coop
+    cidx = {c: i for i, c in enumerate(coop_ids)}
+    rules = {r.coop_id: r for r in problem.rules}
+    n_coops = len(coop_ids)
+    may_lend = np.ones(n_coops, dtype=np.bool_)
+    may_borrow = np.ones(n_coops, dtype=np.bool_)
+    lend_cap = np.full(n_coops, UNLIMITED, dtype=np.int64)
+    borrow_cap = np.full(n_coops, UNLIMITED, dtype=np.int64)
+    max_lenders = np.full(n_coops, UNLIMITED, dtype=np.int64)
+    for cid, r in rules.items():
+        i = cidx[cid]
+        may_lend[i], may_borrow[i] = r.may_lend, r.may_borrow
+        if r.liquid_funds_satang is not None:
+            lend_cap[i] = max(0, r.liquid_funds_satang - r.reserve_satang)
+        if r.borrowing_limit_satang is not None:
+            borrow_cap[i] = max(0, r.borrowing_limit_satang - r.outstanding_satang)
+        if r.max_lenders_per_need is not None:
+            max_lenders[i] = r.max_lenders_per_need
+    net_ids = sorted(tree.networks)
+    net_index = {n: i for i, n in enumerate(net_ids)}
+    coop_net_at = _coop_networks(tree, coop_ids, net_index, fund.network_id if fund else None)
+
+    def arr(values: list[int]) -> I64:
+        return np.asarray(values, dtype=np.int64).reshape(-1)
+
+    state = LiquidityState(
+        tree=tree,
+        offers=offers,
+        offer_ids=[o.id for o in offers],
+        need_ids=[n.id for n in needs],
+        coop_ids=coop_ids,
+        off_lender=arr([cidx[o.lender] for o in offers]),
+        off_amount=arr([o.amount_satang for o in offers]),
+        off_rate=arr([o.min_rate_bps for o in offers]),
+        off_term=arr([o.max_term_days for o in offers]),
+        off_cap=arr(
+            [
+                UNLIMITED if o.cap_per_borrower_satang is None else o.cap_per_borrower_satang
+                for o in offers
+            ]
+        ),
+        off_is_fund=np.asarray(
+            [fund is not None and i == len(offers) - 1 for i in range(len(offers))],
+            dtype=np.bool_,
+        ).reshape(-1),
+        need_borrower=arr([cidx[n.borrower] for n in needs]),
+        need_amount=arr([n.amount_satang for n in needs]),
+        need_rate=arr([n.max_rate_bps for n in needs]),
+        need_term=arr([n.term_days for n in needs]),
+        need_min=arr([n.min_amount_satang for n in needs]),
+        need_urgency=arr([n.urgency for n in needs]),
+        need_arrival=arr([n.arrival for n in needs]),
+        may_lend=may_lend,
+        may_borrow=may_borrow,
+        max_lenders=max_lenders,
+        net_index=net_index,
+        coop_net_at=coop_net_at,
+    )
+    state.off_rem = state.off_amount.copy()
+    state.need_filled = np.zeros(len(needs), dtype=np.int64)
+    state.need_lenders = np.zeros(len(needs), dtype=np.int64)
+    state.lend_rem, state.lend_cap0 = lend_cap.copy(), lend_cap
+    state.borrow_rem, state.borrow_cap0 = borrow_cap.copy(), borrow_cap
+    return state
+
+
+def _coop_networks(
+    tree: NetworkTree, coop_ids: list[str], net_index: dict[str, int], fund_net: str | None
+) -> dict[NetworkLevel, I64]:
+    out: dict[NetworkLevel, I64] = {}
+    for level in NetworkLevel:
+        col = np.full(len(coop_ids), -1, dtype=np.int64)
+        for i, cid in enumerate(coop_ids):
+            net = tree.network_at_level(cid, level)
+            if net is not None:
+                col[i] = net_index[net]
+        out[level] = col
+    if fund_net is not None:
+        # The joint fund is a member of its root network only.
+        level = tree.networks[fund_net].level
+        out[level][-1] = net_index[fund_net]
+    return out

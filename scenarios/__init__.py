@@ -1,0 +1,1 @@
+"""Scenario files and the season simulator; imports matcher, never api."""
