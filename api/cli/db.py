@@ -1,0 +1,62 @@
+"""``coopmatch db``: migrations, plus the engine and error mapping DB commands share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from api.cli.common import console, fail
+from api.services.errors import ServiceError
+from api.settings import Settings, create_engine_from
+
+
+def open_engine() -> Engine:
+    """The engine for ``COOPMATCH_DATABASE_URL`` (SQLite file in the working dir by default)."""
+    return create_engine_from(Settings())
+
+
+def actor_or_fail(actor: str | None) -> str:
+    """The caller's principal: ``--as`` or ``COOPMATCH_ACTOR``."""
+    chosen = actor or Settings().actor
+    if not chosen:
+        fail(
+            "--as",
+            ["who is running this? pass --as PRINCIPAL or set COOPMATCH_ACTOR (ระบุผู้ใช้งานด้วย --as)"],
+        )
+    return chosen
+
+
+@contextmanager
+def service_errors(subject: str) -> Iterator[None]:
+    """Map service and connection errors to a bilingual exit-2 message."""
+    try:
+        yield
+    except ServiceError as exc:
+        fail(f"{subject}: {exc}", exc.lines)
+    except OperationalError as exc:
+        fail(subject, [f"database error (ฐานข้อมูลผิดพลาด): {exc.orig}"])
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``db`` group to ``app``."""
+    db_app = typer.Typer(help="Database schema / ฐานข้อมูล", no_args_is_help=True)
+
+    @db_app.command("upgrade")
+    def upgrade(revision: str = typer.Argument("head", help="target revision")) -> None:
+        """Create or migrate the database to the latest schema (สร้าง/ปรับปรุงฐานข้อมูล)."""
+        from api.db.migrate import current_revision
+        from api.db.migrate import upgrade as run_upgrade
+
+        engine = open_engine()
+        with service_errors("db upgrade"):
+            run_upgrade(engine, revision)
+            console.print(
+                f"ฐานข้อมูลพร้อมแล้ว / database at revision [bold]{current_revision(engine)}[/] "
+                f"({engine.url.render_as_string(hide_password=True)})"
+            )
+
+    app.add_typer(db_app, name="db")

@@ -1,0 +1,38 @@
+"""``coopmatch export round ID --xlsx|--csv``: a round's proposals for Excel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli.common import console, fail
+from api.cli.db import open_engine, service_errors
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``export`` group to ``app``."""
+    export_app = typer.Typer(help="Export / ส่งออก", no_args_is_help=True)
+
+    @export_app.command("round")
+    def round_(
+        round_id: Annotated[int, typer.Argument(help="round id")],
+        xlsx: Annotated[bool, typer.Option("--xlsx", help="Excel workbook")] = False,
+        csv_: Annotated[bool, typer.Option("--csv", help="CSV, UTF-8 with BOM")] = False,
+        out: Annotated[Path | None, typer.Option("--out", help="output file")] = None,
+    ) -> None:
+        """Write a round's summary and proposals (ส่งออกผลการจับคู่ของรอบ)."""
+        from api.services.export import round_report, write_csv, write_xlsx
+
+        if xlsx == csv_:
+            fail("export round", ["choose exactly one of --xlsx or --csv (เลือก --xlsx หรือ --csv)"])
+        target = out or Path(f"round-{round_id}.{'xlsx' if xlsx else 'csv'}")
+        with service_errors(f"round {round_id}"):
+            report = round_report(open_engine(), round_id)
+            (write_xlsx if xlsx else write_csv)(report, target)
+        console.print(
+            f"ส่งออกแล้ว / exported round {round_id}: {len(report.proposals)} proposals → {target}"
+        )
+
+    app.add_typer(export_app, name="export")

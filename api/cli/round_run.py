@@ -1,0 +1,89 @@
+"""``coopmatch round run --network ID --date YYYY-MM-DD``: the daily round, with progress."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from api.cli.common import console, fail
+from api.cli.db import actor_or_fail, open_engine, service_errors
+
+STEPS = {
+    "snapshot": "อ่านคำสั่งที่เปิดอยู่ / loading open orders",
+    "solve": "คำนวณการจับคู่ / solving",
+    "persist": "บันทึกผล / persisting",
+    "done": "เสร็จ / done",
+}
+
+
+def round_run(
+    network: Annotated[str, typer.Option("--network", help="network id (รหัสเครือข่าย)")],
+    business_date: Annotated[str, typer.Option("--date", help="business date YYYY-MM-DD")],
+    actor: Annotated[
+        str | None, typer.Option("--as", help="coordinator principal (COOPMATCH_ACTOR)")
+    ] = None,
+    new_version: Annotated[
+        bool,
+        typer.Option("--new-version", help="re-match: keep accepted proposals, void the rest"),
+    ] = False,
+) -> None:
+    """Run the network's liquidity round for a date (idempotent unless --new-version)."""
+    from api.services.rounds import run_round
+
+    try:
+        day = date.fromisoformat(business_date)
+    except ValueError:
+        fail("--date", [f"{business_date!r} is not a date YYYY-MM-DD (วันที่ไม่ถูกต้อง)"])
+    who = actor_or_fail(actor)
+    engine = open_engine()
+    with (
+        service_errors(f"round {network} {day}"),
+        Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar,
+    ):
+        task = bar.add_task(STEPS["snapshot"], total=None)
+        out = run_round(
+            engine,
+            network_id=network,
+            business_date=day,
+            actor=who,
+            new_version=new_version,
+            progress=lambda step: bar.update(task, description=STEPS.get(step, step)),
+        )
+    table = Table(title=f"รอบ / round {out.round_id}", show_header=False)
+    for label, value in (
+        ("network / เครือข่าย", out.network_id),
+        ("date / วันทำการ", out.business_date.isoformat()),
+        ("version / ฉบับ", f"{out.version}{' (เดิม / existing)' if out.reused else ''}"),
+        ("status / ผล", out.solve_status),
+        ("orders / คำสั่ง", str(out.order_count)),
+        ("proposals / ข้อเสนอ", str(out.proposal_count)),
+        ("input hash", out.input_hash[:16]),
+        (
+            "ms load/solve/persist",
+            "/".join(str(out.timings_ms.get(k, 0)) for k in ("load", "solve", "persist")),
+        ),
+    ):
+        table.add_row(label, value)
+    console.print(table)
+
+
+def register_round(round_app: typer.Typer) -> None:
+    """Add ``run`` to an existing ``round`` group."""
+    round_app.command("run")(round_run)
+
+
+def register(app: typer.Typer) -> None:
+    """Create the ``round`` group on ``app`` with ``run`` in it."""
+    round_app = typer.Typer(help="Matching rounds / รอบการจับคู่", no_args_is_help=True)
+    register_round(round_app)
+    app.add_typer(round_app, name="round")
