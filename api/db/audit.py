@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from api.db.tables import AuditEventRow
 from api.services.clock import as_utc
@@ -69,7 +69,9 @@ class AuditEvent:
 
 def _tail(session: Session) -> tuple[int, str]:
     row = session.execute(
-        select(AuditEventRow.id, AuditEventRow.hash).order_by(AuditEventRow.id.desc()).limit(1)  # type: ignore[union-attr]
+        select(col(AuditEventRow.id), col(AuditEventRow.hash))
+        .order_by(col(AuditEventRow.id).desc())
+        .limit(1)
     ).first()
     return (0, GENESIS_HASH) if row is None else (int(row[0]), str(row[1]))
 
@@ -132,9 +134,9 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
         rows = (
             session.execute(
                 select(AuditEventRow)
-                .where(AuditEventRow.id > last_id)  # type: ignore[operator]
-                .order_by(AuditEventRow.id)
-                .limit(batch)  # type: ignore[arg-type]
+                .where(col(AuditEventRow.id) > last_id)
+                .order_by(col(AuditEventRow.id))
+                .limit(batch)
             )
             .scalars()
             .all()

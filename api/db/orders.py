@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from api.db.tables import OrderRow
 
@@ -46,7 +46,7 @@ def check_versions(session: Session, expected: Mapping[str, int]) -> None:
     for start in range(0, len(ids), CHUNK):
         part = ids[start : start + CHUNK]
         rows = session.execute(
-            select(OrderRow.id, OrderRow.version).where(OrderRow.id.in_(part))  # type: ignore[attr-defined]
+            select(col(OrderRow.id), col(OrderRow.version)).where(col(OrderRow.id).in_(part))
         )
         seen = dict(rows.all())
         for oid in part:
@@ -60,9 +60,9 @@ def check_capacity(session: Session, ids: list[str]) -> list[str]:
     for start in range(0, len(ids), CHUNK):
         part = ids[start : start + CHUNK]
         rows = session.execute(
-            select(OrderRow.id).where(
-                OrderRow.id.in_(part),  # type: ignore[attr-defined]
-                OrderRow.reserved + OrderRow.committed > OrderRow.amount,
+            select(col(OrderRow.id)).where(
+                col(OrderRow.id).in_(part),
+                col(OrderRow.reserved) + col(OrderRow.committed) > col(OrderRow.amount),
             )
         ).scalars()
         bad.extend(rows)

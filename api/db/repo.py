@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select
-from sqlmodel import Session
+from sqlalchemy import Column, ColumnElement, Table, func, or_, select
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
+from sqlmodel import Session, SQLModel, col
 
 from api.db.mapping import OpenOrder
 from api.db.tables import (
@@ -43,7 +45,7 @@ def subtree(session: Session, network_id: str) -> list[NetworkRow]:
 
 def ancestors(session: Session, network_id: str) -> list[str]:
     """The network and its ancestors, nearest first."""
-    parents = dict(session.execute(select(NetworkRow.id, NetworkRow.parent_id)).all())
+    parents = dict(session.execute(select(col(NetworkRow.id), col(NetworkRow.parent_id))).all())
     chain: list[str] = []
     cur: str | None = network_id
     while cur is not None and cur in parents and cur not in chain:
@@ -58,9 +60,9 @@ def coordinates(session: Session, principal: str, network_id: str) -> bool:
     if not chain:
         return False
     hit = session.execute(
-        select(CoordinatorRow.network_id).where(
-            CoordinatorRow.principal == principal,
-            CoordinatorRow.network_id.in_(chain),  # type: ignore[attr-defined]
+        select(col(CoordinatorRow.network_id)).where(
+            col(CoordinatorRow.principal) == principal,
+            col(CoordinatorRow.network_id).in_(chain),
         )
     ).first()
     return hit is not None
@@ -70,8 +72,8 @@ def members_of(session: Session, network_ids: list[str]) -> dict[str, list[str]]
     """Network id → ids of its direct member coops."""
     out: dict[str, list[str]] = defaultdict(list)
     rows = session.execute(
-        select(MembershipRow.network_id, MembershipRow.coop_id).where(
-            MembershipRow.network_id.in_(network_ids)  # type: ignore[attr-defined]
+        select(col(MembershipRow.network_id), col(MembershipRow.coop_id)).where(
+            col(MembershipRow.network_id).in_(network_ids)
         )
     )
     for net, coop in rows:
@@ -84,18 +86,25 @@ def coops_of(session: Session, network_ids: list[str]) -> list[CoopRow]:
     return list(
         session.execute(
             select(CoopRow)
-            .join(MembershipRow, MembershipRow.coop_id == CoopRow.id)  # type: ignore[arg-type]
-            .where(MembershipRow.network_id.in_(network_ids))  # type: ignore[attr-defined]
-            .order_by(CoopRow.id)
+            .join(MembershipRow, col(MembershipRow.coop_id) == col(CoopRow.id))
+            .where(col(MembershipRow.network_id).in_(network_ids))
+            .order_by(col(CoopRow.id))
         ).scalars()
     )
 
 
-def _member_filter(network_ids: list[str]):  # type: ignore[no-untyped-def]
-    return OrderRow.coop_id.in_(  # type: ignore[attr-defined]
-        select(MembershipRow.coop_id).where(
-            MembershipRow.network_id.in_(network_ids)  # type: ignore[attr-defined]
-        )
+def _table(model: type[SQLModel]) -> Table:
+    """The Core table of a table model (typed for queries over many columns)."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
+def _cols(model: type[SQLModel]) -> ReadOnlyColumnCollection[str, Column[Any]]:
+    return _table(model).c
+
+
+def _member_filter(network_ids: list[str]) -> ColumnElement[bool]:
+    return col(OrderRow.coop_id).in_(
+        select(col(MembershipRow.coop_id)).where(col(MembershipRow.network_id).in_(network_ids))
     )
 
 
@@ -103,7 +112,7 @@ def open_liquidity_orders(
     session: Session, network_ids: list[str], business_date: date
 ) -> list[OpenOrder]:
     """Open liquidity offers and needs of the subtree's coops, valid on ``business_date``."""
-    o, lo, ln = OrderRow, LiquidityOfferRow, LiquidityNeedRow
+    o, lo, ln = _cols(OrderRow), _cols(LiquidityOfferRow), _cols(LiquidityNeedRow)
     stmt = (
         select(
             o.id,
@@ -120,12 +129,12 @@ def open_liquidity_orders(
             ln.min_amount_satang,
             ln.urgency,
         )
-        .outerjoin(lo, lo.order_id == o.id)  # type: ignore[arg-type]
-        .outerjoin(ln, ln.order_id == o.id)  # type: ignore[arg-type]
+        .outerjoin(_table(LiquidityOfferRow), lo.order_id == o.id)
+        .outerjoin(_table(LiquidityNeedRow), ln.order_id == o.id)
         .where(
-            o.kind.in_(("liquidity_offer", "liquidity_need")),  # type: ignore[attr-defined]
-            o.status.in_(OPEN_STATUSES),  # type: ignore[attr-defined]
-            or_(o.valid_until.is_(None), o.valid_until >= business_date),  # type: ignore[union-attr, operator]
+            o.kind.in_(("liquidity_offer", "liquidity_need")),
+            o.status.in_(OPEN_STATUSES),
+            or_(o.valid_until.is_(None), o.valid_until >= business_date),
             _member_filter(network_ids),
         )
         .order_by(o.id)
@@ -147,11 +156,11 @@ def open_liquidity_orders(
 
 def engaged_by_coop(session: Session, network_ids: list[str]) -> dict[tuple[str, str], int]:
     """(coop id, order kind) → reserved + committed amount over its liquidity orders."""
-    o = OrderRow
+    o = _cols(OrderRow)
     rows = session.execute(
         select(o.coop_id, o.kind, func.sum(o.reserved + o.committed))
         .where(
-            o.kind.in_(("liquidity_offer", "liquidity_need")),  # type: ignore[attr-defined]
+            o.kind.in_(("liquidity_offer", "liquidity_need")),
             _member_filter(network_ids),
         )
         .group_by(o.coop_id, o.kind)
@@ -166,10 +175,10 @@ def latest_round(
     return session.execute(
         select(RoundRow)
         .where(
-            RoundRow.network_id == network_id,
-            RoundRow.kind == kind,
-            RoundRow.business_date == business_date,
+            col(RoundRow.network_id) == network_id,
+            col(RoundRow.kind) == kind,
+            col(RoundRow.business_date) == business_date,
         )
-        .order_by(RoundRow.version.desc())  # type: ignore[attr-defined]
+        .order_by(col(RoundRow.version).desc())
         .limit(1)
     ).scalar_one_or_none()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from api.db.tables import CoopRow, ProposalLoanRow, ProposalRow, RoundRow
 from api.db.tx import read_session
@@ -64,12 +65,12 @@ def round_report(engine: Engine, round_id: int) -> RoundReport:
             raise NotFoundError(f"round {round_id} does not exist", f"ไม่พบรอบ {round_id}")
         lender, borrower = aliased(CoopRow), aliased(CoopRow)
         rows = s.execute(
-            select(ProposalRow, ProposalLoanRow, lender.name_th, borrower.name_th)
-            .join(ProposalLoanRow, ProposalLoanRow.proposal_id == ProposalRow.id)  # type: ignore[arg-type]
-            .join(lender, lender.id == ProposalRow.supply_coop_id)  # type: ignore[arg-type]
-            .join(borrower, borrower.id == ProposalRow.demand_coop_id)  # type: ignore[arg-type]
-            .where(ProposalRow.round_id == round_id)
-            .order_by(ProposalRow.id)  # type: ignore[arg-type]
+            select(ProposalRow, ProposalLoanRow, col(lender.name_th), col(borrower.name_th))
+            .join(ProposalLoanRow, col(ProposalLoanRow.proposal_id) == col(ProposalRow.id))
+            .join(lender, col(lender.id) == col(ProposalRow.supply_coop_id))
+            .join(borrower, col(borrower.id) == col(ProposalRow.demand_coop_id))
+            .where(col(ProposalRow.round_id) == round_id)
+            .order_by(col(ProposalRow.id))
         ).all()
         objective = json.loads(rnd.objective_json)
         summary = [

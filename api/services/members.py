@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from api.db.audit import append_event
 from api.db.tables import CoopRow, CoordinatorRow, MemberImportRow, MembershipRow, NetworkRow
@@ -94,7 +94,7 @@ def upsert_members(
         if spec.coordinator and session.get(CoordinatorRow, (spec.id, spec.coordinator)) is None:
             session.add(CoordinatorRow(network_id=spec.id, principal=spec.coordinator))
     for c in coops:
-        row = session.get(CoopRow, c.id) or CoopRow(
+        coop = session.get(CoopRow, c.id) or CoopRow(
             id=c.id, name_th=c.name_th, kind=c.kind.value, created_at=now
         )
         for name in (
@@ -110,9 +110,9 @@ def upsert_members(
             "reserve_satang",
             "max_lenders_per_need",
         ):
-            setattr(row, name, getattr(c, name))
-        row.kind = c.kind.value
-        session.add(row)
+            setattr(coop, name, getattr(c, name))
+        coop.kind = c.kind.value
+        session.add(coop)
         session.flush()
         member = session.get(MembershipRow, c.id)
         if member is None:
@@ -277,7 +277,7 @@ def import_members(
         first = file_hash(path)
         if first and session.get(MemberImportRow, first) is not None:
             return ImportOutcome(first, True, 0, 0)
-        known = set(session.execute(select(NetworkRow.id)).scalars())
+        known = set(session.execute(select(col(NetworkRow.id))).scalars())
         networks, coops, digest = parse_member_rows(path, known)
         now = clock()
         upsert_members(session, networks, coops, now, actor)

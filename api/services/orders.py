@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from api.db.audit import append_event
 from api.db.mapping import LIQUIDITY_NEED, LIQUIDITY_OFFER
@@ -242,8 +242,8 @@ def import_orders(
     """Import an order file in one transaction; the same file twice is a no-op."""
 
     def work(session: Session) -> OrderImportOutcome:
-        coops = set(session.execute(select(CoopRow.id)).scalars())
-        existing = set(session.execute(select(OrderRow.id)).scalars())
+        coops = set(session.execute(select(col(CoopRow.id))).scalars())
+        existing = set(session.execute(select(col(OrderRow.id))).scalars())
         known = file_hash(path)
         if known and session.get(MemberImportRow, known) is not None:
             return OrderImportOutcome(known, True, 0, 0)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from api.db.audit import append_event
 from api.db.orders import apply_deltas
@@ -177,8 +177,8 @@ def expire_due(session: Session, now: datetime, actor: str) -> list[int]:
     rows = (
         session.execute(
             select(ProposalRow)
-            .where(ProposalRow.status == "pending", ProposalRow.expires_at <= now)
-            .order_by(ProposalRow.id)  # type: ignore[arg-type]
+            .where(col(ProposalRow.status) == "pending", col(ProposalRow.expires_at) <= now)
+            .order_by(col(ProposalRow.id))
         )
         .scalars()
         .all()
@@ -211,7 +211,7 @@ def expire_proposals(
 
 def _commitment_id(session: Session, p: ProposalRow) -> int | None:
     return session.execute(
-        select(CommitmentRow.id).where(CommitmentRow.proposal_id == p.id)
+        select(col(CommitmentRow.id)).where(col(CommitmentRow.proposal_id) == p.id)
     ).scalar_one_or_none()
 
 
@@ -227,7 +227,7 @@ def _commit(session: Session, p: ProposalRow, now: datetime, actor: str) -> int:
     start = rnd.business_date
     schedule = loan_schedule(p.amount, terms.rate_bps, start, terms.term_days, repayment, n)
     cid = session.execute(
-        insert(CommitmentRow).returning(CommitmentRow.id),
+        insert(CommitmentRow).returning(col(CommitmentRow.id)),
         {
             "proposal_id": p.id,
             "kind": p.kind,

@@ -24,10 +24,10 @@ from datetime import date, datetime, timedelta
 from enum import Enum
 from functools import partial
 from importlib import metadata as importlib_metadata
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, insert, select, update
-from sqlmodel import Session
+from sqlalchemy import CursorResult, Engine, insert, select, update
+from sqlmodel import Session, col
 
 from api.db import repo
 from api.db.audit import append_event, canonical_json
@@ -166,23 +166,25 @@ def load_snapshot(
     if prev is not None and new_version:
         for pid, sup, dem, amount in session.execute(
             select(
-                ProposalRow.id,
-                ProposalRow.supply_order_id,
-                ProposalRow.demand_order_id,
-                ProposalRow.amount,
+                col(ProposalRow.id),
+                col(ProposalRow.supply_order_id),
+                col(ProposalRow.demand_order_id),
+                col(ProposalRow.amount),
             )
             .where(
-                ProposalRow.round_id == prev.id,
-                ProposalRow.status == "pending",
-                ProposalRow.supply_accepted_at.is_(None),  # type: ignore[union-attr]
-                ProposalRow.demand_accepted_at.is_(None),  # type: ignore[union-attr]
+                col(ProposalRow.round_id) == prev.id,
+                col(ProposalRow.status) == "pending",
+                col(ProposalRow.supply_accepted_at).is_(None),
+                col(ProposalRow.demand_accepted_at).is_(None),
             )
-            .order_by(ProposalRow.id)  # type: ignore[arg-type]
+            .order_by(col(ProposalRow.id))
         ):
             void_ids.append(int(pid))
             freed[sup] += int(amount)
             freed[dem] += int(amount)
-    offers, needs, versions = [], [], {}
+    offers: list[OpenOrder] = []
+    needs: list[OpenOrder] = []
+    versions: dict[str, int] = {}
     for o in orders:
         avail = o.available + freed.get(o.id, 0)
         versions[o.id] = o.version
@@ -197,7 +199,7 @@ def load_snapshot(
     if missing:
         versions.update(
             session.execute(
-                select(OrderRow.id, OrderRow.version).where(OrderRow.id.in_(missing))  # type: ignore[attr-defined]
+                select(col(OrderRow.id), col(OrderRow.version)).where(col(OrderRow.id).in_(missing))
             ).all()
         )
     freed_by_coop: dict[tuple[str, str], int] = defaultdict(int)
@@ -313,7 +315,8 @@ def persist_round(
     if heads:
         ids = (
             session.execute(
-                insert(ProposalRow).returning(ProposalRow.id, sort_by_parameter_order=True), heads
+                insert(ProposalRow).returning(col(ProposalRow.id), sort_by_parameter_order=True),
+                heads,
             )
             .scalars()
             .all()
@@ -356,18 +359,18 @@ def _supersede(session: Session, snap: Snapshot, now: datetime) -> None:
             res = session.execute(
                 update(ProposalRow)
                 .where(
-                    ProposalRow.id.in_(part),
-                    ProposalRow.status == "pending",  # type: ignore[union-attr]
-                    ProposalRow.supply_accepted_at.is_(None),  # type: ignore[union-attr]
-                    ProposalRow.demand_accepted_at.is_(None),
-                )  # type: ignore[union-attr]
+                    col(ProposalRow.id).in_(part),
+                    col(ProposalRow.status) == "pending",
+                    col(ProposalRow.supply_accepted_at).is_(None),
+                    col(ProposalRow.demand_accepted_at).is_(None),
+                )
                 .values(status="voided", closed_at=now)
             )
-            if res.rowcount != len(part):  # type: ignore[attr-defined]
+            if cast(CursorResult[Any], res).rowcount != len(part):
                 raise OrdersChangedError("proposal")
         apply_deltas(session, {oid: (-a, 0) for oid, a in snap.freed.items()}, now)
     session.execute(
-        update(RoundRow).where(RoundRow.id == snap.prev_round_id).values(status="superseded")  # type: ignore[arg-type]
+        update(RoundRow).where(col(RoundRow.id) == snap.prev_round_id).values(status="superseded")
     )
 
 

@@ -9,7 +9,6 @@ Create Date: 2026-11-21 19:31:38.142481
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 revision = "0001"
@@ -24,25 +23,25 @@ def upgrade() -> None:
         "audit_event",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("entity", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("entity_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("actor", sa.String(length=64), nullable=False),
+        sa.Column("action", sa.String(length=64), nullable=False),
+        sa.Column("entity", sa.String(length=32), nullable=False),
+        sa.Column("entity_id", sa.String(length=64), nullable=False),
         sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("prev_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("prev_hash", sa.String(length=64), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("hash"),
         sa.UniqueConstraint("prev_hash"),
     )
     op.create_table(
         "coop",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("name_th", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-        sa.Column("name_en", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("province_code", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
-        sa.Column("district_code", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("name_th", sa.String(length=300), nullable=False),
+        sa.Column("name_en", sa.String(length=300), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("province_code", sa.String(length=8), nullable=False),
+        sa.Column("district_code", sa.String(length=8), nullable=False),
         sa.Column("lat_e5", sa.Integer(), nullable=True),
         sa.Column("lon_e5", sa.Integer(), nullable=True),
         sa.Column("may_lend", sa.Boolean(), nullable=False),
@@ -57,20 +56,20 @@ def upgrade() -> None:
     )
     op.create_table(
         "member_import",
-        sa.Column("file_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("filename", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("file_hash", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("filename", sa.String(length=500), nullable=False),
         sa.Column("row_count", sa.Integer(), nullable=False),
         sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("file_hash"),
     )
     op.create_table(
         "network",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("name_th", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-        sa.Column("name_en", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("name_th", sa.String(length=300), nullable=False),
+        sa.Column("name_en", sa.String(length=300), nullable=False),
         sa.Column("level", sa.Integer(), nullable=False),
-        sa.Column("parent_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("parent_id", sa.String(length=64), nullable=True),
         sa.Column("posted_rate_bps", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -81,8 +80,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "membership",
-        sa.Column("coop_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("network_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("coop_id", sa.String(length=64), nullable=False),
+        sa.Column("network_id", sa.String(length=64), nullable=False),
         sa.Column("since", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["coop_id"],
@@ -99,8 +98,8 @@ def upgrade() -> None:
 
     op.create_table(
         "network_coordinator",
-        sa.Column("network_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("principal", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("network_id", sa.String(length=64), nullable=False),
+        sa.Column("principal", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
             ["network_id"],
             ["network.id"],
@@ -109,14 +108,14 @@ def upgrade() -> None:
     )
     op.create_table(
         "orders",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("coop_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("unit", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("coop_id", sa.String(length=64), nullable=False),
+        sa.Column("unit", sa.String(length=16), nullable=False),
         sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.Column("reserved", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("committed", sa.BigInteger(), server_default="0", nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("valid_until", sa.Date(), nullable=True),
         sa.Column("arrival", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -135,16 +134,16 @@ def upgrade() -> None:
     op.create_table(
         "round",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("network_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("network_id", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("business_date", sa.Date(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("tier_cascade", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("input_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("tier_cascade", sa.String(length=200), nullable=False),
+        sa.Column("input_hash", sa.String(length=64), nullable=False),
         sa.Column("params_json", sa.Text(), nullable=False),
-        sa.Column("solve_status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("solver", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("solve_status", sa.String(length=16), nullable=False),
+        sa.Column("solver", sa.String(length=64), nullable=False),
         sa.Column("objective_json", sa.Text(), nullable=False),
         sa.Column("notes_json", sa.Text(), nullable=False),
         sa.Column("order_count", sa.Integer(), nullable=False),
@@ -152,8 +151,8 @@ def upgrade() -> None:
         sa.Column("load_ms", sa.Integer(), nullable=False),
         sa.Column("solve_ms", sa.Integer(), nullable=False),
         sa.Column("persist_ms", sa.Integer(), nullable=False),
-        sa.Column("code_version", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("code_version", sa.String(length=64), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -165,12 +164,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "liquidity_need",
-        sa.Column("order_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("order_id", sa.String(length=64), nullable=False),
         sa.Column("max_rate_bps", sa.Integer(), nullable=False),
         sa.Column("term_days", sa.Integer(), nullable=False),
         sa.Column("min_amount_satang", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("urgency", sa.Integer(), nullable=False),
-        sa.Column("repayment", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("repayment", sa.String(length=16), nullable=False),
         sa.Column("instalments", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["order_id"],
@@ -180,7 +179,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "liquidity_offer",
-        sa.Column("order_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("order_id", sa.String(length=64), nullable=False),
         sa.Column("min_rate_bps", sa.Integer(), nullable=False),
         sa.Column("max_term_days", sa.Integer(), nullable=False),
         sa.Column("cap_per_borrower_satang", sa.BigInteger(), nullable=True),
@@ -194,16 +193,16 @@ def upgrade() -> None:
         "proposal",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("round_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("supply_order_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("demand_order_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("supply_coop_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("demand_coop_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("unit", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("supply_order_id", sa.String(length=64), nullable=False),
+        sa.Column("demand_order_id", sa.String(length=64), nullable=False),
+        sa.Column("supply_coop_id", sa.String(length=64), nullable=False),
+        sa.Column("demand_coop_id", sa.String(length=64), nullable=False),
+        sa.Column("unit", sa.String(length=16), nullable=False),
         sa.Column("amount", sa.BigInteger(), nullable=False),
-        sa.Column("tier", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("network_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("tier", sa.String(length=16), nullable=False),
+        sa.Column("network_id", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("supply_accepted_at", sa.DateTime(timezone=True), nullable=True),
@@ -241,10 +240,10 @@ def upgrade() -> None:
         "commitment",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("proposal_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("supply_coop_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("demand_coop_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("unit", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("supply_coop_id", sa.String(length=64), nullable=False),
+        sa.Column("demand_coop_id", sa.String(length=64), nullable=False),
+        sa.Column("unit", sa.String(length=16), nullable=False),
         sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.Column("business_date", sa.Date(), nullable=False),
         sa.Column("committed_at", sa.DateTime(timezone=True), nullable=False),
@@ -283,7 +282,7 @@ def upgrade() -> None:
         sa.Column("interest_satang", sa.BigInteger(), nullable=False),
         sa.Column("start_date", sa.Date(), nullable=False),
         sa.Column("maturity_date", sa.Date(), nullable=False),
-        sa.Column("repayment", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("repayment", sa.String(length=16), nullable=False),
         sa.ForeignKeyConstraint(
             ["commitment_id"],
             ["commitment.id"],
@@ -307,8 +306,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "obligation",
-        sa.Column("order_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("creditor_coop_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("order_id", sa.String(length=64), nullable=False),
+        sa.Column("creditor_coop_id", sa.String(length=64), nullable=False),
         sa.Column("due_date", sa.Date(), nullable=False),
         sa.Column("source_instalment_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
