@@ -1,0 +1,1 @@
+"""Produce (surplus) matching: stock lots of graded produce sold to buyer coops' orders."""

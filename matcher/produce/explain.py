@@ -1,0 +1,87 @@
+"""One explanation per lot and per order, with stable reason codes from :mod:`reasons`.
+
+A lot or order not matched in full names why, from the furthest stage any of its
+candidate lanes reached in any tier (see :mod:`matcher.produce.lanes`): no counterpart of
+the product, grade, reach, delivery date, price gap — and, when lanes existed, scarcity on
+the other side, a truck not full enough (the flow without integer trucks did ship it),
+processing capacity, or the minimum lot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from matcher.produce import reasons as r
+from matcher.produce.distance import I64
+from matcher.produce.model import Explanation, ProduceMatch, ProduceProblem
+from matcher.produce.state import ProduceState
+from matcher.results import FillState
+
+_LOT_STAGE = (r.NO_BUYER, r.GRADE_NOT_ACCEPTED, r.NO_BUYER_IN_REACH, r.TOO_LATE, r.PRICE_GAP)
+_ORDER_STAGE = (r.NO_SELLER, r.GRADE_NOT_OFFERED, r.NO_SELLER_IN_REACH, r.TOO_LATE, r.PRICE_GAP)
+
+
+def _state(quantity: int, matched: int) -> FillState:
+    if matched >= quantity:
+        return FillState.FILLED
+    return FillState.PARTLY_FILLED if matched > 0 else FillState.UNMATCHED
+
+
+def explain(
+    p: ProduceProblem,
+    st: ProduceState,
+    matches: Sequence[ProduceMatch],
+    relaxed_lot: I64,
+    relaxed_order: I64,
+    below_min: set[int],
+) -> tuple[Explanation, ...]:
+    """Explanations of every lot (sorted by id) then every order (sorted by id)."""
+    sold: dict[str, int] = {}
+    got: dict[str, int] = {}
+    for m in matches:
+        sold[m.source_id] = sold.get(m.source_id, 0) + m.quantity
+        got[m.target_id] = got.get(m.target_id, 0) + m.quantity
+    in_net = {
+        cid
+        for i, cid in enumerate(st.coop_ids)
+        if any(col[i] >= 0 for col in st.coop_net_at.values())
+    }
+    full_procs = bool(st.n_procs) and bool((st.proc_rem == 0).all())
+    out: list[Explanation] = []
+    for i, lot in enumerate(st.lots):
+        q = sold.get(lot.id, 0)
+        if q >= lot.quantity:
+            why: tuple[str, ...] = (r.SOLD,)
+        elif lot.expiry_date < p.round_date:
+            why = (r.EXPIRED,)
+        elif lot.seller not in in_net:
+            why = (r.NO_NETWORK,)
+        elif st.stage_lot[i] < 5:
+            why = (_LOT_STAGE[int(st.stage_lot[i])],)
+        elif p.trucks and relaxed_lot[i] > q:
+            why = (r.TRUCK_NOT_FULL,)
+        else:
+            why = (r.CAPACITY,) if full_procs else (r.BUYERS_SCARCE,)
+        out.append(
+            Explanation(lot.id, "lot", lot.seller, _state(lot.quantity, q), lot.quantity, q, why)
+        )
+    for j, order in enumerate(st.orders):
+        q = got.get(order.id, 0)
+        if q >= order.quantity:
+            why = (r.FILLED,)
+        elif order.buyer not in in_net:
+            why = (r.NO_NETWORK,)
+        elif q == 0 and j in below_min:
+            why = (r.BELOW_MIN_LOT,)
+        elif st.stage_order[j] < 5:
+            why = (_ORDER_STAGE[int(st.stage_order[j])],)
+        elif p.trucks and relaxed_order[j] > q:
+            why = (r.TRUCK_NOT_FULL,)
+        else:
+            why = (r.SUPPLY_SCARCE,)
+        out.append(
+            Explanation(
+                order.id, "order", order.buyer, _state(order.quantity, q), order.quantity, q, why
+            )
+        )
+    return tuple(out)

@@ -1,0 +1,181 @@
+"""One min-cost flow per tier (no truck integrality); every network is a disjoint component.
+
+Graph (capacities in base units)::
+
+    S ─▶ hub(lot) ═▶ lot_d ─▶ order ─▶ T           (and S ─▶ T for what stays unsold)
+            └──────────────▶ pin(proc) ─▶ pout(proc) ─▶ order / pin(next proc)
+
+* ``S → hub``: the lot's open quantity; unit cost = the lot's expiry rank, so older stock
+  ships first when all else is equal.
+* ``hub ⇒ lot_d``: under ``maxmin``/``proportional``, K parallel *segment* arcs; segment k
+  covers the lot's sold share ((k−1)/K, k/K] at unit cost −(K+1−k)·M. M exceeds any
+  difference in gain per unit, so sellers competing for scarce buyers are served leximin
+  over their share sold (to 1/K) before gains decide; under ``coverage`` one arc, cost 0.
+* lanes: unit cost −gain·G (G = expiry ranks + 1, so gain dominates age).
+* ``pin → pout``: the processor's remaining capacity at its processing cost × G; flow in
+  equals flow out (transshipment, upstream → midstream → downstream).
+* ``order → T``: the order's open quantity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.graph.python import min_cost_flow
+
+from matcher.produce.distance import I64
+from matcher.produce.lanes import TierLanes
+from matcher.produce.state import ProduceState
+from matcher.results import FairnessPolicy, SolveStatus
+
+COST_BUDGET = 2**61
+
+
+class FlowSolverError(RuntimeError):
+    """The flow solver reported a status a valid model cannot produce."""
+
+
+@dataclass(frozen=True)
+class FlowOutcome:
+    """Flow on each lane, the solver's status and whether resolution was reduced."""
+
+    flow: I64
+    status: SolveStatus
+    reduced: bool
+
+
+def segment_caps(quantity: I64, sold: I64, steps: int) -> I64:
+    """Open capacity of each of K ratio segments, shape (lots, K).
+
+    >>> segment_caps(np.array([10]), np.array([3]), 4).tolist()
+    [[0, 2, 3, 2]]
+    """
+    k = np.arange(steps + 1, dtype=np.int64)[None, :]
+    bounds = -((-quantity[:, None] * k) // steps)
+    lower = np.maximum(bounds[:, :-1], sold[:, None])
+    caps: I64 = np.maximum(bounds[:, 1:] - lower, 0).astype(np.int64)
+    return caps
+
+
+def solve_tier_flow(
+    st: ProduceState, lanes: TierLanes, policy: FairnessPolicy, steps: int
+) -> FlowOutcome:
+    """Solve the tier's min-cost flow and return the flow on every lane."""
+    if lanes.size == 0:
+        return FlowOutcome(np.zeros(0, np.int64), SolveStatus.OPTIMAL, False)
+    lots = np.unique(lanes.s[lanes.s < st.n_lots])
+    total = int(st.lot_rem[lots].sum())
+    n_age = int(st.s_age[lots].max()) + 1 if lots.size else 1
+    k = steps if policy is not FairnessPolicy.COVERAGE else 0
+    reduced = False
+    while True:
+        g = n_age
+        m = _fair_unit(st, lanes, g)
+        if (k + 1) * m * max(total, 1) <= COST_BUDGET or (k == 0 and g == 1):
+            break
+        reduced = True
+        if k > 1:
+            k //= 2
+        else:
+            n_age = 1
+    flow, status = _Graph(st, lanes, lots).solve(k, m if k else 0, g, n_age > 1)
+    return FlowOutcome(flow, status, reduced)
+
+
+def _fair_unit(st: ProduceState, lanes: TierLanes, g: int) -> int:
+    """M: more than the largest difference in scaled gain along any path."""
+    depth = st.n_procs + 1
+    span = int(np.abs(lanes.gain).max()) + int(st.proc_cost.max(initial=0))
+    return (span * depth + 1) * g + g
+
+
+class _Graph:
+    """Node numbering and arc arrays of one tier's flow network."""
+
+    def __init__(self, st: ProduceState, lanes: TierLanes, lots: I64) -> None:
+        self.st, self.lanes, self.lots = st, lanes, lots
+        self.procs = np.unique(
+            np.concatenate(
+                [
+                    lanes.s[lanes.s >= st.n_lots] - st.n_lots,
+                    lanes.d[lanes.d >= st.n_orders] - st.n_orders,
+                ]
+            )
+        )
+        self.orders = np.unique(lanes.d[lanes.d < st.n_orders])
+        self.parts: list[tuple[I64, I64, I64, I64]] = []
+
+    def arcs(self, tails: I64, heads: I64, caps: I64, costs: I64 | int) -> tuple[int, int]:
+        start = sum(p[0].size for p in self.parts)
+        cost = np.broadcast_to(np.asarray(costs, dtype=np.int64), tails.shape)
+        self.parts.append(
+            (
+                tails.astype(np.int64),
+                heads.astype(np.int64),
+                caps.astype(np.int64),
+                cost.astype(np.int64),
+            )
+        )
+        return start, start + tails.size
+
+    def solve(self, k: int, m: int, g: int, use_age: bool) -> tuple[I64, SolveStatus]:
+        st, ln = self.st, self.lanes
+        nl, npr, no = self.lots.size, self.procs.size, self.orders.size
+        hub = 2 + np.arange(nl)
+        lot_d = hub + nl if k else hub
+        base = 2 + (2 * nl if k else nl)
+        pin, pout = base + np.arange(npr), base + npr + np.arange(npr)
+        onode = base + 2 * npr + np.arange(no)
+        n_nodes = base + 2 * npr + no
+        rem = st.lot_rem[self.lots]
+        total = int(rem.sum())
+        age = st.s_age[self.lots] if use_age else np.zeros(nl, np.int64)
+        self.arcs(np.zeros(nl, np.int64), hub, rem, age)
+        if k:
+            qty = np.array([st.lots[i].quantity for i in self.lots], dtype=np.int64)
+            caps = segment_caps(qty, qty - rem, k)
+            rows, cols = np.nonzero(caps > 0)
+            self.arcs(hub[rows], lot_d[rows], caps[rows, cols], -(k - cols) * m)
+        self.arcs(pin, pout, st.proc_rem[self.procs], st.proc_cost[self.procs] * g)
+        self.arcs(onode, np.ones(no, np.int64), st.order_rem[self.orders], 0)
+        is_lot, to_order = ln.s < st.n_lots, ln.d < st.n_orders
+        li = np.searchsorted(self.lots, np.where(is_lot, ln.s, 0))
+        pi_s = np.searchsorted(self.procs, np.where(is_lot, 0, ln.s - st.n_lots))
+        tail = np.where(is_lot, np.where(to_order, _at(lot_d, li), _at(hub, li)), _at(pout, pi_s))
+        oi = np.searchsorted(self.orders, np.where(to_order, ln.d, 0))
+        pi_d = np.searchsorted(self.procs, np.where(to_order, 0, ln.d - st.n_orders))
+        head = np.where(to_order, _at(onode, oi), _at(pin, pi_d))
+        span = self.arcs(tail, head, np.full(ln.size, total, np.int64), -ln.gain * g)
+        self.arcs(np.zeros(1, np.int64), np.ones(1, np.int64), np.array([total]), 0)
+        return self._run(n_nodes, total, span)
+
+    def _run(self, n_nodes: int, total: int, span: tuple[int, int]) -> tuple[I64, SolveStatus]:
+        smcf = min_cost_flow.SimpleMinCostFlow()
+        tails, heads, caps, costs = (np.concatenate([p[i] for p in self.parts]) for i in range(4))
+        idx = smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+        supplies = np.zeros(n_nodes, dtype=np.int64)
+        supplies[0], supplies[1] = total, -total
+        smcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int64), supplies)
+        status = _map_status(smcf, smcf.solve())
+        flows: I64 = smcf.flows(idx[span[0] : span[1]]).astype(np.int64)
+        return flows, status
+
+
+def _at(nodes: I64, idx: I64) -> I64:
+    """``nodes[idx]`` that tolerates an empty or short array (masked out by the caller)."""
+    if nodes.size == 0:
+        return np.zeros(idx.shape, np.int64)
+    out: I64 = nodes[np.minimum(idx, nodes.size - 1)]
+    return out
+
+
+def _map_status(smcf: min_cost_flow.SimpleMinCostFlow, code: int) -> SolveStatus:
+    """Every min-cost-flow status, mapped explicitly."""
+    if code == smcf.OPTIMAL:
+        return SolveStatus.OPTIMAL
+    if code == smcf.FEASIBLE:
+        return SolveStatus.FEASIBLE
+    if code in (smcf.INFEASIBLE, smcf.UNBALANCED):
+        raise FlowSolverError("min-cost flow is infeasible although S → T absorbs every unit")
+    raise FlowSolverError(f"min-cost flow ended with status {code!r} (bad range or result)")

@@ -1,0 +1,137 @@
+"""Turn the tiers' lane flows into priced matches and compute the objective terms."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+
+from matcher.domain import NetworkLevel
+from matcher.money import ratio_bps
+from matcher.produce.distance import I64
+from matcher.produce.lanes import TierLanes
+from matcher.produce.model import PriceRule, ProduceMatch, ProduceObjective, ProduceProblem
+from matcher.produce.prices import clearing_prices, split_prices
+from matcher.produce.state import ProduceState
+
+Part = tuple[TierLanes, I64, I64, NetworkLevel, I64 | None]
+"""(used lanes, units, trucks, level, dual price per lane or None)."""
+
+
+def lane_floor_bid(st: ProduceState, ln: TierLanes) -> tuple[I64, I64]:
+    """Per-unit floor (seller side) and buyer's highest price of each lane."""
+    is_lot = ln.s < st.n_lots
+    proc_cost = st.proc_cost[np.where(is_lot, 0, ln.s - st.n_lots)] if st.n_procs else 0
+    floor = np.where(
+        is_lot,
+        st.s_reserve[ln.s] + ln.transport + ln.spoil,
+        ln.transport + np.where(is_lot, 0, proc_cost),
+    )
+    bid = np.where(ln.d < st.n_orders, st.d_bid[ln.d, st.s_grade[ln.s]], floor)
+    return floor.astype(np.int64), bid.astype(np.int64)
+
+
+def build_matches(
+    p: ProduceProblem, st: ProduceState, parts: Sequence[Part]
+) -> tuple[ProduceMatch, ...]:
+    """Priced matches of every tier, in canonical order (source, target, tier)."""
+    out: list[ProduceMatch] = []
+    for ln, qty, trucks, level, duals in parts:
+        if ln.size == 0:
+            continue
+        floor, bid = lane_floor_bid(st, ln)
+        to_proc = ln.d >= st.n_orders
+        if p.price_rule is PriceRule.CLEARING and duals is not None:
+            group = (ln.comp * len(st.products) + st.s_prod[ln.s]) * 64 + st.s_grade[ln.s]
+            price = np.where(to_proc, floor, clearing_prices(group, qty, duals, floor, bid))
+        else:
+            price = split_prices(floor, bid, to_proc)
+        for i in range(ln.size):
+            out.append(
+                _match(
+                    st,
+                    ln,
+                    i,
+                    int(qty[i]),
+                    int(trucks[i]),
+                    level,
+                    int(price[i]),
+                    int(bid[i]) if not to_proc[i] else 0,
+                )
+            )
+    out.sort(key=lambda m: (m.source_id, m.target_id, m.tier))
+    return tuple(out)
+
+
+def _match(
+    st: ProduceState,
+    ln: TierLanes,
+    i: int,
+    q: int,
+    trucks: int,
+    level: NetworkLevel,
+    price: int,
+    bid: int,
+) -> ProduceMatch:
+    s, d = int(ln.s[i]), int(ln.d[i])
+    prod = int(st.s_prod[s])
+    return ProduceMatch(
+        source_id=st.lots[s].id if s < st.n_lots else st.procs[s - st.n_lots].id,
+        target_id=st.orders[d].id if d < st.n_orders else st.procs[d - st.n_orders].id,
+        seller=st.coop_ids[int(st.s_coop[s])],
+        buyer=st.coop_ids[int(st.d_coop[d])],
+        product=st.products[prod],
+        grade=st.grades[prod][int(st.s_grade[s])],
+        quantity=q,
+        distance_m=int(ln.dist_m[i]),
+        price_satang_per_unit=price,
+        value_satang=bid * q,
+        transport_satang=int(ln.transport[i]) * q,
+        spoilage_satang=int(ln.spoil[i]) * q,
+        trucks=trucks,
+        tier=level.name.lower(),
+        network_id=st.net_ids[int(ln.comp[i])],
+        delivery_date=date.fromordinal(int(ln.day[i])),
+    )
+
+
+def objective_of(p: ProduceProblem, matches: Sequence[ProduceMatch]) -> ProduceObjective:
+    """Objective terms from the matches alone (the validator recomputes the same way)."""
+    lots = {x.id: x for x in p.lots}
+    procs = {x.id: x for x in p.processors}
+    reserve = sum(
+        lots[m.source_id].reserve_satang_per_unit * m.quantity
+        for m in matches
+        if m.source_id in lots
+    )
+    processing = sum(
+        procs[m.source_id].cost_satang_per_unit * m.quantity
+        for m in matches
+        if m.source_id in procs
+    )
+    value = sum(m.value_satang for m in matches)
+    transport = sum(m.transport_satang for m in matches)
+    spoil = sum(m.spoilage_satang for m in matches)
+    trucks = sum(m.trucks for m in matches) * p.transport.truck_cost_satang
+    sold_by: dict[str, int] = {}
+    offered_by: dict[str, int] = {}
+    for lot in p.lots:
+        if lot.expiry_date >= p.round_date:
+            offered_by[lot.seller] = offered_by.get(lot.seller, 0) + lot.quantity
+    for m in matches:
+        if m.source_id in lots:
+            sold_by[m.seller] = sold_by.get(m.seller, 0) + m.quantity
+    shares = [ratio_bps(sold_by.get(c, 0), q) for c, q in offered_by.items()]
+    return ProduceObjective(
+        gains_satang=value - reserve - transport - spoil - processing - trucks,
+        buyer_value_satang=value,
+        reserve_satang=reserve,
+        transport_satang=transport,
+        spoilage_satang=spoil,
+        processing_satang=processing,
+        truck_satang=trucks,
+        units_sold=sum(sold_by.values()),
+        units_offered=sum(offered_by.values()),
+        min_seller_share_bps=min(shares, default=10_000),
+    )

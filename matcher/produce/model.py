@@ -1,0 +1,222 @@
+"""Input and output types of the produce matcher (frozen dataclasses, integer units).
+
+Prices are satang per base unit (kg, egg, litre), quantities integer base units, distances
+integer metres, dates :class:`datetime.date`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from matcher.domain import Coop, Network
+from matcher.results import FairnessPolicy, FillState, SolveStatus, Timings
+
+
+class PriceRule(StrEnum):
+    """How the agreed price of a match is set."""
+
+    SPLIT = "split"
+    """Halfway between the seller's floor (reserve + transport + spoilage) and the buyer's
+    highest price for the grade, ties to even: the surplus after transport is split."""
+    CLEARING = "clearing"
+    """A uniform clearing price per product, grade and network from the LP duals, kept inside
+    each match's bounds."""
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """A product with its grades, best first (e.g. longan AA, A, B, C)."""
+
+    id: str
+    name_th: str
+    name_en: str
+    base_unit: str
+    """kg, egg or litre."""
+    shelf_life_days: int
+    grades: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StockLot:
+    """Surplus stock a seller must sell (ระบายสินค้า)."""
+
+    id: str
+    seller: str
+    product: str
+    grade: str
+    quantity: int
+    reserve_satang_per_unit: int
+    """The lowest price the seller accepts at its own gate."""
+    ready_date: date
+    expiry_date: date
+    spoilage_satang_per_unit_day: int = 0
+    """Value lost per unit for every day until delivery."""
+    arrival: int = 0
+    """Order of arrival (for the first-come-first-served baseline only)."""
+
+
+@dataclass(frozen=True, slots=True)
+class GradeBid:
+    """One acceptable grade and the highest delivered price for it."""
+
+    grade: str
+    max_price_satang_per_unit: int
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseOrder:
+    """What a buyer coop wants delivered."""
+
+    id: str
+    buyer: str
+    product: str
+    bids: tuple[GradeBid, ...]
+    quantity: int
+    deliver_by: date
+    min_lot_units: int = 0
+    """The order is filled not at all or with at least this many units."""
+    arrival: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Processor:
+    """A midstream stage at a coop: buys one product/grade, sells another, 1 unit → 1 unit."""
+
+    id: str
+    coop: str
+    in_product: str
+    in_grade: str
+    out_product: str
+    out_grade: str
+    capacity_units: int
+    cost_satang_per_unit: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Lane:
+    """A supplied road distance between two coops (one direction)."""
+
+    origin: str
+    destination: str
+    distance_m: int
+
+
+@dataclass(frozen=True, slots=True)
+class Transport:
+    """Transport terms of the round.
+
+    Lane distance: the supplied matrix when ``lanes`` is non-empty (a missing lane is an
+    input error), otherwise great circle × ``road_factor_bps`` / 10,000 from coordinates.
+    """
+
+    cost_satang_per_unit_km: int
+    road_factor_bps: int = 13_000
+    max_distance_m: int = 300_000
+    """Reach: lanes longer than this are not considered."""
+    km_per_day: int = 400
+    """Transit days on a lane = floor(km / km_per_day)."""
+    truck_cost_satang: int = 0
+    """Per truck per lane; with ``truck_capacity_units`` the number of trucks is an integer."""
+    truck_capacity_units: int = 0
+    lanes: tuple[Lane, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProduceProblem:
+    """One produce matching round."""
+
+    round_date: date
+    coops: tuple[Coop, ...]
+    networks: tuple[Network, ...]
+    products: tuple[Product, ...]
+    lots: tuple[StockLot, ...]
+    orders: tuple[PurchaseOrder, ...]
+    transport: Transport
+    processors: tuple[Processor, ...] = ()
+    policy: FairnessPolicy = FairnessPolicy.MAXMIN
+    price_rule: PriceRule = PriceRule.SPLIT
+    time_limit_ms: int = 10_000
+    fairness_steps: int = 10
+    max_lanes_per_order: int = 64
+    """Each buyer node keeps at most this many best lanes per tier (then: feasible)."""
+
+    @property
+    def trucks(self) -> bool:
+        """Whether the number of trucks per lane is an integer decision."""
+        return self.transport.truck_capacity_units > 0
+
+
+@dataclass(frozen=True, slots=True)
+class ProduceMatch:
+    """One shipment: from a lot or a processor to an order or a processor."""
+
+    source_id: str
+    target_id: str
+    seller: str
+    buyer: str
+    product: str
+    grade: str
+    quantity: int
+    distance_m: int
+    price_satang_per_unit: int
+    """Agreed delivered price; 0 for legs into a processor (internal transfer)."""
+    value_satang: int
+    transport_satang: int
+    spoilage_satang: int
+    trucks: int
+    tier: str
+    network_id: str
+    delivery_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why a lot or an order ended as it did; ``reasons`` are stable codes."""
+
+    order_id: str
+    side: str
+    """"lot" or "order"."""
+    coop_id: str
+    state: FillState
+    quantity: int
+    matched: int
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProduceObjective:
+    """Objective terms recomputable by the validator (all satang unless named)."""
+
+    gains_satang: int
+    """Buyer value − seller reserve − transport − spoilage − processing − trucks."""
+    buyer_value_satang: int
+    reserve_satang: int
+    transport_satang: int
+    spoilage_satang: int
+    processing_satang: int
+    truck_satang: int
+    units_sold: int
+    units_offered: int
+    min_seller_share_bps: int
+
+
+@dataclass(frozen=True)
+class ProduceResult:
+    """What the produce matcher returns."""
+
+    status: SolveStatus
+    policy: FairnessPolicy
+    price_rule: PriceRule
+    matches: tuple[ProduceMatch, ...]
+    explanations: tuple[Explanation, ...]
+    objective: ProduceObjective
+    solver: str
+    timings: Timings
+    notes: tuple[str, ...] = field(default=())
+
+
+Clock = Callable[[], int]
+"""A monotonic clock in nanoseconds, passed in by the caller (the matcher reads none)."""

@@ -1,0 +1,229 @@
+"""The produce matcher: a tier-by-tier cascade of min-cost flows (CP-SAT with trucks).
+
+For each level of the network tree, most local first (area → province → region →
+national), every network of that level is one component of a single solve over its
+members' still-open lots, orders and processors (:mod:`matcher.produce.lanes`,
+:mod:`matcher.produce.flow`). Only unsold surplus and unfilled orders move up, so each match
+records the tier where it was made. Orders that a tier would fill below their minimum lot
+are left out of that tier and the tier is solved again. With a truck capacity the tier is
+re-solved with integer trucks (:mod:`matcher.produce.trucks`), hinted with the flow answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from matcher.domain import NetworkLevel
+from matcher.produce.checks import check_problem
+from matcher.produce.distance import I64, Bool
+from matcher.produce.explain import explain
+from matcher.produce.flow import solve_tier_flow
+from matcher.produce.lanes import TierLanes, tier_lanes
+from matcher.produce.matches import Part, build_matches, objective_of
+from matcher.produce.model import Clock, PriceRule, ProduceProblem, ProduceResult
+from matcher.produce.prices import buyer_duals
+from matcher.produce.state import ProduceState, build_state
+from matcher.produce.trucks import solve_tier_trucks
+from matcher.results import FairnessPolicy, SolveStatus, Timings
+
+SOLVER_FLOW = "ortools.min_cost_flow"
+SOLVER_TRUCKS = "ortools.min_cost_flow+cp_sat"
+_RANK = [SolveStatus.OPTIMAL, SolveStatus.FEASIBLE, SolveStatus.TIME_LIMITED]
+
+
+@dataclass
+class Shipments:
+    """Lanes with positive flow, accumulated over the tiers."""
+
+    parts: list[Part] = field(default_factory=list)
+    status: SolveStatus = SolveStatus.OPTIMAL
+    notes: list[str] = field(default_factory=list)
+    relaxed_lot: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
+    relaxed_order: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
+    below_min: set[int] = field(default_factory=set)
+
+    def downgrade(self, status: SolveStatus, note: str) -> None:
+        if _RANK.index(status) > _RANK.index(self.status):
+            self.status = status
+        if note not in self.notes:
+            self.notes.append(note)
+
+
+def solve_produce(problem: ProduceProblem, clock: Clock | None = None) -> ProduceResult:
+    """Match surplus stock lots to purchase orders, most local network first.
+
+    Args:
+        problem: the round's coops, networks, products, lots, orders, processors, transport.
+        clock: a monotonic nanosecond clock for the timings (none: timings are zero).
+
+    Returns:
+        The matches with agreed prices, one explanation per lot and order, the objective
+        terms (gains from trade, transport, spoilage) and the status.
+
+    Raises:
+        InputError: when the problem breaks a rule; nothing is solved.
+
+    >>> from datetime import date
+    >>> from matcher.domain import Coop
+    >>> from matcher.produce.model import (GradeBid, Product, PurchaseOrder, StockLot,
+    ...     Transport)
+    >>> d = date(2025, 8, 5)
+    >>> p = ProduceProblem(d,
+    ...     coops=(Coop("a", "ก", "A", lat_e5=1855230, lon_e5=9905934),
+    ...            Coop("b", "ข", "B", lat_e5=1841906, lon_e5=9888671)), networks=(),
+    ...     products=(Product("longan", "ลำไย", "longan", "kg", 5, ("AA", "A")),),
+    ...     lots=(StockLot("l1", "a", "longan", "AA", 1000, 18_00, d, date(2025, 8, 8)),),
+    ...     orders=(PurchaseOrder("o1", "b", "longan", (GradeBid("AA", 26_00),), 600, d),),
+    ...     transport=Transport(cost_satang_per_unit_km=2))
+    >>> r = solve_produce(p)
+    >>> r.status.value, [(m.quantity, m.price_satang_per_unit, m.tier) for m in r.matches]
+    ('optimal', [(600, 2230, 'national')])
+    """
+    now = clock or (lambda: 0)
+    t0 = now()
+    tree = check_problem(problem)
+    st = build_state(problem, tree)
+    t1 = now()
+    ship = Shipments(
+        relaxed_lot=np.zeros(st.n_lots, np.int64), relaxed_order=np.zeros(st.n_orders, np.int64)
+    )
+    for level in st.levels:
+        _solve_tier(problem, st, level, ship)
+    t2 = now()
+    matches = build_matches(problem, st, ship.parts)
+    explanations = explain(
+        problem, st, matches, ship.relaxed_lot, ship.relaxed_order, ship.below_min
+    )
+    t3 = now()
+    return ProduceResult(
+        status=ship.status,
+        policy=problem.policy,
+        price_rule=problem.price_rule,
+        matches=matches,
+        explanations=explanations,
+        objective=objective_of(problem, matches),
+        solver=SOLVER_TRUCKS if problem.trucks else SOLVER_FLOW,
+        timings=Timings((t1 - t0) // 1_000_000, (t2 - t1) // 1_000_000, (t3 - t0) // 1_000_000),
+        notes=tuple(ship.notes),
+    )
+
+
+def _solve_tier(p: ProduceProblem, st: ProduceState, level: NetworkLevel, ship: Shipments) -> None:
+    """Solve one tier, leaving out orders it would fill below their minimum lot."""
+    exclude = np.zeros(0, np.int64)
+    policy = FairnessPolicy.COVERAGE if p.trucks else p.policy
+    while True:
+        lanes = tier_lanes(st, level, p.transport, p.max_lanes_per_order, exclude)
+        out = solve_tier_flow(st, lanes, policy, p.fairness_steps)
+        bad = _below_min(st, lanes, out.flow)
+        if bad.size == 0:
+            break
+        exclude = np.union1d(exclude, bad)
+        ship.below_min.update(int(b) for b in bad)
+    if lanes.pruned:
+        ship.downgrade(SolveStatus.FEASIBLE, "candidate lanes were pruned to the best per order")
+    if out.reduced:
+        ship.downgrade(SolveStatus.FEASIBLE, "fairness resolution reduced to avoid overflow")
+    flow, trucks = out.flow, np.zeros(lanes.size, np.int64)
+    _add_relaxed(st, lanes, flow, ship)
+    if p.trucks and lanes.size:
+        n_tiers = len(st.levels)
+        res = solve_tier_trucks(
+            st,
+            lanes,
+            p.transport.truck_capacity_units,
+            p.transport.truck_cost_satang,
+            flow,
+            p.time_limit_ms / 1000 / n_tiers,
+        )
+        flow, trucks = res.flow, res.trucks
+        if res.status is not SolveStatus.OPTIMAL:
+            ship.downgrade(
+                res.status,
+                f"integer trucks: proven gap ≤ {res.gap:.2%} at {level.name.lower()}"
+                if res.gap <= 0.01
+                else "integer trucks: time limit reached, best answer kept",
+            )
+        if p.policy is not FairnessPolicy.COVERAGE:
+            ship.downgrade(
+                ship.status,
+                "with integer trucks the objective is gains from "
+                "trade only (fairness policy not applied)",
+            )
+    duals = _dual_prices(st, lanes) if p.price_rule is PriceRule.CLEARING else None
+    _apply(st, lanes, flow)
+    used = flow > 0
+    ship.parts.append(
+        (
+            _take(lanes, used),
+            flow[used],
+            trucks[used],
+            level,
+            duals[used] if duals is not None else None,
+        )
+    )
+
+
+def _dual_prices(st: ProduceState, lanes: TierLanes) -> I64 | None:
+    """Per lane, the buyer's dual price ``bid − v_d`` of the tier's transport LP."""
+    direct = (lanes.s < st.n_lots) & (lanes.d < st.n_orders)
+    if not direct.any():
+        return None
+    v = buyer_duals(lanes.s[direct], lanes.d[direct], lanes.gain[direct], st.lot_rem, st.order_rem)
+    if v is None:
+        return None
+    bid = st.d_bid[lanes.d, st.s_grade[lanes.s]]
+    out: I64 = np.where(direct, bid - v[np.where(direct, lanes.d, 0)], 0).astype(np.int64)
+    return out
+
+
+def _below_min(st: ProduceState, lanes: TierLanes, flow: I64) -> I64:
+    """Orders the flow would leave strictly between 0 and their minimum lot (cumulative)."""
+    to_order = lanes.d < st.n_orders
+    got = np.bincount(lanes.d[to_order], weights=flow[to_order], minlength=st.n_orders)
+    got = got.astype(np.int64)
+    filled = np.array([o.quantity for o in st.orders], dtype=np.int64) - st.order_rem
+    total = filled + got
+    bad: I64 = np.flatnonzero((got > 0) & (total < st.order_min)).astype(np.int64)
+    return bad
+
+
+def _add_relaxed(st: ProduceState, lanes: TierLanes, flow: I64, ship: Shipments) -> None:
+    lot = lanes.s < st.n_lots
+    ship.relaxed_lot += np.bincount(lanes.s[lot], weights=flow[lot], minlength=st.n_lots).astype(
+        np.int64
+    )
+    od = lanes.d < st.n_orders
+    ship.relaxed_order += np.bincount(lanes.d[od], weights=flow[od], minlength=st.n_orders).astype(
+        np.int64
+    )
+
+
+def _apply(st: ProduceState, lanes: TierLanes, flow: I64) -> None:
+    """Subtract what the tier shipped from what is still open."""
+    lot = lanes.s < st.n_lots
+    st.lot_rem -= np.bincount(lanes.s[lot], weights=flow[lot], minlength=st.n_lots).astype(np.int64)
+    od = lanes.d < st.n_orders
+    st.order_rem -= np.bincount(lanes.d[od], weights=flow[od], minlength=st.n_orders).astype(
+        np.int64
+    )
+    pin = ~od
+    st.proc_rem -= np.bincount(
+        lanes.d[pin] - st.n_orders, weights=flow[pin], minlength=st.n_procs
+    ).astype(np.int64)
+
+
+def _take(lanes: TierLanes, sel: Bool) -> TierLanes:
+    return TierLanes(
+        lanes.s[sel],
+        lanes.d[sel],
+        lanes.comp[sel],
+        lanes.dist_m[sel],
+        lanes.transport[sel],
+        lanes.spoil[sel],
+        lanes.gain[sel],
+        lanes.day[sel],
+        lanes.pruned,
+    )
