@@ -1,0 +1,151 @@
+"""Shared builders and the independent LP oracle for the produce tests."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Any
+
+from ortools.linear_solver import pywraplp
+
+from matcher.domain import Coop, Network, NetworkLevel
+from matcher.produce.model import (
+    GradeBid,
+    Processor,
+    ProduceProblem,
+    ProduceResult,
+    Product,
+    PurchaseOrder,
+    StockLot,
+    Transport,
+)
+from matcher.produce.solver import solve_produce
+from matcher.produce.validator import distance_m, validate
+from matcher.results import FairnessPolicy
+
+DAY = date(2025, 8, 5)
+LONGAN = Product("longan", "ลำไย", "longan", "kg", 5, ("AA", "A", "B", "C"))
+# District centroids from th_districts.csv (1e-5 degrees).
+PLACES = {
+    "lamphun": (1855230, 9905934),
+    "pasang": (1841906, 9888671),
+    "banhong": (1826703, 9882343),
+    "li": (1778798, 9888449),
+    "cm": (1879083, 9895560),
+    "saraphi": (1869787, 9901964),
+}
+
+
+def coop(ident: str, place: str) -> Coop:
+    """A coop at a district centroid."""
+    lat, lon = PLACES[place]
+    return Coop(ident, f"สหกรณ์ {ident}", f"Coop {ident}", lat_e5=lat, lon_e5=lon)
+
+
+def lot(ident: str, seller: str, qty: int, reserve: int, grade: str = "AA", **kw: Any) -> StockLot:
+    """A longan lot ready today, keeping three days."""
+    base = StockLot(ident, seller, "longan", grade, qty, reserve, DAY, DAY + timedelta(days=3))
+    return replace(base, **kw)
+
+
+def order(ident: str, buyer: str, qty: int, bids: dict[str, int], **kw: Any) -> PurchaseOrder:
+    """A longan order due in two days."""
+    gb = tuple(GradeBid(g, p) for g, p in bids.items())
+    return replace(PurchaseOrder(ident, buyer, "longan", gb, qty, DAY + timedelta(days=2)), **kw)
+
+
+def problem(
+    coops: list[Coop],
+    lots: list[StockLot],
+    orders: list[PurchaseOrder],
+    networks: tuple[Network, ...] = (),
+    processors: tuple[Processor, ...] = (),
+    products: tuple[Product, ...] = (LONGAN,),
+    **kw: Any,
+) -> ProduceProblem:
+    """A round on :data:`DAY` with 2 satang per kg per km unless told otherwise."""
+    transport = kw.pop("transport", Transport(cost_satang_per_unit_km=2))
+    return ProduceProblem(
+        DAY,
+        tuple(coops),
+        networks,
+        products,
+        tuple(lots),
+        tuple(orders),
+        transport,
+        processors,
+        **kw,
+    )
+
+
+def solve_valid(p: ProduceProblem) -> ProduceResult:
+    """Solve and assert that the independent validator finds nothing wrong."""
+    r = solve_produce(p)
+    errs = validate(p, r)
+    assert errs == [], errs
+    return r
+
+
+def reasons(r: ProduceResult, ident: str) -> tuple[str, ...]:
+    """Reason codes of one lot or order."""
+    return next(x.reasons for x in r.explanations if x.order_id == ident)
+
+
+def lamphun_tree(members_a: tuple[str, ...], members_b: tuple[str, ...]) -> tuple[Network, ...]:
+    """Two area networks under the Lamphun province network."""
+    return (
+        Network("lp", "ลำพูน", "Lamphun", NetworkLevel.PROVINCE),
+        Network("a1", "เขต 1", "Area 1", NetworkLevel.AREA, "lp", members_a),
+        Network("a2", "เขต 2", "Area 2", NetworkLevel.AREA, "lp", members_b),
+    )
+
+
+def lp_gains(p: ProduceProblem) -> int:
+    """Optimal gains from trade by an LP built here (GLOP), one component, no processors.
+
+    max Σ (bid − reserve − transport − spoilage)·x over lanes that are in reach, in time
+    and accept the grade; Σ_lot x ≤ quantity, Σ_order x ≤ quantity.
+    """
+    assert p.policy is FairnessPolicy.COVERAGE and not p.processors and not p.networks
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    t = p.transport
+    terms = []
+    by_lot: dict[str, list[Any]] = {x.id: [] for x in p.lots}
+    by_order: dict[str, list[Any]] = {x.id: [] for x in p.orders}
+    for lt in p.lots:
+        if lt.expiry_date < p.round_date:
+            continue
+        for o in p.orders:
+            bid = {b.grade: b.max_price_satang_per_unit for b in o.bids}.get(lt.grade)
+            if bid is None or o.buyer == lt.seller or o.product != lt.product:
+                continue
+            dist = distance_m(p, lt.seller, o.buyer)
+            if dist > t.max_distance_m:
+                continue
+            day = max(lt.ready_date, p.round_date) + timedelta(days=dist // (t.km_per_day * 1000))
+            if day > min(lt.expiry_date, o.deliver_by):
+                continue
+            tr = round(dist * t.cost_satang_per_unit_km / 1000)
+            gain = (
+                bid
+                - lt.reserve_satang_per_unit
+                - tr
+                - lt.spoilage_satang_per_unit_day * (day - p.round_date).days
+            )
+            if gain <= 0:
+                continue
+            x = solver.NumVar(0, solver.infinity(), "")
+            by_lot[lt.id].append(x)
+            by_order[o.id].append(x)
+            terms.append(gain * x)
+    for lt in p.lots:
+        if by_lot[lt.id]:
+            solver.Add(sum(by_lot[lt.id]) <= lt.quantity)
+    for o in p.orders:
+        if by_order[o.id]:
+            solver.Add(sum(by_order[o.id]) <= o.quantity)
+    if not terms:
+        return 0
+    solver.Maximize(sum(terms))
+    assert solver.Solve() == pywraplp.Solver.OPTIMAL
+    return round(solver.Objective().Value())
