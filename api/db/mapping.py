@@ -55,7 +55,7 @@ class OpenOrder:
     detail: dict[str, Any]
 
 
-def coop_to_domain(row: CoopRow) -> Coop:
+def coop_to_domain(row: CoopRow | Any) -> Coop:
     """Table row → matcher :class:`Coop`."""
     return Coop(
         id=row.id,

@@ -81,15 +81,18 @@ def members_of(session: Session, network_ids: list[str]) -> dict[str, list[str]]
     return out
 
 
-def coops_of(session: Session, network_ids: list[str]) -> list[CoopRow]:
-    """Every coop that is a direct member of one of ``network_ids``."""
+def coops_of(session: Session, network_ids: list[str]) -> list[Any]:
+    """Every coop that is a direct member of one of ``network_ids``, as light rows with the
+    ``coop`` table's columns as attributes (no ORM objects: tens of thousands per round)."""
+    c = _cols(CoopRow)
+    m = _cols(MembershipRow)
     return list(
         session.execute(
-            select(CoopRow)
-            .join(MembershipRow, col(MembershipRow.coop_id) == col(CoopRow.id))
-            .where(col(MembershipRow.network_id).in_(network_ids))
-            .order_by(col(CoopRow.id))
-        ).scalars()
+            select(*c)
+            .join(_table(MembershipRow), m.coop_id == c.id)
+            .where(m.network_id.in_(network_ids))
+            .order_by(c.id)
+        )
     )
 
 

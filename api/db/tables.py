@@ -104,10 +104,7 @@ class OrderRow(SQLModel, table=True):
     """
 
     __tablename__ = "orders"
-    __table_args__ = (
-        Index("ix_orders_coop_status", "coop_id", "status"),
-        Index("ix_orders_kind_status", "kind", "status"),
-    )
+    __table_args__ = (Index("ix_orders_coop", "coop_id"),)
 
     id: str = Field(primary_key=True, max_length=64)
     kind: str = Field(max_length=32)
@@ -207,8 +204,6 @@ class ProposalRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_proposal_round", "round_id"),
         Index("ix_proposal_status_expiry", "status", "expires_at"),
-        Index("ix_proposal_supply", "supply_order_id"),
-        Index("ix_proposal_demand", "demand_order_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -216,8 +211,9 @@ class ProposalRow(SQLModel, table=True):
     kind: str = Field(max_length=16)
     supply_order_id: str = Field(foreign_key="orders.id", max_length=64)
     demand_order_id: str = Field(foreign_key="orders.id", max_length=64)
-    supply_coop_id: str = Field(foreign_key="coop.id", max_length=64)
-    demand_coop_id: str = Field(foreign_key="coop.id", max_length=64)
+    supply_coop_id: str = Field(max_length=64)
+    """Owner of the supply order (denormalised from ``orders``; no extra foreign key)."""
+    demand_coop_id: str = Field(max_length=64)
     unit: str = Field(max_length=16)
     amount: int = Field(sa_column=_money())
     tier: str = Field(max_length=16)

@@ -19,18 +19,19 @@ import hashlib
 import os
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, timedelta
 from enum import Enum
 from functools import partial
 from importlib import metadata as importlib_metadata
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, insert, select, update
+from sqlalchemy import CursorResult, Engine, select, update
 from sqlmodel import Session, col
 
 from api.db import repo
 from api.db.audit import append_event, canonical_json
+from api.db.bulk import allocate_ids, bulk_deltas, copy_rows, versions_of
 from api.db.mapping import (
     OpenOrder,
     coop_rules_to_domain,
@@ -40,8 +41,8 @@ from api.db.mapping import (
     networks_to_domain,
     offer_to_domain,
 )
-from api.db.orders import OrdersChangedError, apply_deltas, check_versions
-from api.db.tables import OrderRow, ProposalLoanRow, ProposalRow, RoundRow
+from api.db.orders import OrdersChangedError
+from api.db.tables import OrderRow, ProposalRow, RoundRow
 from api.db.tx import in_write_transaction, network_lock, read_session
 from api.services.clock import MonotonicNs, UtcClock, monotonic_ns, system_clock
 from api.services.errors import ConflictError, ForbiddenError, InvalidStateError, NotFoundError
@@ -54,6 +55,22 @@ from matcher.results import FairnessPolicy, RateRule
 CRASH_HOOK_ENV = "COOPMATCH_TEST_CRASH_BEFORE_PERSIST"
 """Test-only: when set to "1", the process exits between solve and persist."""
 KIND = "liquidity"
+PROPOSAL_COLUMNS = (
+    "round_id",
+    "kind",
+    "supply_order_id",
+    "demand_order_id",
+    "supply_coop_id",
+    "demand_coop_id",
+    "unit",
+    "amount",
+    "tier",
+    "network_id",
+    "status",
+    "created_at",
+    "expires_at",
+)
+LOAN_COLUMNS = ("rate_bps", "term_days", "interest_satang")
 Solve = Callable[[LiquidityProblem, Callable[[], int] | None], LiquidityResult]
 Progress = Callable[[str], None]
 
@@ -117,19 +134,32 @@ def code_version() -> str:
         return "0+unknown"
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
+def _rows(items: tuple[Any, ...]) -> list[list[Any]]:
+    """Dataclass instances → lists of their field values (enums are str/int subclasses)."""
+    if not items:
+        return []
+    names = [f.name for f in fields(items[0])]
+    return [[getattr(x, n) for n in names] for x in items]
 
 
 def problem_hash(problem: LiquidityProblem) -> str:
-    """SHA-256 of the canonical JSON of the round's input."""
-    return hashlib.sha256(canonical_json(_jsonable(asdict(problem))).encode()).hexdigest()
+    """SHA-256 of the canonical JSON of the round's input (every field of every part)."""
+    data = {
+        "coops": _rows(problem.coops),
+        "networks": _rows(problem.networks),
+        "offers": _rows(problem.offers),
+        "needs": _rows(problem.needs),
+        "rules": _rows(problem.rules),
+        "joint_fund": _rows((problem.joint_fund,)) if problem.joint_fund else None,
+        "params": [
+            problem.policy.value,
+            problem.rate_rule.value,
+            problem.time_limit_ms,
+            problem.fairness_steps,
+            problem.max_pairs_per_network,
+        ],
+    }
+    return hashlib.sha256(canonical_json(data).encode()).hexdigest()
 
 
 def authorize(engine: Engine, actor: str, network_id: str) -> None:
@@ -190,8 +220,9 @@ def load_snapshot(
         versions[o.id] = o.version
         if avail <= 0:
             continue
-        o2 = OpenOrder(o.id, o.kind, o.coop_id, avail, o.version, o.arrival, o.detail)
-        (offers if o.kind == "liquidity_offer" else needs).append(o2)
+        if avail != o.available:
+            o = OpenOrder(o.id, o.kind, o.coop_id, avail, o.version, o.arrival, o.detail)
+        (offers if o.kind == "liquidity_offer" else needs).append(o)
     borrowers = {o.coop_id for o in needs}
     held_back = sorted(o.id for o in offers if o.coop_id in borrowers)
     offers = [o for o in offers if o.coop_id not in borrowers]
@@ -276,7 +307,9 @@ def persist_round(
         deltas[p.offer_id] += p.amount_satang
         deltas[p.need_id] += p.amount_satang
     touched = set(deltas) | set(snap.freed)
-    check_versions(session, {oid: snap.versions[oid] for oid in touched})
+    current = versions_of(session, sorted(touched))
+    if any(current.get(oid) != snap.versions.get(oid) for oid in touched):
+        raise OrdersChangedError("order version")
     if snap.prev_round_id is not None:
         _supersede(session, snap, now)
     version = snap.prev_version + 1
@@ -312,19 +345,20 @@ def persist_round(
         h, loan = loan_proposal_rows(p, round_id, now, expires)
         heads.append(h)
         loans.append(loan)
-    if heads:
-        ids = (
-            session.execute(
-                insert(ProposalRow).returning(col(ProposalRow.id), sort_by_parameter_order=True),
-                heads,
-            )
-            .scalars()
-            .all()
-        )
-        for pid, loan in zip(ids, loans, strict=True):
-            loan["proposal_id"] = pid
-        session.execute(insert(ProposalLoanRow), loans)
-    apply_deltas(session, {oid: (d, 0) for oid, d in deltas.items()}, now)
+    ids = allocate_ids(session, "proposal", len(heads))
+    copy_rows(
+        session,
+        "proposal",
+        ["id", *PROPOSAL_COLUMNS],
+        [(pid, *(h[c] for c in PROPOSAL_COLUMNS)) for pid, h in zip(ids, heads, strict=True)],
+    )
+    copy_rows(
+        session,
+        "proposal_loan",
+        ["proposal_id", *LOAN_COLUMNS],
+        [(pid, *(x[c] for c in LOAN_COLUMNS)) for pid, x in zip(ids, loans, strict=True)],
+    )
+    bulk_deltas(session, {oid: (d, 0) for oid, d in deltas.items()}, now)
     rnd.persist_ms = (monotonic() - t0) // 1_000_000
     session.add(rnd)
     append_event(
@@ -368,7 +402,7 @@ def _supersede(session: Session, snap: Snapshot, now: datetime) -> None:
             )
             if cast(CursorResult[Any], res).rowcount != len(part):
                 raise OrdersChangedError("proposal")
-        apply_deltas(session, {oid: (-a, 0) for oid, a in snap.freed.items()}, now)
+        bulk_deltas(session, {oid: (-a, 0) for oid, a in snap.freed.items()}, now)
     session.execute(
         update(RoundRow).where(col(RoundRow.id) == snap.prev_round_id).values(status="superseded")
     )

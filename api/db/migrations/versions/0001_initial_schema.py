@@ -128,8 +128,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("orders", schema=None) as batch_op:
-        batch_op.create_index("ix_orders_coop_status", ["coop_id", "status"], unique=False)
-        batch_op.create_index("ix_orders_kind_status", ["kind", "status"], unique=False)
+        batch_op.create_index("ix_orders_coop", ["coop_id"], unique=False)
 
     op.create_table(
         "round",
@@ -209,10 +208,6 @@ def upgrade() -> None:
         sa.Column("demand_accepted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["demand_coop_id"],
-            ["coop.id"],
-        ),
-        sa.ForeignKeyConstraint(
             ["demand_order_id"],
             ["orders.id"],
         ),
@@ -221,20 +216,14 @@ def upgrade() -> None:
             ["round.id"],
         ),
         sa.ForeignKeyConstraint(
-            ["supply_coop_id"],
-            ["coop.id"],
-        ),
-        sa.ForeignKeyConstraint(
             ["supply_order_id"],
             ["orders.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("proposal", schema=None) as batch_op:
-        batch_op.create_index("ix_proposal_demand", ["demand_order_id"], unique=False)
         batch_op.create_index("ix_proposal_round", ["round_id"], unique=False)
         batch_op.create_index("ix_proposal_status_expiry", ["status", "expires_at"], unique=False)
-        batch_op.create_index("ix_proposal_supply", ["supply_order_id"], unique=False)
 
     op.create_table(
         "commitment",
@@ -338,18 +327,15 @@ def downgrade() -> None:
     op.drop_table("proposal_loan")
     op.drop_table("commitment")
     with op.batch_alter_table("proposal", schema=None) as batch_op:
-        batch_op.drop_index("ix_proposal_supply")
         batch_op.drop_index("ix_proposal_status_expiry")
         batch_op.drop_index("ix_proposal_round")
-        batch_op.drop_index("ix_proposal_demand")
 
     op.drop_table("proposal")
     op.drop_table("liquidity_offer")
     op.drop_table("liquidity_need")
     op.drop_table("round")
     with op.batch_alter_table("orders", schema=None) as batch_op:
-        batch_op.drop_index("ix_orders_kind_status")
-        batch_op.drop_index("ix_orders_coop_status")
+        batch_op.drop_index("ix_orders_coop")
 
     op.drop_table("orders")
     op.drop_table("network_coordinator")
