@@ -118,6 +118,7 @@ def _group_lanes(
     order_s = np.argsort(lat_s, kind="stable")
     sup, lat_s = sup[order_s], lat_s[order_s]
     dem = dem[np.argsort(st.dist.lat[st.d_coop[dem]], kind="stable")]
+    _grade_stage(st, sup, dem)
     band = int(t.max_distance_m * DEG_PER_M * 1e5) + 1
     step = max(1, CHUNK_CELLS // max(1, sup.size))
     out: list[tuple[I64, ...]] = []
@@ -157,7 +158,7 @@ def _chunk(
     gain = bid - st.s_reserve[ss] - transport - spoil
     direct = (ss < st.n_lots) & (dd < st.n_orders)
     ok = date_ok & (~direct | (gain > 0))
-    _record_stages(st, ss, dd, direct, grade_ok, reach_ok, date_ok, ok)
+    _record_stages(st, ss, dd, grade_ok, reach_ok, date_ok, ok)
     rows, cols = np.nonzero(ok)
     pruned = False
     if rows.size:
@@ -175,10 +176,11 @@ def _chunk(
     ), pruned
 
 
-def _record_stages(st: ProduceState, ss: I64, dd: I64, direct: Bool, *masks: Bool) -> None:
-    """Furthest stage reached by each lot (over orders) and order (over lots)."""
-    stage = 1 + sum(m.astype(np.int64) for m in masks)
-    stage = np.where(direct, stage, 0)
+def _record_stages(st: ProduceState, ss: I64, dd: I64, *masks: Bool) -> None:
+    """Furthest stage reached by each lot (over demands) and order (over supplies)."""
+    stage: I64 = np.ones(ss.shape, dtype=np.int64)
+    for m in masks:
+        stage += m
     lot_cols = ss[0] < st.n_lots
     if lot_cols.any():
         best = stage[:, lot_cols].max(axis=0)
@@ -189,6 +191,18 @@ def _record_stages(st: ProduceState, ss: I64, dd: I64, direct: Bool, *masks: Boo
         best = stage[ord_rows, :].max(axis=1)
         orders = dd[:, 0][ord_rows]
         st.stage_order[orders] = np.maximum(st.stage_order[orders], best)
+
+
+def _grade_stage(st: ProduceState, sup: I64, dem: I64) -> None:
+    """Stage 2 where a grade matches somewhere in the group (covers band-skipped pairs)."""
+    accepted: Bool = np.asarray((st.d_bid[dem] >= 0).any(axis=0), dtype=bool)
+    lots = sup[(sup < st.n_lots) & accepted[st.s_grade[sup]]]
+    st.stage_lot[lots] = np.maximum(st.stage_lot[lots], 2)
+    offered = np.zeros(st.d_bid.shape[1], dtype=bool)
+    offered[np.unique(st.s_grade[sup])] = True
+    hit = (st.d_bid[dem][:, offered] >= 0).any(axis=1)
+    orders = dem[(dem < st.n_orders) & hit]
+    st.stage_order[orders] = np.maximum(st.stage_order[orders], 2)
 
 
 def _top_per_row(rows: I64, cols: I64, gain: I64, n: int) -> I64:
