@@ -1,0 +1,192 @@
+"""A round's snapshot: the subtree's open orders as the matcher problem, with what the
+persist step must re-check (order versions, the round key, proposals a new version voids).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import asdict, dataclass, fields
+from datetime import date
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from api.db import repo
+from api.db.audit import canonical_json
+from api.db.mapping import (
+    OpenOrder,
+    coop_rules_to_domain,
+    coop_to_domain,
+    need_to_domain,
+    networks_to_domain,
+    offer_to_domain,
+)
+from api.db.tables import OrderRow, ProposalRow
+from matcher.domain import NetworkLevel
+from matcher.liquidity.model import LiquidityProblem
+from matcher.results import FairnessPolicy, RateRule
+
+KIND = "liquidity"
+
+
+@dataclass(frozen=True)
+class RoundParams:
+    """Solver parameters recorded with the round."""
+
+    policy: FairnessPolicy = FairnessPolicy.MAXMIN
+    rate_rule: RateRule = RateRule.MIDPOINT
+    time_limit_ms: int = 10_000
+    fairness_steps: int = 20
+    proposal_ttl_hours: int = 24
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: (v.value if isinstance(v, Enum) else v) for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a round solves: the problem plus what the persist step must re-check."""
+
+    problem: LiquidityProblem
+    versions: dict[str, int]
+    tier_cascade: list[str]
+    prev_round_id: int | None
+    prev_version: int
+    void_ids: list[int]
+    freed: dict[str, int]
+    input_hash: str
+    notes: tuple[str, ...] = ()
+
+
+def _rows(items: tuple[Any, ...]) -> list[list[Any]]:
+    """Dataclass instances → lists of their field values (enums are str/int subclasses)."""
+    if not items:
+        return []
+    names = [f.name for f in fields(items[0])]
+    return [[getattr(x, n) for n in names] for x in items]
+
+
+def problem_hash(problem: LiquidityProblem) -> str:
+    """SHA-256 of the canonical JSON of the round's input (every field of every part)."""
+    data = {
+        "coops": _rows(problem.coops),
+        "networks": _rows(problem.networks),
+        "offers": _rows(problem.offers),
+        "needs": _rows(problem.needs),
+        "rules": _rows(problem.rules),
+        "joint_fund": _rows((problem.joint_fund,)) if problem.joint_fund else None,
+        "params": [
+            problem.policy.value,
+            problem.rate_rule.value,
+            problem.time_limit_ms,
+            problem.fairness_steps,
+            problem.max_pairs_per_network,
+        ],
+    }
+    return hashlib.sha256(canonical_json(data).encode()).hexdigest()
+
+
+def load_snapshot(
+    session: Session,
+    network_id: str,
+    business_date: date,
+    params: RoundParams,
+    new_version: bool,
+) -> Snapshot:
+    """Read the subtree, its coops and open orders as the matcher problem."""
+    nets = repo.subtree(session, network_id)
+    net_ids = [n.id for n in nets]
+    members = repo.members_of(session, net_ids)
+    coops = repo.coops_of(session, net_ids)
+    orders = repo.open_liquidity_orders(session, net_ids, business_date)
+    engaged = repo.engaged_by_coop(session, net_ids)
+    prev = repo.latest_round(session, network_id, KIND, business_date)
+    void_ids: list[int] = []
+    freed: dict[str, int] = defaultdict(int)
+    if prev is not None and new_version:
+        for pid, sup, dem, amount in session.execute(
+            select(
+                col(ProposalRow.id),
+                col(ProposalRow.supply_order_id),
+                col(ProposalRow.demand_order_id),
+                col(ProposalRow.amount),
+            )
+            .where(
+                col(ProposalRow.round_id) == prev.id,
+                col(ProposalRow.status) == "pending",
+                col(ProposalRow.supply_accepted_at).is_(None),
+                col(ProposalRow.demand_accepted_at).is_(None),
+            )
+            .order_by(col(ProposalRow.id))
+        ):
+            void_ids.append(int(pid))
+            freed[sup] += int(amount)
+            freed[dem] += int(amount)
+    offers: list[OpenOrder] = []
+    needs: list[OpenOrder] = []
+    versions: dict[str, int] = {}
+    for o in orders:
+        avail = o.available + freed.get(o.id, 0)
+        versions[o.id] = o.version
+        if avail <= 0:
+            continue
+        if avail != o.available:
+            o = OpenOrder(o.id, o.kind, o.coop_id, avail, o.version, o.arrival, o.detail)
+        (offers if o.kind == "liquidity_offer" else needs).append(o)
+    borrowers = {o.coop_id for o in needs}
+    held_back = sorted(o.id for o in offers if o.coop_id in borrowers)
+    offers = [o for o in offers if o.coop_id not in borrowers]
+    missing = sorted(oid for oid in freed if oid not in versions)
+    if missing:
+        versions.update(
+            session.execute(
+                select(col(OrderRow.id), col(OrderRow.version)).where(col(OrderRow.id).in_(missing))
+            ).all()
+        )
+    freed_by_coop: dict[tuple[str, str], int] = defaultdict(int)
+    owner = {o.id: (o.coop_id, o.kind) for o in orders}
+    for oid, amount in freed.items():
+        if oid in owner:
+            freed_by_coop[owner[oid]] += amount
+    problem = LiquidityProblem(
+        coops=tuple(coop_to_domain(c) for c in coops),
+        networks=networks_to_domain(nets, members, network_id),
+        offers=tuple(offer_to_domain(o) for o in offers),
+        needs=tuple(need_to_domain(o) for o in needs),
+        rules=tuple(
+            coop_rules_to_domain(
+                c,
+                borrowed_satang=engaged.get((c.id, "liquidity_need"), 0)
+                - freed_by_coop.get((c.id, "liquidity_need"), 0),
+                lent_satang=engaged.get((c.id, "liquidity_offer"), 0)
+                - freed_by_coop.get((c.id, "liquidity_offer"), 0),
+            )
+            for c in coops
+        ),
+        policy=params.policy,
+        rate_rule=params.rate_rule,
+        time_limit_ms=params.time_limit_ms,
+        fairness_steps=params.fairness_steps,
+    )
+    levels = sorted({NetworkLevel(n.level) for n in nets})
+    return Snapshot(
+        problem=problem,
+        versions=versions,
+        tier_cascade=[lv.name.lower() for lv in levels],
+        prev_round_id=None if prev is None else prev.id,
+        prev_version=0 if prev is None else prev.version,
+        void_ids=void_ids,
+        freed=dict(freed),
+        input_hash=problem_hash(problem),
+        notes=(
+            (
+                "offers held back because their coop also needs funds "
+                f"(ข้อเสนอให้กู้ที่พักไว้เพราะสหกรณ์เดียวกันต้องการเงินกู้): {', '.join(held_back)}",
+            )
+            if held_back
+            else ()
+        ),
+    )
