@@ -73,10 +73,19 @@ def test_new_version_keeps_accepted_and_rematches_the_rest(db, clock) -> None:
     assert same.reused and same.round_id == v2.round_id
 
 
-def test_same_input_same_hash(db, clock) -> None:
+def test_new_version_of_unchanged_input_has_same_hash_and_answer(db, clock) -> None:
+    """Voided reservations are added back, so v2 sees exactly v1's input and answer."""
     seed_lamphun(db)
-    v1 = run_round(db, network_id="LPN-A1", business_date=DAY, actor=COORDINATOR, clock=clock)
+    v1 = run_round(db, network_id="LPN", business_date=DAY, actor=COORDINATOR, clock=clock)
     v2 = run_round(
-        db, network_id="LPN-A1", business_date=date(2026, 11, 22), actor=COORDINATOR, clock=clock
+        db, network_id="LPN", business_date=DAY, actor=COORDINATOR, clock=clock, new_version=True
     )
-    assert v1.input_hash != "" and v2.proposal_count == 0
+    assert v2.version == 2 and v2.input_hash == v1.input_hash
+
+    def terms(round_id: int) -> list[tuple[str, str, int]]:
+        with Session(db) as s:
+            rows = s.execute(select(ProposalRow).where(ProposalRow.round_id == round_id))
+            return sorted((p.supply_order_id, p.demand_order_id, p.amount) for p in rows.scalars())
+
+    assert terms(v1.round_id) == terms(v2.round_id)
+    check_invariants(db)
