@@ -160,7 +160,7 @@ def _ident(err: RowErrors, row: int, col: str, text: str) -> str:
 
 
 def parse_member_rows(
-    path: Path, known_networks: set[str]
+    path: Path, known_networks: dict[str, int]
 ) -> tuple[list[NetworkSpec], list[CoopSpec], str]:
     """Parse and check the whole file; raise :class:`BadFileError` listing every bad row."""
     table = read_table(path)
@@ -184,11 +184,19 @@ def parse_member_rows(
             networks.append(_network_row(err, n, r, rid))
         else:
             coops.append(_coop_row(err, n, r, rid))
-    all_nets = known_networks | {x.id for x in networks}
+    levels = {**known_networks, **{x.id: int(x.level) for x in networks}}
+    all_nets = set(levels)
     rows_of = {(k, i): n for (k, i), n in first_seen.items()}
     for x in networks:
         if x.parent_id and x.parent_id not in all_nets:
             err.add(rows_of[("network", x.id)], "parent_id", f"unknown network {x.parent_id!r}")
+        elif x.parent_id and levels[x.parent_id] <= int(x.level):
+            err.add(
+                rows_of[("network", x.id)],
+                "parent_id",
+                f"parent {x.parent_id!r} must be a higher level than {x.level.name.lower()} "
+                "(เครือข่ายแม่ต้องอยู่ระดับสูงกว่า)",
+            )
     for c in coops:
         if c.network_id not in all_nets:
             err.add(
@@ -277,7 +285,10 @@ def import_members(
         first = file_hash(path)
         if first and session.get(MemberImportRow, first) is not None:
             return ImportOutcome(first, True, 0, 0)
-        known = set(session.execute(select(col(NetworkRow.id))).scalars())
+        known = {
+            str(i): int(lv)
+            for i, lv in session.execute(select(col(NetworkRow.id), col(NetworkRow.level)))
+        }
         networks, coops, digest = parse_member_rows(path, known)
         now = clock()
         upsert_members(session, networks, coops, now, actor)

@@ -32,7 +32,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unt
 
     def run(*args: str) -> tuple[int, str]:
         res = runner.invoke(app, list(args))
-        return res.exit_code, res.output
+        return res.exit_code, " ".join(res.output.split())  # immune to terminal wrapping
 
     code, out = run("db", "upgrade")
     assert code == 0, out
@@ -77,6 +77,7 @@ coop,C1,สหกรณ์หนึ่ง,,,N1,agricultural
 coop,C1,สหกรณ์หนึ่งซ้ำ,,,N1,agricultural
 coop,C2,สหกรณ์สอง,,,NOWHERE,agricultural
 coop,C3,,,,N1,spaceship
+network,N2,เครือข่ายสอง,region,N1,,
 """
 
 
@@ -88,6 +89,7 @@ def test_bad_member_file_is_rejected_whole(cli, tmp_path: Path) -> None:  # type
     assert "row 4" in out and "duplicate" in out
     assert "row 5" in out and "NOWHERE" in out
     assert "row 6" in out and "spaceship" in out and "name_th" in out
+    assert "row 7" in out and "higher level" in out
     good = tmp_path / "good.csv"
     good.write_text(BAD_MEMBERS.splitlines()[0] + "\n" + BAD_MEMBERS.splitlines()[1] + "\n")
     assert cli("import", "members", str(good))[0] == 0
