@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import select, text
-from sqlmodel import Session, col
-
-from api.db.tables import OrderRow
+from sqlalchemy import text
+from sqlmodel import Session
 
 _UPDATE = text(
     "UPDATE orders SET reserved = reserved + :dr, committed = committed + :dc, "
@@ -38,32 +36,3 @@ def apply_deltas(session: Session, deltas: Mapping[str, tuple[int, int]], now: d
         {"id": oid, "dr": dr, "dc": dc, "now": now} for oid, (dr, dc) in sorted(deltas.items())
     ]
     session.execute(_UPDATE, params)
-
-
-def check_versions(session: Session, expected: Mapping[str, int]) -> None:
-    """Raise :class:`OrdersChangedError` unless every order still has the expected version."""
-    ids = sorted(expected)
-    for start in range(0, len(ids), CHUNK):
-        part = ids[start : start + CHUNK]
-        rows = session.execute(
-            select(col(OrderRow.id), col(OrderRow.version)).where(col(OrderRow.id).in_(part))
-        )
-        seen = dict(rows.all())
-        for oid in part:
-            if seen.get(oid) != expected[oid]:
-                raise OrdersChangedError(oid)
-
-
-def check_capacity(session: Session, ids: list[str]) -> list[str]:
-    """Ids of orders whose reserved + committed exceeds the amount (should be none)."""
-    bad: list[str] = []
-    for start in range(0, len(ids), CHUNK):
-        part = ids[start : start + CHUNK]
-        rows = session.execute(
-            select(col(OrderRow.id)).where(
-                col(OrderRow.id).in_(part),
-                col(OrderRow.reserved) + col(OrderRow.committed) > col(OrderRow.amount),
-            )
-        ).scalars()
-        bad.extend(rows)
-    return bad

@@ -22,6 +22,7 @@ from datetime import date
 from functools import partial
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from api.db import repo
 from api.db.orders import OrdersChangedError
@@ -29,6 +30,7 @@ from api.db.tables import RoundRow
 from api.db.tx import in_write_transaction, network_lock, read_session
 from api.services.clock import MonotonicNs, UtcClock, monotonic_ns, system_clock
 from api.services.errors import ConflictError, ForbiddenError, InvalidStateError, NotFoundError
+from api.services.order_lifecycle import expire_orders
 from api.services.persist import persist_round
 from api.services.proposals import expire_due
 from api.services.snapshot import KIND, RoundParams, Snapshot, load_snapshot
@@ -121,7 +123,9 @@ def run_round(
                     existing = repo.latest_round(s, network_id, KIND, business_date)
                 if existing is not None:
                     return _outcome(existing, reused=True)
-            in_write_transaction(engine, lambda s: expire_due(s, clock(), actor))
+            in_write_transaction(
+                engine, partial(_sweep, day=business_date, actor=actor, clock=clock)
+            )
             with read_session(engine) as s:
                 snap = load_snapshot(s, network_id, business_date, params, new_version)
             t1 = monotonic()
@@ -163,6 +167,13 @@ def run_round(
         "orders kept changing while the round ran; try again",
         "คำสั่งเปลี่ยนแปลงระหว่างรันรอบซ้ำหลายครั้ง กรุณาลองใหม่",
     )
+
+
+def _sweep(session: Session, *, day: date, actor: str, clock: UtcClock) -> None:
+    """Expire due proposals and orders no longer valid on ``day`` (their own transaction)."""
+    now = clock()
+    expire_due(session, now, actor)
+    expire_orders(session, day, now, actor)
 
 
 def _outcome(rnd: RoundRow, *, reused: bool, timings: dict[str, int] | None = None) -> RoundOutcome:

@@ -119,3 +119,37 @@ def test_ledger_and_audit_are_append_only(db, clock, statement: str) -> None:
     accept_proposal(db, p.id, p.demand_coop_id, clock=clock)
     with pytest.raises(DBAPIError, match="append-only"), db.begin() as conn:
         conn.execute(text(statement))
+
+
+def test_cancel_order_voids_its_proposals_and_is_idempotent(db, clock) -> None:
+    from api.services.order_lifecycle import cancel_order
+
+    props = _round(db, clock)
+    p = next(x for x in props if x.supply_order_id == "O1")
+    with pytest.raises(ForbiddenError):
+        cancel_order(db, "O1", "C2", clock=clock)
+    assert cancel_order(db, "O1", "C1", clock=clock)
+    events = _audit_count(db)
+    assert not cancel_order(db, "O1", "C1", clock=clock)
+    assert _audit_count(db) == events
+    with Session(db) as s:
+        assert s.get(ProposalRow, p.id).status == "voided"  # type: ignore[union-attr]
+        assert s.get(OrderRow, "O1").status == "cancelled"  # type: ignore[union-attr]
+    with pytest.raises(InvalidStateError):
+        accept_proposal(db, p.id, p.demand_coop_id, clock=clock)
+    check_invariants(db)
+
+
+def test_orders_past_valid_until_expire_at_the_next_round(db, clock) -> None:
+    from api.db.tx import in_write_transaction
+    from api.services.orders import OfferSpec, insert_orders
+
+    seed_lamphun(db)
+    offer = OfferSpec("OLD", "C3", 100_000_00, 300, 365, valid_until=date(2026, 11, 20))
+    in_write_transaction(db, lambda s: insert_orders(s, [offer], [], clock()))
+    run_round(db, network_id="LPN", business_date=DAY, actor=COORDINATOR, clock=clock)
+    with Session(db) as s:
+        assert s.get(OrderRow, "OLD").status == "expired"  # type: ignore[union-attr]
+        used = s.execute(select(ProposalRow).where(ProposalRow.supply_order_id == "OLD")).first()
+    assert used is None
+    check_invariants(db)

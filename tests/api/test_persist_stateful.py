@@ -22,9 +22,10 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from api.db.migrate import upgrade
-from api.db.tables import ProposalRow
+from api.db.tables import OrderRow, ProposalRow
 from api.db.tx import in_write_transaction
 from api.services.errors import ServiceError
+from api.services.order_lifecycle import cancel_order
 from api.services.orders import NeedSpec, OfferSpec, insert_orders
 from api.services.proposals import accept_proposal, decline_proposal, expire_proposals
 from api.services.rounds import run_round
@@ -86,6 +87,14 @@ def machine_for(make_engine, cleanup) -> type[RuleBasedStateMachine]:  # type: i
             for coop in (p.demand_coop_id, p.supply_coop_id):
                 with contextlib.suppress(ServiceError):
                     accept_proposal(self.engine, int(p.id or 0), coop, clock=self.clock)
+
+        @rule(index=st.integers(0, 60))
+        def cancel(self, index: int) -> None:
+            with Session(self.engine) as s:
+                orders = s.execute(select(OrderRow).order_by(OrderRow.id)).scalars().all()
+            order = orders[index % len(orders)]
+            with contextlib.suppress(ServiceError):
+                cancel_order(self.engine, order.id, order.coop_id, clock=self.clock)
 
         @rule(hours=st.integers(1, 30))
         def time_passes(self, hours: int) -> None:

@@ -1,0 +1,127 @@
+"""Ending orders early: cancellation by the owner and expiry after ``valid_until``.
+
+Either way the order's pending proposals are voided first (freeing the other side too);
+what was already committed stays committed, and the status becomes ``cancelled`` or
+``expired`` (a status the counter updates never overwrite).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+
+from sqlalchemy import Engine, or_, select, update
+from sqlmodel import Session, col
+
+from api.db.audit import append_event
+from api.db.orders import apply_deltas
+from api.db.tables import OrderRow, ProposalRow
+from api.db.tx import in_write_transaction
+from api.services.clock import UtcClock, system_clock
+from api.services.errors import ForbiddenError, InvalidStateError, NotFoundError
+
+ENDED = ("cancelled", "expired")
+
+
+def _void_pending(session: Session, order_ids: list[str], now: datetime) -> list[int]:
+    """Void every pending proposal on ``order_ids`` and free both of its orders."""
+    rows = (
+        session.execute(
+            select(ProposalRow)
+            .where(
+                col(ProposalRow.status) == "pending",
+                or_(
+                    col(ProposalRow.supply_order_id).in_(order_ids),
+                    col(ProposalRow.demand_order_id).in_(order_ids),
+                ),
+            )
+            .order_by(col(ProposalRow.id))
+        )
+        .scalars()
+        .all()
+    )
+    freed: dict[str, int] = defaultdict(int)
+    for p in rows:
+        p.status, p.closed_at = "voided", now
+        session.add(p)
+        freed[p.supply_order_id] += p.amount
+        freed[p.demand_order_id] += p.amount
+    session.flush()
+    apply_deltas(session, {oid: (-a, 0) for oid, a in freed.items()}, now)
+    return [int(p.id or 0) for p in rows]
+
+
+def _end(session: Session, order_ids: list[str], status: str, now: datetime) -> None:
+    session.execute(
+        update(OrderRow)
+        .where(col(OrderRow.id).in_(order_ids))
+        .values(status=status, updated_at=now, version=OrderRow.version + 1)
+    )
+
+
+def cancel_order(
+    engine: Engine,
+    order_id: str,
+    coop_id: str,
+    *,
+    actor: str | None = None,
+    clock: UtcClock = system_clock,
+) -> bool:
+    """Cancel the rest of an order; returns False when it had already ended (no effect).
+
+    Raises:
+        NotFoundError / ForbiddenError: unknown order, or not ``coop_id``'s.
+        InvalidStateError: the order is already filled.
+    """
+
+    def work(session: Session) -> bool:
+        now = clock()
+        order = session.get(OrderRow, order_id)
+        if order is None:
+            raise NotFoundError(f"order {order_id!r} does not exist", f"ไม่พบคำสั่ง {order_id}")
+        if order.coop_id != coop_id:
+            raise ForbiddenError(
+                f"order {order_id!r} is not {coop_id!r}'s", f"คำสั่ง {order_id} ไม่ใช่ของ {coop_id}"
+            )
+        if order.status in ENDED:
+            return False
+        if order.status == "filled":
+            raise InvalidStateError(
+                f"order {order_id!r} is already filled", f"คำสั่ง {order_id} จับคู่ครบแล้ว"
+            )
+        voided = _void_pending(session, [order_id], now)
+        _end(session, [order_id], "cancelled", now)
+        append_event(
+            session, now, actor or coop_id, "order.cancelled", "order", order_id, {"voided": voided}
+        )
+        return True
+
+    return in_write_transaction(engine, work)
+
+
+def expire_orders(session: Session, business_date: date, now: datetime, actor: str) -> list[str]:
+    """End open orders whose ``valid_until`` is before ``business_date``."""
+    ids = list(
+        session.execute(
+            select(col(OrderRow.id))
+            .where(
+                col(OrderRow.status).in_(("open", "reserved")),
+                col(OrderRow.valid_until) < business_date,
+            )
+            .order_by(col(OrderRow.id))
+        ).scalars()
+    )
+    if not ids:
+        return []
+    voided = _void_pending(session, ids, now)
+    _end(session, ids, "expired", now)
+    append_event(
+        session,
+        now,
+        actor,
+        "orders.expired",
+        "order",
+        "*",
+        {"business_date": business_date.isoformat(), "ids": ids, "voided": voided},
+    )
+    return ids
