@@ -61,9 +61,30 @@ def segment_caps(quantity: I64, sold: I64, steps: int) -> I64:
 def solve_tier_flow(
     st: ProduceState, lanes: TierLanes, policy: FairnessPolicy, steps: int
 ) -> FlowOutcome:
-    """Solve the tier's min-cost flow and return the flow on every lane."""
-    if lanes.size == 0:
-        return FlowOutcome(np.zeros(0, np.int64), SolveStatus.OPTIMAL, False)
+    """Solve the tier's min-cost flow and return the flow on every lane.
+
+    Components share no node but S and T, so each is solved on its own (smaller graphs,
+    smaller cost ranges); the answer is the same as one solve over all of them.
+    """
+    flow = np.zeros(lanes.size, np.int64)
+    status, reduced = SolveStatus.OPTIMAL, False
+    order = np.argsort(lanes.comp, kind="stable")
+    comps, starts = np.unique(lanes.comp[order], return_index=True)
+    bounds = [*starts.tolist(), lanes.size]
+    for c in range(comps.size):
+        sel = np.sort(order[bounds[c] : bounds[c + 1]])
+        out = _solve_component(st, lanes.take(sel), policy, steps)
+        flow[sel] = out.flow
+        reduced |= out.reduced
+        if out.status is not SolveStatus.OPTIMAL:
+            status = out.status
+    return FlowOutcome(flow, status, reduced)
+
+
+def _solve_component(
+    st: ProduceState, lanes: TierLanes, policy: FairnessPolicy, steps: int
+) -> FlowOutcome:
+    """One component's min-cost flow."""
     lots = np.unique(lanes.s[lanes.s < st.n_lots])
     total = int(st.lot_rem[lots].sum())
     n_age = int(st.s_age[lots].max()) + 1 if lots.size else 1
@@ -146,7 +167,10 @@ class _Graph:
         oi = np.searchsorted(self.orders, np.where(to_order, ln.d, 0))
         pi_d = np.searchsorted(self.procs, np.where(to_order, 0, ln.d - st.n_orders))
         head = np.where(to_order, _at(onode, oi), _at(pin, pi_d))
-        span = self.arcs(tail, head, np.full(ln.size, total, np.int64), -ln.gain * g)
+        # A lane carries at most what both ends still have (tight bounds speed the solver).
+        rem_s = np.concatenate([st.lot_rem, st.proc_rem])[ln.s]
+        rem_d = np.concatenate([st.order_rem, st.proc_rem])[ln.d]
+        span = self.arcs(tail, head, np.minimum(rem_s, rem_d), -ln.gain * g)
         self.arcs(np.zeros(1, np.int64), np.ones(1, np.int64), np.array([total]), 0)
         return self._run(n_nodes, total, span)
 

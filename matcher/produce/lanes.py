@@ -54,7 +54,22 @@ class TierLanes:
 
     @property
     def size(self) -> int:
+        """Number of lanes."""
         return int(self.s.size)
+
+    def take(self, sel: I64 | Bool) -> TierLanes:
+        """The lanes picked by an index array or a mask."""
+        return TierLanes(
+            self.s[sel],
+            self.d[sel],
+            self.comp[sel],
+            self.dist_m[sel],
+            self.transport[sel],
+            self.spoil[sel],
+            self.gain[sel],
+            self.day[sel],
+            self.pruned,
+        )
 
 
 def active_supply(st: ProduceState, level: NetworkLevel) -> I64:
@@ -141,16 +156,21 @@ def _group_lanes(
 def _chunk(
     st: ProduceState, sc: I64, dc: I64, t: Transport, max_per_demand: int
 ) -> tuple[tuple[I64, ...], bool]:
+    e = np.zeros(0, np.int64)
     if sc.size == 0 or dc.size == 0:
-        e = np.zeros(0, np.int64)
         return (e, e, e, e, e, e, e), False
-    bid = st.d_bid[dc][:, st.s_grade[sc]]
-    grade_ok = bid >= 0
-    dd, ss = np.meshgrid(dc, sc, indexing="ij")
+    grade_ok = st.d_bid[dc][:, st.s_grade[sc]] >= 0
+    near = grade_ok & (st.s_coop[sc][None, :] != st.d_coop[dc][:, None])
+    if not st.dist.matrix:
+        near &= _box(st, sc, dc, t.max_distance_m)
+    _dense_stage(st, sc, dc, grade_ok.astype(np.int64) + 1)
+    rows, cols = np.nonzero(near)
+    if rows.size == 0:
+        return (e, e, e, e, e, e, e), False
+    ss, dd = sc[cols], dc[rows]
+    bid = st.d_bid[dd, st.s_grade[ss]]
     dist = st.dist.between(st.s_coop[ss], st.d_coop[dd])
-    reach_ok = (
-        grade_ok & (dist >= 0) & (dist <= t.max_distance_m) & (st.s_coop[ss] != st.d_coop[dd])
-    )
+    reach_ok = (dist >= 0) & (dist <= t.max_distance_m)
     day = st.s_ship_day[ss] + transit_days(np.maximum(dist, 0), t.km_per_day)
     date_ok = reach_ok & (day <= np.minimum(st.s_expiry[ss], st.d_due[dd]))
     transport = lane_cost(np.maximum(dist, 0), t.cost_satang_per_unit_km)
@@ -158,39 +178,47 @@ def _chunk(
     gain = bid - st.s_reserve[ss] - transport - spoil
     direct = (ss < st.n_lots) & (dd < st.n_orders)
     ok = date_ok & (~direct | (gain > 0))
-    _record_stages(st, ss, dd, grade_ok, reach_ok, date_ok, ok)
-    rows, cols = np.nonzero(ok)
-    pruned = False
-    if rows.size:
-        keep = _top_per_row(rows, cols, gain[rows, cols], max_per_demand)
-        pruned = keep.size < rows.size
-        rows, cols = rows[keep], cols[keep]
-    return (
-        ss[rows, cols],
-        dd[rows, cols],
-        dist[rows, cols],
-        transport[rows, cols],
-        spoil[rows, cols],
-        gain[rows, cols],
-        day[rows, cols],
-    ), pruned
+    _flat_stage(st, ss, dd, 2 + reach_ok.astype(np.int64) + date_ok + ok)
+    idx = np.flatnonzero(ok)
+    keep = _top_per_row(rows[idx], cols[idx], gain[idx], max_per_demand)
+    pruned = keep.size < idx.size
+    idx = idx[keep]
+    return (ss[idx], dd[idx], dist[idx], transport[idx], spoil[idx], gain[idx], day[idx]), pruned
 
 
-def _record_stages(st: ProduceState, ss: I64, dd: I64, *masks: Bool) -> None:
-    """Furthest stage reached by each lot (over demands) and order (over supplies)."""
-    stage: I64 = np.ones(ss.shape, dtype=np.int64)
-    for m in masks:
-        stage += m
-    lot_cols = ss[0] < st.n_lots
+def _box(st: ProduceState, sc: I64, dc: I64, reach_m: int) -> Bool:
+    """Cheap pre-filter: pairs inside a latitude/longitude box around the reach (degrees
+    from metres with generous margins, so no pair within reach is dropped)."""
+    band = int(reach_m * DEG_PER_M * 1e5) + 1
+    lat_s, lat_d = st.dist.lat[st.s_coop[sc]], st.dist.lat[st.d_coop[dc]]
+    lon_s, lon_d = st.dist.lon[st.s_coop[sc]], st.dist.lon[st.d_coop[dc]]
+    lat_max = int(np.abs(np.concatenate([lat_s, lat_d])).max()) / 1e5
+    cos = max(float(np.cos(np.radians(min(lat_max + 1.0, 89.0)))), 0.01)
+    band_lon = int(band / cos) + 1
+    box: Bool = (np.abs(lat_d[:, None] - lat_s[None, :]) <= band) & (
+        np.abs(lon_d[:, None] - lon_s[None, :]) <= band_lon
+    )
+    return box
+
+
+def _dense_stage(st: ProduceState, sc: I64, dc: I64, stage: I64) -> None:
+    """Stages 1–2 of every pair of the chunk (grade failed / grade passed)."""
+    lot_cols = sc < st.n_lots
     if lot_cols.any():
-        best = stage[:, lot_cols].max(axis=0)
-        lots = ss[0][lot_cols]
-        st.stage_lot[lots] = np.maximum(st.stage_lot[lots], best)
-    ord_rows = dd[:, 0] < st.n_orders
+        lots = sc[lot_cols]
+        st.stage_lot[lots] = np.maximum(st.stage_lot[lots], stage[:, lot_cols].max(axis=0))
+    ord_rows = dc < st.n_orders
     if ord_rows.any():
-        best = stage[ord_rows, :].max(axis=1)
-        orders = dd[:, 0][ord_rows]
-        st.stage_order[orders] = np.maximum(st.stage_order[orders], best)
+        orders = dc[ord_rows]
+        st.stage_order[orders] = np.maximum(st.stage_order[orders], stage[ord_rows].max(axis=1))
+
+
+def _flat_stage(st: ProduceState, ss: I64, dd: I64, stage: I64) -> None:
+    """Stages 2–5 of the pairs that passed the pre-filter."""
+    lot = ss < st.n_lots
+    np.maximum.at(st.stage_lot, ss[lot], stage[lot])
+    od = dd < st.n_orders
+    np.maximum.at(st.stage_order, dd[od], stage[od])
 
 
 def _grade_stage(st: ProduceState, sup: I64, dem: I64) -> None:
@@ -207,8 +235,7 @@ def _grade_stage(st: ProduceState, sup: I64, dem: I64) -> None:
 
 def _top_per_row(rows: I64, cols: I64, gain: I64, n: int) -> I64:
     """Indices of the ``n`` best lanes of each row (gain desc, then column asc)."""
-    counts = np.bincount(rows)
-    if counts.max() <= n:
+    if rows.size == 0 or np.bincount(rows).max() <= n:
         return np.arange(rows.size)
     order = np.lexsort((cols, -gain, rows))
     first = np.searchsorted(rows[order], rows[order], side="left")

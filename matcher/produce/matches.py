@@ -47,53 +47,65 @@ def build_matches(
             price = np.where(to_proc, floor, clearing_prices(group, qty, duals, floor, bid))
         else:
             price = split_prices(floor, bid, to_proc)
-        for i in range(ln.size):
-            out.append(
-                _match(
-                    st,
-                    ln,
-                    i,
-                    int(qty[i]),
-                    int(trucks[i]),
-                    level,
-                    int(price[i]),
-                    int(bid[i]) if not to_proc[i] else 0,
-                )
-            )
+        bid = np.where(to_proc, 0, bid)
+        out.extend(_matches(st, ln, qty, trucks, level, price, bid))
     out.sort(key=lambda m: (m.source_id, m.target_id, m.tier))
     return tuple(out)
 
 
-def _match(
+def _matches(
     st: ProduceState,
     ln: TierLanes,
-    i: int,
-    q: int,
-    trucks: int,
+    qty: I64,
+    trucks: I64,
     level: NetworkLevel,
-    price: int,
-    bid: int,
-) -> ProduceMatch:
-    s, d = int(ln.s[i]), int(ln.d[i])
-    prod = int(st.s_prod[s])
-    return ProduceMatch(
-        source_id=st.lots[s].id if s < st.n_lots else st.procs[s - st.n_lots].id,
-        target_id=st.orders[d].id if d < st.n_orders else st.procs[d - st.n_orders].id,
-        seller=st.coop_ids[int(st.s_coop[s])],
-        buyer=st.coop_ids[int(st.d_coop[d])],
-        product=st.products[prod],
-        grade=st.grades[prod][int(st.s_grade[s])],
-        quantity=q,
-        distance_m=int(ln.dist_m[i]),
-        price_satang_per_unit=price,
-        value_satang=bid * q,
-        transport_satang=int(ln.transport[i]) * q,
-        spoilage_satang=int(ln.spoil[i]) * q,
-        trucks=trucks,
-        tier=level.name.lower(),
-        network_id=st.net_ids[int(ln.comp[i])],
-        delivery_date=date.fromordinal(int(ln.day[i])),
+    price: I64,
+    bid: I64,
+) -> list[ProduceMatch]:
+    """Match records of one tier (arrays turned into Python ints once, column by column)."""
+    src = [x.id for x in st.lots] + [x.id for x in st.procs]
+    dst = [x.id for x in st.orders] + [x.id for x in st.procs]
+    prod = st.s_prod[ln.s]
+    tier = level.name.lower()
+    cols = zip(
+        ln.s.tolist(),
+        ln.d.tolist(),
+        st.s_coop[ln.s].tolist(),
+        st.d_coop[ln.d].tolist(),
+        prod.tolist(),
+        st.s_grade[ln.s].tolist(),
+        qty.tolist(),
+        ln.dist_m.tolist(),
+        price.tolist(),
+        (bid * qty).tolist(),
+        (ln.transport * qty).tolist(),
+        (ln.spoil * qty).tolist(),
+        trucks.tolist(),
+        ln.comp.tolist(),
+        ln.day.tolist(),
+        strict=True,
     )
+    return [
+        ProduceMatch(
+            source_id=src[s],
+            target_id=dst[d],
+            seller=st.coop_ids[sc],
+            buyer=st.coop_ids[dc],
+            product=st.products[pr],
+            grade=st.grades[pr][g],
+            quantity=q,
+            distance_m=dist,
+            price_satang_per_unit=pz,
+            value_satang=val,
+            transport_satang=tr,
+            spoilage_satang=sp,
+            trucks=tk,
+            tier=tier,
+            network_id=st.net_ids[c],
+            delivery_date=date.fromordinal(day),
+        )
+        for s, d, sc, dc, pr, g, q, dist, pz, val, tr, sp, tk, c, day in cols
+    ]
 
 
 def objective_of(p: ProduceProblem, matches: Sequence[ProduceMatch]) -> ProduceObjective:

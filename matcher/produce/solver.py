@@ -17,7 +17,7 @@ import numpy as np
 
 from matcher.domain import NetworkLevel
 from matcher.produce.checks import check_problem
-from matcher.produce.distance import I64, Bool
+from matcher.produce.distance import I64
 from matcher.produce.explain import explain
 from matcher.produce.flow import solve_tier_flow
 from matcher.produce.lanes import TierLanes, tier_lanes
@@ -43,6 +43,8 @@ class Shipments:
     relaxed_lot: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     relaxed_order: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     below_min: set[int] = field(default_factory=set)
+    truck_ms_used: int = 0
+    tiers_left: int = 0
 
     def downgrade(self, status: SolveStatus, note: str) -> None:
         if _RANK.index(status) > _RANK.index(self.status):
@@ -89,8 +91,10 @@ def solve_produce(problem: ProduceProblem, clock: Clock | None = None) -> Produc
     ship = Shipments(
         relaxed_lot=np.zeros(st.n_lots, np.int64), relaxed_order=np.zeros(st.n_orders, np.int64)
     )
+    ship.tiers_left = len(st.levels)
     for level in st.levels:
         _solve_tier(problem, st, level, ship)
+        ship.tiers_left -= 1
     t2 = now()
     matches = build_matches(problem, st, ship.parts)
     explanations = explain(
@@ -129,15 +133,19 @@ def _solve_tier(p: ProduceProblem, st: ProduceState, level: NetworkLevel, ship: 
     flow, trucks = out.flow, np.zeros(lanes.size, np.int64)
     _add_relaxed(st, lanes, flow, ship)
     if p.trucks and lanes.size:
-        n_tiers = len(st.levels)
+        # This tier gets what is left of the limit, less 10 % of the limit kept for each
+        # later tier (later tiers only see the leftovers, so they are small).
+        left = p.time_limit_ms - ship.truck_ms_used
+        budget_ms = max(left - p.time_limit_ms // 10 * (ship.tiers_left - 1), 50)
         res = solve_tier_trucks(
             st,
             lanes,
             p.transport.truck_capacity_units,
             p.transport.truck_cost_satang,
             flow,
-            p.time_limit_ms / 1000 / n_tiers,
+            budget_ms / 1000,
         )
+        ship.truck_ms_used += res.wall_ms
         flow, trucks = res.flow, res.trucks
         if res.status is not SolveStatus.OPTIMAL:
             ship.downgrade(
@@ -157,7 +165,7 @@ def _solve_tier(p: ProduceProblem, st: ProduceState, level: NetworkLevel, ship: 
     used = flow > 0
     ship.parts.append(
         (
-            _take(lanes, used),
+            lanes.take(used),
             flow[used],
             trucks[used],
             level,
@@ -213,17 +221,3 @@ def _apply(st: ProduceState, lanes: TierLanes, flow: I64) -> None:
     st.proc_rem -= np.bincount(
         lanes.d[pin] - st.n_orders, weights=flow[pin], minlength=st.n_procs
     ).astype(np.int64)
-
-
-def _take(lanes: TierLanes, sel: Bool) -> TierLanes:
-    return TierLanes(
-        lanes.s[sel],
-        lanes.d[sel],
-        lanes.comp[sel],
-        lanes.dist_m[sel],
-        lanes.transport[sel],
-        lanes.spoil[sel],
-        lanes.gain[sel],
-        lanes.day[sel],
-        lanes.pruned,
-    )

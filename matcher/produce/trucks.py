@@ -32,6 +32,7 @@ class TruckOutcome:
     trucks: I64
     status: SolveStatus
     gap: float
+    wall_ms: int = 0
 
 
 def solve_tier_trucks(
@@ -49,10 +50,12 @@ def solve_tier_trucks(
         return TruckOutcome(e, e, SolveStatus.OPTIMAL, 0.0)
     m = cp_model.CpModel()
     ub = _lane_bounds(st, lanes)
+    hint = _truck_aware(st, lanes, np.minimum(hint, ub), capacity, truck_cost)
     x = [m.new_int_var(0, int(ub[i]), f"x{i}") for i in range(n)]
     y = [m.new_int_var(0, -(-int(ub[i]) // capacity), f"y{i}") for i in range(n)]
     for i in range(n):
-        m.add(x[i] <= capacity * y[i])
+        # x ≤ min(C, u)·y is valid and much tighter than x ≤ C·y for lots below a truckload.
+        m.add(x[i] <= min(capacity, int(ub[i])) * y[i])
         m.add_hint(x[i], int(min(hint[i], ub[i])))
         m.add_hint(y[i], -(-int(min(hint[i], ub[i])) // capacity))
     _rows(m, st, lanes, x)
@@ -65,15 +68,25 @@ def solve_tier_trucks(
     solver.parameters.max_time_in_seconds = max(time_limit_s, 0.05)
     solver.parameters.relative_gap_limit = GAP
     solver.parameters.num_workers = 8
+    solver.parameters.random_seed = 0
     code = solver.solve(m)
     status, gap = _map(solver, code)
+    wall = int(solver.wall_time * 1000)
     if status is SolveStatus.INFEASIBLE:
         # No solution within the limit: the hint (the flow answer) is itself valid.
         flow = np.minimum(hint, ub).astype(np.int64)
-        return TruckOutcome(flow, -(-flow // capacity), SolveStatus.TIME_LIMITED, 1.0)
+        return TruckOutcome(flow, -(-flow // capacity), SolveStatus.TIME_LIMITED, 1.0, wall)
     flow = np.array([solver.value(v) for v in x], dtype=np.int64)
     trucks = np.where(flow > 0, -(-flow // capacity), 0)
-    return TruckOutcome(flow, trucks, status, gap)
+    return TruckOutcome(flow, trucks, status, gap, wall)
+
+
+def _truck_aware(st: ProduceState, lanes: TierLanes, flow: I64, cap: int, cost: int) -> I64:
+    """The flow answer without direct lanes whose trucks cost more than their gain."""
+    loss = lanes.gain * flow < cost * (-(-flow // cap))
+    direct = (lanes.s < st.n_lots) & (lanes.d < st.n_orders)
+    out: I64 = np.where(loss & direct, 0, flow).astype(np.int64)
+    return out
 
 
 def _lane_bounds(st: ProduceState, lanes: TierLanes) -> I64:

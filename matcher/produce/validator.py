@@ -13,7 +13,7 @@ import math
 from collections import defaultdict
 from datetime import date
 
-from matcher.domain import NetworkTree
+from matcher.domain import Coop, NetworkTree
 from matcher.money import div_round_half_even
 from matcher.produce.model import (
     Processor,
@@ -27,13 +27,15 @@ from matcher.produce.model import (
 R_EARTH = 6_371_008.8
 
 
-def distance_m(p: ProduceProblem, origin: str, destination: str) -> int:
+def distance_m(
+    p: ProduceProblem, origin: str, destination: str, coops: dict[str, Coop] | None = None
+) -> int:
     """Road distance between two coops, recomputed from scratch."""
     if p.transport.lanes:
         table = {(x.origin, x.destination): x.distance_m for x in p.transport.lanes}
         return table.get((origin, destination), -1)
-    coops = {c.id: c for c in p.coops}
-    a, b = coops[origin], coops[destination]
+    by_id = coops if coops is not None else {c.id: c for c in p.coops}
+    a, b = by_id[origin], by_id[destination]
     la1, lo1 = math.radians((a.lat_e5 or 0) / 1e5), math.radians((a.lon_e5 or 0) / 1e5)
     la2, lo2 = math.radians((b.lat_e5 or 0) / 1e5), math.radians((b.lon_e5 or 0) / 1e5)
     h = (
@@ -51,10 +53,12 @@ def validate(p: ProduceProblem, r: ProduceResult) -> list[str]:
     orders = {x.id: x for x in p.orders}
     procs = {x.id: x for x in p.processors}
     tree = NetworkTree.build(p.networks, [c.id for c in p.coops]) if p.networks else None
+    coops = {c.id: c for c in p.coops}
+    lanes = {(x.origin, x.destination): x.distance_m for x in p.transport.lanes}
     sold: dict[str, int] = defaultdict(int)
     got: dict[str, int] = defaultdict(int)
     for m in r.matches:
-        errs += _check_match(p, m, lots, orders, procs, tree)
+        errs += _check_match(p, m, (lots, orders, procs), tree, coops, lanes)
         sold[m.source_id] += m.quantity
         got[m.target_id] += m.quantity
     for lot in p.lots:
@@ -80,11 +84,12 @@ def validate(p: ProduceProblem, r: ProduceResult) -> list[str]:
 def _check_match(
     p: ProduceProblem,
     m: ProduceMatch,
-    lots: dict[str, StockLot],
-    orders: dict[str, PurchaseOrder],
-    procs: dict[str, Processor],
+    index: tuple[dict[str, StockLot], dict[str, PurchaseOrder], dict[str, Processor]],
     tree: NetworkTree | None,
+    coops: dict[str, Coop],
+    lanes: dict[tuple[str, str], int],
 ) -> list[str]:
+    lots, orders, procs = index
     e: list[str] = []
     tag = f"match {m.source_id}→{m.target_id}"
     if m.quantity <= 0:
@@ -112,7 +117,8 @@ def _check_match(
     due = order.deliver_by if order is not None else date.max
     if not ready <= m.delivery_date <= min(expiry, due):
         e.append(f"{tag}: delivery date {m.delivery_date} outside [{ready}, {min(expiry, due)}]")
-    dist = distance_m(p, m.seller, m.buyer)
+    known = lanes.get((m.seller, m.buyer), -1)
+    dist = known if lanes else distance_m(p, m.seller, m.buyer, coops)
     if abs(dist - m.distance_m) > 1 or m.distance_m > p.transport.max_distance_m:
         e.append(
             f"{tag}: distance {m.distance_m} m (recomputed {dist} m, reach "
