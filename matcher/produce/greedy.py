@@ -3,8 +3,8 @@
 Lots are taken in order of arrival (then id); each is shipped to the nearest order (then the
 earliest arrival) that accepts its grade, is within reach, can be delivered in time and pays
 more than reserve + transport + spoilage, most local network first. Orders with a minimum lot
-take a shipment only if it reaches the minimum. No processors, no fairness, no trucks. Used
-only to measure what the optimiser adds.
+take a shipment only if it reaches the minimum. No processors and no fairness; with trucks,
+each shipment pays for the trucks it needs. Used only to measure what the optimiser adds.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 
 from matcher.produce.checks import check_problem
 from matcher.produce.distance import lane_cost, transit_days
-from matcher.produce.model import ProduceProblem
+from matcher.produce.model import ProduceProblem, Transport
 from matcher.produce.state import build_state
 
 
@@ -77,9 +77,16 @@ def solve_greedy(p: ProduceProblem) -> GreedyOutcome:
                     continue
                 st.lot_rem[i] -= q
                 st.order_rem[o] -= q
-                gains += q * int(gain[k])
+                gains += q * int(gain[k]) - _truck_cost(t, q)
                 transport += q * int(tr[k])
                 spoil += q * int(sp[k])
                 sold += q
                 ships.append((st.lots[i].id, st.orders[o].id, q))
     return GreedyOutcome(gains, transport, spoil, sold, tuple(ships))
+
+
+def _truck_cost(t: Transport, q: int) -> int:
+    """Trucks a shipment of q units needs, at the per-truck cost (0 without trucks)."""
+    if t.truck_capacity_units == 0:
+        return 0
+    return -(-q // t.truck_capacity_units) * t.truck_cost_satang
