@@ -150,9 +150,8 @@ def _solve_tier(p: ProduceProblem, st: ProduceState, level: NetworkLevel, ship: 
         if res.status is not SolveStatus.OPTIMAL:
             ship.downgrade(
                 res.status,
-                f"integer trucks: proven gap ≤ {res.gap:.2%} at {level.name.lower()}"
-                if res.gap <= 0.01
-                else "integer trucks: time limit reached, best answer kept",
+                f"integer trucks at {level.name.lower()}: {res.status.value}, proven gap "
+                f"{res.gap:.2%}",
             )
         if p.policy is not FairnessPolicy.COVERAGE:
             ship.downgrade(

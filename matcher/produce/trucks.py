@@ -33,9 +33,44 @@ class TruckOutcome:
     status: SolveStatus
     gap: float
     wall_ms: int = 0
+    best: float = 0.0
+    bound: float = 0.0
 
 
 def solve_tier_trucks(
+    st: ProduceState,
+    lanes: TierLanes,
+    capacity: int,
+    truck_cost: int,
+    hint: I64,
+    time_limit_s: float,
+) -> TruckOutcome:
+    """Solve the tier component by component (networks share no lane), sharing the time
+    limit in proportion to each component's lanes; the gap reported is over the whole tier."""
+    flow, trucks = np.zeros(lanes.size, np.int64), np.zeros(lanes.size, np.int64)
+    rank = [SolveStatus.OPTIMAL, SolveStatus.FEASIBLE, SolveStatus.TIME_LIMITED]
+    status, best, bound, wall = SolveStatus.OPTIMAL, 0.0, 0.0, 0
+    order = np.argsort(lanes.comp, kind="stable")
+    comps, starts = np.unique(lanes.comp[order], return_index=True)
+    cuts = [*starts.tolist(), lanes.size]
+    for c in range(comps.size):
+        sel = np.sort(order[cuts[c] : cuts[c + 1]])
+        share = sel.size / max(1, lanes.size - cuts[c])
+        left = max(time_limit_s - wall / 1000, 0.02)
+        out = _solve_one(st, lanes.take(sel), capacity, truck_cost, hint[sel], left * share)
+        flow[sel], trucks[sel] = out.flow, out.trucks
+        wall += out.wall_ms
+        best += out.best
+        bound += out.bound
+        if rank.index(out.status) > rank.index(status):
+            status = out.status
+    gap = max(0.0, bound - best) / max(1.0, abs(best))
+    if status is not SolveStatus.TIME_LIMITED and gap > GAP:
+        status = SolveStatus.TIME_LIMITED
+    return TruckOutcome(flow, trucks, status, gap, wall)
+
+
+def _solve_one(
     st: ProduceState,
     lanes: TierLanes,
     capacity: int,
@@ -69,16 +104,28 @@ def solve_tier_trucks(
     solver.parameters.relative_gap_limit = GAP
     solver.parameters.num_workers = 8
     solver.parameters.random_seed = 0
+    solver.parameters.linearization_level = 2
     code = solver.solve(m)
     status, gap = _map(solver, code)
     wall = int(solver.wall_time * 1000)
     if status is SolveStatus.INFEASIBLE:
         # No solution within the limit: the hint (the flow answer) is itself valid.
         flow = np.minimum(hint, ub).astype(np.int64)
-        return TruckOutcome(flow, -(-flow // capacity), SolveStatus.TIME_LIMITED, 1.0, wall)
+        value = float((lanes.gain * flow).sum() - truck_cost * (-(-flow // capacity)).sum())
+        return TruckOutcome(
+            flow,
+            -(-flow // capacity),
+            SolveStatus.TIME_LIMITED,
+            1.0,
+            wall,
+            value,
+            float(solver.best_objective_bound) if code != cp_model.INFEASIBLE else value,
+        )
     flow = np.array([solver.value(v) for v in x], dtype=np.int64)
     trucks = np.where(flow > 0, -(-flow // capacity), 0)
-    return TruckOutcome(flow, trucks, status, gap, wall)
+    return TruckOutcome(
+        flow, trucks, status, gap, wall, solver.objective_value, solver.best_objective_bound
+    )
 
 
 def _truck_aware(st: ProduceState, lanes: TierLanes, flow: I64, cap: int, cost: int) -> I64:
