@@ -8,7 +8,7 @@ caller's transaction. SQLite: plain executemany (already fast in-process).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import column as sa_column
@@ -58,16 +58,32 @@ def copy_rows(
         return
     if _is_pg(session):
         cols = ", ".join(columns)
+        data = "".join("\t".join(map(_copy_text, row)) + "\n" for row in rows)
         with (
             _driver(session).cursor() as cur,
             cur.copy(f"COPY {table_name} ({cols}) FROM STDIN") as copy,
         ):
-            for row in rows:
-                copy.write_row(row)
+            copy.write(data.encode("utf-8"))
         return
     placeholders = ", ".join(f":{c}" for c in columns)
     stmt = text(f"INSERT INTO {table_name} ({', '.join(columns)}) VALUES ({placeholders})")
     session.execute(stmt, [dict(zip(columns, r, strict=True)) for r in rows])
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: Any) -> str:
+    """One value in COPY's text format (about twice as fast as ``write_row``)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value).translate(_COPY_ESCAPES)
 
 
 _PG_DELTAS = (
