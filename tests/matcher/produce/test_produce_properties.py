@@ -9,11 +9,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from produce_cases import DAY, LONGAN, PLACES, coop, lot, lp_gains, order, problem, solve_valid
 
-from matcher.produce.model import PriceRule, ProduceProblem, Transport
+from matcher.domain import Network, NetworkLevel
+from matcher.produce.model import PriceRule, Processor, ProduceProblem, Transport
 from matcher.produce.solver import solve_produce
 from matcher.results import FairnessPolicy
 
 GRADES = LONGAN.grades
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -61,7 +63,41 @@ def rounds(draw: st.DrawFn, policy: FairnessPolicy | None = None) -> ProduceProb
     return problem(coops, lots, orders, transport=t, policy=pol, price_rule=rule)
 
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@st.composite
+def chain_rounds(draw: st.DrawFn) -> ProduceProblem:
+    """Rounds with a network tree and midstream processors (re-grading C → B, B → A)."""
+    p = draw(rounds())
+    ids = [c.id for c in p.coops]
+    cut = draw(st.integers(1, len(ids)))
+    nets = (
+        Network("prov", "จังหวัด", "Province", NetworkLevel.PROVINCE),
+        Network("x", "เขต x", "Area x", NetworkLevel.AREA, "prov", tuple(ids[:cut])),
+        Network("y", "เขต y", "Area y", NetworkLevel.AREA, "prov", tuple(ids[cut:])),
+    )
+    procs = []
+    for k, (g_in, g_out) in enumerate([("C", "B"), ("B", "A")]):
+        if draw(st.booleans()):
+            procs.append(
+                Processor(
+                    f"p{k}",
+                    draw(st.sampled_from(ids)),
+                    "longan",
+                    g_in,
+                    "longan",
+                    g_out,
+                    draw(st.integers(1, 300)),
+                    draw(st.integers(0, 300)),
+                )
+            )
+    return replace(p, networks=nets, processors=tuple(procs))
+
+
+@FAST
+@given(chain_rounds())
+def test_chains_and_tiers_are_valid(p: ProduceProblem) -> None:
+    """Flow conservation at every processor, capacities and tiers hold (validator)."""
+    r = solve_valid(p)
+    assert {m.tier for m in r.matches} <= {"area", "province"}
 
 
 @FAST
