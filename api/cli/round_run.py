@@ -10,7 +10,8 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from api.cli.common import console, fail
-from api.cli.db import actor_or_fail, open_engine, service_errors
+from api.cli.db import actor_or_fail, service_errors
+from api.settings import Settings, create_engine_from
 
 STEPS = {
     "snapshot": "อ่านคำสั่งที่เปิดอยู่ / loading open orders",
@@ -32,14 +33,15 @@ def round_run(
     ] = False,
 ) -> None:
     """Run the network's liquidity round for a date (idempotent unless --new-version)."""
-    from api.services.rounds import run_round
+    from api.services.rounds import RoundParams, run_round
 
     try:
         day = date.fromisoformat(business_date)
     except ValueError:
         fail("--date", [f"{business_date!r} is not a date YYYY-MM-DD (วันที่ไม่ถูกต้อง)"])
     who = actor_or_fail(actor)
-    engine = open_engine()
+    settings = Settings()
+    engine = create_engine_from(settings)
     with (
         service_errors(f"round {network} {day}"),
         Progress(
@@ -57,6 +59,8 @@ def round_run(
             business_date=day,
             actor=who,
             new_version=new_version,
+            params=RoundParams(proposal_ttl_hours=settings.proposal_ttl_hours),
+            retries=settings.round_retries,
             progress=lambda step: bar.update(task, description=STEPS.get(step, step)),
         )
     table = Table(title=f"รอบ / round {out.round_id}", show_header=False)
