@@ -150,8 +150,9 @@ def _solve_tier(p: ProduceProblem, st: ProduceState, level: NetworkLevel, ship: 
         if res.status is not SolveStatus.OPTIMAL:
             ship.downgrade(
                 res.status,
-                f"integer trucks at {level.name.lower()}: {res.status.value}, proven gap "
-                f"{res.gap:.2%}",
+                f"integer trucks at {level.name.lower()}: {res.status.value}, gains − trucks "
+                f"{res.best / 100:,.2f} baht, proven bound {res.bound / 100:,.2f} baht "
+                f"(gap {res.gap:.2%})",
             )
         if p.policy is not FairnessPolicy.COVERAGE:
             ship.downgrade(

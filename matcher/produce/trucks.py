@@ -65,9 +65,9 @@ def solve_tier_trucks(
         if rank.index(out.status) > rank.index(status):
             status = out.status
     gap = max(0.0, bound - best) / max(1.0, abs(best))
-    if status is not SolveStatus.TIME_LIMITED and gap > GAP:
+    if status is SolveStatus.FEASIBLE and gap > GAP:
         status = SolveStatus.TIME_LIMITED
-    return TruckOutcome(flow, trucks, status, gap, wall)
+    return TruckOutcome(flow, trucks, status, gap, wall, best, bound)
 
 
 def _solve_one(
