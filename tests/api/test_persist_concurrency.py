@@ -120,3 +120,29 @@ def test_crash_between_solve_and_persist_leaves_nothing(db) -> None:
     )
     assert ok.returncode == 0, ok.stderr
     check_invariants(db)
+
+
+def test_same_round_started_twice_at_once_is_persisted_once(db, clock) -> None:  # type: ignore[no-untyped-def]
+    seed_lamphun(db)
+    for k in range(10):
+        day = DAY0 + timedelta(days=100 + k)
+        _fresh_orders(db, 100 + k, day)
+        barrier = threading.Barrier(2)
+        outcomes: list[int] = []
+
+        def go(
+            day: date = day, barrier: threading.Barrier = barrier, outcomes: list[int] = outcomes
+        ) -> None:
+            barrier.wait()
+            out = run_round(db, network_id="LPN", business_date=day, actor=COORDINATOR, clock=clock)
+            outcomes.append(out.round_id)
+
+        threads = [threading.Thread(target=go) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert len(outcomes) == 2 and outcomes[0] == outcomes[1]
+        check_invariants(db)
+    with Session(db) as s:
+        assert s.execute(select(func.count()).select_from(RoundRow)).scalar_one() == 10
