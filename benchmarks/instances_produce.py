@@ -4,8 +4,9 @@ Coops sit in area networks of about 12 inside provinces inside regions under one
 network; coordinates are clustered around province and area centres inside Thailand's
 bounding box. Lots and orders are log-normal around 2 tonnes, three grades (AA, A, B) with
 reserves near the 2025 farm-gate prices and buyers bidding a little above them. Families:
-``province`` (300 lots and orders), ``province-trucks`` (the same with integer trucks) and
-``national`` (50,000 lots and orders).
+``province`` (300 lots and orders), ``province-trucks`` (the same with integer trucks),
+``national`` (50,000 lots and orders, tiered) and ``national-flat`` (the same without the
+tree: one component with about 1.5 M candidate lanes).
 """
 
 from __future__ import annotations
@@ -179,3 +180,9 @@ def national(seed: int) -> ProduceProblem:
 def smoke_instance(seed: int, trucks: bool = False) -> ProduceProblem:
     """40 lots and 40 orders, for the smoke run with benchmarks disabled."""
     return build_produce_instance(seed, 40, 40, 24, 2, 1, trucks=trucks)
+
+
+@family("produce", "national-flat", seed=20250812, target_ms=5000)
+def national_flat(seed: int) -> ProduceProblem:
+    """The national family without the network tree: one component, about 1.5 M lanes."""
+    return replace(build_produce_instance(seed, 25_000, 25_000, 9_600, 77, 4), networks=())
