@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import match_liquidity
+from api.cli import match_liquidity, match_setoff
 
 app = typer.Typer(
     name="coopmatch",
@@ -17,6 +17,7 @@ match_app = typer.Typer(help="Solve one matching problem from a JSON file.", no_
 app.add_typer(match_app, name="match")
 
 match_liquidity.register(match_app)
+match_setoff.register(match_app)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,14 +21,13 @@ def parse_money(value: object) -> int:
     """Decimal baht string (at most 2 places) → satang. Rejects floats and exponent forms."""
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise ValueError(
-            "money must be a decimal string with at most 2 places, e.g. \"1500000.00\" "
+            'money must be a decimal string with at most 2 places, e.g. "1500000.00" '
             "(ต้องเป็นข้อความตัวเลขทศนิยมไม่เกิน 2 ตำแหน่ง)"
         )
     text = str(value).strip()
     if not _MONEY.match(text):
         raise ValueError(
-            f"{text!r} is not a non-negative amount with at most 2 decimal places "
-            "(จำนวนเงินไม่ถูกต้อง)"
+            f"{text!r} is not a non-negative amount with at most 2 decimal places (จำนวนเงินไม่ถูกต้อง)"
         )
     baht, _, frac = text.partition(".")
     satang = int(baht) * 100 + int((frac + "00")[:2])

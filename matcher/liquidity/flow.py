@@ -165,7 +165,6 @@ class _Graph:
         self._add_segments(need_node, borrower_node, policy, steps)
         self.arcs(borrower_base + np.arange(self.borrowers.size),
                   np.ones(self.borrowers.size, np.int64), st.borrow_rem[self.borrowers], 0)
-        self.arcs(np.zeros(1, np.int64), np.ones(1, np.int64), np.array([total]), 0)
         return self._run(n_nodes, total, pair_span)
 
     def _exposure_nodes(self, offer_node: I64, base: int) -> tuple[I64, I64]:
@@ -215,10 +214,12 @@ class _Graph:
             np.concatenate(self.tails), np.concatenate(self.heads),
             np.concatenate(self.caps), np.concatenate(self.costs),
         )
-        supplies = np.zeros(n_nodes, dtype=np.int64)
-        supplies[0], supplies[1] = total, -total
-        smcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int64), supplies)
-        status = smcf.solve()
+        # Every unit that reaches T earns more than any rate rank costs, and the weights form
+        # a polymatroid (per-need concave segments), so a maximum flow of least cost is also
+        # the least-cost flow: solve it directly, with no bypass arc.
+        smcf.set_node_supply(0, total)
+        smcf.set_node_supply(1, -total)
+        status = smcf.solve_max_flow_with_min_cost()
         if status != smcf.OPTIMAL:
             raise SolverFailure(f"min-cost flow ended with status {status!r}")
         flows: I64 = smcf.flows(idx[pair_span[0]:pair_span[1]]).astype(np.int64)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
+
 from matcher.liquidity.checks import check_problem
 from matcher.liquidity.explain import explain
 from matcher.liquidity.model import LiquidityProblem, LiquidityResult, LoanProposal
@@ -85,7 +87,10 @@ def _takes(
     slots = int(st.max_lenders[b] - st.need_lenders[n])
     lender_used: dict[int, int] = defaultdict(int)
     out: list[tuple[int, int, int]] = []
-    for o in candidates:
+    cand = np.asarray(candidates, dtype=np.int64)
+    # Vectorised pre-filter on term and on the rate bound every rule shares.
+    cand = cand[(st.off_term[cand] >= st.need_term[n]) & (st.off_rate[cand] <= st.need_rate[n])]
+    for o in cand.tolist():
         if room <= 0 or len(out) >= slots:
             break
         rate = _rate(st, o, n, posted)

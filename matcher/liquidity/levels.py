@@ -19,6 +19,9 @@ from matcher.domain import NetworkLevel
 from matcher.liquidity.state import I64, UNLIMITED, LiquidityState
 from matcher.results import RateRule
 
+CANDIDATES_PER_NEED = 16
+"""Candidate offers per need in a network too large to enumerate every pair."""
+
 
 @dataclass(frozen=True)
 class LevelPairs:
@@ -104,6 +107,19 @@ def level_pairs(
 def _component_pairs(
     state: LiquidityState, o: I64, n: I64, posted: int | None, max_pairs: int
 ) -> tuple[I64, I64, I64, bool]:
+    if o.size * n.size > max_pairs:
+        po, pn = _sparse_candidates(state, o, n, posted, CANDIDATES_PER_NEED)
+        pruned = True
+    else:
+        po, pn = _dense_pairs(state, o, n, posted)
+        pruned = False
+    po, pn = _drop_exhausted_exposure(state, po, pn)
+    rate = _agreed_rates(state, po, pn, posted)
+    return po, pn, rate, pruned
+
+
+def _dense_pairs(state: LiquidityState, o: I64, n: I64, posted: int | None) -> tuple[I64, I64]:
+    """Every compatible pair of a component small enough to enumerate."""
     o_rate, n_rate = state.off_rate[o][:, None], state.need_rate[n][None, :]
     fund = state.off_is_fund[o][:, None]
     ok = state.need_term[n][None, :] <= state.off_term[o][:, None]
@@ -112,13 +128,54 @@ def _component_pairs(
     else:
         ok &= np.where(fund, o_rate <= n_rate, (o_rate <= posted) & (posted <= n_rate))
     oi, ni = np.nonzero(ok)
-    po, pn = o[oi].astype(np.int64), n[ni].astype(np.int64)
-    po, pn = _drop_exhausted_exposure(state, po, pn)
-    pruned = po.size > max_pairs
-    if pruned:
-        po, pn = _prune(state, po, pn, max(1, max_pairs // max(1, n.size)))
-    rate = _agreed_rates(state, po, pn, posted)
-    return po, pn, rate, pruned
+    return o[oi].astype(np.int64), n[ni].astype(np.int64)
+
+
+def _sparse_candidates(
+    state: LiquidityState, o: I64, n: I64, posted: int | None, k: int
+) -> tuple[I64, I64]:
+    """At most ``k`` compatible offers per need, without enumerating every pair.
+
+    For each distinct need term, the offers long enough are sorted by rate; a need's
+    compatible offers are then a prefix of that list. It takes the cheapest few and spreads
+    the rest evenly over the prefix (offset per need), so every offer stays reachable.
+    """
+    need_rate = state.need_rate[n].copy()
+    if posted is not None:
+        # Under a posted rate only the fund's own rate matters; others need rate ≤ posted.
+        o = o[state.off_is_fund[o] | (state.off_rate[o] <= posted)]
+        need_rate = np.where(need_rate >= posted, need_rate, -1)
+
+    def eff_rate(idx: I64) -> I64:
+        if posted is None:
+            return state.off_rate[idx]
+        return np.where(state.off_is_fund[idx], state.off_rate[idx], 0).astype(np.int64)
+
+    out_o: list[I64] = []
+    out_n: list[I64] = []
+    terms = state.need_term[n]
+    head = min(3, k)
+    cols = np.arange(k, dtype=np.int64)[None, :]
+    for term in np.unique(terms):
+        elig = o[state.off_term[o] >= term]
+        if elig.size == 0:
+            continue
+        elig = elig[np.lexsort((elig, eff_rate(elig)))]
+        group = np.flatnonzero(terms == term)
+        length = np.searchsorted(eff_rate(elig), need_rate[group], side="right")[:, None]
+        tail = np.maximum(length - head, 1)
+        offset = (n[group] % 7)[:, None]
+        spread = head + ((cols - head) * tail // max(k - head, 1) + offset) % tail
+        pos = np.where(cols < head, cols, spread)
+        rows, cc = np.nonzero(pos < length)
+        out_o.append(elig[pos[rows, cc]])
+        out_n.append(n[group][rows])
+    if not out_o:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    po, pn = np.concatenate(out_o), np.concatenate(out_n)
+    keys = np.unique(np.stack([pn, po], axis=1), axis=0)
+    return keys[:, 1].astype(np.int64), keys[:, 0].astype(np.int64)
 
 
 def _drop_exhausted_exposure(state: LiquidityState, po: I64, pn: I64) -> tuple[I64, I64]:
@@ -134,15 +191,6 @@ def _drop_exhausted_exposure(state: LiquidityState, po: I64, pn: I64) -> tuple[I
     hit = used_keys[pos] == keys
     used = np.where(hit, used_vals[pos], 0)
     keep = state.off_cap[po] - used > 0
-    return po[keep], pn[keep]
-
-
-def _prune(state: LiquidityState, po: I64, pn: I64, per_need: int) -> tuple[I64, I64]:
-    """Keep, for each need, its ``per_need`` cheapest offers (ties by offer index)."""
-    order = np.lexsort((po, state.off_rate[po], pn))
-    po, pn = po[order], pn[order]
-    first = np.searchsorted(pn, pn, side="left")
-    keep = (np.arange(pn.size) - first) < per_need
     return po[keep], pn[keep]
 
 

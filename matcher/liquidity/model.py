@@ -90,9 +90,9 @@ class LiquidityProblem:
     time_limit_ms: int = 10_000
     fairness_steps: int = 20
     """Resolution of the fairness term: fill ratios are shared in steps of 1/steps."""
-    max_pairs_per_network: int = 2_000_000
-    """Above this many compatible lender–need pairs in one network, each need keeps only its
-    cheapest candidates (the result is then marked feasible, not optimal)."""
+    max_pairs_per_network: int = 250_000
+    """Above this many lender–need pairs in one network, each need keeps a bounded set of
+    candidate offers (the result is then marked feasible, not optimal)."""
 
 
 @dataclass(frozen=True, slots=True)

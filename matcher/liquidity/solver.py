@@ -20,7 +20,7 @@ import numpy as np
 
 from matcher.domain import NetworkLevel
 from matcher.liquidity.checks import check_problem
-from matcher.liquidity.exact import solve_component_exact, violations
+from matcher.liquidity.exact import repair, solve_component_exact, violations
 from matcher.liquidity.explain import explain
 from matcher.liquidity.flow import _rate_ranks, solve_level_flow
 from matcher.liquidity.levels import LevelPairs, level_pairs
@@ -36,6 +36,10 @@ from matcher.money import ratio_bps, simple_interest_satang
 from matcher.results import SolveStatus, Timings
 
 SOLVER_NAME = "ortools.min_cost_flow+cp_sat"
+EXACT_PAIR_LIMIT = 300
+"""When the components that break an integer rule hold at most this many pairs in all, they
+are re-solved exactly (CP-SAT); otherwise the pair set is shrunk and the flow re-solved."""
+REPAIR_ROUNDS = 1
 
 
 @dataclass
@@ -118,24 +122,59 @@ def _solve_level(
     bad = violations(state, pairs.pair_need, flow)
     if bad.size == 0:
         return flow
-    # All components with a violation are solved together: they are disjoint, so the
-    # lexicographic stages over their union reach each component's own optimum.
     comps = np.unique(state.coop_net_at[pairs.level][state.need_borrower[bad]])
-    sel = np.flatnonzero(np.isin(pairs.pair_comp, comps))
-    exact = solve_component_exact(
-        state,
-        pairs.pair_off[sel],
-        pairs.pair_need[sel],
-        _rate_ranks(state, pairs),
-        flow[sel],
-        problem.policy,
-        problem.fairness_steps,
-        budget_s,
-    )
-    flow[sel] = exact.pair_flow
-    if exact.status is not SolveStatus.OPTIMAL:
-        run.downgrade(exact.status, "time limit reached in an exact (integer) solve")
+    sizes = np.bincount(np.searchsorted(comps, pairs.pair_comp[np.isin(pairs.pair_comp, comps)]),
+                        minlength=comps.size)
+    if int(sizes.sum()) <= EXACT_PAIR_LIMIT:
+        small, large = comps, comps[:0]
+    else:
+        small, large = comps[:0], comps
+    if small.size:
+        # Small components are solved exactly and together: they are disjoint, so the
+        # lexicographic stages over their union reach each component's own optimum.
+        sel = np.flatnonzero(np.isin(pairs.pair_comp, small))
+        exact = solve_component_exact(
+            state, pairs.pair_off[sel], pairs.pair_need[sel], _rate_ranks(state, pairs),
+            flow[sel], problem.policy, problem.fairness_steps, budget_s,
+        )
+        flow[sel] = exact.pair_flow
+        if exact.status is not SolveStatus.OPTIMAL:
+            run.downgrade(exact.status, "time limit reached in an exact (integer) solve")
+    if large.size:
+        sel = np.flatnonzero(np.isin(pairs.pair_comp, large))
+        flow[sel] = _repair_by_resolving(state, _subset(pairs, sel), flow[sel], problem)
+        run.downgrade(SolveStatus.FEASIBLE, "integer rules enforced by re-solving in large networks")
     return flow
+
+
+def _subset(pairs: LevelPairs, sel: I64) -> LevelPairs:
+    return LevelPairs(pairs.level, pairs.pair_off[sel], pairs.pair_need[sel],
+                      pairs.pair_comp[sel], pairs.pair_rate[sel], ())
+
+
+def _repair_by_resolving(
+    state: LiquidityState, pairs: LevelPairs, flow: I64, problem: LiquidityProblem
+) -> I64:
+    """Enforce the integer rules in a large component by shrinking the pair set and re-solving.
+
+    A need below its minimum leaves the round at this tier; a need over its lender count
+    keeps only its largest loans' lenders. The flow is solved again on what remains, a few
+    times, and a final repair drops anything still in breach, so the answer is always valid.
+    """
+    keep = np.ones(pairs.pair_off.size, dtype=np.bool_)
+    for _ in range(REPAIR_ROUNDS):
+        bad = violations(state, pairs.pair_need[keep], flow[keep])
+        if bad.size == 0:
+            break
+        fixed = repair(state, pairs.pair_off, pairs.pair_need, np.where(keep, flow, 0))
+        in_bad = np.isin(pairs.pair_need, bad)
+        keep &= ~in_bad | (fixed > 0)
+        sub = np.flatnonzero(keep)
+        flow = np.zeros_like(flow)
+        flow[sub] = solve_level_flow(
+            state, _subset(pairs, sub), problem.policy, problem.fairness_steps
+        ).pair_flow
+    return repair(state, pairs.pair_off, pairs.pair_need, np.where(keep, flow, 0))
 
 
 def _apply(state: LiquidityState, pairs: LevelPairs, flow: I64, run: _Run) -> None:

@@ -1,0 +1,50 @@
+"""Liquidity benchmark driver: optimiser vs first-come-first-served on each family."""
+
+from __future__ import annotations
+
+import resource
+import time
+
+import pytest
+
+from benchmarks import instances_liquidity
+from benchmarks.registry import Family, families
+from matcher.liquidity.greedy import solve_greedy
+from matcher.liquidity.solver import solve_liquidity
+from matcher.liquidity.validator import validate_result
+
+
+@pytest.mark.parametrize("fam", families("liquidity"), ids=lambda f: f.name)
+def test_liquidity(benchmark, smoke: bool, fam: Family) -> None:  # type: ignore[no-untyped-def]
+    problem = instances_liquidity.smoke(fam.seed) if smoke else fam.build(fam.seed)
+    result = benchmark.pedantic(
+        solve_liquidity, args=(problem, time.perf_counter_ns), rounds=1 if smoke else 3, iterations=1
+    )
+    started = time.perf_counter()
+    greedy = solve_greedy(problem)
+    greedy_s = time.perf_counter() - started
+    assert validate_result(problem, result) == []
+    assert validate_result(problem, greedy) == []
+    obj, base = result.objective, greedy.objective
+    benchmark.extra_info.update(
+        {
+            "family": fam.name,
+            "coops": len(problem.coops),
+            "orders": len(problem.offers) + len(problem.needs),
+            "status": result.status.value,
+            "target_ms": fam.target_ms,
+            "solve_ms_reported": result.timings.total_ms,
+            "covered_baht": obj.covered_satang // 100,
+            "needed_baht": obj.needed_satang // 100,
+            "greedy_covered_baht": base.covered_satang // 100,
+            "covered_vs_greedy": round(obj.covered_satang / max(1, base.covered_satang), 4),
+            "urgency_weighted_vs_greedy": round(
+                obj.urgency_weighted_satang / max(1, base.urgency_weighted_satang), 4
+            ),
+            "min_fill_bps": obj.min_fill_ratio_bps,
+            "greedy_min_fill_bps": base.min_fill_ratio_bps,
+            "loans": obj.loan_count,
+            "greedy_seconds": round(greedy_s, 3),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        }
+    )
