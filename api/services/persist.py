@@ -76,6 +76,8 @@ def persist_round(
     """
     t0 = monotonic()
     latest = repo.latest_round(session, network_id, KIND, business_date)
+    if latest is not None and not snap.new_version:
+        raise OrdersChangedError("round key exists")  # the caller returns that round
     if (0 if latest is None else latest.version) != snap.prev_version:
         raise OrdersChangedError("round key")
     deltas: dict[str, int] = defaultdict(int)

@@ -130,36 +130,29 @@ def run_round(
                 snap = load_snapshot(s, network_id, business_date, params, new_version)
             t1 = monotonic()
             step("solve")
-            try:
-                result = solve_fn(snap.problem, monotonic)
-            except InputError as exc:
-                raise InvalidStateError(
-                    "the stored orders break a matcher rule",
-                    "ข้อมูลคำสั่งในระบบผิดกฎ",
-                    [str(i) for i in exc.issues],
-                ) from exc
+            result = _solve(solve_fn, snap, monotonic)
             t2 = monotonic()
             if os.environ.get(CRASH_HOOK_ENV) == "1":
                 os._exit(75)
             step("persist")
             timings = {"load": (t1 - t0) // 1_000_000, "solve": (t2 - t1) // 1_000_000}
+            work = partial(
+                persist_round,
+                snap=snap,
+                result=result,
+                network_id=network_id,
+                business_date=business_date,
+                actor=actor,
+                params=params,
+                started_at=started_at,
+                now=clock(),
+                timings_ms=timings,
+                monotonic=monotonic,
+            )
             try:
-                work = partial(
-                    persist_round,
-                    snap=snap,
-                    result=result,
-                    network_id=network_id,
-                    business_date=business_date,
-                    actor=actor,
-                    params=params,
-                    started_at=started_at,
-                    now=clock(),
-                    timings_ms=timings,
-                    monotonic=monotonic,
-                )
                 rnd = in_write_transaction(engine, work)
             except OrdersChangedError:
-                continue
+                continue  # an order or the round key moved on: snapshot and solve again
             timings["persist"] = (monotonic() - t2) // 1_000_000
             step("done")
             return _outcome(rnd, reused=False, timings=timings)
@@ -167,6 +160,17 @@ def run_round(
         "orders kept changing while the round ran; try again",
         "คำสั่งเปลี่ยนแปลงระหว่างรันรอบซ้ำหลายครั้ง กรุณาลองใหม่",
     )
+
+
+def _solve(solve_fn: Solve, snap: Snapshot, monotonic: MonotonicNs) -> LiquidityResult:
+    try:
+        return solve_fn(snap.problem, monotonic)
+    except InputError as exc:
+        raise InvalidStateError(
+            "the stored orders break a matcher rule",
+            "ข้อมูลคำสั่งในระบบผิดกฎ",
+            [str(i) for i in exc.issues],
+        ) from exc
 
 
 def _sweep(session: Session, *, day: date, actor: str, clock: UtcClock) -> None:

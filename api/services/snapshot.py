@@ -55,6 +55,8 @@ class Snapshot:
     tier_cascade: list[str]
     prev_round_id: int | None
     prev_version: int
+    new_version: bool
+    """Asked for a new version; otherwise persisting must find no round with this key."""
     void_ids: list[int]
     freed: dict[str, int]
     input_hash: str
@@ -178,6 +180,7 @@ def load_snapshot(
         tier_cascade=[lv.name.lower() for lv in levels],
         prev_round_id=None if prev is None else prev.id,
         prev_version=0 if prev is None else prev.version,
+        new_version=new_version,
         void_ids=void_ids,
         freed=dict(freed),
         input_hash=problem_hash(problem),
