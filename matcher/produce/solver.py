@@ -130,6 +130,11 @@ def _solve_tier(p: ProduceProblem, st: ProduceState, level: NetworkLevel, ship: 
         ship.downgrade(SolveStatus.FEASIBLE, "candidate lanes were pruned to the best per order")
     if out.reduced:
         ship.downgrade(SolveStatus.FEASIBLE, "fairness resolution reduced to avoid overflow")
+    if exclude.size and not p.trucks:
+        # Leaving an order out is a heuristic for the minimum lot: optimality is not proven.
+        ship.downgrade(
+            SolveStatus.FEASIBLE, "orders that could not reach their minimum lot were left out"
+        )
     flow, trucks = out.flow, np.zeros(lanes.size, np.int64)
     _add_relaxed(st, lanes, flow, ship)
     if p.trucks and lanes.size:
