@@ -49,20 +49,23 @@ def violations(state: LiquidityState, pn: I64, flow: I64) -> I64:
 
 
 def repair(state: LiquidityState, po: I64, pn: I64, flow: I64) -> I64:
-    """Drop flow until no need breaks an integer rule (keeps the largest loans)."""
+    """Drop flow until no need breaks an integer rule (keeps each need's largest loans)."""
     flow = flow.copy()
+    allowed = state.max_lenders[state.need_borrower] - state.need_lenders
     while True:
         bad = violations(state, pn, flow)
         if bad.size == 0:
             return flow
-        for n in bad.tolist():
-            idx = np.flatnonzero((pn == n) & (flow > 0))
-            allowed = int(state.max_lenders[state.need_borrower[n]] - state.need_lenders[n])
-            order = idx[np.lexsort((po[idx], -flow[idx]))]
-            flow[order[max(allowed, 0):]] = 0
-            kept = int(flow[idx].sum())
-            if state.need_filled[n] == 0 and 0 < kept < state.need_min[n]:
-                flow[idx] = 0
+        hit = np.flatnonzero(np.isin(pn, bad) & (flow > 0))
+        # Rank each bad need's loans by size (largest first, ties by offer) and cut the tail.
+        order = hit[np.lexsort((po[hit], -flow[hit], pn[hit]))]
+        group_start = np.searchsorted(pn[order], pn[order], side="left")
+        rank = np.arange(order.size) - group_start
+        flow[order[rank >= allowed[pn[order]]]] = 0
+        kept = np.zeros(len(state.need_ids), dtype=np.int64)
+        np.add.at(kept, pn, flow)
+        below = (state.need_filled == 0) & (kept > 0) & (kept < state.need_min)
+        flow[below[pn]] = 0
 
 
 def solve_component_exact(

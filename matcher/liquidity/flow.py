@@ -94,8 +94,31 @@ def solve_level_flow(
             k = max(1, k // 2)
         else:
             rank_levels = (rank_levels > 0).astype(np.int64)
-    flow = _Graph(state, pairs, rank_levels).solve(policy, k, total)
+    flow = np.zeros(pairs.pair_off.size, dtype=np.int64)
+    # Components are independent; solving them one by one is much faster than one big
+    # graph for the cost-scaling algorithm. Small components are grouped to save overhead.
+    for sel in _component_batches(pairs.pair_comp):
+        sub = LevelPairs(pairs.level, pairs.pair_off[sel], pairs.pair_need[sel],
+                         pairs.pair_comp[sel], pairs.pair_rate[sel], ())
+        flow[sel] = _Graph(state, sub, rank_levels).solve(policy, k, total)
     return FlowOutcome(flow, reduced)
+
+
+BATCH_PAIRS = 4_000
+
+
+def _component_batches(comp: I64) -> list[I64]:
+    """Index arrays of consecutive groups of components holding about BATCH_PAIRS pairs."""
+    order = np.argsort(comp, kind="stable")
+    sorted_comp = comp[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_comp)) + 1, sorted_comp.size]
+    batches: list[I64] = []
+    first = 0
+    for i in range(1, starts.size):
+        if starts[i] - starts[first] >= BATCH_PAIRS or i == starts.size - 1:
+            batches.append(order[starts[first]:starts[i]])
+            first = i
+    return batches
 
 
 def _total_supply(state: LiquidityState, pairs: LevelPairs) -> int:

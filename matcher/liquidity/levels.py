@@ -83,11 +83,12 @@ def level_pairs(
     need_comp = state.coop_net_at[level][state.need_borrower[needs]]
     parts: list[tuple[I64, I64, I64, I64]] = []
     pruned: list[int] = []
+    exposure = _exposure_table(state)
     for comp in np.intersect1d(off_comp, need_comp):
         o = offs[off_comp == comp]
         n = needs[need_comp == comp]
         p_rate = posted.get(int(comp)) if rate_rule is RateRule.POSTED else None
-        po, pn, rate, was_pruned = _component_pairs(state, o, n, p_rate, max_pairs)
+        po, pn, rate, was_pruned = _component_pairs(state, o, n, p_rate, max_pairs, exposure)
         if was_pruned:
             pruned.append(int(comp))
         parts.append((po, pn, np.full(po.size, comp, dtype=np.int64), rate))
@@ -105,7 +106,12 @@ def level_pairs(
 
 
 def _component_pairs(
-    state: LiquidityState, o: I64, n: I64, posted: int | None, max_pairs: int
+    state: LiquidityState,
+    o: I64,
+    n: I64,
+    posted: int | None,
+    max_pairs: int,
+    exposure: tuple[I64, I64],
 ) -> tuple[I64, I64, I64, bool]:
     if o.size * n.size > max_pairs:
         po, pn = _sparse_candidates(state, o, n, posted, CANDIDATES_PER_NEED)
@@ -113,7 +119,7 @@ def _component_pairs(
     else:
         po, pn = _dense_pairs(state, o, n, posted)
         pruned = False
-    po, pn = _drop_exhausted_exposure(state, po, pn)
+    po, pn = _drop_exhausted_exposure(state, po, pn, exposure)
     rate = _agreed_rates(state, po, pn, posted)
     return po, pn, rate, pruned
 
@@ -178,18 +184,24 @@ def _sparse_candidates(
     return keys[:, 1].astype(np.int64), keys[:, 0].astype(np.int64)
 
 
-def _drop_exhausted_exposure(state: LiquidityState, po: I64, pn: I64) -> tuple[I64, I64]:
-    if not state.exposure_used or po.size == 0:
-        return po, pn
+def _exposure_table(state: LiquidityState) -> tuple[I64, I64]:
+    """Sorted keys (offer·coops + borrower) and amounts already lent under exposure caps."""
     n_coops = len(state.coop_ids)
-    keys = po * n_coops + state.need_borrower[pn]
-    used_keys = np.fromiter((o * n_coops + b for o, b in state.exposure_used), dtype=np.int64)
-    used_vals = np.fromiter(state.exposure_used.values(), dtype=np.int64)
-    order = np.argsort(used_keys)
-    used_keys, used_vals = used_keys[order], used_vals[order]
+    keys = np.fromiter((o * n_coops + b for o, b in state.exposure_used), dtype=np.int64)
+    vals = np.fromiter(state.exposure_used.values(), dtype=np.int64)
+    order = np.argsort(keys)
+    return keys[order], vals[order]
+
+
+def _drop_exhausted_exposure(
+    state: LiquidityState, po: I64, pn: I64, exposure: tuple[I64, I64]
+) -> tuple[I64, I64]:
+    used_keys, used_vals = exposure
+    if used_keys.size == 0 or po.size == 0:
+        return po, pn
+    keys = po * len(state.coop_ids) + state.need_borrower[pn]
     pos = np.clip(np.searchsorted(used_keys, keys), 0, used_keys.size - 1)
-    hit = used_keys[pos] == keys
-    used = np.where(hit, used_vals[pos], 0)
+    used = np.where(used_keys[pos] == keys, used_vals[pos], 0)
     keep = state.off_cap[po] - used > 0
     return po[keep], pn[keep]
 
