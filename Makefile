@@ -14,8 +14,23 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+demo: export COOPMATCH_DATABASE_URL := sqlite:///.demo/coopmatch.sqlite3
 demo: $(STAMP)
+	@echo "== 1. Liquidity: Lamphun financial + longan networks vs first-come-first-served =="
 	$(BIN)/coopmatch match liquidity scenarios/examples/lamphun-liquidity.json --out .demo/liquidity-result.json
+	@echo "== 2. Produce: a longan surplus day in Lamphun and Chiang Mai =="
+	$(BIN)/coopmatch match produce scenarios/examples/lamphun-longan-surplus.json --out .demo/produce-result.json
+	@echo "== 3. Debt set-off between Lamphun coops =="
+	$(BIN)/coopmatch match setoff scenarios/examples/lamphun-setoff.json --out .demo/setoff-result.json
+	@echo "== 4. The daily round through the SQLite database =="
+	rm -f .demo/coopmatch.sqlite3 .demo/coopmatch.sqlite3-wal .demo/coopmatch.sqlite3-shm
+	$(BIN)/coopmatch db upgrade
+	$(BIN)/coopmatch import members scenarios/examples/lamphun-members.csv
+	$(BIN)/coopmatch import orders scenarios/examples/lamphun-orders.csv
+	$(BIN)/coopmatch round run --network LPN-FIN --date 2026-11-21 --as lamphun-coop-office
+	$(BIN)/coopmatch export round 1 --xlsx --out .demo/round-1.xlsx
+	$(BIN)/coopmatch export round 1 --csv --out .demo/round-1.csv
+	$(BIN)/coopmatch audit verify
 
 lint: $(STAMP)
 	$(BIN)/ruff check matcher api scenarios benchmarks tests

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import match_liquidity, match_setoff
+from api.cli import (
+    audit,
+    db,
+    export,
+    importer,
+    match_liquidity,
+    match_produce,
+    match_setoff,
+    round_run,
+)
 
 app = typer.Typer(
     name="coopmatch",
@@ -17,7 +26,13 @@ match_app = typer.Typer(help="Solve one matching problem from a JSON file.", no_
 app.add_typer(match_app, name="match")
 
 match_liquidity.register(match_app)
+match_produce.register(match_app)
 match_setoff.register(match_app)
+db.register(app)
+importer.register(app)
+round_run.register(app)
+export.register(app)
+audit.register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover
