@@ -16,23 +16,39 @@ from matcher.liquidity.model import CoopRules, JointFund, LiquidityProblem, Loan
 TERMS = np.array([30, 45, 60, 90, 120, 180, 365])
 
 
-def build(seed: int, coops: int, orders: int, regions: int, provinces: int, areas: int) -> LiquidityProblem:
+def build(
+    seed: int, coops: int, orders: int, regions: int, provinces: int, areas: int
+) -> LiquidityProblem:
     """A random tree of ``areas`` under ``provinces`` under ``regions`` under one national root."""
     rng = np.random.default_rng(seed)
     nets = [Network("th", "ประเทศ", "National", NetworkLevel.NATIONAL)]
-    nets += [Network(f"r{i}", f"ภาค {i}", f"Region {i}", NetworkLevel.REGION, "th") for i in range(regions)]
+    nets += [
+        Network(f"r{i}", f"ภาค {i}", f"Region {i}", NetworkLevel.REGION, "th")
+        for i in range(regions)
+    ]
     prov_region = rng.integers(0, regions, provinces)
     prov_region[:regions] = np.arange(regions)
-    nets += [Network(f"p{i}", f"จังหวัด {i}", f"Province {i}", NetworkLevel.PROVINCE, f"r{prov_region[i]}")
-             for i in range(provinces)]
+    nets += [
+        Network(f"p{i}", f"จังหวัด {i}", f"Province {i}", NetworkLevel.PROVINCE, f"r{prov_region[i]}")
+        for i in range(provinces)
+    ]
     area_prov = rng.integers(0, provinces, areas)
     area_prov[:provinces] = np.arange(provinces)[: min(provinces, areas)]
     coop_area = rng.integers(0, areas, coops)
     members: list[list[str]] = [[] for _ in range(areas)]
     for c, a in enumerate(coop_area.tolist()):
         members[a].append(f"c{c}")
-    nets += [Network(f"a{i}", f"อำเภอ {i}", f"Area {i}", NetworkLevel.AREA, f"p{area_prov[i]}", tuple(members[i]))
-             for i in range(areas)]
+    nets += [
+        Network(
+            f"a{i}",
+            f"อำเภอ {i}",
+            f"Area {i}",
+            NetworkLevel.AREA,
+            f"p{area_prov[i]}",
+            tuple(members[i]),
+        )
+        for i in range(areas)
+    ]
     lender = rng.random(coops) < 0.45
     owner = rng.integers(0, coops, orders)
     offers, needs = [], []
@@ -43,21 +59,50 @@ def build(seed: int, coops: int, orders: int, regions: int, provinces: int, area
         c = int(owner[k])
         if lender[c]:
             cap = int(amount[k] // 2) if rng.random() < 0.2 else None
-            offers.append(LoanOffer(f"o{k}", f"c{c}", int(amount[k] * 1.2), int(rate[k]) - 75,
-                                    int(term[k]) * 2, cap, k))
+            offers.append(
+                LoanOffer(
+                    f"o{k}",
+                    f"c{c}",
+                    int(amount[k] * 1.2),
+                    int(rate[k]) - 75,
+                    int(term[k]) * 2,
+                    cap,
+                    k,
+                )
+            )
         else:
             minimum = int(amount[k] // 2) if rng.random() < 0.3 else 0
-            needs.append(LoanNeed(f"n{k}", f"c{c}", int(amount[k]), int(rate[k]) + 75, int(term[k]),
-                                  minimum, int(rng.integers(1, 6)), k))
+            needs.append(
+                LoanNeed(
+                    f"n{k}",
+                    f"c{c}",
+                    int(amount[k]),
+                    int(rate[k]) + 75,
+                    int(term[k]),
+                    minimum,
+                    int(rng.integers(1, 6)),
+                    k,
+                )
+            )
     rules = []
     for c in range(coops):
         roll = rng.random()
         if lender[c] and roll < 0.3:
-            rules.append(CoopRules(f"c{c}", liquid_funds_satang=int(amount.mean() * 2.5),
-                                   reserve_satang=int(amount.mean() // 2)))
+            rules.append(
+                CoopRules(
+                    f"c{c}",
+                    liquid_funds_satang=int(amount.mean() * 2.5),
+                    reserve_satang=int(amount.mean() // 2),
+                )
+            )
         elif not lender[c] and roll < 0.5:
-            rules.append(CoopRules(f"c{c}", borrowing_limit_satang=int(amount.mean() * 3),
-                                   max_lenders_per_need=3 if roll < 0.3 else None))
+            rules.append(
+                CoopRules(
+                    f"c{c}",
+                    borrowing_limit_satang=int(amount.mean() * 3),
+                    max_lenders_per_need=3 if roll < 0.3 else None,
+                )
+            )
     coop_list = tuple(Coop(f"c{c}", f"สหกรณ์ {c}", f"Coop {c}") for c in range(coops))
     fund = JointFund("joint-fund", "th", int(amount.sum() // 50), 650)
     return LiquidityProblem(coop_list, tuple(nets), tuple(offers), tuple(needs), tuple(rules), fund)

@@ -18,7 +18,10 @@ from matcher.liquidity.validator import validate_result
 def test_liquidity(benchmark, smoke: bool, fam: Family) -> None:  # type: ignore[no-untyped-def]
     problem = instances_liquidity.smoke(fam.seed) if smoke else fam.build(fam.seed)
     result = benchmark.pedantic(
-        solve_liquidity, args=(problem, time.perf_counter_ns), rounds=1 if smoke else 3, iterations=1
+        solve_liquidity,
+        args=(problem, time.perf_counter_ns),
+        rounds=1 if smoke else 3,
+        iterations=1,
     )
     started = time.perf_counter()
     greedy = solve_greedy(problem)

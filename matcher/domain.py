@@ -180,7 +180,9 @@ def _chains(
         cur: str | None = start
         while cur is not None and cur not in chains:
             if cur in seen:
-                col.add(f"{prefix}[{index[cur]}].parent_id", f"network tree has a cycle through {cur!r}")
+                col.add(
+                    f"{prefix}[{index[cur]}].parent_id", f"network tree has a cycle through {cur!r}"
+                )
                 return {}
             seen.add(cur)
             path.append(cur)

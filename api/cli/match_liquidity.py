@@ -85,7 +85,8 @@ def summary_line(result: LiquidityResult, baseline: LiquidityResult) -> str:
         f"vs มาก่อนได้ก่อน / first-come-first-served {format_baht(base.covered_satang)} "
         f"({'+' if gain >= 0 else ''}{format_baht(gain)}) · "
         f"urgency-weighted ×{_ratio(obj.urgency_weighted_satang, base.urgency_weighted_satang)} · "
-        f"smallest fill {obj.min_fill_ratio_bps / 100:.1f}% (FCFS {base.min_fill_ratio_bps / 100:.1f}%) · "
+        f"smallest fill {obj.min_fill_ratio_bps / 100:.1f}% "
+        f"(FCFS {base.min_fill_ratio_bps / 100:.1f}%) · "
         f"interest {format_baht(obj.interest_satang)} · {obj.loan_count} loans · "
         f"{result.status.value} · solve {result.timings.total_ms} ms"
     )

@@ -88,7 +88,7 @@ class LiquidityProblemFile(StrictModel):
     networks: list[NetworkIn]
     offers: list[OfferIn]
     needs: list[NeedIn]
-    rules: list[RulesIn] = []
+    rules: list[RulesIn] = Field(default_factory=list)
     joint_fund: JointFundIn | None = None
     policy: FairnessPolicy = FairnessPolicy.MAXMIN
     rate_rule: RateRule = RateRule.MIDPOINT

@@ -116,7 +116,9 @@ def _check_rules(col: IssueCollector, problem: LiquidityProblem, coops: set[str]
         if r.coop_id not in coops:
             col.add(f"{where}.coop_id", f"unknown coop {r.coop_id!r}")
         if r.borrowing_limit_satang is not None:
-            _amount(col, f"{where}.borrowing_limit_satang", r.borrowing_limit_satang, allow_zero=True)
+            _amount(
+                col, f"{where}.borrowing_limit_satang", r.borrowing_limit_satang, allow_zero=True
+            )
         _amount(col, f"{where}.outstanding_satang", r.outstanding_satang, allow_zero=True)
         if r.liquid_funds_satang is not None:
             _amount(col, f"{where}.liquid_funds_satang", r.liquid_funds_satang, allow_zero=True)

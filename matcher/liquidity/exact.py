@@ -17,6 +17,7 @@ is always valid; a stage stopped by the time limit keeps its best answer and say
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -26,6 +27,9 @@ from matcher.liquidity.state import I64, UNLIMITED, LiquidityState
 from matcher.results import FairnessPolicy, SolveStatus
 
 OBJECTIVE_BOUND = 2**60
+
+Expr = Any
+"""A CP-SAT linear expression (or the constant 0 when a stage has no terms)."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ def solve_component_exact(
             break
         if result == cp_model.FEASIBLE:
             status = SolveStatus.TIME_LIMITED
-        value = int(round(solver.objective_value))
+        value = round(solver.objective_value)
         best = np.array([solver.value(v) for v in model.x], dtype=np.int64)
         model.fix(sense, expr, value)
         model.hint(best)
@@ -136,9 +140,7 @@ class _Model:
             self.cp.add(xi <= u * zi)
         self._capacity_rows(b)
         self.fill = self._need_rows(rem)
-        self.urgency = sum(
-            int(state.need_urgency[n]) * f for n, f in self.fill.items()
-        )
+        self.urgency = sum(int(state.need_urgency[n]) * f for n, f in self.fill.items())
         self.fairness = self._segments(policy, steps)
         self.cost = self._rate_cost(ranks)
 
@@ -165,9 +167,9 @@ class _Model:
                 room = int(st.off_cap[o]) - st.exposure_used.get((o, bor), 0)
                 self.cp.add(sum(self.x[i] for i in idx) <= room)
 
-    def _need_rows(self, rem: I64) -> dict[int, cp_model.LinearExpr]:
+    def _need_rows(self, rem: I64) -> dict[int, Expr]:
         st = self.state
-        fill: dict[int, cp_model.LinearExpr] = {}
+        fill: dict[int, Expr] = {}
         for n, idx in self._group(self.pn).items():
             total = sum(self.x[i] for i in idx)
             fill[n] = total
@@ -180,7 +182,7 @@ class _Model:
                 self.cp.add(sum(self.z[i] for i in idx) <= int(allowed))
         return fill
 
-    def _segments(self, policy: FairnessPolicy, steps: int) -> cp_model.LinearExpr:
+    def _segments(self, policy: FairnessPolicy, steps: int) -> Expr:
         st = self.state
         needs = np.array(sorted(self.fill), dtype=np.int64)
         bounds, k = segment_bounds(st.need_amount[needs], st.need_min[needs], policy, steps)
@@ -197,7 +199,7 @@ class _Model:
             self.cp.add(sum(segs) == self.fill[n])
         return sum(terms) if k > 1 else 0
 
-    def _rate_cost(self, ranks: I64) -> cp_model.LinearExpr:
+    def _rate_cost(self, ranks: I64) -> Expr:
         r = ranks[self.po]
         top = int(r.max()) if r.size else 0
         volume = int(self.state.off_rem[np.unique(self.po)].sum())
@@ -205,8 +207,8 @@ class _Model:
             r = r * (OBJECTIVE_BOUND // volume) // (top + 1)
         return sum(int(c) * xi for c, xi in zip(r.tolist(), self.x, strict=True) if c)
 
-    def stages(self) -> list[tuple[int, cp_model.LinearExpr]]:
-        out: list[tuple[int, cp_model.LinearExpr]] = [(1, self.urgency)]
+    def stages(self) -> list[tuple[int, Expr]]:
+        out: list[tuple[int, Expr]] = [(1, self.urgency)]
         if not isinstance(self.fairness, int):
             out.append((1, self.fairness))
         if not isinstance(self.cost, int):
@@ -214,11 +216,11 @@ class _Model:
         out.append((-1, sum(self.z)))
         return out
 
-    def fix(self, sense: int, expr: cp_model.LinearExpr, value: int) -> None:
+    def fix(self, sense: int, expr: Expr, value: int) -> None:
         self.cp.add(expr >= value if sense > 0 else expr <= value)
 
     def hint(self, flow: I64) -> None:
-        self.cp.clear_hints()
+        self.cp.clear_hints()  # type: ignore[no-untyped-call]
         for xi, zi, v in zip(self.x, self.z, flow.tolist(), strict=True):
             self.cp.add_hint(xi, v)
             self.cp.add_hint(zi, v > 0)

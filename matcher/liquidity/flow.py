@@ -98,8 +98,14 @@ def solve_level_flow(
     # Components are independent; solving them one by one is much faster than one big
     # graph for the cost-scaling algorithm. Small components are grouped to save overhead.
     for sel in _component_batches(pairs.pair_comp):
-        sub = LevelPairs(pairs.level, pairs.pair_off[sel], pairs.pair_need[sel],
-                         pairs.pair_comp[sel], pairs.pair_rate[sel], ())
+        sub = LevelPairs(
+            pairs.level,
+            pairs.pair_off[sel],
+            pairs.pair_need[sel],
+            pairs.pair_comp[sel],
+            pairs.pair_rate[sel],
+            (),
+        )
         flow[sel] = _Graph(state, sub, rank_levels).solve(policy, k, total)
     return FlowOutcome(flow, reduced)
 
@@ -116,7 +122,7 @@ def _component_batches(comp: I64) -> list[I64]:
     first = 0
     for i in range(1, starts.size):
         if starts[i] - starts[first] >= BATCH_PAIRS or i == starts.size - 1:
-            batches.append(order[starts[first]:starts[i]])
+            batches.append(order[starts[first] : starts[i]])
             first = i
     return batches
 
@@ -178,16 +184,24 @@ class _Graph:
         # S → lender, capped by what the lender may still lend and what it offers here.
         offered = np.zeros(self.lenders.size, dtype=np.int64)
         np.add.at(offered, lender_node - 2, st.off_rem[self.offers])
-        self.arcs(np.zeros(self.lenders.size, np.int64), 2 + np.arange(self.lenders.size),
-                  np.minimum(st.lend_rem[self.lenders], offered), 0)
+        self.arcs(
+            np.zeros(self.lenders.size, np.int64),
+            2 + np.arange(self.lenders.size),
+            np.minimum(st.lend_rem[self.lenders], offered),
+            0,
+        )
         self.arcs(lender_node, offer_node, st.off_rem[self.offers], self.ranks[self.offers])
         self._add_exposure_arcs(ob_keys, offer_node)
         need_pos = np.searchsorted(self.needs, pr.pair_need)
         rem = st.need_rem()
         pair_span = self.arcs(pair_src, need_node[need_pos], rem[pr.pair_need], 0)
         self._add_segments(need_node, borrower_node, policy, steps)
-        self.arcs(borrower_base + np.arange(self.borrowers.size),
-                  np.ones(self.borrowers.size, np.int64), st.borrow_rem[self.borrowers], 0)
+        self.arcs(
+            borrower_base + np.arange(self.borrowers.size),
+            np.ones(self.borrowers.size, np.int64),
+            st.borrow_rem[self.borrowers],
+            0,
+        )
         return self._run(n_nodes, total, pair_span)
 
     def _exposure_nodes(self, offer_node: I64, base: int) -> tuple[I64, I64]:
@@ -211,8 +225,12 @@ class _Graph:
             dtype=np.int64,
         )
         base = int(offer_node[-1]) + 1
-        self.arcs(offer_node[np.searchsorted(self.offers, off)], base + np.arange(ob_keys.size),
-                  np.minimum(st.off_rem[off], st.off_cap[off] - used), 0)
+        self.arcs(
+            offer_node[np.searchsorted(self.offers, off)],
+            base + np.arange(ob_keys.size),
+            np.minimum(st.off_rem[off], st.off_cap[off] - used),
+            0,
+        )
 
     def _add_segments(
         self, need_node: I64, borrower_node: I64, policy: FairnessPolicy, steps: int
@@ -234,8 +252,10 @@ class _Graph:
     def _run(self, n_nodes: int, total: int, pair_span: tuple[int, int]) -> I64:
         smcf = min_cost_flow.SimpleMinCostFlow()
         idx = smcf.add_arcs_with_capacity_and_unit_cost(
-            np.concatenate(self.tails), np.concatenate(self.heads),
-            np.concatenate(self.caps), np.concatenate(self.costs),
+            np.concatenate(self.tails),
+            np.concatenate(self.heads),
+            np.concatenate(self.caps),
+            np.concatenate(self.costs),
         )
         # Every unit that reaches T earns more than any rate rank costs, and the weights form
         # a polymatroid (per-need concave segments), so a maximum flow of least cost is also
@@ -245,5 +265,5 @@ class _Graph:
         status = smcf.solve_max_flow_with_min_cost()
         if status != smcf.OPTIMAL:
             raise SolverFailure(f"min-cost flow ended with status {status!r}")
-        flows: I64 = smcf.flows(idx[pair_span[0]:pair_span[1]]).astype(np.int64)
+        flows: I64 = smcf.flows(idx[pair_span[0] : pair_span[1]]).astype(np.int64)
         return flows

@@ -101,11 +101,16 @@ def solve_liquidity(problem: LiquidityProblem, clock: Clock | None = None) -> Li
         flow = _solve_level(state, pairs, problem, run, budget_s)
         _apply(state, pairs, flow, run)
     done = clock() if clock else 0
-    return _result(problem, state, run, Timings(
-        build_ms=(built - start) // 1_000_000,
-        solve_ms=(done - built) // 1_000_000,
-        total_ms=(done - start) // 1_000_000,
-    ))
+    return _result(
+        problem,
+        state,
+        run,
+        Timings(
+            build_ms=(built - start) // 1_000_000,
+            solve_ms=(done - built) // 1_000_000,
+            total_ms=(done - start) // 1_000_000,
+        ),
+    )
 
 
 def _solve_level(
@@ -123,8 +128,10 @@ def _solve_level(
     if bad.size == 0:
         return flow
     comps = np.unique(state.coop_net_at[pairs.level][state.need_borrower[bad]])
-    sizes = np.bincount(np.searchsorted(comps, pairs.pair_comp[np.isin(pairs.pair_comp, comps)]),
-                        minlength=comps.size)
+    sizes = np.bincount(
+        np.searchsorted(comps, pairs.pair_comp[np.isin(pairs.pair_comp, comps)]),
+        minlength=comps.size,
+    )
     if int(sizes.sum()) <= EXACT_PAIR_LIMIT:
         small, large = comps, comps[:0]
     else:
@@ -134,8 +141,14 @@ def _solve_level(
         # lexicographic stages over their union reach each component's own optimum.
         sel = np.flatnonzero(np.isin(pairs.pair_comp, small))
         exact = solve_component_exact(
-            state, pairs.pair_off[sel], pairs.pair_need[sel], _rate_ranks(state, pairs),
-            flow[sel], problem.policy, problem.fairness_steps, budget_s,
+            state,
+            pairs.pair_off[sel],
+            pairs.pair_need[sel],
+            _rate_ranks(state, pairs),
+            flow[sel],
+            problem.policy,
+            problem.fairness_steps,
+            budget_s,
         )
         flow[sel] = exact.pair_flow
         if exact.status is not SolveStatus.OPTIMAL:
@@ -143,13 +156,21 @@ def _solve_level(
     if large.size:
         sel = np.flatnonzero(np.isin(pairs.pair_comp, large))
         flow[sel] = _repair_by_resolving(state, _subset(pairs, sel), flow[sel], problem)
-        run.downgrade(SolveStatus.FEASIBLE, "integer rules enforced by re-solving in large networks")
+        run.downgrade(
+            SolveStatus.FEASIBLE, "integer rules enforced by re-solving in large networks"
+        )
     return flow
 
 
 def _subset(pairs: LevelPairs, sel: I64) -> LevelPairs:
-    return LevelPairs(pairs.level, pairs.pair_off[sel], pairs.pair_need[sel],
-                      pairs.pair_comp[sel], pairs.pair_rate[sel], ())
+    return LevelPairs(
+        pairs.level,
+        pairs.pair_off[sel],
+        pairs.pair_need[sel],
+        pairs.pair_comp[sel],
+        pairs.pair_rate[sel],
+        (),
+    )
 
 
 def _repair_by_resolving(

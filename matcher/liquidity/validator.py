@@ -27,9 +27,7 @@ def assert_valid(problem: LiquidityProblem, result: LiquidityResult) -> None:
 
 def validate_result(problem: LiquidityProblem, result: LiquidityResult) -> list[str]:
     """Every rule the result breaks, as readable lines (empty when valid)."""
-    tree = NetworkTree.build(
-        problem.networks, [c.id for c in problem.coops] + _fund_ids(problem)
-    )
+    tree = NetworkTree.build(problem.networks, [c.id for c in problem.coops] + _fund_ids(problem))
     offers = {o.id: o for o in problem.offers}
     fund = problem.joint_fund
     if fund is not None:
@@ -73,7 +71,9 @@ def _check_loan(
     net = tree.networks.get(p.network_id)
     if net is None or net.level.name.lower() != p.tier:
         bad.append(f"tier {p.tier!r} does not match network {p.network_id!r}")
-    elif not (_contains(problem, tree, net.id, o.lender) and _contains(problem, tree, net.id, n.borrower)):
+    elif not (
+        _contains(problem, tree, net.id, o.lender) and _contains(problem, tree, net.id, n.borrower)
+    ):
         bad.append(f"network {net.id!r} does not contain both coops")
     else:
         expected = _expected_rate(problem, o, n.max_rate_bps, net.posted_rate_bps)
@@ -121,7 +121,11 @@ def _check_totals(
             bad.append(f"need {n.id} over-filled")
         if 0 < x < n.min_amount_satang:
             bad.append(f"need {n.id} filled below its minimum useful amount")
-        if rule and rule.max_lenders_per_need is not None and count[n.id] > rule.max_lenders_per_need:
+        if (
+            rule
+            and rule.max_lenders_per_need is not None
+            and count[n.id] > rule.max_lenders_per_need
+        ):
             bad.append(f"need {n.id} has more lenders than allowed")
     for (oid, borrower), x in exposure.items():
         cap = offers[oid].cap_per_borrower_satang
@@ -131,16 +135,24 @@ def _check_totals(
         rule = rules.get(coop)
         if rule and not rule.may_lend:
             bad.append(f"{coop} lends although its bylaws forbid it")
-        if rule and rule.liquid_funds_satang is not None:
-            if x > rule.liquid_funds_satang - rule.reserve_satang:
-                bad.append(f"{coop} lends into its liquidity reserve")
+        lendable = (
+            None
+            if not rule or rule.liquid_funds_satang is None
+            else (rule.liquid_funds_satang - rule.reserve_satang)
+        )
+        if lendable is not None and x > lendable:
+            bad.append(f"{coop} lends into its liquidity reserve")
     for coop, x in by_borrower.items():
         rule = rules.get(coop)
         if rule and not rule.may_borrow:
             bad.append(f"{coop} borrows although its bylaws forbid it")
-        if rule and rule.borrowing_limit_satang is not None:
-            if x > rule.borrowing_limit_satang - rule.outstanding_satang:
-                bad.append(f"{coop} exceeds its registrar-approved borrowing limit")
+        limit = (
+            None
+            if not rule or rule.borrowing_limit_satang is None
+            else (rule.borrowing_limit_satang - rule.outstanding_satang)
+        )
+        if limit is not None and x > limit:
+            bad.append(f"{coop} exceeds its registrar-approved borrowing limit")
     return bad
 
 
@@ -180,8 +192,10 @@ def _check_explanations(problem: LiquidityProblem, result: LiquidityResult) -> l
         if e.matched_satang != matched[e.order_id]:
             bad.append(f"explanation of {e.order_id}: matched amount is wrong")
         full = e.matched_satang >= e.amount_satang
-        want = FillState.FILLED if full else (
-            FillState.PARTLY_FILLED if e.matched_satang else FillState.UNMATCHED
+        want = (
+            FillState.FILLED
+            if full
+            else (FillState.PARTLY_FILLED if e.matched_satang else FillState.UNMATCHED)
         )
         if e.state is not want or not e.reasons:
             bad.append(f"explanation of {e.order_id}: state or reasons are wrong")

@@ -89,12 +89,16 @@ BAD_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "path", "value", "field"), BAD_CASES, ids=[c[0] for c in BAD_CASES])
+@pytest.mark.parametrize(
+    ("name", "path", "value", "field"), BAD_CASES, ids=[c[0] for c in BAD_CASES]
+)
 def test_bad_input_names_the_field_exits_2_and_writes_nothing(
     tmp_path: Path, name: str, path: str, value: Any, field: str
 ) -> None:
     src, out = tmp_path / "bad.json", tmp_path / "out.json"
-    src.write_text(json.dumps(_mutate(_example(), path, value), ensure_ascii=False), encoding="utf-8")
+    src.write_text(
+        json.dumps(_mutate(_example(), path, value), ensure_ascii=False), encoding="utf-8"
+    )
     res = _run(src, out)
     assert res.exit_code == 2, res.output
     assert field in res.output
@@ -104,7 +108,9 @@ def test_bad_input_names_the_field_exits_2_and_writes_nothing(
 
 @pytest.mark.parametrize("text", ["NaN", "Infinity", "-Infinity"])
 def test_nan_and_infinity_are_rejected(tmp_path: Path, text: str) -> None:
-    raw = EXAMPLE.read_text(encoding="utf-8").replace('"min_rate_bps": 350', f'"min_rate_bps": {text}', 1)
+    raw = EXAMPLE.read_text(encoding="utf-8").replace(
+        '"min_rate_bps": 350', f'"min_rate_bps": {text}', 1
+    )
     src, out = tmp_path / "bad.json", tmp_path / "out.json"
     src.write_text(raw, encoding="utf-8")
     res = _run(src, out)

@@ -83,25 +83,49 @@ def tree_problems(draw: st.DrawFn, *, tiers: bool = True, max_coops: int = 8) ->
             amount = draw(st.integers(1, 40)) * 10_000
             if cid in lenders:
                 cap = draw(st.one_of(st.none(), st.integers(1, 40).map(lambda v: v * 10_000)))
-                offers.append(LoanOffer(f"o{i}{k}", cid, amount, draw(st.sampled_from([300, 400, 500])),
-                                        draw(st.sampled_from([30, 90, 180])), cap, draw(st.integers(0, 20))))
+                offers.append(
+                    LoanOffer(
+                        f"o{i}{k}",
+                        cid,
+                        amount,
+                        draw(st.sampled_from([300, 400, 500])),
+                        draw(st.sampled_from([30, 90, 180])),
+                        cap,
+                        draw(st.integers(0, 20)),
+                    )
+                )
             else:
                 minimum = draw(st.sampled_from([0, 0, amount // 2, amount]))
-                needs.append(LoanNeed(f"n{i}{k}", cid, amount, draw(st.sampled_from([350, 450, 550])),
-                                      draw(st.sampled_from([30, 60, 120])), minimum,
-                                      draw(st.integers(1, 5)), draw(st.integers(0, 20))))
+                needs.append(
+                    LoanNeed(
+                        f"n{i}{k}",
+                        cid,
+                        amount,
+                        draw(st.sampled_from([350, 450, 550])),
+                        draw(st.sampled_from([30, 60, 120])),
+                        minimum,
+                        draw(st.integers(1, 5)),
+                        draw(st.integers(0, 20)),
+                    )
+                )
     rules = []
     for cid in ids:
         if draw(st.booleans()):
-            rules.append(CoopRules(
-                cid,
-                may_lend=draw(st.sampled_from([True, True, True, False])),
-                may_borrow=draw(st.sampled_from([True, True, True, False])),
-                borrowing_limit_satang=draw(st.one_of(st.none(), st.integers(0, 60).map(lambda v: v * 10_000))),
-                liquid_funds_satang=draw(st.one_of(st.none(), st.integers(0, 60).map(lambda v: v * 10_000))),
-                reserve_satang=draw(st.integers(0, 10)) * 10_000,
-                max_lenders_per_need=draw(st.one_of(st.none(), st.integers(1, 3))),
-            ))
+            rules.append(
+                CoopRules(
+                    cid,
+                    may_lend=draw(st.sampled_from([True, True, True, False])),
+                    may_borrow=draw(st.sampled_from([True, True, True, False])),
+                    borrowing_limit_satang=draw(
+                        st.one_of(st.none(), st.integers(0, 60).map(lambda v: v * 10_000))
+                    ),
+                    liquid_funds_satang=draw(
+                        st.one_of(st.none(), st.integers(0, 60).map(lambda v: v * 10_000))
+                    ),
+                    reserve_satang=draw(st.integers(0, 10)) * 10_000,
+                    max_lenders_per_need=draw(st.one_of(st.none(), st.integers(1, 3))),
+                )
+            )
     policy = draw(st.sampled_from(list(FairnessPolicy)))
     if tiers and n >= 4:
         split = draw(st.integers(1, n - 1))
@@ -114,8 +138,9 @@ def tree_problems(draw: st.DrawFn, *, tiers: bool = True, max_coops: int = 8) ->
         fund = draw(st.one_of(st.none(), st.just(JointFund("fund", "nat", 200_000, 500))))
     else:
         networks, fund = one_network(*ids), None
-    return LiquidityProblem(coops(*ids), networks, tuple(offers), tuple(needs), tuple(rules),
-                            fund, policy)
+    return LiquidityProblem(
+        coops(*ids), networks, tuple(offers), tuple(needs), tuple(rules), fund, policy
+    )
 
 
 def shuffled(p: LiquidityProblem, perm: list[int]) -> LiquidityProblem:

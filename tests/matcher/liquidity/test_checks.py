@@ -38,7 +38,10 @@ def test_valid_problem_passes() -> None:
         ({"offers": (LoanOffer("o", "b", 100, 300, 30),)}, "offers[0].lender"),
         ({"needs": (LoanNeed("n", "b", 100, 400, 30, 200),)}, "needs[0].min_amount_satang"),
         ({"needs": (LoanNeed("n", "b", 100, 400, 30, 0, 6),)}, "needs[0].urgency"),
-        ({"needs": (LoanNeed("n", "b", 100, 400, 30), LoanNeed("n", "b", 5, 400, 30))}, "needs[1].id"),
+        (
+            {"needs": (LoanNeed("n", "b", 100, 400, 30), LoanNeed("n", "b", 5, 400, 30))},
+            "needs[1].id",
+        ),
         ({"rules": (CoopRules("b", max_lenders_per_need=0),)}, "rules[0].max_lenders_per_need"),
         ({"joint_fund": JointFund("a", "net", 100, 300)}, "joint_fund.id"),
         ({"time_limit_ms": 0}, "time_limit_ms"),

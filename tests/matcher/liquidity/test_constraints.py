@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from matcher.domain import Network, NetworkLevel
-from matcher.liquidity import reasons as R
+from matcher.liquidity import reasons as rc
 from matcher.liquidity.model import CoopRules, JointFund, LoanNeed, LoanOffer
 from matcher.money import simple_interest_satang
 from matcher.results import FairnessPolicy, FillState, RateRule
@@ -13,7 +13,9 @@ from .builders import filled, lent, problem, reasons, solve_valid
 M = 1_000_000_00  # one million baht in satang
 
 
-def offer(i: str, lender: str, amount: int = M, rate: int = 400, term: int = 180, **kw) -> LoanOffer:
+def offer(
+    i: str, lender: str, amount: int = M, rate: int = 400, term: int = 180, **kw
+) -> LoanOffer:
     return LoanOffer(i, lender, amount, rate, term, **kw)
 
 
@@ -30,8 +32,8 @@ class TestRate:
     def test_rate_gap_blocks_and_is_explained(self) -> None:
         r = solve_valid(problem([offer("o", "a", rate=700)], [need("n", "b", rate=600)]))
         assert r.proposals == ()
-        assert reasons(r, "n") == (R.RATE_GAP,)
-        assert reasons(r, "o") == (R.NO_COMPATIBLE_NEED,)
+        assert reasons(r, "n") == (rc.RATE_GAP,)
+        assert reasons(r, "o") == (rc.NO_COMPATIBLE_NEED,)
 
 
 class TestTerm:
@@ -42,7 +44,7 @@ class TestTerm:
     def test_term_too_long(self) -> None:
         r = solve_valid(problem([offer("o", "a", term=60)], [need("n", "b", term=90)]))
         assert filled(r, "n") == 0
-        assert reasons(r, "n") == (R.TERM_TOO_LONG,)
+        assert reasons(r, "n") == (rc.TERM_TOO_LONG,)
 
 
 class TestMinimumAmount:
@@ -51,17 +53,21 @@ class TestMinimumAmount:
         assert filled(solve_valid(p), "n") == M // 2
 
     def test_below_minimum_gets_nothing(self) -> None:
-        p = problem([offer("o", "a", amount=M // 2)], [need("n", "b", min_amount_satang=M // 2 + 1)])
+        p = problem(
+            [offer("o", "a", amount=M // 2)], [need("n", "b", min_amount_satang=M // 2 + 1)]
+        )
         r = solve_valid(p)
         assert filled(r, "n") == 0
-        assert reasons(r, "n") == (R.BELOW_MINIMUM,)
+        assert reasons(r, "n") == (rc.BELOW_MINIMUM,)
 
     def test_minimum_picks_the_need_that_can_use_the_money(self) -> None:
         # 600k can fully serve b (min 600k) or half of c (min 800k, useless): b gets it all.
         p = problem(
             [offer("o", "a", amount=600_000_00)],
-            [need("nb", "b", amount=600_000_00, min_amount_satang=600_000_00),
-             need("nc", "c", amount=M, min_amount_satang=800_000_00)],
+            [
+                need("nb", "b", amount=600_000_00, min_amount_satang=600_000_00),
+                need("nc", "c", amount=M, min_amount_satang=800_000_00),
+            ],
         )
         r = solve_valid(p)
         assert (filled(r, "nb"), filled(r, "nc")) == (600_000_00, 0)
@@ -69,13 +75,19 @@ class TestMinimumAmount:
 
 class TestMaxLenders:
     def test_two_lenders_allowed(self) -> None:
-        p = problem([offer("o1", "a", M // 2), offer("o2", "c", M // 2)], [need("n", "b")],
-                    [CoopRules("b", max_lenders_per_need=2)])
+        p = problem(
+            [offer("o1", "a", M // 2), offer("o2", "c", M // 2)],
+            [need("n", "b")],
+            [CoopRules("b", max_lenders_per_need=2)],
+        )
         assert filled(solve_valid(p), "n") == M
 
     def test_one_lender_only(self) -> None:
-        p = problem([offer("o1", "a", M // 2), offer("o2", "c", M // 2)], [need("n", "b")],
-                    [CoopRules("b", max_lenders_per_need=1)])
+        p = problem(
+            [offer("o1", "a", M // 2), offer("o2", "c", M // 2)],
+            [need("n", "b")],
+            [CoopRules("b", max_lenders_per_need=1)],
+        )
         r = solve_valid(p)
         assert filled(r, "n") == M // 2 and len(r.proposals) == 1
 
@@ -86,8 +98,10 @@ class TestExposureCap:
         assert filled(solve_valid(p), "n") == M
 
     def test_cap_binds_across_needs_of_one_borrower(self) -> None:
-        p = problem([offer("o", "a", amount=2 * M, cap_per_borrower_satang=M // 2)],
-                    [need("n1", "b"), need("n2", "b")])
+        p = problem(
+            [offer("o", "a", amount=2 * M, cap_per_borrower_satang=M // 2)],
+            [need("n1", "b"), need("n2", "b")],
+        )
         r = solve_valid(p)
         assert filled(r, "n1") + filled(r, "n2") == M // 2
         assert lent(r, "o") == M // 2
@@ -95,45 +109,63 @@ class TestExposureCap:
 
 class TestBorrowingLimit:
     def test_within_limit(self) -> None:
-        p = problem([offer("o", "a")], [need("n", "b")],
-                    [CoopRules("b", borrowing_limit_satang=2 * M, outstanding_satang=M)])
+        p = problem(
+            [offer("o", "a")],
+            [need("n", "b")],
+            [CoopRules("b", borrowing_limit_satang=2 * M, outstanding_satang=M)],
+        )
         assert filled(solve_valid(p), "n") == M
 
     def test_limit_minus_outstanding_binds(self) -> None:
-        p = problem([offer("o", "a")], [need("n", "b")],
-                    [CoopRules("b", borrowing_limit_satang=2 * M, outstanding_satang=3 * M // 2)])
+        p = problem(
+            [offer("o", "a")],
+            [need("n", "b")],
+            [CoopRules("b", borrowing_limit_satang=2 * M, outstanding_satang=3 * M // 2)],
+        )
         r = solve_valid(p)
         assert filled(r, "n") == M // 2
-        assert reasons(r, "n") == (R.BORROWING_LIMIT,)
+        assert reasons(r, "n") == (rc.BORROWING_LIMIT,)
 
 
 class TestReserve:
     def test_reserve_leaves_room(self) -> None:
-        p = problem([offer("o", "a")], [need("n", "b")],
-                    [CoopRules("a", liquid_funds_satang=2 * M, reserve_satang=M)])
+        p = problem(
+            [offer("o", "a")],
+            [need("n", "b")],
+            [CoopRules("a", liquid_funds_satang=2 * M, reserve_satang=M)],
+        )
         assert filled(solve_valid(p), "n") == M
 
     def test_reserve_floor_binds(self) -> None:
-        p = problem([offer("o", "a")], [need("n", "b")],
-                    [CoopRules("a", liquid_funds_satang=M, reserve_satang=M // 4)])
+        p = problem(
+            [offer("o", "a")],
+            [need("n", "b")],
+            [CoopRules("a", liquid_funds_satang=M, reserve_satang=M // 4)],
+        )
         r = solve_valid(p)
         assert lent(r, "o") == 3 * M // 4
-        assert reasons(r, "o") == (R.RESERVE_FLOOR,)
+        assert reasons(r, "o") == (rc.RESERVE_FLOOR,)
 
 
 class TestBylaws:
     def test_bylaws_allow(self) -> None:
-        p = problem([offer("o", "a")], [need("n", "b")],
-                    [CoopRules("a", may_lend=True), CoopRules("b", may_borrow=True)])
+        p = problem(
+            [offer("o", "a")],
+            [need("n", "b")],
+            [CoopRules("a", may_lend=True), CoopRules("b", may_borrow=True)],
+        )
         assert filled(solve_valid(p), "n") == M
 
     def test_no_lending_and_no_borrowing(self) -> None:
-        p = problem([offer("o", "a"), offer("o2", "c")], [need("n", "b"), need("n2", "d")],
-                    [CoopRules("a", may_lend=False), CoopRules("d", may_borrow=False)])
+        p = problem(
+            [offer("o", "a"), offer("o2", "c")],
+            [need("n", "b"), need("n2", "d")],
+            [CoopRules("a", may_lend=False), CoopRules("d", may_borrow=False)],
+        )
         r = solve_valid(p)
         assert lent(r, "o") == 0 and filled(r, "n2") == 0
-        assert reasons(r, "o") == (R.BYLAWS_NO_LENDING,)
-        assert reasons(r, "n2") == (R.BYLAWS_NO_BORROWING,)
+        assert reasons(r, "o") == (rc.BYLAWS_NO_LENDING,)
+        assert reasons(r, "n2") == (rc.BYLAWS_NO_BORROWING,)
 
 
 def _two_areas(posted: int | None = None) -> tuple[Network, ...]:
@@ -148,85 +180,120 @@ def _two_areas(posted: int | None = None) -> tuple[Network, ...]:
 class TestLocality:
     def test_local_lender_first(self) -> None:
         # b's area has a (pricier) lender; the cheaper lender c sits in the other area.
-        p = problem([offer("oa", "a", rate=500), offer("oc", "c", rate=300)], [need("n", "b")],
-                    networks=_two_areas())
+        p = problem(
+            [offer("oa", "a", rate=500), offer("oc", "c", rate=300)],
+            [need("n", "b")],
+            networks=_two_areas(),
+        )
         r = solve_valid(p)
         assert [(x.offer_id, x.tier) for x in r.proposals] == [("oa", "area")]
 
     def test_remainder_escalates_to_province(self) -> None:
-        p = problem([offer("oa", "a", amount=M // 4), offer("oc", "c")], [need("n", "b")],
-                    networks=_two_areas())
+        p = problem(
+            [offer("oa", "a", amount=M // 4), offer("oc", "c")],
+            [need("n", "b")],
+            networks=_two_areas(),
+        )
         r = solve_valid(p)
         assert sorted((x.offer_id, x.tier, x.amount_satang) for x in r.proposals) == [
-            ("oa", "area", M // 4), ("oc", "province", 3 * M // 4)]
+            ("oa", "area", M // 4),
+            ("oc", "province", 3 * M // 4),
+        ]
 
     def test_no_shared_network(self) -> None:
-        nets = (Network("x", "x", "X", NetworkLevel.AREA, None, ("a",)),
-                Network("y", "y", "Y", NetworkLevel.AREA, None, ("b",)))
+        nets = (
+            Network("x", "x", "X", NetworkLevel.AREA, None, ("a",)),
+            Network("y", "y", "Y", NetworkLevel.AREA, None, ("b",)),
+        )
         r = solve_valid(problem([offer("o", "a")], [need("n", "b")], networks=nets))
         assert r.proposals == ()
-        assert reasons(r, "n") == (R.NO_NETWORK,) and reasons(r, "o") == (R.NO_NETWORK,)
+        assert reasons(r, "n") == (rc.NO_NETWORK,) and reasons(r, "o") == (rc.NO_NETWORK,)
 
 
 class TestJointFund:
     def test_fund_is_last_resort(self) -> None:
-        p = problem([offer("oa", "a", amount=M // 2)], [need("n", "b")], networks=_two_areas(),
-                    joint_fund=JointFund("fund", "nat", M, 550))
+        p = problem(
+            [offer("oa", "a", amount=M // 2)],
+            [need("n", "b")],
+            networks=_two_areas(),
+            joint_fund=JointFund("fund", "nat", M, 550),
+        )
         r = solve_valid(p)
         got = {x.offer_id: (x.amount_satang, x.tier, x.rate_bps) for x in r.proposals}
         assert got == {"oa": (M // 2, "area", 500), "fund": (M // 2, "national", 550)}
 
     def test_fund_rate_above_need_is_unused(self) -> None:
-        p = problem([], [need("n", "b", rate=500)], networks=_two_areas(),
-                    joint_fund=JointFund("fund", "nat", M, 550))
+        p = problem(
+            [],
+            [need("n", "b", rate=500)],
+            networks=_two_areas(),
+            joint_fund=JointFund("fund", "nat", M, 550),
+        )
         r = solve_valid(p)
-        assert r.proposals == () and reasons(r, "n") == (R.RATE_GAP,)
+        assert r.proposals == () and reasons(r, "n") == (rc.RATE_GAP,)
 
 
 class TestPostedRate:
     def test_posted_rate_sets_the_rate(self) -> None:
-        p = problem([offer("oc", "c", rate=300)], [need("n", "b", rate=600)],
-                    networks=_two_areas(posted=450), rate_rule=RateRule.POSTED)
+        p = problem(
+            [offer("oc", "c", rate=300)],
+            [need("n", "b", rate=600)],
+            networks=_two_areas(posted=450),
+            rate_rule=RateRule.POSTED,
+        )
         assert [x.rate_bps for x in solve_valid(p).proposals] == [450]
 
     def test_posted_rate_outside_the_pair_blocks_that_tier(self) -> None:
         # Not at the province (posted 4.50 % is below the lender's 5 %); the national tier
         # posts no rate, so the midpoint applies there.
-        p = problem([offer("oc", "c", rate=500)], [need("n", "b", rate=600)],
-                    networks=_two_areas(posted=450), rate_rule=RateRule.POSTED)
+        p = problem(
+            [offer("oc", "c", rate=500)],
+            [need("n", "b", rate=600)],
+            networks=_two_areas(posted=450),
+            rate_rule=RateRule.POSTED,
+        )
         r = solve_valid(p)
         assert [(x.tier, x.rate_bps) for x in r.proposals] == [("national", 550)]
 
 
 class TestPriorities:
     def test_urgent_need_first(self) -> None:
-        p = problem([offer("o", "a")], [need("calm", "b", urgency=1), need("urgent", "c", urgency=5)])
+        p = problem(
+            [offer("o", "a")], [need("calm", "b", urgency=1), need("urgent", "c", urgency=5)]
+        )
         r = solve_valid(p)
         assert (filled(r, "urgent"), filled(r, "calm")) == (M, 0)
-        assert R.HIGHER_PRIORITY in reasons(r, "calm")
+        assert rc.HIGHER_PRIORITY in reasons(r, "calm")
 
     def test_maxmin_shares_scarce_funds_evenly(self) -> None:
-        p = problem([offer("o", "a", amount=M)],
-                    [need("n1", "b", amount=M), need("n2", "c", amount=3 * M)])
+        p = problem(
+            [offer("o", "a", amount=M)], [need("n1", "b", amount=M), need("n2", "c", amount=3 * M)]
+        )
         r = solve_valid(p)
         ratios = (filled(r, "n1") / M, filled(r, "n2") / (3 * M))
         assert abs(ratios[0] - ratios[1]) <= 1 / 20 + 1e-9
         assert r.objective.min_fill_ratio_bps >= 2500 - 500
-        assert R.FAIR_SHARE in reasons(r, "n1")
+        assert rc.FAIR_SHARE in reasons(r, "n1")
 
     def test_coverage_policy_may_starve_a_need(self) -> None:
-        p = problem([offer("o", "a", amount=M)],
-                    [need("n1", "b", amount=M), need("n2", "c", amount=3 * M)],
-                    policy=FairnessPolicy.COVERAGE)
+        p = problem(
+            [offer("o", "a", amount=M)],
+            [need("n1", "b", amount=M), need("n2", "c", amount=3 * M)],
+            policy=FairnessPolicy.COVERAGE,
+        )
         r = solve_valid(p)
         assert r.objective.covered_satang == M
         assert r.objective.min_fill_ratio_bps < 2000
 
     def test_proportional_gives_minimums_first(self) -> None:
-        p = problem([offer("o", "a", amount=M)],
-                    [need("n1", "b", amount=M, min_amount_satang=M // 2),
-                     need("n2", "c", amount=M, min_amount_satang=M // 2)],
-                    policy=FairnessPolicy.PROPORTIONAL)
+        p = problem(
+            [offer("o", "a", amount=M)],
+            [
+                need("n1", "b", amount=M, min_amount_satang=M // 2),
+                need("n2", "c", amount=M, min_amount_satang=M // 2),
+            ],
+            policy=FairnessPolicy.PROPORTIONAL,
+        )
         r = solve_valid(p)
         assert (filled(r, "n1"), filled(r, "n2")) == (M // 2, M // 2)
 

@@ -18,26 +18,49 @@ from .builders import problem, solve_valid
 @st.composite
 def tiny(draw: st.DrawFn) -> LiquidityProblem:
     offers = [
-        LoanOffer(f"o{i}", f"L{i}", draw(st.integers(1, 4)), draw(st.sampled_from([300, 500])),
-                  draw(st.sampled_from([30, 90])), draw(st.sampled_from([None, 1, 2])))
+        LoanOffer(
+            f"o{i}",
+            f"L{i}",
+            draw(st.integers(1, 4)),
+            draw(st.sampled_from([300, 500])),
+            draw(st.sampled_from([30, 90])),
+            draw(st.sampled_from([None, 1, 2])),
+        )
         for i in range(draw(st.integers(1, 2)))
     ]
     needs = []
     for j in range(draw(st.integers(1, 3))):
         amount = draw(st.integers(1, 4))
-        needs.append(LoanNeed(f"n{j}", f"B{j % 2}", amount, draw(st.sampled_from([400, 600])),
-                              draw(st.sampled_from([30, 90])), draw(st.integers(0, amount)),
-                              draw(st.integers(1, 3))))
-    rules = [CoopRules("B0", borrowing_limit_satang=draw(st.sampled_from([None, 2, 5])),
-                       max_lenders_per_need=draw(st.sampled_from([None, 1])))]
+        needs.append(
+            LoanNeed(
+                f"n{j}",
+                f"B{j % 2}",
+                amount,
+                draw(st.sampled_from([400, 600])),
+                draw(st.sampled_from([30, 90])),
+                draw(st.integers(0, amount)),
+                draw(st.integers(1, 3)),
+            )
+        )
+    rules = [
+        CoopRules(
+            "B0",
+            borrowing_limit_satang=draw(st.sampled_from([None, 2, 5])),
+            max_lenders_per_need=draw(st.sampled_from([None, 1])),
+        )
+    ]
     policy = draw(st.sampled_from(list(FairnessPolicy)))
     return problem(offers, needs, rules, policy=policy)
 
 
 def _brute_force(p: LiquidityProblem) -> tuple[int, int]:
     """(best urgency-weighted amount, best smallest fill ratio in 1/10000 among those)."""
-    pairs = [(o, n) for o in p.offers for n in p.needs
-             if o.min_rate_bps <= n.max_rate_bps and n.term_days <= o.max_term_days]
+    pairs = [
+        (o, n)
+        for o in p.offers
+        for n in p.needs
+        if o.min_rate_bps <= n.max_rate_bps and n.term_days <= o.max_term_days
+    ]
     rules = {r.coop_id: r for r in p.rules}
     best = (-1, -1)
     ranges = [range(min(o.amount_satang, n.amount_satang) + 1) for o, n in pairs]
@@ -52,11 +75,17 @@ def _brute_force(p: LiquidityProblem) -> tuple[int, int]:
             by_borrower[n.borrower] += x
         if any(by_offer[o.id] > o.amount_satang for o in p.offers):
             continue
-        if any(by_need[n.id] > n.amount_satang or 0 < by_need[n.id] < n.min_amount_satang
-               for n in p.needs):
+        if any(
+            by_need[n.id] > n.amount_satang or 0 < by_need[n.id] < n.min_amount_satang
+            for n in p.needs
+        ):
             continue
-        if any(o.cap_per_borrower_satang is not None and exposure[(o.id, b)] > o.cap_per_borrower_satang
-               for o in p.offers for b in ("B0", "B1")):
+        if any(
+            o.cap_per_borrower_satang is not None
+            and exposure[(o.id, b)] > o.cap_per_borrower_satang
+            for o in p.offers
+            for b in ("B0", "B1")
+        ):
             continue
         ok = True
         for n in p.needs:
