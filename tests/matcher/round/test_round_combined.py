@@ -146,7 +146,7 @@ def test_produce_errors_are_prefixed_and_dates_must_agree() -> None:
 
 def test_validator_catches_tampering() -> None:
     p = crafted()
-    r = solve_round(p)
+    r = solve_valid(p)
     changes = (replace(r.need_changes[0], new_amount_satang=1), *r.need_changes[1:])
     assert validate_round(p, replace(r, need_changes=changes))
     obligations = (replace(r.new_obligations[0], due_date=DAY), *r.new_obligations[1:])
