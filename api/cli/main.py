@@ -12,7 +12,7 @@ from api.cli import (
     match_liquidity,
     match_produce,
     match_setoff,
-    round_run,
+    round_file,
 )
 
 app = typer.Typer(
@@ -30,7 +30,7 @@ match_produce.register(match_app)
 match_setoff.register(match_app)
 db.register(app)
 importer.register(app)
-round_run.register(app)
+round_file.register(app)
 export.register(app)
 audit.register(app)
 
