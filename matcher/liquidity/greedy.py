@@ -16,8 +16,8 @@ from matcher.liquidity.checks import check_problem
 from matcher.liquidity.explain import explain
 from matcher.liquidity.model import LiquidityProblem, LiquidityResult, LoanProposal
 from matcher.liquidity.solver import objective_of
-from matcher.liquidity.state import UNLIMITED, LiquidityState, build_state
-from matcher.money import midpoint_rate_bps, simple_interest_satang
+from matcher.liquidity.state import LiquidityState, build_state
+from matcher.money import midpoint_rate_bps
 from matcher.results import RateRule, SolveStatus, Timings
 
 SOLVER_NAME = "greedy-first-come-first-served"
@@ -46,22 +46,8 @@ def solve_greedy(problem: LiquidityProblem) -> LiquidityResult:
             posted = tree.networks[net_ids[comp]].posted_rate_bps
             rule_rate = posted if problem.rate_rule is RateRule.POSTED else None
             for o, x, rate in _takes(st, n, by_net[comp], rule_rate):
-                _commit(st, o, n, x)
-                term = int(st.need_term[n])
-                proposals.append(
-                    LoanProposal(
-                        offer_id=st.offer_ids[o],
-                        need_id=st.need_ids[n],
-                        lender=st.coop_ids[st.off_lender[o]],
-                        borrower=st.coop_ids[st.need_borrower[n]],
-                        amount_satang=x,
-                        rate_bps=rate,
-                        term_days=term,
-                        tier=level.name.lower(),
-                        network_id=net_ids[comp],
-                        interest_satang=simple_interest_satang(x, rate, term),
-                    )
-                )
+                st.lend(o, n, x)
+                proposals.append(st.proposal(o, n, x, rate, level, net_ids[comp]))
             by_net[comp] = [o for o in by_net[comp] if st.off_rem[o] > 0]
     proposals.sort(key=lambda p: (p.need_id, p.offer_id, p.tier))
     return LiquidityResult(
@@ -116,16 +102,3 @@ def _rate(st: LiquidityState, o: int, n: int, posted: int | None) -> int | None:
     if posted is not None:
         return posted if low <= posted <= high else None
     return midpoint_rate_bps(low, high) if low <= high else None
-
-
-def _commit(st: LiquidityState, o: int, n: int, x: int) -> None:
-    lender, b = int(st.off_lender[o]), int(st.need_borrower[n])
-    st.off_rem[o] -= x
-    st.need_filled[n] += x
-    st.need_lenders[n] += 1
-    if st.lend_rem[lender] < UNLIMITED:
-        st.lend_rem[lender] -= x
-    if st.borrow_rem[b] < UNLIMITED:
-        st.borrow_rem[b] -= x
-    if st.off_cap[o] < UNLIMITED:
-        st.exposure_used[(o, b)] = st.exposure_used.get((o, b), 0) + x

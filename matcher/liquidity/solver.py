@@ -31,8 +31,8 @@ from matcher.liquidity.model import (
     LiquidityResult,
     LoanProposal,
 )
-from matcher.liquidity.state import I64, UNLIMITED, LiquidityState, build_state
-from matcher.money import ratio_bps, simple_interest_satang
+from matcher.liquidity.state import I64, LiquidityState, build_state
+from matcher.money import ratio_bps
 from matcher.results import SolveStatus, Timings
 
 SOLVER_NAME = "ortools.min_cost_flow+cp_sat"
@@ -202,17 +202,7 @@ def _apply(state: LiquidityState, pairs: LevelPairs, flow: I64, run: _Run) -> No
     """Record the level's loans and shrink what stays open."""
     for i in np.flatnonzero(flow > 0).tolist():
         o, n, x = int(pairs.pair_off[i]), int(pairs.pair_need[i]), int(flow[i])
-        lender, borrower = int(state.off_lender[o]), int(state.need_borrower[n])
-        state.off_rem[o] -= x
-        state.need_filled[n] += x
-        state.need_lenders[n] += 1
-        if state.lend_rem[lender] < UNLIMITED:
-            state.lend_rem[lender] -= x
-        if state.borrow_rem[borrower] < UNLIMITED:
-            state.borrow_rem[borrower] -= x
-        if state.off_cap[o] < UNLIMITED:
-            key = (o, borrower)
-            state.exposure_used[key] = state.exposure_used.get(key, 0) + x
+        state.lend(o, n, x)
         run.loans.append((o, n, x, int(pairs.pair_rate[i]), pairs.level, int(pairs.pair_comp[i])))
 
 
@@ -220,23 +210,10 @@ def _result(
     problem: LiquidityProblem, state: LiquidityState, run: _Run, timings: Timings
 ) -> LiquidityResult:
     net_ids = sorted(state.net_index, key=state.net_index.__getitem__)
-    proposals = []
-    for o, n, x, rate, level, comp in run.loans:
-        term = int(state.need_term[n])
-        proposals.append(
-            LoanProposal(
-                offer_id=state.offer_ids[o],
-                need_id=state.need_ids[n],
-                lender=state.coop_ids[state.off_lender[o]],
-                borrower=state.coop_ids[state.need_borrower[n]],
-                amount_satang=x,
-                rate_bps=rate,
-                term_days=term,
-                tier=level.name.lower(),
-                network_id=net_ids[comp],
-                interest_satang=simple_interest_satang(x, rate, term),
-            )
-        )
+    proposals = [
+        state.proposal(o, n, x, rate, level, net_ids[comp])
+        for o, n, x, rate, level, comp in run.loans
+    ]
     proposals.sort(key=lambda p: (p.need_id, p.offer_id, p.tier))
     return LiquidityResult(
         status=run.status,

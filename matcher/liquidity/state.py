@@ -13,7 +13,8 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.domain import NetworkLevel, NetworkTree
-from matcher.liquidity.model import LiquidityProblem, LoanOffer
+from matcher.liquidity.model import LiquidityProblem, LoanOffer, LoanProposal
+from matcher.money import simple_interest_satang
 
 I64 = npt.NDArray[np.int64]
 BOOL = npt.NDArray[np.bool_]
@@ -61,6 +62,38 @@ class LiquidityState:
     def need_rem(self) -> I64:
         """What each need still lacks."""
         return self.need_amount - self.need_filled
+
+    def lend(self, o: int, n: int, x: int) -> None:
+        """Record ``x`` satang from offer ``o`` to need ``n``: every remaining capacity shrinks."""
+        lender, borrower = int(self.off_lender[o]), int(self.need_borrower[n])
+        self.off_rem[o] -= x
+        self.need_filled[n] += x
+        self.need_lenders[n] += 1
+        if self.lend_rem[lender] < UNLIMITED:
+            self.lend_rem[lender] -= x
+        if self.borrow_rem[borrower] < UNLIMITED:
+            self.borrow_rem[borrower] -= x
+        if self.off_cap[o] < UNLIMITED:
+            key = (o, borrower)
+            self.exposure_used[key] = self.exposure_used.get(key, 0) + x
+
+    def proposal(
+        self, o: int, n: int, x: int, rate: int, level: NetworkLevel, network_id: str
+    ) -> LoanProposal:
+        """The proposal for a loan of ``x`` satang from offer ``o`` to need ``n``."""
+        term = int(self.need_term[n])
+        return LoanProposal(
+            offer_id=self.offer_ids[o],
+            need_id=self.need_ids[n],
+            lender=self.coop_ids[self.off_lender[o]],
+            borrower=self.coop_ids[self.need_borrower[n]],
+            amount_satang=x,
+            rate_bps=rate,
+            term_days=term,
+            tier=level.name.lower(),
+            network_id=network_id,
+            interest_satang=simple_interest_satang(x, rate, term),
+        )
 
 
 def build_state(problem: LiquidityProblem, tree: NetworkTree) -> LiquidityState:
