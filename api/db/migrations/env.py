@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from api.db import tables_http  # noqa: F401  (registers the HTTP tables in metadata)
 from api.db.tables import metadata
 from api.settings import Settings, create_engine_from
 

@@ -1,0 +1,51 @@
+"""Table models of the HTTP edge: hashed API keys and stored idempotency keys.
+
+Kept apart from :mod:`api.db.tables` so the persistence core does not know about HTTP;
+the Alembic environment imports this module so both land in one metadata.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, Index, Text
+from sqlmodel import Field, SQLModel
+
+
+def _ts(nullable: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class ApiKeyRow(SQLModel, table=True):
+    """One API key: ``role`` member (``coop_id`` set), coordinator or admin (``principal``).
+
+    Only the argon2 hash of the secret is stored; ``id`` is the public key prefix.
+    """
+
+    __tablename__ = "api_key"
+
+    id: str = Field(primary_key=True, max_length=32)
+    secret_hash: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    coop_id: str | None = Field(default=None, foreign_key="coop.id", max_length=64)
+    principal: str = Field(max_length=64)
+    label: str = Field(default="", max_length=200)
+    created_at: datetime = Field(sa_column=_ts())
+    revoked_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class IdempotencyKeyRow(SQLModel, table=True):
+    """A state-changing request already seen: its body hash and the stored response.
+
+    ``status_code`` is 0 while the first request is still in flight.
+    """
+
+    __tablename__ = "idempotency_key"
+    __table_args__ = (Index("ix_idempotency_created", "created_at"),)
+
+    principal: str = Field(primary_key=True, max_length=64)
+    key: str = Field(primary_key=True, max_length=200)
+    request_hash: str = Field(max_length=64)
+    status_code: int
+    response_body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=_ts())

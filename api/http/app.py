@@ -1,0 +1,164 @@
+"""``create_app(settings)``: the one wiring place of the HTTP API. Nothing is created at
+import time; the engine, clock and limits are built (or passed in) here.
+
+Middleware (outermost first): request id + structured access log + metrics, then the
+request size limit. Errors of every kind go through :func:`api.http.errors.handle`.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import structlog
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from sqlalchemy import Engine
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.http import errors
+from api.http.context import AppContext, HttpConfig
+from api.http.routers import members, ops, rounds
+from api.services.clock import UtcClock, system_clock
+from api.settings import Settings, create_engine_from
+
+log = structlog.get_logger("coopmatch.http")
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "code": {"type": "string"},
+        "request_id": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class EdgeMiddleware:
+    """Request id on every log line, one access-log line, metrics, and the body size limit."""
+
+    def __init__(self, app: ASGIApp, ctx: AppContext) -> None:
+        self.app, self.ctx = app, ctx
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        rid = headers.get("x-request-id", "")[:64] or uuid.uuid4().hex[:16]
+        scope.setdefault("state", {})["request_id"] = rid
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=rid)
+        start, status = time.perf_counter(), 500
+        limit = self.ctx.config.max_body_bytes
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+            await send(message)
+
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            await self._too_large(scope, receive, send_wrapper, limit)
+        else:
+            seen = 0
+
+            async def receive_limited() -> Message:
+                nonlocal seen
+                message = await receive()
+                if message["type"] == "http.request":
+                    seen += len(message.get("body", b""))
+                    if seen > limit:
+                        raise _TooLarge
+                return message
+
+            try:
+                await self.app(scope, receive_limited, send_wrapper)
+            except _TooLarge:
+                await self._too_large(scope, receive, send_wrapper, limit)
+        route = scope.get("route")
+        path = route.path if isinstance(route, APIRoute) else "unmatched"
+        elapsed = time.perf_counter() - start
+        self.ctx.metrics.observe(scope["method"], path, status, elapsed)
+        log.info(
+            "request",
+            method=scope["method"],
+            path=scope["path"],
+            route=path,
+            status=status,
+            ms=round(elapsed * 1000, 1),
+        )
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        response = errors.problem_response(
+            Request(scope, receive), 413, "too_large", f"at most {limit} bytes"
+        )
+        await response(scope, receive, send)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    clock: UtcClock = system_clock,
+    config: HttpConfig | None = None,
+) -> FastAPI:
+    """Build the ``/v1`` API for ``settings`` (the engine is made here unless passed in)."""
+    ctx = AppContext(
+        settings=settings,
+        engine=engine if engine is not None else create_engine_from(settings),
+        clock=clock,
+        config=config or HttpConfig(),
+    )
+    app = FastAPI(
+        title="coopmatch API",
+        version="1.0.0",
+        description=(
+            "Inter-cooperative liquidity matcher for Thai coop networks "
+            "(ระบบจับคู่สภาพคล่องระหว่างสหกรณ์). Authenticate with `Authorization: Bearer "
+            "<API key>`; every state-changing POST needs an `Idempotency-Key`; errors are "
+            "RFC 9457 problem+json, titles in Thai or English by `Accept-Language`."
+        ),
+    )
+    app.state.ctx = ctx
+    errors.install(app)
+    app.include_router(ops.router)
+    app.include_router(members.router)
+    app.include_router(rounds.router)
+    app.add_middleware(EdgeMiddleware, ctx=ctx)
+    _openapi_problem(app)
+    return app
+
+
+def _openapi_problem(app: FastAPI) -> None:
+    """Add the Problem schema and mark validation errors as problem+json in OpenAPI."""
+    base = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        doc = base()
+        doc.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        doc["components"]["securitySchemes"] = {
+            "apiKey": {"type": "http", "scheme": "bearer", "description": "cm_<id>_<secret>"}
+        }
+        doc["security"] = [{"apiKey": []}]
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,106 @@
+"""What one app instance holds: engine, clock, limits, the key cache, limiter and metrics."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from api.services.clock import UtcClock, system_clock
+from api.settings import Settings
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    """Limits of the HTTP edge."""
+
+    max_body_bytes: int = 1_048_576
+    rate_per_minute: int = 600
+    """Requests per principal per minute (token bucket, burst = one minute's worth)."""
+    idempotency_retention_hours: int = 48
+    """Stored idempotency keys are kept at least this long (≥ 24 h)."""
+    in_flight_lease_s: int = 120
+    """A key left in flight longer than this (a crashed worker) may be taken over."""
+    key_cache_s: float = 60.0
+    """How long a verified secret skips argon2 (revocation is still checked every call)."""
+
+
+class RateLimiter:
+    """A per-principal token bucket, in memory (one process)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = float(per_minute)
+        self._state: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, who: str) -> float:
+        """Take one token; returns 0 when allowed, else the seconds to wait."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._state.get(who, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if tokens < 1.0:
+                self._state[who] = (tokens, now)
+                return (1.0 - tokens) / self.rate
+            self._state[who] = (tokens - 1.0, now)
+            return 0.0
+
+
+class Metrics:
+    """Request counters and latency sums in Prometheus text format (no extra dependency)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count: dict[tuple[str, str, int], int] = defaultdict(int)
+        self.seconds: dict[tuple[str, str], float] = defaultdict(float)
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        with self._lock:
+            self.count[(method, route, status)] += 1
+            self.seconds[(method, route)] += seconds
+
+    def render(self) -> str:
+        lines = [
+            "# HELP coopmatch_http_requests_total HTTP requests by method, route and status.",
+            "# TYPE coopmatch_http_requests_total counter",
+        ]
+        with self._lock:
+            for (m, r, s), n in sorted(self.count.items()):
+                lines.append(
+                    f'coopmatch_http_requests_total{{method="{m}",route="{r}",status="{s}"}} {n}'
+                )
+            lines += [
+                "# HELP coopmatch_http_request_seconds_sum Time spent serving requests.",
+                "# TYPE coopmatch_http_request_seconds_sum counter",
+            ]
+            for (m, r), v in sorted(self.seconds.items()):
+                lines.append(
+                    f'coopmatch_http_request_seconds_sum{{method="{m}",route="{r}"}} {v:.6f}'
+                )
+        return "\n".join(lines) + "\n"
+
+
+@dataclass
+class AppContext:
+    """Everything the routes need, built once in :func:`api.http.app.create_app`."""
+
+    settings: Settings
+    engine: Engine
+    clock: UtcClock = system_clock
+    config: HttpConfig = field(default_factory=HttpConfig)
+    limiter: RateLimiter = field(init=False)
+    metrics: Metrics = field(default_factory=Metrics)
+    verified: dict[str, tuple[str, float]] = field(default_factory=dict)
+    """sha256(token) → (key id, monotonic time verified)."""
+
+    def __post_init__(self) -> None:
+        self.limiter = RateLimiter(self.config.rate_per_minute)
+
+    @staticmethod
+    def token_digest(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()

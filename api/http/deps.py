@@ -1,0 +1,132 @@
+"""Dependencies: the app context, the caller (from the API key only), roles, the rate
+limit, and every ownership check (another tenant's object is a 404, in one place)."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from api.db import repo
+from api.db.tables import CommitmentRow, OrderRow, ProposalRow, RoundRow
+from api.db.tables_http import ApiKeyRow
+from api.db.tx import read_session
+from api.http.context import AppContext
+from api.http.errors import ApiError, not_found
+from api.http.keys import Principal, split_token, verify_secret
+
+
+def get_ctx(request: Request) -> AppContext:
+    """The app's context."""
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[AppContext, Depends(get_ctx)]
+
+
+def _unauthorized(detail: str) -> ApiError:
+    return ApiError(401, "unauthorized", detail, {"WWW-Authenticate": "Bearer"})
+
+
+def authenticate(request: Request, ctx: Ctx) -> Principal:
+    """The caller, from ``Authorization: Bearer cm_<id>_<secret>``; then the rate limit."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorized("send Authorization: Bearer <API key>")
+    parts = split_token(token.strip())
+    if parts is None:
+        raise _unauthorized("malformed API key")
+    key_id, secret = parts
+    with read_session(ctx.engine) as s:
+        row = s.get(ApiKeyRow, key_id)
+    if row is None or row.revoked_at is not None:
+        raise _unauthorized("unknown or revoked API key")
+    digest = ctx.token_digest(token.strip())
+    cached = ctx.verified.get(digest)
+    now = time.monotonic()
+    if cached is None or cached[0] != key_id or now - cached[1] > ctx.config.key_cache_s:
+        if not verify_secret(row, secret):
+            raise _unauthorized("unknown or revoked API key")
+        ctx.verified[digest] = (key_id, now)
+    who = Principal(row.id, row.role, row.principal, row.coop_id)
+    request.state.principal = who.principal
+    wait = ctx.limiter.take(who.principal)
+    if wait > 0:
+        raise ApiError(
+            429, "rate_limited", "rate limit exceeded", {"Retry-After": str(int(wait) + 1)}
+        )
+    return who
+
+
+Caller = Annotated[Principal, Depends(authenticate)]
+
+
+def member(caller: Caller) -> Principal:
+    """A member key (bound to one coop)."""
+    if caller.role != "member" or caller.coop_id is None:
+        raise ApiError(403, "forbidden_role", "this operation needs a member (coop) key")
+    return caller
+
+
+def coordinator(caller: Caller) -> Principal:
+    """A coordinator key."""
+    if caller.role != "coordinator":
+        raise ApiError(403, "forbidden_role", "this operation needs a coordinator key")
+    return caller
+
+
+Member = Annotated[Principal, Depends(member)]
+Coordinator = Annotated[Principal, Depends(coordinator)]
+
+
+def own_order(order_id: Annotated[str, Path(max_length=64)], who: Member, ctx: Ctx) -> OrderRow:
+    """The caller's order, or 404."""
+    with read_session(ctx.engine) as s:
+        row = s.get(OrderRow, order_id)
+    if row is None or row.coop_id != who.coop_id:
+        raise not_found(f"order {order_id!r}")
+    return row
+
+
+def own_proposal(proposal_id: int, who: Member, ctx: Ctx) -> ProposalRow:
+    """A proposal the caller's coop is a party to, or 404."""
+    with read_session(ctx.engine) as s:
+        row = s.get(ProposalRow, proposal_id)
+    if row is None or who.coop_id not in (row.supply_coop_id, row.demand_coop_id):
+        raise not_found(f"proposal {proposal_id}")
+    return row
+
+
+def own_commitment(commitment_id: int, who: Member, ctx: Ctx) -> CommitmentRow:
+    """A commitment the caller's coop is a party to, or 404."""
+    with read_session(ctx.engine) as s:
+        row = s.get(CommitmentRow, commitment_id)
+    if row is None or who.coop_id not in (row.supply_coop_id, row.demand_coop_id):
+        raise not_found(f"commitment {commitment_id}")
+    return row
+
+
+def coordinated_network(
+    network_id: Annotated[str, Path(max_length=64)], who: Coordinator, ctx: Ctx
+) -> str:
+    """A network the caller coordinates (directly or through an ancestor), or 404."""
+    with read_session(ctx.engine) as s:
+        if not repo.coordinates(s, who.principal, network_id):
+            raise not_found(f"network {network_id!r}")
+    return network_id
+
+
+Network = Annotated[str, Depends(coordinated_network)]
+
+
+def network_round(round_id: int, network_id: Network, ctx: Ctx) -> RoundRow:
+    """A round of the network or a network below it, or 404."""
+    with read_session(ctx.engine) as s:
+        row = s.get(RoundRow, round_id)
+        ids = {n.id for n in repo.subtree(s, network_id)}
+    if row is None or row.network_id not in ids:
+        raise not_found(f"round {round_id}")
+    return row

@@ -1,0 +1,156 @@
+"""One error handler: every failure becomes RFC 9457 ``application/problem+json``.
+
+Service errors carry no HTTP codes; they are mapped here. A :class:`ForbiddenError` from a
+service is a 404 like a missing object (tenant isolation: another coop's object does not
+exist for the caller). Titles are Thai or English by ``Accept-Language``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from api.services.errors import ServiceError
+
+PROBLEM = "application/problem+json"
+TYPE_BASE = "https://coopmatch.example/problems/"
+
+TITLES: dict[str, tuple[str, str]] = {
+    "not_found": ("Not found", "ไม่พบข้อมูล"),
+    "unauthorized": ("Missing or invalid API key", "ไม่มีหรือคีย์ API ไม่ถูกต้อง"),
+    "forbidden_role": ("This key's role may not do this", "สิทธิ์ของคีย์นี้ทำรายการนี้ไม่ได้"),
+    "validation": ("The request is not valid", "คำขอไม่ถูกต้อง"),
+    "invalid": ("The request is not valid", "คำขอไม่ถูกต้อง"),
+    "bad_file": ("The file is not valid", "ไฟล์ไม่ถูกต้อง"),
+    "invalid_state": ("Not possible in the current state", "ทำไม่ได้ในสถานะปัจจุบัน"),
+    "conflict": ("Conflict", "ข้อมูลขัดแย้ง"),
+    "idempotency_mismatch": (
+        "Idempotency-Key reused with another request",
+        "ใช้ Idempotency-Key ซ้ำกับคำขออื่น",
+    ),
+    "idempotency_in_flight": (
+        "A request with this Idempotency-Key is still running",
+        "คำขอที่ใช้ Idempotency-Key นี้ยังทำงานอยู่",
+    ),
+    "idempotency_required": ("Idempotency-Key header is required", "ต้องระบุ Idempotency-Key"),
+    "too_large": ("Request body too large", "คำขอมีขนาดใหญ่เกินไป"),
+    "rate_limited": ("Too many requests", "ส่งคำขอมากเกินไป"),
+    "method_not_allowed": ("Method not allowed", "ไม่รองรับเมธอดนี้"),
+    "internal": ("Internal error", "ระบบขัดข้อง"),
+}
+SERVICE_STATUS = {
+    "not_found": 404,
+    "forbidden": 404,
+    "invalid_state": 409,
+    "conflict": 409,
+    "invalid": 422,
+    "bad_file": 422,
+}
+log = structlog.get_logger("coopmatch.http")
+
+
+class ApiError(Exception):
+    """An HTTP-level refusal raised by the edge itself (auth, idempotency, limits)."""
+
+    def __init__(
+        self, status: int, code: str, detail: str = "", headers: dict[str, str] | None = None
+    ) -> None:
+        self.status, self.code, self.detail = status, code, detail
+        self.headers = headers or {}
+        super().__init__(detail or code)
+
+
+def not_found(what: str) -> ApiError:
+    """The uniform 404 for a missing object and another tenant's object alike."""
+    return ApiError(404, "not_found", f"{what} does not exist")
+
+
+def wants_thai(request: Request) -> bool:
+    """Whether ``Accept-Language`` prefers Thai over English (q-values honoured)."""
+    best, best_q = "en", -1.0
+    for part in request.headers.get("accept-language", "").split(","):
+        lang, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        tag = lang.strip().lower()[:2]
+        if tag in ("th", "en") and q > best_q:
+            best, best_q = tag, q
+    return best == "th"
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    code: str,
+    detail: str = "",
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A problem+json response with the title in the caller's language."""
+    en, th = TITLES.get(code, (code, code))
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + code,
+        "title": th if wants_thai(request) else en,
+        "status": status,
+        "detail": detail or en,
+        "instance": request.url.path,
+        "code": code,
+    }
+    rid = getattr(request.state, "request_id", None)
+    if rid:
+        body["request_id"] = rid
+    body.update(extra or {})
+    return Response(
+        json.dumps(body, ensure_ascii=False), status, headers=headers, media_type=PROBLEM
+    )
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for e in exc.errors():
+        loc = [str(p) for p in e.get("loc", ())]
+        out.append(
+            {"field": ".".join(loc), "message": str(e.get("msg", "")), "type": e.get("type")}
+        )
+    return out
+
+
+async def handle(request: Request, exc: Exception) -> Response:
+    """The one error handler."""
+    if isinstance(exc, ApiError):
+        return problem_response(request, exc.status, exc.code, exc.detail, headers=exc.headers)
+    if isinstance(exc, RequestValidationError):
+        errors = _validation_errors(exc)
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem_response(request, 422, "validation", detail, {"errors": errors})
+    if isinstance(exc, ServiceError):
+        status = SERVICE_STATUS.get(exc.code, 422)
+        if status == 404:
+            return problem_response(request, 404, "not_found", "the object does not exist")
+        msg = exc.message_th if wants_thai(request) and exc.message_th else exc.message_en
+        extra = {"lines": exc.lines} if exc.lines else None
+        return problem_response(request, status, exc.code, msg, extra)
+    if isinstance(exc, StarletteHTTPException):
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
+            exc.status_code, "invalid"
+        )
+        return problem_response(request, exc.status_code, code, str(exc.detail))
+    log.exception("unhandled_error", error=repr(exc))
+    return problem_response(request, 500, "internal", "internal error")
+
+
+def install(app: FastAPI) -> None:
+    """Register :func:`handle` for every exception the app can raise."""
+    for exc_type in (ApiError, RequestValidationError, ServiceError, StarletteHTTPException):
+        app.add_exception_handler(exc_type, handle)
+    app.add_exception_handler(Exception, handle)

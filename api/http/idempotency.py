@@ -1,0 +1,182 @@
+"""``Idempotency-Key`` on every state-changing POST.
+
+A replay (same key, same request) returns the stored response; the same key with another
+request is a 422; the same key while the first request is still running is a 409. Keys are
+scoped to the caller's principal and kept ``idempotency_retention_hours`` (≥ 24 h).
+
+Two ways to run a change:
+
+* :func:`in_one_transaction` — the change and its stored response are written in ONE
+  transaction (the change's ``work`` gets the session). Concurrent duplicates serialise on
+  the write lock, so the second one sees the stored response and replays it.
+* :func:`around_service` — for services that open their own transaction (accept, decline,
+  cancel, round run; each of them is itself idempotent): the key is first claimed "in
+  flight" in its own transaction, the service runs, then the response is stored. A crash in
+  between leaves the claim, which another request may take over after the in-flight lease.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import delete
+from sqlmodel import Session, col
+
+from api.db.tables_http import IdempotencyKeyRow
+from api.db.tx import in_write_transaction
+from api.http.context import AppContext
+from api.http.errors import ApiError
+from api.services.clock import as_utc
+
+HEADER = "Idempotency-Key"
+IN_FLIGHT = 0
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A response to send: status and JSON body; ``replayed`` when it came from storage."""
+
+    status: int
+    body: Any
+    replayed: bool = False
+
+
+async def request_key(request: Request, principal: str) -> tuple[str, str]:
+    """(key, request hash) of a state-changing request; 400 when the header is missing."""
+    key = request.headers.get(HEADER, "").strip()
+    if not key:
+        raise ApiError(400, "idempotency_required", f"send an {HEADER} header (1–200 characters)")
+    if len(key) > 200:
+        raise ApiError(422, "validation", f"{HEADER} must be at most 200 characters")
+    body = await request.body()
+    h = hashlib.sha256()
+    for part in (request.method.encode(), request.url.path.encode(), body):
+        h.update(len(part).to_bytes(8, "big") + part)
+    return key, h.hexdigest()
+
+
+def _check(
+    session: Session, ctx: AppContext, principal: str, key: str, digest: str, now: datetime
+) -> Stored | None:
+    """The stored response, a refusal, or None when the key is new (or stale)."""
+    row = session.get(IdempotencyKeyRow, (principal, key))
+    if row is None:
+        return None
+    age = now - as_utc(row.created_at)
+    if age > timedelta(hours=ctx.config.idempotency_retention_hours):
+        session.delete(row)
+        session.flush()
+        return None
+    if row.request_hash != digest:
+        raise ApiError(
+            422, "idempotency_mismatch", f"{HEADER} {key!r} was used for another request"
+        )
+    if row.status_code == IN_FLIGHT:
+        if age <= timedelta(seconds=ctx.config.in_flight_lease_s):
+            raise ApiError(409, "idempotency_in_flight", f"{HEADER} {key!r} is still in flight")
+        session.delete(row)
+        session.flush()
+        return None
+    return Stored(row.status_code, json.loads(row.response_body), replayed=True)
+
+
+def _purge(session: Session, ctx: AppContext, principal: str, now: datetime) -> None:
+    cutoff = now - timedelta(hours=ctx.config.idempotency_retention_hours)
+    session.execute(
+        delete(IdempotencyKeyRow).where(
+            col(IdempotencyKeyRow.principal) == principal,
+            col(IdempotencyKeyRow.created_at) < cutoff,
+        )
+    )
+
+
+def _store(
+    session: Session, principal: str, key: str, digest: str, result: Stored, now: datetime
+) -> None:
+    row = session.get(IdempotencyKeyRow, (principal, key))
+    if row is None:
+        row = IdempotencyKeyRow(
+            principal=principal,
+            key=key,
+            request_hash=digest,
+            created_at=now,
+            status_code=IN_FLIGHT,
+            response_body="null",
+        )
+    row.status_code = result.status
+    row.response_body = json.dumps(result.body, ensure_ascii=False, sort_keys=True)
+    session.add(row)
+
+
+def in_one_transaction(
+    ctx: AppContext,
+    principal: str,
+    key: str,
+    digest: str,
+    work: Callable[[Session, datetime], Stored],
+) -> Stored:
+    """Run ``work`` and store its response in the same transaction (or replay)."""
+
+    def tx(session: Session) -> Stored:
+        now = ctx.clock()
+        seen = _check(session, ctx, principal, key, digest, now)
+        if seen is not None:
+            return seen
+        _purge(session, ctx, principal, now)
+        result = work(session, now)
+        _store(session, principal, key, digest, result, now)
+        return result
+
+    return in_write_transaction(ctx.engine, tx)
+
+
+def around_service(
+    ctx: AppContext, principal: str, key: str, digest: str, call: Callable[[], Stored]
+) -> Stored:
+    """Claim the key, run a service that has its own transaction, store its response.
+
+    When the service refuses (any exception), the claim is released so the caller may retry.
+    """
+
+    def claim(session: Session) -> Stored | None:
+        now = ctx.clock()
+        seen = _check(session, ctx, principal, key, digest, now)
+        if seen is not None:
+            return seen
+        _purge(session, ctx, principal, now)
+        session.add(
+            IdempotencyKeyRow(
+                principal=principal,
+                key=key,
+                request_hash=digest,
+                status_code=IN_FLIGHT,
+                response_body="null",
+                created_at=now,
+            )
+        )
+        return None
+
+    seen = in_write_transaction(ctx.engine, claim)
+    if seen is not None:
+        return seen
+    try:
+        result = call()
+    except BaseException:
+        in_write_transaction(ctx.engine, lambda s: _release(s, principal, key))
+        raise
+    in_write_transaction(
+        ctx.engine, lambda s: _store(s, principal, key, digest, result, ctx.clock())
+    )
+    return result
+
+
+def _release(session: Session, principal: str, key: str) -> None:
+    row = session.get(IdempotencyKeyRow, (principal, key))
+    if row is not None and row.status_code == IN_FLIGHT:
+        session.delete(row)

@@ -1,0 +1,127 @@
+"""Read queries behind the list and detail routes, always filtered by the caller's coop
+(or the coordinator's network subtree). Each returns table rows; the routes map them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, or_, select
+from sqlmodel import col
+
+from api.db import repo
+from api.db.tables import (
+    CommitmentLoanRow,
+    CommitmentRow,
+    CoopRow,
+    LiquidityNeedRow,
+    LiquidityOfferRow,
+    LoanInstalmentRow,
+    MembershipRow,
+    OrderRow,
+    ProposalLoanRow,
+    ProposalRow,
+    RoundRow,
+)
+from api.db.tx import read_session
+from api.http import schemas as sc
+
+
+def coop_profile(engine: Engine, coop_id: str) -> sc.CoopPublic | None:
+    with read_session(engine) as s:
+        row = s.get(CoopRow, coop_id)
+        m = s.get(MembershipRow, coop_id)
+        return None if row is None else sc.coop_public(row, m.network_id if m else None)
+
+
+def _order_detail(s: Any, row: OrderRow) -> LiquidityOfferRow | LiquidityNeedRow | None:
+    if row.kind == "liquidity_offer":
+        return s.get(LiquidityOfferRow, row.id)  # type: ignore[no-any-return]
+    if row.kind == "liquidity_need":
+        return s.get(LiquidityNeedRow, row.id)  # type: ignore[no-any-return]
+    return None
+
+
+def order(engine: Engine, order_id: str) -> sc.OrderPublic:
+    with read_session(engine) as s:
+        row = s.get(OrderRow, order_id)
+        assert row is not None
+        return sc.order_public(row, _order_detail(s, row))
+
+
+def orders(
+    engine: Engine, coop_id: str, after: str | None, limit: int, status: str | None
+) -> list[sc.OrderPublic]:
+    stmt = select(OrderRow).where(col(OrderRow.coop_id) == coop_id)
+    if after is not None:
+        stmt = stmt.where(col(OrderRow.id) > after)
+    if status is not None:
+        stmt = stmt.where(col(OrderRow.status) == status)
+    with read_session(engine) as s:
+        rows = s.execute(stmt.order_by(col(OrderRow.id)).limit(limit + 1)).scalars().all()
+        return [sc.order_public(r, _order_detail(s, r)) for r in rows]
+
+
+def proposal(engine: Engine, proposal_id: int, coop_id: str) -> sc.ProposalPublic:
+    with read_session(engine) as s:
+        p = s.get(ProposalRow, proposal_id)
+        assert p is not None
+        return sc.proposal_public(p, s.get(ProposalLoanRow, proposal_id), coop_id)
+
+
+def proposals(
+    engine: Engine, coop_id: str, after: int | None, limit: int, status: str | None
+) -> list[sc.ProposalPublic]:
+    stmt = select(ProposalRow).where(
+        or_(col(ProposalRow.supply_coop_id) == coop_id, col(ProposalRow.demand_coop_id) == coop_id)
+    )
+    if after is not None:
+        stmt = stmt.where(col(ProposalRow.id) > after)
+    if status is not None:
+        stmt = stmt.where(col(ProposalRow.status) == status)
+    with read_session(engine) as s:
+        rows = s.execute(stmt.order_by(col(ProposalRow.id)).limit(limit + 1)).scalars().all()
+        return [sc.proposal_public(p, s.get(ProposalLoanRow, p.id), coop_id) for p in rows]
+
+
+def commitment(engine: Engine, commitment_id: int, coop_id: str) -> sc.CommitmentPublic:
+    with read_session(engine) as s:
+        c = s.get(CommitmentRow, commitment_id)
+        assert c is not None
+        return _commitment(s, c, coop_id)
+
+
+def _commitment(s: Any, c: CommitmentRow, coop_id: str) -> sc.CommitmentPublic:
+    schedule = list(
+        s.execute(
+            select(LoanInstalmentRow)
+            .where(col(LoanInstalmentRow.commitment_id) == c.id)
+            .order_by(col(LoanInstalmentRow.seq))
+        ).scalars()
+    )
+    return sc.commitment_public(c, s.get(CommitmentLoanRow, c.id), schedule, coop_id)
+
+
+def commitments(
+    engine: Engine, coop_id: str, after: int | None, limit: int
+) -> list[sc.CommitmentPublic]:
+    stmt = select(CommitmentRow).where(
+        or_(
+            col(CommitmentRow.supply_coop_id) == coop_id,
+            col(CommitmentRow.demand_coop_id) == coop_id,
+        )
+    )
+    if after is not None:
+        stmt = stmt.where(col(CommitmentRow.id) > after)
+    with read_session(engine) as s:
+        rows = s.execute(stmt.order_by(col(CommitmentRow.id)).limit(limit + 1)).scalars().all()
+        return [_commitment(s, c, coop_id) for c in rows]
+
+
+def rounds(engine: Engine, network_id: str, after: int | None, limit: int) -> list[sc.RoundPublic]:
+    with read_session(engine) as s:
+        ids = [n.id for n in repo.subtree(s, network_id)]
+        stmt = select(RoundRow).where(col(RoundRow.network_id).in_(ids))
+        if after is not None:
+            stmt = stmt.where(col(RoundRow.id) > after)
+        rows = s.execute(stmt.order_by(col(RoundRow.id)).limit(limit + 1)).scalars().all()
+        return [sc.round_public(r, reused=True) for r in rows]

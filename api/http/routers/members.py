@@ -1,0 +1,206 @@
+"""Member routes: the caller's coop profile, orders, proposals and commitments.
+
+The caller's coop comes only from the API key; every object route goes through one
+ownership dependency (:mod:`api.http.deps`), so another coop's object is a 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+from sqlmodel import Session
+
+from api.db.audit import append_event
+from api.db.tables import (
+    CommitmentRow,
+    LiquidityNeedRow,
+    LiquidityOfferRow,
+    OrderRow,
+    ProposalRow,
+)
+from api.http import reads
+from api.http import schemas as sc
+from api.http.deps import Ctx, Member, own_commitment, own_order, own_proposal
+from api.http.errors import not_found
+from api.http.idempotency import Stored, around_service, in_one_transaction
+from api.http.pagination import Cursor, Limit, decode, next_cursor
+from api.http.routers.common import READ_ERRORS, WRITE_ERRORS, Idem, respond
+from api.services.order_lifecycle import cancel_order
+from api.services.orders import NeedSpec, OfferSpec, insert_orders
+from api.services.proposals import accept_proposal, decline_proposal
+
+router = APIRouter(prefix="/v1", tags=["member"])
+Status = Annotated[str | None, Query(max_length=16, description="only this status")]
+
+
+@router.get("/coops/me", response_model=sc.CoopPublic, responses=READ_ERRORS)
+def my_coop(who: Member, ctx: Ctx) -> sc.CoopPublic:
+    """The caller's own coop profile (ข้อมูลสหกรณ์ของฉัน)."""
+    out = reads.coop_profile(ctx.engine, str(who.coop_id))
+    if out is None:
+        raise not_found("coop")
+    return out
+
+
+def _specs(body: sc.LiquidityOfferCreate | sc.LiquidityNeedCreate, oid: str, coop: str):  # type: ignore[no-untyped-def]
+    if isinstance(body, sc.LiquidityOfferCreate):
+        offer = OfferSpec(
+            oid,
+            coop,
+            body.amount,
+            body.min_rate_bps,
+            body.max_term_days,
+            body.cap_per_borrower,
+            body.valid_until,
+        )
+        return [offer], []
+    need = NeedSpec(
+        oid,
+        coop,
+        body.amount,
+        body.max_rate_bps,
+        body.term_days,
+        body.min_amount,
+        body.urgency,
+        body.repayment,
+        body.instalments,
+        body.valid_until,
+    )
+    return [], [need]
+
+
+@router.post("/orders", status_code=201, response_model=sc.OrderPublic, responses=WRITE_ERRORS)
+def create_order(body: sc.OrderCreate, who: Member, ctx: Ctx, idem: Idem) -> JSONResponse:
+    """Post an offer or a need of the caller's coop (ลงประกาศเสนอ/ต้องการเงินทุน)."""
+    coop = str(who.coop_id)
+
+    def work(session: Session, now: datetime) -> Stored:
+        oid = f"ord_{uuid.uuid4().hex[:24]}"
+        offers, needs = _specs(body, oid, coop)
+        insert_orders(session, offers, needs, now)
+        append_event(session, now, who.principal, "order.posted", "order", oid, {"kind": body.kind})
+        session.flush()
+        row = session.get(OrderRow, oid)
+        assert row is not None
+        detail: LiquidityOfferRow | LiquidityNeedRow | None = (
+            session.get(LiquidityOfferRow, oid) if offers else session.get(LiquidityNeedRow, oid)
+        )
+        return Stored(201, sc.order_public(row, detail).model_dump(mode="json"))
+
+    return respond(in_one_transaction(ctx, who.principal, *idem, work))
+
+
+@router.get("/orders", response_model=sc.Page[sc.OrderPublic], responses=READ_ERRORS)
+def list_orders(
+    who: Member, ctx: Ctx, limit: Limit = 50, cursor: Cursor = None, status: Status = None
+) -> sc.Page[sc.OrderPublic]:
+    """The caller's orders, oldest id first (คำสั่งของฉัน)."""
+    rows = reads.orders(ctx.engine, str(who.coop_id), decode(cursor, str), limit, status)
+    items, nxt = next_cursor(rows, limit, "id")
+    return sc.Page[sc.OrderPublic](items=items, next_cursor=nxt)
+
+
+@router.get("/orders/{order_id}", response_model=sc.OrderPublic, responses=READ_ERRORS)
+def get_order(order: Annotated[OrderRow, Depends(own_order)], ctx: Ctx) -> sc.OrderPublic:
+    """One of the caller's orders."""
+    return reads.order(ctx.engine, order.id)
+
+
+@router.post("/orders/{order_id}/cancel", response_model=sc.OrderPublic, responses=WRITE_ERRORS)
+def cancel(
+    order: Annotated[OrderRow, Depends(own_order)], who: Member, ctx: Ctx, idem: Idem
+) -> JSONResponse:
+    """Cancel the rest of an order; its pending proposals are voided (ยกเลิกคำสั่ง)."""
+
+    def call() -> Stored:
+        cancel_order(ctx.engine, order.id, str(who.coop_id), actor=who.principal, clock=ctx.clock)
+        return Stored(200, reads.order(ctx.engine, order.id).model_dump(mode="json"))
+
+    return respond(around_service(ctx, who.principal, *idem, call))
+
+
+@router.get("/proposals", response_model=sc.Page[sc.ProposalPublic], responses=READ_ERRORS)
+def list_proposals(
+    who: Member, ctx: Ctx, limit: Limit = 50, cursor: Cursor = None, status: Status = None
+) -> sc.Page[sc.ProposalPublic]:
+    """Proposals the caller's coop is a party to (ข้อเสนอจับคู่ของฉัน)."""
+    rows = reads.proposals(ctx.engine, str(who.coop_id), decode(cursor, int), limit, status)
+    items, nxt = next_cursor(rows, limit, "id")
+    return sc.Page[sc.ProposalPublic](items=items, next_cursor=nxt)
+
+
+@router.get("/proposals/{proposal_id}", response_model=sc.ProposalPublic, responses=READ_ERRORS)
+def get_proposal(
+    p: Annotated[ProposalRow, Depends(own_proposal)], who: Member, ctx: Ctx
+) -> sc.ProposalPublic:
+    """One proposal, seen from the caller's side."""
+    return reads.proposal(ctx.engine, int(p.id or 0), str(who.coop_id))
+
+
+def _decision(view: object, accepted_by_me: bool) -> dict[str, object]:
+    v = view
+    return sc.ProposalDecision(
+        id=v.id,  # type: ignore[attr-defined]
+        status=v.status,  # type: ignore[attr-defined]
+        accepted_by_me=accepted_by_me,
+        commitment_id=v.commitment_id,  # type: ignore[attr-defined]
+        changed=v.changed,  # type: ignore[attr-defined]
+    ).model_dump(mode="json")
+
+
+@router.post(
+    "/proposals/{proposal_id}/accept", response_model=sc.ProposalDecision, responses=WRITE_ERRORS
+)
+def accept(
+    p: Annotated[ProposalRow, Depends(own_proposal)], who: Member, ctx: Ctx, idem: Idem
+) -> JSONResponse:
+    """Accept a proposal; it commits when both sides have accepted (ตอบรับข้อเสนอ)."""
+
+    def call() -> Stored:
+        pid, coop = int(p.id or 0), str(who.coop_id)
+        view = accept_proposal(ctx.engine, pid, coop, actor=who.principal, clock=ctx.clock)
+        mine = view.supply_accepted if coop == p.supply_coop_id else view.demand_accepted
+        return Stored(200, _decision(view, mine))
+
+    return respond(around_service(ctx, who.principal, *idem, call))
+
+
+@router.post(
+    "/proposals/{proposal_id}/decline", response_model=sc.ProposalDecision, responses=WRITE_ERRORS
+)
+def decline(
+    p: Annotated[ProposalRow, Depends(own_proposal)], who: Member, ctx: Ctx, idem: Idem
+) -> JSONResponse:
+    """Decline a pending proposal; both reservations are freed (ปฏิเสธข้อเสนอ)."""
+
+    def call() -> Stored:
+        pid, coop = int(p.id or 0), str(who.coop_id)
+        view = decline_proposal(ctx.engine, pid, coop, actor=who.principal, clock=ctx.clock)
+        mine = view.supply_accepted if coop == p.supply_coop_id else view.demand_accepted
+        return Stored(200, _decision(view, mine))
+
+    return respond(around_service(ctx, who.principal, *idem, call))
+
+
+@router.get("/commitments", response_model=sc.Page[sc.CommitmentPublic], responses=READ_ERRORS)
+def list_commitments(
+    who: Member, ctx: Ctx, limit: Limit = 50, cursor: Cursor = None
+) -> sc.Page[sc.CommitmentPublic]:
+    """The caller's committed loans with their repayment schedules (สัญญาของฉัน)."""
+    rows = reads.commitments(ctx.engine, str(who.coop_id), decode(cursor, int), limit)
+    items, nxt = next_cursor(rows, limit, "id")
+    return sc.Page[sc.CommitmentPublic](items=items, next_cursor=nxt)
+
+
+@router.get(
+    "/commitments/{commitment_id}", response_model=sc.CommitmentPublic, responses=READ_ERRORS
+)
+def get_commitment(
+    c: Annotated[CommitmentRow, Depends(own_commitment)], who: Member, ctx: Ctx
+) -> sc.CommitmentPublic:
+    """One committed loan and its repayment schedule (ตารางชำระคืน)."""
+    return reads.commitment(ctx.engine, int(c.id or 0), str(who.coop_id))

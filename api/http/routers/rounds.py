@@ -1,0 +1,147 @@
+"""Coordinator routes: run or preview the network's round, list rounds, read a round's
+report and explanations, export it as CSV. A coordinator sees only their own network
+(and the networks below it); any other network or round is a 404."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict, is_dataclass
+from enum import Enum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse, Response
+
+from api.db.tables import RoundRow
+from api.db.tx import read_session
+from api.http import reads
+from api.http import schemas as sc
+from api.http.deps import Coordinator, Ctx, Network, network_round
+from api.http.idempotency import Stored, around_service
+from api.http.pagination import Cursor, Limit, decode, next_cursor
+from api.http.routers.common import READ_ERRORS, WRITE_ERRORS, Idem, respond
+from api.services.export import PROPOSAL_HEADER, round_report
+from api.services.rounds import RoundParams, load_snapshot, run_round
+from matcher.money import satang_to_decimal_string
+
+router = APIRouter(prefix="/v1/networks/{network_id}", tags=["coordinator"])
+Round = Annotated[RoundRow, Depends(network_round)]
+
+
+@router.post("/rounds", response_model=sc.RoundPublic, responses=WRITE_ERRORS)
+def run(
+    body: sc.RoundRun, network_id: Network, who: Coordinator, ctx: Ctx, idem: Idem
+) -> JSONResponse:
+    """Run (or return) the network's liquidity round for a business date (รันรอบจับคู่)."""
+
+    def call() -> Stored:
+        out = run_round(
+            ctx.engine,
+            network_id=network_id,
+            business_date=body.business_date,
+            actor=who.principal,
+            params=RoundParams(proposal_ttl_hours=ctx.settings.proposal_ttl_hours),
+            new_version=body.new_version,
+            clock=ctx.clock,
+            retries=ctx.settings.round_retries,
+        )
+        with read_session(ctx.engine) as s:
+            rnd = s.get(RoundRow, out.round_id)
+            assert rnd is not None
+        public = sc.round_public(rnd, out.reused)
+        return Stored(200 if out.reused else 201, public.model_dump(mode="json"))
+
+    return respond(around_service(ctx, who.principal, *idem, call))
+
+
+def _plain(value: Any) -> Any:
+    """Matcher results as JSON: enums by value, ``*_satang`` ints as decimal strings."""
+    if is_dataclass(value) and not isinstance(value, type):
+        value = asdict(value)
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if k.endswith("_satang") and isinstance(v, int):
+                out[k.removesuffix("_satang")] = satang_to_decimal_string(v)
+            else:
+                out[str(k)] = _plain(v)
+        return out
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return str(value)
+
+
+@router.post(
+    "/rounds/preview",
+    responses={
+        **READ_ERRORS,
+        200: {"content": {"application/json": {"example": {"status": "optimal", "proposals": []}}}},
+    },
+)
+def preview(body: sc.RoundRun, network_id: Network, ctx: Ctx) -> dict[str, Any]:
+    """Solve the round on the current open orders without saving anything (ดูผลล่วงหน้า).
+
+    Changes nothing, so it needs no Idempotency-Key.
+    """
+    from matcher.liquidity.solver import solve_liquidity
+
+    params = RoundParams(proposal_ttl_hours=ctx.settings.proposal_ttl_hours)
+    with read_session(ctx.engine) as s:
+        snap = load_snapshot(s, network_id, body.business_date, params, True)
+    result = solve_liquidity(snap.problem, None)
+    out: dict[str, Any] = _plain(result)
+    out.pop("timings", None)
+    out["input_hash"] = snap.input_hash
+    return out
+
+
+@router.get("/rounds", response_model=sc.Page[sc.RoundPublic], responses=READ_ERRORS)
+def list_rounds(
+    network_id: Network, ctx: Ctx, limit: Limit = 50, cursor: Cursor = None
+) -> sc.Page[sc.RoundPublic]:
+    """Rounds of the network and the networks below it (รอบที่รันแล้ว)."""
+    rows = reads.rounds(ctx.engine, network_id, decode(cursor, int), limit)
+    items, nxt = next_cursor(rows, limit, "round_id")
+    return sc.Page[sc.RoundPublic](items=items, next_cursor=nxt)
+
+
+@router.get("/rounds/{round_id}", response_model=sc.RoundReportPublic, responses=READ_ERRORS)
+def report(rnd: Round, ctx: Ctx) -> sc.RoundReportPublic:
+    """A round's report: summary, notes (explanations) and proposals (รายงานรอบ)."""
+    rep = round_report(ctx.engine, int(rnd.id or 0))
+    return sc.RoundReportPublic(
+        round_id=rep.round_id,
+        summary=rep.summary,
+        notes=list(json.loads(rnd.notes_json)),
+        header=PROPOSAL_HEADER,
+        proposals=rep.proposals,
+    )
+
+
+@router.get(
+    "/rounds/{round_id}/export.csv",
+    response_class=Response,
+    responses={
+        **READ_ERRORS,
+        200: {"content": {"text/csv": {"example": "proposal_id / เลขข้อเสนอ,status / สถานะ\r\n"}}},
+    },
+)
+def export_csv(rnd: Round, ctx: Ctx) -> Response:
+    """The round's proposals as CSV (UTF-8 with BOM, opens in Excel) (ส่งออก)."""
+    rep = round_report(ctx.engine, int(rnd.id or 0))
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(PROPOSAL_HEADER)
+    writer.writerows(rep.proposals)
+    name = f"round-{rep.round_id}.csv"
+    return Response(
+        buf.getvalue().encode("utf-8-sig"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,501 @@
+"""API schemas (Create / Public) and the explicit mapping functions from table rows.
+
+Money is a decimal string with two places on the way out and at most two on the way in
+(:data:`api.schemas.common.Money`); rates are integer basis points per year.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, model_validator
+
+from api.db.tables import (
+    CommitmentLoanRow,
+    CommitmentRow,
+    CoopRow,
+    LiquidityNeedRow,
+    LiquidityOfferRow,
+    LoanInstalmentRow,
+    OrderRow,
+    ProposalLoanRow,
+    ProposalRow,
+    RoundRow,
+)
+from api.schemas.common import Days, RateBps, StrictModel
+from api.schemas.common import Money as MoneyIn
+from api.schemas.common import PositiveMoney as PositiveMoneyIn
+from api.services.clock import as_utc
+from matcher.money import satang_to_decimal_string
+
+T = TypeVar("T")
+_MONEY_SCHEMA = {
+    "type": "string",
+    "pattern": r"^(0|[1-9][0-9]{0,15})(\.[0-9]{1,2})?$",
+    "description": "baht as a decimal string, at most 2 places; never a float",
+    "examples": ["1500000.00"],
+}
+_MONEY_OUT_SCHEMA = {**_MONEY_SCHEMA, "pattern": r"^-?[0-9]+\.[0-9]{2}$"}
+Money = Annotated[MoneyIn, WithJsonSchema(_MONEY_SCHEMA)]
+"""Input money: a decimal baht string → satang."""
+PositiveMoney = Annotated[PositiveMoneyIn, WithJsonSchema(_MONEY_SCHEMA)]
+MoneyOut = Annotated[
+    int,
+    PlainSerializer(satang_to_decimal_string, return_type=str),
+    WithJsonSchema(_MONEY_OUT_SCHEMA),
+]
+"""Output money: satang held inside, written as a decimal string with 2 places."""
+
+
+def _examples(*examples: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": list(examples)})
+
+
+class LiquidityOfferCreate(StrictModel):
+    """Idle funds the caller's coop offers to lend."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "liquidity_offer",
+                    "amount": "1000000.00",
+                    "min_rate_bps": 300,
+                    "max_term_days": 365,
+                }
+            ]
+        },
+    )
+    kind: Literal["liquidity_offer"]
+    amount: PositiveMoney
+    min_rate_bps: RateBps
+    max_term_days: Days
+    cap_per_borrower: PositiveMoney | None = None
+    valid_until: date | None = None
+
+
+class LiquidityNeedCreate(StrictModel):
+    """Working capital the caller's coop needs to borrow."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "liquidity_need",
+                    "amount": "600000.00",
+                    "max_rate_bps": 700,
+                    "term_days": 90,
+                    "urgency": 5,
+                }
+            ]
+        },
+    )
+    kind: Literal["liquidity_need"]
+    amount: PositiveMoney
+    max_rate_bps: RateBps
+    term_days: Days
+    min_amount: Money = 0
+    urgency: Annotated[int, Field(strict=True, ge=1, le=5)] = 1
+    repayment: Literal["bullet", "equal"] = "bullet"
+    instalments: Annotated[int, Field(strict=True, ge=1, le=36_500)] = 1
+    valid_until: date | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> LiquidityNeedCreate:
+        if self.min_amount > self.amount:
+            raise ValueError("min_amount must not exceed amount (ต้องไม่เกินจำนวนที่ต้องการ)")
+        if self.instalments > self.term_days:
+            raise ValueError("instalments must not exceed term_days")
+        if self.repayment == "bullet" and self.instalments != 1:
+            raise ValueError("a bullet loan has exactly 1 instalment")
+        return self
+
+
+OrderCreate = Annotated[LiquidityOfferCreate | LiquidityNeedCreate, Field(discriminator="kind")]
+
+
+class Public(BaseModel):
+    """Base of every response model."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class CoopPublic(Public):
+    """The caller's own coop profile."""
+
+    model_config = _examples(
+        {
+            "id": "C1",
+            "name_th": "สหกรณ์ออมทรัพย์ครูลำพูน",
+            "name_en": "",
+            "kind": "coop",
+            "network_id": "LPN-A1",
+            "province_code": "",
+            "district_code": "5101",
+            "may_lend": True,
+            "may_borrow": True,
+            "borrowing_limit": None,
+            "outstanding": "0.00",
+        }
+    )
+    id: str
+    name_th: str
+    name_en: str
+    kind: str
+    network_id: str | None
+    province_code: str
+    district_code: str
+    may_lend: bool
+    may_borrow: bool
+    borrowing_limit: MoneyOut | None
+    outstanding: MoneyOut
+
+
+class OrderPublic(Public):
+    """An order of the caller's coop with its terms and fill state."""
+
+    model_config = _examples(
+        {
+            "id": "ord_3f2a9c",
+            "kind": "liquidity_need",
+            "status": "open",
+            "amount": "600000.00",
+            "reserved": "0.00",
+            "committed": "0.00",
+            "available": "600000.00",
+            "valid_until": None,
+            "version": 1,
+            "created_at": "2026-11-21T01:00:00Z",
+            "terms": {"max_rate_bps": 700, "term_days": 90, "urgency": 5},
+        }
+    )
+    id: str
+    kind: str
+    status: str
+    amount: MoneyOut
+    reserved: MoneyOut
+    committed: MoneyOut
+    available: MoneyOut
+    valid_until: date | None
+    version: int
+    created_at: datetime
+    terms: dict[str, Any]
+
+
+class ProposalPublic(Public):
+    """A proposal the caller's coop is a party to, seen from its side."""
+
+    model_config = _examples(
+        {
+            "id": 7,
+            "round_id": 1,
+            "kind": "liquidity",
+            "side": "demand",
+            "order_id": "N2",
+            "counterparty_coop_id": "C1",
+            "amount": "600000.00",
+            "tier": "area",
+            "network_id": "LPN-A1",
+            "status": "pending",
+            "expires_at": "2026-11-22T01:00:00Z",
+            "accepted_by_me": False,
+            "accepted_by_counterparty": False,
+            "rate_bps": 500,
+            "term_days": 90,
+            "interest": "7397.26",
+        }
+    )
+    id: int
+    round_id: int
+    kind: str
+    side: Literal["supply", "demand"]
+    order_id: str
+    counterparty_coop_id: str
+    amount: MoneyOut
+    tier: str
+    network_id: str
+    status: str
+    expires_at: datetime
+    accepted_by_me: bool
+    accepted_by_counterparty: bool
+    rate_bps: int | None
+    term_days: int | None
+    interest: MoneyOut | None
+
+
+class ProposalDecision(Public):
+    """The state of a proposal after accept or decline."""
+
+    model_config = _examples(
+        {
+            "id": 7,
+            "status": "pending",
+            "accepted_by_me": True,
+            "commitment_id": None,
+            "changed": True,
+        }
+    )
+    id: int
+    status: str
+    accepted_by_me: bool
+    commitment_id: int | None
+    changed: bool
+
+
+class InstalmentPublic(Public):
+    """One scheduled repayment."""
+
+    seq: int
+    due_date: date
+    principal: MoneyOut
+    interest: MoneyOut
+
+
+class CommitmentPublic(Public):
+    """A committed loan the caller's coop is a party to, with its repayment schedule."""
+
+    model_config = _examples(
+        {
+            "id": 1,
+            "proposal_id": 7,
+            "kind": "liquidity",
+            "role": "borrower",
+            "counterparty_coop_id": "C1",
+            "amount": "600000.00",
+            "business_date": "2026-11-21",
+            "rate_bps": 500,
+            "term_days": 90,
+            "interest": "7397.26",
+            "maturity_date": "2027-02-19",
+            "repayment": "bullet",
+            "schedule": [
+                {
+                    "seq": 1,
+                    "due_date": "2027-02-19",
+                    "principal": "600000.00",
+                    "interest": "7397.26",
+                }
+            ],
+        }
+    )
+    id: int
+    proposal_id: int
+    kind: str
+    role: Literal["lender", "borrower"]
+    counterparty_coop_id: str
+    amount: MoneyOut
+    business_date: date
+    rate_bps: int | None
+    term_days: int | None
+    interest: MoneyOut | None
+    maturity_date: date | None
+    repayment: str | None
+    schedule: list[InstalmentPublic]
+
+
+class Page(Public, Generic[T]):
+    """One page of a list; pass ``next_cursor`` as ``cursor`` for the next one."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+class RoundRun(StrictModel):
+    """Run the network's liquidity round for a business date."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"examples": [{"business_date": "2026-11-21", "new_version": False}]},
+    )
+    business_date: date
+    new_version: bool = False
+
+
+class RoundPublic(Public):
+    """A round's outcome."""
+
+    model_config = _examples(
+        {
+            "round_id": 1,
+            "network_id": "LPN",
+            "business_date": "2026-11-21",
+            "version": 1,
+            "reused": False,
+            "order_count": 5,
+            "proposal_count": 3,
+            "solve_status": "optimal",
+            "input_hash": "9c1e…",
+        }
+    )
+    round_id: int
+    network_id: str
+    business_date: date
+    version: int
+    reused: bool
+    order_count: int
+    proposal_count: int
+    solve_status: str
+    input_hash: str
+
+
+class RoundReportPublic(Public):
+    """A round's summary (label, value) pairs, notes and proposal rows (as exported)."""
+
+    model_config = _examples(
+        {
+            "round_id": 1,
+            "summary": [["network / เครือข่าย", "LPN"]],
+            "notes": [],
+            "header": ["proposal_id / เลขข้อเสนอ"],
+            "proposals": [[7]],
+        }
+    )
+    round_id: int
+    summary: list[tuple[str, str]]
+    notes: list[str]
+    header: list[str]
+    proposals: list[list[str | int]]
+
+
+class Health(Public):
+    """Liveness and database reachability."""
+
+    model_config = _examples({"status": "ok", "database": "ok"})
+    status: str
+    database: str
+
+
+def coop_public(row: CoopRow, network_id: str | None) -> CoopPublic:
+    return CoopPublic(
+        id=row.id,
+        name_th=row.name_th,
+        name_en=row.name_en,
+        kind=row.kind,
+        network_id=network_id,
+        province_code=row.province_code,
+        district_code=row.district_code,
+        may_lend=row.may_lend,
+        may_borrow=row.may_borrow,
+        borrowing_limit=row.borrowing_limit_satang,
+        outstanding=row.outstanding_satang,
+    )
+
+
+def order_terms(detail: LiquidityOfferRow | LiquidityNeedRow | None) -> dict[str, Any]:
+    """The kind-specific terms of an order (money as decimal strings)."""
+    from matcher.money import satang_to_decimal_string as money
+
+    if isinstance(detail, LiquidityOfferRow):
+        cap = detail.cap_per_borrower_satang
+        return {
+            "min_rate_bps": detail.min_rate_bps,
+            "max_term_days": detail.max_term_days,
+            "cap_per_borrower": None if cap is None else money(cap),
+        }
+    if isinstance(detail, LiquidityNeedRow):
+        return {
+            "max_rate_bps": detail.max_rate_bps,
+            "term_days": detail.term_days,
+            "min_amount": money(detail.min_amount_satang),
+            "urgency": detail.urgency,
+            "repayment": detail.repayment,
+            "instalments": detail.instalments,
+        }
+    return {}
+
+
+def order_public(row: OrderRow, detail: LiquidityOfferRow | LiquidityNeedRow | None) -> OrderPublic:
+    return OrderPublic(
+        id=row.id,
+        kind=row.kind,
+        status=row.status,
+        amount=row.amount,
+        reserved=row.reserved,
+        committed=row.committed,
+        available=row.amount - row.reserved - row.committed,
+        valid_until=row.valid_until,
+        version=row.version,
+        created_at=as_utc(row.created_at),
+        terms=order_terms(detail),
+    )
+
+
+def proposal_public(p: ProposalRow, loan: ProposalLoanRow | None, coop_id: str) -> ProposalPublic:
+    supply = p.supply_coop_id == coop_id
+    mine, theirs = (
+        (p.supply_accepted_at, p.demand_accepted_at)
+        if supply
+        else (p.demand_accepted_at, p.supply_accepted_at)
+    )
+    return ProposalPublic(
+        id=int(p.id or 0),
+        round_id=p.round_id,
+        kind=p.kind,
+        side="supply" if supply else "demand",
+        order_id=p.supply_order_id if supply else p.demand_order_id,
+        counterparty_coop_id=p.demand_coop_id if supply else p.supply_coop_id,
+        amount=p.amount,
+        tier=p.tier,
+        network_id=p.network_id,
+        status=p.status,
+        expires_at=as_utc(p.expires_at),
+        accepted_by_me=mine is not None,
+        accepted_by_counterparty=theirs is not None,
+        rate_bps=loan.rate_bps if loan else None,
+        term_days=loan.term_days if loan else None,
+        interest=loan.interest_satang if loan else None,
+    )
+
+
+def commitment_public(
+    c: CommitmentRow,
+    loan: CommitmentLoanRow | None,
+    schedule: list[LoanInstalmentRow],
+    coop_id: str,
+) -> CommitmentPublic:
+    lender = c.supply_coop_id == coop_id
+    return CommitmentPublic(
+        id=int(c.id or 0),
+        proposal_id=c.proposal_id,
+        kind=c.kind,
+        role="lender" if lender else "borrower",
+        counterparty_coop_id=c.demand_coop_id if lender else c.supply_coop_id,
+        amount=c.amount,
+        business_date=c.business_date,
+        rate_bps=loan.rate_bps if loan else None,
+        term_days=loan.term_days if loan else None,
+        interest=loan.interest_satang if loan else None,
+        maturity_date=loan.maturity_date if loan else None,
+        repayment=loan.repayment if loan else None,
+        schedule=[
+            InstalmentPublic(
+                seq=i.seq,
+                due_date=i.due_date,
+                principal=i.principal_satang,
+                interest=i.interest_satang,
+            )
+            for i in schedule
+        ],
+    )
+
+
+def round_public(rnd: RoundRow, reused: bool) -> RoundPublic:
+    return RoundPublic(
+        round_id=int(rnd.id or 0),
+        network_id=rnd.network_id,
+        business_date=rnd.business_date,
+        version=rnd.version,
+        reused=reused,
+        order_count=rnd.order_count,
+        proposal_count=rnd.proposal_count,
+        solve_status=rnd.solve_status,
+        input_hash=rnd.input_hash,
+    )

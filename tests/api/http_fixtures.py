@@ -1,0 +1,71 @@
+"""Fixtures of the HTTP tests: the app on the backend under test, the Lamphun seed, and
+cheap-to-verify API keys for every coop and both coordinators."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from dbseed import seed_lamphun
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from api.http.app import create_app
+from api.http.context import HttpConfig
+from api.http.keys import issue_key
+from api.settings import Settings
+
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+"""Tests only: argon2 with tiny costs (verification reads the costs from the hash)."""
+
+
+@dataclass
+class Api:
+    """The app, its client and one token per principal."""
+
+    app: FastAPI
+    client: TestClient
+    engine: Engine
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def headers(self, who: str, idem: str | None = None, **extra: str) -> dict[str, str]:
+        out = {"Authorization": f"Bearer {self.tokens[who]}", **extra}
+        if idem is not None:
+            out["Idempotency-Key"] = idem
+        return out
+
+    def get(self, who: str, path: str, **kw: Any) -> Any:
+        return self.client.get(path, headers=self.headers(who), **kw)
+
+    def post(self, who: str, path: str, json: Any = None, idem: str | None = "auto") -> Any:
+        key = uuid.uuid4().hex if idem == "auto" else idem
+        return self.client.post(path, json=json, headers=self.headers(who, key))
+
+
+def make_api(db: Engine, clock: Any, config: HttpConfig | None = None) -> Api:
+    seed_lamphun(db)
+    app = create_app(Settings(database_url="sqlite://"), engine=db, clock=clock, config=config)
+    api = Api(app, TestClient(app, raise_server_exceptions=False), db)
+    for coop in ("C1", "C2", "C3", "C4"):
+        api.tokens[coop] = issue_key(db, role="member", coop_id=coop, hasher=FAST_HASHER).token
+    for who in ("lamphun-office", "area1-office", "stranger-office"):
+        issued = issue_key(db, role="coordinator", principal=who, hasher=FAST_HASHER)
+        api.tokens[who] = issued.token
+    api.tokens["admin"] = issue_key(db, role="admin", principal="root", hasher=FAST_HASHER).token
+    return api
+
+
+@pytest.fixture
+def api(db: Engine, clock: Any) -> Iterator[Api]:
+    made = make_api(db, clock)
+    with made.client:
+        yield made
+
+
+OFFER = {"kind": "liquidity_offer", "amount": "1000.00", "min_rate_bps": 300, "max_term_days": 90}
+NEED = {"kind": "liquidity_need", "amount": "500.50", "max_rate_bps": 700, "term_days": 60}
