@@ -110,7 +110,7 @@ def solve_level_flow(
     return FlowOutcome(flow, reduced)
 
 
-BATCH_PAIRS = 4_000
+BATCH_PAIRS = 500
 
 
 def _component_batches(comp: I64) -> list[I64]:
