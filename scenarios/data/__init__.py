@@ -1,0 +1,1 @@
+"""Reference data the scenarios use (district table)."""

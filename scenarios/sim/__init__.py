@@ -1,0 +1,1 @@
+"""Season simulator and Monte Carlo runner over scenario files (pure of api)."""

@@ -1,0 +1,180 @@
+"""The scenario file format (YAML), validated with pydantic; unknown keys are errors.
+
+Units are part of every field name: ``*_baht`` money (whole baht, a decimal string with at
+most 2 places, or millions written ``"0.431 M"``; never a float), ``*_bps`` integer basis
+points, ``*_kg`` integer kilograms, ``*_days`` integer days. A scenario file holds the
+network tree (with the published figures it is calibrated to), groups of member coops
+(expanded into ``count`` coops), the season and a list of funding policies to compare.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+_MONEY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(M)?\s*$")
+
+
+def _baht_to_satang(value: object) -> int:
+    """Money in baht (int, "123.45", "0.431 M") → integer satang; floats are refused."""
+    if isinstance(value, (bool, float)):
+        raise ValueError(
+            "write money in baht as a whole number or a string such as '93.021 M' "
+            "or '431000.00', not a float"
+        )
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError("must not be negative")
+        return value * 100
+    if not isinstance(value, str):
+        raise ValueError("must be baht: a whole number or a string such as '0.431 M'")
+    match = _MONEY.match(value)
+    if match is None:
+        raise ValueError(
+            f"{value!r} is not baht: use a number with at most 2 decimals, "
+            "optionally followed by ' M' for millions (no other units)"
+        )
+    try:
+        amount = Decimal(match.group(1)) * (1_000_000 if match.group(2) else 1) * 100
+    except InvalidOperation as exc:  # pragma: no cover - the regex admits only numbers
+        raise ValueError(f"{value!r} is not a number") from exc
+    if amount != amount.to_integral_value():
+        raise ValueError(f"{value!r} has more precision than one satang")
+    return int(amount)
+
+
+Satang = Annotated[int, BeforeValidator(_baht_to_satang)]
+"""A ``*_baht`` field as read from the file, held as integer satang."""
+Bps = Annotated[int, Field(strict=True, ge=0, le=10_000)]
+Kg = Annotated[int, Field(strict=True, ge=0)]
+Days = Annotated[int, Field(strict=True, ge=0, le=3650)]
+Count = Annotated[int, Field(strict=True, ge=1, le=10_000)]
+Ident = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+District = Annotated[str, Field(pattern=r"^\d{4}$")]
+
+
+class Strict(BaseModel):
+    """Base: unknown keys and type coercion are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Published(Strict):
+    """A published figure the network is calibrated to, with its source."""
+
+    coops: int = Field(default=0, strict=True, ge=0)
+    farmer_groups: int = Field(default=0, strict=True, ge=0)
+    business_baht: Satang | None = None
+    source: str = ""
+
+
+class NetworkSpec(Strict):
+    """A node of the network tree; ``parent`` is empty only at the root."""
+
+    id: Ident
+    name_th: str
+    name_en: str
+    level: Literal["area", "province", "region", "national"]
+    parent: Ident | None = None
+    districts: tuple[District, ...] = ()
+    """Districts the network covers (for area networks by district)."""
+    published: Published | None = None
+
+
+class GroupSpec(Strict):
+    """``count`` similar members of one network; sizes are per member."""
+
+    id: Ident
+    network: Ident
+    count: Count
+    kind: Literal[
+        "agricultural", "savings", "service", "consumer", "shop", "farmer_group", "fisheries"
+    ] = "agricultural"
+    name_th: str
+    name_en: str
+    districts: tuple[District, ...] = Field(min_length=1)
+    """Members are spread over these districts in turn."""
+    harvest_kg: Kg = 0
+    """Season deliveries from farmers per member (collectors)."""
+    cash_baht: Satang = 0
+    """Cash on hand at the season start per member."""
+    idle_funds_baht: Satang = 0
+    """Idle funds offered to other coops per member (lenders)."""
+    lend_rate_bps: Bps = 400
+    buy_kg_per_day: Kg = 0
+    """Daily purchase capacity per member (buyers)."""
+    buy_margin_bps: Bps = 1500
+    """Highest delivered price = farm price × (1 + margin)."""
+    borrow_rate_bps: Bps = 700
+    borrowing_limit_baht: Satang | None = None
+
+
+class SeasonSpec(Strict):
+    """The season: start date, length, peak and the produce traded."""
+
+    start: date
+    days: int = Field(strict=True, ge=1, le=366)
+    peak_day: int = Field(strict=True, ge=0, le=365)
+    peak_width_days: int = Field(strict=True, ge=1, le=365)
+    product_id: Ident
+    product_th: str
+    product_en: str
+    unit: Literal["kg", "egg", "litre"] = "kg"
+    grade: str = "A"
+    shelf_life_days: int = Field(strict=True, ge=1, le=365)
+    farm_price_baht: Satang
+    """Farm-gate price per unit at the season start."""
+    price_volatility_bps: Bps = 300
+    """Standard deviation of the daily log-price step."""
+    harvest_noise_bps: Bps = 2000
+    carry_back_kg: Kg = 0
+
+
+class StressSpec(Strict):
+    """Stress cases; each is off unless set."""
+
+    lender_drops_out: Ident | None = None
+    """A group id: its members stop lending on ``drop_day``."""
+    drop_day: int = Field(default=0, strict=True, ge=0)
+    late_buyer: Ident | None = None
+    """A group id: its members pay ``late_days`` after the due date."""
+    late_days: Days = 0
+    crash_day: int | None = Field(default=None, strict=True, ge=0)
+    crash_to_bps: Bps = 10_000
+    """Farm and buyer prices fall to this share from ``crash_day`` on."""
+
+
+class PolicySpec(Strict):
+    """A funding policy: the knobs a coordinator compares side by side."""
+
+    name: Ident
+    idle_funds_bps: Bps = 10_000
+    """Share of the lenders' idle funds actually offered."""
+    joint_fund_baht: Satang = 0
+    joint_fund_rate_bps: Bps = 500
+    rate_rule: Literal["midpoint", "posted"] = "midpoint"
+    fairness: Literal["maxmin", "proportional", "coverage"] = "maxmin"
+    transport_satang_per_kg_km: int = Field(default=2, strict=True, ge=0, le=10_000)
+    loan_term_days: int = Field(default=45, strict=True, ge=1, le=365)
+    credit_days_min: Days = 30
+    credit_days_max: Days = 60
+    stress: StressSpec = StressSpec()
+
+
+class ScenarioSpec(Strict):
+    """A whole scenario file."""
+
+    id: Ident
+    name_th: str
+    name_en: str
+    illustrative: bool
+    """True when coops, names or sizes are invented (labelled ตัวอย่างสมมติ)."""
+    description: str = ""
+    networks: tuple[NetworkSpec, ...] = Field(min_length=1)
+    groups: tuple[GroupSpec, ...] = Field(min_length=1)
+    season: SeasonSpec
+    policies: tuple[PolicySpec, ...] = Field(min_length=1)

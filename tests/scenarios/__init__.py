@@ -1,0 +1,1 @@
+"""Tests of the scenario files, the season simulator and the Monte Carlo runner."""
