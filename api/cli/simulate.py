@@ -1,0 +1,163 @@
+"""``coopmatch simulate SCENARIO.yaml``: Monte Carlo seasons of a scenario, policies compared.
+
+Loads and checks the scenario (bad input: the file and the field are named, exit 2), runs
+``--runs`` seasons of every policy from one ``--seed`` with a progress bar, prints the
+policies side by side and, with ``--out DIR``, writes ``summary.csv``, ``coops.csv``,
+``seasons.csv`` and ``simulation.xlsx``. The same seed gives the same numbers whatever the
+executor or the number of workers.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from openpyxl import Workbook
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from api.cli.common import console, fail
+from scenarios.sim.loader import ScenarioError, load_scenario
+from scenarios.sim.metrics import summarise
+from scenarios.sim.montecarlo import Executor, run_monte_carlo, with_days
+from scenarios.sim.report import SUMMARY_COLUMNS, Cell, coop_rows, season_rows, summary_rows
+
+
+class ExecutorChoice(StrEnum):
+    """Executors the command accepts (dask is planned, not yet built)."""
+
+    PROCESS = "process"
+    SERIAL = "serial"
+    DASK = "dask"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``simulate`` command to ``app``."""
+    app.command(
+        "simulate",
+        help="จำลองฤดูกาล / simulate seasons of a scenario and compare funding policies.",
+    )(simulate)
+
+
+def simulate(
+    scenario_file: Annotated[
+        Path, typer.Argument(metavar="SCENARIO.yaml", help="scenario file (scenarios/*.yaml)")
+    ],
+    runs: Annotated[int, typer.Option("--runs", min=1, help="seasons per policy")] = 100,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="root seed")] = 1,
+    executor: Annotated[
+        ExecutorChoice, typer.Option("--executor", help="process (default), serial or dask")
+    ] = ExecutorChoice.PROCESS,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="processes (default: CPUs)")
+    ] = None,
+    days: Annotated[
+        int | None, typer.Option("--days", min=1, help="shorten the season (smoke runs)")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="folder for CSV and XLSX outputs")
+    ] = None,
+) -> None:
+    """Simulate RUNS seasons of every policy in SCENARIO.yaml and print the comparison."""
+    try:
+        scenario = load_scenario(scenario_file)
+    except ScenarioError as exc:
+        fail(exc.source, [str(i) for i in exc.issues])
+    if executor == ExecutorChoice.DASK:
+        fail("--executor", ["dask is not available yet; use process or serial"])
+    if days is not None:
+        scenario = with_days(scenario, days)
+    total = runs * len(scenario.spec.policies)
+    started = time.perf_counter()
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"{scenario.spec.id}: seasons", total=total)
+        seasons = run_monte_carlo(
+            scenario,
+            runs,
+            seed,
+            Executor(executor.value),
+            workers,
+            progress=lambda n: bar.advance(task, n),
+        )
+    elapsed = time.perf_counter() - started
+    summaries = summarise(seasons)
+    rows = summary_rows(summaries)
+    console.print(_table(scenario.spec.name_th, scenario.spec.name_en, rows))
+    console.print(
+        f"{total} seasons ({runs} runs × {len(scenario.spec.policies)} policies, "
+        f"{scenario.spec.season.days} days) in {elapsed:.1f} s — seed {seed}, "
+        f"executor {executor.value}"
+        + (" — ตัวอย่างสมมติ / illustrative" if scenario.spec.illustrative else "")
+    )
+    for row in rows:
+        console.print(
+            f"  {row['policy']}: loans by tier {row['loans_by_tier']} baht; "
+            f"sales by tier {row['sales_by_tier']} baht"
+        )
+    if out is not None:
+        _write_outputs(out, rows, coop_rows(summaries), season_rows(seasons))
+        console.print(f"wrote {out}/summary.csv, coops.csv, seasons.csv, simulation.xlsx")
+
+
+def _table(title_th: str, title_en: str, rows: list[dict[str, Cell]]) -> Table:
+    table = Table(title=f"{title_th}\n{title_en}", show_lines=False)
+    shown = [(k, label) for k, label in SUMMARY_COLUMNS if not k.endswith("tier")]
+    for key, label in shown:
+        if key == "policy":
+            table.add_column(label, no_wrap=True)
+        else:
+            table.add_column(label, justify="right", overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(row[key]) for key, _ in shown))
+    return table
+
+
+def _cell(value: Cell) -> str:
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return value
+
+
+def _columns(rows: list[dict[str, Cell]]) -> list[str]:
+    cols: list[str] = []
+    for row in rows:
+        cols += [k for k in row if k not in cols]
+    return cols
+
+
+def _write_outputs(
+    out: Path,
+    summary: list[dict[str, Cell]],
+    coops: list[dict[str, Cell]],
+    seasons: list[dict[str, Cell]],
+) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    book = Workbook()
+    first = True
+    for name, rows in (("summary", summary), ("coops", coops), ("seasons", seasons)):
+        cols = _columns(rows)
+        with (out / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=cols, restval=0)
+            writer.writeheader()
+            writer.writerows(rows)
+        sheet = book.active if first else book.create_sheet()
+        assert sheet is not None
+        sheet.title = name
+        first = False
+        sheet.append(cols)
+        for row in rows:
+            sheet.append([row.get(c, 0) for c in cols])
+    book.save(out / "simulation.xlsx")
