@@ -54,11 +54,15 @@ async def request_key(request: Request, principal: str) -> tuple[str, str]:
         raise ApiError(400, "idempotency_required", f"send an {HEADER} header (1–200 characters)")
     if len(key) > 200:
         raise ApiError(422, "validation", f"{HEADER} must be at most 200 characters")
-    body = await request.body()
+    return key, request_hash(request.method, request.url.path, await request.body())
+
+
+def request_hash(method: str, path: str, body: bytes) -> str:
+    """SHA-256 over the method, path and raw body (length-prefixed)."""
     h = hashlib.sha256()
-    for part in (request.method.encode(), request.url.path.encode(), body):
+    for part in (method.encode(), path.encode(), body):
         h.update(len(part).to_bytes(8, "big") + part)
-    return key, h.hexdigest()
+    return h.hexdigest()
 
 
 def _check(

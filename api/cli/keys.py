@@ -1,0 +1,58 @@
+"""``coopmatch keys``: issue and revoke API keys (only their argon2 hash is stored)."""
+
+from __future__ import annotations
+
+import typer
+
+from api.cli.common import console, fail
+from api.cli.db import open_engine, service_errors
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``keys`` group to ``app``."""
+    keys_app = typer.Typer(help="API keys / คีย์ API", no_args_is_help=True)
+
+    @keys_app.command("issue")
+    def issue(
+        coop: str | None = typer.Option(None, "--coop", help="member key for this coop id"),
+        coordinator: str | None = typer.Option(
+            None, "--coordinator", help="coordinator key for this principal"
+        ),
+        admin: str | None = typer.Option(None, "--admin", help="admin key for this principal"),
+        label: str = typer.Option("", "--label", help="free text to recognise the key"),
+    ) -> None:
+        """Issue a key; the token is printed once and never stored (ออกคีย์ API)."""
+        from api.http.keys import issue_key
+
+        chosen = [
+            (r, v)
+            for r, v in (("member", coop), ("coordinator", coordinator), ("admin", admin))
+            if v
+        ]
+        if len(chosen) != 1:
+            fail("keys issue", ["give exactly one of --coop, --coordinator, --admin (ระบุหนึ่งอย่าง)"])
+        role, value = chosen[0]
+        with service_errors("keys issue"):
+            issued = issue_key(
+                open_engine(),
+                role=role,
+                coop_id=value if role == "member" else None,
+                principal=None if role == "member" else value,
+                label=label,
+            )
+        console.print(
+            f"key id: {issued.key_id}  role: {issued.role}  principal: {issued.principal}"
+        )
+        console.print("token (shown once, keep it secret / แสดงครั้งเดียว):")
+        print(issued.token)
+
+    @keys_app.command("revoke")
+    def revoke(key_id: str = typer.Argument(..., help="the key id (cm_<id>_…)")) -> None:
+        """Revoke a key at once (เพิกถอนคีย์ API)."""
+        from api.http.keys import revoke_key
+
+        with service_errors("keys revoke"):
+            changed = revoke_key(open_engine(), key_id)
+        console.print(f"revoked {key_id}" if changed else f"{key_id} was already revoked")
+
+    app.add_typer(keys_app, name="keys")

@@ -1,0 +1,47 @@
+"""``coopmatch serve``: the ``/v1`` HTTP API under uvicorn, with JSON structured logs."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+
+def configure_logging(json_logs: bool = True) -> None:
+    """structlog with the request id (bound per request) on every line."""
+    import structlog
+
+    renderer: structlog.typing.Processor = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if json_logs
+        else structlog.dev.ConsoleRenderer()
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``serve`` command to ``app``."""
+
+    @app.command("serve")
+    def serve(
+        host: str = typer.Option("127.0.0.1", help="interface to listen on"),
+        port: int = typer.Option(8000, help="TCP port"),
+        json_logs: bool = typer.Option(True, "--json-logs/--console-logs", help="log format"),
+    ) -> None:
+        """Serve the member and coordinator API (/v1) (เปิดบริการ API)."""
+        import uvicorn
+
+        from api.http.app import create_app
+        from api.settings import Settings
+
+        configure_logging(json_logs)
+        uvicorn.run(create_app(Settings()), host=host, port=port, access_log=False)

@@ -1,0 +1,138 @@
+"""BOLA matrix: every route with an object id in its path, called by another tenant with
+ids that exist but belong to someone else, is a 404 and changes nothing.
+
+The matrix is built from ``app.routes``, so a new route is covered automatically; a route
+with a path parameter this test does not know fails the test until the parameter is added.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from dbseed import COORDINATOR
+from fastapi.routing import APIRoute
+from http_fixtures import api  # noqa: F401
+from sqlmodel import Session, col, select
+
+from api.db.tables import OrderRow, ProposalRow
+
+COOPS = ("C1", "C2", "C3", "C4")
+BODIES = {
+    "/v1/networks/{network_id}/rounds": {"business_date": "2026-11-21"},
+    "/v1/networks/{network_id}/rounds/preview": {"business_date": "2026-11-21"},
+}
+
+
+def _setup(api: Any) -> dict[str, Any]:  # noqa: F811
+    r = api.post(COORDINATOR, "/v1/networks/LPN/rounds", {"business_date": "2026-11-21"})
+    assert r.status_code == 201, r.text
+    round_id = r.json()["round_id"]
+    props = api.get("C1", "/v1/proposals").json()["items"]
+    committed = props[0]
+    for coop in ("C1", committed["counterparty_coop_id"]):
+        assert api.post(coop, f"/v1/proposals/{committed['id']}/accept").status_code == 200
+    pending = next(
+        p
+        for c in COOPS
+        for p in api.get(c, "/v1/proposals").json()["items"]
+        if p["status"] == "pending"
+    )
+    commitment_id = api.get("C1", "/v1/commitments").json()["items"][0]["id"]
+    with Session(api.engine) as s:
+        p = s.get(ProposalRow, pending["id"])
+        c_parties = {"C1", committed["counterparty_coop_id"]}
+        p_parties = {p.supply_coop_id, p.demand_coop_id}
+        order = s.get(OrderRow, p.supply_order_id)
+    return {
+        "ids": {
+            "order_id": order.id,
+            "proposal_id": str(pending["id"]),
+            "commitment_id": str(commitment_id),
+            "network_id": "LPN",
+            "round_id": str(round_id),
+        },
+        # a member attacker that owns / is party to none of the objects above
+        "member": next(c for c in COOPS if c not in p_parties | c_parties | {order.coop_id}),
+        "owner": {
+            "order_id": order.coop_id,
+            "proposal_id": sorted(p_parties)[0],
+            "commitment_id": "C1",
+        },
+    }
+
+
+def _state(s: Session) -> tuple[list[Any], list[Any]]:
+    orders = s.exec(select(OrderRow).order_by(col(OrderRow.id))).all()
+    props = s.exec(select(ProposalRow).order_by(col(ProposalRow.id))).all()
+    return (
+        [(o.id, o.status, o.reserved, o.committed) for o in orders],
+        [(p.id, p.status) for p in props],
+    )
+
+
+def _walk(routes: list[Any]) -> list[APIRoute]:
+    """Every APIRoute, also inside included routers (FastAPI ≥ 0.16x nests them)."""
+    out: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            out.append(route)
+        elif hasattr(route, "original_router"):
+            out += _walk(route.original_router.routes)
+    return out
+
+
+def _routes(app: Any) -> list[tuple[str, str]]:
+    return [
+        (method, route.path)
+        for route in _walk(app.routes)
+        if "{" in route.path
+        for method in sorted(route.methods)
+    ]
+
+
+def test_bola_matrix(api) -> None:  # noqa: F811
+    setup = _setup(api)
+    ids = setup["ids"]
+    routes = _routes(api.app)
+    assert len(routes) >= 10
+    with Session(api.engine) as s:
+        before, p_before = _state(s)
+    for method, path in routes:
+        params = re.findall(r"{(\w+)}", path)
+        unknown = [p for p in params if p not in ids]
+        assert not unknown, f"{method} {path}: add {unknown} to the BOLA matrix"
+        url = path.format(**ids)
+        attackers = (
+            # another coordinator (no network) and an area coordinator below LPN
+            ["stranger-office", "area1-office"] if "network_id" in params else [setup["member"]]
+        )
+        for who in attackers:
+            headers = api.headers(who, idem=f"bola-{who}-{method}-{path}")
+            r = api.client.request(method, url, headers=headers, json=BODIES.get(path))
+            assert r.status_code == 404, (who, method, url, r.status_code, r.text)
+            assert r.headers["content-type"].startswith("application/problem+json")
+            assert r.json()["code"] == "not_found"
+    with Session(api.engine) as s:
+        after, p_after = _state(s)
+    assert before == after and p_before == p_after
+    # the same ids with the owner's key are found (so the 404s above were about ownership)
+    for method, path in routes:
+        if method != "GET":
+            continue
+        params = re.findall(r"{(\w+)}", path)
+        owner = COORDINATOR if "network_id" in params else setup["owner"][params[0]]
+        r = api.client.get(path.format(**ids), headers=api.headers(owner))
+        assert r.status_code == 200, (owner, path, r.text)
+
+
+def test_lists_show_only_own_objects(api) -> None:  # noqa: F811
+    api.post(COORDINATOR, "/v1/networks/LPN/rounds", {"business_date": "2026-11-21"})
+    for coop in COOPS:
+        for p in api.get(coop, "/v1/proposals").json()["items"]:
+            assert p["counterparty_coop_id"] != coop
+        with Session(api.engine) as s:
+            owned = set(s.exec(select(OrderRow.id).where(OrderRow.coop_id == coop)))
+        listed = {o["id"] for o in api.get(coop, "/v1/orders").json()["items"]}
+        assert listed == owned
+    assert api.get("stranger-office", "/v1/networks/LPN/rounds").status_code == 404

@@ -1,0 +1,155 @@
+"""Problem+json everywhere: auth, roles, validation (money), language, limits, OpenAPI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from http_fixtures import FAST_HASHER, OFFER, api, make_api  # noqa: F401
+from typer.testing import CliRunner
+
+from api.http.context import HttpConfig
+from api.http.keys import issue_key, revoke_key
+
+PROBLEM = "application/problem+json"
+
+
+def _problem(r: Any, status: int, code: str) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith(PROBLEM)
+    body = r.json()
+    assert body["status"] == status and body["code"] == code and body["title"]
+    assert body["type"].endswith(code) and body["request_id"]
+    return body  # type: ignore[no-any-return]
+
+
+def test_authentication(api) -> None:  # noqa: F811
+    _problem(api.client.get("/v1/coops/me"), 401, "unauthorized")
+    for token in ("nonsense", "cm_x", "cm_abc_def", api.tokens["C1"] + "x"):
+        r = api.client.get("/v1/coops/me", headers={"Authorization": f"Bearer {token}"})
+        _problem(r, 401, "unauthorized")
+    key = issue_key(api.engine, role="member", coop_id="C2", hasher=FAST_HASHER)
+    headers = {"Authorization": f"Bearer {key.token}"}
+    assert api.client.get("/v1/coops/me", headers=headers).json()["id"] == "C2"
+    assert revoke_key(api.engine, key.key_id) is True
+    assert revoke_key(api.engine, key.key_id) is False
+    _problem(api.client.get("/v1/coops/me", headers=headers), 401, "unauthorized")
+
+
+def test_roles(api) -> None:  # noqa: F811
+    _problem(api.get("lamphun-office", "/v1/orders"), 403, "forbidden_role")
+    _problem(api.get("admin", "/v1/coops/me"), 403, "forbidden_role")
+    _problem(api.get("C1", "/v1/networks/LPN/rounds"), 403, "forbidden_role")
+
+
+@pytest.mark.parametrize(
+    "amount",
+    ["1.234", 1.5, "1e5", 1e5, "-1.00", -1, "0.00", "", "1,000.00", "NaN", True, None],
+)
+def test_bad_money_is_422(api, amount: Any) -> None:  # noqa: F811
+    body = _problem(api.post("C1", "/v1/orders", {**OFFER, "amount": amount}), 422, "validation")
+    assert any(e["field"].endswith("amount") for e in body["errors"])
+
+
+def test_validation_and_language(api) -> None:  # noqa: F811
+    r = api.client.post(
+        "/v1/orders",
+        json={**OFFER, "surprise": 1},
+        headers=api.headers("C1", "v-1", **{"Accept-Language": "th-TH,th;q=0.9,en;q=0.5"}),
+    )
+    assert _problem(r, 422, "validation")["title"] == "คำขอไม่ถูกต้อง"
+    r = api.client.get("/v1/nowhere", headers={"Accept-Language": "en"})
+    assert _problem(r, 404, "not_found")["title"] == "Not found"
+    r = api.client.get("/v1/coops/me", headers={"Accept-Language": "en;q=0.4, th;q=0.8"})
+    assert _problem(r, 401, "unauthorized")["title"] == "ไม่มีหรือคีย์ API ไม่ถูกต้อง"
+    _problem(api.get("C1", "/v1/orders", params={"limit": 101}), 422, "validation")
+    _problem(api.get("C1", "/v1/orders", params={"cursor": "!!"}), 422, "validation")
+    _problem(api.get("C1", "/v1/proposals/abc"), 422, "validation")
+    need = {
+        "kind": "liquidity_need",
+        "amount": "10.00",
+        "max_rate_bps": 1,
+        "term_days": 5,
+        "min_amount": "20.00",
+    }
+    _problem(api.post("C1", "/v1/orders", need), 422, "validation")
+
+
+def test_body_limit_and_rate_limit(db, clock) -> None:  # type: ignore[no-untyped-def]
+    small = make_api(db, clock, HttpConfig(max_body_bytes=200, rate_per_minute=3))
+    big = {**OFFER, "valid_until": None, "pad": "x" * 500}
+    r = small.post("C1", "/v1/orders", big)
+    _problem(r, 413, "too_large")
+    statuses = [small.get("C2", "/v1/coops/me").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    r = small.get("C2", "/v1/coops/me")
+    assert _problem(r, 429, "rate_limited") and int(r.headers["retry-after"]) >= 1
+    assert small.get("C3", "/v1/coops/me").status_code == 200  # per coop
+
+
+def _has_example(node: Any, components: dict[str, Any], depth: int = 0) -> bool:
+    if depth > 14:
+        return False
+    if isinstance(node, dict):
+        if "example" in node or "examples" in node:
+            return True
+        if "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[-1]
+            return _has_example(components.get(name, {}), components, depth + 1)
+        return any(_has_example(v, components, depth + 1) for v in node.values())
+    if isinstance(node, list):
+        return any(_has_example(v, components, depth + 1) for v in node)
+    return False
+
+
+def test_openapi_document(api) -> None:  # noqa: F811
+    doc = api.client.get("/openapi.json").json()
+    assert doc["openapi"].startswith("3.") and doc["info"]["title"]
+    comps = doc["components"]["schemas"]
+    assert "Problem" in comps and "apiKey" in doc["components"]["securitySchemes"]
+    ops = [(m, p, op) for p, item in doc["paths"].items() for m, op in item.items()]
+    assert len(ops) >= 16
+    for method, path, op in ops:
+        assert op.get("summary") and op.get("description"), (method, path)
+        assert any(code.startswith("2") for code in op["responses"]), (method, path)
+        success = {k: v for k, v in op["responses"].items() if k.startswith("2")}
+        assert _has_example(success, comps) or _has_example(op.get("requestBody"), comps), (
+            method,
+            path,
+        )
+        if path.startswith("/v1/") and path != "/v1/health":
+            assert "401" in op["responses"] and "404" in op["responses"], (method, path)
+        if method == "post" and not path.endswith("/preview"):
+            names = [p["name"] for p in op.get("parameters", [])]
+            assert "Idempotency-Key" in names, (method, path)
+    try:
+        from openapi_spec_validator import validate
+    except ImportError:
+        return
+    validate(doc)  # pragma: no cover - only where the validator is installed
+
+
+def test_keys_cli(db, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import typer
+    from dbseed import seed_lamphun
+
+    from api.cli import keys
+
+    if db.dialect.name != "sqlite":
+        pytest.skip("the CLI reads COOPMATCH_DATABASE_URL; SQLite is enough here")
+    seed_lamphun(db)
+    monkeypatch.setenv("COOPMATCH_DATABASE_URL", str(db.url))
+    app = typer.Typer()
+    keys.register(app)
+    app.command("noop")(lambda: None)
+    runner = CliRunner()
+    res = runner.invoke(app, ["keys", "issue", "--coop", "C1"])
+    assert res.exit_code == 0, res.output
+    token = res.output.strip().splitlines()[-1]
+    assert token.startswith("cm_")
+    key_id = token.split("_")[1]
+    assert runner.invoke(app, ["keys", "issue", "--coop", "NOPE"]).exit_code == 2
+    assert runner.invoke(app, ["keys", "issue"]).exit_code == 2
+    res = runner.invoke(app, ["keys", "revoke", key_id])
+    assert res.exit_code == 0 and "revoked" in res.output
+    assert runner.invoke(app, ["keys", "revoke", "unknown"]).exit_code == 2
