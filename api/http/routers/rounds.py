@@ -22,8 +22,10 @@ from api.http.deps import Coordinator, Ctx, Network, network_round
 from api.http.idempotency import Stored, around_service
 from api.http.pagination import Cursor, Limit, decode, next_cursor
 from api.http.routers.common import READ_ERRORS, WRITE_ERRORS, Idem, respond
+from api.services.errors import InvalidStateError
 from api.services.export import PROPOSAL_HEADER, round_report
 from api.services.rounds import RoundParams, load_snapshot, run_round
+from matcher.errors import InputError
 from matcher.money import satang_to_decimal_string
 
 router = APIRouter(prefix="/v1/networks/{network_id}", tags=["coordinator"])
@@ -94,7 +96,14 @@ def preview(body: sc.RoundRun, network_id: Network, ctx: Ctx) -> dict[str, Any]:
     params = RoundParams(proposal_ttl_hours=ctx.settings.proposal_ttl_hours)
     with read_session(ctx.engine) as s:
         snap = load_snapshot(s, network_id, body.business_date, params, True)
-    result = solve_liquidity(snap.problem, None)
+    try:
+        result = solve_liquidity(snap.problem, None)
+    except InputError as exc:
+        raise InvalidStateError(
+            "the stored orders break a matcher rule",
+            "ข้อมูลคำสั่งในระบบผิดกฎ",
+            [str(i) for i in exc.issues],
+        ) from exc
     out: dict[str, Any] = _plain(result)
     out.pop("timings", None)
     out["input_hash"] = snap.input_hash
