@@ -42,8 +42,34 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 
-class _TooLarge(Exception):
-    pass
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None once it passes ``limit`` bytes (chunked too)."""
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive that hands the buffered body over once, then waits for the client."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 class EdgeMiddleware:
@@ -73,27 +99,20 @@ class EdgeMiddleware:
             await send(message)
 
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            await self._too_large(scope, receive, send_wrapper, limit)
-        else:
-            seen = 0
-
-            async def receive_limited() -> Message:
-                nonlocal seen
-                message = await receive()
-                if message["type"] == "http.request":
-                    seen += len(message.get("body", b""))
-                    if seen > limit:
-                        raise _TooLarge
-                return message
-
-            try:
-                await self.app(scope, receive_limited, send_wrapper)
-            except _TooLarge:
+        body = None
+        if not (declared.isdigit() and int(declared) > limit):
+            body = await _read_body(receive, limit)
+        try:
+            if body is None:
                 await self._too_large(scope, receive, send_wrapper, limit)
+            else:
+                await self.app(scope, _replay(body, receive), send_wrapper)
+        finally:
+            self._record(scope, status, time.perf_counter() - start)
+
+    def _record(self, scope: Scope, status: int, elapsed: float) -> None:
         route = scope.get("route")
         path = route.path if isinstance(route, APIRoute) else "unmatched"
-        elapsed = time.perf_counter() - start
         self.ctx.metrics.observe(scope["method"], path, status, elapsed)
         log.info(
             "request",

@@ -80,6 +80,9 @@ def test_body_limit_and_rate_limit(db, clock) -> None:  # type: ignore[no-untype
     big = {**OFFER, "valid_until": None, "pad": "x" * 500}
     r = small.post("C1", "/v1/orders", big)
     _problem(r, 413, "too_large")
+    chunks = (b'{"pad": "' + b"x" * 50 + b'"}' for _ in range(10))  # no Content-Length
+    headers = {**small.headers("C1", "big"), "content-type": "application/json"}
+    _problem(small.client.post("/v1/orders", content=chunks, headers=headers), 413, "too_large")
     statuses = [small.get("C2", "/v1/coops/me").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     r = small.get("C2", "/v1/coops/me")
