@@ -24,7 +24,7 @@ Goods: accepted = sold + held + spoiled.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import numpy as np
@@ -80,6 +80,7 @@ def simulate_season(
     scenario: Scenario, policy: PolicySpec, seed: np.random.SeedSequence, run: int = 0
 ) -> SeasonMetrics:
     """Simulate one season of ``scenario`` under ``policy``; deterministic for ``seed``."""
+    scenario = active_view(scenario)
     groups = scenario.group_of
     ids = [c.id for c in scenario.coops]
     collectors = [i for i, g in enumerate(groups) if g.harvest_kg > 0]
@@ -125,6 +126,31 @@ def simulate_season(
         days_short=tuple(sorted(st.short.items())),
         loans_by_tier=tuple(sorted(st.loan_tiers.items())),
         sales_by_tier=tuple(sorted(st.sale_tiers.items())),
+    )
+
+
+def active_view(scenario: Scenario) -> Scenario:
+    """Only the coops that collect, buy or lend (the others never enter a round).
+
+    Networks keep their ids, levels and parents, so the tier of every match is unchanged;
+    a smaller round is faster.
+    """
+    keep = [
+        i
+        for i, g in enumerate(scenario.group_of)
+        if g.harvest_kg > 0 or g.buy_kg_per_day > 0 or g.idle_funds_baht > 0
+    ]
+    if len(keep) == len(scenario.coops):
+        return scenario
+    ids = {scenario.coops[i].id for i in keep}
+    networks = tuple(
+        replace(n, members=tuple(m for m in n.members if m in ids)) for n in scenario.networks
+    )
+    return replace(
+        scenario,
+        coops=tuple(scenario.coops[i] for i in keep),
+        networks=networks,
+        group_of=tuple(scenario.group_of[i] for i in keep),
     )
 
 
