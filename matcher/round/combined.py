@@ -22,7 +22,8 @@ Order of the parts and the rules that join them:
 5. **Sales on credit become obligations** (:func:`credit_obligations`): each shipment into
    a purchase order of a buyer listed in ``credit.credit_buyers`` makes the buyer owe the
    seller price × quantity, due ``business_date + sale_credit_days``, with the id
-   ``sale:<source>:<order>``; they are set off in the next round.
+   ``sale-`` + 16 hex digits of sha256(source, order) (:func:`sale_obligation_id`);
+   they are set off in the next round.
 
 Input errors of every part are collected before anything is solved; produce fields are
 prefixed ``produce.``.
@@ -54,6 +55,7 @@ from matcher.round.model import (
     RoundResult,
     RoundSummary,
     TierTotal,
+    sale_obligation_id,
 )
 from matcher.setoff.checks import check_problem as check_setoff
 from matcher.setoff.model import LiquiditySource, Obligation, SetoffProblem, SetoffResult
@@ -184,10 +186,13 @@ def credit_obligations(
             key = (m.source_id, m.target_id)
             owed[key] += m.price_satang_per_unit * m.quantity
             parties[key] = (m.buyer, m.seller)
-    return tuple(
-        Obligation(f"sale:{src}:{dst}", parties[src, dst][0], parties[src, dst][1], amount, due)
-        for (src, dst), amount in sorted(owed.items())
+    made = (
+        Obligation(
+            sale_obligation_id(src, dst), parties[src, dst][0], parties[src, dst][1], amount, due
+        )
+        for (src, dst), amount in owed.items()
     )
+    return tuple(sorted(made, key=lambda o: o.id))
 
 
 def tier_totals(items: Iterable[tuple[str, int]]) -> tuple[TierTotal, ...]:
@@ -250,7 +255,9 @@ def check_round(problem: RoundProblem) -> None:
     )
     for i, buyer in enumerate(credit.credit_buyers):
         col.require(buyer in coop_ids, f"credit.credit_buyers[{i}]", f"unknown coop {buyer!r}")
-    _collect(col, "", lambda: check_setoff(setoff_problem_of(problem)))
+    # Offers and the joint fund are checked once, as liquidity fields (the set-off sources
+    # built from them would report the same problem under names the file does not have).
+    _collect(col, "", lambda: check_setoff(replace(setoff_problem_of(problem), sources=())))
     _collect(col, "", lambda: check_liquidity(liquidity_problem_of(problem)))
     if problem.produce is not None:
         col.require(

@@ -9,6 +9,7 @@ the new obligations created by sales on credit, a combined status and summary to
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -128,3 +129,15 @@ class RoundResult:
     summary: RoundSummary
     timings: Timings
     notes: tuple[str, ...] = ()
+
+
+def sale_obligation_id(source_id: str, order_id: str) -> str:
+    """Id of the obligation a credit sale creates: ``sale-`` + 16 hex of sha256(source, order).
+
+    Short and stable, so it fits the 64-character id of the next round's file.
+
+    >>> sale_obligation_id("LT-1", "PO-1")
+    'sale-aa8c2a2c53c7fd13'
+    """
+    digest = hashlib.sha256(f"{source_id}\x00{order_id}".encode()).hexdigest()
+    return f"sale-{digest[:16]}"

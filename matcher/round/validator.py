@@ -19,7 +19,7 @@ from matcher.liquidity.validator import validate_result as validate_liquidity
 from matcher.money import ratio_bps
 from matcher.produce.validator import validate as validate_produce
 from matcher.round.combined import setoff_problem_of
-from matcher.round.model import NeedChange, RoundProblem, RoundResult
+from matcher.round.model import NeedChange, RoundProblem, RoundResult, sale_obligation_id
 from matcher.setoff.validator import validate as validate_setoff
 
 _RANK = ("optimal", "feasible", "time_limited", "infeasible")
@@ -118,7 +118,7 @@ def _check_new_obligations(problem: RoundProblem, result: RoundResult) -> list[s
     want: dict[str, tuple[str, str, int]] = {}
     for _, src, order, seller, buyer, value in _sales(problem, result):
         if buyer in credit and buyer != seller and value > 0:
-            key = f"sale:{src}:{order}"
+            key = sale_obligation_id(src, order)
             old = want.get(key, (buyer, seller, 0))
             want[key] = (buyer, seller, old[2] + value)
     errors = []

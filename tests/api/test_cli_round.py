@@ -62,7 +62,7 @@ def test_example_round_reports_and_writes_a_valid_result(tmp_path: Path) -> None
     written = json.loads(out.read_text(encoding="utf-8"))
     assert written["status"] == solved.status.value
     assert written["summary"]["loans"] == satang_to_decimal_string(s.loans_satang)
-    assert written["new_obligations"][0]["id"].startswith("sale:")
+    assert written["new_obligations"][0]["id"].startswith("sale-")
     assert "timings" not in json.dumps(written)
 
 

@@ -12,7 +12,7 @@ from round_cases import DAY, crafted, lot, need, ob, offer, order, produce, solv
 from matcher.errors import InputError
 from matcher.results import SolveStatus
 from matcher.round.combined import solve_round, worst_status
-from matcher.round.model import CreditTerms
+from matcher.round.model import CreditTerms, sale_obligation_id
 from matcher.round.validator import validate_round
 
 
@@ -68,13 +68,13 @@ def test_sales_on_credit_become_obligations_for_the_next_round() -> None:
     assert r.produce is not None
     sales = {(m.source_id, m.target_id): m for m in r.produce.matches}
     assert sales
+    by_id = {sale_obligation_id(s, t): m for (s, t), m in sales.items()}
     for o in r.new_obligations:
-        _, src, dst = o.id.split(":")
-        m = sales[src, dst]
+        m = by_id[o.id]
         assert (o.debtor, o.creditor) == ("e", m.seller)
         assert o.amount_satang == m.price_satang_per_unit * m.quantity
         assert o.due_date == DAY + timedelta(days=15)
-    assert {o.id for o in r.new_obligations} == {f"sale:{s}:{t}" for s, t in sales}
+    assert {o.id for o in r.new_obligations} == {sale_obligation_id(s, t) for s, t in sales}
     assert r.summary.new_obligations_satang == r.summary.sales_satang
 
 

@@ -50,9 +50,13 @@ def test_long_cycle_beats_bilateral_netting() -> None:
     assert r.totals.cleared_satang == 4 == round(lp_cleared(p))
 
 
-def test_remaining_reaches_the_net_internal_lower_bound_when_paths_exist() -> None:
+def test_remaining_counts_every_edge_of_a_path() -> None:
+    # a owes c 9 net; it must stay as 3 on a->c and 6 on each edge of a->b->c: 3 + 12 = 15,
+    # above the net internal lower bound of 9 because that path has two edges.
     r = solve_valid(problem([("a", "b", 10), ("b", "c", 10), ("c", "a", 4), ("a", "c", 3)]))
-    assert r.totals.remaining_satang >= r.totals.net_internal_satang
+    assert r.totals.net_internal_satang == 9
+    assert r.totals.remaining_satang == 15
+    assert r.totals.cleared_satang == 27 - 15
 
 
 def test_empty_problem() -> None:
