@@ -10,6 +10,7 @@ executor or the number of workers.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -28,7 +29,7 @@ from scenarios.sim.report import SUMMARY_COLUMNS, Cell, coop_rows, season_rows, 
 
 
 class ExecutorChoice(StrEnum):
-    """Executors the command accepts (dask is planned, not yet built)."""
+    """Executors the command accepts (dask: a LocalCluster, needs the ``dask`` extra)."""
 
     PROCESS = "process"
     SERIAL = "serial"
@@ -67,8 +68,8 @@ def simulate(
         scenario = load_scenario(scenario_file)
     except ScenarioError as exc:
         fail(exc.source, [str(i) for i in exc.issues])
-    if executor == ExecutorChoice.DASK:
-        fail("--executor", ["dask is not available yet; use process or serial"])
+    if executor == ExecutorChoice.DASK and importlib.util.find_spec("distributed") is None:
+        fail("--executor", ["dask needs the optional extra: pip install 'coopmatch[dask]'"])
     if days is not None:
         scenario = with_days(scenario, days)
     total = runs * len(scenario.spec.policies)

@@ -9,12 +9,14 @@ number of workers; they are returned sorted by (policy order, run).
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 
@@ -31,6 +33,8 @@ class Executor(StrEnum):
 
     SERIAL = "serial"
     PROCESS = "process"
+    DASK = "dask"
+    """Dask distributed (optional extra): a LocalCluster, or the scheduler at ``address``."""
 
 
 def run_seed(root_seed: int, run: int) -> np.random.SeedSequence:
@@ -99,12 +103,14 @@ def run_monte_carlo(
     n_workers = workers or os.cpu_count() or 1
     size = chunk_size or max(1, min(25, -(-runs // (4 * n_workers))))
     results: list[SeasonMetrics] = []
-    if executor == Executor.SERIAL or n_workers == 1 or runs <= 1:
+    if executor == Executor.SERIAL or (executor == Executor.PROCESS and n_workers == 1):
         for part in _chunks(runs, size):
             done = _chunk(scenario, root_seed, part)
             results += done
             if progress:
                 progress(len(done))
+    elif executor == Executor.DASK:
+        results = _run_dask(scenario, root_seed, list(_chunks(runs, size)), n_workers, progress)
     else:
         with ProcessPoolExecutor(max_workers=n_workers) as pool:
             futures = [pool.submit(_chunk, scenario, root_seed, p) for p in _chunks(runs, size)]
@@ -115,3 +121,39 @@ def run_monte_carlo(
                     progress(len(done))
     order = {p.name: i for i, p in enumerate(scenario.spec.policies)}
     return sorted(results, key=lambda s: (order[s.policy], s.run))
+
+
+def _run_dask(
+    scenario: Scenario,
+    root_seed: int,
+    chunks: list[list[int]],
+    n_workers: int,
+    progress: Progress | None,
+    address: str | None = None,
+) -> list[SeasonMetrics]:
+    """Run the chunks on Dask distributed (imported here: an optional extra)."""
+    try:
+        dd: Any = importlib.import_module("dask.distributed")
+    except ImportError as exc:  # pragma: no cover - depends on the installed extras
+        raise RuntimeError("the dask executor needs: pip install 'dask[distributed]'") from exc
+    results: list[SeasonMetrics] = []
+    cluster = (
+        None
+        if address
+        else dd.LocalCluster(
+            n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+    )
+    try:
+        with dd.Client(address or cluster) as client:
+            remote = client.scatter(scenario, broadcast=True)
+            futures = [client.submit(_chunk, remote, root_seed, c, pure=False) for c in chunks]
+            for fut in dd.as_completed(futures):
+                done = fut.result()
+                results += done
+                if progress:
+                    progress(len(done))
+    finally:
+        if cluster is not None:
+            cluster.close()
+    return results

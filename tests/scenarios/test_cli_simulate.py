@@ -48,6 +48,6 @@ def test_bad_file_exits_2(tmp_path: Path) -> None:
     assert str(bad) in res.output
 
 
-def test_dask_not_yet(tmp_path: Path) -> None:
-    res = CliRunner().invoke(_app(), ["simulate", str(LAMPHUN), "--executor", "dask"])
+def test_zero_runs_is_refused() -> None:
+    res = CliRunner().invoke(_app(), ["simulate", str(LAMPHUN), "--runs", "0"])
     assert res.exit_code == 2

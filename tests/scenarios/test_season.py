@@ -75,3 +75,11 @@ def test_summary(lamphun: Scenario) -> None:
     assert 0 <= summary[0].covered_bps <= 10_000
     assert set(summary[0].days_short_p95) == {c for c, _ in seasons[0].days_short}
     assert np.isfinite(summary[0].mean["interest_satang"])
+
+
+def test_dask_equivalence(lamphun: Scenario) -> None:
+    pytest.importorskip("distributed")
+    sc = with_days(lamphun, 8)
+    serial = run_monte_carlo(sc, 4, 11, Executor.SERIAL)
+    dask = run_monte_carlo(sc, 4, 11, Executor.DASK, workers=2, chunk_size=1)
+    assert serial == dask
