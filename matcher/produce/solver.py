@@ -150,7 +150,7 @@ def _solve_tier(p: ProduceProblem, st: ProduceState, level: NetworkLevel, ship: 
             flow,
             budget_ms / 1000,
         )
-        ship.truck_ms_used += res.wall_ms
+        ship.truck_ms_used += res.effort_ms
         flow, trucks = res.flow, res.trucks
         if res.status is not SolveStatus.OPTIMAL:
             ship.downgrade(

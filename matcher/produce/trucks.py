@@ -32,7 +32,8 @@ class TruckOutcome:
     trucks: I64
     status: SolveStatus
     gap: float
-    wall_ms: int = 0
+    effort_ms: int = 0
+    """CP-SAT deterministic time used, in thousandths (reproducible, unlike wall time)."""
     best: float = 0.0
     bound: float = 0.0
 
@@ -59,7 +60,7 @@ def solve_tier_trucks(
         left = max(time_limit_s - wall / 1000, 0.02)
         out = _solve_one(st, lanes.take(sel), capacity, truck_cost, hint[sel], left * share)
         flow[sel], trucks[sel] = out.flow, out.trucks
-        wall += out.wall_ms
+        wall += out.effort_ms
         best += out.best
         bound += out.bound
         if rank.index(out.status) > rank.index(status):
@@ -85,7 +86,8 @@ def _solve_one(
         return TruckOutcome(e, e, SolveStatus.OPTIMAL, 0.0)
     m = cp_model.CpModel()
     ub = _lane_bounds(st, lanes)
-    hint = _truck_aware(st, lanes, np.minimum(hint, ub), capacity, truck_cost)
+    flow_answer = np.minimum(hint, ub).astype(np.int64)
+    hint = _truck_aware(st, lanes, flow_answer, capacity, truck_cost)
     x = [m.new_int_var(0, int(ub[i]), f"x{i}") for i in range(n)]
     y = [m.new_int_var(0, -(-int(ub[i]) // capacity), f"y{i}") for i in range(n)]
     for i in range(n):
@@ -100,17 +102,21 @@ def _solve_one(
         terms += [-cost * x[i] for i in np.flatnonzero(lanes.d == p)]
     m.maximize(sum(terms))
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(time_limit_s, 0.05)
+    # One worker and a deterministic time limit: the same input gives the same answer
+    # (a wall-clock limit, twice as long, only guards against a stalled solve).
+    solver.parameters.max_deterministic_time = max(time_limit_s, 0.05)
+    solver.parameters.max_time_in_seconds = 2 * max(time_limit_s, 0.05)
     solver.parameters.relative_gap_limit = GAP
-    solver.parameters.num_workers = 8
+    solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
     solver.parameters.linearization_level = 2
     code = solver.solve(m)
     status, gap = _map(solver, code)
-    wall = int(solver.wall_time * 1000)
+    wall = int(solver.deterministic_time * 1000)
     if status is SolveStatus.INFEASIBLE:
-        # No solution within the limit: the hint (the flow answer) is itself valid.
-        flow = np.minimum(hint, ub).astype(np.int64)
+        # No solution within the limit: the flow answer (already within every minimum lot)
+        # is valid; the truck-aware hint may not be, as it drops money-losing lanes.
+        flow = flow_answer
         value = float((lanes.gain * flow).sum() - truck_cost * (-(-flow // capacity)).sum())
         return TruckOutcome(
             flow,
