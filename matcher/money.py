@@ -85,3 +85,12 @@ def ratio_bps(part: int, whole: int) -> int:
     if whole == 0:
         return BPS_PER_UNIT
     return div_round_half_even(part * BPS_PER_UNIT, whole)
+
+
+def format_bps_percent(bps: int) -> str:
+    """Basis points as a percentage with two places, without floats.
+
+    >>> format_bps_percent(5200), format_bps_percent(433), format_bps_percent(7)
+    ('52.00 %', '4.33 %', '0.07 %')
+    """
+    return f"{bps // 100}.{bps % 100:02d} %"

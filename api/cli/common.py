@@ -7,8 +7,6 @@ is 2 and no output file is written.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -17,6 +15,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 
+from api.files import write_bytes_atomic
 from matcher.errors import InputError
 
 EXIT_BAD_INPUT = 2
@@ -100,16 +99,11 @@ def run_domain(path: Path, func: Callable[[], T]) -> T:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so a failure leaves nothing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write ``text`` (UTF-8) atomically; an unwritable path is an exit-2 error, not a trace."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        write_bytes_atomic(path, text.encode("utf-8"))
+    except OSError as exc:
+        fail(str(path), [f"cannot write the file (เขียนไฟล์ไม่ได้): {exc.strerror or exc}"])
 
 
 def dumps_canonical(data: Any) -> str:

@@ -39,6 +39,8 @@ def service_errors(subject: str) -> Iterator[None]:
         fail(f"{subject}: {exc}", exc.lines)
     except OperationalError as exc:
         fail(subject, [f"database error (ฐานข้อมูลผิดพลาด): {exc.orig}"])
+    except OSError as exc:
+        fail(subject, [f"file error (ไฟล์ผิดพลาด): {exc.strerror or exc}"])
 
 
 def register(app: typer.Typer) -> None:

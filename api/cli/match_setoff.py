@@ -16,7 +16,7 @@ from rich.table import Table
 
 from api.cli.common import console, dumps_canonical, parse_model, run_domain, write_atomic
 from api.schemas.setoff import SetoffIn, to_problem, to_public
-from matcher.money import format_baht, ratio_bps
+from matcher.money import format_baht, format_bps_percent, ratio_bps
 from matcher.setoff.model import SetoffResult
 from matcher.setoff.solver import solve_setoff
 
@@ -76,10 +76,6 @@ def _notice_table(result: SetoffResult, names: dict[str, str]) -> Table:
     return table
 
 
-def _pct(bps: int) -> str:
-    return f"{bps // 100}.{bps % 100:02d} %"
-
-
 def _summary(result: SetoffResult) -> list[str]:
     """Summary lines: totals, the bilateral baseline, timing and the injection analysis."""
     t, inj = result.totals, result.injection
@@ -87,11 +83,11 @@ def _summary(result: SetoffResult) -> list[str]:
     lines = [
         f"สถานะ / status: {result.status.value} · หนี้รวม / gross {format_baht(t.gross_satang)} ฿"
         f" · หักกลบได้ / cleared {format_baht(t.cleared_satang)} ฿"
-        f" ({_pct(t.cleared_share_bps)})"
+        f" ({format_bps_percent(t.cleared_share_bps)})"
         f" · หนี้สุทธิขั้นต่ำ / net internal {format_baht(t.net_internal_satang)} ฿"
         f" · เวลา / solve {result.timings.total_ms} ms",
         f"เทียบหักกลบสองฝ่าย / vs bilateral netting only: "
-        f"{format_baht(t.bilateral_cleared_satang)} ฿ ({_pct(bilateral_bps)})",
+        f"{format_baht(t.bilateral_cleared_satang)} ฿ ({format_bps_percent(bilateral_bps)})",
         f"เงินสดที่ทำให้ชำระหนี้ได้ทั้งหมด / cash that settles everything: "
         f"{format_baht(inj.settle_all_satang)} ฿ · มีแหล่งเงิน / available "
         f"{format_baht(inj.available_satang)} ฿"
@@ -99,7 +95,7 @@ def _summary(result: SetoffResult) -> list[str]:
     ]
     if inj.draws:
         mix = ", ".join(
-            f"{d.source_id} {format_baht(d.amount_satang)} ฿ @ {_pct(d.rate_bps)}"
+            f"{d.source_id} {format_baht(d.amount_satang)} ฿ @ {format_bps_percent(d.rate_bps)}"
             for d in inj.draws
         )
         lines.append(
@@ -107,7 +103,8 @@ def _summary(result: SetoffResult) -> list[str]:
             f" · ดอกเบี้ยต่อปี / yearly interest {format_baht(inj.annual_cost_satang)} ฿"
         )
     curve = " · ".join(
-        f"{format_baht(p.cash_satang)} → {_pct(p.cleared_share_bps)}" for p in inj.curve
+        f"{format_baht(p.cash_satang)} → {format_bps_percent(p.cleared_share_bps)}"
+        for p in inj.curve
     )
     lines.append(f"เงินสดที่อัดฉีด → สัดส่วนหนี้ที่ชำระ / injected cash → share cleared: {curve}")
     lines.extend(f"หมายเหตุ / note: {note}" for note in result.notes)

@@ -22,7 +22,7 @@ from api.cli import round_run
 from api.cli.common import console, dumps_canonical, parse_model, run_domain, write_atomic
 from api.schemas.round import RoundIn, result_to_json_doc, to_problem
 from matcher.domain import NetworkLevel
-from matcher.money import format_baht
+from matcher.money import format_baht, format_bps_percent
 from matcher.produce import reasons as produce_reasons
 from matcher.results import FillState
 from matcher.round.combined import solve_round
@@ -54,10 +54,7 @@ def register(app: typer.Typer) -> None:
         DEFAULT_COMMAND,
         help="รอบรวมจากไฟล์ / combined round from a file: set-off, loans, produce, credit sales.",
     )(solve)
-    if hasattr(round_run, "register_round"):
-        round_run.register_round(round_app)
-    else:  # pragma: no cover - depends on the other module's version
-        round_app.command("run")(round_run.round_run)
+    round_run.register_round(round_app)
     app.add_typer(round_app, name="round")
 
 
@@ -87,10 +84,6 @@ def solve(
         console.print(f"บันทึกผลแล้ว / written: {out}", highlight=False)
 
 
-def _pct(bps: int) -> str:
-    return f"{bps // 100}.{bps % 100:02d} %"
-
-
 def _summary_table(r: RoundResult) -> Table:
     """Headline figures of the round, Thai and English labels."""
     s = r.summary
@@ -102,7 +95,7 @@ def _summary_table(r: RoundResult) -> Table:
         ("หนี้รวม / gross debt (฿)", format_baht(s.debt_gross_satang)),
         (
             "หักกลบลบหนี้ได้ / debt cleared by set-off (฿)",
-            f"{format_baht(s.debt_cleared_satang)} ({_pct(s.cleared_share_bps)})",
+            f"{format_baht(s.debt_cleared_satang)} ({format_bps_percent(s.cleared_share_bps)})",
         ),
         ("เงินสดที่ต้องใช้ชำระหนี้ที่เหลือ / cash needed to settle the rest (฿)",
          format_baht(s.cash_needed_satang)),

@@ -85,9 +85,3 @@ def register_round(round_app: typer.Typer) -> None:
     """Add ``run`` to an existing ``round`` group."""
     round_app.command("run")(round_run)
 
-
-def register(app: typer.Typer) -> None:
-    """Create the ``round`` group on ``app`` with ``run`` in it."""
-    round_app = typer.Typer(help="Matching rounds / รอบการจับคู่", no_args_is_help=True)
-    register_round(round_app)
-    app.add_typer(round_app, name="round")

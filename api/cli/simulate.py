@@ -3,7 +3,7 @@
 Loads and checks the scenario (bad input: the file and the field are named, exit 2), runs
 ``--runs`` seasons of every policy from one ``--seed`` with a progress bar, prints the
 policies side by side and, with ``--out DIR``, writes ``summary.csv``, ``coops.csv``,
-``seasons.csv`` and ``simulation.xlsx``. The same seed gives the same numbers whatever the
+``seasons.csv``, ``simulation.xlsx``, ``report.html`` and (with matplotlib) ``summary.png``. The same seed gives the same numbers whatever the
 executor or the number of workers.
 """
 
@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from api.cli.common import console, fail
+from scenarios.sim.html import html_report
 from scenarios.sim.loader import ScenarioError, load_scenario
 from scenarios.sim.metrics import summarise
 from scenarios.sim.montecarlo import Executor, run_monte_carlo, with_days
@@ -108,7 +109,32 @@ def simulate(
         )
     if out is not None:
         _write_outputs(out, rows, coop_rows(summaries), season_rows(seasons))
-        console.print(f"wrote {out}/summary.csv, coops.csv, seasons.csv, simulation.xlsx")
+        settings: dict[str, Cell] = {
+            "scenario": str(scenario_file),
+            "runs": runs,
+            "seed": seed,
+            "executor": executor.value,
+            "days": scenario.spec.season.days,
+            "seconds": round(elapsed, 1),
+        }
+        chart = _chart(f"{scenario.spec.name_th}\n{scenario.spec.name_en}", rows)
+        if chart is not None:
+            (out / "summary.png").write_bytes(chart)
+        (out / "report.html").write_text(
+            html_report(scenario, rows, settings, chart), encoding="utf-8"
+        )
+        console.print(
+            f"wrote {out}/summary.csv, coops.csv, seasons.csv, simulation.xlsx, report.html"
+            + (", summary.png" if chart is not None else " (no chart: matplotlib not installed)")
+        )
+
+
+def _chart(title: str, rows: list[dict[str, Cell]]) -> bytes | None:
+    if importlib.util.find_spec("matplotlib") is None:
+        return None
+    from scenarios.sim.charts import summary_chart
+
+    return summary_chart(title, rows)
 
 
 def _table(title_th: str, title_en: str, rows: list[dict[str, Cell]]) -> Table:

@@ -36,12 +36,6 @@ def parse_money(value: object) -> int:
     return satang
 
 
-def _positive(value: int) -> int:
-    if value <= 0:
-        raise ValueError("must be greater than zero (ต้องมากกว่าศูนย์)")
-    return value
-
-
 Money = Annotated[
     int,
     BeforeValidator(parse_money),
@@ -62,8 +56,3 @@ class StrictModel(BaseModel):
     """Base for every input schema: unknown keys are errors, values are not coerced."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-def positive(value: int) -> int:
-    """Validator helper for amounts that must be above zero."""
-    return _positive(value)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +19,7 @@ from sqlmodel import col
 
 from api.db.tables import CoopRow, ProposalLoanRow, ProposalRow, RoundRow
 from api.db.tx import read_session
+from api.files import write_bytes_atomic
 from api.services.clock import as_utc
 from api.services.errors import NotFoundError
 from matcher.money import satang_to_decimal_string
@@ -114,25 +113,13 @@ def round_report(engine: Engine, round_id: int) -> RoundReport:
     return RoundReport(round_id, summary, proposals)
 
 
-def _atomic_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_csv(report: RoundReport, path: Path) -> None:
     """The proposals as CSV, UTF-8 with BOM (Excel reads the Thai text correctly)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(PROPOSAL_HEADER)
     writer.writerows(report.proposals)
-    _atomic_bytes(path, buf.getvalue().encode("utf-8-sig"))
+    write_bytes_atomic(path, buf.getvalue().encode("utf-8-sig"))
 
 
 def write_xlsx(report: RoundReport, path: Path) -> None:
@@ -157,4 +144,4 @@ def write_xlsx(report: RoundReport, path: Path) -> None:
     sheet.freeze_panes = "A2"
     buf = io.BytesIO()
     wb.save(buf)
-    _atomic_bytes(path, buf.getvalue())
+    write_bytes_atomic(path, buf.getvalue())

@@ -124,3 +124,11 @@ def test_missing_file_and_broken_json(tmp_path: Path) -> None:
     broken.write_text("{", encoding="utf-8")
     res = _run(broken, out)
     assert res.exit_code == 2 and "not valid JSON" in res.output and not out.exists()
+
+
+def test_unwritable_output_is_exit_2_not_a_traceback(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    res = _run(EXAMPLE, blocker / "sub" / "out.json")  # a file where a folder should be
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output and "cannot write" in res.output

@@ -9,7 +9,7 @@ import typer
 from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
-from api.cli import audit, db, export, importer, round_run
+from api.cli import audit, db, export, importer, round_file
 
 REPO = Path(__file__).resolve().parents[2]
 MEMBERS = REPO / "scenarios" / "examples" / "lamphun-members.csv"
@@ -19,7 +19,7 @@ COORD = "lamphun-coop-office"
 
 def make_app() -> typer.Typer:
     app = typer.Typer(pretty_exceptions_enable=False)
-    for module in (db, importer, round_run, export, audit):
+    for module in (db, importer, round_file, export, audit):
         module.register(app)
     return app
 
