@@ -58,6 +58,7 @@ def test_validation_and_language(api) -> None:  # noqa: F811
         headers=api.headers("C1", "v-1", **{"Accept-Language": "th-TH,th;q=0.9,en;q=0.5"}),
     )
     assert _problem(r, 422, "validation")["title"] == "คำขอไม่ถูกต้อง"
+    _problem(api.client.delete("/v1/orders", headers=api.headers("C1")), 405, "method_not_allowed")
     r = api.client.get("/v1/nowhere", headers={"Accept-Language": "en"})
     assert _problem(r, 404, "not_found")["title"] == "Not found"
     r = api.client.get("/v1/coops/me", headers={"Accept-Language": "en;q=0.4, th;q=0.8"})
