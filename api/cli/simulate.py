@@ -3,8 +3,9 @@
 Loads and checks the scenario (bad input: the file and the field are named, exit 2), runs
 ``--runs`` seasons of every policy from one ``--seed`` with a progress bar, prints the
 policies side by side and, with ``--out DIR``, writes ``summary.csv``, ``coops.csv``,
-``seasons.csv``, ``simulation.xlsx``, ``report.html`` and (with matplotlib) ``summary.png``. The same seed gives the same numbers whatever the
-executor or the number of workers.
+``seasons.csv``, ``simulation.xlsx``, ``report.html`` and (with matplotlib)
+``summary.png``. The same seed gives the same numbers whatever the executor or the number
+of workers.
 """
 
 from __future__ import annotations

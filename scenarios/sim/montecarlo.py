@@ -1,4 +1,4 @@
-"""Monte Carlo: many seasons per policy, seeds from one root seed, several executors.
+"""Monte Carlo: many seasons per policy, seeds from one root seed; serial, process pool, Dask.
 
 Run ``i`` uses ``SeedSequence(root_seed, spawn_key=(i,))`` — the i-th child that
 ``SeedSequence(root_seed).spawn(n)`` would give — for every policy (common random numbers,

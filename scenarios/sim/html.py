@@ -1,0 +1,57 @@
+"""One self-contained HTML report per run: scenario, settings, the policy table, the chart.
+
+Everything is escaped; the chart is embedded as a base64 PNG so the file stands alone.
+"""
+
+from __future__ import annotations
+
+import base64
+from html import escape
+
+from scenarios.sim.loader import Scenario
+from scenarios.sim.report import SUMMARY_COLUMNS, Cell
+
+_STYLE = (
+    "body{font-family:Loma,Garuda,'Noto Sans Thai',sans-serif;margin:2em}"
+    "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:4px 8px}"
+    "td.n{text-align:right}.ill{color:#a40}"
+)
+
+
+def html_report(
+    scenario: Scenario,
+    rows: list[dict[str, Cell]],
+    settings: dict[str, Cell],
+    chart_png: bytes | None,
+) -> str:
+    """The report as an HTML string (UTF-8, no external resources)."""
+    spec = scenario.spec
+    head = "".join(f"<th>{escape(label)}</th>" for _, label in SUMMARY_COLUMNS)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td{'' if isinstance(row[k], str) else ' class=n'}>{escape(str(row[k]))}</td>"
+            for k, _ in SUMMARY_COLUMNS
+        )
+        + "</tr>"
+        for row in rows
+    )
+    items = "".join(f"<li>{escape(k)}: {escape(str(v))}</li>" for k, v in settings.items())
+    img = ""
+    if chart_png is not None:
+        data = base64.b64encode(chart_png).decode("ascii")
+        img = f'<p><img alt="summary chart" src="data:image/png;base64,{data}"></p>'
+    label = (
+        '<p class="ill">ตัวอย่างสมมติ / illustrative: coops and sizes are invented, calibrated '
+        "to published network figures.</p>"
+        if spec.illustrative
+        else ""
+    )
+    return (
+        '<!DOCTYPE html><html lang="th"><head><meta charset="utf-8">'
+        f"<title>{escape(spec.name_en)}</title><style>{_STYLE}</style></head><body>"
+        f"<h1>{escape(spec.name_th)}</h1><h2>{escape(spec.name_en)}</h2>{label}"
+        f"<p>{escape(spec.description)}</p><ul>{items}</ul>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{img}"
+        "</body></html>\n"
+    )
