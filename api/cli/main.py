@@ -9,10 +9,12 @@ from api.cli import (
     db,
     export,
     importer,
+    keys,
     match_liquidity,
     match_produce,
     match_setoff,
     round_file,
+    serve,
 )
 
 app = typer.Typer(
@@ -33,6 +35,8 @@ importer.register(app)
 round_file.register(app)
 export.register(app)
 audit.register(app)
+keys.register(app)
+serve.register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -136,9 +136,13 @@ def need_to_domain(order: OpenOrder) -> LoanNeed:
 
 
 def loan_proposal_rows(
-    p: LoanProposal, round_id: int, now: datetime, expires_at: datetime
+    p: LoanProposal, round_id: int, now: datetime, expires_at: datetime, interest_satang: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Matcher :class:`LoanProposal` → (``proposal`` row, ``proposal_loan`` row sans id)."""
+    """Matcher :class:`LoanProposal` → (``proposal`` row, ``proposal_loan`` row sans id).
+
+    ``interest_satang`` is the interest of the repayment schedule the borrower asked for (the
+    matcher's figure is the bullet case), so the proposal quotes what commitment will book.
+    """
     header = {
         "round_id": round_id,
         "kind": "loan",
@@ -154,5 +158,5 @@ def loan_proposal_rows(
         "created_at": now,
         "expires_at": expires_at,
     }
-    loan = {"rate_bps": p.rate_bps, "term_days": p.term_days, "interest_satang": p.interest_satang}
+    loan = {"rate_bps": p.rate_bps, "term_days": p.term_days, "interest_satang": interest_satang}
     return header, loan

@@ -131,6 +131,8 @@ def open_liquidity_orders(
             ln.term_days,
             ln.min_amount_satang,
             ln.urgency,
+            ln.repayment,
+            ln.instalments,
         )
         .outerjoin(_table(LiquidityOfferRow), lo.order_id == o.id)
         .outerjoin(_table(LiquidityNeedRow), ln.order_id == o.id)
@@ -152,6 +154,8 @@ def open_liquidity_orders(
                 "term_days": r[10],
                 "min_amount_satang": r[11],
                 "urgency": r[12],
+                "repayment": r[13],
+                "instalments": r[14],
             }
         out.append(OpenOrder(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5]), detail))
     return out

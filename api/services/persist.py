@@ -26,6 +26,7 @@ from api.db.mapping import (
 from api.db.orders import OrdersChangedError
 from api.db.tables import ProposalRow, RoundRow
 from api.services.clock import MonotonicNs, monotonic_ns
+from api.services.loans import loan_schedule
 from api.services.snapshot import KIND, RoundParams, Snapshot
 from matcher.liquidity.model import LiquidityResult
 
@@ -120,7 +121,12 @@ def persist_round(
     expires = now + timedelta(hours=params.proposal_ttl_hours)
     heads, loans = [], []
     for p in sorted(result.proposals, key=lambda x: (x.need_id, x.offer_id)):
-        h, loan = loan_proposal_rows(p, round_id, now, expires)
+        repayment, n = snap.repayments.get(p.need_id, ("bullet", 1))
+        schedule = loan_schedule(
+            p.amount_satang, p.rate_bps, business_date, p.term_days, repayment, n
+        )
+        interest = sum(i.interest_satang for i in schedule)
+        h, loan = loan_proposal_rows(p, round_id, now, expires, interest)
         heads.append(h)
         loans.append(loan)
     ids = allocate_ids(session, "proposal", len(heads))

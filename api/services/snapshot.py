@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from enum import Enum
 from typing import Any
@@ -61,6 +61,8 @@ class Snapshot:
     freed: dict[str, int]
     input_hash: str
     notes: tuple[str, ...] = ()
+    repayments: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """Need id → (repayment kind, instalments): proposals quote the schedule's interest."""
 
 
 def _rows(items: tuple[Any, ...]) -> list[list[Any]]:
@@ -184,6 +186,10 @@ def load_snapshot(
         void_ids=void_ids,
         freed=dict(freed),
         input_hash=problem_hash(problem),
+        repayments={
+            o.id: (str(o.detail.get("repayment", "bullet")), int(o.detail.get("instalments", 1)))
+            for o in needs
+        },
         notes=(
             (
                 "offers held back because their coop also needs funds "

@@ -9,7 +9,7 @@ from dbseed import COORDINATOR, seed_lamphun
 from sqlalchemy import select
 from sqlmodel import Session
 
-from api.db.tables import ProposalRow
+from api.db.tables import CommitmentLoanRow, CommitmentRow, ProposalLoanRow, ProposalRow
 from api.services.loans import loan_schedule
 from api.services.obligations import open_obligations, promote_due_instalments
 from api.services.proposals import accept_proposal
@@ -73,3 +73,12 @@ def test_due_instalments_become_obligations_once(db, clock) -> None:  # type: ig
     assert len(obligations) == 4
     assert {(o.debtor, o.creditor) for o in obligations} == {(p.demand_coop_id, p.supply_coop_id)}
     assert sum(o.amount_satang for o in obligations) > p.amount
+    with Session(db) as s:
+        quoted = s.get(ProposalLoanRow, p.id)
+        booked = s.execute(
+            select(CommitmentLoanRow)
+            .join(CommitmentRow, CommitmentRow.id == CommitmentLoanRow.commitment_id)
+            .where(CommitmentRow.proposal_id == p.id)
+        ).scalar_one()
+    # The proposal quotes the interest of the instalment schedule the ledger books.
+    assert quoted is not None and quoted.interest_satang == booked.interest_satang
