@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from ortools.linear_solver import pywraplp
 
+from matcher.money import div_round_half_even
 from matcher.produce.distance import I64, Bool
 
 
@@ -61,7 +62,12 @@ def buyer_duals(s: I64, d: I64, gain: I64, supply_cap: I64, demand_cap: I64) -> 
         return None
     duals = np.zeros(demand_cap.size, dtype=np.int64)
     for j, row in dem_rows.items():
-        duals[j] = round(abs(row.dual_value()))
+        # For a maximisation with ≤ rows GLOP reports duals ≥ 0 (the value of one more unit
+        # of demand); a negative one would mean a sign error, so no clearing price is given.
+        value = row.dual_value()
+        if value < -1e-6:
+            return None
+        duals[j] = round(max(value, 0.0))
     return duals
 
 
@@ -77,7 +83,6 @@ def clearing_prices(group: I64, qty: I64, dual_price: I64, floor: I64, bid: I64)
         sel = group == gid
         w = int(qty[sel].sum())
         num = int((qty[sel] * dual_price[sel]).sum())
-        q, r = divmod(num, max(w, 1))
-        uniform = q + (1 if 2 * r > w or (2 * r == w and q % 2 == 1) else 0)
+        uniform = div_round_half_even(num, max(w, 1))
         out[sel] = np.clip(uniform, floor[sel], bid[sel])
     return out

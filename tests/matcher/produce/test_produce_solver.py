@@ -238,3 +238,22 @@ def test_integer_trucks_none_pays() -> None:
     )
     r = solve_valid(p)
     assert r.matches == () and reasons(r, "o1") == ("truck_not_full",)
+
+
+def test_clearing_price_is_set_by_the_marginal_lot() -> None:
+    c = coop("c", "banhong")
+    p = problem(
+        [A, B, c],
+        [lot("l1", "a", 100, 1800), lot("l2", "c", 100, 1900)],
+        [order("o1", "b", 150, {"AA": 2600})],
+        price_rule=PriceRule.CLEARING,
+        policy=FairnessPolicy.COVERAGE,
+    )
+    r = solve_valid(p)
+    by_lot = {m.source_id: m for m in r.matches}
+    # l1 is cheaper and sells out; l2 is the marginal lot, so its floor (reserve + its
+    # transport) is the uniform price every match in the group pays.
+    assert by_lot["l1"].quantity == 100 and by_lot["l2"].quantity == 50
+    marginal_floor = by_lot["l2"].price_satang_per_unit
+    assert marginal_floor > 1900
+    assert {m.price_satang_per_unit for m in r.matches} == {marginal_floor}
