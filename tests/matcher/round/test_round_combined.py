@@ -103,6 +103,7 @@ def test_same_result_whatever_the_input_order() -> None:
     )
     want = solve_valid(base)
     rng = random.Random(7)
+    assert base.produce is not None and want.produce is not None
     for _ in range(3):
         shuffled = replace(
             base,
@@ -110,8 +111,15 @@ def test_same_result_whatever_the_input_order() -> None:
             obligations=tuple(rng.sample(base.obligations, len(base.obligations))),
             offers=tuple(rng.sample(base.offers, len(base.offers))),
             needs=tuple(rng.sample(base.needs, len(base.needs))),
+            produce=replace(
+                base.produce,
+                lots=tuple(rng.sample(base.produce.lots, len(base.produce.lots))),
+                orders=tuple(rng.sample(base.produce.orders, len(base.produce.orders))),
+            ),
         )
         got = solve_valid(shuffled)
+        assert got.produce is not None
+        assert got.produce.matches == want.produce.matches
         assert got.need_changes == want.need_changes
         assert got.liquidity.proposals == want.liquidity.proposals
         assert got.new_obligations == want.new_obligations
