@@ -49,7 +49,11 @@ def run_seed(root_seed: int, run: int) -> np.random.SeedSequence:
 
 
 def with_days(scenario: Scenario, days: int) -> Scenario:
-    """The scenario with a shorter season (peak kept inside), for tests and smoke runs."""
+    """The scenario with a shorter season around the peak, for tests and smoke runs.
+
+    Stress days (lender drop-out, price crash) move with the new start (clamped to day 0),
+    so a stress case that falls inside the window still bites.
+    """
     season = scenario.spec.season
     days = min(days, season.days)
     start_shift = max(0, min(season.peak_day - days // 2, season.days - days))
@@ -60,7 +64,23 @@ def with_days(scenario: Scenario, days: int) -> Scenario:
             "start": season.start + timedelta(days=start_shift),
         }
     )
-    return replace(scenario, spec=scenario.spec.model_copy(update={"season": new_season}))
+    policies = tuple(
+        p.model_copy(
+            update={
+                "stress": p.stress.model_copy(
+                    update={
+                        "drop_day": max(0, p.stress.drop_day - start_shift),
+                        "crash_day": None
+                        if p.stress.crash_day is None
+                        else max(0, p.stress.crash_day - start_shift),
+                    }
+                )
+            }
+        )
+        for p in scenario.spec.policies
+    )
+    spec = scenario.spec.model_copy(update={"season": new_season, "policies": policies})
+    return replace(scenario, spec=spec)
 
 
 def _chunk(scenario: Scenario, root_seed: int, runs: list[int]) -> list[SeasonMetrics]:

@@ -83,3 +83,13 @@ def test_dask_equivalence(lamphun: Scenario) -> None:
     serial = run_monte_carlo(sc, 4, 11, Executor.SERIAL)
     dask = run_monte_carlo(sc, 4, 11, Executor.DASK, workers=2, chunk_size=1)
     assert serial == dask
+
+
+def test_short_season_keeps_stress_inside(lamphun: Scenario) -> None:
+    sc = with_days(lamphun, 20)
+    by_name = {p.name: p for p in sc.spec.policies}
+    crash = by_name["price-crash"].stress.crash_day
+    assert crash is not None and 0 <= crash < 20
+    base = simulate_season(sc, by_name["baseline"], run_seed(5, 0))
+    crashed = simulate_season(sc, by_name["price-crash"], run_seed(5, 0))
+    assert crashed.paid_farmers_satang != base.paid_farmers_satang
