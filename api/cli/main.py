@@ -15,6 +15,7 @@ from api.cli import (
     match_setoff,
     round_file,
     serve,
+    simulate,
 )
 
 app = typer.Typer(
@@ -37,6 +38,7 @@ export.register(app)
 audit.register(app)
 keys.register(app)
 serve.register(app)
+simulate.register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

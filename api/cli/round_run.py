@@ -84,4 +84,3 @@ def round_run(
 def register_round(round_app: typer.Typer) -> None:
     """Add ``run`` to an existing ``round`` group."""
     round_app.command("run")(round_run)
-
