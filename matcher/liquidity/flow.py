@@ -1,4 +1,5 @@
-"""One min-cost flow for one tier: every network of the level is a disjoint component.
+"""The min-cost flow of one tier: each network of the level is an independent component
+(solved in small batches of components, which the cost-scaling algorithm handles fastest).
 
 Graph (all capacities in satang)::
 
@@ -83,7 +84,7 @@ def solve_level_flow(
         return FlowOutcome(np.zeros(0, dtype=np.int64), False)
     total = _total_supply(state, pairs)
     reduced = False
-    rank_levels, k = _rate_ranks(state, pairs), steps
+    rank_levels, k = rate_ranks(state, pairs), steps
     while True:
         n_ranks = int(rank_levels.max()) + 1
         a_unit = (k + 2) * (n_ranks + 1)
@@ -132,7 +133,7 @@ def _total_supply(state: LiquidityState, pairs: LevelPairs) -> int:
     return int(state.off_rem[offers].sum())
 
 
-def _rate_ranks(state: LiquidityState, pairs: LevelPairs) -> I64:
+def rate_ranks(state: LiquidityState, pairs: LevelPairs) -> I64:
     """Dense rank of each offer's rate among the level's offers; the joint fund ranks last."""
     offers = np.unique(pairs.pair_off)
     ranks = np.zeros(len(state.offer_ids), dtype=np.int64)

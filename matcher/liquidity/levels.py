@@ -76,7 +76,7 @@ def level_pairs(
         level: the tier being solved.
         rate_rule: how agreed rates are set.
         posted: network index → posted rate, for networks that post one.
-        max_pairs: per-component budget; above it each need keeps its cheapest candidates.
+        max_pairs: per-component budget; above it each need keeps a bounded candidate set.
     """
     offs, needs = active_offers(state, level), active_needs(state, level)
     off_comp = state.coop_net_at[level][state.off_lender[offs]]

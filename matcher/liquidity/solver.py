@@ -22,7 +22,7 @@ from matcher.domain import NetworkLevel
 from matcher.liquidity.checks import check_problem
 from matcher.liquidity.exact import repair, solve_component_exact, violations
 from matcher.liquidity.explain import explain
-from matcher.liquidity.flow import _rate_ranks, solve_level_flow
+from matcher.liquidity.flow import rate_ranks, solve_level_flow
 from matcher.liquidity.levels import LevelPairs, level_pairs
 from matcher.liquidity.model import (
     Clock,
@@ -144,7 +144,7 @@ def _solve_level(
             state,
             pairs.pair_off[sel],
             pairs.pair_need[sel],
-            _rate_ranks(state, pairs),
+            rate_ranks(state, pairs),
             flow[sel],
             problem.policy,
             problem.fairness_steps,
