@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--as", help="who imports (COOPMATCH_ACTOR)")
         ] = None,
     ) -> None:
-        """Import liquidity offers and needs (นำเข้าข้อเสนอให้กู้และความต้องการกู้)."""
+        """Import liquidity offers and needs, stock lots and purchase orders (นำเข้าคำสั่ง)."""
         from api.services.orders import import_orders
 
         who = actor or "import"
@@ -53,7 +53,8 @@ def register(app: typer.Typer) -> None:
             console.print(f"ไฟล์นี้นำเข้าแล้ว / already imported (sha256 {out.file_hash[:12]})")
         else:
             console.print(
-                f"นำเข้าแล้ว / imported: {out.offers} offers, {out.needs} needs "
+                f"นำเข้าแล้ว / imported: {out.offers} offers, {out.needs} needs, "
+                f"{out.lots} stock lots, {out.purchase_orders} purchase orders "
                 f"(sha256 {out.file_hash[:12]})"
             )
 

@@ -1,15 +1,17 @@
 """Explicit mapping functions between table rows and matcher dataclasses.
 
 Order kinds are registered in :data:`ORDER_KINDS`: the header kind string, its unit, its
-detail table and which side of a match it is. Adding stock lots or purchase orders is one
-detail table plus one ``OrderKind`` entry and a ``*_to_domain`` function here.
+detail table and which side of a match it is. A new kind is one detail table plus one
+``OrderKind`` entry, a ``*_to_domain`` function and a row builder here (stock lots and
+purchase orders: :func:`stock_lot_rows` / :func:`stock_lot_to_domain`,
+:func:`purchase_order_rows` / :func:`purchase_order_to_domain`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import SQLModel
@@ -20,9 +22,13 @@ from api.db.tables import (
     LiquidityOfferRow,
     NetworkRow,
     ObligationRow,
+    ProductRow,
+    PurchaseOrderRow,
+    StockLotRow,
 )
 from matcher.domain import Coop, CoopKind, Network, NetworkLevel
 from matcher.liquidity.model import CoopRules, LoanNeed, LoanOffer, LoanProposal
+from matcher.produce.model import GradeBid, Product, PurchaseOrder, StockLot
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,12 @@ class OrderKind:
 LIQUIDITY_OFFER = OrderKind("liquidity_offer", "satang", LiquidityOfferRow, "supply")
 LIQUIDITY_NEED = OrderKind("liquidity_need", "satang", LiquidityNeedRow, "demand")
 OBLIGATION = OrderKind("obligation", "satang", ObligationRow, "demand")
-ORDER_KINDS = {k.kind: k for k in (LIQUIDITY_OFFER, LIQUIDITY_NEED, OBLIGATION)}
+STOCK_LOT = OrderKind("stock_lot", "product", StockLotRow, "supply")
+PURCHASE_ORDER = OrderKind("purchase_order", "product", PurchaseOrderRow, "demand")
+"""Produce kinds: ``unit`` "product" means the header unit is the product's base unit."""
+ORDER_KINDS = {
+    k.kind: k for k in (LIQUIDITY_OFFER, LIQUIDITY_NEED, OBLIGATION, STOCK_LOT, PURCHASE_ORDER)
+}
 
 
 @dataclass(frozen=True)
@@ -160,3 +171,146 @@ def loan_proposal_rows(
     }
     loan = {"rate_bps": p.rate_bps, "term_days": p.term_days, "interest_satang": interest_satang}
     return header, loan
+
+
+GRADE_SEP = "|"
+
+
+def product_to_domain(row: ProductRow) -> Product:
+    """Table row → matcher :class:`Product` (grades best first)."""
+    return Product(
+        id=row.id,
+        name_th=row.name_th,
+        name_en=row.name_en,
+        base_unit=row.base_unit,
+        shelf_life_days=row.shelf_life_days,
+        grades=tuple(row.grades.split(GRADE_SEP)),
+    )
+
+
+def product_row(p: Product) -> dict[str, Any]:
+    """Matcher :class:`Product` → ``product`` row."""
+    return {
+        "id": p.id,
+        "name_th": p.name_th,
+        "name_en": p.name_en,
+        "base_unit": p.base_unit,
+        "shelf_life_days": p.shelf_life_days,
+        "grades": GRADE_SEP.join(p.grades),
+    }
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a lot lies or an order is delivered: 1e-5 degrees or a district code; all
+    empty means the coop's own location."""
+
+    lat_e5: int | None = None
+    lon_e5: int | None = None
+    district_code: str = ""
+
+
+def _header(
+    oid: str, kind: str, coop: str, unit: str, amount: int, valid: date, arrival: int, now: datetime
+) -> dict[str, Any]:
+    return {
+        "id": oid,
+        "kind": kind,
+        "coop_id": coop,
+        "unit": unit,
+        "amount": amount,
+        "reserved": 0,
+        "committed": 0,
+        "status": "open",
+        "valid_until": valid,
+        "arrival": arrival,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def stock_lot_rows(
+    lot: StockLot, unit: str, now: datetime, where: Location = Location()
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Matcher :class:`StockLot` → (``orders`` header, ``stock_lot`` detail); the lot is
+    valid until its expiry date."""
+    head = _header(
+        lot.id, STOCK_LOT.kind, lot.seller, unit, lot.quantity, lot.expiry_date, lot.arrival, now
+    )
+    detail = {
+        "order_id": lot.id,
+        "product_id": lot.product,
+        "grade": lot.grade,
+        "reserve_satang_per_unit": lot.reserve_satang_per_unit,
+        "spoilage_satang_per_unit_day": lot.spoilage_satang_per_unit_day,
+        "ready_date": lot.ready_date,
+        "expiry_date": lot.expiry_date,
+        "lat_e5": where.lat_e5,
+        "lon_e5": where.lon_e5,
+        "district_code": where.district_code,
+    }
+    return head, detail
+
+
+def purchase_order_rows(
+    po: PurchaseOrder, unit: str, now: datetime, where: Location = Location()
+) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    """Matcher :class:`PurchaseOrder` → (header, ``purchase_order`` detail, grade rows);
+    the order is valid until its deliver-by date."""
+    head = _header(
+        po.id, PURCHASE_ORDER.kind, po.buyer, unit, po.quantity, po.deliver_by, po.arrival, now
+    )
+    detail = {
+        "order_id": po.id,
+        "product_id": po.product,
+        "deliver_by": po.deliver_by,
+        "min_lot_units": po.min_lot_units,
+        "lat_e5": where.lat_e5,
+        "lon_e5": where.lon_e5,
+        "district_code": where.district_code,
+    }
+    grades = [
+        {
+            "order_id": po.id,
+            "grade": b.grade,
+            "seq": i,
+            "max_price_satang_per_unit": b.max_price_satang_per_unit,
+        }
+        for i, b in enumerate(po.bids)
+    ]
+    return head, detail, grades
+
+
+def stock_lot_to_domain(order: OpenOrder) -> StockLot:
+    """Open ``stock_lot`` → :class:`StockLot` for the quantity still free."""
+    d = order.detail
+    return StockLot(
+        id=order.id,
+        seller=order.coop_id,
+        product=d["product_id"],
+        grade=d["grade"],
+        quantity=order.available,
+        reserve_satang_per_unit=d["reserve_satang_per_unit"],
+        ready_date=d["ready_date"],
+        expiry_date=d["expiry_date"],
+        spoilage_satang_per_unit_day=d["spoilage_satang_per_unit_day"],
+        arrival=order.arrival,
+    )
+
+
+def purchase_order_to_domain(order: OpenOrder) -> PurchaseOrder:
+    """Open ``purchase_order`` → :class:`PurchaseOrder`; ``detail["bids"]`` holds
+    ``(grade, max price)`` pairs in the buyer's order; the minimum lot never exceeds what is
+    free."""
+    d = order.detail
+    return PurchaseOrder(
+        id=order.id,
+        buyer=order.coop_id,
+        product=d["product_id"],
+        bids=tuple(GradeBid(g, p) for g, p in d["bids"]),
+        quantity=order.available,
+        deliver_by=d["deliver_by"],
+        min_lot_units=min(d["min_lot_units"], order.available),
+        arrival=order.arrival,
+    )

@@ -10,7 +10,14 @@ from sqlalchemy import Column, ColumnElement, Table, func, or_, select
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlmodel import Session, SQLModel, col
 
-from api.db.mapping import OpenOrder
+from api.db.mapping import (
+    PURCHASE_ORDER,
+    STOCK_LOT,
+    OpenOrder,
+    product_to_domain,
+    purchase_order_to_domain,
+    stock_lot_to_domain,
+)
 from api.db.tables import (
     CoopRow,
     CoordinatorRow,
@@ -19,8 +26,13 @@ from api.db.tables import (
     MembershipRow,
     NetworkRow,
     OrderRow,
+    ProductRow,
+    PurchaseOrderGradeRow,
+    PurchaseOrderRow,
     RoundRow,
+    StockLotRow,
 )
+from matcher.produce.model import Product, PurchaseOrder, StockLot
 
 OPEN_STATUSES = ("open", "reserved")
 
@@ -159,6 +171,101 @@ def open_liquidity_orders(
             }
         out.append(OpenOrder(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5]), detail))
     return out
+
+
+def products(session: Session) -> tuple[Product, ...]:
+    """Every product, as matcher types, by id."""
+    rows = session.execute(select(ProductRow).order_by(col(ProductRow.id))).scalars()
+    return tuple(product_to_domain(r) for r in rows)
+
+
+def _open_produce(
+    o: ReadOnlyColumnCollection[str, Column[Any]],
+    kind: str,
+    network_ids: list[str],
+    business_date: date,
+) -> list[ColumnElement[bool]]:
+    return [
+        o.kind == kind,
+        o.status.in_(OPEN_STATUSES),
+        o.amount - o.reserved - o.committed > 0,
+        o.valid_until >= business_date,
+        _member_filter(network_ids),
+    ]
+
+
+def open_produce_orders(
+    session: Session, network_ids: list[str], business_date: date
+) -> tuple[list[StockLot], list[PurchaseOrder]]:
+    """Open stock lots (not expired) and purchase orders (deliver-by not passed) of the
+    subtree's coops on ``business_date``, for what is still free, by id."""
+    o, sl = _cols(OrderRow), _cols(StockLotRow)
+    po, pg = _cols(PurchaseOrderRow), _cols(PurchaseOrderGradeRow)
+    head = (o.id, o.kind, o.coop_id, o.amount - o.reserved - o.committed, o.version, o.arrival)
+    lot_stmt = (
+        select(*head, sl.product_id, sl.grade, sl.reserve_satang_per_unit)
+        .add_columns(sl.spoilage_satang_per_unit_day, sl.ready_date, sl.expiry_date)
+        .join(_table(StockLotRow), sl.order_id == o.id)
+        .where(*_open_produce(o, STOCK_LOT.kind, network_ids, business_date))
+        .order_by(o.id)
+    )
+    lots = [
+        stock_lot_to_domain(
+            OpenOrder(
+                r[0],
+                r[1],
+                r[2],
+                int(r[3]),
+                int(r[4]),
+                int(r[5]),
+                {
+                    "product_id": r[6],
+                    "grade": r[7],
+                    "reserve_satang_per_unit": int(r[8]),
+                    "spoilage_satang_per_unit_day": int(r[9]),
+                    "ready_date": r[10],
+                    "expiry_date": r[11],
+                },
+            )
+        )
+        for r in session.execute(lot_stmt)
+    ]
+    where = _open_produce(o, PURCHASE_ORDER.kind, network_ids, business_date)
+    bids: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    bid_stmt = (
+        select(pg.order_id, pg.grade, pg.max_price_satang_per_unit)
+        .join(_table(OrderRow), o.id == pg.order_id)
+        .where(*where)
+        .order_by(pg.order_id, pg.seq)
+    )
+    for oid, grade, price in session.execute(bid_stmt):
+        bids[oid].append((grade, int(price)))
+    po_stmt = (
+        select(*head, po.product_id, po.deliver_by, po.min_lot_units)
+        .join(_table(PurchaseOrderRow), po.order_id == o.id)
+        .where(*where)
+        .order_by(o.id)
+    )
+    orders = [
+        purchase_order_to_domain(
+            OpenOrder(
+                r[0],
+                r[1],
+                r[2],
+                int(r[3]),
+                int(r[4]),
+                int(r[5]),
+                {
+                    "product_id": r[6],
+                    "deliver_by": r[7],
+                    "min_lot_units": int(r[8]),
+                    "bids": bids[r[0]],
+                },
+            )
+        )
+        for r in session.execute(po_stmt)
+    ]
+    return lots, orders
 
 
 def engaged_by_coop(session: Session, network_ids: list[str]) -> dict[tuple[str, str], int]:

@@ -5,7 +5,7 @@ Money columns are BIGINT satang, rates INTEGER bps, timestamps UTC (``timestampt
 Orders use class-table inheritance: one ``orders`` header carries what every kind shares
 (owner, quantity and unit, reserved/committed counters, lifecycle status, optimistic
 ``version``), and one detail table per kind carries the rest (``liquidity_offer``,
-``liquidity_need``, ``obligation``; ``stock_lot`` and ``purchase_order`` later). The
+``liquidity_need``, ``obligation``, ``stock_lot``, ``purchase_order``). The
 reservation, lifecycle and round logic only ever touches the header.
 """
 
@@ -160,6 +160,70 @@ class ObligationRow(SQLModel, table=True):
     source_instalment_id: int | None = Field(
         default=None, foreign_key="loan_instalment.id", unique=True
     )
+
+
+class ProductRow(SQLModel, table=True):
+    """A product of the produce matcher with its grades, best first (``grades`` is
+    ``|``-separated, e.g. ``AA|A|B``); stock lots and purchase orders refer to it."""
+
+    __tablename__ = "product"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name_th: str = Field(max_length=200)
+    name_en: str = Field(default="", max_length=200)
+    base_unit: str = Field(max_length=16)
+    shelf_life_days: int
+    grades: str = Field(max_length=300)
+
+
+class StockLotRow(SQLModel, table=True):
+    """Detail of surplus stock (``orders.kind = stock_lot``; ``orders.amount`` is the quantity
+    in the product's base unit, ``orders.valid_until`` the expiry date).
+
+    Location: ``lat_e5``/``lon_e5`` (integer 1e-5 degrees) or a district code; empty means
+    the seller coop's own location.
+    """
+
+    __tablename__ = "stock_lot"
+
+    order_id: str = Field(primary_key=True, foreign_key="orders.id", max_length=64)
+    product_id: str = Field(foreign_key="product.id", max_length=64)
+    grade: str = Field(max_length=16)
+    reserve_satang_per_unit: int = Field(sa_column=_money())
+    spoilage_satang_per_unit_day: int = Field(default=0, sa_column=_money(default=0))
+    ready_date: date
+    expiry_date: date
+    lat_e5: int | None = None
+    lon_e5: int | None = None
+    district_code: str = Field(default="", max_length=8)
+
+
+class PurchaseOrderRow(SQLModel, table=True):
+    """Detail of a purchase order (``orders.kind = purchase_order``; ``orders.amount`` is the
+    quantity, ``orders.valid_until`` the deliver-by date); its grades are
+    ``purchase_order_grade`` rows. Location as for stock lots."""
+
+    __tablename__ = "purchase_order"
+
+    order_id: str = Field(primary_key=True, foreign_key="orders.id", max_length=64)
+    product_id: str = Field(foreign_key="product.id", max_length=64)
+    deliver_by: date
+    min_lot_units: int = Field(default=0, sa_column=_money(default=0))
+    lat_e5: int | None = None
+    lon_e5: int | None = None
+    district_code: str = Field(default="", max_length=8)
+
+
+class PurchaseOrderGradeRow(SQLModel, table=True):
+    """One acceptable grade of a purchase order and the highest delivered price for it;
+    ``seq`` keeps the order in which the buyer listed the grades."""
+
+    __tablename__ = "purchase_order_grade"
+
+    order_id: str = Field(primary_key=True, foreign_key="purchase_order.order_id", max_length=64)
+    grade: str = Field(primary_key=True, max_length=16)
+    seq: int
+    max_price_satang_per_unit: int = Field(sa_column=_money())
 
 
 class RoundRow(SQLModel, table=True):

@@ -1,11 +1,14 @@
-"""Posting and importing orders (liquidity offers and needs), and cancelling them.
+"""Posting and importing orders (liquidity offers and needs; stock lots and purchase orders
+in :mod:`api.services.produce_orders`), and cancelling them.
 
 An order file (CSV or XLSX) has one row per order: ``side`` (offer/need), ``id``,
 ``coop_id``, ``amount`` (baht), ``rate_bps`` (the lender's lowest or the borrower's highest
 yearly rate), ``term_days`` (the lender's longest or the borrower's term), and optionally
 ``min_amount``, ``urgency`` (1–5), ``cap_per_borrower``, ``repayment`` (bullet/equal),
-``instalments`` and ``valid_until`` (YYYY-MM-DD). Whole-file rejection and file-hash
-idempotency as for member files.
+``instalments`` and ``valid_until`` (YYYY-MM-DD). Rows with ``side`` ``stock_lot`` or
+``purchase_order`` (and ``product`` rows for the catalogue) carry produce columns (see
+:mod:`api.services.produce_orders`).
+Whole-file rejection and file-hash idempotency as for member files.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlmodel import Session, col
 
 from api.db.audit import append_event
 from api.db.mapping import LIQUIDITY_NEED, LIQUIDITY_OFFER
+from api.db.repo import products
 from api.db.tables import (
     CoopRow,
     LiquidityNeedRow,
@@ -30,7 +34,16 @@ from api.db.tx import in_write_transaction
 from api.services.clock import UtcClock, system_clock
 from api.services.loans import REPAYMENTS
 from api.services.members import _ident, file_hash
+from api.services.produce_orders import (
+    PRODUCE_SIDES,
+    ProduceRows,
+    insert_produce_orders,
+    parse_produce_row,
+    parse_product_row,
+    upsert_products,
+)
 from api.services.tabular import RowErrors, int_cell, money_cell, read_table
+from matcher.produce.model import Product
 
 
 @dataclass(frozen=True)
@@ -155,15 +168,25 @@ def post_orders(
 
 
 def parse_order_rows(
-    path: Path, known_coops: set[str], known_orders: set[str]
-) -> tuple[list[OfferSpec], list[NeedSpec], str]:
+    path: Path,
+    known_coops: set[str],
+    known_orders: set[str],
+    products: dict[str, Product] | None = None,
+) -> tuple[list[OfferSpec], list[NeedSpec], ProduceRows, str]:
     """Parse and check a whole order file; raise :class:`BadFileError` on any bad row."""
     table = read_table(path)
     err = RowErrors()
+    produce = ProduceRows()
+    products = dict(products or {})
+    for n, r in table.rows:  # product rows first: later order rows may refer to them
+        if r.get("side", "").lower() == "product":
+            parse_product_row(err, n, r, products, produce)
     offers: list[OfferSpec] = []
     needs: list[NeedSpec] = []
     seen: dict[str, int] = {}
     for n, r in table.rows:
+        if r.get("side", "").lower() == "product":
+            continue
         oid = _ident(err, n, "id", r.get("id", ""))
         if oid in seen:
             err.add(n, "id", f"duplicate order id {oid!r} (also row {seen[oid]})")
@@ -174,6 +197,9 @@ def parse_order_rows(
         coop = r.get("coop_id", "")
         if coop not in known_coops:
             err.add(n, "coop_id", f"unknown coop {coop!r} (ไม่พบสหกรณ์)")
+        if r.get("side", "").lower() in PRODUCE_SIDES:
+            parse_produce_row(err, n, r, oid, coop, products, produce)
+            continue
         amount = money_cell(err, n, "amount", r.get("amount", ""), required=True)
         if amount == 0:
             err.add(n, "amount", "must be greater than zero (ต้องมากกว่าศูนย์)")
@@ -189,9 +215,11 @@ def parse_order_rows(
         elif side == "need":
             needs.append(_need(err, n, r, oid, coop, amount or 0, rate or 0, term or 1, valid))
         else:
-            err.add(n, "side", f"{r.get('side', '')!r} must be offer or need")
+            err.add(
+                n, "side", f"{r.get('side', '')!r} must be offer, need, stock_lot or purchase_order"
+            )
     err.raise_if_any(str(path))
-    return offers, needs, table.sha256
+    return offers, needs, produce, table.sha256
 
 
 def _need(
@@ -234,6 +262,8 @@ class OrderImportOutcome:
     already_imported: bool
     offers: int
     needs: int
+    lots: int = 0
+    purchase_orders: int = 0
 
 
 def import_orders(
@@ -247,15 +277,19 @@ def import_orders(
         known = file_hash(path)
         if known and session.get(MemberImportRow, known) is not None:
             return OrderImportOutcome(known, True, 0, 0)
-        offers, needs, digest = parse_order_rows(path, coops, existing)
+        catalogue = {p.id: p for p in products(session)}
+        offers, needs, produce, digest = parse_order_rows(path, coops, existing, catalogue)
         now = clock()
         insert_orders(session, offers, needs, now)
+        upsert_products(session, produce.products)
+        insert_produce_orders(session, produce.lots, produce.orders, now)
+        lots, pos = len(produce.lots), len(produce.orders)
         session.add(
             MemberImportRow(
                 file_hash=digest,
                 kind="orders",
                 filename=path.name,
-                row_count=len(offers) + len(needs),
+                row_count=len(offers) + len(needs) + lots + pos,
                 imported_at=now,
             )
         )
@@ -266,8 +300,9 @@ def import_orders(
             "orders.imported",
             "order",
             "*",
-            {"file_hash": digest, "offers": len(offers), "needs": len(needs)},
+            {"file_hash": digest, "offers": len(offers), "needs": len(needs)}
+            | ({"lots": lots, "purchase_orders": pos} if lots or pos else {}),
         )
-        return OrderImportOutcome(digest, False, len(offers), len(needs))
+        return OrderImportOutcome(digest, False, len(offers), len(needs), lots, pos)
 
     return in_write_transaction(engine, work)
