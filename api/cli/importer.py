@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from api.cli.common import console
 from api.cli.db import open_engine, service_errors
+
+ActorOption = Annotated[str | None, typer.Option("--as", help="who imports (COOPMATCH_ACTOR)")]
+
+
+def _run_import(file: Path, actor: str | None, service: Callable[..., Any], counts: str) -> None:
+    """Run one whole-file import and print its outcome; ``counts`` formats the new rows."""
+    with service_errors(str(file)):
+        out = service(open_engine(), file, actor=actor or "import")
+    if out.already_imported:
+        console.print(f"ไฟล์นี้นำเข้าแล้ว / already imported (sha256 {out.file_hash[:12]})")
+    else:
+        shown = counts.format(out=out)
+        console.print(f"นำเข้าแล้ว / imported: {shown} (sha256 {out.file_hash[:12]})")
 
 
 def register(app: typer.Typer) -> None:
@@ -18,44 +32,27 @@ def register(app: typer.Typer) -> None:
     @import_app.command("members")
     def members(
         file: Annotated[Path, typer.Argument(help="members .csv (UTF-8 or cp874) or .xlsx")],
-        actor: Annotated[
-            str | None, typer.Option("--as", help="who imports (COOPMATCH_ACTOR)")
-        ] = None,
+        actor: ActorOption = None,
     ) -> None:
         """Import networks, coops and farmer groups (นำเข้าสมาชิกและเครือข่าย)."""
         from api.services.members import import_members
 
-        who = actor or "import"
-        with service_errors(str(file)):
-            out = import_members(open_engine(), file, actor=who)
-        if out.already_imported:
-            console.print(f"ไฟล์นี้นำเข้าแล้ว / already imported (sha256 {out.file_hash[:12]})")
-        else:
-            console.print(
-                f"นำเข้าแล้ว / imported: {out.networks} networks, {out.coops} coops "
-                f"(sha256 {out.file_hash[:12]})"
-            )
+        _run_import(file, actor, import_members, "{out.networks} networks, {out.coops} coops")
 
     @import_app.command("orders")
     def orders(
         file: Annotated[Path, typer.Argument(help="orders .csv (UTF-8 or cp874) or .xlsx")],
-        actor: Annotated[
-            str | None, typer.Option("--as", help="who imports (COOPMATCH_ACTOR)")
-        ] = None,
+        actor: ActorOption = None,
     ) -> None:
         """Import liquidity offers and needs, stock lots and purchase orders (นำเข้าคำสั่ง)."""
         from api.services.orders import import_orders
 
-        who = actor or "import"
-        with service_errors(str(file)):
-            out = import_orders(open_engine(), file, actor=who)
-        if out.already_imported:
-            console.print(f"ไฟล์นี้นำเข้าแล้ว / already imported (sha256 {out.file_hash[:12]})")
-        else:
-            console.print(
-                f"นำเข้าแล้ว / imported: {out.offers} offers, {out.needs} needs, "
-                f"{out.lots} stock lots, {out.purchase_orders} purchase orders "
-                f"(sha256 {out.file_hash[:12]})"
-            )
+        _run_import(
+            file,
+            actor,
+            import_orders,
+            "{out.offers} offers, {out.needs} needs, {out.lots} stock lots, "
+            "{out.purchase_orders} purchase orders",
+        )
 
     app.add_typer(import_app, name="import")

@@ -7,8 +7,9 @@ ownership dependency (:mod:`api.http.deps`), so another coop's object is a 404.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
@@ -24,9 +25,11 @@ from api.db.tables import (
 )
 from api.http import reads
 from api.http import schemas as sc
+from api.http.context import AppContext
 from api.http.deps import Ctx, Member, own_commitment, own_order, own_proposal
 from api.http.errors import not_found
 from api.http.idempotency import Stored, around_service, in_one_transaction
+from api.http.keys import Principal
 from api.http.pagination import Cursor, Limit, decode, next_cursor
 from api.http.routers.common import READ_ERRORS, WRITE_ERRORS, Idem, respond
 from api.services.order_lifecycle import cancel_order
@@ -159,14 +162,7 @@ def accept(
     p: Annotated[ProposalRow, Depends(own_proposal)], who: Member, ctx: Ctx, idem: Idem
 ) -> JSONResponse:
     """Accept a proposal; it commits when both sides have accepted (ตอบรับข้อเสนอ)."""
-
-    def call() -> Stored:
-        pid, coop = int(p.id or 0), str(who.coop_id)
-        view = accept_proposal(ctx.engine, pid, coop, actor=who.principal, clock=ctx.clock)
-        mine = view.supply_accepted if coop == p.supply_coop_id else view.demand_accepted
-        return Stored(200, _decision(view, mine))
-
-    return respond(around_service(ctx, who.principal, *idem, call))
+    return _decide(accept_proposal, p, who, ctx, idem)
 
 
 @router.post(
@@ -176,10 +172,21 @@ def decline(
     p: Annotated[ProposalRow, Depends(own_proposal)], who: Member, ctx: Ctx, idem: Idem
 ) -> JSONResponse:
     """Decline a pending proposal; both reservations are freed (ปฏิเสธข้อเสนอ)."""
+    return _decide(decline_proposal, p, who, ctx, idem)
+
+
+def _decide(
+    service: Callable[..., Any],
+    p: ProposalRow,
+    who: Principal,
+    ctx: AppContext,
+    idem: tuple[str, str],
+) -> JSONResponse:
+    """Run accept or decline for the caller's side, idempotently, and report its decision."""
 
     def call() -> Stored:
         pid, coop = int(p.id or 0), str(who.coop_id)
-        view = decline_proposal(ctx.engine, pid, coop, actor=who.principal, clock=ctx.clock)
+        view = service(ctx.engine, pid, coop, actor=who.principal, clock=ctx.clock)
         mine = view.supply_accepted if coop == p.supply_coop_id else view.demand_accepted
         return Stored(200, _decision(view, mine))
 
