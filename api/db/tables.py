@@ -160,6 +160,8 @@ class ObligationRow(SQLModel, table=True):
     source_instalment_id: int | None = Field(
         default=None, foreign_key="loan_instalment.id", unique=True
     )
+    source_commitment_id: int | None = Field(default=None, foreign_key="commitment.id", unique=True)
+    """The committed sale on credit this debt comes from (buyer owes seller)."""
 
 
 class ProductRow(SQLModel, table=True):
@@ -305,6 +307,28 @@ class ProposalLoanRow(SQLModel, table=True):
     interest_satang: int = Field(sa_column=_money())
 
 
+class ProposalSaleRow(SQLModel, table=True):
+    """Sale terms of a produce proposal (``proposal.kind = sale``; supply is the stock lot,
+    demand the purchase order, ``proposal.amount`` the quantity in the product's base unit).
+
+    ``credit_due_date`` is set when the buyer buys on credit: committing the sale then
+    creates an obligation (buyer owes seller ``value_satang``) due on that date.
+    """
+
+    __tablename__ = "proposal_sale"
+
+    proposal_id: int = Field(primary_key=True, foreign_key="proposal.id")
+    product_id: str = Field(max_length=64)
+    grade: str = Field(max_length=16)
+    price_satang_per_unit: int = Field(sa_column=_money())
+    value_satang: int = Field(sa_column=_money())
+    transport_satang: int = Field(sa_column=_money())
+    spoilage_satang: int = Field(sa_column=_money())
+    distance_m: int
+    delivery_date: date
+    credit_due_date: date | None = None
+
+
 class CommitmentRow(SQLModel, table=True):
     """Append-only ledger entry: a proposal both sides accepted (a loan, sale or set-off)."""
 
@@ -333,6 +357,47 @@ class CommitmentLoanRow(SQLModel, table=True):
     start_date: date
     maturity_date: date
     repayment: str = Field(max_length=16)
+
+
+class CommitmentSaleRow(SQLModel, table=True):
+    """Sale terms of a committed produce sale (append-only)."""
+
+    __tablename__ = "commitment_sale"
+
+    commitment_id: int = Field(primary_key=True, foreign_key="commitment.id")
+    product_id: str = Field(max_length=64)
+    grade: str = Field(max_length=16)
+    price_satang_per_unit: int = Field(sa_column=_money())
+    value_satang: int = Field(sa_column=_money())
+    delivery_date: date
+    credit_obligation_id: str | None = Field(default=None, max_length=64)
+    """The obligation order the sale created when the buyer buys on credit."""
+
+
+class CommitmentSetoffRow(SQLModel, table=True):
+    """Append-only ledger entry: part of an obligation cancelled by a round's set-off.
+
+    Set-off needs no second consent: posting an obligation to the network is the consent
+    to multilateral clearing (a cycle cleared only in part would change net positions),
+    so the round commits every notice with ``set_off > 0`` directly.
+    """
+
+    __tablename__ = "commitment_setoff"
+    __table_args__ = (
+        UniqueConstraint("round_id", "obligation_order_id", name="uq_setoff_round_obligation"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id")
+    obligation_order_id: str = Field(foreign_key="orders.id", max_length=64)
+    debtor_coop_id: str = Field(max_length=64)
+    creditor_coop_id: str = Field(max_length=64)
+    amount_satang: int = Field(sa_column=_money())
+    """The part set off."""
+    remaining_satang: int = Field(sa_column=_money())
+    """What the obligation still owes after this set-off."""
+    business_date: date
+    committed_at: datetime = Field(sa_column=_ts())
 
 
 class LoanInstalmentRow(SQLModel, table=True):
@@ -365,7 +430,14 @@ class AuditEventRow(SQLModel, table=True):
     hash: str = Field(max_length=64, unique=True)
 
 
-APPEND_ONLY_TABLES = ("commitment", "commitment_loan", "loan_instalment", "audit_event")
+APPEND_ONLY_TABLES = (
+    "commitment",
+    "commitment_loan",
+    "loan_instalment",
+    "audit_event",
+    "commitment_sale",
+    "commitment_setoff",
+)
 """Tables whose rows are never updated or deleted (enforced by triggers in the migration)."""
 
 metadata = SQLModel.metadata
