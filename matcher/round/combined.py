@@ -57,6 +57,12 @@ from matcher.round.model import (
     TierTotal,
     sale_obligation_id,
 )
+from matcher.round.shortcuts import (
+    empty_liquidity_result,
+    empty_setoff_result,
+    liquidity_is_empty,
+    setoff_is_empty,
+)
 from matcher.setoff.checks import check_problem as check_setoff
 from matcher.setoff.model import LiquiditySource, Obligation, SetoffProblem, SetoffResult
 from matcher.setoff.solver import solve_setoff
@@ -270,12 +276,20 @@ def check_round(problem: RoundProblem) -> None:
     col.raise_if_any()
 
 
-def solve_round(problem: RoundProblem, clock: Clock | None = None) -> RoundResult:
+def solve_round(
+    problem: RoundProblem, clock: Clock | None = None, *, checked: bool = False
+) -> RoundResult:
     """Run set-off, shrink the needs, lend, match produce and book sales on credit.
 
     Args:
         problem: the round's coops, networks, obligations, orders and credit terms.
         clock: a monotonic nanosecond clock for the timings (none: timings are zero).
+        checked: the caller vouches that ``problem`` passes :func:`check_round` (it built
+            the problem itself, as the season simulator does): the round check is not run
+            again, and a part with nothing to match (no obligations; no needs, offers or
+            joint fund) gets its solver's fixed answer without a solve
+            (:mod:`matcher.round.shortcuts`). Input from files or the API must leave it
+            false.
 
     Returns:
         The three sub-results, the need changes, the new obligations and the summary.
@@ -297,11 +311,20 @@ def solve_round(problem: RoundProblem, clock: Clock | None = None) -> RoundResul
     (200, 200, 'optimal')
     """
     start = clock() if clock else 0
-    check_round(problem)
+    if not checked:
+        check_round(problem)
     built = clock() if clock else 0
-    setoff = solve_setoff(setoff_problem_of(problem), clock)
+    setoff_part = setoff_problem_of(problem)
+    if checked and setoff_is_empty(setoff_part):
+        setoff = empty_setoff_result(setoff_part)
+    else:
+        setoff = solve_setoff(setoff_part, clock)
     changes = shrink_needs(problem, setoff)
-    liquidity = solve_liquidity(liquidity_problem_of(problem, changes), clock)
+    lending = liquidity_problem_of(problem, changes)
+    if checked and liquidity_is_empty(lending):
+        liquidity = empty_liquidity_result(lending)
+    else:
+        liquidity = solve_liquidity(lending, clock)
     produce = solve_produce(problem.produce, clock) if problem.produce is not None else None
     new_obligations = credit_obligations(problem, produce)
     end = clock() if clock else 0

@@ -1,0 +1,81 @@
+"""The checked round's shortcuts give exactly what the solvers give."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from round_cases import crafted, solve_valid
+from test_round_properties import rounds
+
+from matcher.domain import Coop
+from matcher.errors import InputError
+from matcher.liquidity.model import LiquidityProblem
+from matcher.liquidity.solver import solve_liquidity
+from matcher.results import FairnessPolicy, RateRule
+from matcher.round.combined import solve_round
+from matcher.round.model import RoundProblem
+from matcher.round.shortcuts import empty_liquidity_result, empty_setoff_result
+from matcher.round.validator import validate_round
+from matcher.setoff.model import LiquiditySource, SetoffProblem
+from matcher.setoff.solver import solve_setoff
+
+COOP_IDS = st.lists(st.sampled_from("abcdefgh"), unique=True, max_size=6)
+
+
+@st.composite
+def blanked_rounds(draw: st.DrawFn) -> RoundProblem:
+    """Random rounds with, often, no obligations or nothing to lend or borrow."""
+    problem = draw(rounds())
+    if draw(st.booleans()):
+        problem = replace(problem, obligations=())
+    if draw(st.booleans()):
+        problem = replace(problem, needs=(), offers=())
+    return problem
+
+
+@settings(max_examples=60, deadline=None)
+@given(blanked_rounds())
+def test_checked_round_equals_the_fully_checked_round(problem: RoundProblem) -> None:
+    full = solve_valid(problem)
+    fast = solve_round(problem, checked=True)
+    assert fast == full
+    assert validate_round(problem, fast) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    COOP_IDS,
+    st.lists(st.tuples(st.integers(1, 10**9), st.integers(0, 2_000)), max_size=4),
+    st.lists(st.integers(0, 10**9), max_size=4),
+    st.integers(0, 6),
+)
+def test_empty_setoff_equals_the_solver(
+    ids: list[str], sources: list[tuple[int, int]], points: list[int], steps: int
+) -> None:
+    problem = SetoffProblem(
+        coops=tuple(Coop(i, i, i) for i in ids),
+        obligations=(),
+        sources=tuple(LiquiditySource(f"s{k}", a, r) for k, (a, r) in enumerate(sources)),
+        cash_points_satang=tuple(points),
+        curve_steps=steps,
+    )
+    assert empty_setoff_result(problem) == solve_setoff(problem)
+
+
+@pytest.mark.parametrize("policy", list(FairnessPolicy))
+@pytest.mark.parametrize("rate_rule", list(RateRule))
+def test_empty_liquidity_equals_the_solver(policy: FairnessPolicy, rate_rule: RateRule) -> None:
+    base = crafted()
+    problem = LiquidityProblem(
+        base.coops, base.networks, (), (), policy=policy, rate_rule=rate_rule
+    )
+    assert empty_liquidity_result(problem) == solve_liquidity(problem)
+
+
+def test_unchecked_round_still_rejects_bad_input() -> None:
+    bad = crafted(obligations=(), needs=(), offers=(), coops=crafted().coops[:2])
+    with pytest.raises(InputError):
+        solve_round(bad)
