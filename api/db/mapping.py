@@ -28,7 +28,7 @@ from api.db.tables import (
 )
 from matcher.domain import Coop, CoopKind, Network, NetworkLevel
 from matcher.liquidity.model import CoopRules, LoanNeed, LoanOffer, LoanProposal
-from matcher.produce.model import GradeBid, Product, PurchaseOrder, StockLot
+from matcher.produce.model import GradeBid, ProduceMatch, Product, PurchaseOrder, StockLot
 
 
 @dataclass(frozen=True)
@@ -171,6 +171,45 @@ def loan_proposal_rows(
     }
     loan = {"rate_bps": p.rate_bps, "term_days": p.term_days, "interest_satang": interest_satang}
     return header, loan
+
+
+def sale_proposal_rows(
+    m: ProduceMatch,
+    unit: str,
+    round_id: int,
+    now: datetime,
+    expires_at: datetime,
+    credit_due_date: date | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Matcher :class:`ProduceMatch` into a purchase order → (``proposal`` row,
+    ``proposal_sale`` row sans id); the amount is the quantity in ``unit``."""
+    header = {
+        "round_id": round_id,
+        "kind": "sale",
+        "supply_order_id": m.source_id,
+        "demand_order_id": m.target_id,
+        "supply_coop_id": m.seller,
+        "demand_coop_id": m.buyer,
+        "unit": unit,
+        "amount": m.quantity,
+        "tier": m.tier,
+        "network_id": m.network_id,
+        "status": "pending",
+        "created_at": now,
+        "expires_at": expires_at,
+    }
+    sale = {
+        "product_id": m.product,
+        "grade": m.grade,
+        "price_satang_per_unit": m.price_satang_per_unit,
+        "value_satang": m.price_satang_per_unit * m.quantity,
+        "transport_satang": m.transport_satang,
+        "spoilage_satang": m.spoilage_satang,
+        "distance_m": m.distance_m,
+        "delivery_date": m.delivery_date,
+        "credit_due_date": credit_due_date,
+    }
+    return header, sale
 
 
 GRADE_SEP = "|"

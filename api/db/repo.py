@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, cast
 
@@ -11,6 +12,7 @@ from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlmodel import Session, SQLModel, col
 
 from api.db.mapping import (
+    OBLIGATION,
     PURCHASE_ORDER,
     STOCK_LOT,
     OpenOrder,
@@ -25,6 +27,7 @@ from api.db.tables import (
     LiquidityOfferRow,
     MembershipRow,
     NetworkRow,
+    ObligationRow,
     OrderRow,
     ProductRow,
     PurchaseOrderGradeRow,
@@ -184,29 +187,47 @@ def _open_produce(
     kind: str,
     network_ids: list[str],
     business_date: date,
+    with_freed: bool = False,
 ) -> list[ColumnElement[bool]]:
-    return [
+    where = [
         o.kind == kind,
         o.status.in_(OPEN_STATUSES),
-        o.amount - o.reserved - o.committed > 0,
         o.valid_until >= business_date,
         _member_filter(network_ids),
     ]
+    if not with_freed:  # with quantities freed by a new version, fully reserved ones count
+        where.append(o.amount - o.reserved - o.committed > 0)
+    return where
 
 
 def open_produce_orders(
-    session: Session, network_ids: list[str], business_date: date
+    session: Session,
+    network_ids: list[str],
+    business_date: date,
+    freed: Mapping[str, int] | None = None,
 ) -> tuple[list[StockLot], list[PurchaseOrder]]:
     """Open stock lots (not expired) and purchase orders (deliver-by not passed) of the
-    subtree's coops on ``business_date``, for what is still free, by id."""
+    subtree's coops on ``business_date``, for what is still free, by id.
+
+    ``freed``: order id → quantity a new round version will free (the previous version's
+    un-accepted proposals); it counts as free here.
+    """
+    lots, orders = _open_produce_orders(session, network_ids, business_date, freed or {})
+    return [x for x in lots if x.quantity > 0], [x for x in orders if x.quantity > 0]
+
+
+def _open_produce_orders(
+    session: Session, network_ids: list[str], business_date: date, freed: Mapping[str, int]
+) -> tuple[list[StockLot], list[PurchaseOrder]]:
     o, sl = _cols(OrderRow), _cols(StockLotRow)
+    wf = bool(freed)
     po, pg = _cols(PurchaseOrderRow), _cols(PurchaseOrderGradeRow)
     head = (o.id, o.kind, o.coop_id, o.amount - o.reserved - o.committed, o.version, o.arrival)
     lot_stmt = (
         select(*head, sl.product_id, sl.grade, sl.reserve_satang_per_unit)
         .add_columns(sl.spoilage_satang_per_unit_day, sl.ready_date, sl.expiry_date)
         .join(_table(StockLotRow), sl.order_id == o.id)
-        .where(*_open_produce(o, STOCK_LOT.kind, network_ids, business_date))
+        .where(*_open_produce(o, STOCK_LOT.kind, network_ids, business_date, wf))
         .order_by(o.id)
     )
     lots = [
@@ -215,7 +236,7 @@ def open_produce_orders(
                 r[0],
                 r[1],
                 r[2],
-                int(r[3]),
+                int(r[3]) + freed.get(r[0], 0),
                 int(r[4]),
                 int(r[5]),
                 {
@@ -230,7 +251,7 @@ def open_produce_orders(
         )
         for r in session.execute(lot_stmt)
     ]
-    where = _open_produce(o, PURCHASE_ORDER.kind, network_ids, business_date)
+    where = _open_produce(o, PURCHASE_ORDER.kind, network_ids, business_date, wf)
     bids: dict[str, list[tuple[str, int]]] = defaultdict(list)
     bid_stmt = (
         select(pg.order_id, pg.grade, pg.max_price_satang_per_unit)
@@ -252,7 +273,7 @@ def open_produce_orders(
                 r[0],
                 r[1],
                 r[2],
-                int(r[3]),
+                int(r[3]) + freed.get(r[0], 0),
                 int(r[4]),
                 int(r[5]),
                 {
@@ -266,6 +287,31 @@ def open_produce_orders(
         for r in session.execute(po_stmt)
     ]
     return lots, orders
+
+
+def open_obligation_orders(session: Session, network_ids: list[str]) -> list[OpenOrder]:
+    """Open obligations owed by the subtree's coops, for what is still owed, by id;
+    ``detail`` holds ``creditor`` and ``due_date`` (the caller keeps those whose creditor
+    is in the subtree too)."""
+    o, ob = _cols(OrderRow), _cols(ObligationRow)
+    stmt = (
+        select(o.id, o.kind, o.coop_id, o.amount - o.reserved - o.committed, o.version, o.arrival)
+        .add_columns(ob.creditor_coop_id, ob.due_date)
+        .join(_table(ObligationRow), ob.order_id == o.id)
+        .where(
+            o.kind == OBLIGATION.kind,
+            o.status.in_(OPEN_STATUSES),
+            o.amount - o.reserved - o.committed > 0,
+            _member_filter(network_ids),
+        )
+        .order_by(o.id)
+    )
+    return [
+        OpenOrder(
+            r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5]), {"creditor": r[6], "due_date": r[7]}
+        )
+        for r in session.execute(stmt)
+    ]
 
 
 def engaged_by_coop(session: Session, network_ids: list[str]) -> dict[tuple[str, str], int]:

@@ -7,7 +7,7 @@ instalment id is unique on the obligation, so promoting twice creates nothing ne
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Engine, insert, select
 from sqlmodel import Session, col
@@ -24,70 +24,70 @@ def promote_due_instalments(
     engine: Engine, as_of: date, *, actor: str = "system", clock: UtcClock = system_clock
 ) -> list[str]:
     """Create an obligation for every instalment due on or before ``as_of``; returns ids."""
+    return in_write_transaction(engine, lambda s: promote_due(s, as_of, clock(), actor))
 
-    def work(session: Session) -> list[str]:
-        now = clock()
-        done = select(col(ObligationRow.source_instalment_id)).where(
-            col(ObligationRow.source_instalment_id).is_not(None)
-        )
-        rows = session.execute(
-            select(
-                col(LoanInstalmentRow.id),
-                col(LoanInstalmentRow.due_date),
-                col(LoanInstalmentRow.principal_satang),
-                col(LoanInstalmentRow.interest_satang),
-                col(CommitmentRow.supply_coop_id),
-                col(CommitmentRow.demand_coop_id),
-            )
-            .join(CommitmentRow, col(CommitmentRow.id) == col(LoanInstalmentRow.commitment_id))
-            .where(col(LoanInstalmentRow.due_date) <= as_of, col(LoanInstalmentRow.id).not_in(done))
-            .order_by(col(LoanInstalmentRow.id))
-        ).all()
-        if not rows:
-            return []
-        heads, details, ids = [], [], []
-        for inst_id, due, principal, interest, lender, borrower in rows:
-            oid = f"OBL-{inst_id}"
-            ids.append(oid)
-            heads.append(
-                {
-                    "id": oid,
-                    "kind": OBLIGATION.kind,
-                    "coop_id": borrower,
-                    "unit": OBLIGATION.unit,
-                    "amount": principal + interest,
-                    "reserved": 0,
-                    "committed": 0,
-                    "status": "open",
-                    "valid_until": None,
-                    "arrival": 0,
-                    "version": 1,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-            details.append(
-                {
-                    "order_id": oid,
-                    "creditor_coop_id": lender,
-                    "due_date": due,
-                    "source_instalment_id": inst_id,
-                }
-            )
-        session.execute(insert(OrderRow), heads)
-        session.execute(insert(ObligationRow), details)
-        append_event(
-            session,
-            now,
-            actor,
-            "obligations.promoted",
-            "order",
-            "*",
-            {"as_of": as_of.isoformat(), "ids": ids},
-        )
-        return ids
 
-    return in_write_transaction(engine, work)
+def promote_due(session: Session, as_of: date, now: datetime, actor: str) -> list[str]:
+    """:func:`promote_due_instalments` in the caller's transaction."""
+    done = select(col(ObligationRow.source_instalment_id)).where(
+        col(ObligationRow.source_instalment_id).is_not(None)
+    )
+    rows = session.execute(
+        select(
+            col(LoanInstalmentRow.id),
+            col(LoanInstalmentRow.due_date),
+            col(LoanInstalmentRow.principal_satang),
+            col(LoanInstalmentRow.interest_satang),
+            col(CommitmentRow.supply_coop_id),
+            col(CommitmentRow.demand_coop_id),
+        )
+        .join(CommitmentRow, col(CommitmentRow.id) == col(LoanInstalmentRow.commitment_id))
+        .where(col(LoanInstalmentRow.due_date) <= as_of, col(LoanInstalmentRow.id).not_in(done))
+        .order_by(col(LoanInstalmentRow.id))
+    ).all()
+    if not rows:
+        return []
+    heads, details, ids = [], [], []
+    for inst_id, due, principal, interest, lender, borrower in rows:
+        oid = f"OBL-{inst_id}"
+        ids.append(oid)
+        heads.append(
+            {
+                "id": oid,
+                "kind": OBLIGATION.kind,
+                "coop_id": borrower,
+                "unit": OBLIGATION.unit,
+                "amount": principal + interest,
+                "reserved": 0,
+                "committed": 0,
+                "status": "open",
+                "valid_until": None,
+                "arrival": 0,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        details.append(
+            {
+                "order_id": oid,
+                "creditor_coop_id": lender,
+                "due_date": due,
+                "source_instalment_id": inst_id,
+            }
+        )
+    session.execute(insert(OrderRow), heads)
+    session.execute(insert(ObligationRow), details)
+    append_event(
+        session,
+        now,
+        actor,
+        "obligations.promoted",
+        "order",
+        "*",
+        {"as_of": as_of.isoformat(), "ids": ids},
+    )
+    return ids
 
 
 def open_obligations(session: Session, coop_ids: list[str] | None = None) -> list[Obligation]:

@@ -1,9 +1,16 @@
 """The daily round: lock → snapshot open orders → solve outside any write → persist at once.
 
+The round is the combined round (:func:`matcher.round.combined.solve_round`): set-off on
+the open obligations between the subtree's coops, needs shrunk by the payables set-off
+cleared, lending, produce matching; sales to credit buyers become obligations when the sale
+commits. Set-off notices are committed by the round itself; loans and sales are two-phase
+proposals.
+
 1. Check the caller coordinates the network (or an ancestor); hold the per-network lock.
 2. Idempotency: a round with this key (network, kind, business date) is returned as it is,
    unless a new version is asked for.
-3. Expire due proposals (own transaction), then take a consistent snapshot of the subtree's
+3. Expire due proposals and orders and turn due loan instalments into obligations (own
+   transaction), then take a consistent snapshot of the subtree's
    open orders and every order's ``version``.
 4. Solve with no transaction open.
 5. Persist in ONE transaction: re-check the key and the versions of every order touched,
@@ -15,6 +22,7 @@ A crash anywhere before step 5 commits leaves nothing of the round behind.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,12 +38,14 @@ from api.db.tables import RoundRow
 from api.db.tx import in_write_transaction, network_lock, read_session
 from api.services.clock import MonotonicNs, UtcClock, monotonic_ns, system_clock
 from api.services.errors import ConflictError, ForbiddenError, InvalidStateError, NotFoundError
+from api.services.obligations import promote_due
 from api.services.order_lifecycle import expire_orders
 from api.services.persist import persist_round
 from api.services.proposals import expire_due
 from api.services.snapshot import KIND, RoundParams, Snapshot, load_snapshot
 from matcher.errors import InputError
 from matcher.liquidity.model import LiquidityProblem, LiquidityResult
+from matcher.round.model import RoundResult
 
 CRASH_HOOK_ENV = "COOPMATCH_TEST_CRASH_BEFORE_PERSIST"
 """Test-only: when set to "1", the process exits between solve and persist."""
@@ -67,12 +77,9 @@ class RoundOutcome:
     input_hash: str
     solve_status: str
     timings_ms: dict[str, int] = field(default_factory=dict)
-
-
-def _default_solve(problem: LiquidityProblem, clock: Callable[[], int] | None) -> LiquidityResult:
-    from matcher.liquidity.solver import solve_liquidity  # lazy: the solver is optional here
-
-    return solve_liquidity(problem, clock)
+    summary: dict[str, int] = field(default_factory=dict)
+    """The combined round's headline figures (``RoundSummary`` scalars: debt cleared,
+    loans, sales, new obligations …); empty for a liquidity-only round."""
 
 
 def authorize(engine: Engine, actor: str, network_id: str) -> None:
@@ -103,7 +110,10 @@ def run_round(
     progress: Progress | None = None,
     retries: int = 5,
 ) -> RoundOutcome:
-    """Run (or return) the liquidity round of ``network_id`` on ``business_date``.
+    """Run (or return) the daily combined round of ``network_id`` on ``business_date``.
+
+    ``solve``, when given, replaces the combined round by a liquidity-only solve of the
+    snapshot's :class:`LiquidityProblem` (kept for callers of the earlier round).
 
     Raises:
         NotFoundError / ForbiddenError: unknown network, or ``actor`` does not coordinate it.
@@ -111,7 +121,6 @@ def run_round(
         ConflictError: the orders kept changing under the round ``retries`` times.
     """
     params = params or RoundParams()
-    solve_fn = solve or _default_solve
     step = progress or (lambda _s: None)
     authorize(engine, actor, network_id)
     with network_lock(engine, network_id):
@@ -130,7 +139,7 @@ def run_round(
                 snap = load_snapshot(s, network_id, business_date, params, new_version)
             t1 = monotonic()
             step("solve")
-            result = _solve(solve_fn, snap, monotonic)
+            result = _solve(solve, snap, monotonic)
             t2 = monotonic()
             if os.environ.get(CRASH_HOOK_ENV) == "1":
                 os._exit(75)
@@ -162,9 +171,16 @@ def run_round(
     )
 
 
-def _solve(solve_fn: Solve, snap: Snapshot, monotonic: MonotonicNs) -> LiquidityResult:
+def _solve(
+    solve_fn: Solve | None, snap: Snapshot, monotonic: MonotonicNs
+) -> LiquidityResult | RoundResult:
+    from matcher.round.combined import solve_round  # lazy: the solvers load OR-Tools
+
     try:
-        return solve_fn(snap.problem, monotonic)
+        if solve_fn is not None:
+            return solve_fn(snap.problem, monotonic)
+        assert snap.round_problem is not None
+        return solve_round(snap.round_problem, monotonic)
     except InputError as exc:
         raise InvalidStateError(
             "the stored orders break a matcher rule",
@@ -174,10 +190,12 @@ def _solve(solve_fn: Solve, snap: Snapshot, monotonic: MonotonicNs) -> Liquidity
 
 
 def _sweep(session: Session, *, day: date, actor: str, clock: UtcClock) -> None:
-    """Expire due proposals and orders no longer valid on ``day`` (their own transaction)."""
+    """Expire due proposals and orders no longer valid on ``day``, and promote loan
+    instalments due by ``day`` to obligations (their own transaction)."""
     now = clock()
     expire_due(session, now, actor)
     expire_orders(session, day, now, actor)
+    promote_due(session, day, now, actor)
 
 
 def _outcome(rnd: RoundRow, *, reused: bool, timings: dict[str, int] | None = None) -> RoundOutcome:
@@ -193,4 +211,11 @@ def _outcome(rnd: RoundRow, *, reused: bool, timings: dict[str, int] | None = No
         input_hash=rnd.input_hash,
         solve_status=rnd.solve_status,
         timings_ms=dict(t),
+        summary=_summary(rnd),
     )
+
+
+def _summary(rnd: RoundRow) -> dict[str, int]:
+    """The scalar figures of the combined round's summary stored with the round."""
+    data = json.loads(rnd.objective_json).get("round") or {}
+    return {k: int(v) for k, v in sorted(data.items()) if isinstance(v, int)}

@@ -1,12 +1,18 @@
 """A round's snapshot: the subtree's open orders as the matcher problem, with what the
 persist step must re-check (order versions, the round key, proposals a new version voids).
+
+The daily round is the combined round (:func:`matcher.round.combined.solve_round`): besides
+the liquidity offers and needs it reads the open obligations between the subtree's coops
+(loan instalments already promoted included) and the open stock lots and purchase orders.
+Produce orders of a coop without coordinates are left out with a note (no distance matrix
+is stored).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from datetime import date
 from enum import Enum
 from typing import Any
@@ -28,8 +34,10 @@ from api.db.tables import OrderRow, ProposalRow
 from matcher.domain import NetworkLevel
 from matcher.liquidity.model import LiquidityProblem
 from matcher.results import FairnessPolicy, RateRule
+from matcher.round.model import RoundProblem
 
-KIND = "liquidity"
+KIND = "daily"
+"""Round kind of the combined daily round (set-off, loans, produce) in the round key."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,11 @@ class RoundParams:
     time_limit_ms: int = 10_000
     fairness_steps: int = 20
     proposal_ttl_hours: int = 24
+    transport_satang_per_unit_km: int = 1
+    """Produce transport cost (satang per base unit per km, great-circle × road factor)."""
+    sale_credit_days: int = 30
+    credit_buyers: tuple[str, ...] = ()
+    """Coops that buy on credit: their purchases become obligations when committed."""
 
     def as_json(self) -> dict[str, Any]:
         return {k: (v.value if isinstance(v, Enum) else v) for k, v in asdict(self).items()}
@@ -63,6 +76,20 @@ class Snapshot:
     notes: tuple[str, ...] = ()
     repayments: dict[str, tuple[str, int]] = field(default_factory=dict)
     """Need id → (repayment kind, instalments): proposals quote the schedule's interest."""
+    round_problem: RoundProblem | None = None
+    """The combined round (set-off, liquidity, produce) the daily round solves."""
+    units: dict[str, str] = field(default_factory=dict)
+    """Product id → base unit (the unit of a sale proposal)."""
+
+    @property
+    def order_count(self) -> int:
+        """Orders the round saw: offers, needs, obligations, lots and purchase orders."""
+        n = len(self.problem.offers) + len(self.problem.needs)
+        rp = self.round_problem
+        if rp is None:
+            return n
+        n += len(rp.obligations)
+        return n + (0 if rp.produce is None else len(rp.produce.lots) + len(rp.produce.orders))
 
 
 def _rows(items: tuple[Any, ...]) -> list[list[Any]]:
@@ -89,6 +116,33 @@ def problem_hash(problem: LiquidityProblem) -> str:
             problem.fairness_steps,
             problem.max_pairs_per_network,
         ],
+    }
+    return hashlib.sha256(canonical_json(data).encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses, tuples and dates → JSON-ready lists and ISO strings (for hashing)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return [_plain(getattr(value, f.name)) for f in fields(value)]
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def round_hash(problem: LiquidityProblem, rp: RoundProblem) -> str:
+    """SHA-256 of the liquidity part's hash plus obligations, produce orders and credit."""
+    produce = rp.produce
+    data = {
+        "liquidity": problem_hash(problem),
+        "obligations": _plain(rp.obligations),
+        "credit": _plain(rp.credit),
+        "produce": None
+        if produce is None
+        else _plain((produce.products, produce.lots, produce.orders, produce.transport)),
     }
     return hashlib.sha256(canonical_json(data).encode()).hexdigest()
 
@@ -176,7 +230,7 @@ def load_snapshot(
         fairness_steps=params.fairness_steps,
     )
     levels = sorted({NetworkLevel(n.level) for n in nets})
-    return Snapshot(
+    snap = Snapshot(
         problem=problem,
         versions=versions,
         tier_cascade=[lv.name.lower() for lv in levels],
@@ -198,4 +252,9 @@ def load_snapshot(
             if held_back
             else ()
         ),
+    )
+    from api.services.snapshot_round import add_round_parts  # it builds on this module
+
+    return add_round_parts(
+        session, snap, network_ids=net_ids, coops=coops, business_date=business_date, params=params
     )

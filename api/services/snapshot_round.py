@@ -1,0 +1,117 @@
+"""The combined parts of a round's snapshot: obligations for set-off and the produce round.
+
+Obligations enter when both the debtor and the creditor belong to the subtree (set-off
+can only cancel debts between coops the round sees). Stock lots and purchase orders enter
+when their coop has coordinates (the stored round has no distance matrix; transport is
+great-circle × road factor); the others are named in a note. Credit buyers outside the
+subtree are ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+
+from api.db import repo
+from api.db.bulk import versions_of
+from api.services.snapshot import RoundParams, Snapshot, round_hash
+from matcher.produce.model import ProduceProblem, PurchaseOrder, StockLot, Transport
+from matcher.round.model import CreditTerms, RoundProblem
+from matcher.setoff.model import Obligation
+
+
+def add_round_parts(
+    session: Session,
+    snap: Snapshot,
+    *,
+    network_ids: list[str],
+    coops: list[Any],
+    business_date: date,
+    params: RoundParams,
+) -> Snapshot:
+    """``snap`` with its :class:`RoundProblem`, versions of every order and a new hash."""
+    coop_ids = {c.id for c in coops}
+    versions = dict(snap.versions)
+    obligations = []
+    for o in repo.open_obligation_orders(session, network_ids):
+        if o.detail["creditor"] in coop_ids and o.detail["creditor"] != o.coop_id:
+            versions[o.id] = o.version
+            obligations.append(
+                Obligation(o.id, o.coop_id, o.detail["creditor"], o.available, o.detail["due_date"])
+            )
+    produce, units, skipped = _produce(session, snap, network_ids, coops, business_date, params)
+    if produce is not None:
+        ids = [x.id for x in produce.lots] + [x.id for x in produce.orders]
+        versions.update(versions_of(session, ids))
+    lp = snap.problem
+    rp = RoundProblem(
+        business_date=business_date,
+        coops=lp.coops,
+        networks=lp.networks,
+        obligations=tuple(obligations),
+        offers=lp.offers,
+        needs=lp.needs,
+        rules=lp.rules,
+        joint_fund=lp.joint_fund,
+        policy=params.policy,
+        rate_rule=params.rate_rule,
+        liquidity_time_limit_ms=params.time_limit_ms,
+        produce=produce,
+        credit=CreditTerms(
+            params.sale_credit_days,
+            tuple(sorted({b for b in params.credit_buyers if b in coop_ids})),
+        ),
+    )
+    notes = snap.notes
+    if skipped:
+        notes = (
+            *notes,
+            "produce orders left out because their coop has no coordinates "
+            f"(คำสั่งผลผลิตที่ไม่นำมาจับคู่เพราะสหกรณ์ไม่มีพิกัด): {', '.join(skipped)}",
+        )
+    return replace(
+        snap,
+        round_problem=rp,
+        versions=versions,
+        units=units,
+        notes=notes,
+        input_hash=round_hash(lp, rp),
+    )
+
+
+def _produce(
+    session: Session,
+    snap: Snapshot,
+    network_ids: list[str],
+    coops: list[Any],
+    business_date: date,
+    params: RoundParams,
+) -> tuple[ProduceProblem | None, dict[str, str], list[str]]:
+    """Today's produce round (None without both lots and orders), units, skipped ids."""
+    lots, orders = repo.open_produce_orders(session, network_ids, business_date, snap.freed)
+    located = {c.id for c in coops if c.lat_e5 is not None and c.lon_e5 is not None}
+    kept_lots: list[StockLot] = [x for x in lots if x.seller in located]
+    kept_orders: list[PurchaseOrder] = [x for x in orders if x.buyer in located]
+    skipped = sorted(
+        [x.id for x in lots if x.seller not in located]
+        + [x.id for x in orders if x.buyer not in located]
+    )
+    if not kept_lots or not kept_orders:
+        return None, {}, skipped
+    used = {x.product for x in kept_lots} | {x.product for x in kept_orders}
+    products = tuple(p for p in repo.products(session) if p.id in used)
+    problem = ProduceProblem(
+        round_date=business_date,
+        coops=snap.problem.coops,
+        networks=snap.problem.networks,
+        products=products,
+        lots=tuple(kept_lots),
+        orders=tuple(kept_orders),
+        transport=Transport(cost_satang_per_unit_km=params.transport_satang_per_unit_km),
+        policy=params.policy,
+        time_limit_ms=params.time_limit_ms,
+    )
+    return problem, {p.id: p.base_unit for p in products}, skipped
