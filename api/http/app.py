@@ -23,6 +23,7 @@ from api.http.context import AppContext, HttpConfig
 from api.http.routers import members, ops, rounds
 from api.services.clock import UtcClock, system_clock
 from api.settings import Settings, create_engine_from
+from api.web import mount_web
 
 log = structlog.get_logger("coopmatch.http")
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -159,6 +160,7 @@ def create_app(
     app.include_router(ops.router)
     app.include_router(members.router)
     app.include_router(rounds.router)
+    mount_web(app)  # the coordinator's web pages under /web
     app.add_middleware(EdgeMiddleware, ctx=ctx)
     _openapi_problem(app)
     return app

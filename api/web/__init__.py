@@ -1,0 +1,36 @@
+"""The coordinator's web pages (Thai first, English second), served by the same FastAPI app
+as ``/v1``: server-rendered Jinja2 templates with HTMX (vendored under ``static/``).
+
+:func:`mount_web` is the one call :func:`api.http.app.create_app` makes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.web.core import WebState
+from api.web.security import Signer, new_secret
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
+    """Add the web pages and their static files to ``app``.
+
+    Args:
+        app: the app built by ``create_app`` (its ``state.ctx`` is already set).
+        secret: the key that signs session cookies and form tokens; ``web_secret`` from the
+            settings when present, else random per app (sessions end on restart).
+    """
+    from api.web import pages, round_pages, scenario_pages
+
+    configured = getattr(app.state.ctx.settings, "web_secret", None)
+    key = secret or (configured.encode() if configured else None) or new_secret()
+    app.state.web = WebState(Signer(key))
+    app.include_router(pages.router)
+    app.include_router(round_pages.router)
+    app.include_router(scenario_pages.router)
+    app.mount("/web/static", StaticFiles(directory=str(STATIC)), name="web-static")

@@ -1,0 +1,178 @@
+"""What every web page shares: the templates, the logged-in coordinator, the chosen network,
+the language, form tokens and the downloads of plain tables.
+
+A page that needs a coordinator calls :func:`coordinator` and returns its response (a
+redirect to the login form) when there is none. The network comes from ``?network=`` and
+must be one the coordinator sees; any other network is a 404 page, exactly as if it did not
+exist.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api.db.tables_http import ApiKeyRow
+from api.db.tx import read_session
+from api.http.context import AppContext
+from api.web import i18n, queries
+from api.web.security import SESSION_COOKIE, FormReplay, Signer, now_s
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass
+class WebState:
+    """The web layer's state on ``app.state.web``: signer, form replay store, templates."""
+
+    signer: Signer
+    replay: FormReplay = field(default_factory=FormReplay)
+    templates: Jinja2Templates = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.templates = Jinja2Templates(directory=str(TEMPLATES))
+        env = self.templates.env
+        env.globals.update(
+            baht=i18n.baht,
+            pct=i18n.percent,
+            long_date=i18n.long_date,
+            tier_name=i18n.tier_name,
+            tier_label=i18n.tier_label,
+            state_text=i18n.state_text,
+        )
+
+
+@dataclass(frozen=True)
+class Who:
+    """The logged-in coordinator: the API key's id and its principal."""
+
+    key_id: str
+    principal: str
+
+
+def web(request: Request) -> WebState:
+    """The app's web state."""
+    state: WebState = request.app.state.web
+    return state
+
+
+def ctx_of(request: Request) -> AppContext:
+    """The app's context (engine, clock, settings)."""
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+def lang_of(request: Request) -> str:
+    """The page language (``?lang=``, then the cookie, else Thai)."""
+    return i18n.pick_lang(request.query_params.get("lang"), request.cookies.get(i18n.LANG_COOKIE))
+
+
+def coordinator(request: Request) -> Who | Response:
+    """The coordinator of a valid session cookie, or a redirect to the login form."""
+    key_id = web(request).signer.session_key_id(request.cookies.get(SESSION_COOKIE), now_s())
+    row = None
+    if key_id is not None:
+        with read_session(ctx_of(request).engine) as s:
+            row = s.get(ApiKeyRow, key_id)
+    if row is None or row.revoked_at is not None or row.role != "coordinator":
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": "/web/login"})
+        return RedirectResponse("/web/login", status_code=303)
+    return Who(row.id, row.principal)
+
+
+def chosen_network(request: Request, who: Who, form: dict[str, str] | None = None) -> str | None:
+    """The network asked for (form, then query), else the coordinator's first; None when the
+    coordinator may not see it (or coordinates nothing)."""
+    engine = ctx_of(request).engine
+    asked = (form or {}).get("network") or request.query_params.get("network")
+    if not asked:
+        mine = queries.coordinated_networks(engine, who.principal)
+        return mine[0].id if mine else None
+    return asked if queries.may_see(engine, who.principal, asked) else None
+
+
+def render(
+    request: Request, name: str, values: dict[str, Any], status: int = 200, who: Who | None = None
+) -> HTMLResponse:
+    """Render a template with the language, the text function and a fresh form token."""
+    lang = lang_of(request)
+    state = web(request)
+    scope = who.key_id if who is not None else "login"
+    page = {
+        "lang": lang,
+        "t": lambda key: i18n.text(key, lang),
+        "form_token": state.signer.form_token(scope),
+        "who": who,
+        "path": request.url.path,
+        **values,
+    }
+    response = state.templates.TemplateResponse(request, name, page, status_code=status)
+    if request.query_params.get("lang") in i18n.LANGS:
+        response.set_cookie(
+            i18n.LANG_COOKIE, lang, max_age=365 * 86400, httponly=True, samesite="strict"
+        )
+    return response
+
+
+def not_found_page(request: Request, who: Who) -> HTMLResponse:
+    """The uniform 404: another network's page looks like one that does not exist."""
+    return render(request, "not_found.html", {"network": None, "networks": []}, 404, who)
+
+
+async def form_of(request: Request) -> dict[str, str]:
+    """The posted ``application/x-www-form-urlencoded`` fields (last value wins)."""
+    body = (await request.body()).decode("utf-8", errors="replace")
+    return {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
+
+
+def checked(request: Request, who: Who, form: dict[str, str]) -> str | None:
+    """The form's token when it is a valid CSRF token for this session; None otherwise."""
+    token = form.get("form_token")
+    return token if web(request).signer.check_form_token(who.key_id, token) else None
+
+
+def table_download(header: list[str], rows: list[list[Any]], fmt: str, name: str) -> Response:
+    """A plain table as CSV (UTF-8 with BOM, for Excel) or as an XLSX workbook."""
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        return Response(
+            buf.getvalue().encode("utf-8-sig"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = name[:31]
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return Response(
+        out.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
+
+
+def page_values(request: Request, who: Who, network: str) -> dict[str, Any]:
+    """What the base template needs: the chosen network and the coordinator's networks."""
+    return {
+        "network": network,
+        "networks": queries.coordinated_networks(ctx_of(request).engine, who.principal),
+    }

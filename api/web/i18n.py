@@ -1,0 +1,185 @@
+"""Thai-first display helpers of the web pages: the language switch, the page texts in Thai
+and English, baht amounts and Buddhist Era dates.
+
+Dates are stored in the Gregorian calendar; the Buddhist Era (พ.ศ. = ค.ศ. + 543) is display
+only. Month names come from Babel's Thai and English locale data.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from babel.dates import get_month_names
+
+from matcher.domain import NetworkLevel
+from matcher.liquidity.reasons import TEXT as REASON_TEXT
+from matcher.money import format_baht, format_bps_percent
+
+LANGS = ("th", "en")
+LANG_COOKIE = "cm_lang"
+BE_OFFSET = 543
+
+TEXT: dict[str, tuple[str, str]] = {
+    "app": ("ระบบจับคู่สภาพคล่องระหว่างสหกรณ์", "coopmatch — inter-cooperative matching"),
+    "today": ("วันนี้", "Today"),
+    "round": ("รันรอบจับคู่", "Run the round"),
+    "follow": ("ติดตามผล", "Follow-up"),
+    "scenarios": ("จำลองสถานการณ์", "Scenarios"),
+    "logout": ("ออกจากระบบ", "Log out"),
+    "login": ("เข้าสู่ระบบ", "Log in"),
+    "api_key": ("คีย์ API ของผู้ประสานงาน", "Coordinator API key"),
+    "login_help": (
+        "ใช้คีย์ที่ออกด้วยคำสั่ง coopmatch keys issue --coordinator",
+        "Use a key issued with coopmatch keys issue --coordinator",
+    ),
+    "bad_key": (
+        "คีย์ไม่ถูกต้อง ถูกเพิกถอน หรือไม่ใช่คีย์ผู้ประสานงาน",
+        "The key is unknown, revoked, or not a coordinator key",
+    ),
+    "bad_form": (
+        "แบบฟอร์มหมดอายุหรือไม่ถูกต้อง กรุณาโหลดหน้าใหม่",
+        "The form expired or is not valid; reload the page",
+    ),
+    "network": ("เครือข่าย", "Network"),
+    "business_date": ("วันทำการ", "Business date"),
+    "coop": ("สหกรณ์", "Cooperative"),
+    "order": ("คำสั่ง", "Order"),
+    "kind": ("ประเภท", "Kind"),
+    "liquidity_offer": ("เสนอให้กู้", "Funds offered"),
+    "liquidity_need": ("ต้องการกู้", "Funds needed"),
+    "open_amount": ("ยอดคงเหลือ (บาท)", "Open amount (baht)"),
+    "rate": ("อัตราดอกเบี้ย", "Rate"),
+    "term": ("ระยะเวลา (วัน)", "Term (days)"),
+    "urgency": ("ความเร่งด่วน", "Urgency"),
+    "tier": ("ระดับ", "Tier"),
+    "offers_total": ("รวมเงินเสนอให้กู้ (บาท)", "Offered total (baht)"),
+    "needs_total": ("รวมเงินต้องการกู้ (บาท)", "Needed total (baht)"),
+    "totals_per_tier": ("ยอดรวมตามระดับเครือข่าย", "Totals per tier"),
+    "no_orders": ("ไม่มีคำสั่งค้าง", "No open orders"),
+    "preview": ("ดูผลล่วงหน้า", "Preview"),
+    "run": ("รันรอบและบันทึก", "Run and save"),
+    "running": ("กำลังคำนวณ…", "Solving…"),
+    "preview_note": ("ผลล่วงหน้ายังไม่ถูกบันทึก", "A preview saves nothing"),
+    "round_saved": ("บันทึกรอบแล้ว", "Round saved"),
+    "round_reused": (
+        "รอบของวันนี้รันไปแล้ว แสดงผลที่บันทึกไว้",
+        "Today's round was already run; showing the saved round",
+    ),
+    "status": ("สถานะ", "Status"),
+    "covered": ("จับคู่ได้ (บาท)", "Covered (baht)"),
+    "needed": ("ต้องการ (บาท)", "Needed (baht)"),
+    "lender": ("ผู้ให้กู้", "Lender"),
+    "borrower": ("ผู้กู้", "Borrower"),
+    "amount": ("จำนวนเงิน (บาท)", "Amount (baht)"),
+    "interest": ("ดอกเบี้ย (บาท)", "Interest (baht)"),
+    "explanation": ("คำอธิบาย", "Explanation"),
+    "binding_rule": ("กฎที่เป็นข้อจำกัด", "Binding rule"),
+    "proposals": ("ข้อเสนอ", "Proposals"),
+    "unmatched": ("คำสั่งที่จับคู่ไม่ได้ทั้งหมดหรือบางส่วน", "Unmatched or partly matched orders"),
+    "reason": ("เหตุผล", "Reason"),
+    "picture": ("ภาพการให้กู้ในเครือข่าย", "Who lends to whom"),
+    "download_xlsx": ("ดาวน์โหลด Excel", "Download Excel"),
+    "download_csv": ("ดาวน์โหลด CSV", "Download CSV"),
+    "pending": ("รอตอบรับ", "Waiting"),
+    "committed": ("ตอบรับแล้ว", "Accepted"),
+    "declined": ("ปฏิเสธ", "Declined"),
+    "expired": ("หมดอายุ", "Expired"),
+    "voided": ("ยกเลิกโดยรอบใหม่", "Voided"),
+    "expires": ("หมดอายุ", "Expires"),
+    "ledger": ("บัญชีภาระผูกพัน", "Commitments ledger"),
+    "repayments": ("กำหนดชำระคืน", "Repayment dates"),
+    "setoffs": ("หนังสือแจ้งหักกลบลบหนี้", "Set-off notices"),
+    "debtor": ("ลูกหนี้", "Debtor"),
+    "creditor": ("เจ้าหนี้", "Creditor"),
+    "remaining": ("คงเหลือ (บาท)", "Remaining (baht)"),
+    "none": ("ไม่มีรายการ", "Nothing here"),
+    "scenario": ("สถานการณ์", "Scenario"),
+    "runs": ("จำนวนรอบจำลอง", "Runs"),
+    "days": ("จำนวนวันของฤดูกาล", "Season days"),
+    "idle_share": ("สัดส่วนเงินทุนที่นำมาให้กู้ (%)", "Idle funds offered (%)"),
+    "seed": ("เมล็ดสุ่ม", "Seed"),
+    "simulate": ("จำลอง", "Simulate"),
+    "policy_table": ("เปรียบเทียบนโยบาย", "Policies side by side"),
+    "illustrative": ("ตัวอย่างสมมติ", "Illustrative"),
+    "bad_input": ("ข้อมูลไม่ถูกต้อง", "Invalid input"),
+    "language": ("English", "ภาษาไทย"),
+    "members": ("สมาชิก", "Members"),
+    "partly_filled": ("จับคู่ได้บางส่วน", "partly matched"),
+    "unmatched_state": ("จับคู่ไม่ได้", "unmatched"),
+    "offer": ("ผู้ให้กู้", "offer"),
+    "need": ("ผู้กู้", "need"),
+}
+
+TIER_TEXT: dict[int, tuple[str, str]] = {
+    NetworkLevel.AREA: ("ระดับพื้นที่", "area"),
+    NetworkLevel.PROVINCE: ("ระดับจังหวัด", "province"),
+    NetworkLevel.REGION: ("ระดับภาค", "region"),
+    NetworkLevel.NATIONAL: ("ระดับประเทศ", "national"),
+}
+
+
+TIER_BY_NAME = {"area": 0, "province": 1, "region": 2, "national": 3}
+
+
+def state_text(state: str, lang: str) -> str:
+    """A fill state (filled / partly_filled / unmatched) in words."""
+    return text("unmatched_state" if state == "unmatched" else state, lang)
+
+
+def tier_label(name: str, lang: str) -> str:
+    """A tier stored by name (``area``) in words (``ระดับพื้นที่``)."""
+    level = TIER_BY_NAME.get(name)
+    return name if level is None else tier_name(level, lang)
+
+
+def pick_lang(query_lang: str | None, cookie_lang: str | None) -> str:
+    """The page language: ``?lang=`` first, then the cookie, else Thai.
+
+    >>> pick_lang(None, None), pick_lang("en", "th"), pick_lang("xx", "en")
+    ('th', 'en', 'en')
+    """
+    for lang in (query_lang, cookie_lang):
+        if lang in LANGS:
+            return str(lang)
+    return "th"
+
+
+def text(key: str, lang: str) -> str:
+    """The page text ``key`` in ``lang`` (the key itself when unknown)."""
+    pair = TEXT.get(key) or REASON_TEXT.get(key)
+    if pair is None:
+        return key
+    return pair[0] if lang == "th" else pair[1]
+
+
+def tier_name(level: int, lang: str) -> str:
+    """A network level's name, e.g. ``ระดับพื้นที่`` / ``area``."""
+    th, en = TIER_TEXT.get(level, (str(level), str(level)))
+    return th if lang == "th" else en
+
+
+def long_date(day: date | datetime | None, lang: str) -> str:
+    """A date written out: Buddhist Era in Thai, Gregorian in English.
+
+    >>> long_date(date(2026, 11, 21), "th"), long_date(date(2026, 11, 21), "en")
+    ('21 พฤศจิกายน 2569', '21 November 2026')
+    >>> long_date(None, "th")
+    '-'
+    """
+    if day is None:
+        return "-"
+    if isinstance(day, datetime):
+        day = day.date()
+    months = get_month_names("wide", locale="th" if lang == "th" else "en")
+    year = day.year + BE_OFFSET if lang == "th" else day.year
+    return f"{day.day} {months[day.month]} {year}"
+
+
+def baht(amount_satang: int | None) -> str:
+    """Satang as baht with thousands separators (``1,234.50``); ``-`` when unknown."""
+    return "-" if amount_satang is None else format_baht(int(amount_satang))
+
+
+def percent(rate_bps: int | None) -> str:
+    """Basis points as a percentage with two places."""
+    return "-" if rate_bps is None else format_bps_percent(int(rate_bps))

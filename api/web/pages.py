@@ -1,0 +1,178 @@
+"""Web pages: login and logout, Today (the network tree with open orders and totals per
+tier) and Follow-up (proposals by status, the commitments ledger, set-off notices), with
+their Excel and CSV downloads."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from api.db.tables_http import ApiKeyRow
+from api.db.tx import read_session
+from api.http.keys import split_token, verify_secret
+from api.web import core, i18n, queries
+from api.web.security import LOGIN_SCOPE, SESSION_COOKIE, SESSION_SECONDS, now_s
+
+router = APIRouter(prefix="/web", include_in_schema=False)
+STATUSES = ("pending", "committed", "declined", "expired", "voided")
+
+
+@router.get("/")
+def home() -> Response:
+    """The start page is Today."""
+    return RedirectResponse("/web/today", status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request) -> Response:
+    """The login form (an API key)."""
+    return core.render(request, "login.html", {"error": None})
+
+
+def _key_row(request: Request, token: str) -> ApiKeyRow | None:
+    """The coordinator key behind ``token``, or None."""
+    parts = split_token(token.strip())
+    if parts is None:
+        return None
+    with read_session(core.ctx_of(request).engine) as s:
+        row = s.get(ApiKeyRow, parts[0])
+    if row is None or row.revoked_at is not None or row.role != "coordinator":
+        return None
+    return row if verify_secret(row, parts[1]) else None
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    """Check the key and set the signed, HttpOnly, SameSite=Strict session cookie."""
+    form = await core.form_of(request)
+    if not core.web(request).signer.check_form_token(LOGIN_SCOPE, form.get("form_token")):
+        return core.render(request, "login.html", {"error": "bad_form"}, 403)
+    row = _key_row(request, form.get("api_key", ""))
+    if row is None:
+        return core.render(request, "login.html", {"error": "bad_key"}, 401)
+    response = RedirectResponse("/web/today", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        core.web(request).signer.session_cookie(row.id, now_s()),
+        max_age=SESSION_SECONDS,
+        httponly=True,
+        samesite="strict",
+        path="/web",
+    )
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    """End the session (needs the form token like any other post)."""
+    who = core.coordinator(request)
+    if isinstance(who, Response):
+        return who
+    if core.checked(request, who, await core.form_of(request)) is None:
+        return Response("forbidden", status_code=403)
+    response = RedirectResponse("/web/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/web")
+    return response
+
+
+def _today(request: Request) -> date:
+    return core.ctx_of(request).clock().date()
+
+
+@router.get("/today")
+def today(request: Request) -> Response:
+    """Members of the network tree with their open offers and needs; totals per tier."""
+    who = core.coordinator(request)
+    if isinstance(who, Response):
+        return who
+    network = core.chosen_network(request, who)
+    if network is None:
+        return core.not_found_page(request, who)
+    day = _today(request)
+    nodes = queries.network_tree(core.ctx_of(request).engine, network, day)
+    values = {
+        "day": day,
+        "nodes": nodes,
+        "totals": queries.tier_totals(nodes),
+        **core.page_values(request, who, network),
+    }
+    return core.render(request, "today.html", values, who=who)
+
+
+TODAY_HEADER = [
+    "network / เครือข่าย", "coop_id", "coop / สหกรณ์", "order_id", "kind / ประเภท",
+    "open_baht / ยอดคงเหลือ (บาท)", "rate_pct / อัตรา (%)", "term_days / ระยะเวลา (วัน)",
+]  # fmt: skip
+
+
+@router.get("/today/export.{fmt}")
+def today_export(request: Request, fmt: str) -> Response:
+    """Today's open orders as Excel or CSV."""
+    who = core.coordinator(request)
+    if isinstance(who, Response):
+        return who
+    network = core.chosen_network(request, who)
+    if network is None or fmt not in ("xlsx", "csv"):
+        return core.not_found_page(request, who)
+    rows: list[list[Any]] = []
+    for node in queries.network_tree(core.ctx_of(request).engine, network, _today(request)):
+        for coop in node.coops:
+            for o in coop["orders"]:
+                d = o.detail
+                rate = d.get("min_rate_bps", d.get("max_rate_bps"))
+                term = d.get("max_term_days", d.get("term_days"))
+                rows.append(
+                    [node.id, coop["id"], coop["name"], o.id, o.kind,
+                     i18n.baht(o.available).replace(",", ""), f"{rate / 100:.2f}", term]
+                )  # fmt: skip
+    return core.table_download(TODAY_HEADER, rows, fmt, f"today-{network}")
+
+
+@router.get("/follow")
+def follow(request: Request) -> Response:
+    """Proposals waiting, accepted, declined, expired; the ledger; set-off notices."""
+    who = core.coordinator(request)
+    if isinstance(who, Response):
+        return who
+    network = core.chosen_network(request, who)
+    if network is None:
+        return core.not_found_page(request, who)
+    engine = core.ctx_of(request).engine
+    values = {
+        "statuses": STATUSES,
+        "by_status": queries.proposals_by_status(engine, network),
+        "ledger": queries.ledger(engine, network),
+        "setoffs": queries.setoff_notices(engine, network),
+        **core.page_values(request, who, network),
+    }
+    return core.render(request, "follow.html", values, who=who)
+
+
+FOLLOW_HEADER = [
+    "proposal_id / เลขข้อเสนอ", "round_id / รอบ", "status / สถานะ", "lender / ผู้ให้กู้",
+    "borrower / ผู้กู้", "amount_baht / จำนวนเงิน (บาท)", "rate_pct / อัตรา (%)",
+    "term_days / ระยะเวลา (วัน)", "tier / ระดับ",
+]  # fmt: skip
+
+
+@router.get("/follow/export.{fmt}")
+def follow_export(request: Request, fmt: str) -> Response:
+    """Every proposal of the network (all statuses) as Excel or CSV."""
+    who = core.coordinator(request)
+    if isinstance(who, Response):
+        return who
+    network = core.chosen_network(request, who)
+    if network is None or fmt not in ("xlsx", "csv"):
+        return core.not_found_page(request, who)
+    by_status = queries.proposals_by_status(core.ctx_of(request).engine, network)
+    rows = [
+        [p["id"], p["round_id"], status, p["lender"], p["borrower"],
+         i18n.baht(p["amount"]).replace(",", ""),
+         "" if p["rate_bps"] is None else f"{p['rate_bps'] / 100:.2f}", p["term_days"], p["tier"]]
+        for status in STATUSES
+        for p in by_status.get(status, [])
+    ]  # fmt: skip
+    return core.table_download(FOLLOW_HEADER, rows, fmt, f"proposals-{network}")

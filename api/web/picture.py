@@ -1,0 +1,117 @@
+"""The round as a picture: an inline SVG of who lends to whom on a map-like layout.
+
+Each coop sits at its own coordinates, else at its district's centre (the district table of
+``scenarios/data``), else on a circle. Coops of one district are spread on a small ring so
+they do not hide each other. An arrow runs from lender to borrower; its width grows with the
+amount. Output depends only on the input (sorted), never on its order.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from html import escape
+
+from scenarios.sim.loader import districts
+
+WIDTH, HEIGHT, PAD = 640, 420, 60
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One arrow: lender → borrower, amount in satang."""
+
+    source: str
+    target: str
+    amount_satang: int
+
+
+def _raw_positions(
+    places: dict[str, tuple[str, str, int | None, int | None]],
+) -> dict[str, tuple[float, float] | None]:
+    table = districts()
+    out: dict[str, tuple[float, float] | None] = {}
+    for cid, (_name, code, lat, lon) in sorted(places.items()):
+        if lat is not None and lon is not None:
+            out[cid] = (lon / 1e5, lat / 1e5)
+        elif code in table:
+            out[cid] = (table[code].lon_e5 / 1e5, table[code].lat_e5 / 1e5)
+        else:
+            out[cid] = None
+    return out
+
+
+def layout(
+    places: dict[str, tuple[str, str, int | None, int | None]],
+) -> dict[str, tuple[int, int]]:
+    """Coop id → (x, y) pixel position inside the picture."""
+    raw = _raw_positions(places)
+    known = {k: v for k, v in raw.items() if v is not None}
+    unknown = sorted(k for k, v in raw.items() if v is None)
+    pos: dict[str, tuple[float, float]] = {}
+    if known:
+        xs = [v[0] for v in known.values()]
+        ys = [v[1] for v in known.values()]
+        span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-3)
+        scale = min(WIDTH, HEIGHT) - 2 * PAD
+        for k, (x, y) in known.items():
+            px = PAD + (x - min(xs)) / span * scale
+            pos[k] = (px, HEIGHT - PAD - (y - min(ys)) / span * scale)
+    for i, k in enumerate(unknown):
+        angle = 2 * math.pi * i / max(1, len(unknown))
+        pos[k] = (WIDTH / 2 + 150 * math.cos(angle), HEIGHT / 2 + 150 * math.sin(angle))
+    return _spread(pos)
+
+
+def _spread(pos: dict[str, tuple[float, float]]) -> dict[str, tuple[int, int]]:
+    """Coops at the same spot are put on a ring of radius 40 px around it."""
+    groups: dict[tuple[int, int], list[str]] = {}
+    for k in sorted(pos):
+        groups.setdefault((round(pos[k][0]), round(pos[k][1])), []).append(k)
+    out = {}
+    for (x, y), ids in groups.items():
+        for i, k in enumerate(ids):
+            if len(ids) == 1:
+                out[k] = (x, y)
+                continue
+            angle = 2 * math.pi * i / len(ids)
+            out[k] = (round(x + 40 * math.cos(angle)), round(y + 40 * math.sin(angle)))
+    return out
+
+
+def flow_svg(
+    flows: list[Flow],
+    places: dict[str, tuple[str, str, int | None, int | None]],
+    title: str,
+) -> str:
+    """The SVG markup (safe to inline: every name is escaped)."""
+    pos = layout(places)
+    biggest = max((f.amount_satang for f in flows), default=1) or 1
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'class="flows" role="img" aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" '
+        'markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
+        'fill="#2f6f4f"/></marker></defs>',
+    ]
+    for f in sorted(flows, key=lambda f: (f.source, f.target, f.amount_satang)):
+        if f.source not in pos or f.target not in pos:
+            continue
+        (x1, y1), (x2, y2) = pos[f.source], pos[f.target]
+        width = 1.5 + 6 * f.amount_satang / biggest
+        parts.append(
+            f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#2f6f4f" '
+            f'stroke-width="{width:.1f}" stroke-opacity="0.7" marker-end="url(#arrow)">'
+            f"<title>{escape(f.source)} → {escape(f.target)}</title></line>"
+        )
+    for cid in sorted(pos):
+        x, y = pos[cid]
+        name = places[cid][0]
+        parts.append(
+            f'<g class="coop"><circle cx="{x}" cy="{y}" r="7" fill="#f2c14e" stroke="#7a5c00"/>'
+            f'<text x="{x}" y="{y - 11}" text-anchor="middle" font-size="12">{escape(name)}</text>'
+            "</g>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,228 @@
+"""Read queries behind the web pages, always limited to one coordinator's network subtree.
+
+Every function takes the network the coordinator chose (already checked with
+:func:`api.db.repo.coordinates`) and returns plain rows for the templates; nothing here
+changes data.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlmodel import col
+
+from api.db import repo
+from api.db.tables import (
+    CommitmentLoanRow,
+    CommitmentRow,
+    CommitmentSetoffRow,
+    CoopRow,
+    CoordinatorRow,
+    LoanInstalmentRow,
+    NetworkRow,
+    ProposalLoanRow,
+    ProposalRow,
+    RoundRow,
+)
+from api.db.tx import read_session
+
+
+@dataclass
+class NetworkNode:
+    """One network of the tree with its depth, member coops and their open orders."""
+
+    id: str
+    name_th: str
+    name_en: str
+    level: int
+    depth: int
+    coops: list[dict[str, Any]] = field(default_factory=list)
+    offered_satang: int = 0
+    needed_satang: int = 0
+
+
+def coordinated_networks(engine: Engine, principal: str) -> list[NetworkRow]:
+    """The networks listed for ``principal`` (the tops of what they may see), by id."""
+    with read_session(engine) as s:
+        ids = s.execute(
+            select(col(CoordinatorRow.network_id)).where(col(CoordinatorRow.principal) == principal)
+        ).scalars()
+        rows = [s.get(NetworkRow, i) for i in sorted(set(ids))]
+    return [r for r in rows if r is not None]
+
+
+def may_see(engine: Engine, principal: str, network_id: str) -> bool:
+    """Whether ``principal`` coordinates ``network_id`` or one of its ancestors."""
+    with read_session(engine) as s:
+        return repo.coordinates(s, principal, network_id)
+
+
+def subtree_ids(engine: Engine, network_id: str) -> list[str]:
+    """The network and every network below it."""
+    with read_session(engine) as s:
+        return sorted(n.id for n in repo.subtree(s, network_id))
+
+
+def network_tree(engine: Engine, network_id: str, day: date) -> list[NetworkNode]:
+    """The subtree, parents before children, each with its members' open liquidity orders."""
+    with read_session(engine) as s:
+        nets = repo.subtree(s, network_id)
+        ids = [n.id for n in nets]
+        members = repo.members_of(s, ids)
+        coops = {c.id: c for c in repo.coops_of(s, ids)}
+        orders = repo.open_liquidity_orders(s, ids, day)
+    by_coop: dict[str, list[Any]] = defaultdict(list)
+    for o in orders:
+        by_coop[o.coop_id].append(o)
+    parent = {n.id: n.parent_id for n in nets}
+    nodes = []
+    for n in nets:
+        depth, cur = 0, n.id
+        while cur != network_id and parent.get(cur) is not None:
+            depth, cur = depth + 1, str(parent[cur])
+        node = NetworkNode(n.id, n.name_th, n.name_en, n.level, depth)
+        for cid in sorted(members.get(n.id, [])):
+            mine = by_coop.get(cid, [])
+            name = coops[cid].name_th if cid in coops else cid
+            node.coops.append({"id": cid, "name": name, "orders": mine})
+            for o in mine:
+                if o.kind == "liquidity_offer":
+                    node.offered_satang += o.available
+                else:
+                    node.needed_satang += o.available
+        nodes.append(node)
+    return _tree_order(nodes, parent, network_id)
+
+
+def _tree_order(
+    nodes: list[NetworkNode], parent: dict[str, str | None], root: str
+) -> list[NetworkNode]:
+    children: dict[str | None, list[NetworkNode]] = defaultdict(list)
+    for n in nodes:
+        children[parent[n.id] if n.id != root else None].append(n)
+    out: list[NetworkNode] = []
+    stack = sorted(children[None], key=lambda n: n.id, reverse=True)
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(sorted(children[node.id], key=lambda n: n.id, reverse=True))
+    return out
+
+
+def tier_totals(nodes: list[NetworkNode]) -> list[tuple[int, int, int]]:
+    """(level, offered satang, needed satang) per network level, most local first."""
+    sums: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for n in nodes:
+        sums[n.level][0] += n.offered_satang
+        sums[n.level][1] += n.needed_satang
+    return [(level, v[0], v[1]) for level, v in sorted(sums.items())]
+
+
+Place = tuple[str, str, int | None, int | None]
+
+
+def coop_places(engine: Engine, coop_ids: list[str]) -> dict[str, Place]:
+    """Coop id → (Thai name, district code, lat e5, lon e5) for the picture."""
+    with read_session(engine) as s:
+        rows = s.execute(select(CoopRow).where(col(CoopRow.id).in_(coop_ids))).scalars().all()
+        return {r.id: (r.name_th, r.district_code, r.lat_e5, r.lon_e5) for r in rows}
+
+
+def proposals_by_status(engine: Engine, network_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Loan proposals of the subtree's rounds, grouped by status, newest first."""
+    ids = subtree_ids(engine, network_id)
+    with read_session(engine) as s:
+        names = {c.id: c.name_th for c in repo.coops_of(s, ids)}
+        rows = s.execute(
+            select(ProposalRow, ProposalLoanRow)
+            .join(RoundRow, col(RoundRow.id) == col(ProposalRow.round_id))
+            .outerjoin(ProposalLoanRow, col(ProposalLoanRow.proposal_id) == col(ProposalRow.id))
+            .where(col(RoundRow.network_id).in_(ids))
+            .order_by(col(ProposalRow.id).desc())
+        ).all()
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for p, loan in rows:
+        out[p.status].append(
+            {
+                "id": p.id,
+                "round_id": p.round_id,
+                "lender": names.get(p.supply_coop_id, p.supply_coop_id),
+                "borrower": names.get(p.demand_coop_id, p.demand_coop_id),
+                "amount": p.amount,
+                "rate_bps": loan.rate_bps if loan else None,
+                "term_days": loan.term_days if loan else None,
+                "tier": p.tier,
+                "expires_at": p.expires_at,
+                "supply_accepted": p.supply_accepted_at is not None,
+                "demand_accepted": p.demand_accepted_at is not None,
+            }
+        )
+    return out
+
+
+def ledger(engine: Engine, network_id: str) -> list[dict[str, Any]]:
+    """Commitments between the subtree's coops, with their repayment dates."""
+    ids = subtree_ids(engine, network_id)
+    with read_session(engine) as s:
+        names = {c.id: c.name_th for c in repo.coops_of(s, ids)}
+        rows = s.execute(
+            select(CommitmentRow, CommitmentLoanRow)
+            .join(CommitmentLoanRow, col(CommitmentLoanRow.commitment_id) == col(CommitmentRow.id))
+            .where(
+                col(CommitmentRow.supply_coop_id).in_(list(names)),
+                col(CommitmentRow.demand_coop_id).in_(list(names)),
+            )
+            .order_by(col(CommitmentRow.id))
+        ).all()
+        dues: dict[int, list[LoanInstalmentRow]] = defaultdict(list)
+        commitment_ids = [int(c.id or 0) for c, _ in rows]
+        for inst in s.execute(
+            select(LoanInstalmentRow)
+            .where(col(LoanInstalmentRow.commitment_id).in_(commitment_ids))
+            .order_by(col(LoanInstalmentRow.commitment_id), col(LoanInstalmentRow.seq))
+        ).scalars():
+            dues[inst.commitment_id].append(inst)
+    return [
+        {
+            "id": c.id,
+            "lender": names.get(c.supply_coop_id, c.supply_coop_id),
+            "borrower": names.get(c.demand_coop_id, c.demand_coop_id),
+            "amount": c.amount,
+            "rate_bps": loan.rate_bps,
+            "interest": loan.interest_satang,
+            "start": loan.start_date,
+            "maturity": loan.maturity_date,
+            "instalments": [
+                (i.due_date, i.principal_satang + i.interest_satang) for i in dues[int(c.id or 0)]
+            ],
+        }
+        for c, loan in rows
+    ]
+
+
+def setoff_notices(engine: Engine, network_id: str) -> list[dict[str, Any]]:
+    """Debt set-offs recorded by the subtree's rounds."""
+    ids = subtree_ids(engine, network_id)
+    with read_session(engine) as s:
+        names = {c.id: c.name_th for c in repo.coops_of(s, ids)}
+        rows = s.execute(
+            select(CommitmentSetoffRow)
+            .join(RoundRow, col(RoundRow.id) == col(CommitmentSetoffRow.round_id))
+            .where(col(RoundRow.network_id).in_(ids))
+            .order_by(col(CommitmentSetoffRow.id))
+        ).scalars()
+        return [
+            {
+                "id": r.id,
+                "debtor": names.get(r.debtor_coop_id, r.debtor_coop_id),
+                "creditor": names.get(r.creditor_coop_id, r.creditor_coop_id),
+                "amount": r.amount_satang,
+                "remaining": r.remaining_satang,
+                "date": r.business_date,
+            }
+            for r in rows
+        ]

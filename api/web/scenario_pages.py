@@ -1,0 +1,160 @@
+"""The Scenarios page: pick a scenario file and a few policy knobs, run a small Monte Carlo
+(serial, few runs, a short season, so it stays within seconds), and see the chart and the
+policies side by side, with the table as Excel or CSV.
+
+Knobs: runs (1–5), season days (3–30), the root seed, and the share of the lenders' idle
+funds actually offered (applied to every policy of the file, so "what if idle funds drop
+30 %" is one number). Bad input names the field and runs nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+import scenarios
+from api.web import core, i18n
+from scenarios.sim.loader import Scenario, ScenarioError, load_scenario
+from scenarios.sim.metrics import summarise
+from scenarios.sim.montecarlo import Executor, run_monte_carlo, with_days
+from scenarios.sim.report import SUMMARY_COLUMNS, Cell, summary_rows
+
+router = APIRouter(prefix="/web/scenarios", include_in_schema=False)
+SCENARIO_DIR = Path(scenarios.__file__).resolve().parent
+LIMITS = {"runs": (1, 5), "days": (3, 30), "seed": (0, 1_000_000), "idle_pct": (10, 100)}
+DEFAULTS = {"runs": 2, "days": 10, "seed": 1, "idle_pct": 100}
+
+
+def scenario_files() -> list[str]:
+    """The scenario files offered (``scenarios/*.yaml``), by name."""
+    return sorted(p.name for p in SCENARIO_DIR.glob("*.yaml"))
+
+
+@dataclass(frozen=True)
+class Knobs:
+    """A checked scenario request."""
+
+    scenario: str
+    runs: int
+    days: int
+    seed: int
+    idle_pct: int
+
+
+def parse_knobs(form: dict[str, str]) -> tuple[Knobs | None, list[str]]:
+    """The knobs from the form, or the fields that are wrong (each named)."""
+    errors: list[str] = []
+    name = form.get("scenario", "")
+    if name not in scenario_files():
+        errors.append(f"scenario: {name!r} is not one of {', '.join(scenario_files())}")
+    numbers: dict[str, int] = {}
+    for field_name, (low, high) in LIMITS.items():
+        raw = form.get(field_name, str(DEFAULTS[field_name])).strip()
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            errors.append(f"{field_name}: {raw!r} is not a whole number from {low} to {high}")
+        else:
+            numbers[field_name] = int(raw)
+    if errors:
+        return None, errors
+    return Knobs(name, **numbers), []
+
+
+def with_idle_share(scenario: Scenario, idle_pct: int) -> Scenario:
+    """Every policy offers only ``idle_pct`` % of what it offered (integer basis points)."""
+    policies = tuple(
+        p.model_copy(update={"idle_funds_bps": p.idle_funds_bps * idle_pct // 100})
+        for p in scenario.spec.policies
+    )
+    return replace(scenario, spec=scenario.spec.model_copy(update={"policies": policies}))
+
+
+def simulate(knobs: Knobs) -> tuple[Scenario, list[dict[str, Cell]]]:
+    """Run the small Monte Carlo and return the policy rows."""
+    scenario = load_scenario(SCENARIO_DIR / knobs.scenario)
+    scenario = with_idle_share(with_days(scenario, knobs.days), knobs.idle_pct)
+    seasons = run_monte_carlo(scenario, knobs.runs, knobs.seed, Executor.SERIAL)
+    return scenario, summary_rows(summarise(seasons))
+
+
+def chart_uri(title: str, rows: list[dict[str, Cell]]) -> str | None:
+    """The summary chart as a PNG data URI (None without matplotlib)."""
+    if importlib.util.find_spec("matplotlib") is None:
+        return None
+    from scenarios.sim.charts import summary_chart
+
+    return "data:image/png;base64," + base64.b64encode(summary_chart(title, rows)).decode()
+
+
+@router.get("")
+def scenarios_form(request: Request) -> Response:
+    """The scenario form."""
+    who = core.coordinator(request)
+    if isinstance(who, Response):
+        return who
+    network = core.chosen_network(request, who) or ""
+    values = {
+        "files": scenario_files(),
+        "knobs": DEFAULTS,
+        "limits": LIMITS,
+        **core.page_values(request, who, network),
+    }
+    return core.render(request, "scenarios.html", values, who=who)
+
+
+def _answer(request: Request, who: core.Who, form: dict[str, str]) -> tuple[str, int]:
+    knobs, errors = parse_knobs(form)
+    values: dict[str, Any] = {"errors": errors, "columns": SUMMARY_COLUMNS, "knobs": knobs}
+    status = 422 if errors else 200
+    if knobs is not None:
+        try:
+            scenario, rows = simulate(knobs)
+        except ScenarioError as exc:
+            values["errors"] = [str(i) for i in exc.issues]
+            status = 422
+        else:
+            title = f"{scenario.spec.name_th}\n{scenario.spec.name_en}"
+            values.update(scenario=scenario, rows=rows, chart=chart_uri(title, rows))
+    response = core.render(request, "scenario_result.html", values, status, who)
+    return bytes(response.body).decode("utf-8"), status
+
+
+@router.post("/run")
+async def run(request: Request) -> Response:
+    """Run the Monte Carlo (HTMX fragment); a double post runs it once."""
+    who = core.coordinator(request)
+    if isinstance(who, Response):
+        return who
+    form = await core.form_of(request)
+    token = core.checked(request, who, form)
+    if token is None:
+        return Response(i18n.text("bad_form", core.lang_of(request)), status_code=403)
+    from starlette.concurrency import run_in_threadpool
+
+    replay = core.web(request).replay
+    answer = await run_in_threadpool(
+        replay.once, f"{who.key_id}:scenario:{token}", lambda: _answer(request, who, form)
+    )
+    html, status = answer if isinstance(answer, tuple) else ("", 500)
+    return Response(html, status_code=status, media_type="text/html; charset=utf-8")
+
+
+@router.get("/export.{fmt}")
+def export(request: Request, fmt: str) -> Response:
+    """The policy table of the knobs in the query string, as Excel or CSV."""
+    who = core.coordinator(request)
+    if isinstance(who, Response):
+        return who
+    knobs, errors = parse_knobs(dict(request.query_params))
+    if knobs is None or fmt not in ("xlsx", "csv"):
+        return Response("; ".join(errors) or "format: xlsx or csv", status_code=422)
+    _scenario, rows = simulate(knobs)
+    header = [label for _key, label in SUMMARY_COLUMNS]
+    body = [[row[key] for key, _label in SUMMARY_COLUMNS] for row in rows]
+    name = f"policies-{knobs.scenario.removesuffix('.yaml')}"
+    return core.table_download(header, body, fmt, name)
