@@ -1,6 +1,7 @@
 """Two-phase proposals: a pending reservation that both sides accept, or that dies.
 
-pending ──both sides accept──▶ committed (a ledger entry, plus the loan schedule)
+pending ──both sides accept──▶ committed (a ledger entry, plus the loan schedule or the
+                                sale terms and, for a sale on credit, the buyer's obligation)
 pending ──either side declines──▶ declined (reservation freed)
 pending ──expiry passes──▶ expired (reservation freed)
 pending ──a new round version replaces it──▶ voided (reservation freed)
@@ -12,7 +13,7 @@ proposal that is expired, voided or declined is refused and changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Engine, insert, select
 from sqlmodel import Session, col
@@ -32,6 +33,7 @@ from api.db.tx import in_write_transaction
 from api.services.clock import UtcClock, as_utc, system_clock
 from api.services.errors import ForbiddenError, InvalidStateError, NotFoundError
 from api.services.loans import loan_schedule
+from api.services.sales import book_sale
 
 CLOSED = ("declined", "expired", "voided")
 
@@ -216,16 +218,10 @@ def _commitment_id(session: Session, p: ProposalRow) -> int | None:
 
 
 def _commit(session: Session, p: ProposalRow, now: datetime, actor: str) -> int:
-    """Both sides accepted: append the ledger entry and the loan schedule, move the amounts."""
-    terms = session.get(ProposalLoanRow, p.id)
+    """Both sides accepted: append the ledger entry and its terms, move the amounts."""
     rnd = session.get(RoundRow, p.round_id)
-    need = session.get(LiquidityNeedRow, p.demand_order_id)
-    if terms is None or rnd is None:
-        raise InvalidStateError(f"proposal {p.id} has no loan terms", "ข้อเสนอไม่มีเงื่อนไขเงินกู้")
-    repayment = need.repayment if need is not None else "bullet"
-    n = need.instalments if need is not None else 1
-    start = rnd.business_date
-    schedule = loan_schedule(p.amount, terms.rate_bps, start, terms.term_days, repayment, n)
+    if rnd is None:  # pragma: no cover - the foreign key forbids it
+        raise InvalidStateError(f"proposal {p.id} has no round", "ข้อเสนอไม่มีรอบ")
     cid = session.execute(
         insert(CommitmentRow).returning(col(CommitmentRow.id)),
         {
@@ -235,10 +231,46 @@ def _commit(session: Session, p: ProposalRow, now: datetime, actor: str) -> int:
             "demand_coop_id": p.demand_coop_id,
             "unit": p.unit,
             "amount": p.amount,
-            "business_date": start,
+            "business_date": rnd.business_date,
             "committed_at": now,
         },
     ).scalar_one()
+    terms: dict[str, int | str | None]
+    if p.kind == "sale":
+        terms = book_sale(session, p, int(cid), now, actor)
+    else:
+        terms = _book_loan(session, p, int(cid), rnd.business_date)
+    p.status, p.closed_at = "committed", now
+    session.add(p)
+    session.flush()
+    apply_deltas(
+        session,
+        {p.supply_order_id: (-p.amount, p.amount), p.demand_order_id: (-p.amount, p.amount)},
+        now,
+    )
+    append_event(
+        session,
+        now,
+        actor,
+        "proposal.committed",
+        "proposal",
+        str(p.id),
+        {"commitment_id": int(cid), **terms},
+    )
+    return int(cid)
+
+
+def _book_loan(
+    session: Session, p: ProposalRow, cid: int, start: date
+) -> dict[str, int | str | None]:
+    """The loan's terms and repayment schedule (append-only)."""
+    terms = session.get(ProposalLoanRow, p.id)
+    need = session.get(LiquidityNeedRow, p.demand_order_id)
+    if terms is None:
+        raise InvalidStateError(f"proposal {p.id} has no loan terms", "ข้อเสนอไม่มีเงื่อนไขเงินกู้")
+    repayment = need.repayment if need is not None else "bullet"
+    n = need.instalments if need is not None else 1
+    schedule = loan_schedule(p.amount, terms.rate_bps, start, terms.term_days, repayment, n)
     session.execute(
         insert(CommitmentLoanRow),
         {
@@ -264,27 +296,9 @@ def _commit(session: Session, p: ProposalRow, now: datetime, actor: str) -> int:
             for i in schedule
         ],
     )
-    p.status, p.closed_at = "committed", now
-    session.add(p)
-    session.flush()
-    apply_deltas(
-        session,
-        {p.supply_order_id: (-p.amount, p.amount), p.demand_order_id: (-p.amount, p.amount)},
-        now,
-    )
-    append_event(
-        session,
-        now,
-        actor,
-        "proposal.committed",
-        "proposal",
-        str(p.id),
-        {
-            "commitment_id": int(cid),
-            "amount_satang": p.amount,
-            "rate_bps": terms.rate_bps,
-            "term_days": terms.term_days,
-            "instalments": len(schedule),
-        },
-    )
-    return int(cid)
+    return {
+        "amount_satang": p.amount,
+        "rate_bps": terms.rate_bps,
+        "term_days": terms.term_days,
+        "instalments": len(schedule),
+    }

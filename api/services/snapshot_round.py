@@ -2,8 +2,9 @@
 
 Obligations enter when both the debtor and the creditor belong to the subtree (set-off
 can only cancel debts between coops the round sees). Stock lots and purchase orders enter
-when their coop has coordinates (the stored round has no distance matrix; transport is
-great-circle × road factor); the others are named in a note. Credit buyers outside the
+when their coop has a location (the stored round has no distance matrix; transport is
+great-circle × road factor): the coop's own coordinates, else the centroid of its district
+(``scenarios/data/th_districts.csv``); the others are named in a note. Credit buyers outside the
 subtree are ignored.
 """
 
@@ -18,9 +19,11 @@ from sqlmodel import Session
 from api.db import repo
 from api.db.bulk import versions_of
 from api.services.snapshot import RoundParams, Snapshot, round_hash
+from matcher.domain import Coop
 from matcher.produce.model import ProduceProblem, PurchaseOrder, StockLot, Transport
 from matcher.round.model import CreditTerms, RoundProblem
 from matcher.setoff.model import Obligation
+from scenarios.sim.loader import districts
 
 
 def add_round_parts(
@@ -49,7 +52,7 @@ def add_round_parts(
     lp = snap.problem
     rp = RoundProblem(
         business_date=business_date,
-        coops=lp.coops,
+        coops=located_coops(lp.coops),
         networks=lp.networks,
         obligations=tuple(obligations),
         offers=lp.offers,
@@ -82,6 +85,16 @@ def add_round_parts(
     )
 
 
+def located_coops(coops: tuple[Coop, ...]) -> tuple[Coop, ...]:
+    """Coops without coordinates get their district's centroid when the district is known."""
+    table = districts()
+    out = []
+    for c in coops:
+        d = table.get(c.district_code) if c.lat_e5 is None or c.lon_e5 is None else None
+        out.append(c if d is None else replace(c, lat_e5=d.lat_e5, lon_e5=d.lon_e5))
+    return tuple(out)
+
+
 def _produce(
     session: Session,
     snap: Snapshot,
@@ -92,7 +105,8 @@ def _produce(
 ) -> tuple[ProduceProblem | None, dict[str, str], list[str]]:
     """Today's produce round (None without both lots and orders), units, skipped ids."""
     lots, orders = repo.open_produce_orders(session, network_ids, business_date, snap.freed)
-    located = {c.id for c in coops if c.lat_e5 is not None and c.lon_e5 is not None}
+    domain = located_coops(snap.problem.coops)
+    located = {c.id for c in domain if c.lat_e5 is not None and c.lon_e5 is not None}
     kept_lots: list[StockLot] = [x for x in lots if x.seller in located]
     kept_orders: list[PurchaseOrder] = [x for x in orders if x.buyer in located]
     skipped = sorted(
@@ -105,7 +119,7 @@ def _produce(
     products = tuple(p for p in repo.products(session) if p.id in used)
     problem = ProduceProblem(
         round_date=business_date,
-        coops=snap.problem.coops,
+        coops=domain,
         networks=snap.problem.networks,
         products=products,
         lots=tuple(kept_lots),

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 
 from api.db.tx import in_write_transaction
 from api.services.members import CoopSpec, NetworkSpec, upsert_members
-from api.services.orders import NeedSpec, OfferSpec, insert_orders
+from api.services.orders import (
+    NeedSpec,
+    ObligationSpec,
+    OfferSpec,
+    insert_obligations,
+    insert_orders,
+)
+from api.services.produce_orders import (
+    LotSpec,
+    PurchaseSpec,
+    insert_produce_orders,
+    upsert_products,
+)
 from matcher.domain import NetworkLevel
+from matcher.produce.model import GradeBid, Product, PurchaseOrder, StockLot
 
 T0 = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
 COORDINATOR = "lamphun-office"
@@ -54,21 +67,58 @@ def seed_lamphun(engine: Engine) -> None:
     in_write_transaction(engine, work)
 
 
+LONGAN = Product("longan", "ลำไย", "longan", "kg", 5, ("AA", "A", "B"))
+COMBINED_DAY = date(2026, 11, 21)
+
+
+def seed_combined(engine: Engine) -> None:
+    """On top of :func:`seed_lamphun`: a debt cycle C2 → C3 → C4 → C2 due on the day (and
+    one debt due later), a longan lot at C3 and two purchase orders (C1, C2)."""
+    day = COMBINED_DAY
+    obligations = [
+        ObligationSpec("D23", "C2", "C3", 200_000_00, day),
+        ObligationSpec("D34", "C3", "C4", 150_000_00, day),
+        ObligationSpec("D42", "C4", "C2", 100_000_00, day),
+        ObligationSpec("D21", "C2", "C1", 50_000_00, day + timedelta(days=40)),
+    ]
+    lots = [LotSpec(StockLot("L1", "C3", "longan", "AA", 1_000, 18_00, day, day + timedelta(4)))]
+    orders = [
+        PurchaseSpec(
+            PurchaseOrder("P1", "C1", "longan", (GradeBid("AA", 32_00),), 600, day + timedelta(3))
+        ),
+        PurchaseSpec(
+            PurchaseOrder("P2", "C2", "longan", (GradeBid("AA", 30_00),), 300, day + timedelta(3))
+        ),
+    ]
+
+    def work(session):  # type: ignore[no-untyped-def]
+        upsert_products(session, [LONGAN])
+        insert_obligations(session, obligations, T0)
+        insert_produce_orders(session, lots, orders, T0)
+
+    in_write_transaction(engine, work)
+
+
 def check_invariants(engine: Engine) -> None:
-    """Every order's counters equal its pending proposals and commitments, within its amount."""
+    """Every order's counters equal its pending proposals and commitments (set-offs
+    included), within its amount."""
     from collections import defaultdict
 
     from sqlalchemy import select
     from sqlmodel import Session
 
-    from api.db.tables import CommitmentRow, OrderRow, ProposalRow
+    from api.db.tables import CommitmentRow, CommitmentSetoffRow, OrderRow, ProposalRow
 
     with Session(engine) as s:
         orders = s.execute(select(OrderRow)).scalars().all()
         props = s.execute(select(ProposalRow)).scalars().all()
         commits = {c.proposal_id for c in s.execute(select(CommitmentRow)).scalars()}
+        setoffs = s.execute(select(CommitmentSetoffRow)).scalars().all()
     pending: dict[str, int] = defaultdict(int)
     done: dict[str, int] = defaultdict(int)
+    for so in setoffs:
+        assert so.amount_satang > 0 and so.remaining_satang >= 0
+        done[so.obligation_order_id] += so.amount_satang
     for p in props:
         if p.status == "pending":
             pending[p.supply_order_id] += p.amount
