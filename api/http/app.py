@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http import errors
 from api.http.context import AppContext, HttpConfig
-from api.http.routers import members, ops, rounds
+from api.http.routers import catalogue, members, ops, rounds
 from api.services.clock import UtcClock, system_clock
 from api.settings import Settings, create_engine_from
 from api.web import mount_web
@@ -161,6 +161,7 @@ def create_app(
     app.include_router(members.router)
     app.include_router(rounds.router)
     mount_web(app)  # the coordinator's web pages under /web
+    app.include_router(catalogue.router)
     app.add_middleware(EdgeMiddleware, ctx=ctx)
     _openapi_problem(app)
     return app

@@ -6,15 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, or_, select
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from api.db import repo
 from api.db.tables import (
     CommitmentLoanRow,
     CommitmentRow,
     CoopRow,
-    LiquidityNeedRow,
-    LiquidityOfferRow,
     LoanInstalmentRow,
     MembershipRow,
     OrderRow,
@@ -24,6 +22,7 @@ from api.db.tables import (
 )
 from api.db.tx import read_session
 from api.http import schemas as sc
+from api.http.order_views import load_detail
 
 
 def coop_profile(engine: Engine, coop_id: str) -> sc.CoopPublic | None:
@@ -33,19 +32,16 @@ def coop_profile(engine: Engine, coop_id: str) -> sc.CoopPublic | None:
         return None if row is None else sc.coop_public(row, m.network_id if m else None)
 
 
-def _order_detail(s: Any, row: OrderRow) -> LiquidityOfferRow | LiquidityNeedRow | None:
-    if row.kind == "liquidity_offer":
-        return s.get(LiquidityOfferRow, row.id)  # type: ignore[no-any-return]
-    if row.kind == "liquidity_need":
-        return s.get(LiquidityNeedRow, row.id)  # type: ignore[no-any-return]
-    return None
+def order_view(s: Session, order_id: str) -> sc.OrderPublic:
+    """One order inside an open session (the row must exist)."""
+    row = s.get(OrderRow, order_id)
+    assert row is not None
+    return sc.order_public(row, *load_detail(s, row))
 
 
 def order(engine: Engine, order_id: str) -> sc.OrderPublic:
     with read_session(engine) as s:
-        row = s.get(OrderRow, order_id)
-        assert row is not None
-        return sc.order_public(row, _order_detail(s, row))
+        return order_view(s, order_id)
 
 
 def orders(
@@ -58,7 +54,7 @@ def orders(
         stmt = stmt.where(col(OrderRow.status) == status)
     with read_session(engine) as s:
         rows = s.execute(stmt.order_by(col(OrderRow.id)).limit(limit + 1)).scalars().all()
-        return [sc.order_public(r, _order_detail(s, r)) for r in rows]
+        return [sc.order_public(r, *load_detail(s, r)) for r in rows]
 
 
 def proposal(engine: Engine, proposal_id: int, coop_id: str) -> sc.ProposalPublic:

@@ -6,40 +6,42 @@ Money is a decimal string with two places on the way out and at most two on the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, model_validator
+from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
 
+from api.db.mapping import GRADE_SEP
 from api.db.tables import (
     CommitmentLoanRow,
     CommitmentRow,
     CoopRow,
-    LiquidityNeedRow,
-    LiquidityOfferRow,
     LoanInstalmentRow,
     OrderRow,
+    ProductRow,
     ProposalLoanRow,
     ProposalRow,
+    PurchaseOrderGradeRow,
     RoundRow,
 )
-from api.schemas.common import Days, RateBps, StrictModel
-from api.schemas.common import Money as MoneyIn
-from api.schemas.common import PositiveMoney as PositiveMoneyIn
+from api.http.order_schemas import MONEY_SCHEMA
+from api.http.order_schemas import LiquidityNeedCreate as LiquidityNeedCreate
+from api.http.order_schemas import LiquidityOfferCreate as LiquidityOfferCreate
+from api.http.order_schemas import Money as Money
+from api.http.order_schemas import ObligationCreate as ObligationCreate
+from api.http.order_schemas import OrderCreate as OrderCreate
+from api.http.order_schemas import PositiveMoney as PositiveMoney
+from api.http.order_schemas import PurchaseOrderCreate as PurchaseOrderCreate
+from api.http.order_schemas import StockLotCreate as StockLotCreate
+from api.http.order_views import Detail
+from api.http.order_views import order_terms as order_terms
+from api.schemas.common import StrictModel
 from api.services.clock import as_utc
 from matcher.money import satang_to_decimal_string
 
 T = TypeVar("T")
-_MONEY_SCHEMA = {
-    "type": "string",
-    "pattern": r"^(0|[1-9][0-9]{0,15})(\.[0-9]{1,2})?$",
-    "description": "baht as a decimal string, at most 2 places; never a float",
-    "examples": ["1500000.00"],
-}
-_MONEY_OUT_SCHEMA = {**_MONEY_SCHEMA, "pattern": r"^-?[0-9]+\.[0-9]{2}$"}
-Money = Annotated[MoneyIn, WithJsonSchema(_MONEY_SCHEMA)]
-"""Input money: a decimal baht string → satang."""
-PositiveMoney = Annotated[PositiveMoneyIn, WithJsonSchema(_MONEY_SCHEMA)]
+_MONEY_OUT_SCHEMA = {**MONEY_SCHEMA, "pattern": r"^-?[0-9]+\.[0-9]{2}$"}
 MoneyOut = Annotated[
     int,
     PlainSerializer(satang_to_decimal_string, return_type=str),
@@ -50,75 +52,6 @@ MoneyOut = Annotated[
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": list(examples)})
-
-
-class LiquidityOfferCreate(StrictModel):
-    """Idle funds the caller's coop offers to lend."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        str_strip_whitespace=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "kind": "liquidity_offer",
-                    "amount": "1000000.00",
-                    "min_rate_bps": 300,
-                    "max_term_days": 365,
-                }
-            ]
-        },
-    )
-    kind: Literal["liquidity_offer"]
-    amount: PositiveMoney
-    min_rate_bps: RateBps
-    max_term_days: Days
-    cap_per_borrower: PositiveMoney | None = None
-    valid_until: date | None = None
-
-
-class LiquidityNeedCreate(StrictModel):
-    """Working capital the caller's coop needs to borrow."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        str_strip_whitespace=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "kind": "liquidity_need",
-                    "amount": "600000.00",
-                    "max_rate_bps": 700,
-                    "term_days": 90,
-                    "urgency": 5,
-                }
-            ]
-        },
-    )
-    kind: Literal["liquidity_need"]
-    amount: PositiveMoney
-    max_rate_bps: RateBps
-    term_days: Days
-    min_amount: Money = 0
-    urgency: Annotated[int, Field(strict=True, ge=1, le=5)] = 1
-    repayment: Literal["bullet", "equal"] = "bullet"
-    instalments: Annotated[int, Field(strict=True, ge=1, le=36_500)] = 1
-    valid_until: date | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> LiquidityNeedCreate:
-        if self.min_amount > self.amount:
-            raise ValueError("min_amount must not exceed amount (ต้องไม่เกินจำนวนที่ต้องการ)")
-        if self.instalments > self.term_days:
-            raise ValueError("instalments must not exceed term_days")
-        if self.repayment == "bullet" and self.instalments != 1:
-            raise ValueError("a bullet loan has exactly 1 instalment")
-        return self
-
-
-OrderCreate = Annotated[LiquidityOfferCreate | LiquidityNeedCreate, Field(discriminator="kind")]
 
 
 class Public(BaseModel):
@@ -159,34 +92,89 @@ class CoopPublic(Public):
 
 
 class OrderPublic(Public):
-    """An order of the caller's coop with its terms and fill state."""
+    """An order of the caller's coop with its terms and fill state.
+
+    Money orders (liquidity offers and needs, obligations) have ``unit`` "satang" and their
+    amounts as decimal baht strings; produce orders (stock lots, purchase orders) have the
+    product's base unit ("kg", "egg", "litre") and whole ``*quantity`` fields instead (the
+    money amounts are then null).
+    """
 
     model_config = _examples(
         {
             "id": "ord_3f2a9c",
             "kind": "liquidity_need",
             "status": "open",
+            "unit": "satang",
             "amount": "600000.00",
             "reserved": "0.00",
             "committed": "0.00",
             "available": "600000.00",
+            "quantity": None,
+            "reserved_quantity": None,
+            "committed_quantity": None,
+            "available_quantity": None,
             "valid_until": None,
             "version": 1,
             "created_at": "2026-11-21T01:00:00Z",
             "terms": {"max_rate_bps": 700, "term_days": 90, "urgency": 5},
-        }
+        },
+        {
+            "id": "ord_9b41d0",
+            "kind": "stock_lot",
+            "status": "open",
+            "unit": "kg",
+            "amount": None,
+            "reserved": None,
+            "committed": None,
+            "available": None,
+            "quantity": 1200,
+            "reserved_quantity": 0,
+            "committed_quantity": 0,
+            "available_quantity": 1200,
+            "valid_until": "2026-11-25",
+            "version": 1,
+            "created_at": "2026-11-21T01:00:00Z",
+            "terms": {"product": "longan", "grade": "AA", "reserve_price": "18.50"},
+        },
     )
     id: str
     kind: str
     status: str
-    amount: MoneyOut
-    reserved: MoneyOut
-    committed: MoneyOut
-    available: MoneyOut
+    amount: MoneyOut | None
+    reserved: MoneyOut | None
+    committed: MoneyOut | None
+    available: MoneyOut | None
     valid_until: date | None
     version: int
     created_at: datetime
     terms: dict[str, Any]
+    unit: str = "satang"
+    quantity: int | None = None
+    reserved_quantity: int | None = None
+    committed_quantity: int | None = None
+    available_quantity: int | None = None
+
+
+class ProductPublic(Public):
+    """A product of the catalogue; quantities of its orders are in ``base_unit``."""
+
+    model_config = _examples(
+        {
+            "id": "longan",
+            "name_th": "ลำไย",
+            "name_en": "longan",
+            "base_unit": "kg",
+            "shelf_life_days": 5,
+            "grades": ["AA", "A", "B"],
+        }
+    )
+    id: str
+    name_th: str
+    name_en: str
+    base_unit: str
+    shelf_life_days: int
+    grades: list[str]
 
 
 class ProposalPublic(Public):
@@ -389,42 +377,42 @@ def coop_public(row: CoopRow, network_id: str | None) -> CoopPublic:
     )
 
 
-def order_terms(detail: LiquidityOfferRow | LiquidityNeedRow | None) -> dict[str, Any]:
-    """The kind-specific terms of an order (money as decimal strings)."""
-    from matcher.money import satang_to_decimal_string as money
-
-    if isinstance(detail, LiquidityOfferRow):
-        cap = detail.cap_per_borrower_satang
-        return {
-            "min_rate_bps": detail.min_rate_bps,
-            "max_term_days": detail.max_term_days,
-            "cap_per_borrower": None if cap is None else money(cap),
-        }
-    if isinstance(detail, LiquidityNeedRow):
-        return {
-            "max_rate_bps": detail.max_rate_bps,
-            "term_days": detail.term_days,
-            "min_amount": money(detail.min_amount_satang),
-            "urgency": detail.urgency,
-            "repayment": detail.repayment,
-            "instalments": detail.instalments,
-        }
-    return {}
-
-
-def order_public(row: OrderRow, detail: LiquidityOfferRow | LiquidityNeedRow | None) -> OrderPublic:
+def order_public(
+    row: OrderRow, detail: Detail | None, grades: Sequence[PurchaseOrderGradeRow] = ()
+) -> OrderPublic:
+    """Explicit mapping: an order header and its detail row → :class:`OrderPublic`."""
+    counts = (row.amount, row.reserved, row.committed, row.amount - row.reserved - row.committed)
+    money = counts if row.unit == "satang" else (None, None, None, None)
+    units = (None, None, None, None) if row.unit == "satang" else counts
     return OrderPublic(
         id=row.id,
         kind=row.kind,
         status=row.status,
-        amount=row.amount,
-        reserved=row.reserved,
-        committed=row.committed,
-        available=row.amount - row.reserved - row.committed,
+        unit=row.unit,
+        amount=money[0],
+        reserved=money[1],
+        committed=money[2],
+        available=money[3],
+        quantity=units[0],
+        reserved_quantity=units[1],
+        committed_quantity=units[2],
+        available_quantity=units[3],
         valid_until=row.valid_until,
         version=row.version,
         created_at=as_utc(row.created_at),
-        terms=order_terms(detail),
+        terms=order_terms(detail, grades),
+    )
+
+
+def product_public(row: ProductRow) -> ProductPublic:
+    """Explicit mapping: a product row → :class:`ProductPublic` (grades best first)."""
+    return ProductPublic(
+        id=row.id,
+        name_th=row.name_th,
+        name_en=row.name_en,
+        base_unit=row.base_unit,
+        shelf_life_days=row.shelf_life_days,
+        grades=row.grades.split(GRADE_SEP),
     )
 
 

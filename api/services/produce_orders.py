@@ -21,7 +21,13 @@ from datetime import date, datetime
 from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
-from api.db.mapping import Location, product_row, purchase_order_rows, stock_lot_rows
+from api.db.mapping import (
+    GRADE_SEP,
+    Location,
+    product_row,
+    purchase_order_rows,
+    stock_lot_rows,
+)
 from api.db.tables import (
     OrderRow,
     ProductRow,
@@ -29,6 +35,7 @@ from api.db.tables import (
     PurchaseOrderRow,
     StockLotRow,
 )
+from api.services.errors import ServiceError
 from api.services.members import _ident
 from api.services.tabular import RowErrors, int_cell, money_cell
 from matcher.produce.checks import MAX_UNITS
@@ -201,3 +208,39 @@ def _date(err: RowErrors, n: int, column: str, text: str) -> date | None:
     except ValueError:
         err.add(n, column, f"{text!r} is not a date YYYY-MM-DD")
         return None
+
+
+def check_member_produce(session: Session, lots: list[LotSpec], orders: list[PurchaseSpec]) -> None:
+    """Refuse stock lots and purchase orders that name an unknown product or grade.
+
+    Raises:
+        ServiceError: the message names the body field (``product``, ``grade``, ``bids``).
+    """
+    wanted = {s.lot.product for s in lots} | {s.order.product for s in orders}
+    if not wanted:
+        return
+    rows = session.execute(
+        select(col(ProductRow.id), col(ProductRow.grades)).where(col(ProductRow.id).in_(wanted))
+    ).all()
+    grades = {pid: set(text.split(GRADE_SEP)) for pid, text in rows}
+    for s in lots:
+        known = _grades_of(grades, s.lot.product)
+        if s.lot.grade not in known:
+            raise ServiceError(
+                f"grade: {s.lot.grade!r} is not a grade of {s.lot.product!r}",
+                f"grade: {s.lot.product} ไม่มีเกรด {s.lot.grade}",
+            )
+    for p in orders:
+        known = _grades_of(grades, p.order.product)
+        for i, bid in enumerate(p.order.bids):
+            if bid.grade not in known:
+                raise ServiceError(
+                    f"bids[{i}].grade: {bid.grade!r} is not a grade of {p.order.product!r}",
+                    f"bids[{i}].grade: {p.order.product} ไม่มีเกรด {bid.grade}",
+                )
+
+
+def _grades_of(grades: dict[str, set[str]], product: str) -> set[str]:
+    if product not in grades:
+        raise ServiceError(f"product: unknown product {product!r}", f"product: ไม่พบสินค้า {product}")
+    return grades[product]

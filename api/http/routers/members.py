@@ -15,11 +15,8 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
-from api.db.audit import append_event
 from api.db.tables import (
     CommitmentRow,
-    LiquidityNeedRow,
-    LiquidityOfferRow,
     OrderRow,
     ProposalRow,
 )
@@ -30,10 +27,11 @@ from api.http.deps import Ctx, Member, own_commitment, own_order, own_proposal
 from api.http.errors import not_found
 from api.http.idempotency import Stored, around_service, in_one_transaction
 from api.http.keys import Principal
+from api.http.order_schemas import order_spec
 from api.http.pagination import Cursor, Limit, decode, next_cursor
 from api.http.routers.common import READ_ERRORS, WRITE_ERRORS, Idem, respond
 from api.services.order_lifecycle import cancel_order
-from api.services.orders import NeedSpec, OfferSpec, insert_orders
+from api.services.orders import post_member_order
 from api.services.proposals import accept_proposal, decline_proposal
 
 router = APIRouter(prefix="/v1", tags=["member"])
@@ -49,50 +47,17 @@ def my_coop(who: Member, ctx: Ctx) -> sc.CoopPublic:
     return out
 
 
-def _specs(body: sc.LiquidityOfferCreate | sc.LiquidityNeedCreate, oid: str, coop: str):  # type: ignore[no-untyped-def]
-    if isinstance(body, sc.LiquidityOfferCreate):
-        offer = OfferSpec(
-            oid,
-            coop,
-            body.amount,
-            body.min_rate_bps,
-            body.max_term_days,
-            body.cap_per_borrower,
-            body.valid_until,
-        )
-        return [offer], []
-    need = NeedSpec(
-        oid,
-        coop,
-        body.amount,
-        body.max_rate_bps,
-        body.term_days,
-        body.min_amount,
-        body.urgency,
-        body.repayment,
-        body.instalments,
-        body.valid_until,
-    )
-    return [], [need]
-
-
 @router.post("/orders", status_code=201, response_model=sc.OrderPublic, responses=WRITE_ERRORS)
 def create_order(body: sc.OrderCreate, who: Member, ctx: Ctx, idem: Idem) -> JSONResponse:
-    """Post an offer or a need of the caller's coop (ลงประกาศเสนอ/ต้องการเงินทุน)."""
+    """Post an order of the caller's coop: a liquidity offer or need, a stock lot, a purchase
+    order or an obligation (ลงประกาศเสนอ/ต้องการเงินทุน สินค้า หรือหนี้)."""
     coop = str(who.coop_id)
 
     def work(session: Session, now: datetime) -> Stored:
         oid = f"ord_{uuid.uuid4().hex[:24]}"
-        offers, needs = _specs(body, oid, coop)
-        insert_orders(session, offers, needs, now)
-        append_event(session, now, who.principal, "order.posted", "order", oid, {"kind": body.kind})
+        post_member_order(session, order_spec(body, oid, coop), now, who.principal)
         session.flush()
-        row = session.get(OrderRow, oid)
-        assert row is not None
-        detail: LiquidityOfferRow | LiquidityNeedRow | None = (
-            session.get(LiquidityOfferRow, oid) if offers else session.get(LiquidityNeedRow, oid)
-        )
-        return Stored(201, sc.order_public(row, detail).model_dump(mode="json"))
+        return Stored(201, reads.order_view(session, oid).model_dump(mode="json"))
 
     return respond(in_one_transaction(ctx, who.principal, *idem, work))
 

@@ -1,0 +1,276 @@
+"""Request bodies of ``POST /v1/orders``: one schema per order kind, told apart by ``kind``.
+
+Money (amounts, prices per unit) is a decimal baht string with at most two places;
+quantities are whole base units of the product (kg, egg, litre); rates are basis points per
+year. The caller's coop is never in the body: it comes from the API key.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, WithJsonSchema, model_validator
+
+from api.db.mapping import Location
+from api.schemas.common import Days, Identifier, RateBps, StrictModel
+from api.schemas.common import Money as MoneyIn
+from api.schemas.common import PositiveMoney as PositiveMoneyIn
+from api.services.orders import MemberOrder, NeedSpec, ObligationSpec, OfferSpec
+from api.services.produce_orders import LotSpec, PurchaseSpec
+from matcher.produce.checks import MAX_UNITS
+from matcher.produce.model import GradeBid, PurchaseOrder, StockLot
+
+MONEY_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "pattern": r"^(0|[1-9][0-9]{0,15})(\.[0-9]{1,2})?$",
+    "description": "baht as a decimal string, at most 2 places; never a float",
+    "examples": ["1500000.00"],
+}
+POSITIVE_MONEY_SCHEMA: dict[str, Any] = {
+    **MONEY_SCHEMA,
+    "pattern": r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,15}(\.[0-9]{1,2})?)$",
+    "description": "baht as a decimal string above zero, at most 2 places; never a float",
+}
+Money = Annotated[MoneyIn, WithJsonSchema(MONEY_SCHEMA)]
+"""Input money: a decimal baht string → satang."""
+PositiveMoney = Annotated[PositiveMoneyIn, WithJsonSchema(POSITIVE_MONEY_SCHEMA)]
+Units = Annotated[int, Field(strict=True, ge=1, le=MAX_UNITS)]
+Units0 = Annotated[int, Field(strict=True, ge=0, le=MAX_UNITS)]
+Grade = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9+_-]+$")]
+District = Annotated[str, Field(max_length=8, pattern=r"^[0-9]*$")]
+LatE5 = Annotated[int, Field(strict=True, ge=-9_000_000, le=9_000_000)]
+LonE5 = Annotated[int, Field(strict=True, ge=-18_000_000, le=18_000_000)]
+
+
+def _config(example: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(
+        extra="forbid",
+        frozen=True,
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [example]},
+    )
+
+
+class LiquidityOfferCreate(StrictModel):
+    """Idle funds the caller's coop offers to lend (เงินทุนที่เสนอให้กู้)."""
+
+    model_config = _config(
+        {
+            "kind": "liquidity_offer",
+            "amount": "1000000.00",
+            "min_rate_bps": 300,
+            "max_term_days": 365,
+        }
+    )
+    kind: Literal["liquidity_offer"]
+    amount: PositiveMoney
+    min_rate_bps: RateBps
+    max_term_days: Days
+    cap_per_borrower: PositiveMoney | None = None
+    valid_until: date | None = None
+
+
+class LiquidityNeedCreate(StrictModel):
+    """Working capital the caller's coop needs to borrow (เงินทุนหมุนเวียนที่ต้องการ)."""
+
+    model_config = _config(
+        {
+            "kind": "liquidity_need",
+            "amount": "600000.00",
+            "max_rate_bps": 700,
+            "term_days": 90,
+            "urgency": 5,
+        }
+    )
+    kind: Literal["liquidity_need"]
+    amount: PositiveMoney
+    max_rate_bps: RateBps
+    term_days: Days
+    min_amount: Money = 0
+    urgency: Annotated[int, Field(strict=True, ge=1, le=5)] = 1
+    repayment: Literal["bullet", "equal"] = "bullet"
+    instalments: Annotated[int, Field(strict=True, ge=1, le=36_500)] = 1
+    valid_until: date | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> LiquidityNeedCreate:
+        if self.min_amount > self.amount:
+            raise ValueError("min_amount must not exceed amount (ต้องไม่เกินจำนวนที่ต้องการ)")
+        if self.instalments > self.term_days:
+            raise ValueError("instalments must not exceed term_days")
+        if self.repayment == "bullet" and self.instalments != 1:
+            raise ValueError("a bullet loan has exactly 1 instalment")
+        return self
+
+
+class Placed(StrictModel):
+    """Where produce lies or is delivered: both coordinates, a district code, or nothing
+    (the coop's own location)."""
+
+    lat_e5: LatE5 | None = None
+    """Latitude in 1e-5 degrees."""
+    lon_e5: LonE5 | None = None
+    """Longitude in 1e-5 degrees."""
+    district_code: District = ""
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> Placed:
+        if (self.lat_e5 is None) != (self.lon_e5 is None):
+            raise ValueError("give both lat_e5 and lon_e5 or neither (ต้องระบุทั้งคู่)")
+        return self
+
+
+class StockLotCreate(Placed):
+    """Surplus stock the caller's coop must sell (สินค้าที่ต้องการระบาย)."""
+
+    model_config = _config(
+        {
+            "kind": "stock_lot",
+            "product": "longan",
+            "grade": "AA",
+            "quantity": 1200,
+            "reserve_price": "18.50",
+            "spoilage_per_day": "0.25",
+            "ready_date": "2026-11-21",
+            "expiry_date": "2026-11-25",
+        }
+    )
+    kind: Literal["stock_lot"]
+    product: Identifier
+    grade: Grade
+    quantity: Units
+    """Whole base units of the product."""
+    reserve_price: Money
+    """Lowest price per base unit at the seller's gate (baht)."""
+    spoilage_per_day: Money = 0
+    """Value lost per unit for each day until delivery (baht)."""
+    ready_date: date
+    expiry_date: date
+
+    @model_validator(mode="after")
+    def _dates(self) -> StockLotCreate:
+        if self.expiry_date < self.ready_date:
+            raise ValueError("expiry_date must not be before ready_date (หมดอายุก่อนวันพร้อมขาย)")
+        return self
+
+
+class BidCreate(StrictModel):
+    """An acceptable grade and the highest delivered price per unit for it (baht)."""
+
+    grade: Grade
+    max_price: PositiveMoney
+
+
+class PurchaseOrderCreate(Placed):
+    """Produce the caller's coop wants to buy, by grade (คำสั่งซื้อผลผลิต)."""
+
+    model_config = _config(
+        {
+            "kind": "purchase_order",
+            "product": "longan",
+            "quantity": 800,
+            "bids": [{"grade": "AA", "max_price": "32.00"}, {"grade": "A", "max_price": "25.50"}],
+            "deliver_by": "2026-11-28",
+            "min_lot": 200,
+            "district_code": "5101",
+        }
+    )
+    kind: Literal["purchase_order"]
+    product: Identifier
+    quantity: Units
+    bids: Annotated[list[BidCreate], Field(min_length=1, max_length=16)]
+    """Acceptable grades, in the buyer's order of preference."""
+    deliver_by: date
+    min_lot: Units0 = 0
+    """The smallest delivery worth taking (units)."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PurchaseOrderCreate:
+        grades = [b.grade for b in self.bids]
+        if len(set(grades)) != len(grades):
+            raise ValueError("each grade at most once in bids (เกรดซ้ำ)")
+        if self.min_lot > self.quantity:
+            raise ValueError("min_lot must not exceed quantity (ต้องไม่เกินจำนวนที่ต้องการ)")
+        return self
+
+
+class ObligationCreate(StrictModel):
+    """A debt the caller's coop owes another coop, offered to multilateral set-off
+    (หนี้ที่ค้างชำระ เพื่อหักกลบลบหนี้). Only the debtor declares it."""
+
+    model_config = _config(
+        {
+            "kind": "obligation",
+            "creditor_coop_id": "C3",
+            "amount": "250000.00",
+            "due_date": "2026-12-31",
+        }
+    )
+    kind: Literal["obligation"]
+    creditor_coop_id: Identifier
+    amount: PositiveMoney
+    due_date: date
+
+
+OrderCreate = Annotated[
+    LiquidityOfferCreate
+    | LiquidityNeedCreate
+    | StockLotCreate
+    | PurchaseOrderCreate
+    | ObligationCreate,
+    Field(discriminator="kind"),
+]
+"""The body of ``POST /v1/orders``, one of the five order kinds."""
+
+
+def _where(body: Placed) -> Location:
+    return Location(body.lat_e5, body.lon_e5, body.district_code)
+
+
+def order_spec(body: Any, oid: str, coop: str) -> MemberOrder:
+    """Explicit mapping: a request body (one of :data:`OrderCreate`) → the service's spec."""
+    if isinstance(body, LiquidityOfferCreate):
+        return OfferSpec(
+            oid,
+            coop,
+            body.amount,
+            body.min_rate_bps,
+            body.max_term_days,
+            body.cap_per_borrower,
+            body.valid_until,
+        )
+    if isinstance(body, LiquidityNeedCreate):
+        return NeedSpec(
+            oid,
+            coop,
+            body.amount,
+            body.max_rate_bps,
+            body.term_days,
+            body.min_amount,
+            body.urgency,
+            body.repayment,
+            body.instalments,
+            body.valid_until,
+        )
+    if isinstance(body, StockLotCreate):
+        lot = StockLot(
+            oid,
+            coop,
+            body.product,
+            body.grade,
+            body.quantity,
+            body.reserve_price,
+            body.ready_date,
+            body.expiry_date,
+            body.spoilage_per_day,
+        )
+        return LotSpec(lot, _where(body))
+    if isinstance(body, PurchaseOrderCreate):
+        bids = tuple(GradeBid(b.grade, b.max_price) for b in body.bids)
+        po = PurchaseOrder(
+            oid, coop, body.product, bids, body.quantity, body.deliver_by, body.min_lot
+        )
+        return PurchaseSpec(po, _where(body))
+    assert isinstance(body, ObligationCreate)
+    return ObligationSpec(oid, coop, body.creditor_coop_id, body.amount, body.due_date)
