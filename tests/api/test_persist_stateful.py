@@ -1,8 +1,10 @@
 """Hypothesis stateful test: no reachable state over-commits an order.
 
-Rules run rounds (also new versions, on overlapping networks), accept and decline from
-either side, let time pass and expire proposals, and post new orders; after every step the
-counters of every order must equal its pending proposals and commitments, within its amount.
+Rules run combined rounds (also new versions, on overlapping networks, with and without a
+credit buyer), accept and decline loan and sale proposals from either side, let time pass
+and expire proposals, and post new liquidity and produce orders; after every step the
+counters of every order must equal its pending proposals, commitments and set-offs, within
+its amount.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from dbfixtures import PG_ENV, FakeClock, PgSchema, make_sqlite
-from dbseed import COORDINATOR, check_invariants, seed_lamphun
+from dbseed import COORDINATOR, check_invariants, seed_combined, seed_lamphun
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -27,10 +29,13 @@ from api.db.tx import in_write_transaction
 from api.services.errors import ServiceError
 from api.services.order_lifecycle import cancel_order
 from api.services.orders import NeedSpec, OfferSpec, insert_orders
+from api.services.produce_orders import LotSpec, PurchaseSpec, insert_produce_orders
 from api.services.proposals import accept_proposal, decline_proposal, expire_proposals
-from api.services.rounds import run_round
+from api.services.rounds import RoundParams, run_round
+from matcher.produce.model import GradeBid, PurchaseOrder, StockLot
 
 DAY = date(2026, 11, 21)
+DAY5 = date(2026, 11, 26)
 NETS = ("LPN", "LPN-A1", "LPN-A2")
 
 
@@ -44,18 +49,27 @@ def machine_for(make_engine, cleanup) -> type[RuleBasedStateMachine]:  # type: i
             self.clock = FakeClock()
             self.posted = 0
             seed_lamphun(self.engine)
+            seed_combined(self.engine)
 
         def teardown(self) -> None:
             if hasattr(self, "engine"):
                 cleanup(self.engine)
 
-        def _proposal(self, index: int) -> ProposalRow | None:
+        def _proposal(self, index: int, kind: str | None = None) -> ProposalRow | None:
             with Session(self.engine) as s:
-                rows = s.execute(select(ProposalRow).order_by(ProposalRow.id)).scalars().all()
+                stmt = select(ProposalRow).order_by(ProposalRow.id)
+                if kind is not None:
+                    stmt = stmt.where(ProposalRow.kind == kind)
+                rows = s.execute(stmt).scalars().all()
             return rows[index % len(rows)] if rows else None
 
-        @rule(net=st.sampled_from(NETS), new=st.booleans(), day=st.integers(0, 2))
-        def round(self, net: str, new: bool, day: int) -> None:
+        @rule(
+            net=st.sampled_from(NETS),
+            new=st.booleans(),
+            day=st.integers(0, 2),
+            credit=st.sampled_from(((), ("C1",), ("C1", "C2"))),
+        )
+        def round(self, net: str, new: bool, day: int, credit: tuple[str, ...]) -> None:
             run_round(
                 self.engine,
                 network_id=net,
@@ -63,6 +77,7 @@ def machine_for(make_engine, cleanup) -> type[RuleBasedStateMachine]:  # type: i
                 actor=COORDINATOR,
                 clock=self.clock,
                 new_version=new,
+                params=RoundParams(credit_buyers=credit),
             )
 
         @rule(index=st.integers(0, 50), supply=st.booleans(), accept=st.booleans())
@@ -79,9 +94,9 @@ def machine_for(make_engine, cleanup) -> type[RuleBasedStateMachine]:  # type: i
             except ServiceError:
                 pass
 
-        @rule(index=st.integers(0, 50))
-        def both_accept(self, index: int) -> None:
-            p = self._proposal(index)
+        @rule(index=st.integers(0, 50), kind=st.sampled_from((None, "sale")))
+        def both_accept(self, index: int, kind: str | None) -> None:
+            p = self._proposal(index, kind)
             if p is None:
                 return
             for coop in (p.demand_coop_id, p.supply_coop_id):
@@ -116,6 +131,24 @@ def machine_for(make_engine, cleanup) -> type[RuleBasedStateMachine]:  # type: i
             needs = [] if offer else [NeedSpec(oid, coop, amount * 100, 700, 60)]
             in_write_transaction(
                 self.engine, lambda s: insert_orders(s, offers, needs, self.clock())
+            )
+
+        @rule(
+            quantity=st.integers(1, 2_000),
+            lot=st.booleans(),
+            coop=st.sampled_from(("C1", "C2", "C3", "C4")),
+        )
+        def post_produce(self, quantity: int, lot: bool, coop: str) -> None:
+            self.posted += 1
+            oid, day = f"Y{self.posted}", date(2026, 11, 21)
+            lots = [LotSpec(StockLot(oid, coop, "longan", "AA", quantity, 15_00, day, DAY5))]
+            bid = (GradeBid("AA", 31_00),)
+            orders = [PurchaseSpec(PurchaseOrder(oid, coop, "longan", bid, quantity, DAY5))]
+            in_write_transaction(
+                self.engine,
+                lambda s: insert_produce_orders(
+                    s, lots if lot else [], [] if lot else orders, self.clock()
+                ),
             )
 
         @invariant()
