@@ -1,0 +1,90 @@
+"""Pure helpers of the web pages: Buddhist Era dates, the language switch, signed cookies and
+form tokens, the form replay store and the picture (same input, same SVG, in any order)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+from babel.dates import get_month_names
+from hypothesis import given
+from hypothesis import strategies as st
+
+from api.web.i18n import long_date, pick_lang, text
+from api.web.picture import Flow, flow_svg
+from api.web.security import SESSION_SECONDS, FormReplay, Signer
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)))
+def test_thai_dates_are_buddhist_era(day: date) -> None:
+    day_text, month, year = long_date(day, "th").split(" ")
+    assert int(day_text) == day.day and int(year) == day.year + 543
+    assert month == get_month_names("wide", locale="th")[day.month]
+    assert long_date(day, "en").split(" ")[2] == str(day.year)
+
+
+def test_language_choice_and_texts() -> None:
+    assert pick_lang(None, None) == "th"
+    assert pick_lang("en", None) == "en" and pick_lang(None, "en") == "en"
+    assert pick_lang("fr", "de") == "th"
+    assert text("today", "th") == "วันนี้" and text("today", "en") == "Today"
+    assert text("funds_exhausted", "th") == "เงินทุนในเครือข่ายไม่พอ"
+
+
+def test_session_cookie_is_signed_and_expires() -> None:
+    signer = Signer(b"k" * 32)
+    cookie = signer.session_cookie("abc", 1000.0)
+    assert signer.session_key_id(cookie, 1000.0) == "abc"
+    assert signer.session_key_id(cookie, 1000.0 + SESSION_SECONDS + 1) is None
+    body, mac = cookie.rsplit(".", 1)
+    forged = Signer(b"x" * 32).session_cookie("abc", 1000.0)
+    assert signer.session_key_id(forged, 1000.0) is None
+    assert signer.session_key_id(body + "." + mac[::-1], 1000.0) is None
+    assert signer.session_key_id("garbage", 1000.0) is None
+
+
+def test_form_tokens_are_bound_to_their_session() -> None:
+    signer = Signer(b"k" * 32)
+    token = signer.form_token("key-a")
+    assert signer.check_form_token("key-a", token)
+    assert not signer.check_form_token("key-b", token)
+    assert not signer.check_form_token("key-a", token + "x")
+    assert not signer.check_form_token("key-a", None)
+    assert signer.form_token("key-a") != token  # fresh per render
+
+
+def test_replay_runs_an_action_once_even_when_posted_together() -> None:
+    replay, calls, gate = FormReplay(), [], threading.Event()
+
+    def action() -> str:
+        calls.append(1)
+        gate.wait(2)
+        return f"answer {len(calls)}"
+
+    answers: list[object] = []
+    threads = [
+        threading.Thread(target=lambda: answers.append(replay.once("t", action))) for _ in range(3)
+    ]
+    for th in threads:
+        th.start()
+    gate.set()
+    for th in threads:
+        th.join()
+    assert calls == [1] and answers == ["answer 1"] * 3
+    assert replay.once("other", action) == "answer 2"
+
+
+PLACES = {
+    "A": ("สหกรณ์ก <b>", "5101", None, None),
+    "B": ("สหกรณ์ข", "5106", None, None),
+    "C": ("สหกรณ์ค", "", 1_858_000, 9_900_000),
+    "D": ("สหกรณ์ง", "", None, None),
+}
+
+
+@given(st.permutations([Flow("A", "B", 500), Flow("C", "B", 100), Flow("A", "D", 7)]))
+def test_picture_is_the_same_in_any_order(flows: list[Flow]) -> None:
+    svg = flow_svg(flows, PLACES, "ภาพ")
+    assert svg == flow_svg(sorted(flows, key=lambda f: f.source + f.target), PLACES, "ภาพ")
+    assert svg.count("<line") == 3 and svg.count("<circle") == 4
+    assert "<b>" not in svg and "&lt;b&gt;" in svg  # names are escaped
