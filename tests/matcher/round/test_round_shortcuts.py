@@ -28,7 +28,7 @@ COOP_IDS = st.lists(st.sampled_from("abcdefgh"), unique=True, max_size=6)
 @st.composite
 def blanked_rounds(draw: st.DrawFn) -> RoundProblem:
     """Random rounds with, often, no obligations or nothing to lend or borrow."""
-    problem = draw(rounds())
+    problem: RoundProblem = draw(rounds())
     if draw(st.booleans()):
         problem = replace(problem, obligations=())
     if draw(st.booleans()):

@@ -1,0 +1,51 @@
+"""The season's fast path (trusted rounds, empty parts not solved) changes no figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import matcher.round.combined as combined
+from scenarios.sim.loader import Scenario, load_scenario
+from scenarios.sim.montecarlo import run_seed, with_days
+from scenarios.sim.season import simulate_season
+from tests.scenarios.conftest import SCENARIO_FILES
+
+
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.name)
+def test_fast_path_equals_fully_checked_path(path: Path) -> None:
+    sc = with_days(load_scenario(path), 15)
+    for policy in sc.spec.policies:
+        for run in (0, 1):
+            fast = simulate_season(sc, policy, run_seed(4, run), run)
+            full = simulate_season(sc, policy, run_seed(4, run), run, recheck=True)
+            assert fast == full, (path.name, policy.name, run)
+            assert fast.rounds > 0
+
+
+def test_fast_path_skips_empty_parts(lamphun: Scenario, monkeypatch: Any) -> None:
+    sc = with_days(lamphun, 40)
+    calls = {"setoff": 0, "liquidity": 0}
+
+    def counting(name: str, solve: Any) -> Any:
+        def wrapped(*args: Any, **kw: Any) -> Any:
+            calls[name] += 1
+            return solve(*args, **kw)
+
+        return wrapped
+
+    monkeypatch.setattr(combined, "solve_setoff", counting("setoff", combined.solve_setoff))
+    monkeypatch.setattr(
+        combined, "solve_liquidity", counting("liquidity", combined.solve_liquidity)
+    )
+    policy = sc.spec.policies[0]
+    fast = simulate_season(sc, policy, run_seed(2, 0))
+    fast_calls = dict(calls)
+    full = simulate_season(sc, policy, run_seed(2, 0), recheck=True)
+    assert fast == full
+    assert calls["setoff"] - fast_calls["setoff"] == full.rounds
+    assert calls["liquidity"] - fast_calls["liquidity"] == full.rounds
+    assert 0 < fast_calls["setoff"] < fast.rounds
+    assert 0 < fast_calls["liquidity"] < fast.rounds
