@@ -1,4 +1,4 @@
-"""``coopmatch export round ID --xlsx|--csv``: a round's proposals for Excel."""
+"""``coopmatch export round ID --xlsx|--csv``: a round's loans, sales and set-offs for Excel."""
 
 from __future__ import annotations
 
@@ -30,9 +30,12 @@ def register(app: typer.Typer) -> None:
         target = out or Path(f"round-{round_id}.{'xlsx' if xlsx else 'csv'}")
         with service_errors(f"round {round_id}"):
             report = round_report(open_engine(), round_id)
-            (write_xlsx if xlsx else write_csv)(report, target)
+            written = (write_xlsx if xlsx else write_csv)(report, target)
         console.print(
-            f"ส่งออกแล้ว / exported round {round_id}: {len(report.proposals)} proposals → {target}"
+            f"ส่งออกแล้ว / exported round {round_id}: {len(report.proposals)} loan proposals, "
+            f"{len(report.sales)} sale proposals, {len(report.setoffs)} set-offs → "
+            + ", ".join(str(p) for p in written),
+            highlight=False,
         )
 
     app.add_typer(export_app, name="export")

@@ -1,4 +1,5 @@
-"""``coopmatch round run --network ID --date YYYY-MM-DD``: the daily round, with progress."""
+"""``coopmatch round run --network ID --date YYYY-MM-DD``: the daily combined round (set-off,
+loans, produce sales) on the database, with progress."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from rich.table import Table
 from api.cli.common import console, fail
 from api.cli.db import actor_or_fail, service_errors
 from api.settings import Settings, create_engine_from
+from matcher.money import format_baht, format_bps_percent
 
 STEPS = {
     "snapshot": "อ่านคำสั่งที่เปิดอยู่ / loading open orders",
@@ -31,8 +33,18 @@ def round_run(
         bool,
         typer.Option("--new-version", help="re-match: keep accepted proposals, void the rest"),
     ] = False,
+    credit_buyers: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--credit-buyer",
+            help="coop id that buys produce on credit (repeatable; ผู้ซื้อเชื่อ)",
+        ),
+    ] = None,
+    credit_days: Annotated[
+        int, typer.Option("--credit-days", help="days until a sale on credit is due", min=0)
+    ] = 30,
 ) -> None:
-    """Run the network's liquidity round for a date (idempotent unless --new-version)."""
+    """Run the network's combined round for a date (idempotent unless --new-version)."""
     from api.services.rounds import RoundParams, run_round
 
     try:
@@ -59,7 +71,11 @@ def round_run(
             business_date=day,
             actor=who,
             new_version=new_version,
-            params=RoundParams(proposal_ttl_hours=settings.proposal_ttl_hours),
+            params=RoundParams(
+                proposal_ttl_hours=settings.proposal_ttl_hours,
+                credit_buyers=tuple(sorted(set(credit_buyers or ()))),
+                sale_credit_days=credit_days,
+            ),
             retries=settings.round_retries,
             progress=lambda step: bar.update(task, description=STEPS.get(step, step)),
         )
@@ -71,6 +87,7 @@ def round_run(
         ("status / ผล", out.solve_status),
         ("orders / คำสั่ง", str(out.order_count)),
         ("proposals / ข้อเสนอ", str(out.proposal_count)),
+        *_summary_rows(out.summary),
         ("input hash", out.input_hash[:16]),
         (
             "ms load/solve/persist",
@@ -79,6 +96,22 @@ def round_run(
     ):
         table.add_row(label, value)
     console.print(table)
+
+
+def _summary_rows(s: dict[str, int]) -> list[tuple[str, str]]:
+    """Set-off, loans and sales of the combined round (nothing for an older round)."""
+    if not s:
+        return []
+    return [
+        (
+            "หักกลบลบหนี้ / debt set off (฿)",
+            f"{format_baht(s['debt_cleared_satang'])} / {format_baht(s['debt_gross_satang'])} "
+            f"({format_bps_percent(s['cleared_share_bps'])})",
+        ),
+        ("ลดความต้องการเงินกู้ / needs shrunk (฿)", format_baht(s["needs_shrunk_satang"])),
+        ("สินเชื่อ / loans", f"{s['loan_count']} · {format_baht(s['loans_satang'])} ฿"),
+        ("การขายผลผลิต / produce sales", f"{s['sale_count']} · {format_baht(s['sales_satang'])} ฿"),
+    ]
 
 
 def register_round(round_app: typer.Typer) -> None:

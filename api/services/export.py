@@ -1,7 +1,10 @@
-"""Exporting a round for coordinators: its summary and proposals as CSV or XLSX.
+"""Exporting a round for coordinators: its summary, loans, sales and set-offs as CSV or XLSX.
 
-CSV is UTF-8 with a byte-order mark so Excel shows Thai text correctly; both files are
-written through a temporary file and renamed, so a failure leaves no half-written file.
+CSV is UTF-8 with a byte-order mark so Excel shows Thai text correctly; the loan proposals
+go to the named file and the sale proposals and set-off commitments beside it
+(``<name>-sales.csv``, ``<name>-setoffs.csv``, when the round has any). The workbook has
+one sheet per part. Every file is written through a temporary file and renamed, so a
+failure leaves no half-written file.
 """
 
 from __future__ import annotations
@@ -9,20 +12,28 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import aliased
-from sqlmodel import col
+from sqlmodel import Session, col
 
-from api.db.tables import CoopRow, ProposalLoanRow, ProposalRow, RoundRow
+from api.db.tables import (
+    CommitmentSetoffRow,
+    CoopRow,
+    ProposalLoanRow,
+    ProposalRow,
+    ProposalSaleRow,
+    RoundRow,
+)
 from api.db.tx import read_session
 from api.files import write_bytes_atomic
 from api.services.clock import as_utc
 from api.services.errors import NotFoundError
-from matcher.money import satang_to_decimal_string
+from matcher.money import format_bps_percent, satang_to_decimal_string
 
 PROPOSAL_HEADER = [
     "proposal_id / เลขข้อเสนอ",
@@ -45,15 +56,52 @@ PROPOSAL_HEADER = [
 
 NUMERIC_COLUMNS = frozenset({10, 11, 13})
 """Decimal-string columns written as numbers in XLSX (amount, rate, interest)."""
+SALE_HEADER = [
+    "proposal_id / เลขข้อเสนอ",
+    "status / สถานะ",
+    "tier / ระดับ",
+    "network / เครือข่าย",
+    "seller_id / ผู้ขาย",
+    "seller_name / ชื่อผู้ขาย",
+    "lot_id / ล็อตสินค้า",
+    "buyer_id / ผู้ซื้อ",
+    "buyer_name / ชื่อผู้ซื้อ",
+    "purchase_order_id / ใบสั่งซื้อ",
+    "product / สินค้า",
+    "grade / เกรด",
+    "quantity / ปริมาณ",
+    "unit / หน่วย",
+    "price_baht_per_unit / ราคาต่อหน่วย (บาท)",
+    "value_baht / มูลค่า (บาท)",
+    "transport_baht / ค่าขนส่ง (บาท)",
+    "delivery_date / วันส่งมอบ",
+    "credit_due_date / ครบกำหนดชำระ (ขายเชื่อ)",
+    "expires_at_utc / หมดอายุ (UTC)",
+]
+SALE_NUMERIC = frozenset({14, 15, 16})
+SETOFF_HEADER = [
+    "setoff_id / เลขรายการหักกลบ",
+    "obligation_id / เลขหนี้",
+    "debtor_id / ลูกหนี้",
+    "debtor_name / ชื่อลูกหนี้",
+    "creditor_id / เจ้าหนี้",
+    "creditor_name / ชื่อเจ้าหนี้",
+    "set_off_baht / หักกลบ (บาท)",
+    "remaining_baht / คงเหลือ (บาท)",
+]
+SETOFF_NUMERIC = frozenset({6, 7})
 
 
 @dataclass(frozen=True)
 class RoundReport:
-    """A round's summary (label, value) pairs and its proposal rows."""
+    """A round's summary (label, value) pairs, its loan proposal rows, its sale proposal
+    rows and its set-off rows."""
 
     round_id: int
     summary: list[tuple[str, str]]
     proposals: list[list[str | int]]
+    sales: list[list[str | int]] = field(default_factory=list)
+    setoffs: list[list[str | int]] = field(default_factory=list)
 
 
 def round_report(engine: Engine, round_id: int) -> RoundReport:
@@ -88,8 +136,11 @@ def round_report(engine: Engine, round_id: int) -> RoundReport:
             ("solver", rnd.solver),
             ("code_version", rnd.code_version),
             ("timings_ms load/solve/persist", f"{rnd.load_ms}/{rnd.solve_ms}/{rnd.persist_ms}"),
+            *_round_figures(objective.get("round")),
             ("notes / หมายเหตุ", "; ".join(json.loads(rnd.notes_json))),
         ]
+        sales = _sale_rows(s, round_id)
+        setoffs = _setoff_rows(s, round_id)
     proposals: list[list[str | int]] = [
         [
             int(p.id or 0),
@@ -110,20 +161,123 @@ def round_report(engine: Engine, round_id: int) -> RoundReport:
         ]
         for p, loan, lname, bname in rows
     ]
-    return RoundReport(round_id, summary, proposals)
+    return RoundReport(round_id, summary, proposals, sales, setoffs)
 
 
-def write_csv(report: RoundReport, path: Path) -> None:
-    """The proposals as CSV, UTF-8 with BOM (Excel reads the Thai text correctly)."""
+def _round_figures(data: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The combined round's headline figures (none for a liquidity-only round)."""
+    if not data:
+        return []
+    baht = satang_to_decimal_string
+    return [
+        ("debt_gross_baht / หนี้รวม", baht(data["debt_gross_satang"])),
+        ("debt_cleared_baht / หักกลบลบหนี้ได้", baht(data["debt_cleared_satang"])),
+        ("cleared_share / สัดส่วนที่หักกลบ", format_bps_percent(data["cleared_share_bps"])),
+        ("cash_needed_baht / เงินสดที่ต้องใช้ชำระหนี้ที่เหลือ", baht(data["cash_needed_satang"])),
+        ("needs_shrunk_baht / ความต้องการเงินกู้ที่ลดลงด้วยการหักกลบ",
+         baht(data["needs_shrunk_satang"])),
+        ("loans / สินเชื่อที่เสนอ", f"{data['loan_count']} · {baht(data['loans_satang'])}"),
+        ("sales / การขายผลผลิต", f"{data['sale_count']} · {baht(data['sales_satang'])}"),
+    ]  # fmt: skip
+
+
+def _sale_rows(s: Session, round_id: int) -> list[list[str | int]]:
+    seller, buyer = aliased(CoopRow), aliased(CoopRow)
+    rows = s.execute(
+        select(ProposalRow, ProposalSaleRow, col(seller.name_th), col(buyer.name_th))
+        .join(ProposalSaleRow, col(ProposalSaleRow.proposal_id) == col(ProposalRow.id))
+        .join(seller, col(seller.id) == col(ProposalRow.supply_coop_id))
+        .join(buyer, col(buyer.id) == col(ProposalRow.demand_coop_id))
+        .where(col(ProposalRow.round_id) == round_id)
+        .order_by(col(ProposalRow.id))
+    ).all()
+    return [
+        [
+            int(p.id or 0),
+            p.status,
+            p.tier,
+            p.network_id,
+            p.supply_coop_id,
+            sname,
+            p.supply_order_id,
+            p.demand_coop_id,
+            bname,
+            p.demand_order_id,
+            t.product_id,
+            t.grade,
+            p.amount,
+            p.unit,
+            satang_to_decimal_string(t.price_satang_per_unit),
+            satang_to_decimal_string(t.value_satang),
+            satang_to_decimal_string(t.transport_satang),
+            t.delivery_date.isoformat(),
+            t.credit_due_date.isoformat() if t.credit_due_date else "",
+            as_utc(p.expires_at).strftime("%Y-%m-%d %H:%M"),
+        ]
+        for p, t, sname, bname in rows
+    ]
+
+
+def _setoff_rows(s: Session, round_id: int) -> list[list[str | int]]:
+    debtor, creditor = aliased(CoopRow), aliased(CoopRow)
+    rows = s.execute(
+        select(CommitmentSetoffRow, col(debtor.name_th), col(creditor.name_th))
+        .join(debtor, col(debtor.id) == col(CommitmentSetoffRow.debtor_coop_id))
+        .join(creditor, col(creditor.id) == col(CommitmentSetoffRow.creditor_coop_id))
+        .where(col(CommitmentSetoffRow.round_id) == round_id)
+        .order_by(col(CommitmentSetoffRow.id))
+    ).all()
+    return [
+        [
+            int(r.id or 0),
+            r.obligation_order_id,
+            r.debtor_coop_id,
+            dname,
+            r.creditor_coop_id,
+            cname,
+            satang_to_decimal_string(r.amount_satang),
+            satang_to_decimal_string(r.remaining_satang),
+        ]
+        for r, dname, cname in rows
+    ]
+
+
+def part_paths(path: Path) -> dict[str, Path]:
+    """Where the CSV export writes each part: loans at ``path``, the rest beside it."""
+    return {
+        "loans": path,
+        "sales": path.with_name(f"{path.stem}-sales{path.suffix}"),
+        "setoffs": path.with_name(f"{path.stem}-setoffs{path.suffix}"),
+    }
+
+
+def csv_bytes(header: list[str], rows: list[list[str | int]]) -> bytes:
+    """One CSV document, UTF-8 with BOM."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(PROPOSAL_HEADER)
-    writer.writerows(report.proposals)
-    write_bytes_atomic(path, buf.getvalue().encode("utf-8-sig"))
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8-sig")
 
 
-def write_xlsx(report: RoundReport, path: Path) -> None:
-    """A workbook with a summary sheet and a proposals sheet."""
+def write_csv(report: RoundReport, path: Path) -> list[Path]:
+    """The loan proposals as CSV at ``path`` and, when there are any, the sales and
+    set-offs beside it (UTF-8 with BOM: Excel reads the Thai text); returns the paths."""
+    paths = part_paths(path)
+    write_bytes_atomic(path, csv_bytes(PROPOSAL_HEADER, report.proposals))
+    written = [path]
+    for part, header, rows in (
+        ("sales", SALE_HEADER, report.sales),
+        ("setoffs", SETOFF_HEADER, report.setoffs),
+    ):
+        if rows:
+            write_bytes_atomic(paths[part], csv_bytes(header, rows))
+            written.append(paths[part])
+    return written
+
+
+def write_xlsx(report: RoundReport, path: Path) -> list[Path]:
+    """A workbook with a summary sheet and a sheet each for loans, sales and set-offs."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -135,13 +289,19 @@ def write_xlsx(report: RoundReport, path: Path) -> None:
         ws.append([label, value])
     ws.column_dimensions["A"].width = 34
     ws.column_dimensions["B"].width = 70
-    sheet = wb.create_sheet("proposals")
-    sheet.append(PROPOSAL_HEADER)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in report.proposals:
-        sheet.append([Decimal(v) if i in NUMERIC_COLUMNS else v for i, v in enumerate(row)])
-    sheet.freeze_panes = "A2"
+    for title, header, rows, numeric in (
+        ("proposals", PROPOSAL_HEADER, report.proposals, NUMERIC_COLUMNS),
+        ("sales", SALE_HEADER, report.sales, SALE_NUMERIC),
+        ("setoffs", SETOFF_HEADER, report.setoffs, SETOFF_NUMERIC),
+    ):
+        sheet = wb.create_sheet(title)
+        sheet.append(header)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append([Decimal(v) if i in numeric else v for i, v in enumerate(row)])
+        sheet.freeze_panes = "A2"
     buf = io.BytesIO()
     wb.save(buf)
     write_bytes_atomic(path, buf.getvalue())
+    return [path]

@@ -54,9 +54,39 @@ def test_demo_flow(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert raw.startswith(b"\xef\xbb\xbf") and "ผู้ให้กู้".encode() in raw
     assert cli("export", "round", "1", "--xlsx", "--out", str(xlsx_path))[0] == 0
     wb = load_workbook(xlsx_path)
-    assert wb.sheetnames == ["summary", "proposals"] and wb["proposals"].max_row > 1
+    assert wb.sheetnames == ["summary", "proposals", "sales", "setoffs"]
+    assert wb["proposals"].max_row > 1
     code, out = cli("audit", "verify")
     assert code == 0 and "intact" in out
+
+
+PRODUCE = (
+    "side,id,coop_id,name_th,base_unit,shelf_life_days,grades,product,grade,quantity,"
+    "reserve_price,ready_date,expiry_date,bids,deliver_by\n"
+    "product,longan,,ลำไย,kg,5,AA|A|B,,,,,,,,\n"
+    "stock_lot,L1,LP-AGR-LI,,,,,longan,AA,500,17.00,2026-11-21,2026-11-24,,\n"
+    "purchase_order,P1,LP-SAV-TEACH,,,,,longan,,300,,,,AA:30.00|A:24.00,2026-11-27\n"
+)
+
+
+def test_round_run_shows_and_exports_produce_sales(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert cli("import", "members", str(MEMBERS))[0] == 0
+    assert cli("import", "orders", str(ORDERS))[0] == 0
+    produce = tmp_path / "produce.csv"
+    produce.write_text(PRODUCE, encoding="utf-8")
+    assert cli("import", "orders", str(produce))[0] == 0
+    args = ("round", "run", "--network", "LPN-FIN", "--date", "2026-11-21", "--as", COORD)
+    code, out = cli(*args, "--credit-buyer", "LP-SAV-TEACH")
+    assert code == 0 and "produce sales │ 1 ·" in out and "debt set off" in out, out
+    code, out = cli("export", "round", "1", "--csv", "--out", str(tmp_path / "r.csv"))
+    assert code == 0 and "1 sale proposals" in out, out
+    sales = (tmp_path / "r-sales.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(sales) == 2 and ",L1," in sales[1] and ",P1," in sales[1]
+    assert sales[1].split(",")[12] == "300" and "2026-12-21" in sales[1]  # credit due +30 days
+    assert not (tmp_path / "r-setoffs.csv").exists()  # no obligations: nothing set off
+    code, out = cli("round", "run", "--network", "LPN-FIN", "--date", "2026-11-21", "--as",
+                    COORD, "--credit-days", "-1")  # fmt: skip
+    assert code == 2 and "--credit-days" in out
 
 
 def test_round_refused_for_non_coordinator_and_bad_date(cli) -> None:  # type: ignore[no-untyped-def]
