@@ -137,8 +137,8 @@ def today_produce(setup: SeasonSetup, st: SeasonState, day: Day) -> ProduceProbl
         return None
     return ProduceProblem(
         round_date=today,
-        coops=setup.scenario.coops,
-        networks=setup.scenario.networks,
+        coops=setup.trade_coops,
+        networks=setup.trade_networks,
         products=(setup.product,),
         lots=lots,
         orders=orders,

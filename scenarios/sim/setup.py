@@ -5,6 +5,10 @@ otherwise recompute each day: the coops that enter the rounds, the collectors, b
 lenders with their ids and rates, the borrowing-limit rules, the product, transport and
 credit terms, the late payers and the calendar. It is cached per process, so a worker that
 simulates many seasons of one scenario builds it once.
+
+Produce rounds see only the coops that trade produce (collectors and buyers) and the
+networks cut down to them: a coop with no lot and no order has no lane, so the matches,
+prices, tiers and explanations are the same as with every coop, and the round is smaller.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from matcher.domain import Coop, Network
 from matcher.liquidity.model import CoopRules
 from matcher.produce.model import Product
 from matcher.produce.model import Transport as TransportTerms
@@ -84,6 +89,10 @@ class SeasonSetup:
     rate_rule: RateRule
     dates: tuple[date, ...]
     """Day index → date, far enough for every lot's expiry and order's delivery."""
+    trade_coops: tuple[Coop, ...] = ()
+    """The coops of the produce rounds: collectors (sellers) and buyers."""
+    trade_networks: tuple[Network, ...] = ()
+    """The networks with only those coops as members (ids, levels and parents kept)."""
 
 
 def active_view(scenario: Scenario) -> Scenario:
@@ -97,18 +106,7 @@ def active_view(scenario: Scenario) -> Scenario:
         for i, g in enumerate(scenario.group_of)
         if g.harvest_kg > 0 or g.buy_kg_per_day > 0 or g.idle_funds_baht > 0
     ]
-    if len(keep) == len(scenario.coops):
-        return scenario
-    ids = {scenario.coops[i].id for i in keep}
-    networks = tuple(
-        replace(n, members=tuple(m for m in n.members if m in ids)) for n in scenario.networks
-    )
-    return replace(
-        scenario,
-        coops=tuple(scenario.coops[i] for i in keep),
-        networks=networks,
-        group_of=tuple(scenario.group_of[i] for i in keep),
-    )
+    return only_coops(scenario, keep)
 
 
 _cache: dict[tuple[int, int], tuple[Scenario, PolicySpec, SeasonSetup]] = {}
@@ -131,6 +129,22 @@ def season_setup(scenario: Scenario, policy: PolicySpec) -> SeasonSetup:
     return setup
 
 
+def only_coops(scenario: Scenario, keep: list[int]) -> Scenario:
+    """The scenario with only the coops at rows ``keep``; networks keep ids and parents."""
+    if len(keep) == len(scenario.coops):
+        return scenario
+    ids = {scenario.coops[i].id for i in keep}
+    networks = tuple(
+        replace(n, members=tuple(m for m in n.members if m in ids)) for n in scenario.networks
+    )
+    return replace(
+        scenario,
+        coops=tuple(scenario.coops[i] for i in keep),
+        networks=networks,
+        group_of=tuple(scenario.group_of[i] for i in keep),
+    )
+
+
 def build_setup(scenario: Scenario, policy: PolicySpec) -> SeasonSetup:
     """Derive the setup of one (scenario, policy) (see the module docstring)."""
     scenario = active_view(scenario)
@@ -139,6 +153,7 @@ def build_setup(scenario: Scenario, policy: PolicySpec) -> SeasonSetup:
     collector_rows = [i for i, (_, g) in enumerate(pairs) if g.harvest_kg > 0]
     buyer_rows = [i for i, (_, g) in enumerate(pairs) if g.buy_kg_per_day > 0]
     horizon = season.days + season.shelf_life_days + 2
+    trade = only_coops(scenario, sorted(set(collector_rows) | set(buyer_rows)))
     return SeasonSetup(
         scenario=scenario,
         policy=policy,
@@ -184,4 +199,6 @@ def build_setup(scenario: Scenario, policy: PolicySpec) -> SeasonSetup:
         fairness=FairnessPolicy(policy.fairness),
         rate_rule=RateRule(policy.rate_rule),
         dates=tuple(season.start + timedelta(days=t) for t in range(horizon)),
+        trade_coops=trade.coops,
+        trade_networks=trade.networks,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 import matcher.round.combined as combined
 from scenarios.sim.loader import Scenario, load_scenario
 from scenarios.sim.montecarlo import run_seed, with_days
-from scenarios.sim.season import simulate_season
+from scenarios.sim.season import active_view, simulate_season
 from tests.scenarios.conftest import SCENARIO_FILES
 
 
@@ -49,3 +50,25 @@ def test_fast_path_skips_empty_parts(lamphun: Scenario, monkeypatch: Any) -> Non
     assert calls["liquidity"] - fast_calls["liquidity"] == full.rounds
     assert 0 < fast_calls["setoff"] < fast.rounds
     assert 0 < fast_calls["liquidity"] < fast.rounds
+
+
+def test_produce_rounds_on_traders_only_match_as_with_every_coop(
+    lamphun: Scenario, monkeypatch: Any
+) -> None:
+    sc = with_days(lamphun, 20)
+    seen: list[tuple[Any, Any]] = []
+    solve = combined.solve_produce
+
+    def recording(problem: Any, clock: Any = None) -> Any:
+        result = solve(problem, clock)
+        seen.append((problem, result))
+        return result
+
+    monkeypatch.setattr(combined, "solve_produce", recording)
+    simulate_season(sc, sc.spec.policies[0], run_seed(6, 0))
+    assert seen
+    active = active_view(sc)
+    for problem, result in seen[::3]:
+        assert len(problem.coops) < len(active.coops)
+        everyone = replace(problem, coops=active.coops, networks=active.networks)
+        assert solve(everyone) == result
