@@ -14,7 +14,7 @@ from html import escape
 
 from scenarios.sim.loader import districts
 
-WIDTH, HEIGHT, PAD = 640, 420, 60
+WIDTH, HEIGHT, PAD, RING = 640, 420, 90, 55
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def layout(
 
 
 def _spread(pos: dict[str, tuple[float, float]]) -> dict[str, tuple[int, int]]:
-    """Coops at the same spot are put on a ring of radius 40 px around it."""
+    """Coops at the same spot are put on a ring of radius :data:`RING` px around it."""
     groups: dict[tuple[int, int], list[str]] = {}
     for k in sorted(pos):
         groups.setdefault((round(pos[k][0]), round(pos[k][1])), []).append(k)
@@ -74,9 +74,24 @@ def _spread(pos: dict[str, tuple[float, float]]) -> dict[str, tuple[int, int]]:
             if len(ids) == 1:
                 out[k] = (x, y)
                 continue
-            angle = 2 * math.pi * i / len(ids)
-            out[k] = (round(x + 40 * math.cos(angle)), round(y + 40 * math.sin(angle)))
+            angle = 2 * math.pi * i / len(ids) + math.pi / 4
+            out[k] = (round(x + RING * math.cos(angle)), round(y + RING * math.sin(angle)))
     return out
+
+
+def _label(x: int, y: int, name: str) -> str:
+    """The name beside its dot, on the side facing the centre so it stays in the picture."""
+    dx, dy = x - WIDTH / 2, y - HEIGHT / 2
+    anchor = "end" if dx > WIDTH / 6 else "start" if dx < -WIDTH / 6 else "middle"
+    tx = x + (11 if anchor == "start" else -11 if anchor == "end" else 0)
+    ty = y + (20 if dy > 0 else -11)
+    return f'<text x="{tx}" y="{ty}" text-anchor="{anchor}" font-size="13">{escape(name)}</text>'
+
+
+def _shortened(x1: int, y1: int, x2: int, y2: int) -> tuple[float, float]:
+    """The arrow's end, stopped short of the target dot so the head stays visible."""
+    length = math.hypot(x2 - x1, y2 - y1) or 1.0
+    return x2 - (x2 - x1) * 10 / length, y2 - (y2 - y1) * 10 / length
 
 
 def flow_svg(
@@ -91,17 +106,18 @@ def flow_svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'class="flows" role="img" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" '
-        'markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
-        'fill="#2f6f4f"/></marker></defs>',
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="14" '
+        'markerHeight="14" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+        '<path d="M0,0 L10,5 L0,10 z" fill="#2f6f4f"/></marker></defs>',
     ]
     for f in sorted(flows, key=lambda f: (f.source, f.target, f.amount_satang)):
         if f.source not in pos or f.target not in pos:
             continue
         (x1, y1), (x2, y2) = pos[f.source], pos[f.target]
+        ex, ey = _shortened(x1, y1, x2, y2)
         width = 1.5 + 6 * f.amount_satang / biggest
         parts.append(
-            f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#2f6f4f" '
+            f'<line x1="{x1}" y1="{y1}" x2="{ex:.1f}" y2="{ey:.1f}" stroke="#2f6f4f" '
             f'stroke-width="{width:.1f}" stroke-opacity="0.7" marker-end="url(#arrow)">'
             f"<title>{escape(f.source)} → {escape(f.target)}</title></line>"
         )
@@ -110,8 +126,7 @@ def flow_svg(
         name = places[cid][0]
         parts.append(
             f'<g class="coop"><circle cx="{x}" cy="{y}" r="7" fill="#f2c14e" stroke="#7a5c00"/>'
-            f'<text x="{x}" y="{y - 11}" text-anchor="middle" font-size="12">{escape(name)}</text>'
-            "</g>"
+            f"{_label(x, y, name)}</g>"
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -109,7 +109,7 @@ def result_view(request: Request, result: LiquidityResult, lang: str) -> dict[st
     rows = []
     for p in result.proposals:
         need = by_order.get(p.need_id)
-        reasons = need.reasons if need is not None else ()
+        reasons = [r for r in (need.reasons if need is not None else ()) if r != "filled"]
         rows.append(
             {
                 "lender": name.get(p.lender, p.lender),
