@@ -40,6 +40,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "แบบฟอร์มหมดอายุหรือไม่ถูกต้อง กรุณาโหลดหน้าใหม่",
         "The form expired or is not valid; reload the page",
     ),
+    "too_many": ("ลองเข้าสู่ระบบบ่อยเกินไป กรุณารอสักครู่", "Too many login attempts; wait a moment"),
     "network": ("เครือข่าย", "Network"),
     "business_date": ("วันทำการ", "Business date"),
     "coop": ("สหกรณ์", "Cooperative"),

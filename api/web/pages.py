@@ -50,6 +50,10 @@ async def login(request: Request) -> Response:
     form = await core.form_of(request)
     if not core.web(request).signer.check_form_token(LOGIN_SCOPE, form.get("form_token")):
         return core.render(request, "login.html", {"error": "bad_form"}, 403)
+    client = request.client.host if request.client else "unknown"
+    wait = core.ctx_of(request).limiter.take(f"web-login:{client}")
+    if wait > 0:
+        return core.render(request, "login.html", {"error": "too_many"}, 429)
     row = _key_row(request, form.get("api_key", ""))
     if row is None:
         return core.render(request, "login.html", {"error": "bad_key"}, 401)

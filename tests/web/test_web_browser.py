@@ -170,7 +170,7 @@ def test_coordinator_session_in_chromium(page: Any, web: Web) -> None:
     page.goto("/web/round")
     page.click("#preview-btn")
     page.wait_for_selector("#proposals tbody tr")
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    overflow = page.evaluate("(d => d.scrollWidth - d.clientWidth)(document.documentElement)")
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px on a narrow screen"
     shot(page, "07-round-narrow-en")
 

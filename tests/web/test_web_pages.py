@@ -140,6 +140,14 @@ def test_posts_without_a_valid_token_are_refused(web: Web) -> None:
     assert round_count(web) == 0
 
 
+def test_a_bad_business_date_is_named_and_changes_nothing(web: Web) -> None:
+    web.login("lamphun-office")
+    token = token_of(web.client.get("/web/round").text)
+    r = post_round(web, "run", token, business_date="2026-13-40")
+    assert r.status_code == 422 and "business_date" in r.text and "ข้อมูลไม่ถูกต้อง" in r.text
+    assert round_count(web) == 0
+
+
 def test_preview_explains_a_validated_solve_and_saves_nothing(web: Web) -> None:
     with read_session(web.engine) as s:
         snap = load_snapshot(s, "LPN", DAY, RoundParams(), True)
