@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from urllib.parse import parse_qs
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from api.db.tables_http import ApiKeyRow
 from api.db.tx import read_session
@@ -27,6 +29,16 @@ from api.web import i18n, queries
 from api.web.security import SESSION_COOKIE, FormReplay, Signer, now_s
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; img-src 'self' data:; "
+        "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+"""Pages load only this app's own script (the vendored htmx) and cannot be framed.
+Inline styles stay allowed: htmx adds its indicator style at run time."""
 
 
 @dataclass
@@ -116,6 +128,7 @@ def render(
         **values,
     }
     response = state.templates.TemplateResponse(request, name, page, status_code=status)
+    response.headers.update(SECURITY_HEADERS)
     if request.query_params.get("lang") in i18n.LANGS:
         response.set_cookie(
             i18n.LANG_COOKIE, lang, max_age=365 * 86400, httponly=True, samesite="strict"
@@ -138,6 +151,37 @@ def checked(request: Request, who: Who, form: dict[str, str]) -> str | None:
     """The form's token when it is a valid CSRF token for this session; None otherwise."""
     token = form.get("form_token")
     return token if web(request).signer.check_form_token(who.key_id, token) else None
+
+
+async def posted_form(request: Request) -> tuple[Who, dict[str, str], str] | Response:
+    """A post's coordinator, fields and valid form token; else the refusal to send back."""
+    who = coordinator(request)
+    if isinstance(who, Response):
+        return who
+    form = await form_of(request)
+    token = checked(request, who, form)
+    if token is None:
+        return Response(i18n.text("bad_form", lang_of(request)), status_code=403)
+    return who, form, token
+
+
+def fragment(
+    request: Request, name: str, values: dict[str, Any], status: int, who: Who
+) -> tuple[str, int]:
+    """A rendered HTML fragment and its status, in a form the replay store keeps."""
+    response = render(request, name, values, status, who)
+    return bytes(response.body).decode("utf-8"), status
+
+
+async def once(
+    request: Request, who: Who, action: str, token: str, make: Callable[[], tuple[str, int]]
+) -> Response:
+    """Answer the first post of ``token`` by running ``make`` (in the thread pool); a repeat
+    post of the same form gets the same answer and changes nothing more."""
+    replay = web(request).replay
+    answer = await run_in_threadpool(replay.once, f"{who.key_id}:{action}:{token}", make)
+    html, status = answer if isinstance(answer, tuple) else ("", 500)
+    return HTMLResponse(html, status_code=status)
 
 
 def table_download(header: list[str], rows: list[list[Any]], fmt: str, name: str) -> Response:

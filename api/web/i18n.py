@@ -8,12 +8,13 @@ only. Month names come from Babel's Thai and English locale data.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from babel.dates import get_month_names
 
 from matcher.domain import NetworkLevel
 from matcher.liquidity.reasons import TEXT as REASON_TEXT
-from matcher.money import format_baht, format_bps_percent
+from matcher.money import format_baht, format_bps_percent, satang_to_decimal_string
 
 LANGS = ("th", "en")
 LANG_COOKIE = "cm_lang"
@@ -105,6 +106,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "bad_input": ("ข้อมูลไม่ถูกต้อง", "Invalid input"),
     "language": ("English", "ภาษาไทย"),
     "members": ("สมาชิก", "Members"),
+    "show": ("แสดง", "Show"),
     "partly_filled": ("จับคู่ได้บางส่วน", "partly matched"),
     "unmatched_state": ("จับคู่ไม่ได้", "unmatched"),
     "offer": ("ผู้ให้กู้", "offer"),
@@ -184,3 +186,21 @@ def baht(amount_satang: int | None) -> str:
 def percent(rate_bps: int | None) -> str:
     """Basis points as a percentage with two places."""
     return "-" if rate_bps is None else format_bps_percent(int(rate_bps))
+
+
+def baht_decimal(amount_satang: int) -> Decimal:
+    """Satang as an exact baht :class:`~decimal.Decimal` (a number cell in Excel).
+
+    >>> baht_decimal(123456), baht_decimal(-5)
+    (Decimal('1234.56'), Decimal('-0.05'))
+    """
+    return Decimal(satang_to_decimal_string(amount_satang))
+
+
+def percent_decimal(rate_bps: int | None) -> Decimal | None:
+    """Basis points as an exact percentage :class:`~decimal.Decimal` (``350`` → ``3.50``).
+
+    >>> percent_decimal(350), percent_decimal(None)
+    (Decimal('3.50'), None)
+    """
+    return None if rate_bps is None else Decimal(int(rate_bps)).scaleb(-2)

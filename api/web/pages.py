@@ -130,7 +130,7 @@ def today_export(request: Request, fmt: str) -> Response:
                 term = d.get("max_term_days", d.get("term_days"))
                 rows.append(
                     [node.id, coop["id"], coop["name"], o.id, o.kind,
-                     i18n.baht(o.available).replace(",", ""), f"{rate / 100:.2f}", term]
+                     i18n.baht_decimal(o.available), i18n.percent_decimal(rate), term]
                 )  # fmt: skip
     return core.table_download(TODAY_HEADER, rows, fmt, f"today-{network}")
 
@@ -174,8 +174,8 @@ def follow_export(request: Request, fmt: str) -> Response:
     by_status = queries.proposals_by_status(core.ctx_of(request).engine, network)
     rows = [
         [p["id"], p["round_id"], status, p["lender"], p["borrower"],
-         i18n.baht(p["amount"]).replace(",", ""),
-         "" if p["rate_bps"] is None else f"{p['rate_bps'] / 100:.2f}", p["term_days"], p["tier"]]
+         i18n.baht_decimal(p["amount"]), i18n.percent_decimal(p["rate_bps"]), p["term_days"],
+         p["tier"]]
         for status in STATUSES
         for p in by_status.get(status, [])
     ]  # fmt: skip

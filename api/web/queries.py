@@ -77,7 +77,8 @@ def network_tree(engine: Engine, network_id: str, day: date) -> list[NetworkNode
         orders = repo.open_liquidity_orders(s, ids, day)
     by_coop: dict[str, list[Any]] = defaultdict(list)
     for o in orders:
-        by_coop[o.coop_id].append(o)
+        if o.available > 0:  # fully reserved orders wait for acceptance, not for a match
+            by_coop[o.coop_id].append(o)
     parent = {n.id: n.parent_id for n in nets}
     nodes = []
     for n in nets:

@@ -136,28 +136,18 @@ def result_view(request: Request, result: LiquidityResult, lang: str) -> dict[st
 
 
 async def _post(request: Request, action: str) -> Response:
-    """Shared by preview and run: session, CSRF token, date, then the action (once)."""
-    who = core.coordinator(request)
-    if isinstance(who, Response):
-        return who
-    form = await core.form_of(request)
-    token = core.checked(request, who, form)
-    if token is None:
-        return Response(i18n.text("bad_form", core.lang_of(request)), status_code=403)
+    """Shared by preview and run: session, CSRF token, network, date, then the action once."""
+    posted = await core.posted_form(request)
+    if isinstance(posted, Response):
+        return posted
+    who, form, token = posted
     network = core.chosen_network(request, who, form)
     if network is None:
         return core.not_found_page(request, who)
     day = _business_date(form)
-
-    def act() -> object:
-        return _answer(request, who, network, day, action)
-
-    from starlette.concurrency import run_in_threadpool
-
-    replay = core.web(request).replay
-    answer = await run_in_threadpool(replay.once, f"{who.key_id}:{action}:{token}", act)
-    html, status = answer if isinstance(answer, tuple) else ("", 500)
-    return Response(html, status_code=status, media_type="text/html; charset=utf-8")
+    return await core.once(
+        request, who, action, token, lambda: _answer(request, who, network, day, action)
+    )
 
 
 def _answer(
@@ -181,8 +171,7 @@ def _answer(
         except ServiceError as exc:
             values["error"] = exc.message_th if lang == "th" and exc.message_th else exc.message_en
             status = 409
-    response = core.render(request, "round_result.html", values, status, who)
-    return bytes(response.body).decode("utf-8"), status
+    return core.fragment(request, "round_result.html", values, status, who)
 
 
 @router.post("/preview")

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 import scenarios
-from api.web import core, i18n
+from api.web import core
 from scenarios.sim.loader import Scenario, ScenarioError, load_scenario
 from scenarios.sim.metrics import summarise
 from scenarios.sim.montecarlo import Executor, run_monte_carlo, with_days
@@ -120,28 +120,17 @@ def _answer(request: Request, who: core.Who, form: dict[str, str]) -> tuple[str,
         else:
             title = f"{scenario.spec.name_th}\n{scenario.spec.name_en}"
             values.update(scenario=scenario, rows=rows, chart=chart_uri(title, rows))
-    response = core.render(request, "scenario_result.html", values, status, who)
-    return bytes(response.body).decode("utf-8"), status
+    return core.fragment(request, "scenario_result.html", values, status, who)
 
 
 @router.post("/run")
 async def run(request: Request) -> Response:
     """Run the Monte Carlo (HTMX fragment); a double post runs it once."""
-    who = core.coordinator(request)
-    if isinstance(who, Response):
-        return who
-    form = await core.form_of(request)
-    token = core.checked(request, who, form)
-    if token is None:
-        return Response(i18n.text("bad_form", core.lang_of(request)), status_code=403)
-    from starlette.concurrency import run_in_threadpool
-
-    replay = core.web(request).replay
-    answer = await run_in_threadpool(
-        replay.once, f"{who.key_id}:scenario:{token}", lambda: _answer(request, who, form)
-    )
-    html, status = answer if isinstance(answer, tuple) else ("", 500)
-    return Response(html, status_code=status, media_type="text/html; charset=utf-8")
+    posted = await core.posted_form(request)
+    if isinstance(posted, Response):
+        return posted
+    who, form, token = posted
+    return await core.once(request, who, "scenario", token, lambda: _answer(request, who, form))
 
 
 @router.get("/export.{fmt}")

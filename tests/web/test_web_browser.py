@@ -115,6 +115,9 @@ def accept_as_members(page: Any, web: Web) -> int:
 
 
 def test_coordinator_session_in_chromium(page: Any, web: Web) -> None:
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.goto("/web/login")
     assert page.locator("html").get_attribute("lang") == "th"
     shot(page, "01-login")
@@ -177,3 +180,5 @@ def test_coordinator_session_in_chromium(page: Any, web: Web) -> None:
     response = page.goto("/web/today?network=LOEI")
     assert response is not None and response.status == 404
     assert_no_other_network(page)
+    # the only console error allowed is the 404 page's own failed load just above
+    assert [p for p in problems if "404" not in p] == [], problems

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from webfixtures import LOEI_NAMES, Web, token_of
 
+from api.db import repo
 from api.db.tables import CoopRow, RoundRow
 from api.db.tx import read_session
 from api.http.keys import revoke_key
@@ -87,6 +88,7 @@ def test_today_is_thai_by_default_with_an_english_switch(web: Web) -> None:
     assert format_baht(1_000_000_00) in r.text  # the seeded offer O1, formatted
     assert all(name in r.text for name in lamphun_names(web, ("C1", "C2", "C3", "C4")))
     assert "ระดับพื้นที่" in r.text and "ระดับจังหวัด" in r.text
+    assert "script-src 'self'" in r.headers["content-security-policy"]
     en = web.client.get("/web/today?lang=en")
     assert '<html lang="en">' in en.text and long_date(DAY, "en") in en.text
     assert "Totals per tier" in en.text
@@ -207,7 +209,13 @@ def test_round_downloads_read_back(web: Web) -> None:
     csv = web.client.get(f"/web/round/{round_id}/export.csv")
     assert csv.content.startswith(b"\xef\xbb\xbf") and csv.content.count(b"\r\n") == count + 1
     today = load_workbook(io.BytesIO(web.client.get("/web/today/export.xlsx").content))
-    assert today.active is not None and today.active.max_row >= 2
+    sheet = today.active
+    assert sheet is not None
+    cells = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert cells and all(isinstance(c[5], int | float) for c in cells)  # numbers, not text
+    with read_session(web.engine) as s:
+        still_open = repo.open_liquidity_orders(s, ["LPN", "LPN-A1", "LPN-A2"], DAY)
+    assert {c[3] for c in cells} == {o.id for o in still_open if o.available > 0}
     assert web.client.get("/web/round/999/export.xlsx").status_code == 404
 
 
