@@ -14,6 +14,7 @@ from matcher.produce.model import Lane
 
 I64 = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
+F64 = npt.NDArray[np.float64]
 EARTH_RADIUS_M = 6_371_008.8
 E5 = 1e-5
 
@@ -27,7 +28,12 @@ def great_circle_m(lat_a: I64, lon_a: I64, lat_b: I64, lon_b: I64) -> I64:
     """
     la1, lo1 = np.radians(lat_a * E5), np.radians(lon_a * E5)
     la2, lo2 = np.radians(lat_b * E5), np.radians(lon_b * E5)
-    h = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
+    return _haversine_m(la1, lo1, np.cos(la1), la2, lo2, np.cos(la2))
+
+
+def _haversine_m(la1: F64, lo1: F64, cos1: F64, la2: F64, lo2: F64, cos2: F64) -> I64:
+    """Haversine in whole metres from radians and the cosines of the latitudes."""
+    h = np.sin((la2 - la1) / 2) ** 2 + cos1 * cos2 * np.sin((lo2 - lo1) / 2) ** 2
     d = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
     out: I64 = np.rint(d).astype(np.int64)
     return out
@@ -54,6 +60,9 @@ class DistanceTable:
         lanes: tuple[Lane, ...],
     ) -> None:
         self.lat, self.lon, self.factor = lat_e5, lon_e5, road_factor_bps
+        # Per coop once: radians and cos(latitude) (the same floats great_circle_m computes).
+        self.rad_lat, self.rad_lon = np.radians(lat_e5 * E5), np.radians(lon_e5 * E5)
+        self.cos_lat = np.cos(self.rad_lat)
         self.n = len(coop_index)
         self.matrix = bool(lanes)
         keys = np.array(
@@ -67,8 +76,13 @@ class DistanceTable:
     def between(self, origin: I64, destination: I64) -> I64:
         """Distance in metres for each (origin, destination) coop index pair; −1 if unknown."""
         if not self.matrix:
-            gc = great_circle_m(
-                self.lat[origin], self.lon[origin], self.lat[destination], self.lon[destination]
+            gc = _haversine_m(
+                self.rad_lat[origin],
+                self.rad_lon[origin],
+                self.cos_lat[origin],
+                self.rad_lat[destination],
+                self.rad_lon[destination],
+                self.cos_lat[destination],
             )
             return road_m(gc, self.factor)
         keys = origin.astype(np.int64) * self.n + destination

@@ -12,8 +12,9 @@ when, in the same component and for the same product,
 
 Each demand node keeps its ``max_lanes_per_order`` best lanes (by gain, then supply index);
 cutting any makes the tier *feasible* rather than optimal. Lanes are built in chunks of
-demand nodes sorted by latitude, against only the supply nodes in the latitude band within
-reach, so no tier ever enumerates every pair at once.
+demand nodes that lie close together on the map (latitude stripes, then longitude), against
+only the supply nodes within reach of the chunk, so no tier ever enumerates every pair at
+once.
 
 While building, each lot and order records the furthest *stage* any candidate reached
 (1 grade, 2 reach, 3 dates, 4 price, 5 a lane exists): :mod:`matcher.produce.explain`
@@ -112,9 +113,20 @@ def tier_lanes(
         e = np.zeros(0, np.int64)
         return TierLanes(e, e, e, e, e, e, e, e, False)
     cat = [np.concatenate([p[i] for p in parts]) for i in range(8)]
-    order = np.lexsort((cat[0], cat[1]))
+    order = _by_demand_then_supply(cat[1], cat[0])
     s, d, dist, tr, sp, gain, day, comp = (c[order] for c in cat)
     return TierLanes(s, d, comp, dist, tr, sp, gain, day, pruned)
+
+
+def _by_demand_then_supply(d: I64, s: I64) -> I64:
+    """Permutation sorting lanes by (demand, supply); one int64 key when it fits."""
+    if d.size == 0:
+        return np.arange(0)
+    n_s = int(s.max()) + 1
+    if (int(d.max()) + 1) * n_s < 2**62:
+        out: I64 = np.argsort(d * n_s + s)
+        return out
+    return np.lexsort((s, d))
 
 
 def _mark_lonely(st: ProduceState, sup: I64, dem: I64, s_key: I64, d_key: I64) -> None:
@@ -129,28 +141,63 @@ def _group_lanes(
     st: ProduceState, sup: I64, dem: I64, t: Transport, max_per_demand: int
 ) -> tuple[tuple[I64, ...], bool]:
     """Lanes between the supply and demand nodes of one component and product."""
-    lat_s = st.dist.lat[st.s_coop[sup]]
-    order_s = np.argsort(lat_s, kind="stable")
-    sup, lat_s = sup[order_s], lat_s[order_s]
-    dem = dem[np.argsort(st.dist.lat[st.d_coop[dem]], kind="stable")]
     _grade_stage(st, sup, dem)
-    band = int(t.max_distance_m * DEG_PER_M * 1e5) + 1
+    grid = None if st.dist.matrix else _Grid(st, sup, dem, t.max_distance_m)
+    if grid is not None:
+        sup, dem = grid.sup, grid.dem
     step = max(1, CHUNK_CELLS // max(1, sup.size))
     out: list[tuple[I64, ...]] = []
     pruned = False
     for start in range(0, dem.size, step):
         dc = dem[start : start + step]
-        if st.dist.matrix:
-            sc = sup
-        else:
-            lat_d = st.dist.lat[st.d_coop[dc]]
-            lo = np.searchsorted(lat_s, int(lat_d.min()) - band, side="left")
-            hi = np.searchsorted(lat_s, int(lat_d.max()) + band, side="right")
-            sc = sup[lo:hi]
+        sc = sup if grid is None else grid.near(dc)
         got, cut = _chunk(st, sc, dc, t, max_per_demand)
         pruned |= cut
         out.append(got)
     return tuple(np.concatenate([o[i] for o in out]) for i in range(7)), pruned
+
+
+class _Grid:
+    """Supply and demand nodes in latitude stripes half a reach high, by longitude inside.
+
+    A chunk of consecutive demand nodes is then compact on the map, and only the supply
+    nodes of the stripes and longitudes within reach of it are paired with it.
+    """
+
+    def __init__(self, st: ProduceState, sup: I64, dem: I64, reach_m: int) -> None:
+        self.st = st
+        self.band = int(reach_m * DEG_PER_M * 1e5) + 1
+        self.h = max(1, self.band // 2)
+        lat = st.dist.lat
+        lat_max = int(np.abs(np.concatenate([lat[st.s_coop[sup]], lat[st.d_coop[dem]]])).max())
+        cos = max(float(np.cos(np.radians(min(lat_max / 1e5 + 1.0, 89.0)))), 0.01)
+        self.band_lon = int(self.band / cos) + 2
+        self.lat0 = int(min(lat[st.s_coop[sup]].min(), lat[st.d_coop[dem]].min()))
+        s_stripe, s_lon = self._stripe(st.s_coop[sup]), st.dist.lon[st.s_coop[sup]]
+        order = np.lexsort((sup, s_lon, s_stripe))
+        self.sup, self.s_lon = sup[order], s_lon[order]
+        self.starts = np.searchsorted(s_stripe[order], np.arange(int(s_stripe.max()) + 2))
+        d_coop = st.d_coop[dem]
+        self.dem = dem[np.lexsort((dem, st.dist.lon[d_coop], self._stripe(d_coop)))]
+
+    def _stripe(self, coops: I64) -> I64:
+        out: I64 = (self.st.dist.lat[coops] - self.lat0) // self.h
+        return out
+
+    def near(self, dc: I64) -> I64:
+        """Supply nodes in the stripes and longitudes within reach of the demand chunk."""
+        lat = self.st.dist.lat[self.st.d_coop[dc]]
+        lon = self.st.dist.lon[self.st.d_coop[dc]]
+        k_lo = max(0, (int(lat.min()) - self.band - self.lat0) // self.h)
+        k_hi = min(self.starts.size - 2, (int(lat.max()) + self.band - self.lat0) // self.h)
+        lon_lo, lon_hi = int(lon.min()) - self.band_lon, int(lon.max()) + self.band_lon
+        parts = []
+        for k in range(k_lo, k_hi + 1):
+            a, b = int(self.starts[k]), int(self.starts[k + 1])
+            lo = a + int(np.searchsorted(self.s_lon[a:b], lon_lo, side="left"))
+            hi = a + int(np.searchsorted(self.s_lon[a:b], lon_hi, side="right"))
+            parts.append(self.sup[lo:hi])
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
 def _chunk(
@@ -163,7 +210,6 @@ def _chunk(
     near = grade_ok & (st.s_coop[sc][None, :] != st.d_coop[dc][:, None])
     if not st.dist.matrix:
         near &= _box(st, sc, dc, t.max_distance_m)
-    _dense_stage(st, sc, dc, grade_ok.astype(np.int64) + 1)
     rows, cols = np.nonzero(near)
     if rows.size == 0:
         return (e, e, e, e, e, e, e), False
@@ -180,7 +226,7 @@ def _chunk(
     ok = date_ok & (~direct | (gain > 0))
     _flat_stage(st, ss, dd, 2 + reach_ok.astype(np.int64) + date_ok + ok)
     idx = np.flatnonzero(ok)
-    keep = _top_per_row(rows[idx], cols[idx], gain[idx], max_per_demand)
+    keep = _top_per_row(rows[idx], ss[idx], gain[idx], max_per_demand)
     pruned = keep.size < idx.size
     idx = idx[keep]
     return (ss[idx], dd[idx], dist[idx], transport[idx], spoil[idx], gain[idx], day[idx]), pruned
@@ -199,18 +245,6 @@ def _box(st: ProduceState, sc: I64, dc: I64, reach_m: int) -> Bool:
         np.abs(lon_d[:, None] - lon_s[None, :]) <= band_lon
     )
     return box
-
-
-def _dense_stage(st: ProduceState, sc: I64, dc: I64, stage: I64) -> None:
-    """Stages 1–2 of every pair of the chunk (grade failed / grade passed)."""
-    lot_cols = sc < st.n_lots
-    if lot_cols.any():
-        lots = sc[lot_cols]
-        st.stage_lot[lots] = np.maximum(st.stage_lot[lots], stage[:, lot_cols].max(axis=0))
-    ord_rows = dc < st.n_orders
-    if ord_rows.any():
-        orders = dc[ord_rows]
-        st.stage_order[orders] = np.maximum(st.stage_order[orders], stage[ord_rows].max(axis=1))
 
 
 def _flat_stage(st: ProduceState, ss: I64, dd: I64, stage: I64) -> None:
@@ -233,12 +267,32 @@ def _grade_stage(st: ProduceState, sup: I64, dem: I64) -> None:
     st.stage_order[orders] = np.maximum(st.stage_order[orders], 2)
 
 
-def _top_per_row(rows: I64, cols: I64, gain: I64, n: int) -> I64:
-    """Indices of the ``n`` best lanes of each row (gain desc, then column asc)."""
-    if rows.size == 0 or np.bincount(rows).max() <= n:
+def _top_per_row(rows: I64, sup: I64, gain: I64, n: int) -> I64:
+    """Indices of the ``n`` best lanes of each row (gain desc, then supply index asc).
+
+    ``rows`` is non-decreasing; only rows with more than ``n`` lanes are sorted.
+
+    >>> _top_per_row(np.array([0, 0, 0, 1]), np.array([5, 3, 4, 9]),
+    ...              np.array([7, 7, 9, 1]), 2).tolist()
+    [1, 2, 3]
+    """
+    if rows.size == 0:
         return np.arange(rows.size)
-    order = np.lexsort((cols, -gain, rows))
-    first = np.searchsorted(rows[order], rows[order], side="left")
-    keep = order[(np.arange(order.size) - first) < n]
-    out: I64 = np.sort(keep)
+    counts = np.bincount(rows)
+    if counts.max() <= n:
+        return np.arange(rows.size)
+    over = counts[rows] > n
+    cand = np.flatnonzero(over)
+    r, g, c = rows[cand], gain[cand], sup[cand]
+    g_span = int(g.max()) - int(g.min()) + 1
+    c_span = int(c.max()) + 1
+    if (int(r[-1]) + 1) * g_span * c_span < 2**62:
+        # One int64 key (row, −gain, supply) sorts faster than a three-key lexsort.
+        key = (r * g_span + (int(g.max()) - g)) * c_span + c
+        order = np.argsort(key)
+    else:
+        order = np.lexsort((c, -g, r))
+    first = np.searchsorted(r[order], r[order], side="left")
+    kept = cand[order[(np.arange(order.size) - first) < n]]
+    out: I64 = np.sort(np.concatenate([np.flatnonzero(~over), kept]))
     return out
