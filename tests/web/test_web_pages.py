@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import threading
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -17,9 +17,9 @@ from webfixtures import LOEI_NAMES, Web, token_of
 
 from api.db import repo
 from api.db.tables import CoopRow, RoundRow
-from api.db.tx import read_session
+from api.db.tx import in_write_transaction, read_session
 from api.http.keys import revoke_key
-from api.services.rounds import RoundParams, load_snapshot
+from api.services.rounds import RoundParams, load_snapshot, run_round
 from api.web.i18n import long_date
 from matcher.liquidity.solver import solve_liquidity
 from matcher.liquidity.validator import assert_valid
@@ -267,3 +267,37 @@ def test_scenario_form_names_the_bad_field_and_runs_a_small_monte_carlo(web: Web
 def test_static_files_are_served_from_the_package(web: Web, path: str) -> None:
     r = web.client.get(path)
     assert r.status_code == 200 and len(r.content) > 1000
+
+
+def _setoff(web: Web, round_id: int, debtor: str, creditor: str, amount: int) -> None:
+    """A set-off notice as a round writes it (the order is the cleared obligation)."""
+    from api.db.tables import CommitmentSetoffRow, OrderRow
+
+    now = datetime(2026, 11, 21, 1, tzinfo=UTC)
+
+    def work(s: Any) -> None:
+        oid = f"OB-{debtor}-{round_id}"
+        s.add(OrderRow(id=oid, kind="obligation", coop_id=debtor, unit="satang", amount=amount,
+                       status="open", created_at=now, updated_at=now))  # fmt: skip
+        s.flush()
+        s.add(CommitmentSetoffRow(round_id=round_id, obligation_order_id=oid,
+                                  debtor_coop_id=debtor, creditor_coop_id=creditor,
+                                  amount_satang=amount // 2, remaining_satang=amount - amount // 2,
+                                  business_date=DAY, committed_at=now))  # fmt: skip
+
+    in_write_transaction(web.engine, work)
+
+
+def test_setoff_notices_of_the_network_only(web: Web) -> None:
+    web.login("lamphun-office")
+    post_round(web, "run", token_of(web.client.get("/web/round").text))
+    loei = run_round(web.engine, network_id="LOEI", business_date=DAY, actor="loei-office")
+    with read_session(web.engine) as s:
+        mine = s.execute(select(RoundRow.id).where(RoundRow.network_id == "LPN")).scalar_one()
+    _setoff(web, int(mine), "C2", "C3", 123_456_78)
+    _setoff(web, loei.round_id, "L1", "L2", 98_765_43)
+    page = web.client.get("/web/follow").text
+    section = page.split('id="setoffs"')[1]
+    assert format_baht(61_728_39) in section and format_baht(123_456_78 - 61_728_39) in section
+    assert all(n in section for n in lamphun_names(web, ("C2", "C3")))
+    assert format_baht(98_765_43 // 2) not in page and not any(n in page for n in LOEI_NAMES)

@@ -88,3 +88,12 @@ def test_picture_is_the_same_in_any_order(flows: list[Flow]) -> None:
     assert svg == flow_svg(sorted(flows, key=lambda f: f.source + f.target), PLACES, "ภาพ")
     assert svg.count("<line") == 3 and svg.count("<circle") == 4
     assert "<b>" not in svg and "&lt;b&gt;" in svg  # names are escaped
+
+
+def test_doctests_of_the_display_helpers() -> None:
+    import doctest
+
+    from api.web import i18n
+
+    result = doctest.testmod(i18n)
+    assert result.attempted >= 4 and result.failed == 0
