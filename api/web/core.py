@@ -64,10 +64,11 @@ class WebState:
 
 @dataclass(frozen=True)
 class Who:
-    """The logged-in coordinator: the API key's id and its principal."""
+    """The logged-in user: the API key's id, its principal and (members) its coop."""
 
     key_id: str
     principal: str
+    coop_id: str | None = None
 
 
 def web(request: Request) -> WebState:
@@ -87,18 +88,23 @@ def lang_of(request: Request) -> str:
     return i18n.pick_lang(request.query_params.get("lang"), request.cookies.get(i18n.LANG_COOKIE))
 
 
-def coordinator(request: Request) -> Who | Response:
-    """The coordinator of a valid session cookie, or a redirect to the login form."""
+def signed_in(request: Request, role: str = "coordinator") -> Who | Response:
+    """The ``role`` key of a valid session cookie, or a redirect to the login form."""
     key_id = web(request).signer.session_key_id(request.cookies.get(SESSION_COOKIE), now_s())
     row = None
     if key_id is not None:
         with read_session(ctx_of(request).engine) as s:
             row = s.get(ApiKeyRow, key_id)
-    if row is None or row.revoked_at is not None or row.role != "coordinator":
+    if row is None or row.revoked_at is not None or row.role != role:
         if request.headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": "/web/login"})
         return RedirectResponse("/web/login", status_code=303)
-    return Who(row.id, row.principal)
+    return Who(row.id, row.principal, row.coop_id)
+
+
+def coordinator(request: Request) -> Who | Response:
+    """The coordinator of a valid session cookie, or a redirect to the login form."""
+    return signed_in(request, "coordinator")
 
 
 def chosen_network(request: Request, who: Who, form: dict[str, str] | None = None) -> str | None:
@@ -153,9 +159,11 @@ def checked(request: Request, who: Who, form: dict[str, str]) -> str | None:
     return token if web(request).signer.check_form_token(who.key_id, token) else None
 
 
-async def posted_form(request: Request) -> tuple[Who, dict[str, str], str] | Response:
-    """A post's coordinator, fields and valid form token; else the refusal to send back."""
-    who = coordinator(request)
+async def posted_form(
+    request: Request, role: str = "coordinator"
+) -> tuple[Who, dict[str, str], str] | Response:
+    """A post's user (of ``role``), fields and valid form token; else the refusal."""
+    who = signed_in(request, role)
     if isinstance(who, Response):
         return who
     form = await form_of(request)

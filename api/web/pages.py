@@ -33,20 +33,23 @@ def login_form(request: Request) -> Response:
 
 
 def _key_row(request: Request, token: str) -> ApiKeyRow | None:
-    """The coordinator key behind ``token``, or None."""
+    """The coordinator or member key behind ``token``, or None."""
     parts = split_token(token.strip())
     if parts is None:
         return None
     with read_session(core.ctx_of(request).engine) as s:
         row = s.get(ApiKeyRow, parts[0])
-    if row is None or row.revoked_at is not None or row.role != "coordinator":
+    if row is None or row.revoked_at is not None or row.role not in ("coordinator", "member"):
         return None
     return row if verify_secret(row, parts[1]) else None
 
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    """Check the key and set the signed, HttpOnly, SameSite=Strict session cookie."""
+    """Check the key and set the signed, HttpOnly, SameSite=Strict session cookie.
+
+    Coordinators start on Today; members (coop keys) on their own proposals.
+    """
     form = await core.form_of(request)
     if not core.web(request).signer.check_form_token(LOGIN_SCOPE, form.get("form_token")):
         return core.render(request, "login.html", {"error": "bad_form"}, 403)
@@ -57,7 +60,8 @@ async def login(request: Request) -> Response:
     row = _key_row(request, form.get("api_key", ""))
     if row is None:
         return core.render(request, "login.html", {"error": "bad_key"}, 401)
-    response = RedirectResponse("/web/today", status_code=303)
+    start = "/web/member" if row.role == "member" else "/web/today"
+    response = RedirectResponse(start, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         core.web(request).signer.session_cookie(row.id, now_s()),
@@ -72,7 +76,9 @@ async def login(request: Request) -> Response:
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     """End the session (needs the form token like any other post)."""
-    who = core.coordinator(request)
+    who = core.signed_in(request, "coordinator")
+    if isinstance(who, Response):
+        who = core.signed_in(request, "member")
     if isinstance(who, Response):
         return who
     if core.checked(request, who, await core.form_of(request)) is None:

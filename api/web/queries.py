@@ -227,3 +227,57 @@ def setoff_notices(engine: Engine, network_id: str) -> list[dict[str, Any]]:
             }
             for r in rows
         ]
+
+
+def coop_proposals(engine: Engine, coop_id: str) -> list[dict[str, Any]]:
+    """Proposals ``coop_id`` is a party to (and no other), newest first, with the
+    counterparty's name and whether this coop has accepted."""
+    with read_session(engine) as s:
+        rows = s.execute(
+            select(ProposalRow, ProposalLoanRow)
+            .outerjoin(ProposalLoanRow, col(ProposalLoanRow.proposal_id) == col(ProposalRow.id))
+            .where(
+                (col(ProposalRow.supply_coop_id) == coop_id)
+                | (col(ProposalRow.demand_coop_id) == coop_id)
+            )
+            .order_by(col(ProposalRow.id).desc())
+        ).all()
+        other_ids = {p.demand_coop_id if p.supply_coop_id == coop_id else p.supply_coop_id
+                     for p, _ in rows}  # fmt: skip
+        names = {
+            c.id: c.name_th
+            for c in s.execute(select(CoopRow).where(col(CoopRow.id).in_(other_ids))).scalars()
+        }
+    return [proposal_for(coop_id, p, loan, names) for p, loan in rows]
+
+
+def coop_proposal(engine: Engine, coop_id: str, proposal_id: int) -> dict[str, Any] | None:
+    """One proposal seen by ``coop_id``; None when it does not exist or is another coop's."""
+    with read_session(engine) as s:
+        p = s.get(ProposalRow, proposal_id)
+        if p is None or coop_id not in (p.supply_coop_id, p.demand_coop_id):
+            return None
+        loan = s.get(ProposalLoanRow, proposal_id)
+        other = p.demand_coop_id if p.supply_coop_id == coop_id else p.supply_coop_id
+        row = s.get(CoopRow, other)
+        return proposal_for(coop_id, p, loan, {other: row.name_th if row else other})
+
+
+def proposal_for(
+    coop_id: str, p: ProposalRow, loan: ProposalLoanRow | None, names: dict[str, str]
+) -> dict[str, Any]:
+    """A proposal as one party sees it."""
+    side = "supply" if p.supply_coop_id == coop_id else "demand"
+    other = p.demand_coop_id if side == "supply" else p.supply_coop_id
+    mine = p.supply_accepted_at if side == "supply" else p.demand_accepted_at
+    return {
+        "id": p.id,
+        "side": side,
+        "counterparty": names.get(other, other),
+        "amount": p.amount,
+        "rate_bps": loan.rate_bps if loan else None,
+        "term_days": loan.term_days if loan else None,
+        "status": p.status,
+        "expires_at": p.expires_at,
+        "accepted_by_me": mine is not None,
+    }

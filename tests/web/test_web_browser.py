@@ -98,23 +98,37 @@ def assert_thai_renders(page: Any) -> None:
     assert any(abs(w - m["tofu"]) > 0.5 for w in m["chars"]), m
 
 
-def accept_as_members(page: Any, web: Web) -> int:
-    """Both parties of one of C2's proposals accept it over the /v1 API."""
-    res = page.request.get("/v1/proposals", headers={"Authorization": f"Bearer {web.tokens['C2']}"})
-    first = res.json()["items"][0]
-    for who in ("C2", first["counterparty_coop_id"]):
-        r = page.request.post(
-            f"/v1/proposals/{first['id']}/accept",
-            headers={
-                "Authorization": f"Bearer {web.tokens[who]}",
-                "Idempotency-Key": uuid.uuid4().hex,
-            },
-        )
-        assert r.ok, r.text()
-    return int(first["id"])
+def accept_as_members(page: Any, web: Web, server: str) -> int:
+    """C2 accepts its first proposal on its member page (its own browser session); the
+    lender accepts over the /v1 API. Returns the proposal id."""
+    member = page.context.browser.new_context(base_url=server)
+    tab = member.new_page()
+    tab.goto("/web/login")
+    tab.fill("#api_key", web.tokens["C2"])
+    tab.click("button[type=submit]")
+    tab.wait_for_url("**/web/member")
+    row = tab.locator("#member-proposals tbody tr").first
+    proposal_id = int(row.locator("td").first.inner_text())
+    row.locator("button.accept").click()
+    tab.wait_for_selector(f"#proposal-{proposal_id} >> text=ตอบรับแล้ว รออีกฝ่าย")
+    assert_no_other_network(tab)
+    shot(tab, "05-member")
+    member.close()
+    first = page.request.get(
+        f"/v1/proposals/{proposal_id}", headers={"Authorization": f"Bearer {web.tokens['C2']}"}
+    ).json()
+    r = page.request.post(
+        f"/v1/proposals/{proposal_id}/accept",
+        headers={
+            "Authorization": f"Bearer {web.tokens[first['counterparty_coop_id']]}",
+            "Idempotency-Key": uuid.uuid4().hex,
+        },
+    )
+    assert r.ok, r.text()
+    return proposal_id
 
 
-def test_coordinator_session_in_chromium(page: Any, web: Web) -> None:
+def test_coordinator_session_in_chromium(page: Any, web: Web, server: str) -> None:
     problems: list[str] = []
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -149,13 +163,13 @@ def test_coordinator_session_in_chromium(page: Any, web: Web) -> None:
     assert len(sheet_rows) - 1 == rows
     assert not any(n in str(sheet_rows) for n in LOEI_NAMES)
 
-    accepted = accept_as_members(page, web)
+    accepted = accept_as_members(page, web, server)
     page.goto("/web/follow")
     committed = page.locator("section.status-committed")
     assert committed.get_by_text(str(accepted), exact=True).count() == 1
     assert page.locator("#ledger tbody tr").count() == 1
     assert_no_other_network(page)
-    shot(page, "05-follow")
+    shot(page, "06-follow")
 
     page.goto("/web/scenarios")
     page.select_option("#scenario", "lamphun-2555.yaml")
@@ -164,7 +178,7 @@ def test_coordinator_session_in_chromium(page: Any, web: Web) -> None:
     page.click("#scenario-form button[type=submit]")
     page.wait_for_selector("#policies tbody tr")
     page.wait_for_selector("img.chart")
-    shot(page, "06-scenarios")
+    shot(page, "07-scenarios")
 
     page.goto("/web/today?lang=en")
     assert page.locator("html").get_attribute("lang") == "en"
@@ -175,7 +189,7 @@ def test_coordinator_session_in_chromium(page: Any, web: Web) -> None:
     page.wait_for_selector("#proposals tbody tr")
     overflow = page.evaluate("(d => d.scrollWidth - d.clientWidth)(document.documentElement)")
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px on a narrow screen"
-    shot(page, "07-round-narrow-en")
+    shot(page, "08-round-narrow-en")
 
     response = page.goto("/web/today?network=LOEI")
     assert response is not None and response.status == 404

@@ -11,14 +11,15 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from http_fixtures import FAST_HASHER
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 from webfixtures import LOEI_NAMES, Web, token_of
 
 from api.db import repo
-from api.db.tables import CoopRow, RoundRow
+from api.db.tables import CoopRow, ProposalRow, RoundRow
 from api.db.tx import in_write_transaction, read_session
-from api.http.keys import revoke_key
+from api.http.keys import issue_key, revoke_key
 from api.services.rounds import RoundParams, load_snapshot, run_round
 from api.web.i18n import long_date
 from matcher.liquidity.solver import solve_liquidity
@@ -58,8 +59,9 @@ def test_login_sets_a_strict_httponly_session_and_refuses_bad_keys(web: Web) -> 
     token = token_of(page.text)
     bad = web.client.post("/web/login", data={"api_key": "cm_x_y", "form_token": token})
     assert bad.status_code == 401 and "คีย์ไม่ถูกต้อง" in bad.text
-    member = web.client.post("/web/login", data={"api_key": web.tokens["C1"], "form_token": token})
-    assert member.status_code == 401 and "cm_session" not in member.headers.get("set-cookie", "")
+    admin = issue_key(web.engine, role="admin", principal="root", hasher=FAST_HASHER).token
+    refused = web.client.post("/web/login", data={"api_key": admin, "form_token": token})
+    assert refused.status_code == 401 and "cm_session" not in refused.headers.get("set-cookie", "")
     no_csrf = web.client.post("/web/login", data={"api_key": web.tokens["loei-office"]})
     assert no_csrf.status_code == 403
     ok = web.client.post(
@@ -301,3 +303,65 @@ def test_setoff_notices_of_the_network_only(web: Web) -> None:
     assert format_baht(61_728_39) in section and format_baht(123_456_78 - 61_728_39) in section
     assert all(n in section for n in lamphun_names(web, ("C2", "C3")))
     assert format_baht(98_765_43 // 2) not in page and not any(n in page for n in LOEI_NAMES)
+
+
+def member_rows(web: Web) -> str:
+    page = web.client.get("/web/member")
+    assert page.status_code == 200
+    return page.text
+
+
+def test_members_accept_in_their_own_page_once(web: Web) -> None:
+    web.login("lamphun-office")
+    post_round(web, "run", token_of(web.client.get("/web/round").text))
+    web.logout()
+    web.login("C2")
+    page = member_rows(web)
+    assert web.client.get("/web/today", follow_redirects=False).status_code == 303  # not C2's
+    with read_session(web.engine) as s:
+        mine = [p for p in s.execute(select(ProposalRow)).scalars() if "C2" in
+                (p.supply_coop_id, p.demand_coop_id)]  # fmt: skip
+        others = [p for p in s.execute(select(ProposalRow)).scalars() if p not in mine]
+    assert mine and others
+    assert all(f'id="proposal-{p.id}"' in page for p in mine)
+    assert not any(f'id="proposal-{p.id}"' in page for p in others)
+    target, token = mine[0], token_of(page)
+    url = f"/web/member/proposals/{target.id}/accept"
+    first = web.client.post(url, data={"form_token": token})
+    second = web.client.post(url, data={"form_token": token})
+    assert first.status_code == 200 and first.text == second.text  # replayed, not re-run
+    assert "ตอบรับแล้ว รออีกฝ่าย" in first.text
+    other = others[0]
+    refused = web.client.post(
+        f"/web/member/proposals/{other.id}/accept", data={"form_token": token}
+    )
+    assert refused.status_code == 404
+    with read_session(web.engine) as s:
+        assert s.get(ProposalRow, other.id).demand_accepted_at is None  # type: ignore[union-attr]
+        assert s.get(ProposalRow, other.id).supply_accepted_at is None  # type: ignore[union-attr]
+    web.logout()
+    lender = target.supply_coop_id
+    web.login(lender)
+    r = web.client.post(
+        f"/web/member/proposals/{target.id}/accept", data={"form_token": token_of(member_rows(web))}
+    )
+    assert r.status_code == 200 and "ตอบรับแล้ว" in r.text and 'class="primary accept"' not in r.text
+    with read_session(web.engine) as s:
+        assert s.get(ProposalRow, target.id).status == "committed"  # type: ignore[union-attr]
+
+
+def test_member_posts_need_the_token_and_a_member_session(web: Web) -> None:
+    web.login("lamphun-office")
+    post_round(web, "run", token_of(web.client.get("/web/round").text))
+    coordinator_token = token_of(web.client.get("/web/round").text)
+    assert web.client.post(
+        "/web/member/proposals/1/accept", data={"form_token": coordinator_token},
+        follow_redirects=False,
+    ).status_code == 303  # fmt: skip
+    web.logout()
+    web.login("C2")
+    assert web.client.post("/web/member/proposals/1/accept", data={}).status_code == 403
+    with read_session(web.engine) as s:
+        accepted = [p for p in s.execute(select(ProposalRow)).scalars()
+                    if p.supply_accepted_at or p.demand_accepted_at]  # fmt: skip
+    assert accepted == []
