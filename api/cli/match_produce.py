@@ -117,5 +117,10 @@ def _summary(result: ProduceResult, greedy: GreedyOutcome) -> list[str]:
         f"ขายได้ / sold: {o.units_sold:,} of {o.units_offered:,} units"
         f" (greedy: {greedy.units_sold:,})",
     ]
+    lines.extend(
+        f"มูลค่าเงา / shadow value: {v.product} {v.grade} @ {v.network_id} ({v.tier}):"
+        f" +1 หน่วย / one more unit = {format_baht(v.satang_per_unit)} ฿ (lot {v.lot_id})"
+        for v in result.shadow_values[:TABLE_ROWS]
+    )
     lines.extend(f"หมายเหตุ / note: {note}" for note in result.notes)
     return lines

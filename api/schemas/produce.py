@@ -30,6 +30,7 @@ from matcher.produce.model import (
     ProduceResult,
     Product,
     PurchaseOrder,
+    ShadowValue,
     StockLot,
     Transport,
 )
@@ -246,6 +247,21 @@ class ExplanationOut(_Out):
     reasons: list[str]
     text_th: list[str]
     text_en: list[str]
+    shadow_value_per_unit: MoneyOut | None = None
+    """Lots only: what one more unit of this lot would add to the gains from trade."""
+
+
+class ShadowValueOut(_Out):
+    """Where supply is scarce: the value of one more unit of a product and grade (baht)."""
+
+    tier: str
+    network_id: str
+    product: str
+    grade: str
+    value_per_unit: MoneyOut
+    lot_id: str
+    text_th: str
+    text_en: str
 
 
 class ObjectiveOut(_Out):
@@ -277,6 +293,7 @@ class ProduceResultOut(_Out):
     explanations: list[ExplanationOut]
     objective: ObjectiveOut
     notes: list[str]
+    shadow_values: list[ShadowValueOut] = []
 
 
 def to_public(result: ProduceResult, greedy: GreedyOutcome | None = None) -> ProduceResultOut:
@@ -319,6 +336,7 @@ def to_public(result: ProduceResult, greedy: GreedyOutcome | None = None) -> Pro
                 reasons=list(x.reasons),
                 text_th=[reasons.TEXT[c][0] for c in x.reasons],
                 text_en=[reasons.TEXT[c][1] for c in x.reasons],
+                shadow_value_per_unit=x.shadow_satang_per_unit,
             )
             for x in result.explanations
         ],
@@ -338,4 +356,26 @@ def to_public(result: ProduceResult, greedy: GreedyOutcome | None = None) -> Pro
             greedy_units_sold=None if greedy is None else greedy.units_sold,
         ),
         notes=list(result.notes),
+        shadow_values=[_shadow_out(v) for v in result.shadow_values],
+    )
+
+
+def _shadow_out(v: ShadowValue) -> ShadowValueOut:
+    """One shadow value with a sentence in Thai and English."""
+    baht = satang_to_decimal_string(v.satang_per_unit)
+    return ShadowValueOut(
+        tier=v.tier,
+        network_id=v.network_id,
+        product=v.product,
+        grade=v.grade,
+        value_per_unit=v.satang_per_unit,
+        lot_id=v.lot_id,
+        text_th=(
+            f"{v.product} เกรด {v.grade} ขาดแคลนใน {v.network_id} ({v.tier}): "
+            f"มีเพิ่มอีก 1 หน่วยที่ล็อต {v.lot_id} จะเพิ่มประโยชน์จากการค้า {baht} บาท"
+        ),
+        text_en=(
+            f"{v.product} grade {v.grade} is scarce in {v.network_id} ({v.tier}): one more "
+            f"unit at lot {v.lot_id} would add {baht} baht of gains from trade"
+        ),
     )

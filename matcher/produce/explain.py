@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from matcher.produce import reasons as r
 from matcher.produce.distance import I64
 from matcher.produce.model import Explanation, ProduceMatch, ProduceProblem
+from matcher.produce.shadow import ShadowBook
 from matcher.produce.state import ProduceState
 from matcher.results import FillState
 
@@ -34,6 +35,7 @@ def explain(
     relaxed_lot: I64,
     relaxed_order: I64,
     below_min: set[int],
+    shadow: ShadowBook | None = None,
 ) -> tuple[Explanation, ...]:
     """Explanations of every lot (sorted by id) then every order (sorted by id)."""
     sold: dict[str, int] = {}
@@ -62,8 +64,11 @@ def explain(
             why = (r.TRUCK_NOT_FULL,)
         else:
             why = (r.CAPACITY,) if full_procs else (r.BUYERS_SCARCE,)
+        value = None if shadow is None else shadow.lot_value(i)
         out.append(
-            Explanation(lot.id, "lot", lot.seller, _state(lot.quantity, q), lot.quantity, q, why)
+            Explanation(
+                lot.id, "lot", lot.seller, _state(lot.quantity, q), lot.quantity, q, why, value
+            )
         )
     for j, order in enumerate(st.orders):
         q = got.get(order.id, 0)

@@ -142,6 +142,9 @@ class ProduceProblem:
     fairness_steps: int = 10
     max_lanes_per_order: int = 64
     """Each buyer node keeps at most this many best lanes per tier (then: feasible)."""
+    shadow_max_lanes: int = 20_000
+    """Shadow values (and clearing prices) come from an LP per tier; a tier with more
+    direct lanes than this gets none (a note says so), to keep large rounds fast."""
 
     @property
     def trucks(self) -> bool:
@@ -184,6 +187,27 @@ class Explanation:
     quantity: int
     matched: int
     reasons: tuple[str, ...]
+    shadow_satang_per_unit: int | None = None
+    """Lots only: what one more unit of this lot would add to the gains from trade, from
+    the transport LP of the last tier where it had a buyer in reach (None: not computed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShadowValue:
+    """Where supply is scarce: the value of one more unit of a product and grade.
+
+    From the duals u_s of the tier's transport LP (max Σ gain·x over lot → order lanes, no
+    truck integrality): ``satang_per_unit`` is the largest u_s over the group's lots that
+    had a buyer in reach, and ``lot_id`` is where that unit would be worth it (ties: the
+    smallest id). Only groups with a positive value (scarce supply) are reported.
+    """
+
+    tier: str
+    network_id: str
+    product: str
+    grade: str
+    satang_per_unit: int
+    lot_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +240,8 @@ class ProduceResult:
     solver: str
     timings: Timings
     notes: tuple[str, ...] = field(default=())
+    shadow_values: tuple[ShadowValue, ...] = field(default=())
+    """Per tier, network, product and grade where supply is scarce (see ShadowValue)."""
 
 
 Clock = Callable[[], int]

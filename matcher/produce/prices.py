@@ -42,6 +42,20 @@ def buyer_duals(s: I64, d: I64, gain: I64, supply_cap: I64, demand_cap: I64) -> 
 
     LP: max Σ g_l x_l  s.t.  Σ_{l∈s} x_l ≤ a_s,  Σ_{l∈d} x_l ≤ b_d,  x ≥ 0.
     """
+    both = transport_duals(s, d, gain, supply_cap, demand_cap)
+    return None if both is None else both[1]
+
+
+def transport_duals(
+    s: I64, d: I64, gain: I64, supply_cap: I64, demand_cap: I64
+) -> tuple[I64, I64] | None:
+    """Duals (u_s per supply row, v_d per demand row) of the transport LP; None if GLOP fails.
+
+    LP: max Σ g_l x_l  s.t.  Σ_{l∈s} x_l ≤ a_s  (u_s),  Σ_{l∈d} x_l ≤ b_d  (v_d),  x ≥ 0.
+    u_s is the gain one more unit at supply node s would add (its shadow value), v_d the
+    gain of one more unit of demand at d; both are rounded half-even to whole satang.
+    Rows without a lane get 0.
+    """
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:
         return None
@@ -60,15 +74,22 @@ def buyer_duals(s: I64, d: I64, gain: I64, supply_cap: I64, demand_cap: I64) -> 
     obj.SetMaximization()
     if solver.Solve() != pywraplp.Solver.OPTIMAL:
         return None
-    duals = np.zeros(demand_cap.size, dtype=np.int64)
-    for j, row in dem_rows.items():
+    u = _row_duals(sup_rows, supply_cap.size)
+    v = _row_duals(dem_rows, demand_cap.size)
+    return None if u is None or v is None else (u, v)
+
+
+def _row_duals(rows: dict[int, pywraplp.Constraint], size: int) -> I64 | None:
+    """Rounded duals of ≤ rows of a maximisation (None if one is negative: a sign error)."""
+    out = np.zeros(size, dtype=np.int64)
+    for j, row in rows.items():
         # For a maximisation with ≤ rows GLOP reports duals ≥ 0 (the value of one more unit
-        # of demand); a negative one would mean a sign error, so no clearing price is given.
+        # of the row's capacity); a negative one would mean a sign error, so none is given.
         value = row.dual_value()
         if value < -1e-6:
             return None
-        duals[j] = round(max(value, 0.0))
-    return duals
+        out[j] = round(max(value, 0.0))
+    return out
 
 
 def clearing_prices(group: I64, qty: I64, dual_price: I64, floor: I64, bid: I64) -> I64:

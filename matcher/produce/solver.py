@@ -23,7 +23,8 @@ from matcher.produce.flow import solve_tier_flow
 from matcher.produce.lanes import TierLanes, tier_lanes
 from matcher.produce.matches import Part, build_matches, objective_of
 from matcher.produce.model import Clock, PriceRule, ProduceProblem, ProduceResult
-from matcher.produce.prices import buyer_duals
+from matcher.produce.prices import transport_duals
+from matcher.produce.shadow import ShadowBook
 from matcher.produce.state import ProduceState, build_state
 from matcher.produce.trucks import solve_tier_trucks
 from matcher.results import FairnessPolicy, SolveStatus, Timings
@@ -45,6 +46,7 @@ class Shipments:
     below_min: set[int] = field(default_factory=set)
     truck_ms_used: int = 0
     tiers_left: int = 0
+    shadow: ShadowBook = field(default_factory=lambda: ShadowBook(0))
 
     def downgrade(self, status: SolveStatus, note: str) -> None:
         if _RANK.index(status) > _RANK.index(self.status):
@@ -89,7 +91,9 @@ def solve_produce(problem: ProduceProblem, clock: Clock | None = None) -> Produc
     st = build_state(problem, tree)
     t1 = now()
     ship = Shipments(
-        relaxed_lot=np.zeros(st.n_lots, np.int64), relaxed_order=np.zeros(st.n_orders, np.int64)
+        relaxed_lot=np.zeros(st.n_lots, np.int64),
+        relaxed_order=np.zeros(st.n_orders, np.int64),
+        shadow=ShadowBook(st.n_lots),
     )
     ship.tiers_left = len(st.levels)
     for level in st.levels:
@@ -98,7 +102,7 @@ def solve_produce(problem: ProduceProblem, clock: Clock | None = None) -> Produc
     t2 = now()
     matches = build_matches(problem, st, ship.parts)
     explanations = explain(
-        problem, st, matches, ship.relaxed_lot, ship.relaxed_order, ship.below_min
+        problem, st, matches, ship.relaxed_lot, ship.relaxed_order, ship.below_min, ship.shadow
     )
     t3 = now()
     return ProduceResult(
@@ -111,6 +115,7 @@ def solve_produce(problem: ProduceProblem, clock: Clock | None = None) -> Produc
         solver=SOLVER_TRUCKS if problem.trucks else SOLVER_FLOW,
         timings=Timings((t1 - t0) // 1_000_000, (t2 - t1) // 1_000_000, (t3 - t0) // 1_000_000),
         notes=tuple(ship.notes),
+        shadow_values=ship.shadow.values(st),
     )
 
 
@@ -165,7 +170,7 @@ def _solve_tier(p: ProduceProblem, st: ProduceState, level: NetworkLevel, ship: 
                 "with integer trucks the objective is gains from "
                 "trade only (fairness policy not applied)",
             )
-    duals = _dual_prices(st, lanes) if p.price_rule is PriceRule.CLEARING else None
+    duals = _tier_duals(p, st, level, lanes, ship)
     _apply(st, lanes, flow)
     used = flow > 0
     ship.parts.append(
@@ -179,15 +184,34 @@ def _solve_tier(p: ProduceProblem, st: ProduceState, level: NetworkLevel, ship: 
     )
 
 
-def _dual_prices(st: ProduceState, lanes: TierLanes) -> I64 | None:
-    """Per lane, the buyer's dual price ``bid − v_d`` of the tier's transport LP."""
+def _tier_duals(
+    p: ProduceProblem, st: ProduceState, level: NetworkLevel, lanes: TierLanes, ship: Shipments
+) -> I64 | None:
+    """Solve the tier's transport LP for shadow values (and clearing prices under that rule).
+
+    Returns, per lane, the buyer's dual price ``bid − v_d`` under the clearing rule, else None.
+    """
     direct = (lanes.s < st.n_lots) & (lanes.d < st.n_orders)
-    if not direct.any():
+    n_direct = int(direct.sum())
+    clearing = p.price_rule is PriceRule.CLEARING
+    if n_direct == 0:
         return None
-    v = buyer_duals(lanes.s[direct], lanes.d[direct], lanes.gain[direct], st.lot_rem, st.order_rem)
-    if v is None:
+    if n_direct > p.shadow_max_lanes and not clearing:
+        ship.downgrade(
+            ship.status,
+            f"shadow values not computed at {level.name.lower()}: {n_direct:,} lanes "
+            f"(more than {p.shadow_max_lanes:,})",
+        )
+        return None
+    s, d, gain = lanes.s[direct], lanes.d[direct], lanes.gain[direct]
+    both = transport_duals(s, d, gain, st.lot_rem, st.order_rem)
+    if both is None:
+        return None
+    ship.shadow.add(st, level, lanes, both[0])
+    if not clearing:
         return None
     bid = st.d_bid[lanes.d, st.s_grade[lanes.s]]
+    v = both[1]
     out: I64 = np.where(direct, bid - v[np.where(direct, lanes.d, 0)], 0).astype(np.int64)
     return out
 

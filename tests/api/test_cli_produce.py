@@ -144,3 +144,36 @@ def test_nan_literal_is_rejected(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     result = run(path, out)
     assert result.exit_code == 2 and not out.exists()
+
+
+def test_shadow_values_reach_the_result_file(tmp_path: Path) -> None:
+    out = tmp_path / "result.json"
+    result = run(EXAMPLE, out)
+    assert result.exit_code == 0, result.output
+    solved = solve_produce(to_problem(ProduceIn.model_validate(example())))
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert [
+        (v["tier"], v["network_id"], v["product"], v["grade"], v["lot_id"], v["value_per_unit"])
+        for v in written["shadow_values"]
+    ] == [
+        (
+            v.tier,
+            v.network_id,
+            v.product,
+            v.grade,
+            v.lot_id,
+            satang_to_decimal_string(v.satang_per_unit),
+        )
+        for v in solved.shadow_values
+    ]
+    for v in written["shadow_values"]:
+        assert v["value_per_unit"] in v["text_en"] and v["value_per_unit"] in v["text_th"]
+    lots = [x for x in written["explanations"] if x["side"] == "lot"]
+    by_id = {x.order_id: x.shadow_satang_per_unit for x in solved.explanations}
+    for x in lots:
+        expected = by_id[x["id"]]
+        assert x["shadow_value_per_unit"] == (
+            None if expected is None else satang_to_decimal_string(expected)
+        )
+    if solved.shadow_values:
+        assert "shadow value" in result.output
