@@ -23,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from api.cli.common import console, fail
+from scenarios.sim.dask_runner import DaskUnavailableError, check_dask_address
 from scenarios.sim.html import html_report
 from scenarios.sim.loader import ScenarioError, load_scenario
 from scenarios.sim.metrics import summarise
@@ -31,7 +32,7 @@ from scenarios.sim.report import SUMMARY_COLUMNS, Cell, coop_rows, season_rows, 
 
 
 class ExecutorChoice(StrEnum):
-    """Executors the command accepts (dask: a LocalCluster, needs the ``dask`` extra)."""
+    """Executors the command accepts (dask: a LocalCluster or ``--dask-address``; extra)."""
 
     PROCESS = "process"
     SERIAL = "serial"
@@ -64,14 +65,21 @@ def simulate(
     out: Annotated[
         Path | None, typer.Option("--out", help="folder for CSV and XLSX outputs")
     ] = None,
+    dask_address: Annotated[
+        str | None,
+        typer.Option(
+            "--dask-address",
+            metavar="tcp://HOST:8786",
+            help="with --executor dask: a running Dask scheduler (default: a local cluster)",
+        ),
+    ] = None,
 ) -> None:
     """Simulate RUNS seasons of every policy in SCENARIO.yaml and print the comparison."""
     try:
         scenario = load_scenario(scenario_file)
     except ScenarioError as exc:
         fail(exc.source, [str(i) for i in exc.issues])
-    if executor == ExecutorChoice.DASK and importlib.util.find_spec("distributed") is None:
-        fail("--executor", ["dask needs the optional extra: pip install 'coopmatch[dask]'"])
+    _check_dask(executor, dask_address)
     if days is not None:
         scenario = with_days(scenario, days)
     total = runs * len(scenario.spec.policies)
@@ -85,14 +93,18 @@ def simulate(
         transient=True,
     ) as bar:
         task = bar.add_task(f"{scenario.spec.id}: seasons", total=total)
-        seasons = run_monte_carlo(
-            scenario,
-            runs,
-            seed,
-            Executor(executor.value),
-            workers,
-            progress=lambda n: bar.advance(task, n),
-        )
+        try:
+            seasons = run_monte_carlo(
+                scenario,
+                runs,
+                seed,
+                Executor(executor.value),
+                workers,
+                progress=lambda n: bar.advance(task, n),
+                dask_address=dask_address,
+            )
+        except DaskUnavailableError as exc:
+            fail("--dask-address", [f"ติดต่อ Dask scheduler ไม่ได้ / {exc}"])
     elapsed = time.perf_counter() - started
     summaries = summarise(seasons)
     rows = summary_rows(summaries)
@@ -101,6 +113,7 @@ def simulate(
         f"{total} seasons ({runs} runs × {len(scenario.spec.policies)} policies, "
         f"{scenario.spec.season.days} days) in {elapsed:.1f} s — seed {seed}, "
         f"executor {executor.value}"
+        + (f" at {dask_address}" if dask_address else "")
         + (" — ตัวอย่างสมมติ / illustrative" if scenario.spec.illustrative else "")
     )
     for row in rows:
@@ -128,6 +141,19 @@ def simulate(
             f"wrote {out}/summary.csv, coops.csv, seasons.csv, simulation.xlsx, report.html"
             + (", summary.png" if chart is not None else " (no chart: matplotlib not installed)")
         )
+
+
+def _check_dask(executor: ExecutorChoice, address: str | None) -> None:
+    """Dask options: the extra is installed, the address is well formed and needs dask."""
+    if executor == ExecutorChoice.DASK and importlib.util.find_spec("distributed") is None:
+        fail("--executor", ["dask needs the optional extra: pip install 'coopmatch[dask]'"])
+    if address is None:
+        return
+    if executor != ExecutorChoice.DASK:
+        fail("--dask-address", ["ใช้ได้กับ --executor dask เท่านั้น / only with --executor dask"])
+    why = check_dask_address(address)
+    if why is not None:
+        fail("--dask-address", [f"รูปแบบที่อยู่ไม่ถูกต้อง / bad address {address!r}: {why}"])
 
 
 def _chart(title: str, rows: list[dict[str, Cell]]) -> bytes | None:

@@ -5,24 +5,29 @@ Run ``i`` uses ``SeedSequence(root_seed, spawn_key=(i,))`` — the i-th child th
 so policies are compared on the same weather and prices). A season depends only on
 (scenario, policy, run seed), so the results are identical whatever the executor or the
 number of workers; they are returned sorted by (policy order, run).
+
+The process pool sends the scenario to each worker once (its initializer) and then only a
+root seed and a range of runs per task; a task is a chunk of runs (about four per worker,
+at most 25 runs) so the workers stay busy and the progress bar moves.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
 
 import numpy as np
 
+from scenarios.sim.dask_runner import DaskUnavailableError, run_dask
 from scenarios.sim.loader import Scenario
 from scenarios.sim.metrics import SeasonMetrics
 from scenarios.sim.season import simulate_season
+
+__all__ = ["DaskUnavailableError", "Executor", "run_monte_carlo", "run_seed", "with_days"]
 
 Progress = Callable[[int], None]
 """Called with the number of seasons just finished."""
@@ -83,7 +88,7 @@ def with_days(scenario: Scenario, days: int) -> Scenario:
     return replace(scenario, spec=spec)
 
 
-def _chunk(scenario: Scenario, root_seed: int, runs: list[int]) -> list[SeasonMetrics]:
+def _chunk(scenario: Scenario, root_seed: int, runs: range) -> list[SeasonMetrics]:
     """Every policy for each run in ``runs`` (one task of an executor)."""
     out = []
     for run in runs:
@@ -92,9 +97,34 @@ def _chunk(scenario: Scenario, root_seed: int, runs: list[int]) -> list[SeasonMe
     return out
 
 
-def _chunks(runs: int, size: int) -> Iterator[list[int]]:
+def _chunks(runs: int, size: int) -> Iterator[range]:
     for lo in range(0, runs, size):
-        yield list(range(lo, min(runs, lo + size)))
+        yield range(lo, min(runs, lo + size))
+
+
+_worker_scenario: Scenario | None = None
+"""The scenario of this pool worker, set once by :func:`_init_worker`."""
+
+
+def _init_worker(scenario: Scenario) -> None:
+    """Pool initializer: keep the scenario (sent once per worker, not once per task)."""
+    global _worker_scenario
+    _worker_scenario = scenario
+
+
+def _worker_chunk(root_seed: int, runs: range) -> list[SeasonMetrics]:
+    """A pool task: the runs ``runs`` of the worker's scenario."""
+    assert _worker_scenario is not None, "pool worker started without a scenario"
+    return _chunk(_worker_scenario, root_seed, runs)
+
+
+def chunk_size_for(runs: int, workers: int) -> int:
+    """Runs per task: about 4 tasks per worker (load balance), at most 25 (progress).
+
+    >>> chunk_size_for(1000, 2), chunk_size_for(10, 2), chunk_size_for(1, 8)
+    (25, 2, 1)
+    """
+    return max(1, min(25, -(-runs // (4 * workers))))
 
 
 def run_monte_carlo(
@@ -105,6 +135,8 @@ def run_monte_carlo(
     workers: int | None = None,
     progress: Progress | None = None,
     chunk_size: int = 0,
+    *,
+    dask_address: str | None = None,
 ) -> list[SeasonMetrics]:
     """Simulate ``runs`` seasons of every policy of ``scenario``.
 
@@ -112,68 +144,56 @@ def run_monte_carlo(
         scenario: a loaded scenario.
         runs: seasons per policy.
         root_seed: the one seed every run's seed is spawned from.
-        executor: serial or a process pool.
-        workers: processes for the pool (default: CPU count).
+        executor: serial, a process pool or Dask distributed.
+        workers: processes for the pool or the Dask LocalCluster (default: CPU count).
         progress: told how many seasons (× policies) finished after each chunk.
-        chunk_size: runs per task (default: about 4 tasks per worker).
+        chunk_size: runs per task (default: :func:`chunk_size_for`).
+        dask_address: with the Dask executor, the scheduler to use (``tcp://host:8786``)
+            instead of a LocalCluster.
 
     Returns:
         One :class:`SeasonMetrics` per (policy, run), sorted by policy order then run.
+
+    Raises:
+        DaskUnavailableError: the Dask executor without the extra, or a scheduler that
+            cannot be reached.
     """
     n_workers = workers or os.cpu_count() or 1
-    size = chunk_size or max(1, min(25, -(-runs // (4 * n_workers))))
+    size = chunk_size or chunk_size_for(runs, n_workers)
+    chunks = list(_chunks(runs, size))
     results: list[SeasonMetrics] = []
     if executor == Executor.SERIAL or (executor == Executor.PROCESS and n_workers == 1):
-        for part in _chunks(runs, size):
+        for part in chunks:
             done = _chunk(scenario, root_seed, part)
             results += done
             if progress:
                 progress(len(done))
     elif executor == Executor.DASK:
-        results = _run_dask(scenario, root_seed, list(_chunks(runs, size)), n_workers, progress)
+        results = run_dask(_chunk, scenario, root_seed, chunks, n_workers, progress, dask_address)
     else:
-        with ProcessPoolExecutor(max_workers=n_workers) as pool:
-            futures = [pool.submit(_chunk, scenario, root_seed, p) for p in _chunks(runs, size)]
-            for fut in futures:
-                done = fut.result()
-                results += done
-                if progress:
-                    progress(len(done))
+        results = _run_pool(scenario, root_seed, chunks, n_workers, progress)
     order = {p.name: i for i, p in enumerate(scenario.spec.policies)}
     return sorted(results, key=lambda s: (order[s.policy], s.run))
 
 
-def _run_dask(
+def _run_pool(
     scenario: Scenario,
     root_seed: int,
-    chunks: list[list[int]],
+    chunks: list[range],
     n_workers: int,
     progress: Progress | None,
-    address: str | None = None,
 ) -> list[SeasonMetrics]:
-    """Run the chunks on Dask distributed (imported here: an optional extra)."""
-    try:
-        dd: Any = importlib.import_module("dask.distributed")
-    except ImportError as exc:  # pragma: no cover - depends on the installed extras
-        raise RuntimeError("the dask executor needs: pip install 'dask[distributed]'") from exc
+    """Run the chunks on a process pool whose workers receive the scenario once."""
     results: list[SeasonMetrics] = []
-    cluster = (
-        None
-        if address
-        else dd.LocalCluster(
-            n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None
-        )
-    )
-    try:
-        with dd.Client(address or cluster) as client:
-            remote = client.scatter(scenario, broadcast=True)
-            futures = [client.submit(_chunk, remote, root_seed, c, pure=False) for c in chunks]
-            for fut in dd.as_completed(futures):
-                done = fut.result()
-                results += done
-                if progress:
-                    progress(len(done))
-    finally:
-        if cluster is not None:
-            cluster.close()
+    with ProcessPoolExecutor(
+        max_workers=min(n_workers, len(chunks)) or 1,
+        initializer=_init_worker,
+        initargs=(scenario,),
+    ) as pool:
+        futures = [pool.submit(_worker_chunk, root_seed, part) for part in chunks]
+        for fut in futures:
+            done = fut.result()
+            results += done
+            if progress:
+                progress(len(done))
     return results
