@@ -86,7 +86,7 @@ THAI_FAMILIES = ("Loma", "Garuda", "Kinnari", "Norasi", "Purisa", "Sawasdee", "U
 def assert_thai_renders(page: Any, selector: str = "h1") -> None:
     """The Thai text of ``selector`` is drawn with a Thai font, not boxes: Chromium's
     DevTools protocol reports which platform fonts rendered the node's glyphs."""
-    text = page.inner_text(selector)
+    text = page.text_content(selector) or ""
     thai = sum(1 for ch in text if "\u0e00" <= ch <= "\u0e7f")
     assert thai > 0, f"no Thai text in {selector}: {text!r}"
     cdp = page.context.new_cdp_session(page)
