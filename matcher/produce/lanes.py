@@ -88,6 +88,20 @@ def active_demand(st: ProduceState, level: NetworkLevel) -> I64:
     return np.flatnonzero((rem > 0) & (net >= 0)).astype(np.int64)
 
 
+def has_trade(st: ProduceState, level: NetworkLevel) -> bool:
+    """Whether some network of the level has both open supply and open demand of a product.
+
+    A tier without is skipped: it would have no lane and mark no stage.
+    """
+    sup, dem = active_supply(st, level), active_demand(st, level)
+    if sup.size == 0 or dem.size == 0:
+        return False
+    n_prod = len(st.products)
+    s_key = st.coop_net_at[level][st.s_coop[sup]] * n_prod + st.s_prod[sup]
+    d_key = st.coop_net_at[level][st.d_coop[dem]] * n_prod + st.d_prod[dem]
+    return bool(set(s_key.tolist()) & set(d_key.tolist()))
+
+
 def tier_lanes(
     st: ProduceState,
     level: NetworkLevel,

@@ -20,11 +20,11 @@ from matcher.produce.checks import check_problem
 from matcher.produce.distance import I64
 from matcher.produce.explain import explain
 from matcher.produce.flow import solve_tier_flow
-from matcher.produce.lanes import TierLanes, tier_lanes
+from matcher.produce.lanes import TierLanes, has_trade, tier_lanes
 from matcher.produce.matches import Part, build_matches, objective_of
 from matcher.produce.model import Clock, PriceRule, ProduceProblem, ProduceResult
 from matcher.produce.prices import transport_duals
-from matcher.produce.shadow import ShadowBook
+from matcher.produce.shadow import ShadowBook, marginal_duals
 from matcher.produce.state import ProduceState, build_state
 from matcher.produce.trucks import solve_tier_trucks
 from matcher.results import FairnessPolicy, SolveStatus, Timings
@@ -97,7 +97,8 @@ def solve_produce(problem: ProduceProblem, clock: Clock | None = None) -> Produc
     )
     ship.tiers_left = len(st.levels)
     for level in st.levels:
-        _solve_tier(problem, st, level, ship)
+        if has_trade(st, level):
+            _solve_tier(problem, st, level, ship)
         ship.tiers_left -= 1
     t2 = now()
     matches = build_matches(problem, st, ship.parts)
@@ -185,9 +186,16 @@ def _solve_tier(p: ProduceProblem, st: ProduceState, level: NetworkLevel, ship: 
 
 
 def _tier_duals(
-    p: ProduceProblem, st: ProduceState, level: NetworkLevel, lanes: TierLanes, ship: Shipments
+    p: ProduceProblem,
+    st: ProduceState,
+    level: NetworkLevel,
+    lanes: TierLanes,
+    ship: Shipments,
 ) -> I64 | None:
     """Solve the tier's transport LP for shadow values (and clearing prices under that rule).
+
+    Shadow values are the least optimal lot duals (:func:`marginal_duals`, exact); under
+    the clearing rule GLOP's duals serve both, as the clearing prices have always used them.
 
     Returns, per lane, the buyer's dual price ``bid − v_d`` under the clearing rule, else None.
     """
@@ -204,7 +212,9 @@ def _tier_duals(
         )
         return None
     s, d, gain = lanes.s[direct], lanes.d[direct], lanes.gain[direct]
-    both = transport_duals(s, d, gain, st.lot_rem, st.order_rem)
+    both = None if clearing else marginal_duals(s, d, gain, st.lot_rem, st.order_rem)
+    if both is None:
+        both = transport_duals(s, d, gain, st.lot_rem, st.order_rem)
     if both is None:
         return None
     ship.shadow.add(st, level, lanes, both[0])

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from produce_cases import coop, lot, lp_gains, order, problem, solve_valid
 from test_produce_properties import rounds
 
-from matcher.produce.model import ProduceProblem, ProduceResult
+from matcher.produce.model import PriceRule, ProduceProblem, ProduceResult
 from matcher.results import FairnessPolicy
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -28,16 +29,21 @@ def _lot_values(r: ProduceResult) -> dict[str, int]:
 
 
 @FAST
-@given(rounds(policy=FairnessPolicy.COVERAGE))
-def test_lot_shadow_value_lies_between_the_finite_differences(p: ProduceProblem) -> None:
+@given(rounds(policy=FairnessPolicy.COVERAGE), st.sampled_from(list(PriceRule)))
+def test_lot_shadow_value_is_the_finite_difference(p: ProduceProblem, rule: PriceRule) -> None:
+    """The value of one more unit is f(a + 1) − f(a) of an LP built in the test; under the
+    clearing rule (GLOP's duals) it lies between the one-sided differences."""
     # The shadow LP ignores minimum lots, like the oracle.
-    p = replace(p, orders=tuple(replace(o, min_lot_units=0) for o in p.orders))
+    orders = tuple(replace(o, min_lot_units=0) for o in p.orders)
+    p = replace(p, orders=orders, price_rule=rule)
     r = solve_valid(p)
     base = lp_gains(p)
     for lot_id, value in _lot_values(r).items():
         up = lp_gains(_with_quantity(p, lot_id, 1)) - base
         down = base - lp_gains(_with_quantity(p, lot_id, -1))
         assert up <= value <= down, (lot_id, up, value, down)
+        if rule is PriceRule.SPLIT:
+            assert value == up, (lot_id, up, value)
 
 
 @FAST
@@ -56,6 +62,22 @@ def test_group_values_are_the_largest_positive_lot_values(p: ProduceProblem) -> 
         assert s.satang_per_unit == best[key] == values[s.lot_id]
         assert (lots[s.lot_id].product, lots[s.lot_id].grade) == key
         assert s.tier == "national" and s.network_id == "*"
+
+
+def test_degenerate_point_reports_the_next_kilogram() -> None:
+    """Lot and best order both exactly used up: the next kg can only go to the second
+    buyer, so its value is that buyer's gain, not the first buyer's."""
+    coops = [coop("a", "lamphun"), coop("b", "pasang")]
+    p = problem(
+        coops,
+        [lot("l1", "a", 100, 10_00)],
+        [order("o1", "b", 100, {"AA": 30_00}), order("o2", "b", 100, {"AA": 25_00})],
+        policy=FairnessPolicy.COVERAGE,
+    )
+    r = solve_valid(p)
+    (m,) = r.matches
+    assert (m.target_id, m.quantity) == ("o1", 100)
+    assert _lot_values(r) == {"l1": 25_00 - 10_00 - m.transport_satang // m.quantity}
 
 
 def test_one_more_kilogram_serves_the_next_buyer() -> None:
