@@ -101,19 +101,27 @@ def _pay_due(st: SeasonState, day: Day) -> None:
 def _apply_sales(setup: SeasonSetup, st: SeasonState, t: int, result: RoundResult) -> None:
     """Stock leaves, seller pays transport, buyer resells and owes the seller."""
     assert result.produce is not None
-    margin = setup.margin
+    margin, stock, cash, tiers = setup.margin, st.stock, st.cash, st.sale_tiers
+    retail_in = sold = sales = transport = 0
     for m in result.produce.matches:
         _, _, arrived = m.source_id.rpartition("-")
-        st.stock[m.seller][int(arrived)] -= m.quantity
+        stock[m.seller][int(arrived)] -= m.quantity
         value = m.price_satang_per_unit * m.quantity
         retail = value * (10_000 + margin[m.buyer]) // 10_000
-        st.cash[m.seller] -= m.transport_satang
-        st.cash[m.buyer] += retail
-        st.add("retail", retail)
-        st.add("sold", m.quantity)
-        st.add("sales", value)
-        st.add("transport", m.transport_satang)
-        st.sale_tiers[m.tier] = st.sale_tiers.get(m.tier, 0) + value
+        cash[m.seller] -= m.transport_satang
+        cash[m.buyer] += retail
+        retail_in += retail
+        sold += m.quantity
+        sales += value
+        transport += m.transport_satang
+        tiers[m.tier] = tiers.get(m.tier, 0) + value
+    for key, amount in (
+        ("retail", retail_in),
+        ("sold", sold),
+        ("sales", sales),
+        ("transport", transport),
+    ):
+        st.add(key, amount)
     start = setup.scenario.spec.season.start
     for ob in result.new_obligations:
         due = (ob.due_date - start).days if ob.due_date else t
