@@ -38,6 +38,9 @@ def check_problem(p: ProduceProblem) -> NetworkTree:
     col.require(1 <= p.time_limit_ms <= 3_600_000, "time_limit_ms", "must be 1 … 3,600,000")
     col.require(1 <= p.fairness_steps <= 100, "fairness_steps", "must be 1 … 100")
     col.require(1 <= p.max_lanes_per_order <= 100_000, "max_lanes_per_order", "must be 1 … 100,000")
+    col.require(
+        0 <= p.shadow_max_lanes <= 100_000_000, "shadow_max_lanes", "must be 0 … 100,000,000"
+    )
     col.raise_if_any()
     return tree
 

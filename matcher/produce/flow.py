@@ -131,13 +131,16 @@ class _Graph:
 
     def arcs(self, tails: I64, heads: I64, caps: I64, costs: I64 | int) -> tuple[int, int]:
         start = sum(p[0].size for p in self.parts)
-        cost = np.broadcast_to(np.asarray(costs, dtype=np.int64), tails.shape)
+        if isinstance(costs, int):
+            cost = np.full(tails.shape, costs, dtype=np.int64)
+        else:
+            cost = np.asarray(costs, dtype=np.int64)
         self.parts.append(
             (
-                tails.astype(np.int64),
-                heads.astype(np.int64),
-                caps.astype(np.int64),
-                cost.astype(np.int64),
+                np.asarray(tails, dtype=np.int64),
+                np.asarray(heads, dtype=np.int64),
+                np.asarray(caps, dtype=np.int64),
+                cost,
             )
         )
         return start, start + tails.size

@@ -145,9 +145,10 @@ def _by_demand_then_supply(d: I64, s: I64) -> I64:
 
 def _mark_lonely(st: ProduceState, sup: I64, dem: I64, s_key: I64, d_key: I64) -> None:
     """Stage 1 for lots/orders whose product has a counterpart in their component."""
-    lots = sup[(sup < st.n_lots) & np.isin(s_key, d_key)]
+    # Keys are small non-negative ints (network × product): a lookup table is fastest.
+    lots = sup[(sup < st.n_lots) & np.isin(s_key, d_key, kind="table")]
     st.stage_lot[lots] = np.maximum(st.stage_lot[lots], 1)
-    orders = dem[(dem < st.n_orders) & np.isin(d_key, s_key)]
+    orders = dem[(dem < st.n_orders) & np.isin(d_key, s_key, kind="table")]
     st.stage_order[orders] = np.maximum(st.stage_order[orders], 1)
 
 

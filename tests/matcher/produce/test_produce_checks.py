@@ -128,6 +128,7 @@ CASES: list[tuple[str, ProduceProblem, str]] = [
         ),
         "orders[0].bids[1].grade",
     ),
+    ("negative shadow lane limit", base(shadow_max_lanes=-1), "shadow_max_lanes"),
 ]
 
 
