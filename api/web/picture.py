@@ -19,11 +19,16 @@ WIDTH, HEIGHT, PAD, RING = 640, 420, 90, 55
 
 @dataclass(frozen=True)
 class Flow:
-    """One arrow: lender → borrower, amount in satang."""
+    """One arrow: lender → borrower (``loan``) or seller → buyer (``sale``), in satang."""
 
     source: str
     target: str
     amount_satang: int
+    kind: str = "loan"
+
+
+COLOURS = {"loan": "#2f6f4f", "sale": "#c0621b"}
+"""Loans green, sales orange (the legend in the page says which is which)."""
 
 
 def _raw_positions(
@@ -106,19 +111,26 @@ def flow_svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'class="flows" role="img" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="14" '
-        'markerHeight="14" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
-        '<path d="M0,0 L10,5 L0,10 z" fill="#2f6f4f"/></marker></defs>',
+        "<defs>",
+        *(
+            f'<marker id="arrow-{kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="14" '
+            'markerHeight="14" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+            f'<path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
+            for kind, colour in sorted(COLOURS.items())
+        ),
+        "</defs>",
     ]
-    for f in sorted(flows, key=lambda f: (f.source, f.target, f.amount_satang)):
+    for f in sorted(flows, key=lambda f: (f.kind, f.source, f.target, f.amount_satang)):
         if f.source not in pos or f.target not in pos:
             continue
         (x1, y1), (x2, y2) = pos[f.source], pos[f.target]
         ex, ey = _shortened(x1, y1, x2, y2)
         width = 1.5 + 6 * f.amount_satang / biggest
+        colour = COLOURS.get(f.kind, COLOURS["loan"])
         parts.append(
-            f'<line x1="{x1}" y1="{y1}" x2="{ex:.1f}" y2="{ey:.1f}" stroke="#2f6f4f" '
-            f'stroke-width="{width:.1f}" stroke-opacity="0.7" marker-end="url(#arrow)">'
+            f'<line class="{escape(f.kind)}" x1="{x1}" y1="{y1}" x2="{ex:.1f}" y2="{ey:.1f}" '
+            f'stroke="{colour}" stroke-width="{width:.1f}" stroke-opacity="0.7" '
+            f'marker-end="url(#arrow-{escape(f.kind)})">'
             f"<title>{escape(f.source)} → {escape(f.target)}</title></line>"
         )
     for cid in sorted(pos):

@@ -19,6 +19,7 @@ from api.db import repo
 from api.db.tables import (
     CommitmentLoanRow,
     CommitmentRow,
+    CommitmentSaleRow,
     CommitmentSetoffRow,
     CoopRow,
     CoordinatorRow,
@@ -166,13 +167,19 @@ def proposals_by_status(engine: Engine, network_id: str) -> dict[str, list[dict[
 
 
 def ledger(engine: Engine, network_id: str) -> list[dict[str, Any]]:
-    """Commitments between the subtree's coops, with their repayment dates."""
+    """Commitments between the subtree's coops: loans with their repayment dates, sales
+    with their delivery date and, for credit sales, the obligation they became."""
     ids = subtree_ids(engine, network_id)
     with read_session(engine) as s:
         names = {c.id: c.name_th for c in repo.coops_of(s, ids)}
         rows = s.execute(
-            select(CommitmentRow, CommitmentLoanRow)
-            .join(CommitmentLoanRow, col(CommitmentLoanRow.commitment_id) == col(CommitmentRow.id))
+            select(CommitmentRow, CommitmentLoanRow, CommitmentSaleRow)
+            .outerjoin(
+                CommitmentLoanRow, col(CommitmentLoanRow.commitment_id) == col(CommitmentRow.id)
+            )
+            .outerjoin(
+                CommitmentSaleRow, col(CommitmentSaleRow.commitment_id) == col(CommitmentRow.id)
+            )
             .where(
                 col(CommitmentRow.supply_coop_id).in_(list(names)),
                 col(CommitmentRow.demand_coop_id).in_(list(names)),
@@ -180,29 +187,37 @@ def ledger(engine: Engine, network_id: str) -> list[dict[str, Any]]:
             .order_by(col(CommitmentRow.id))
         ).all()
         dues: dict[int, list[LoanInstalmentRow]] = defaultdict(list)
-        commitment_ids = [int(c.id or 0) for c, _ in rows]
+        commitment_ids = [int(c.id or 0) for c, _, _ in rows]
         for inst in s.execute(
             select(LoanInstalmentRow)
             .where(col(LoanInstalmentRow.commitment_id).in_(commitment_ids))
             .order_by(col(LoanInstalmentRow.commitment_id), col(LoanInstalmentRow.seq))
         ).scalars():
             dues[inst.commitment_id].append(inst)
-    return [
-        {
-            "id": c.id,
-            "lender": names.get(c.supply_coop_id, c.supply_coop_id),
-            "borrower": names.get(c.demand_coop_id, c.demand_coop_id),
-            "amount": c.amount,
-            "rate_bps": loan.rate_bps,
-            "interest": loan.interest_satang,
-            "start": loan.start_date,
-            "maturity": loan.maturity_date,
-            "instalments": [
-                (i.due_date, i.principal_satang + i.interest_satang) for i in dues[int(c.id or 0)]
-            ],
-        }
-        for c, loan in rows
-    ]
+    return [_ledger_row(c, loan, sale, names, dues[int(c.id or 0)]) for c, loan, sale in rows]
+
+
+def _ledger_row(
+    c: CommitmentRow,
+    loan: CommitmentLoanRow | None,
+    sale: CommitmentSaleRow | None,
+    names: dict[str, str],
+    dues: list[LoanInstalmentRow],
+) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "kind": "loan" if loan is not None else "sale",
+        "supplier": names.get(c.supply_coop_id, c.supply_coop_id),
+        "taker": names.get(c.demand_coop_id, c.demand_coop_id),
+        "amount": c.amount if loan is not None else (sale.value_satang if sale else c.amount),
+        "quantity": None if sale is None else (c.amount, c.unit, sale.product_id, sale.grade),
+        "rate_bps": loan.rate_bps if loan else None,
+        "interest": loan.interest_satang if loan else None,
+        "maturity": loan.maturity_date if loan else None,
+        "delivery": sale.delivery_date if sale else None,
+        "credit": sale.credit_obligation_id if sale else None,
+        "instalments": [(i.due_date, i.principal_satang + i.interest_satang) for i in dues],
+    }
 
 
 def setoff_notices(engine: Engine, network_id: str) -> list[dict[str, Any]]:

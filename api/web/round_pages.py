@@ -20,12 +20,19 @@ from fastapi.responses import Response
 from api.db.tables import RoundRow
 from api.db.tx import read_session
 from api.services.errors import ServiceError
-from api.services.export import PROPOSAL_HEADER, round_report, write_csv, write_xlsx
-from api.services.rounds import RoundParams, load_snapshot, run_round
-from api.web import core, i18n, queries
-from api.web.picture import Flow, flow_svg
+from api.services.export import (
+    PROPOSAL_HEADER,
+    SALE_HEADER,
+    SETOFF_HEADER,
+    csv_bytes,
+    round_report,
+    write_xlsx,
+)
+from api.services.rounds import RoundParams, Snapshot, load_snapshot, run_round
+from api.web import core, queries
+from api.web.round_view import result_view
 from matcher.errors import InputError
-from matcher.liquidity.model import LiquidityProblem, LiquidityResult
+from matcher.round.model import RoundResult
 
 router = APIRouter(prefix="/web/round", include_in_schema=False)
 
@@ -55,14 +62,17 @@ def _params(request: Request) -> RoundParams:
     return RoundParams(proposal_ttl_hours=core.ctx_of(request).settings.proposal_ttl_hours)
 
 
-def _preview(request: Request, network: str, day: date) -> LiquidityResult:
-    """Solve the current open orders without saving anything."""
-    from matcher.liquidity.solver import solve_liquidity
+def solve_snapshot(
+    request: Request, network: str, day: date, new_version: bool
+) -> tuple[Snapshot, RoundResult]:
+    """Solve the combined round on the current open orders; nothing is saved."""
+    from matcher.round.combined import solve_round
 
     with read_session(core.ctx_of(request).engine) as s:
-        snap = load_snapshot(s, network, day, _params(request), True)
+        snap = load_snapshot(s, network, day, _params(request), new_version)
+    assert snap.round_problem is not None
     try:
-        return solve_liquidity(snap.problem, None)
+        return snap, solve_round(snap.round_problem, None)
     except InputError as exc:
         raise ServiceError(
             "the stored orders break a matcher rule", "ข้อมูลคำสั่งในระบบผิดกฎ",
@@ -71,16 +81,15 @@ def _preview(request: Request, network: str, day: date) -> LiquidityResult:
 
 
 def _run(request: Request, who: core.Who, network: str, day: date) -> dict[str, Any]:
-    """Run and save the round; the solver's result is kept for the explanations."""
+    """Run and save the combined round.
+
+    The explanations come from solving the same snapshot just before: the solve is
+    deterministic, so when the saved round's input hash equals that snapshot's hash the
+    explanations are exactly the saved round's. Otherwise (a round already saved, or
+    orders that moved meanwhile) only the saved tables are shown.
+    """
     ctx = core.ctx_of(request)
-    seen: list[LiquidityResult] = []
-
-    def solve(problem: LiquidityProblem, clock: Any) -> LiquidityResult:
-        from matcher.liquidity.solver import solve_liquidity
-
-        seen.append(solve_liquidity(problem, clock))
-        return seen[-1]
-
+    snap, result = solve_snapshot(request, network, day, False)
     out = run_round(
         ctx.engine,
         network_id=network,
@@ -89,50 +98,14 @@ def _run(request: Request, who: core.Who, network: str, day: date) -> dict[str, 
         params=_params(request),
         clock=ctx.clock,
         retries=ctx.settings.round_retries,
-        solve=solve,
     )
-    report = round_report(ctx.engine, out.round_id)
+    same = not out.reused and out.input_hash == snap.input_hash
     return {
         "outcome": out,
-        "result": seen[-1] if seen else None,
-        "report": report,
-        "header": PROPOSAL_HEADER,
+        "solved": result if same else None,
+        "report": round_report(ctx.engine, out.round_id),
+        "headers": {"loans": PROPOSAL_HEADER, "sales": SALE_HEADER, "setoffs": SETOFF_HEADER},
     }
-
-
-def result_view(request: Request, result: LiquidityResult, lang: str) -> dict[str, Any]:
-    """Rows of the result table, the unmatched orders and the picture."""
-    coop_ids = sorted({e.coop_id for e in result.explanations})
-    places = queries.coop_places(core.ctx_of(request).engine, coop_ids)
-    name = {cid: p[0] for cid, p in places.items()}
-    by_order = {e.order_id: e for e in result.explanations}
-    rows = []
-    for p in result.proposals:
-        need = by_order.get(p.need_id)
-        reasons = [r for r in (need.reasons if need is not None else ()) if r != "filled"]
-        rows.append(
-            {
-                "lender": name.get(p.lender, p.lender),
-                "borrower": name.get(p.borrower, p.borrower),
-                "amount": p.amount_satang, "rate_bps": p.rate_bps, "term_days": p.term_days,
-                "interest": p.interest_satang, "tier": p.tier,
-                "state": need.state.value if need is not None else "",
-                "reasons": [i18n.text(r, lang) for r in reasons],
-                "detail": need.detail if need is not None else "",
-            }
-        )  # fmt: skip
-    unmatched = [
-        {
-            "coop": name.get(e.coop_id, e.coop_id), "order_id": e.order_id, "side": e.side,
-            "state": e.state.value, "amount": e.amount_satang, "matched": e.matched_satang,
-            "reasons": [i18n.text(r, lang) for r in e.reasons], "detail": e.detail,
-        }
-        for e in result.explanations
-        if e.state.value != "filled"
-    ]  # fmt: skip
-    flows = [Flow(p.lender, p.borrower, p.amount_satang) for p in result.proposals]
-    svg = flow_svg(flows, places, i18n.text("picture", lang))
-    return {"rows": rows, "unmatched": unmatched, "svg": svg, "result": result}
 
 
 async def _post(request: Request, action: str) -> Response:
@@ -161,13 +134,15 @@ def _answer(
         status = 422
     else:
         try:
+            engine = core.ctx_of(request).engine
             if action == "preview":
-                values.update(result_view(request, _preview(request, network, day), lang))
+                solved = solve_snapshot(request, network, day, True)[1]
+                values.update(result_view(engine, solved, lang))
             else:
                 ran = _run(request, who, network, day)
                 values.update(ran)
-                if ran["result"] is not None:
-                    values.update(result_view(request, ran["result"], lang))
+                if ran["solved"] is not None:
+                    values.update(result_view(engine, ran["solved"], lang))
         except ServiceError as exc:
             values["error"] = exc.message_th if lang == "th" and exc.message_th else exc.message_en
             status = 409
@@ -188,7 +163,8 @@ async def run(request: Request) -> Response:
 
 @router.get("/{round_id}/export.{fmt}")
 def export(request: Request, round_id: int, fmt: str) -> Response:
-    """The saved round as an Excel workbook (summary + proposals) or CSV."""
+    """The saved round as an Excel workbook (summary, loans, sales, set-offs) or as CSV
+    (``?part=loans|sales|setoffs``, UTF-8 with BOM)."""
     who = core.coordinator(request)
     if isinstance(who, Response):
         return who
@@ -202,16 +178,24 @@ def export(request: Request, round_id: int, fmt: str) -> Response:
     ):
         return core.not_found_page(request, who)
     report = round_report(engine, round_id)
+    part = request.query_params.get("part", "loans")
+    name = f"round-{round_id}" + ("" if part == "loans" else f"-{part}")
+    if fmt == "csv":
+        header, rows = {
+            "sales": (SALE_HEADER, report.sales),
+            "setoffs": (SETOFF_HEADER, report.setoffs),
+        }.get(part, (PROPOSAL_HEADER, report.proposals))
+        return Response(
+            csv_bytes(header, rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"round-{round_id}.{fmt}"
-        (write_xlsx if fmt == "xlsx" else write_csv)(report, path)
+        path = Path(tmp) / f"round-{round_id}.xlsx"
+        write_xlsx(report, path)
         data = path.read_bytes()
-    media = {
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "csv": "text/csv; charset=utf-8",
-    }[fmt]
     return Response(
         data,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="round-{round_id}.{fmt}"'},
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="round-{round_id}.xlsx"'},
     )

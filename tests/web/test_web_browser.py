@@ -157,7 +157,8 @@ def test_coordinator_session_in_chromium(page: Any, web: Web, server: str) -> No
     page.click("#run-btn")
     page.wait_for_selector("#round-xlsx")
     rows = page.locator("#proposals tbody tr").count()
-    assert rows > 0 and page.locator("#result svg line").count() == rows
+    assert rows > 0 and page.locator("#result svg line.loan").count() == rows
+    assert page.locator("#sales tbody tr").count() == page.locator("#result svg line.sale").count()
     assert_no_other_network(page)
     assert_thai_renders(page, "#proposals tbody td")
     assert_thai_renders(page, "#result svg text")

@@ -22,9 +22,9 @@ from api.db.tx import in_write_transaction, read_session
 from api.http.keys import issue_key, revoke_key
 from api.services.rounds import RoundParams, load_snapshot, run_round
 from api.web.i18n import long_date
-from matcher.liquidity.solver import solve_liquidity
-from matcher.liquidity.validator import assert_valid
 from matcher.money import format_baht
+from matcher.round.combined import solve_round
+from matcher.round.validator import validate_round
 
 DAY = date(2026, 11, 21)
 PAGES = ("/web/today", "/web/round", "/web/follow", "/web/scenarios")
@@ -152,24 +152,36 @@ def test_a_bad_business_date_is_named_and_changes_nothing(web: Web) -> None:
     assert round_count(web) == 0
 
 
-def test_preview_explains_a_validated_solve_and_saves_nothing(web: Web) -> None:
+def test_preview_explains_a_validated_combined_round_and_saves_nothing(web: Web) -> None:
     with read_session(web.engine) as s:
         snap = load_snapshot(s, "LPN", DAY, RoundParams(), True)
-    expected = solve_liquidity(snap.problem, None)
-    assert_valid(snap.problem, expected)
+    assert snap.round_problem is not None
+    expected = solve_round(snap.round_problem, None)
+    assert validate_round(snap.round_problem, expected) == []
     web.login("lamphun-office")
     r = post_round(web, "preview", token_of(web.client.get("/web/round").text))
     html = r.text
     assert r.status_code == 200 and round_count(web) == 0
-    assert html.count("<tr><td>") >= len(expected.proposals)
-    for p in expected.proposals:
-        assert format_baht(p.amount_satang) in html and format_baht(p.interest_satang) in html
-    short = [e for e in expected.explanations if e.state.value != "filled" and e.side == "need"]
-    assert short, "the seed leaves a need short"
-    for e in short:
-        assert e.order_id in html
-    assert "เงินทุนในเครือข่ายไม่พอ" in html and "<svg" in html
-    assert html.count("<line") == len(expected.proposals)
+    loans, sales = html.split('id="proposals"')[1], html.split('id="sales"')[1]
+    for p in expected.liquidity.proposals:
+        assert format_baht(p.amount_satang) in loans and format_baht(p.interest_satang) in loans
+    assert expected.produce is not None and expected.produce.matches
+    for m in expected.produce.matches:
+        paid = m.price_satang_per_unit * m.quantity
+        assert format_baht(paid) in sales and f"{m.quantity:,}" in sales
+    cleared = [n for n in expected.setoff.notices if n.set_off_satang > 0]
+    assert cleared and all(format_baht(n.set_off_satang) in html for n in cleared)
+    figures = html.split('id="figures"')[1]
+    assert format_baht(expected.summary.debt_cleared_satang) in figures
+    assert format_baht(expected.summary.sales_satang) in figures
+    short = [e for e in expected.liquidity.explanations if e.state.value != "filled"]
+    assert expected.produce is not None
+    short += [e for e in expected.produce.explanations if e.state.value != "filled"]
+    assert short, "the seed leaves an order short"
+    unmatched = html.split('id="unmatched"')[1]
+    assert all(e.order_id in unmatched for e in short)
+    assert html.count('<line class="loan"') == len(expected.liquidity.proposals)
+    assert html.count('<line class="sale"') == len(expected.produce.matches)
 
 
 def test_a_double_click_runs_the_round_once(web: Web) -> None:
@@ -203,13 +215,17 @@ def test_round_downloads_read_back(web: Web) -> None:
     assert xlsx.status_code == 200
     book = load_workbook(io.BytesIO(xlsx.content))
     rows = list(book["proposals"].iter_rows(values_only=True))
+    sales = list(book["sales"].iter_rows(values_only=True))
     with read_session(web.engine) as s:
         count = s.get(RoundRow, int(round_id)).proposal_count  # type: ignore[union-attr]
-    assert len(rows) - 1 == count > 0
+    assert len(rows) - 1 > 0 and len(sales) - 1 > 0 and len(rows) + len(sales) - 2 == count
     names = {r[5] for r in rows[1:]} | {r[8] for r in rows[1:]}
     assert names <= set(lamphun_names(web, ("C1", "C2", "C3", "C4")))
     csv = web.client.get(f"/web/round/{round_id}/export.csv")
-    assert csv.content.startswith(b"\xef\xbb\xbf") and csv.content.count(b"\r\n") == count + 1
+    assert csv.content.startswith(b"\xef\xbb\xbf") and csv.content.count(b"\r\n") == len(rows)
+    for part, sheet_name in (("sales", "sales"), ("setoffs", "setoffs")):
+        part_csv = web.client.get(f"/web/round/{round_id}/export.csv?part={part}").content
+        assert part_csv.count(b"\r\n") == book[sheet_name].max_row >= 2
     today = load_workbook(io.BytesIO(web.client.get("/web/today/export.xlsx").content))
     sheet = today.active
     assert sheet is not None

@@ -76,9 +76,10 @@ def token_of(html: str) -> str:
 
 
 def make_web(db: Engine, clock: Any) -> Web:
-    from dbseed import seed_lamphun
+    from dbseed import seed_combined, seed_lamphun
 
     seed_lamphun(db)
+    seed_combined(db)  # debts to set off, a longan lot and two purchase orders
     seed_loei(db)
     app = create_app(Settings(database_url="sqlite://"), engine=db, clock=clock)
     web = Web(app, TestClient(app, raise_server_exceptions=False), db)
