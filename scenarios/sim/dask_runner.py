@@ -103,9 +103,8 @@ def _connect(dd: Any, target: Any) -> Any:
     try:
         return dd.Client(target, timeout=f"{CONNECT_TIMEOUT_S}s")
     except (OSError, TimeoutError) as exc:
-        raise DaskUnavailableError(
-            f"cannot reach the Dask scheduler at {target}: {exc}".rstrip()
-        ) from exc
+        why = " ".join(str(exc).split())  # distributed's messages span lines
+        raise DaskUnavailableError(f"cannot reach the Dask scheduler at {target}: {why}") from exc
 
 
 def _gather(
