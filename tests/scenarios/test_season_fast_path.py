@@ -12,6 +12,7 @@ import matcher.round.combined as combined
 from scenarios.sim.loader import Scenario, load_scenario
 from scenarios.sim.montecarlo import run_seed, with_days
 from scenarios.sim.season import active_view, simulate_season
+from scenarios.sim.setup import season_setup
 from tests.scenarios.conftest import SCENARIO_FILES
 
 
@@ -72,3 +73,16 @@ def test_produce_rounds_on_traders_only_match_as_with_every_coop(
         assert len(problem.coops) < len(active.coops)
         everyone = replace(problem, coops=active.coops, networks=active.networks)
         assert solve(everyone) == result
+
+
+def test_setup_is_built_once_per_scenario_and_policy(lamphun: Scenario) -> None:
+    first, second = lamphun.spec.policies[:2]
+    a = season_setup(lamphun, first)
+    assert season_setup(lamphun, first) is a
+    b = season_setup(lamphun, second)
+    assert b is not a and b.policy is second
+    shorter = with_days(lamphun, 5)
+    c = season_setup(shorter, shorter.spec.policies[0])
+    assert c.scenario.spec.season.days == 5
+    assert len(c.dates) >= 5 + c.scenario.spec.season.shelf_life_days
+    assert {x.coop_id for x in a.collectors} <= {c.id for c in a.trade_coops}
