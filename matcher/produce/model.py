@@ -242,6 +242,11 @@ class ProduceResult:
     notes: tuple[str, ...] = field(default=())
     shadow_values: tuple[ShadowValue, ...] = field(default=())
     """Per tier, network, product and grade where supply is scarce (see ShadowValue)."""
+    lanes: int = 0
+    """Candidate lanes over all tiers (for reports and benchmarks)."""
+    truck_gap_bps: int | None = None
+    """With integer trucks: the proven gap over all tiers, (Σ bound − Σ best) / |Σ best|, in
+    basis points rounded up; None without trucks."""
 
 
 Clock = Callable[[], int]

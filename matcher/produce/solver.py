@@ -11,6 +11,7 @@ re-solved with integer trucks (:mod:`matcher.produce.trucks`), hinted with the f
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,6 +48,9 @@ class Shipments:
     truck_ms_used: int = 0
     tiers_left: int = 0
     shadow: ShadowBook = field(default_factory=lambda: ShadowBook(0))
+    lanes: int = 0
+    truck_best: float = 0.0
+    truck_bound: float = 0.0
 
     def downgrade(self, status: SolveStatus, note: str) -> None:
         if _RANK.index(status) > _RANK.index(self.status):
@@ -117,7 +121,15 @@ def solve_produce(problem: ProduceProblem, clock: Clock | None = None) -> Produc
         timings=Timings((t1 - t0) // 1_000_000, (t2 - t1) // 1_000_000, (t3 - t0) // 1_000_000),
         notes=tuple(ship.notes),
         shadow_values=ship.shadow.values(st),
+        lanes=ship.lanes,
+        truck_gap_bps=_gap_bps(ship) if problem.trucks else None,
     )
+
+
+def _gap_bps(ship: Shipments) -> int:
+    """Proven relative gap of the truck tiers in basis points, rounded up."""
+    gap = max(0.0, ship.truck_bound - ship.truck_best) / max(1.0, abs(ship.truck_best))
+    return math.ceil(round(gap * 10_000, 6))
 
 
 def _solve_tier(p: ProduceProblem, st: ProduceState, level: NetworkLevel, ship: Shipments) -> None:
@@ -142,6 +154,7 @@ def _solve_tier(p: ProduceProblem, st: ProduceState, level: NetworkLevel, ship: 
             SolveStatus.FEASIBLE, "orders that could not reach their minimum lot were left out"
         )
     flow, trucks = out.flow, np.zeros(lanes.size, np.int64)
+    ship.lanes += lanes.size
     _add_relaxed(st, lanes, flow, ship)
     if p.trucks and lanes.size:
         # This tier gets what is left of the limit, less 10 % of the limit kept for each
@@ -157,6 +170,8 @@ def _solve_tier(p: ProduceProblem, st: ProduceState, level: NetworkLevel, ship: 
             budget_ms / 1000,
         )
         ship.truck_ms_used += res.effort_ms
+        ship.truck_best += res.best
+        ship.truck_bound += res.bound
         flow, trucks = res.flow, res.trucks
         if res.status is not SolveStatus.OPTIMAL:
             ship.downgrade(

@@ -229,6 +229,15 @@ def test_integer_trucks() -> None:
     assert r.objective.truck_satang == 150_000
     assert reasons(r, "l1") == ("truck_not_full",)
     assert r.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+    assert r.truck_gap_bps is not None and 0 <= r.truck_gap_bps <= 100
+    assert r.truck_gap_bps == 0 or r.status is SolveStatus.FEASIBLE
+    assert r.lanes == 1
+
+
+def test_gap_and_lanes_without_trucks() -> None:
+    p = problem([A, B], [lot("l1", "a", 10, 1000)], [order("o1", "b", 10, {"AA": 1200, "A": 900})])
+    r = solve_valid(p)
+    assert r.truck_gap_bps is None and r.lanes == 1
 
 
 def test_integer_trucks_none_pays() -> None:
