@@ -1,16 +1,17 @@
 """Season benchmark: Lamphun longan seasons (92 days, baseline policy) per second.
 
-The real run (``--benchmark-only``) simulates 1,000 seasons serially (1 worker) and with the
-process pool on 2 workers (target: ≤ 60 s on 2 cores) and records, in ``extra_info``,
-seasons per second, milliseconds per season, the CPU seconds of the run (this process and
-its pool workers, which is steadier than wall time on a shared machine) and, for 2
-workers, the speed-up over the 1-worker run of the same session. The smoke run
-(``--benchmark-disable``) uses 4 seasons of 10 days. Both check that the pool gives the same
-seasons as the serial executor.
+The real run (``--benchmark-only``) simulates 1,000 seasons (``COOPMATCH_BENCH_SEASONS``
+to change) serially (1 worker) and with the process pool on 2 workers (target: ≤ 60 s on 2
+cores) and records, in ``extra_info``, seasons per second, milliseconds per season, the CPU
+seconds of the run (this process and its pool workers, steadier than wall time on a shared
+machine) and, for 2 workers, the speed-up over the 1-worker run of the same session. The
+smoke run (``--benchmark-disable``) uses 4 seasons of 10 days. Both check that the pool gives
+the same seasons as the serial executor.
 """
 
 from __future__ import annotations
 
+import os
 import resource
 import time
 from dataclasses import replace
@@ -24,6 +25,8 @@ from scenarios.sim.montecarlo import Executor, run_monte_carlo, with_days
 
 LAMPHUN = Path(__file__).resolve().parents[1] / "scenarios" / "lamphun-2555.yaml"
 TARGET_S = 60.0
+RUNS = int(os.environ.get("COOPMATCH_BENCH_SEASONS", "1000"))
+"""Seasons of the real run (an environment variable, for a quicker look)."""
 _SECONDS: dict[int, float] = {}
 """Wall seconds per worker count in this session (for the speed-up)."""
 
@@ -42,7 +45,7 @@ def _cpu_s() -> float:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_bench_season(benchmark: Any, smoke: bool, workers: int) -> None:
-    runs, sc = (4, _baseline_only(10)) if smoke else (1_000, _baseline_only(None))
+    runs, sc = (4, _baseline_only(10)) if smoke else (RUNS, _baseline_only(None))
     executor = Executor.SERIAL if workers == 1 else Executor.PROCESS
     cpu0, start = _cpu_s(), time.perf_counter()
     seasons = benchmark.pedantic(
