@@ -14,6 +14,7 @@ from api.db.tables_http import ApiKeyRow
 from api.db.tx import read_session
 from api.http.keys import split_token, verify_secret
 from api.web import core, i18n, queries
+from api.web import today as today_data
 from api.web.security import LOGIN_SCOPE, SESSION_COOKIE, SESSION_SECONDS, now_s
 
 router = APIRouter(prefix="/web", include_in_schema=False)
@@ -102,11 +103,11 @@ def today(request: Request) -> Response:
     if network is None:
         return core.not_found_page(request, who)
     day = _today(request)
-    nodes = queries.network_tree(core.ctx_of(request).engine, network, day)
+    nodes = today_data.network_tree(core.ctx_of(request).engine, network, day)
     values = {
         "day": day,
         "nodes": nodes,
-        "totals": queries.tier_totals(nodes),
+        "totals": today_data.tier_totals(nodes),
         **core.page_values(request, who, network),
     }
     return core.render(request, "today.html", values, who=who)
@@ -114,13 +115,15 @@ def today(request: Request) -> Response:
 
 TODAY_HEADER = [
     "network / เครือข่าย", "coop_id", "coop / สหกรณ์", "order_id", "kind / ประเภท",
-    "open_baht / ยอดคงเหลือ (บาท)", "rate_pct / อัตรา (%)", "term_days / ระยะเวลา (วัน)",
+    "open_baht / ยอดคงเหลือ (บาท)", "quantity / ปริมาณ", "unit / หน่วย",
+    "rate_pct / อัตรา (%)", "term_days / ระยะเวลา (วัน)", "detail / รายละเอียด",
+    "date / วันที่",
 ]  # fmt: skip
 
 
 @router.get("/today/export.{fmt}")
 def today_export(request: Request, fmt: str) -> Response:
-    """Today's open orders as Excel or CSV."""
+    """Today's open orders of every kind as Excel or CSV."""
     who = core.coordinator(request)
     if isinstance(who, Response):
         return who
@@ -128,16 +131,16 @@ def today_export(request: Request, fmt: str) -> Response:
     if network is None or fmt not in ("xlsx", "csv"):
         return core.not_found_page(request, who)
     rows: list[list[Any]] = []
-    for node in queries.network_tree(core.ctx_of(request).engine, network, _today(request)):
+    engine = core.ctx_of(request).engine
+    for node in today_data.network_tree(engine, network, _today(request)):
         for coop in node.coops:
-            for o in coop["orders"]:
-                d = o.detail
-                rate = d.get("min_rate_bps", d.get("max_rate_bps"))
-                term = d.get("max_term_days", d.get("term_days"))
-                rows.append(
-                    [node.id, coop["id"], coop["name"], o.id, o.kind,
-                     i18n.baht_decimal(o.available), i18n.percent_decimal(rate), term]
-                )  # fmt: skip
+            rows += [
+                [node.id, coop["id"], coop["name"], o.id, o.kind,
+                 None if o.open_satang is None else i18n.baht_decimal(o.open_satang),
+                 o.quantity, o.unit, i18n.percent_decimal(o.rate_bps), o.term_days, o.what,
+                 o.day]
+                for o in coop["orders"]
+            ]  # fmt: skip
     return core.table_download(TODAY_HEADER, rows, fmt, f"today-{network}")
 
 

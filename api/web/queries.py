@@ -8,8 +8,6 @@ changes data.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -32,20 +30,6 @@ from api.db.tables import (
 from api.db.tx import read_session
 
 
-@dataclass
-class NetworkNode:
-    """One network of the tree with its depth, member coops and their open orders."""
-
-    id: str
-    name_th: str
-    name_en: str
-    level: int
-    depth: int
-    coops: list[dict[str, Any]] = field(default_factory=list)
-    offered_satang: int = 0
-    needed_satang: int = 0
-
-
 def coordinated_networks(engine: Engine, principal: str) -> list[NetworkRow]:
     """The networks listed for ``principal`` (the tops of what they may see), by id."""
     with read_session(engine) as s:
@@ -66,62 +50,6 @@ def subtree_ids(engine: Engine, network_id: str) -> list[str]:
     """The network and every network below it."""
     with read_session(engine) as s:
         return sorted(n.id for n in repo.subtree(s, network_id))
-
-
-def network_tree(engine: Engine, network_id: str, day: date) -> list[NetworkNode]:
-    """The subtree, parents before children, each with its members' open liquidity orders."""
-    with read_session(engine) as s:
-        nets = repo.subtree(s, network_id)
-        ids = [n.id for n in nets]
-        members = repo.members_of(s, ids)
-        coops = {c.id: c for c in repo.coops_of(s, ids)}
-        orders = repo.open_liquidity_orders(s, ids, day)
-    by_coop: dict[str, list[Any]] = defaultdict(list)
-    for o in orders:
-        if o.available > 0:  # fully reserved orders wait for acceptance, not for a match
-            by_coop[o.coop_id].append(o)
-    parent = {n.id: n.parent_id for n in nets}
-    nodes = []
-    for n in nets:
-        depth, cur = 0, n.id
-        while cur != network_id and parent.get(cur) is not None:
-            depth, cur = depth + 1, str(parent[cur])
-        node = NetworkNode(n.id, n.name_th, n.name_en, n.level, depth)
-        for cid in sorted(members.get(n.id, [])):
-            mine = by_coop.get(cid, [])
-            name = coops[cid].name_th if cid in coops else cid
-            node.coops.append({"id": cid, "name": name, "orders": mine})
-            for o in mine:
-                if o.kind == "liquidity_offer":
-                    node.offered_satang += o.available
-                else:
-                    node.needed_satang += o.available
-        nodes.append(node)
-    return _tree_order(nodes, parent, network_id)
-
-
-def _tree_order(
-    nodes: list[NetworkNode], parent: dict[str, str | None], root: str
-) -> list[NetworkNode]:
-    children: dict[str | None, list[NetworkNode]] = defaultdict(list)
-    for n in nodes:
-        children[parent[n.id] if n.id != root else None].append(n)
-    out: list[NetworkNode] = []
-    stack = sorted(children[None], key=lambda n: n.id, reverse=True)
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        stack.extend(sorted(children[node.id], key=lambda n: n.id, reverse=True))
-    return out
-
-
-def tier_totals(nodes: list[NetworkNode]) -> list[tuple[int, int, int]]:
-    """(level, offered satang, needed satang) per network level, most local first."""
-    sums: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for n in nodes:
-        sums[n.level][0] += n.offered_satang
-        sums[n.level][1] += n.needed_satang
-    return [(level, v[0], v[1]) for level, v in sorted(sums.items())]
 
 
 Place = tuple[str, str, int | None, int | None]

@@ -200,11 +200,13 @@ def test_a_double_click_runs_the_round_once(web: Web) -> None:
     third = post_round(web, "run", token).text
     # each render carries a fresh token, so equal answers prove the action ran once
     assert answers[0] == answers[1] == third and "บันทึกรอบแล้ว" in third
+    assert 'id="figures"' in third  # the saved round's input hash matched the solved one
     assert round_count(web) == 1
     fresh = token_of(third)
     assert fresh != token
     again = post_round(web, "run", fresh).text
     assert "รันไปแล้ว" in again and round_count(web) == 1
+    assert 'id="figures"' not in again and 'id="proposals"' in again  # the saved tables
 
 
 def test_round_downloads_read_back(web: Web) -> None:
@@ -230,10 +232,18 @@ def test_round_downloads_read_back(web: Web) -> None:
     sheet = today.active
     assert sheet is not None
     cells = list(sheet.iter_rows(min_row=2, values_only=True))
-    assert cells and all(isinstance(c[5], int | float) for c in cells)  # numbers, not text
+    money = [c for c in cells if c[4] in ("liquidity_offer", "liquidity_need", "obligation")]
+    goods = [c for c in cells if c[4] in ("stock_lot", "purchase_order")]
+    assert money and all(isinstance(c[5], int | float) for c in money)  # numbers, not text
+    assert goods and all(isinstance(c[6], int) and c[5] is None for c in goods)
+    nets = ["LPN", "LPN-A1", "LPN-A2"]
     with read_session(web.engine) as s:
-        still_open = repo.open_liquidity_orders(s, ["LPN", "LPN-A1", "LPN-A2"], DAY)
-    assert {c[3] for c in cells} == {o.id for o in still_open if o.available > 0}
+        still_open = repo.open_liquidity_orders(s, nets, DAY)
+        owed = repo.open_obligation_orders(s, nets)
+        lots, wanted = repo.open_produce_orders(s, nets, DAY)
+    expected = {o.id for o in still_open if o.available > 0} | {o.id for o in owed}
+    expected |= {x.id for x in lots} | {x.id for x in wanted}
+    assert {c[3] for c in cells} == expected
     assert web.client.get("/web/round/999/export.xlsx").status_code == 404
 
 
