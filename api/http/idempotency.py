@@ -9,10 +9,15 @@ Two ways to run a change:
 * :func:`in_one_transaction` — the change and its stored response are written in ONE
   transaction (the change's ``work`` gets the session). Concurrent duplicates serialise on
   the write lock, so the second one sees the stored response and replays it.
-* :func:`around_service` — for services that open their own transaction (accept, decline,
-  cancel, round run; each of them is itself idempotent): the key is first claimed "in
-  flight" in its own transaction, the service runs, then the response is stored. A crash in
-  between leaves the claim, which another request may take over after the in-flight lease.
+* :func:`in_service_transaction` — for services that open their own transaction (accept,
+  decline, cancel, round run): the key is first claimed "in flight" in its own
+  transaction (so a concurrent duplicate gets 409), then the service runs with an
+  ``on_commit`` hook that stores the response INSIDE the service's write transaction. The
+  change and the stored response commit together or not at all; a failure releases the
+  claim, and a crash leaves only the claim, which another request may take over after the
+  in-flight lease (nothing of the change was committed).
+* :func:`around_service` — the older claim / run / store-after form, kept for callers
+  whose service takes no hook.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from fastapi import Request
@@ -148,25 +154,7 @@ def around_service(
     When the service refuses (any exception), the claim is released so the caller may retry.
     """
 
-    def claim(session: Session) -> Stored | None:
-        now = ctx.clock()
-        seen = _check(session, ctx, principal, key, digest, now)
-        if seen is not None:
-            return seen
-        _purge(session, ctx, principal, now)
-        session.add(
-            IdempotencyKeyRow(
-                principal=principal,
-                key=key,
-                request_hash=digest,
-                status_code=IN_FLIGHT,
-                response_body="null",
-                created_at=now,
-            )
-        )
-        return None
-
-    seen = in_write_transaction(ctx.engine, claim)
+    seen = in_write_transaction(ctx.engine, partial(_claim, ctx, principal, key, digest))
     if seen is not None:
         return seen
     try:
@@ -178,6 +166,66 @@ def around_service(
         ctx.engine, lambda s: _store(s, principal, key, digest, result, ctx.clock())
     )
     return result
+
+
+StoreHook = Callable[[Session, Stored], None]
+"""Stores a response in the caller's (the service's) write transaction."""
+
+
+def in_service_transaction(
+    ctx: AppContext,
+    principal: str,
+    key: str,
+    digest: str,
+    call: Callable[[StoreHook], Stored],
+) -> Stored:
+    """Claim the key, then run ``call(store)``; the service calls ``store(session, response)``
+    from its ``on_commit`` hook, so the response commits with the change.
+
+    When the service refuses (any exception), the claim is released so the caller may retry.
+    A service that never called the hook (none of ours) gets its response stored after.
+    """
+    seen = in_write_transaction(ctx.engine, partial(_claim, ctx, principal, key, digest))
+    if seen is not None:
+        return seen
+    stored: list[Stored] = []
+
+    def store(session: Session, result: Stored) -> None:
+        _store(session, principal, key, digest, result, ctx.clock())
+        stored.append(result)
+
+    try:
+        result = call(store)
+    except BaseException:
+        in_write_transaction(ctx.engine, lambda s: _release(s, principal, key))
+        raise
+    if not stored:  # pragma: no cover - every hooked service calls it
+        in_write_transaction(
+            ctx.engine, lambda s: _store(s, principal, key, digest, result, ctx.clock())
+        )
+    return result
+
+
+def _claim(
+    ctx: AppContext, principal: str, key: str, digest: str, session: Session
+) -> Stored | None:
+    """The stored response or a refusal; otherwise mark the key in flight (None)."""
+    now = ctx.clock()
+    seen = _check(session, ctx, principal, key, digest, now)
+    if seen is not None:
+        return seen
+    _purge(session, ctx, principal, now)
+    session.add(
+        IdempotencyKeyRow(
+            principal=principal,
+            key=key,
+            request_hash=digest,
+            status_code=IN_FLIGHT,
+            response_body="null",
+            created_at=now,
+        )
+    )
+    return None
 
 
 def _release(session: Session, principal: str, key: str) -> None:

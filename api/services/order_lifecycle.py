@@ -19,6 +19,7 @@ from api.db.tables import OrderRow, ProposalRow
 from api.db.tx import in_write_transaction
 from api.services.clock import UtcClock, system_clock
 from api.services.errors import ForbiddenError, InvalidStateError, NotFoundError
+from api.services.hooks import OnCommit, with_hook
 
 ENDED = ("cancelled", "expired")
 
@@ -66,8 +67,12 @@ def cancel_order(
     *,
     actor: str | None = None,
     clock: UtcClock = system_clock,
+    on_commit: OnCommit[bool] | None = None,
 ) -> bool:
     """Cancel the rest of an order; returns False when it had already ended (no effect).
+
+    ``on_commit(session, outcome)`` runs inside the write transaction just before it
+    commits (e.g. to store an idempotent response with the change).
 
     Raises:
         NotFoundError / ForbiddenError: unknown order, or not ``coop_id``'s.
@@ -75,6 +80,9 @@ def cancel_order(
     """
 
     def work(session: Session) -> bool:
+        return with_hook(session, change(session), on_commit)
+
+    def change(session: Session) -> bool:
         now = clock()
         order = session.get(OrderRow, order_id)
         if order is None:

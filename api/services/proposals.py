@@ -32,6 +32,7 @@ from api.db.tables import (
 from api.db.tx import in_write_transaction
 from api.services.clock import UtcClock, as_utc, system_clock
 from api.services.errors import ForbiddenError, InvalidStateError, NotFoundError
+from api.services.hooks import OnCommit, with_hook
 from api.services.loans import loan_schedule
 from api.services.sales import book_sale
 
@@ -88,8 +89,12 @@ def accept_proposal(
     *,
     actor: str | None = None,
     clock: UtcClock = system_clock,
+    on_commit: OnCommit[ProposalView] | None = None,
 ) -> ProposalView:
-    """Record ``coop_id``'s acceptance; commits the loan when both sides have accepted.
+    """Record ``coop_id``'s acceptance; commits the loan or sale when both sides accepted.
+
+    ``on_commit(session, view)`` runs inside the write transaction just before it commits
+    (e.g. to store an idempotent response with the change), on a no-op too.
 
     Raises:
         NotFoundError / ForbiddenError: unknown proposal, or the coop is not a party to it.
@@ -129,7 +134,7 @@ def accept_proposal(
         session.flush()
         return _view(p, changed=True, commitment_id=commitment_id)
 
-    return in_write_transaction(engine, work)
+    return in_write_transaction(engine, lambda s: with_hook(s, work(s), on_commit))
 
 
 def decline_proposal(
@@ -139,8 +144,11 @@ def decline_proposal(
     *,
     actor: str | None = None,
     clock: UtcClock = system_clock,
+    on_commit: OnCommit[ProposalView] | None = None,
 ) -> ProposalView:
     """Decline a pending proposal and free both orders; a closed one is left as it is.
+
+    ``on_commit``: as for :func:`accept_proposal`.
 
     Raises:
         InvalidStateError: the proposal is already committed.
@@ -171,7 +179,7 @@ def decline_proposal(
         )
         return _view(p, changed=True)
 
-    return in_write_transaction(engine, work)
+    return in_write_transaction(engine, lambda s: with_hook(s, work(s), on_commit))
 
 
 def expire_due(session: Session, now: datetime, actor: str) -> list[int]:

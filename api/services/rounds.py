@@ -38,6 +38,7 @@ from api.db.tables import RoundRow
 from api.db.tx import in_write_transaction, network_lock, read_session
 from api.services.clock import MonotonicNs, UtcClock, monotonic_ns, system_clock
 from api.services.errors import ConflictError, ForbiddenError, InvalidStateError, NotFoundError
+from api.services.hooks import OnCommit, with_hook
 from api.services.obligations import promote_due
 from api.services.order_lifecycle import expire_orders
 from api.services.persist import persist_round
@@ -109,11 +110,14 @@ def run_round(
     solve: Solve | None = None,
     progress: Progress | None = None,
     retries: int = 5,
+    on_commit: OnCommit[RoundOutcome] | None = None,
 ) -> RoundOutcome:
     """Run (or return) the daily combined round of ``network_id`` on ``business_date``.
 
     ``solve``, when given, replaces the combined round by a liquidity-only solve of the
     snapshot's :class:`LiquidityProblem` (kept for callers of the earlier round).
+    ``on_commit(session, outcome)`` runs inside the transaction that persists the round
+    (or, when the round already exists, in a transaction of its own), just before commit.
 
     Raises:
         NotFoundError / ForbiddenError: unknown network, or ``actor`` does not coordinate it.
@@ -131,7 +135,7 @@ def run_round(
                 with read_session(engine) as s:
                     existing = repo.latest_round(s, network_id, KIND, business_date)
                 if existing is not None:
-                    return _outcome(existing, reused=True)
+                    return _reused(engine, existing, on_commit)
             in_write_transaction(
                 engine, partial(_sweep, day=business_date, actor=actor, clock=clock)
             )
@@ -145,7 +149,7 @@ def run_round(
                 os._exit(75)
             step("persist")
             timings = {"load": (t1 - t0) // 1_000_000, "solve": (t2 - t1) // 1_000_000}
-            work = partial(
+            persist = partial(
                 persist_round,
                 snap=snap,
                 result=result,
@@ -158,6 +162,7 @@ def run_round(
                 timings_ms=timings,
                 monotonic=monotonic,
             )
+            work = partial(_persist, persist=persist, timings=timings, on_commit=on_commit)
             try:
                 rnd = in_write_transaction(engine, work)
             except OrdersChangedError:
@@ -196,6 +201,29 @@ def _sweep(session: Session, *, day: date, actor: str, clock: UtcClock) -> None:
     expire_due(session, now, actor)
     expire_orders(session, day, now, actor)
     promote_due(session, day, now, actor)
+
+
+def _persist(
+    session: Session,
+    *,
+    persist: Callable[[Session], RoundRow],
+    timings: dict[str, int],
+    on_commit: OnCommit[RoundOutcome] | None,
+) -> RoundRow:
+    """Persist the round, then run the hook in the same transaction."""
+    rnd = persist(session)
+    with_hook(session, _outcome(rnd, reused=False, timings=dict(timings)), on_commit)
+    return rnd
+
+
+def _reused(
+    engine: Engine, rnd: RoundRow, on_commit: OnCommit[RoundOutcome] | None
+) -> RoundOutcome:
+    """The existing round's outcome; the hook gets it in a transaction of its own."""
+    out = _outcome(rnd, reused=True)
+    if on_commit is not None:
+        in_write_transaction(engine, lambda s: with_hook(s, out, on_commit))
+    return out
 
 
 def _outcome(rnd: RoundRow, *, reused: bool, timings: dict[str, int] | None = None) -> RoundOutcome:

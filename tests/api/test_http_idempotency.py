@@ -1,10 +1,12 @@
-"""Idempotency-Key: replay, mismatch, in flight, retention, and a replayed accept."""
+"""Idempotency-Key: replay, mismatch, in flight, retention, a replayed accept, and the key
+stored in the same transaction as the change (a failure before commit leaves neither)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+import pytest
 from dbseed import COORDINATOR
 from http_fixtures import NEED, OFFER, api  # noqa: F401
 from sqlalchemy import func, select
@@ -13,6 +15,7 @@ from sqlmodel import Session
 from api.db.tables import OrderRow
 from api.db.tables_http import IdempotencyKeyRow
 from api.db.tx import in_write_transaction
+from api.http import idempotency
 from api.http.idempotency import request_hash
 
 
@@ -103,3 +106,56 @@ def test_accept_and_round_replay(api) -> None:  # noqa: F811
     assert bad.status_code == 409 and bad.json()["code"] == "invalid_state"
     with Session(api.engine) as s:
         assert s.get(IdempotencyKeyRow, (lender, "x")) is None
+
+
+def _state(app_api: Any) -> tuple[Any, ...]:
+    """Everything a change or a stored key would alter."""
+    from api.db.tables import AuditEventRow, ProposalRow, RoundRow
+
+    with Session(app_api.engine) as s:
+        keys = s.execute(select(IdempotencyKeyRow.key, IdempotencyKeyRow.status_code)).all()
+        props = s.execute(select(ProposalRow.id, ProposalRow.status)).all()
+        orders = s.execute(select(OrderRow.id, OrderRow.status, OrderRow.version)).all()
+        rounds = s.execute(select(func.count()).select_from(RoundRow)).scalar_one()
+        events = s.execute(select(func.count()).select_from(AuditEventRow)).scalar_one()
+    return sorted(keys), sorted(props), sorted(orders), rounds, events
+
+
+def _requests(app_api: Any) -> dict[str, tuple[str, str, Any]]:
+    rnd = {"business_date": "2026-11-21"}
+    app_api.post(COORDINATOR, "/v1/networks/LPN/rounds", rnd, idem="setup")
+    p = app_api.get("C2", "/v1/proposals").json()["items"][0]
+    return {
+        "accept": ("C2", f"/v1/proposals/{p['id']}/accept", None),
+        "decline": ("C2", f"/v1/proposals/{p['id']}/decline", None),
+        "cancel": ("C2", f"/v1/orders/{p['order_id']}/cancel", None),
+        "round": (COORDINATOR, "/v1/networks/LPN/rounds", {**rnd, "new_version": True}),
+    }
+
+
+@pytest.mark.parametrize("op", ["accept", "decline", "cancel", "round"])
+def test_failure_before_commit_leaves_neither_change_nor_key(api, monkeypatch, op) -> None:  # noqa: F811
+    who, path, body = _requests(api)[op]
+    before = _state(api)
+    real = idempotency._store
+
+    def crash(session: Session, *args: Any) -> None:
+        real(session, *args)  # the response is stored with the change …
+        raise RuntimeError("injected failure before commit")  # … and the commit never comes
+
+    monkeypatch.setattr(idempotency, "_store", crash)
+    failed = api.post(who, path, body, idem=f"crash-{op}")
+    assert failed.status_code == 500
+    assert _state(api) == before  # neither the change, nor the key, nor an audit event
+    monkeypatch.setattr(idempotency, "_store", real)
+    done = api.post(who, path, body, idem=f"crash-{op}")
+    assert done.status_code in (200, 201), done.text
+    assert "idempotent-replayed" not in done.headers
+    assert _state(api) != before
+    after = _state(api)
+    again = api.post(who, path, body, idem=f"crash-{op}")
+    assert again.json() == done.json() and again.headers["idempotent-replayed"] == "true"
+    assert _state(api) == after
+    with Session(api.engine) as s:
+        row = s.get(IdempotencyKeyRow, (who, f"crash-{op}"))
+        assert row is not None and row.status_code == done.status_code

@@ -25,7 +25,7 @@ from api.http import schemas as sc
 from api.http.context import AppContext
 from api.http.deps import Ctx, Member, own_commitment, own_order, own_proposal
 from api.http.errors import not_found
-from api.http.idempotency import Stored, around_service, in_one_transaction
+from api.http.idempotency import Stored, StoreHook, in_one_transaction, in_service_transaction
 from api.http.keys import Principal
 from api.http.order_schemas import order_spec
 from api.http.pagination import Cursor, Limit, decode, next_cursor
@@ -84,11 +84,24 @@ def cancel(
 ) -> JSONResponse:
     """Cancel the rest of an order; its pending proposals are voided (ยกเลิกคำสั่ง)."""
 
-    def call() -> Stored:
-        cancel_order(ctx.engine, order.id, str(who.coop_id), actor=who.principal, clock=ctx.clock)
-        return Stored(200, reads.order(ctx.engine, order.id).model_dump(mode="json"))
+    def call(store: StoreHook) -> Stored:
+        out: list[Stored] = []
 
-    return respond(around_service(ctx, who.principal, *idem, call))
+        def hook(session: Session, _changed: bool) -> None:
+            out.append(Stored(200, reads.order_view(session, order.id).model_dump(mode="json")))
+            store(session, out[-1])
+
+        cancel_order(
+            ctx.engine,
+            order.id,
+            str(who.coop_id),
+            actor=who.principal,
+            clock=ctx.clock,
+            on_commit=hook,
+        )
+        return out[-1]
+
+    return respond(in_service_transaction(ctx, who.principal, *idem, call))
 
 
 @router.get("/proposals", response_model=sc.Page[sc.ProposalPublic], responses=READ_ERRORS)
@@ -149,13 +162,20 @@ def _decide(
 ) -> JSONResponse:
     """Run accept or decline for the caller's side, idempotently, and report its decision."""
 
-    def call() -> Stored:
+    def call(store: StoreHook) -> Stored:
         pid, coop = int(p.id or 0), str(who.coop_id)
-        view = service(ctx.engine, pid, coop, actor=who.principal, clock=ctx.clock)
-        mine = view.supply_accepted if coop == p.supply_coop_id else view.demand_accepted
-        return Stored(200, _decision(view, mine))
 
-    return respond(around_service(ctx, who.principal, *idem, call))
+        def answer(view: Any) -> Stored:
+            mine = view.supply_accepted if coop == p.supply_coop_id else view.demand_accepted
+            return Stored(200, _decision(view, mine))
+
+        def hook(session: Session, view: Any) -> None:
+            store(session, answer(view))
+
+        view = service(ctx.engine, pid, coop, actor=who.principal, clock=ctx.clock, on_commit=hook)
+        return answer(view)
+
+    return respond(in_service_transaction(ctx, who.principal, *idem, call))
 
 
 @router.get("/commitments", response_model=sc.Page[sc.CommitmentPublic], responses=READ_ERRORS)

@@ -13,18 +13,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
+from sqlmodel import Session
 
 from api.db.tables import RoundRow
 from api.db.tx import read_session
 from api.http import reads
 from api.http import schemas as sc
 from api.http.deps import Coordinator, Ctx, Network, network_round
-from api.http.idempotency import Stored, around_service
+from api.http.idempotency import Stored, StoreHook, in_service_transaction
 from api.http.pagination import Cursor, Limit, decode, next_cursor
 from api.http.routers.common import READ_ERRORS, WRITE_ERRORS, Idem, respond
 from api.services.errors import InvalidStateError
 from api.services.export import PROPOSAL_HEADER, round_report
-from api.services.rounds import RoundParams, load_snapshot, run_round
+from api.services.rounds import RoundOutcome, RoundParams, load_snapshot, run_round
 from matcher.errors import InputError
 from matcher.money import satang_to_decimal_string
 
@@ -36,10 +37,20 @@ Round = Annotated[RoundRow, Depends(network_round)]
 def run(
     body: sc.RoundRun, network_id: Network, who: Coordinator, ctx: Ctx, idem: Idem
 ) -> JSONResponse:
-    """Run (or return) the network's liquidity round for a business date (รันรอบจับคู่)."""
+    """Run (or return) the network's combined daily round for a business date: set-off,
+    loans, produce sales (รันรอบจับคู่)."""
 
-    def call() -> Stored:
-        out = run_round(
+    def call(store: StoreHook) -> Stored:
+        out: list[Stored] = []
+
+        def hook(session: Session, outcome: RoundOutcome) -> None:
+            rnd = session.get(RoundRow, outcome.round_id)
+            assert rnd is not None
+            public = sc.round_public(rnd, outcome.reused)
+            out.append(Stored(200 if outcome.reused else 201, public.model_dump(mode="json")))
+            store(session, out[-1])
+
+        run_round(
             ctx.engine,
             network_id=network_id,
             business_date=body.business_date,
@@ -48,14 +59,11 @@ def run(
             new_version=body.new_version,
             clock=ctx.clock,
             retries=ctx.settings.round_retries,
+            on_commit=hook,
         )
-        with read_session(ctx.engine) as s:
-            rnd = s.get(RoundRow, out.round_id)
-            assert rnd is not None
-        public = sc.round_public(rnd, out.reused)
-        return Stored(200 if out.reused else 201, public.model_dump(mode="json"))
+        return out[-1]
 
-    return respond(around_service(ctx, who.principal, *idem, call))
+    return respond(in_service_transaction(ctx, who.principal, *idem, call))
 
 
 def _plain(value: Any) -> Any:
@@ -87,25 +95,30 @@ def _plain(value: Any) -> Any:
     },
 )
 def preview(body: sc.RoundRun, network_id: Network, ctx: Ctx) -> dict[str, Any]:
-    """Solve the round on the current open orders without saving anything (ดูผลล่วงหน้า).
+    """Solve the combined round on the current open orders without saving anything: loan
+    proposals, ``sales``, ``setoffs`` and the ``summary`` (ดูผลล่วงหน้า).
 
     Changes nothing, so it needs no Idempotency-Key.
     """
-    from matcher.liquidity.solver import solve_liquidity
+    from matcher.round.combined import sales_of, solve_round
 
     params = RoundParams(proposal_ttl_hours=ctx.settings.proposal_ttl_hours)
     with read_session(ctx.engine) as s:
         snap = load_snapshot(s, network_id, body.business_date, params, True)
+    assert snap.round_problem is not None
     try:
-        result = solve_liquidity(snap.problem, None)
+        result = solve_round(snap.round_problem, None)
     except InputError as exc:
         raise InvalidStateError(
             "the stored orders break a matcher rule",
             "ข้อมูลคำสั่งในระบบผิดกฎ",
             [str(i) for i in exc.issues],
         ) from exc
-    out: dict[str, Any] = _plain(result)
+    out: dict[str, Any] = _plain(result.liquidity)
     out.pop("timings", None)
+    out["summary"] = _plain(result.summary)
+    out["sales"] = _plain(sales_of(snap.round_problem.produce, result.produce))
+    out["setoffs"] = _plain([n._asdict() for n in result.setoff.notices if n.set_off_satang > 0])
     out["input_hash"] = snap.input_hash
     return out
 
