@@ -9,11 +9,18 @@ import threading
 from datetime import date, timedelta
 from pathlib import Path
 
-from dbseed import COORDINATOR, T0, check_invariants, seed_lamphun
+from dbseed import COORDINATOR, T0, check_invariants, seed_combined, seed_lamphun
 from sqlalchemy import func, select, text
 from sqlmodel import Session
 
-from api.db.tables import AuditEventRow, OrderRow, ProposalRow, RoundRow
+from api.db.tables import (
+    AuditEventRow,
+    CommitmentSetoffRow,
+    OrderRow,
+    ProposalRow,
+    ProposalSaleRow,
+    RoundRow,
+)
 from api.db.tx import in_write_transaction, is_postgres
 from api.services.orders import NeedSpec, OfferSpec, insert_orders
 from api.services.rounds import CRASH_HOOK_ENV, run_round
@@ -71,7 +78,7 @@ def _counts(db) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
     with Session(db) as s:
         counts = tuple(
             int(s.execute(select(func.count()).select_from(t)).scalar_one())
-            for t in (RoundRow, ProposalRow, AuditEventRow)
+            for t in (RoundRow, ProposalRow, ProposalSaleRow, CommitmentSetoffRow, AuditEventRow)
         )
         versions = tuple(s.execute(select(OrderRow.version).order_by(OrderRow.id)).scalars())
     return (*counts, *versions)
@@ -91,6 +98,7 @@ print("persisted")
 
 def test_crash_between_solve_and_persist_leaves_nothing(db) -> None:
     seed_lamphun(db)
+    seed_combined(db)  # set-offs and sales too: none may be half-written
     before = _counts(db)
     schema = ""
     if is_postgres(db):
@@ -119,6 +127,8 @@ def test_crash_between_solve_and_persist_leaves_nothing(db) -> None:
         timeout=120,
     )
     assert ok.returncode == 0, ok.stderr
+    after = _counts(db)
+    assert after[:4] != before[:4] and min(after[:4]) > 0  # round, proposals, sales, set-offs
     check_invariants(db)
 
 
