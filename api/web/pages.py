@@ -165,8 +165,9 @@ def follow(request: Request) -> Response:
 
 
 FOLLOW_HEADER = [
-    "proposal_id / เลขข้อเสนอ", "round_id / รอบ", "status / สถานะ", "lender / ผู้ให้กู้",
-    "borrower / ผู้กู้", "amount_baht / จำนวนเงิน (บาท)", "rate_pct / อัตรา (%)",
+    "proposal_id / เลขข้อเสนอ", "round_id / รอบ", "status / สถานะ", "kind / ประเภท",
+    "goods / สินค้า", "supplier / ผู้ให้กู้หรือผู้ขาย", "taker / ผู้กู้หรือผู้ซื้อ",
+    "amount_baht / จำนวนเงิน (บาท)", "rate_pct / อัตรา (%)",
     "term_days / ระยะเวลา (วัน)", "tier / ระดับ",
 ]  # fmt: skip
 
@@ -182,7 +183,7 @@ def follow_export(request: Request, fmt: str) -> Response:
         return core.not_found_page(request, who)
     by_status = queries.proposals_by_status(core.ctx_of(request).engine, network)
     rows = [
-        [p["id"], p["round_id"], status, p["lender"], p["borrower"],
+        [p["id"], p["round_id"], status, p["kind"], p["goods"], p["lender"], p["borrower"],
          i18n.baht_decimal(p["amount"]), i18n.percent_decimal(p["rate_bps"]), p["term_days"],
          p["tier"]]
         for status in STATUSES

@@ -25,6 +25,7 @@ from api.db.tables import (
     NetworkRow,
     ProposalLoanRow,
     ProposalRow,
+    ProposalSaleRow,
     RoundRow,
 )
 from api.db.tx import read_session
@@ -62,29 +63,44 @@ def coop_places(engine: Engine, coop_ids: list[str]) -> dict[str, Place]:
         return {r.id: (r.name_th, r.district_code, r.lat_e5, r.lon_e5) for r in rows}
 
 
+def terms_of(
+    p: ProposalRow, loan: ProposalLoanRow | None, sale: ProposalSaleRow | None
+) -> dict[str, Any]:
+    """A proposal's terms: a loan's rate and term, or a sale's goods and price; ``amount``
+    is money in satang for both (a sale's price × quantity)."""
+    if sale is None:
+        return {
+            "kind": "loan", "amount": p.amount, "goods": "",
+            "rate_bps": loan.rate_bps if loan else None,
+            "term_days": loan.term_days if loan else None,
+        }  # fmt: skip
+    goods = f"{sale.product_id} {sale.grade} {p.amount:,} {p.unit}"
+    return {"kind": "sale", "amount": sale.price_satang_per_unit * p.amount, "goods": goods,
+            "rate_bps": None, "term_days": None}  # fmt: skip
+
+
 def proposals_by_status(engine: Engine, network_id: str) -> dict[str, list[dict[str, Any]]]:
-    """Loan proposals of the subtree's rounds, grouped by status, newest first."""
+    """Loan and sale proposals of the subtree's rounds, grouped by status, newest first."""
     ids = subtree_ids(engine, network_id)
     with read_session(engine) as s:
         names = {c.id: c.name_th for c in repo.coops_of(s, ids)}
         rows = s.execute(
-            select(ProposalRow, ProposalLoanRow)
+            select(ProposalRow, ProposalLoanRow, ProposalSaleRow)
             .join(RoundRow, col(RoundRow.id) == col(ProposalRow.round_id))
             .outerjoin(ProposalLoanRow, col(ProposalLoanRow.proposal_id) == col(ProposalRow.id))
+            .outerjoin(ProposalSaleRow, col(ProposalSaleRow.proposal_id) == col(ProposalRow.id))
             .where(col(RoundRow.network_id).in_(ids))
             .order_by(col(ProposalRow.id).desc())
         ).all()
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for p, loan in rows:
+    for p, loan, sale in rows:
         out[p.status].append(
             {
                 "id": p.id,
                 "round_id": p.round_id,
                 "lender": names.get(p.supply_coop_id, p.supply_coop_id),
                 "borrower": names.get(p.demand_coop_id, p.demand_coop_id),
-                "amount": p.amount,
-                "rate_bps": loan.rate_bps if loan else None,
-                "term_days": loan.term_days if loan else None,
+                **terms_of(p, loan, sale),
                 "tier": p.tier,
                 "expires_at": p.expires_at,
                 "supply_accepted": p.supply_accepted_at is not None,
@@ -176,22 +192,15 @@ def coop_proposals(engine: Engine, coop_id: str) -> list[dict[str, Any]]:
     """Proposals ``coop_id`` is a party to (and no other), newest first, with the
     counterparty's name and whether this coop has accepted."""
     with read_session(engine) as s:
-        rows = s.execute(
-            select(ProposalRow, ProposalLoanRow)
-            .outerjoin(ProposalLoanRow, col(ProposalLoanRow.proposal_id) == col(ProposalRow.id))
+        ids = s.execute(
+            select(col(ProposalRow.id))
             .where(
                 (col(ProposalRow.supply_coop_id) == coop_id)
                 | (col(ProposalRow.demand_coop_id) == coop_id)
             )
             .order_by(col(ProposalRow.id).desc())
-        ).all()
-        other_ids = {p.demand_coop_id if p.supply_coop_id == coop_id else p.supply_coop_id
-                     for p, _ in rows}  # fmt: skip
-        names = {
-            c.id: c.name_th
-            for c in s.execute(select(CoopRow).where(col(CoopRow.id).in_(other_ids))).scalars()
-        }
-    return [proposal_for(coop_id, p, loan, names) for p, loan in rows]
+        ).scalars()
+        return [_seen_by(s, coop_id, int(i)) for i in ids]
 
 
 def coop_proposal(engine: Engine, coop_id: str, proposal_id: int) -> dict[str, Any] | None:
@@ -200,26 +209,22 @@ def coop_proposal(engine: Engine, coop_id: str, proposal_id: int) -> dict[str, A
         p = s.get(ProposalRow, proposal_id)
         if p is None or coop_id not in (p.supply_coop_id, p.demand_coop_id):
             return None
-        loan = s.get(ProposalLoanRow, proposal_id)
-        other = p.demand_coop_id if p.supply_coop_id == coop_id else p.supply_coop_id
-        row = s.get(CoopRow, other)
-        return proposal_for(coop_id, p, loan, {other: row.name_th if row else other})
+        return _seen_by(s, coop_id, proposal_id)
 
 
-def proposal_for(
-    coop_id: str, p: ProposalRow, loan: ProposalLoanRow | None, names: dict[str, str]
-) -> dict[str, Any]:
-    """A proposal as one party sees it."""
+def _seen_by(s: Any, coop_id: str, proposal_id: int) -> dict[str, Any]:
+    """A proposal as one of its parties sees it."""
+    p = s.get(ProposalRow, proposal_id)
     side = "supply" if p.supply_coop_id == coop_id else "demand"
     other = p.demand_coop_id if side == "supply" else p.supply_coop_id
     mine = p.supply_accepted_at if side == "supply" else p.demand_accepted_at
+    row = s.get(CoopRow, other)
+    terms = terms_of(p, s.get(ProposalLoanRow, proposal_id), s.get(ProposalSaleRow, proposal_id))
     return {
         "id": p.id,
-        "side": side,
-        "counterparty": names.get(other, other),
-        "amount": p.amount,
-        "rate_bps": loan.rate_bps if loan else None,
-        "term_days": loan.term_days if loan else None,
+        "side": f"{side}_{terms['kind']}",
+        "counterparty": row.name_th if row else other,
+        **terms,
         "status": p.status,
         "expires_at": p.expires_at,
         "accepted_by_me": mine is not None,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import threading
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from webfixtures import LOEI_NAMES, Web, token_of
 
 from api.db import repo
-from api.db.tables import CoopRow, ProposalRow, RoundRow
+from api.db.tables import CoopRow, ProposalLoanRow, ProposalRow, ProposalSaleRow, RoundRow
 from api.db.tx import in_write_transaction, read_session
 from api.http.keys import issue_key, revoke_key
 from api.services.rounds import RoundParams, load_snapshot, run_round
@@ -247,26 +247,41 @@ def test_round_downloads_read_back(web: Web) -> None:
     assert web.client.get("/web/round/999/export.xlsx").status_code == 404
 
 
-def test_follow_up_after_members_accept(web: Web) -> None:
-    web.login("lamphun-office")
-    post_round(web, "run", token_of(web.client.get("/web/round").text))
-    api = web.client
-    headers = {"Authorization": f"Bearer {web.tokens['C2']}"}
-    props = api.get("/v1/proposals", headers=headers).json()["items"]
-    first = props[0]
-    for who in ("C2", first["counterparty_coop_id"]):
-        r = api.post(
-            f"/v1/proposals/{first['id']}/accept",
+def _accept_over_api(web: Web, proposal: ProposalRow) -> None:
+    for who in (proposal.demand_coop_id, proposal.supply_coop_id):
+        r = web.client.post(
+            f"/v1/proposals/{proposal.id}/accept",
             headers={
                 "Authorization": f"Bearer {web.tokens[who]}",
                 "Idempotency-Key": str(uuid.uuid4()),
             },
         )
         assert r.status_code == 200, r.text
+
+
+def test_follow_up_after_members_accept(web: Web) -> None:
+    web.login("lamphun-office")
+    post_round(web, "run", token_of(web.client.get("/web/round").text))
+    with read_session(web.engine) as s:
+        rows = s.execute(
+            select(ProposalRow, ProposalLoanRow, ProposalSaleRow)
+            .outerjoin(ProposalLoanRow, ProposalLoanRow.proposal_id == ProposalRow.id)
+            .outerjoin(ProposalSaleRow, ProposalSaleRow.proposal_id == ProposalRow.id)
+            .order_by(ProposalRow.id)
+        ).all()
+    loan = next(r for r in rows if r[1] is not None)
+    sale = next(r for r in rows if r[2] is not None)
+    _accept_over_api(web, loan[0])
+    _accept_over_api(web, sale[0])
     page = web.client.get("/web/follow").text
-    assert "ตอบรับแล้ว" in page and 'id="ledger"' in page
-    assert format_baht(int(first["amount"].replace(".", ""))) in page
-    assert "2570" in page or "2569" in page  # repayment dates in the Buddhist Era
+    ledger = page.split('id="ledger"')[1].split("</table>")[0]
+    assert ledger.count('<tr class="loan">') == 1 and ledger.count('<tr class="sale">') == 1
+    assert format_baht(loan[0].amount) in ledger
+    assert format_baht(sale[2].price_satang_per_unit * sale[0].amount) in ledger
+    due = loan[0].created_at.date() + timedelta(days=loan[1].term_days)
+    assert long_date(due, "th") in ledger or loan[0].demand_order_id == "N4"  # N4: instalments
+    committed = page.split('class="status-committed"')[1].split("</section>")[0]
+    assert committed.count("<tr class=") == 2 and "(2)" in committed
 
 
 def test_scenario_form_names_the_bad_field_and_runs_a_small_monte_carlo(web: Web) -> None:
