@@ -133,11 +133,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def round_hash(problem: LiquidityProblem, rp: RoundProblem) -> str:
-    """SHA-256 of the liquidity part's hash plus obligations, produce orders and credit."""
+def round_hash(liquidity_hash: str, rp: RoundProblem) -> str:
+    """SHA-256 of the liquidity part's hash (:func:`problem_hash`) plus obligations,
+    produce orders, credit terms and the coops' locations."""
     produce = rp.produce
     data = {
-        "liquidity": problem_hash(problem),
+        "liquidity": liquidity_hash,
+        "locations": [[c.id, c.lat_e5, c.lon_e5] for c in rp.coops],
         "obligations": _plain(rp.obligations),
         "credit": _plain(rp.credit),
         "produce": None

@@ -81,7 +81,7 @@ def add_round_parts(
         versions=versions,
         units=units,
         notes=notes,
-        input_hash=round_hash(lp, rp),
+        input_hash=round_hash(snap.input_hash, rp),
     )
 
 
