@@ -2,9 +2,10 @@
 (serial, few runs, a short season, so it stays within seconds), and see the chart and the
 policies side by side, with the table as Excel or CSV.
 
-Knobs: runs (1–5), season days (3–30), the root seed, and the share of the lenders' idle
-funds actually offered (applied to every policy of the file, so "what if idle funds drop
-30 %" is one number). Bad input names the field and runs nothing.
+Knobs: runs (1–5), season days (3–30), the root seed, the share of the lenders' idle
+funds actually offered and the fair-sharing rule (both applied to every policy of the file,
+so "what if idle funds drop 30 %" is one number). Bad input names the field and runs
+nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ router = APIRouter(prefix="/web/scenarios", include_in_schema=False)
 SCENARIO_DIR = Path(scenarios.__file__).resolve().parent
 LIMITS = {"runs": (1, 5), "days": (3, 30), "seed": (0, 1_000_000), "idle_pct": (10, 100)}
 DEFAULTS = {"runs": 2, "days": 10, "seed": 1, "idle_pct": 100}
+FAIRNESS = ("", "maxmin", "proportional", "coverage")
 
 
 def scenario_files() -> list[str]:
@@ -45,6 +47,8 @@ class Knobs:
     days: int
     seed: int
     idle_pct: int
+    fairness: str = ""
+    """Override every policy's fair-sharing rule; empty keeps what each policy says."""
 
 
 def parse_knobs(form: dict[str, str]) -> tuple[Knobs | None, list[str]]:
@@ -60,15 +64,24 @@ def parse_knobs(form: dict[str, str]) -> tuple[Knobs | None, list[str]]:
             errors.append(f"{field_name}: {raw!r} is not a whole number from {low} to {high}")
         else:
             numbers[field_name] = int(raw)
+    fairness = form.get("fairness", "")
+    if fairness not in FAIRNESS:
+        errors.append(f"fairness: {fairness!r} is not one of {', '.join(FAIRNESS[1:])}")
     if errors:
         return None, errors
-    return Knobs(name, **numbers), []
+    return Knobs(name, **numbers, fairness=fairness), []
 
 
-def with_idle_share(scenario: Scenario, idle_pct: int) -> Scenario:
-    """Every policy offers only ``idle_pct`` % of what it offered (integer basis points)."""
+def with_knobs(scenario: Scenario, idle_pct: int, fairness: str = "") -> Scenario:
+    """Every policy offers only ``idle_pct`` % of what it offered (integer basis points) and,
+    when ``fairness`` is given, shares scarce funds by that rule."""
     policies = tuple(
-        p.model_copy(update={"idle_funds_bps": p.idle_funds_bps * idle_pct // 100})
+        p.model_copy(
+            update={
+                "idle_funds_bps": p.idle_funds_bps * idle_pct // 100,
+                "fairness": fairness or p.fairness,
+            }
+        )
         for p in scenario.spec.policies
     )
     return replace(scenario, spec=scenario.spec.model_copy(update={"policies": policies}))
@@ -77,7 +90,7 @@ def with_idle_share(scenario: Scenario, idle_pct: int) -> Scenario:
 def simulate(knobs: Knobs) -> tuple[Scenario, list[dict[str, Cell]]]:
     """Run the small Monte Carlo and return the policy rows."""
     scenario = load_scenario(SCENARIO_DIR / knobs.scenario)
-    scenario = with_idle_share(with_days(scenario, knobs.days), knobs.idle_pct)
+    scenario = with_knobs(with_days(scenario, knobs.days), knobs.idle_pct, knobs.fairness)
     seasons = run_monte_carlo(scenario, knobs.runs, knobs.seed, Executor.SERIAL)
     return scenario, summary_rows(summarise(seasons))
 
@@ -102,6 +115,7 @@ def scenarios_form(request: Request) -> Response:
         "files": scenario_files(),
         "knobs": DEFAULTS,
         "limits": LIMITS,
+        "fairness": FAIRNESS,
         **core.page_values(request, who, network),
     }
     return core.render(request, "scenarios.html", values, who=who)

@@ -97,3 +97,22 @@ def test_doctests_of_the_display_helpers() -> None:
 
     result = doctest.testmod(i18n)
     assert result.attempted >= 4 and result.failed == 0
+
+
+def test_scenario_knobs_apply_to_every_policy_and_bad_ones_are_named() -> None:
+    from api.web.scenario_pages import SCENARIO_DIR, parse_knobs, with_knobs
+    from scenarios.sim.loader import load_scenario
+
+    base = load_scenario(SCENARIO_DIR / "lamphun-2555.yaml")
+    changed = with_knobs(base, 70, "coverage")
+    for before, after in zip(base.spec.policies, changed.spec.policies, strict=True):
+        assert after.idle_funds_bps == before.idle_funds_bps * 70 // 100
+        assert after.fairness == "coverage" and after.name == before.name
+    kept = with_knobs(base, 100)
+    assert [p.fairness for p in kept.spec.policies] == [p.fairness for p in base.spec.policies]
+    knobs, errors = parse_knobs({"scenario": "loei.yaml", "fairness": "lottery", "days": "x"})
+    assert knobs is None
+    assert any(e.startswith("fairness: 'lottery'") for e in errors)
+    assert any(e.startswith("days: 'x'") for e in errors)
+    knobs, errors = parse_knobs({"scenario": "../secrets.yaml"})
+    assert knobs is None and errors[0].startswith("scenario: '../secrets.yaml'")
