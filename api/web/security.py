@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 SESSION_COOKIE = "cm_session"
 SESSION_SECONDS = 8 * 3600
 LOGIN_SCOPE = "login"
-REPLAY_LIMIT = 2000
+REPLAY_LIMIT = 256
 
 
 def _b64(raw: bytes) -> str:
