@@ -406,3 +406,18 @@ def test_member_posts_need_the_token_and_a_member_session(web: Web) -> None:
         accepted = [p for p in s.execute(select(ProposalRow)).scalars()
                     if p.supply_accepted_at or p.demand_accepted_at]  # fmt: skip
     assert accepted == []
+
+
+def test_a_coordinator_of_two_networks_switches_between_them(web: Web) -> None:
+    from api.db.tables import CoordinatorRow
+
+    in_write_transaction(
+        web.engine, lambda s: s.add(CoordinatorRow(network_id="LOEI", principal="lamphun-office"))
+    )
+    web.login("lamphun-office")
+    lamphun = web.client.get("/web/today?network=LPN").text
+    assert '<option value="LOEI"' in lamphun and '<option value="LPN" selected' in lamphun
+    assert not any(n in lamphun for n in LOEI_NAMES)
+    loei = web.client.get("/web/today?network=LOEI")
+    assert loei.status_code == 200 and all(n in loei.text for n in LOEI_NAMES)
+    assert not any(n in loei.text for n in lamphun_names(web, ("C1", "C2", "C3", "C4")))
