@@ -68,6 +68,8 @@ def solve_tier_flow(
     Components share no node but S and T, so each is solved on its own (smaller graphs,
     smaller cost ranges); the answer is the same as one solve over all of them.
     """
+    if lanes.size and lanes.comp[0] == lanes.comp[-1] and (lanes.comp == lanes.comp[0]).all():
+        return _solve_component(st, lanes, policy, steps)
     flow = np.zeros(lanes.size, np.int64)
     status, reduced = SolveStatus.OPTIMAL, False
     order = np.argsort(lanes.comp, kind="stable")
@@ -158,7 +160,7 @@ class _Graph:
         age = st.s_age[self.lots] if use_age else np.zeros(nl, np.int64)
         self.arcs(np.zeros(nl, np.int64), hub, rem, age)
         if k:
-            qty = np.array([st.lots[i].quantity for i in self.lots], dtype=np.int64)
+            qty = st.lot_qty[self.lots]
             caps = segment_caps(qty, qty - rem, k)
             rows, cols = np.nonzero(caps > 0)
             self.arcs(hub[rows], lot_d[rows], caps[rows, cols], -(k - cols) * m)

@@ -157,7 +157,9 @@ def _group_lanes(
 ) -> tuple[tuple[I64, ...], bool]:
     """Lanes between the supply and demand nodes of one component and product."""
     _grade_stage(st, sup, dem)
-    grid = None if st.dist.matrix else _Grid(st, sup, dem, t.max_distance_m)
+    # One chunk needs no grid: the box filter alone keeps the pairs within reach.
+    small = sup.size * dem.size <= CHUNK_CELLS
+    grid = None if st.dist.matrix or small else _Grid(st, sup, dem, t.max_distance_m)
     if grid is not None:
         sup, dem = grid.sup, grid.dem
     step = max(1, CHUNK_CELLS // max(1, sup.size))

@@ -143,8 +143,9 @@ class ProduceProblem:
     max_lanes_per_order: int = 64
     """Each buyer node keeps at most this many best lanes per tier (then: feasible)."""
     shadow_max_lanes: int = 20_000
-    """Shadow values (and clearing prices) come from an LP per tier; a tier with more
-    direct lanes than this gets none (a note says so), to keep large rounds fast."""
+    """Shadow values come from the transport LP of each tier; a tier with more direct lanes
+    than this gets none (a note says so), to keep large rounds fast. 0 turns them off
+    without a note (a caller that never reads them, such as a season simulation)."""
 
     @property
     def trucks(self) -> bool:

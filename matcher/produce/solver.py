@@ -219,6 +219,8 @@ def _tier_duals(
     clearing = p.price_rule is PriceRule.CLEARING
     if n_direct == 0:
         return None
+    if p.shadow_max_lanes == 0 and not clearing:
+        return None
     if n_direct > p.shadow_max_lanes and not clearing:
         ship.downgrade(
             ship.status,
@@ -246,7 +248,7 @@ def _below_min(st: ProduceState, lanes: TierLanes, flow: I64) -> I64:
     to_order = lanes.d < st.n_orders
     got = np.bincount(lanes.d[to_order], weights=flow[to_order], minlength=st.n_orders)
     got = got.astype(np.int64)
-    filled = np.array([o.quantity for o in st.orders], dtype=np.int64) - st.order_rem
+    filled = st.order_qty - st.order_rem
     total = filled + got
     bad: I64 = np.flatnonzero((got > 0) & (total < st.order_min)).astype(np.int64)
     return bad

@@ -55,6 +55,9 @@ class ProduceState:
     proc_rem: I64
     proc_cost: I64
     order_min: I64
+    lot_qty: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
+    """Offered quantity of each lot (``lot_rem`` is what is still open)."""
+    order_qty: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     stage_lot: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     stage_order: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
 
@@ -129,6 +132,8 @@ def build_state(p: ProduceProblem, tree: NetworkTree) -> ProduceState:
         d_due=arr([x.deliver_by.toordinal() for x in orders] + [FAR_DAY] * len(procs)),
         lot_rem=arr([x.quantity for x in lots]),
         order_rem=arr([x.quantity for x in orders]),
+        lot_qty=arr([x.quantity for x in lots]),
+        order_qty=arr([x.quantity for x in orders]),
         proc_rem=arr([x.capacity_units for x in procs]),
         proc_cost=arr([x.cost_satang_per_unit for x in procs]),
         order_min=arr([x.min_lot_units for x in orders]),

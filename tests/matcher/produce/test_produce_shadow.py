@@ -125,3 +125,15 @@ def test_large_tiers_skip_the_lp_and_say_so() -> None:
     r = solve_valid(p)
     assert r.shadow_values == () and _lot_values(r) == {}
     assert any("shadow values not computed" in n for n in r.notes)
+
+
+def test_zero_lane_limit_turns_shadow_values_off_quietly() -> None:
+    coops = [coop("a", "lamphun"), coop("b", "pasang")]
+    p = problem(
+        coops,
+        [lot("l1", "a", 100, 10_00)],
+        [order("o1", "b", 80, {"AA": 30_00}), order("o2", "b", 100, {"AA": 25_00})],
+    )
+    on, off = solve_valid(p), solve_valid(replace(p, shadow_max_lanes=0))
+    assert on.shadow_values and off.shadow_values == () and _lot_values(off) == {}
+    assert off.notes == on.notes and off.matches == on.matches
