@@ -105,8 +105,10 @@ def _summary_rows(s: dict[str, int]) -> list[tuple[str, str]]:
     return [
         (
             "หักกลบลบหนี้ / debt set off (฿)",
-            f"{format_baht(s['debt_cleared_satang'])} / {format_baht(s['debt_gross_satang'])} "
-            f"({format_bps_percent(s['cleared_share_bps'])})",
+            f"{format_baht(s['debt_cleared_satang'])} / {format_baht(s['debt_gross_satang'])}"
+            + (
+                f" ({format_bps_percent(s['cleared_share_bps'])})" if s["debt_gross_satang"] else ""
+            ),
         ),
         ("ลดความต้องการเงินกู้ / needs shrunk (฿)", format_baht(s["needs_shrunk_satang"])),
         ("สินเชื่อ / loans", f"{s['loan_count']} · {format_baht(s['loans_satang'])} ฿"),

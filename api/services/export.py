@@ -172,7 +172,10 @@ def _round_figures(data: dict[str, Any] | None) -> list[tuple[str, str]]:
     return [
         ("debt_gross_baht / หนี้รวม", baht(data["debt_gross_satang"])),
         ("debt_cleared_baht / หักกลบลบหนี้ได้", baht(data["debt_cleared_satang"])),
-        ("cleared_share / สัดส่วนที่หักกลบ", format_bps_percent(data["cleared_share_bps"])),
+        (
+            "cleared_share / สัดส่วนที่หักกลบ",
+            format_bps_percent(data["cleared_share_bps"]) if data["debt_gross_satang"] else "-",
+        ),
         ("cash_needed_baht / เงินสดที่ต้องใช้ชำระหนี้ที่เหลือ", baht(data["cash_needed_satang"])),
         ("needs_shrunk_baht / ความต้องการเงินกู้ที่ลดลงด้วยการหักกลบ",
          baht(data["needs_shrunk_satang"])),

@@ -214,3 +214,31 @@ def test_bad_credit_terms_change_nothing(combined_db: Engine, clock) -> None:
     assert _rows(combined_db, ProposalRow) == []
     assert _rows(combined_db, CommitmentSetoffRow) == []
     assert _rows(combined_db, CommitmentRow) == []
+
+
+def test_report_and_export_show_all_three_parts(combined_db: Engine, clock, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+
+    from api.services.export import round_report, write_csv, write_xlsx
+
+    out = run_round(
+        combined_db, network_id="LPN", business_date=DAY, actor=COORDINATOR, clock=clock,
+        params=PARAMS,
+    )  # fmt: skip
+    rep = round_report(combined_db, out.round_id)
+    labels = dict(rep.summary)
+    assert labels["debt_cleared_baht / หักกลบลบหนี้ได้"] != "0.00"
+    n_loans = sum(1 for p in _rows(combined_db, ProposalRow) if p.kind == "loan")
+    assert len(rep.proposals) == n_loans and len(rep.sales) == out.summary["sale_count"]
+    assert len(rep.setoffs) == len(_rows(combined_db, CommitmentSetoffRow)) > 0
+    written = write_csv(rep, tmp_path / "r.csv")
+    assert [p.name for p in written] == ["r.csv", "r-sales.csv", "r-setoffs.csv"]
+    setoff_csv = (tmp_path / "r-setoffs.csv").read_bytes()
+    assert setoff_csv.startswith(b"\xef\xbb\xbf") and "ลูกหนี้".encode() in setoff_csv
+    write_xlsx(rep, tmp_path / "r.xlsx")
+    book = load_workbook(tmp_path / "r.xlsx")
+    assert [book[n].max_row - 1 for n in ("proposals", "sales", "setoffs")] == [
+        len(rep.proposals),
+        len(rep.sales),
+        len(rep.setoffs),
+    ]
