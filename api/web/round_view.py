@@ -108,6 +108,12 @@ def _unmatched(result: RoundResult, name: dict[str, str], lang: str) -> list[dic
     return rows
 
 
+def _involved(places: dict[str, queries.Place], flows: list[Flow]) -> dict[str, queries.Place]:
+    """Only coops that lend, borrow, sell or buy are drawn (large networks stay legible)."""
+    ids = {f.source for f in flows} | {f.target for f in flows}
+    return {cid: place for cid, place in places.items() if cid in ids}
+
+
 def result_view(engine: Engine, result: RoundResult, lang: str) -> dict[str, Any]:
     """Everything the result fragment shows, from one solved combined round."""
     places = queries.coop_places(engine, _coop_ids(result))
@@ -141,5 +147,5 @@ def result_view(engine: Engine, result: RoundResult, lang: str) -> dict[str, Any
         "loans": _loans(result, name, lang),
         "sales": _sales(result, name, lang),
         "unmatched": _unmatched(result, name, lang),
-        "svg": flow_svg(flows, places, i18n.text("picture", lang)),
+        "svg": flow_svg(flows, _involved(places, flows), i18n.text("picture", lang)),
     }
