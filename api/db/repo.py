@@ -26,6 +26,7 @@ from api.db.tables import (
     LiquidityNeedRow,
     LiquidityOfferRow,
     MembershipRow,
+    NeedReliefRow,
     NetworkRow,
     ObligationRow,
     OrderRow,
@@ -315,7 +316,8 @@ def open_obligation_orders(session: Session, network_ids: list[str]) -> list[Ope
 
 
 def engaged_by_coop(session: Session, network_ids: list[str]) -> dict[tuple[str, str], int]:
-    """(coop id, order kind) → reserved + committed amount over its liquidity orders."""
+    """(coop id, order kind) → reserved + committed amount over its liquidity orders, less
+    what set-off covered on the coop's needs (that is not borrowing)."""
     o = _cols(OrderRow)
     rows = session.execute(
         select(o.coop_id, o.kind, func.sum(o.reserved + o.committed))
@@ -325,7 +327,24 @@ def engaged_by_coop(session: Session, network_ids: list[str]) -> dict[tuple[str,
         )
         .group_by(o.coop_id, o.kind)
     )
-    return {(c, k): int(v or 0) for c, k, v in rows}
+    out = {(c, k): int(v or 0) for c, k, v in rows}
+    # Needs covered by set-off are committed on the need but are not borrowing.
+    r = _cols(NeedReliefRow)
+    relieved = session.execute(
+        select(r.coop_id, func.sum(r.amount_satang))
+        .where(
+            r.coop_id.in_(
+                select(col(MembershipRow.coop_id)).where(
+                    col(MembershipRow.network_id).in_(network_ids)
+                )
+            )
+        )
+        .group_by(r.coop_id)
+    )
+    for coop, amount in relieved:
+        key = (coop, "liquidity_need")
+        out[key] = out.get(key, 0) - int(amount or 0)
+    return out
 
 
 def latest_round(

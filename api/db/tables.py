@@ -400,6 +400,27 @@ class CommitmentSetoffRow(SQLModel, table=True):
     committed_at: datetime = Field(sa_column=_ts())
 
 
+class NeedReliefRow(SQLModel, table=True):
+    """Append-only: the part of a liquidity need that a round's set-off covered.
+
+    Payables due by the business date that set-off cancelled no longer need cash, so the
+    round counts them as filled on the coop's needs (``orders.committed``); a later
+    version or round then lends only what is still missing. Not borrowing: it does not
+    count against the registrar's borrowing limit.
+    """
+
+    __tablename__ = "need_relief"
+    __table_args__ = (UniqueConstraint("round_id", "need_order_id", name="uq_relief_round_need"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id")
+    need_order_id: str = Field(foreign_key="orders.id", max_length=64)
+    coop_id: str = Field(max_length=64)
+    amount_satang: int = Field(sa_column=_money())
+    business_date: date
+    committed_at: datetime = Field(sa_column=_ts())
+
+
 class LoanInstalmentRow(SQLModel, table=True):
     """One scheduled repayment of a committed loan (append-only)."""
 
@@ -437,6 +458,7 @@ APPEND_ONLY_TABLES = (
     "audit_event",
     "commitment_sale",
     "commitment_setoff",
+    "need_relief",
 )
 """Tables whose rows are never updated or deleted (enforced by triggers in the migration)."""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from importlib import metadata as importlib_metadata
 from typing import Any, cast
@@ -32,7 +32,7 @@ from api.services.snapshot import KIND, RoundParams, Snapshot
 from matcher.liquidity.model import LiquidityResult
 from matcher.produce.model import ProduceMatch
 from matcher.round.combined import sales_of
-from matcher.round.model import RoundResult, sale_obligation_id
+from matcher.round.model import NeedChange, RoundResult, sale_obligation_id
 from matcher.setoff.model import SetoffNotice
 
 PROPOSAL_COLUMNS = (
@@ -61,6 +61,15 @@ SALE_COLUMNS = (
     "distance_m",
     "delivery_date",
     "credit_due_date",
+)
+RELIEF_COLUMNS = (
+    "id",
+    "round_id",
+    "need_order_id",
+    "coop_id",
+    "amount_satang",
+    "business_date",
+    "committed_at",
 )
 SETOFF_COLUMNS = (
     "round_id",
@@ -91,6 +100,8 @@ class _Plan:
     sales: list[tuple[ProduceMatch, date | None]]
     setoffs: list[SetoffNotice]
     deltas: dict[str, tuple[int, int]]
+    relief: list[NeedChange] = field(default_factory=list)
+    """Needs that set-off covered in part or whole (committed on the need)."""
 
 
 def _plan(snap: Snapshot, result: LiquidityResult | RoundResult) -> _Plan:
@@ -104,6 +115,7 @@ def _plan(snap: Snapshot, result: LiquidityResult | RoundResult) -> _Plan:
         reserve[p.need_id] += p.amount_satang
     sales: list[tuple[ProduceMatch, date | None]] = []
     setoffs: list[SetoffNotice] = []
+    relief: list[NeedChange] = []
     if combined is not None:
         due = {o.id: o.due_date for o in combined.new_obligations}
         problem = snap.round_problem.produce if snap.round_problem is not None else None
@@ -118,8 +130,11 @@ def _plan(snap: Snapshot, result: LiquidityResult | RoundResult) -> _Plan:
         )
         for n in setoffs:
             commit[n.obligation_id] += n.set_off_satang
+        relief = [c for c in combined.need_changes if c.relief_satang > 0]
+        for c in relief:
+            commit[c.need_id] += c.relief_satang
     deltas = {oid: (reserve.get(oid, 0), commit.get(oid, 0)) for oid in {*reserve, *commit}}
-    return _Plan(liquidity, combined, sales, setoffs, deltas)
+    return _Plan(liquidity, combined, sales, setoffs, deltas, relief if combined else [])
 
 
 def persist_round(
@@ -167,6 +182,7 @@ def persist_round(
         ["id", *SETOFF_COLUMNS],
         [(i, *r, business_date, now) for i, r in zip(ids, setoff_rows, strict=True)],
     )
+    _write_relief(session, plan.relief, round_id, business_date, now)
     bulk_deltas(session, plan.deltas, now)
     rnd.persist_ms = (monotonic() - t0) // 1_000_000
     session.add(rnd)
@@ -190,10 +206,27 @@ def persist_round(
             "setoffs": len(plan.setoffs),
             "setoff_satang": sum(n.set_off_satang for n in plan.setoffs),
             "setoffs_digest": _digest([[n.obligation_id, n.set_off_satang] for n in plan.setoffs]),
+            "needs_relieved": {c.need_id: c.relief_satang for c in plan.relief},
             "voided": snap.void_ids,
         },
     )
     return rnd
+
+
+def _write_relief(
+    session: Session, relief: list[NeedChange], round_id: int, business_date: date, now: datetime
+) -> None:
+    """One ``need_relief`` row per need that set-off covered."""
+    ids = allocate_ids(session, "need_relief", len(relief))
+    copy_rows(
+        session,
+        "need_relief",
+        RELIEF_COLUMNS,
+        [
+            (i, round_id, c.need_id, c.borrower, c.relief_satang, business_date, now)
+            for i, c in zip(ids, relief, strict=True)
+        ],
+    )
 
 
 def _digest(rows: list[list[Any]]) -> str:

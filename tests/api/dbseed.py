@@ -107,18 +107,28 @@ def check_invariants(engine: Engine) -> None:
     from sqlalchemy import select
     from sqlmodel import Session
 
-    from api.db.tables import CommitmentRow, CommitmentSetoffRow, OrderRow, ProposalRow
+    from api.db.tables import (
+        CommitmentRow,
+        CommitmentSetoffRow,
+        NeedReliefRow,
+        OrderRow,
+        ProposalRow,
+    )
 
     with Session(engine) as s:
         orders = s.execute(select(OrderRow)).scalars().all()
         props = s.execute(select(ProposalRow)).scalars().all()
         commits = {c.proposal_id for c in s.execute(select(CommitmentRow)).scalars()}
         setoffs = s.execute(select(CommitmentSetoffRow)).scalars().all()
+        relief = s.execute(select(NeedReliefRow)).scalars().all()
     pending: dict[str, int] = defaultdict(int)
     done: dict[str, int] = defaultdict(int)
     for so in setoffs:
         assert so.amount_satang > 0 and so.remaining_satang >= 0
         done[so.obligation_order_id] += so.amount_satang
+    for r in relief:
+        assert r.amount_satang > 0
+        done[r.need_order_id] += r.amount_satang
     for p in props:
         if p.status == "pending":
             pending[p.supply_order_id] += p.amount

@@ -242,3 +242,35 @@ def test_report_and_export_show_all_three_parts(combined_db: Engine, clock, tmp_
         len(rep.sales),
         len(rep.setoffs),
     ]
+
+
+def test_setoff_relief_is_committed_on_the_need_and_not_lent_again(
+    combined_db: Engine, clock
+) -> None:
+    from api.db.tables import NeedReliefRow
+
+    v1 = run_round(
+        combined_db, network_id="LPN", business_date=DAY, actor=COORDINATOR, clock=clock,
+        params=PARAMS,
+    )  # fmt: skip
+    relief = {r.need_order_id: r.amount_satang for r in _rows(combined_db, NeedReliefRow)}
+    assert relief and sum(relief.values()) == v1.summary["needs_shrunk_satang"]
+    v2 = run_round(
+        combined_db, network_id="LPN", business_date=DAY, actor=COORDINATOR, clock=clock,
+        params=PARAMS, new_version=True,
+    )  # fmt: skip
+    assert v2.summary["needs_shrunk_satang"] == 0  # the cycle was cleared by v1 already
+    with Session(combined_db) as s:
+        for need_id, covered in relief.items():
+            need = s.get(OrderRow, need_id)
+            assert need is not None and need.committed == covered
+            lent = sum(
+                p.amount
+                for p in s.execute(
+                    select(ProposalRow).where(
+                        ProposalRow.round_id == v2.round_id, ProposalRow.demand_order_id == need_id
+                    )
+                ).scalars()
+            )
+            assert lent <= need.amount - covered
+    check_invariants(combined_db)
