@@ -29,7 +29,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from matcher.liquidity.levels import LevelPairs
-from matcher.liquidity.state import I64, UNLIMITED, LiquidityState
+from matcher.liquidity.state import I64, UNLIMITED, LiquidityState, exposure_used_of
 from matcher.results import FairnessPolicy
 
 COST_BUDGET = 2**61
@@ -95,37 +95,26 @@ def solve_level_flow(
             k = max(1, k // 2)
         else:
             rank_levels = (rank_levels > 0).astype(np.int64)
-    flow = np.zeros(pairs.pair_off.size, dtype=np.int64)
-    # Components are independent; solving them one by one is much faster than one big
-    # graph for the cost-scaling algorithm. Small components are grouped to save overhead.
-    for sel in _component_batches(pairs.pair_comp):
-        sub = LevelPairs(
-            pairs.level,
-            pairs.pair_off[sel],
-            pairs.pair_need[sel],
-            pairs.pair_comp[sel],
-            pairs.pair_rate[sel],
-            (),
-        )
-        flow[sel] = _Graph(state, sub, rank_levels).solve(policy, k, total)
-    return FlowOutcome(flow, reduced)
+    return FlowOutcome(_LevelGraph(state, pairs, rank_levels).solve(policy, k, total), reduced)
 
 
 BATCH_PAIRS = 500
 
 
-def _component_batches(comp: I64) -> list[I64]:
-    """Index arrays of consecutive groups of components holding about BATCH_PAIRS pairs."""
+def _component_batches(comp: I64) -> tuple[I64, I64]:
+    """Pairs ordered by component, and the batch of each: consecutive groups of components
+    holding about BATCH_PAIRS pairs each (small components are grouped to save overhead)."""
     order = np.argsort(comp, kind="stable")
     sorted_comp = comp[order]
     starts = np.r_[0, np.flatnonzero(np.diff(sorted_comp)) + 1, sorted_comp.size]
-    batches: list[I64] = []
-    first = 0
+    batch_of_comp = np.zeros(starts.size - 1, dtype=np.int64)
+    first, batch = 0, 0
     for i in range(1, starts.size):
-        if starts[i] - starts[first] >= BATCH_PAIRS or i == starts.size - 1:
-            batches.append(order[starts[first] : starts[i]])
-            first = i
-    return batches
+        batch_of_comp[i - 1] = batch
+        if starts[i] - starts[first] >= BATCH_PAIRS:
+            first, batch = i, batch + 1
+    sizes = np.diff(starts)
+    return order.astype(np.int64), np.repeat(batch_of_comp, sizes)
 
 
 def _total_supply(state: LiquidityState, pairs: LevelPairs) -> int:
@@ -146,125 +135,166 @@ def rate_ranks(state: LiquidityState, pairs: LevelPairs) -> I64:
     return ranks
 
 
-class _Graph:
-    """Node numbering and arc arrays of one level's flow network."""
+class _Index:
+    """The distinct items of each batch, sorted by (batch, item), with ranks inside a batch."""
+
+    def __init__(self, batch: I64, item: I64, width: int, n_batches: int) -> None:
+        self.width = width
+        self.keys = np.unique(batch * width + item)
+        self.batch = self.keys // width
+        self.item = self.keys % width
+        self.start = np.searchsorted(self.batch, np.arange(n_batches + 1)).astype(np.int64)
+        self.count = np.diff(self.start)
+        self.rank = np.arange(self.keys.size, dtype=np.int64) - self.start[self.batch]
+
+    def pos(self, batch: I64, item: I64) -> I64:
+        """Position in ``keys`` of each (batch, item), which must be present."""
+        return np.searchsorted(self.keys, batch * self.width + item).astype(np.int64)
+
+    def rank_of(self, batch: I64, item: I64) -> I64:
+        """Rank inside its batch of each (batch, item)."""
+        return self.pos(batch, item) - self.start[batch]
+
+
+class _LevelGraph:
+    """Node numbering and arcs of every batch of one level, built at once with numpy.
+
+    Each batch is a flow network of its own: S = 0, T = 1, then its lenders, offers,
+    offer×borrower nodes, needs and borrowers, each in index order. The arcs of all batches
+    are built together, then ordered by batch, so each batch's arcs are one contiguous slice.
+    """
 
     def __init__(self, state: LiquidityState, pairs: LevelPairs, ranks: I64) -> None:
-        self.state, self.pairs, self.ranks = state, pairs, ranks
-        self.offers = np.unique(pairs.pair_off)
-        self.needs = np.unique(pairs.pair_need)
-        self.lenders = np.unique(state.off_lender[self.offers])
-        self.borrowers = np.unique(state.need_borrower[self.needs])
-        self.tails: list[I64] = []
-        self.heads: list[I64] = []
-        self.caps: list[I64] = []
-        self.costs: list[I64] = []
+        self.state, self.ranks = state, ranks
+        self.order, self.pair_batch = _component_batches(pairs.pair_comp)
+        nb = int(self.pair_batch[-1]) + 1 if self.pair_batch.size else 0
+        self.n_batches = nb
+        self.po = pairs.pair_off[self.order]
+        self.pn = pairs.pair_need[self.order]
+        st, pb = state, self.pair_batch
+        n_coops = len(st.coop_ids)
+        self.offers = _Index(pb, self.po, len(st.offer_ids), nb)
+        self.needs = _Index(pb, self.pn, len(st.need_ids), nb)
+        self.lenders = _Index(self.offers.batch, st.off_lender[self.offers.item], n_coops, nb)
+        self.borrowers = _Index(self.needs.batch, st.need_borrower[self.needs.item], n_coops, nb)
+        self.capped = st.off_cap[self.po] < UNLIMITED
+        self.ob_item = self.po * n_coops + st.need_borrower[self.pn]
+        self.obs = _Index(
+            pb[self.capped], self.ob_item[self.capped], len(st.offer_ids) * n_coops, nb
+        )
+        self.offer_base = 2 + self.lenders.count
+        self.ob_base = self.offer_base + self.offers.count
+        self.need_base = self.ob_base + self.obs.count
+        self.borrower_base = self.need_base + self.needs.count
+        self.parts: list[tuple[I64, I64, I64, I64, I64]] = []
 
-    def arcs(self, tails: I64, heads: I64, caps: I64, costs: I64 | int) -> tuple[int, int]:
-        start = sum(t.size for t in self.tails)
-        self.tails.append(tails.astype(np.int64))
-        self.heads.append(heads.astype(np.int64))
-        self.caps.append(np.minimum(caps, UNLIMITED).astype(np.int64))
-        self.costs.append(np.broadcast_to(np.asarray(costs, dtype=np.int64), tails.shape).copy())
-        return start, start + tails.size
+    def add(self, batch: I64, tails: I64, heads: I64, caps: I64, costs: I64 | int) -> None:
+        costs_arr = np.broadcast_to(np.asarray(costs, dtype=np.int64), tails.shape)
+        self.parts.append((batch, tails, heads, np.minimum(caps, UNLIMITED), costs_arr))
 
     def solve(self, policy: FairnessPolicy, steps: int, total: int) -> I64:
-        st, pr = self.state, self.pairs
-        base = 2
-        lender_node = base + np.searchsorted(self.lenders, st.off_lender[self.offers])
-        base += self.lenders.size
-        offer_node = base + np.arange(self.offers.size)
-        base += self.offers.size
-        ob_keys, pair_src = self._exposure_nodes(offer_node, base)
-        base += ob_keys.size
-        need_node = base + np.arange(self.needs.size)
-        base += self.needs.size
-        borrower_base = base
-        borrower_node = base + np.searchsorted(self.borrowers, st.need_borrower[self.needs])
-        n_nodes = base + self.borrowers.size
-        # S → lender, capped by what the lender may still lend and what it offers here.
-        offered = np.zeros(self.lenders.size, dtype=np.int64)
-        np.add.at(offered, lender_node - 2, st.off_rem[self.offers])
-        self.arcs(
-            np.zeros(self.lenders.size, np.int64),
-            2 + np.arange(self.lenders.size),
-            np.minimum(st.lend_rem[self.lenders], offered),
-            0,
-        )
-        self.arcs(lender_node, offer_node, st.off_rem[self.offers], self.ranks[self.offers])
-        self._add_exposure_arcs(ob_keys, offer_node)
-        need_pos = np.searchsorted(self.needs, pr.pair_need)
-        rem = st.need_rem()
-        pair_span = self.arcs(pair_src, need_node[need_pos], rem[pr.pair_need], 0)
-        self._add_segments(need_node, borrower_node, policy, steps)
-        self.arcs(
-            borrower_base + np.arange(self.borrowers.size),
-            np.ones(self.borrowers.size, np.int64),
-            st.borrow_rem[self.borrowers],
-            0,
-        )
-        return self._run(n_nodes, total, pair_span)
-
-    def _exposure_nodes(self, offer_node: I64, base: int) -> tuple[I64, I64]:
-        st, pr = self.state, self.pairs
-        capped = st.off_cap[pr.pair_off] < UNLIMITED
-        n_coops = len(st.coop_ids)
-        keys = pr.pair_off * n_coops + st.need_borrower[pr.pair_need]
-        ob_keys = np.unique(keys[capped])
-        src = offer_node[np.searchsorted(self.offers, pr.pair_off)]
-        src = np.where(capped, base + np.searchsorted(ob_keys, keys), src)
-        return ob_keys, src
-
-    def _add_exposure_arcs(self, ob_keys: I64, offer_node: I64) -> None:
-        if ob_keys.size == 0:
-            return
+        """Solve every batch; returns the flow on each pair (in the level's pair order)."""
         st = self.state
-        n_coops = len(st.coop_ids)
-        off, bor = ob_keys // n_coops, ob_keys % n_coops
-        used = np.array(
-            [st.exposure_used.get((int(o), int(b)), 0) for o, b in zip(off, bor, strict=True)],
-            dtype=np.int64,
+        off, lend = self.offers, self.lenders
+        offered = np.zeros(lend.keys.size, dtype=np.int64)
+        off_lender_pos = lend.pos(off.batch, st.off_lender[off.item])
+        np.add.at(offered, off_lender_pos, st.off_rem[off.item])
+        self.add(
+            lend.batch,
+            np.zeros(lend.keys.size, np.int64),
+            2 + lend.rank,
+            np.minimum(st.lend_rem[lend.item], offered),
+            0,
         )
-        base = int(offer_node[-1]) + 1
-        self.arcs(
-            offer_node[np.searchsorted(self.offers, off)],
-            base + np.arange(ob_keys.size),
-            np.minimum(st.off_rem[off], st.off_cap[off] - used),
+        self.add(
+            off.batch,
+            2 + off_lender_pos - lend.start[off.batch],
+            self.offer_base[off.batch] + off.rank,
+            st.off_rem[off.item],
+            self.ranks[off.item],
+        )
+        self._add_exposure_arcs()
+        self._add_pair_arcs()
+        self._add_segments(policy, steps)
+        bor = self.borrowers
+        self.add(
+            bor.batch,
+            self.borrower_base[bor.batch] + bor.rank,
+            np.ones(bor.keys.size, np.int64),
+            st.borrow_rem[bor.item],
+            0,
+        )
+        return self._run(total)
+
+    def _add_exposure_arcs(self) -> None:
+        obs, st = self.obs, self.state
+        n_coops = len(st.coop_ids)
+        o, b = obs.item // n_coops, obs.item % n_coops
+        self.add(
+            obs.batch,
+            self.offer_base[obs.batch] + self.offers.rank_of(obs.batch, o),
+            self.ob_base[obs.batch] + obs.rank,
+            np.minimum(st.off_rem[o], st.off_cap[o] - exposure_used_of(st, o, b)),
             0,
         )
 
-    def _add_segments(
-        self, need_node: I64, borrower_node: I64, policy: FairnessPolicy, steps: int
-    ) -> None:
-        st = self.state
-        n = self.needs
+    def _add_pair_arcs(self) -> None:
+        st, pb = self.state, self.pair_batch
+        src = self.offer_base[pb] + self.offers.rank_of(pb, self.po)
+        c = self.capped
+        src[c] = self.ob_base[pb[c]] + self.obs.rank_of(pb[c], self.ob_item[c])
+        head = self.need_base[pb] + self.needs.rank_of(pb, self.pn)
+        self.add(pb, src, head, st.need_rem()[self.pn], 0)
+
+    def _add_segments(self, policy: FairnessPolicy, steps: int) -> None:
+        st, needs = self.state, self.needs
+        n = needs.item
         bounds, k = segment_bounds(st.need_amount[n], st.need_min[n], policy, steps)
-        filled = st.need_filled[n][:, None]
-        lower = np.maximum(bounds[:, :-1], filled)
+        lower = np.maximum(bounds[:, :-1], st.need_filled[n][:, None])
         size = np.maximum(bounds[:, 1:] - lower, 0)
-        n_ranks = int(self.ranks[self.offers].max()) + 1
-        gap = n_ranks + 1
-        weight = (k - np.arange(k, dtype=np.int64)) * gap if k > 1 else np.zeros(1, np.int64)
-        a_unit = (k + 2) * gap
-        cost = -(st.need_urgency[n][:, None] * a_unit + weight[None, :])
+        # Weights per batch: fairness gaps exceed the batch's largest rate rank.
+        top = np.maximum.reduceat(self.ranks[self.offers.item], self.offers.start[:-1])
+        gap = top + 2
+        col = np.arange(k, dtype=np.int64)[None, :]
+        weight = (k - col) * gap[needs.batch][:, None] if k > 1 else np.zeros((1, 1), np.int64)
+        a_unit = (k + 2) * gap[needs.batch]
+        cost = -((st.need_urgency[n] * a_unit)[:, None] + weight)
         rows, cols = np.nonzero(size > 0)
-        self.arcs(need_node[rows], borrower_node[rows], size[rows, cols], cost[rows, cols])
-
-    def _run(self, n_nodes: int, total: int, pair_span: tuple[int, int]) -> I64:
-        smcf = min_cost_flow.SimpleMinCostFlow()
-        idx = smcf.add_arcs_with_capacity_and_unit_cost(
-            np.concatenate(self.tails),
-            np.concatenate(self.heads),
-            np.concatenate(self.caps),
-            np.concatenate(self.costs),
+        batch = needs.batch[rows]
+        borrower = self.borrower_base[batch] + self.borrowers.rank_of(
+            batch, st.need_borrower[n[rows]]
         )
-        # Every unit that reaches T earns more than any rate rank costs, and the weights form
-        # a polymatroid (per-need concave segments), so a maximum flow of least cost is also
-        # the least-cost flow: solve it directly, with no bypass arc.
-        smcf.set_node_supply(0, total)
-        smcf.set_node_supply(1, -total)
-        status = smcf.solve_max_flow_with_min_cost()
-        if status != smcf.OPTIMAL:
-            raise SolverFailure(f"min-cost flow ended with status {status!r}")
-        flows: I64 = smcf.flows(idx[pair_span[0] : pair_span[1]]).astype(np.int64)
-        return flows
+        tails = self.need_base[batch] + needs.rank[rows]
+        cost_rc = np.broadcast_to(cost, size.shape)[rows, cols]
+        self.add(batch, tails, borrower, size[rows, cols], cost_rc)
+
+    def _run(self, total: int) -> I64:
+        batch = np.concatenate([p[0] for p in self.parts])
+        perm = np.argsort(batch, kind="stable")
+        tails, heads, caps, costs = (
+            np.ascontiguousarray(np.concatenate([p[i] for p in self.parts])[perm])
+            for i in (1, 2, 3, 4)
+        )
+        arc_start = np.searchsorted(batch[perm], np.arange(self.n_batches + 1))
+        pair_start = np.searchsorted(self.pair_batch, np.arange(self.n_batches + 1))
+        lead = self.lenders.count + self.offers.count + self.obs.count
+        flow = np.zeros(self.order.size, dtype=np.int64)
+        for b in range(self.n_batches):
+            a0, a1 = int(arc_start[b]), int(arc_start[b + 1])
+            smcf = min_cost_flow.SimpleMinCostFlow()
+            idx = smcf.add_arcs_with_capacity_and_unit_cost(
+                tails[a0:a1], heads[a0:a1], caps[a0:a1], costs[a0:a1]
+            )
+            # Every unit that reaches T earns more than any rate rank costs, so a maximum
+            # flow of least cost is solved directly, with no bypass arc.
+            smcf.set_node_supply(0, total)
+            smcf.set_node_supply(1, -total)
+            status = smcf.solve_max_flow_with_min_cost()
+            if status != smcf.OPTIMAL:
+                raise SolverFailure(f"min-cost flow ended with status {status!r}")
+            p0, p1 = int(pair_start[b]), int(pair_start[b + 1])
+            first = int(lead[b])
+            flow[p0:p1] = smcf.flows(idx[first : first + p1 - p0])
+        out = np.zeros_like(flow)
+        out[self.order] = flow
+        return out

@@ -31,7 +31,7 @@ from matcher.liquidity.model import (
     LiquidityResult,
     LoanProposal,
 )
-from matcher.liquidity.state import I64, LiquidityState, build_state
+from matcher.liquidity.state import I64, LiquidityState, build_state, interest_satang_many
 from matcher.money import ratio_bps
 from matcher.results import SolveStatus, Timings
 
@@ -42,14 +42,25 @@ are re-solved exactly (CP-SAT); otherwise the pair set is shrunk and the flow re
 REPAIR_ROUNDS = 1
 
 
+@dataclass(frozen=True)
+class _Loans:
+    """The loans made at one level, as arrays (offer, need, amount, rate, network index)."""
+
+    offers: I64
+    needs: I64
+    amounts: I64
+    rates: I64
+    level: NetworkLevel
+    networks: I64
+
+
 @dataclass
 class _Run:
     """Book-keeping of one solve."""
 
     status: SolveStatus = SolveStatus.OPTIMAL
     notes: list[str] = field(default_factory=list)
-    loans: list[tuple[int, int, int, int, NetworkLevel, int]] = field(default_factory=list)
-    """(offer, need, amount, rate, level, network index)."""
+    loans: list[_Loans] = field(default_factory=list)
 
     def downgrade(self, status: SolveStatus, note: str) -> None:
         order = [SolveStatus.OPTIMAL, SolveStatus.FEASIBLE, SolveStatus.TIME_LIMITED]
@@ -200,21 +211,73 @@ def _repair_by_resolving(
 
 def _apply(state: LiquidityState, pairs: LevelPairs, flow: I64, run: _Run) -> None:
     """Record the level's loans and shrink what stays open."""
-    for i in np.flatnonzero(flow > 0).tolist():
-        o, n, x = int(pairs.pair_off[i]), int(pairs.pair_need[i]), int(flow[i])
-        state.lend(o, n, x)
-        run.loans.append((o, n, x, int(pairs.pair_rate[i]), pairs.level, int(pairs.pair_comp[i])))
+    lent = np.flatnonzero(flow > 0)
+    if lent.size == 0:
+        return
+    po, pn, x = pairs.pair_off[lent], pairs.pair_need[lent], flow[lent]
+    state.lend_many(po, pn, x)
+    run.loans.append(_Loans(po, pn, x, pairs.pair_rate[lent], pairs.level, pairs.pair_comp[lent]))
+
+
+def _sorted_loans(state: LiquidityState, run: _Run) -> tuple[list[str], list[I64]]:
+    """Tier names and the loan columns (offer, need, amount, rate, network, tier index),
+    sorted by (need id, offer id, tier)."""
+    names = [g.level.name.lower() for g in run.loans]
+    cols = [
+        np.concatenate([getattr(g, f) for g in run.loans])
+        for f in ("offers", "needs", "amounts", "rates", "networks")
+    ]
+    cols.append(np.repeat(np.arange(len(names)), [g.offers.size for g in run.loans]))
+    po, pn, tier = cols[0], cols[1], cols[5]
+    # Needs are indexed in id order; offers too, except the joint fund (last): rank by id.
+    offer_rank = np.argsort(np.argsort(np.array(state.offer_ids), kind="stable"))
+    tier_rank = np.array([sorted(names).index(t) for t in names], dtype=np.int64)
+    order = np.lexsort((tier_rank[tier], offer_rank[po], pn))
+    return names, [c[order] for c in cols]
+
+
+def _proposals(state: LiquidityState, run: _Run) -> list[LoanProposal]:
+    """All loans as proposals, sorted by (need id, offer id, tier)."""
+    if not run.loans:
+        return []
+    names, (po, pn, x, rate, comp, tier) = _sorted_loans(state, run)
+    term = state.need_term[pn]
+    interest = interest_satang_many(x, rate, term)
+    net_ids = sorted(state.net_index, key=state.net_index.__getitem__)
+    offer_ids, need_ids, coop_ids = state.offer_ids, state.need_ids, state.coop_ids
+    return [
+        LoanProposal(
+            offer_id=offer_ids[o],
+            need_id=need_ids[n],
+            lender=coop_ids[lender],
+            borrower=coop_ids[borrower],
+            amount_satang=amount,
+            rate_bps=r,
+            term_days=days,
+            tier=names[t],
+            network_id=net_ids[c],
+            interest_satang=i,
+        )
+        for o, n, lender, borrower, amount, r, days, t, c, i in zip(
+            po.tolist(),
+            pn.tolist(),
+            state.off_lender[po].tolist(),
+            state.need_borrower[pn].tolist(),
+            x.tolist(),
+            rate.tolist(),
+            term.tolist(),
+            tier.tolist(),
+            comp.tolist(),
+            interest,
+            strict=True,
+        )
+    ]
 
 
 def _result(
     problem: LiquidityProblem, state: LiquidityState, run: _Run, timings: Timings
 ) -> LiquidityResult:
-    net_ids = sorted(state.net_index, key=state.net_index.__getitem__)
-    proposals = [
-        state.proposal(o, n, x, rate, level, net_ids[comp])
-        for o, n, x, rate, level, comp in run.loans
-    ]
-    proposals.sort(key=lambda p: (p.need_id, p.offer_id, p.tier))
+    proposals = _proposals(state, run)
     return LiquidityResult(
         status=run.status,
         policy=problem.policy,

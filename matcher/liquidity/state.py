@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from matcher.domain import NetworkLevel, NetworkTree
 from matcher.liquidity.model import LiquidityProblem, LoanOffer, LoanProposal
-from matcher.money import simple_interest_satang
+from matcher.money import BPS_PER_UNIT, DAYS_PER_YEAR, simple_interest_satang
 
 I64 = npt.NDArray[np.int64]
 BOOL = npt.NDArray[np.bool_]
@@ -77,6 +77,26 @@ class LiquidityState:
             key = (o, borrower)
             self.exposure_used[key] = self.exposure_used.get(key, 0) + x
 
+    def lend_many(self, po: I64, pn: I64, x: I64) -> None:
+        """Record many loans at once (``po``/``pn`` offer and need indices, ``x`` amounts).
+
+        Each (offer, need) pair appears at most once; the effect equals calling
+        :meth:`lend` for each loan in turn.
+        """
+        lender, borrower = self.off_lender[po], self.need_borrower[pn]
+        np.subtract.at(self.off_rem, po, x)
+        np.add.at(self.need_filled, pn, x)
+        np.add.at(self.need_lenders, pn, 1)
+        np.subtract.at(self.lend_rem, lender, np.where(self.lend_rem[lender] < UNLIMITED, x, 0))
+        np.subtract.at(
+            self.borrow_rem, borrower, np.where(self.borrow_rem[borrower] < UNLIMITED, x, 0)
+        )
+        capped = np.flatnonzero(self.off_cap[po] < UNLIMITED)
+        for o, b, amount in zip(
+            po[capped].tolist(), borrower[capped].tolist(), x[capped].tolist(), strict=True
+        ):
+            self.exposure_used[(o, b)] = self.exposure_used.get((o, b), 0) + amount
+
     def proposal(
         self, o: int, n: int, x: int, rate: int, level: NetworkLevel, network_id: str
     ) -> LoanProposal:
@@ -94,6 +114,37 @@ class LiquidityState:
             network_id=network_id,
             interest_satang=simple_interest_satang(x, rate, term),
         )
+
+
+def interest_satang_many(amount: I64, rate: I64, days: I64) -> list[int]:
+    """:func:`matcher.money.simple_interest_satang` of many loans (exact, half-even)."""
+    top = int(amount.max(initial=0)) * int(rate.max(initial=0)) * int(days.max(initial=0))
+    if top >= 2**62:
+        return [
+            simple_interest_satang(a, r, d)
+            for a, r, d in zip(amount.tolist(), rate.tolist(), days.tolist(), strict=True)
+        ]
+    num = amount * rate * days
+    den = BPS_PER_UNIT * DAYS_PER_YEAR
+    q, rem = np.divmod(num, den)
+    up = (2 * rem > den) | ((2 * rem == den) & (q % 2 == 1))
+    out: list[int] = (q + up).tolist()
+    return out
+
+
+def exposure_used_of(state: LiquidityState, offers: I64, borrowers: I64) -> I64:
+    """What each offer has already lent to each borrower (under its exposure cap)."""
+    used = np.zeros(offers.size, dtype=np.int64)
+    if not state.exposure_used or offers.size == 0:
+        return used
+    n_coops = len(state.coop_ids)
+    keys = np.fromiter((o * n_coops + b for o, b in state.exposure_used), dtype=np.int64)
+    vals = np.fromiter(state.exposure_used.values(), dtype=np.int64)
+    order = np.argsort(keys)
+    keys, vals = keys[order], vals[order]
+    query = offers * n_coops + borrowers
+    pos = np.clip(np.searchsorted(keys, query), 0, keys.size - 1)
+    return np.where(keys[pos] == query, vals[pos], 0).astype(np.int64)
 
 
 def build_state(problem: LiquidityProblem, tree: NetworkTree) -> LiquidityState:
