@@ -66,6 +66,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_orders": ("ไม่มีคำสั่งค้าง", "No open orders"),
     "preview": ("ดูผลล่วงหน้า", "Preview"),
     "run": ("รันรอบและบันทึก", "Run and save"),
+    "new_version": (
+        "รันใหม่เป็นฉบับใหม่ (ยกเลิกข้อเสนอที่ยังไม่มีใครตอบรับ)",
+        "Run a new version (voids proposals nobody accepted yet)",
+    ),
     "running": ("กำลังคำนวณ…", "Solving…"),
     "preview_note": ("ผลล่วงหน้ายังไม่ถูกบันทึก", "A preview saves nothing"),
     "round_saved": ("บันทึกรอบแล้ว", "Round saved"),

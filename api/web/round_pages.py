@@ -80,16 +80,19 @@ def solve_snapshot(
         ) from exc  # fmt: skip
 
 
-def _run(request: Request, who: core.Who, network: str, day: date) -> dict[str, Any]:
+def _run(
+    request: Request, who: core.Who, network: str, day: date, new_version: bool = False
+) -> dict[str, Any]:
     """Run and save the combined round.
 
     The explanations come from solving the same snapshot just before: the solve is
     deterministic, so when the saved round's input hash equals that snapshot's hash the
     explanations are exactly the saved round's. Otherwise (a round already saved, or
-    orders that moved meanwhile) only the saved tables are shown.
+    orders that moved meanwhile) only the saved tables are shown. ``new_version`` re-runs
+    a saved round (its un-accepted proposals are voided).
     """
     ctx = core.ctx_of(request)
-    snap, result = solve_snapshot(request, network, day, False)
+    snap, result = solve_snapshot(request, network, day, new_version)
     out = run_round(
         ctx.engine,
         network_id=network,
@@ -98,6 +101,7 @@ def _run(request: Request, who: core.Who, network: str, day: date) -> dict[str, 
         params=_params(request),
         clock=ctx.clock,
         retries=ctx.settings.round_retries,
+        new_version=new_version,
     )
     same = not out.reused and out.input_hash == snap.input_hash
     return {
@@ -118,13 +122,19 @@ async def _post(request: Request, action: str) -> Response:
     if network is None:
         return core.not_found_page(request, who)
     day = _business_date(form)
+    again = form.get("new_version") == "1"
     return await core.once(
-        request, who, action, token, lambda: _answer(request, who, network, day, action)
+        request, who, action, token, lambda: _answer(request, who, network, day, action, again)
     )
 
 
 def _answer(
-    request: Request, who: core.Who, network: str, day: date | None, action: str
+    request: Request,
+    who: core.Who,
+    network: str,
+    day: date | None,
+    action: str,
+    new_version: bool = False,
 ) -> tuple[str, int]:
     lang = core.lang_of(request)
     values: dict[str, Any] = {"network": network, "action": action, "error": None, "day": day}
@@ -139,7 +149,7 @@ def _answer(
                 solved = solve_snapshot(request, network, day, True)[1]
                 values.update(result_view(engine, solved, lang))
             else:
-                ran = _run(request, who, network, day)
+                ran = _run(request, who, network, day, new_version)
                 values.update(ran)
                 if ran["solved"] is not None:
                     values.update(result_view(engine, ran["solved"], lang))

@@ -207,6 +207,12 @@ def test_a_double_click_runs_the_round_once(web: Web) -> None:
     again = post_round(web, "run", fresh).text
     assert "รันไปแล้ว" in again and round_count(web) == 1
     assert 'id="figures"' not in again and 'id="proposals"' in again  # the saved tables
+    rerun = post_round(web, "run", token_of(again), new_version="1").text
+    assert "บันทึกรอบแล้ว" in rerun and 'id="figures"' in rerun and round_count(web) == 2
+    with read_session(web.engine) as s:
+        first_round = min(s.execute(select(RoundRow.id)).scalars())
+        voided = s.execute(select(ProposalRow).where(ProposalRow.round_id == first_round))
+        assert {p.status for p in voided.scalars()} == {"voided"}
 
 
 def test_round_downloads_read_back(web: Web) -> None:
