@@ -10,6 +10,7 @@ so explanations stay near-linear at national size.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -23,42 +24,63 @@ from matcher.results import FairnessPolicy, FillState
 def explain(problem: LiquidityProblem, state: LiquidityState) -> tuple[OrderExplanation, ...]:
     """One explanation per need, then one per offer, each sorted by id."""
     ctx = _Context(problem, state)
-    codes_n = ctx.need_codes()
-    codes_o = ctx.offer_codes()
-    out = []
-    for n, codes in enumerate(codes_n):
-        amount, filled = int(state.need_amount[n]), int(state.need_filled[n])
-        out.append(
-            OrderExplanation(
-                order_id=state.need_ids[n],
-                side="need",
-                coop_id=state.coop_ids[state.need_borrower[n]],
-                state=_state_of(amount, filled),
-                amount_satang=amount,
-                matched_satang=filled,
-                reasons=tuple(codes),
-                detail=_detail(codes, filled, amount),
-                marginal_value_urgency_per_baht=(
-                    int(state.need_urgency[n]) if r.FUNDS_EXHAUSTED in codes else None
-                ),
-            )
+    return _need_explanations(state, ctx.need_codes()) + _offer_explanations(
+        state, ctx.offer_codes()
+    )
+
+
+def _need_explanations(
+    st: LiquidityState, codes_n: list[tuple[str, ...]]
+) -> tuple[OrderExplanation, ...]:
+    coop_ids = st.coop_ids
+    return tuple(
+        OrderExplanation(
+            order_id=order_id,
+            side="need",
+            coop_id=coop_ids[coop],
+            state=_state_of(amount, filled),
+            amount_satang=amount,
+            matched_satang=filled,
+            reasons=codes,
+            detail=_detail(codes, filled, amount),
+            marginal_value_urgency_per_baht=urgency if r.FUNDS_EXHAUSTED in codes else None,
         )
-    for o, codes in enumerate(codes_o):
-        amount = int(state.off_amount[o])
-        lent = amount - int(state.off_rem[o])
-        out.append(
-            OrderExplanation(
-                order_id=state.offer_ids[o],
-                side="offer",
-                coop_id=state.coop_ids[state.off_lender[o]],
-                state=_state_of(amount, lent),
-                amount_satang=amount,
-                matched_satang=lent,
-                reasons=tuple(codes),
-                detail=_detail(codes, lent, amount),
-            )
+        for order_id, coop, amount, filled, urgency, codes in zip(
+            st.need_ids,
+            st.need_borrower.tolist(),
+            st.need_amount.tolist(),
+            st.need_filled.tolist(),
+            st.need_urgency.tolist(),
+            codes_n,
+            strict=True,
         )
-    return tuple(out)
+    )
+
+
+def _offer_explanations(
+    st: LiquidityState, codes_o: list[tuple[str, ...]]
+) -> tuple[OrderExplanation, ...]:
+    coop_ids = st.coop_ids
+    return tuple(
+        OrderExplanation(
+            order_id=order_id,
+            side="offer",
+            coop_id=coop_ids[coop],
+            state=_state_of(amount, amount - rem),
+            amount_satang=amount,
+            matched_satang=amount - rem,
+            reasons=codes,
+            detail=_detail(codes, amount - rem, amount),
+        )
+        for order_id, coop, amount, rem, codes in zip(
+            st.offer_ids,
+            st.off_lender.tolist(),
+            st.off_amount.tolist(),
+            st.off_rem.tolist(),
+            codes_o,
+            strict=True,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -131,7 +153,13 @@ class _Context:
         self.has_need = np.zeros(n_roots, dtype=np.bool_)
         self.has_need[self.n_root[self.n_root >= 0]] = True
 
-    def need_codes(self) -> list[list[str]]:
+    def _at_root(self, table: BOOL, root: I64) -> BOOL:
+        """``table[root]``, False where there is no root."""
+        hit: BOOL = (root >= 0) & table[np.maximum(root, 0)]
+        return hit
+
+    def need_codes(self) -> list[tuple[str, ...]]:
+        """Reason codes of every need, most basic first."""
         st = self.st
         lender = st.off_lender
         pool = (self.o_root >= 0) & st.may_lend[lender]
@@ -143,47 +171,34 @@ class _Context:
             self.o_root[open_pool], st.off_rate[open_pool], st.off_term[open_pool]
         )
         _, left = sweep_open.query(self.n_root, st.need_rate, st.need_term)
-        return [
-            self._one_need(n, bool(rate_ok[n]), bool(term_ok[n]), bool(left[n]))
-            for n in range(len(st.need_ids))
-        ]
+        b = st.need_borrower
+        limit = (st.borrow_cap0[b] < UNLIMITED) & (st.borrow_rem[b] <= 0)
+        most = st.need_lenders >= st.max_lenders[b]
+        root = np.maximum(self.n_root, 0)
+        fresh_min = (st.need_filled == 0) & (st.need_min > 0)
+        short_case = 10 + 2 * (self.top_served[root] > st.need_urgency)
+        if self.problem.policy is not FairnessPolicy.COVERAGE:
+            short_case += self.short[root, st.need_urgency] > 1
+        case = np.select(
+            [
+                st.need_filled >= st.need_amount,
+                ~self._at_root(self.has_offer, self.n_root),
+                ~st.may_borrow[b],
+                limit & most,
+                limit,
+                most,
+                ~rate_ok,
+                ~term_ok,
+                left & (fresh_min | ~self._at_root(self.capped_open, self.n_root)),
+                left,
+            ],
+            [0, 1, 2, 5, 3, 4, 6, 7, 8, 9],
+            short_case,
+        )
+        return [_NEED_CASES[c] for c in case.tolist()]
 
-    def _one_need(self, n: int, rate_ok: bool, term_ok: bool, left: bool) -> list[str]:
-        st = self.st
-        b = int(st.need_borrower[n])
-        if st.need_filled[n] >= st.need_amount[n]:
-            return [r.FILLED]
-        if self.root[b] < 0 or not self.has_offer[self.root[b]]:
-            return [r.NO_NETWORK]
-        if not st.may_borrow[b]:
-            return [r.BYLAWS_NO_BORROWING]
-        codes = []
-        if st.borrow_cap0[b] < UNLIMITED and st.borrow_rem[b] <= 0:
-            codes.append(r.BORROWING_LIMIT)
-        if st.need_lenders[n] >= st.max_lenders[b]:
-            codes.append(r.MAX_LENDERS)
-        if codes:
-            return codes
-        if not rate_ok:
-            return [r.RATE_GAP]
-        if not term_ok:
-            return [r.TERM_TOO_LONG]
-        if left:
-            if st.need_filled[n] == 0 and st.need_min[n] > 0:
-                return [r.BELOW_MINIMUM]
-            return [r.EXPOSURE_CAP if self.capped_open[self.root[b]] else r.BELOW_MINIMUM]
-        return self._shortage(n)
-
-    def _shortage(self, n: int) -> list[str]:
-        root, urgency = int(self.n_root[n]), int(self.st.need_urgency[n])
-        codes = [r.FUNDS_EXHAUSTED]
-        if self.top_served[root] > urgency:
-            codes.append(r.HIGHER_PRIORITY)
-        if self.problem.policy is not FairnessPolicy.COVERAGE and self.short[root, urgency] > 1:
-            codes.append(r.FAIR_SHARE)
-        return codes
-
-    def offer_codes(self) -> list[list[str]]:
+    def offer_codes(self) -> list[tuple[str, ...]]:
+        """Reason codes of every offer, most basic first."""
         st = self.st
         bor = st.need_borrower
         pool = (self.n_root >= 0) & st.may_borrow[bor]
@@ -200,27 +215,51 @@ class _Context:
         )
         _, compatible = any_need.query(self.o_root, -st.off_rate, -st.off_term)
         _, still_open = open_need.query(self.o_root, -st.off_rate, -st.off_term)
-        return [
-            self._one_offer(o, bool(compatible[o]), bool(still_open[o]))
-            for o in range(len(st.offer_ids))
-        ]
+        lender = st.off_lender
+        case = np.select(
+            [
+                st.off_rem <= 0,
+                ~self._at_root(self.has_need, self.o_root),
+                ~st.may_lend[lender],
+                (st.lend_cap0[lender] < UNLIMITED) & (st.lend_rem[lender] <= 0),
+                ~compatible,
+                ~still_open,
+                st.off_cap < UNLIMITED,
+            ],
+            [0, 1, 2, 3, 4, 5, 6],
+            7,
+        )
+        return [_OFFER_CASES[c] for c in case.tolist()]
 
-    def _one_offer(self, o: int, compatible: bool, still_open: bool) -> list[str]:
-        st = self.st
-        lender = int(st.off_lender[o])
-        if st.off_rem[o] <= 0:
-            return [r.FILLED]
-        if self.root[lender] < 0 or not self.has_need[self.root[lender]]:
-            return [r.NO_NETWORK]
-        if not st.may_lend[lender]:
-            return [r.BYLAWS_NO_LENDING]
-        if st.lend_cap0[lender] < UNLIMITED and st.lend_rem[lender] <= 0:
-            return [r.RESERVE_FLOOR]
-        if not compatible:
-            return [r.NO_COMPATIBLE_NEED]
-        if not still_open:
-            return [r.DEMAND_EXHAUSTED]
-        return [r.EXPOSURE_CAP if st.off_cap[o] < UNLIMITED else r.BELOW_MINIMUM]
+
+_NEED_CASES: tuple[tuple[str, ...], ...] = (
+    (r.FILLED,),
+    (r.NO_NETWORK,),
+    (r.BYLAWS_NO_BORROWING,),
+    (r.BORROWING_LIMIT,),
+    (r.MAX_LENDERS,),
+    (r.BORROWING_LIMIT, r.MAX_LENDERS),
+    (r.RATE_GAP,),
+    (r.TERM_TOO_LONG,),
+    (r.BELOW_MINIMUM,),
+    (r.EXPOSURE_CAP,),
+    (r.FUNDS_EXHAUSTED,),
+    (r.FUNDS_EXHAUSTED, r.FAIR_SHARE),
+    (r.FUNDS_EXHAUSTED, r.HIGHER_PRIORITY),
+    (r.FUNDS_EXHAUSTED, r.HIGHER_PRIORITY, r.FAIR_SHARE),
+)
+"""Reason codes by case: the order of the checks in :meth:`_Context.need_codes`."""
+
+_OFFER_CASES: tuple[tuple[str, ...], ...] = (
+    (r.FILLED,),
+    (r.NO_NETWORK,),
+    (r.BYLAWS_NO_LENDING,),
+    (r.RESERVE_FLOOR,),
+    (r.NO_COMPATIBLE_NEED,),
+    (r.DEMAND_EXHAUSTED,),
+    (r.EXPOSURE_CAP,),
+    (r.BELOW_MINIMUM,),
+)
 
 
 def _coop_roots(st: LiquidityState) -> I64:
@@ -242,7 +281,12 @@ def _state_of(amount: int, matched: int) -> FillState:
     return FillState.PARTLY_FILLED if matched > 0 else FillState.UNMATCHED
 
 
-def _detail(codes: list[str], matched: int, amount: int) -> str:
+@lru_cache(maxsize=256)
+def _reason_text(codes: tuple[str, ...]) -> str:
     th = "; ".join(r.TEXT[c][0] for c in codes)
     en = "; ".join(r.TEXT[c][1] for c in codes)
-    return f"{format_baht(matched)} / {format_baht(amount)} บาท — {th} / {en}"
+    return f"{th} / {en}"
+
+
+def _detail(codes: tuple[str, ...], matched: int, amount: int) -> str:
+    return f"{format_baht(matched)} / {format_baht(amount)} บาท — {_reason_text(codes)}"
