@@ -144,4 +144,5 @@ def today_produce(setup: SeasonSetup, st: SeasonState, day: Day) -> ProduceProbl
         orders=orders,
         transport=setup.transport,
         policy=setup.fairness,
+        shadow_max_lanes=0,  # the season never reads shadow values: none are computed
     )
