@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = 30_000
     round_retries: int = 5
     """How often a round re-snapshots and re-solves when its orders changed meanwhile."""
+    web_secret: str | None = None
+    """Key that signs the web pages' session cookies and form tokens; unset: a random key
+    per process, so browser sessions end when the server restarts."""
 
 
 def is_sqlite(url: str) -> bool:

@@ -27,7 +27,7 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
     """
     from api.web import member_pages, pages, round_pages, scenario_pages
 
-    configured = getattr(app.state.ctx.settings, "web_secret", None)
+    configured = app.state.ctx.settings.web_secret
     key = secret or (configured.encode() if configured else None) or new_secret()
     app.state.web = WebState(Signer(key))
     app.include_router(pages.router)

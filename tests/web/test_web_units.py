@@ -116,3 +116,17 @@ def test_scenario_knobs_apply_to_every_policy_and_bad_ones_are_named() -> None:
     assert any(e.startswith("days: 'x'") for e in errors)
     knobs, errors = parse_knobs({"scenario": "../secrets.yaml"})
     assert knobs is None and errors[0].startswith("scenario: '../secrets.yaml'")
+
+
+def test_configured_web_secret_keeps_sessions_across_restarts() -> None:
+    from api.http.app import create_app
+    from api.settings import Settings
+
+    def signer_of(secret: str | None) -> Signer:
+        app = create_app(Settings(database_url="sqlite://", web_secret=secret))
+        return app.state.web.signer  # type: ignore[no-any-return]
+
+    cookie = signer_of("s" * 40).session_cookie("abc", 1000.0)
+    assert signer_of("s" * 40).session_key_id(cookie, 1000.0) == "abc"
+    assert signer_of("t" * 40).session_key_id(cookie, 1000.0) is None
+    assert signer_of(None).session_key_id(cookie, 1000.0) is None
