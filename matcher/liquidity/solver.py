@@ -14,6 +14,7 @@ canonical order of ids (inputs are sorted, so the answer never depends on input 
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,7 +32,12 @@ from matcher.liquidity.model import (
     LiquidityResult,
     LoanProposal,
 )
-from matcher.liquidity.state import I64, LiquidityState, build_state, interest_satang_many
+from matcher.liquidity.state import (
+    I64,
+    LiquidityState,
+    build_state,
+    interest_satang_many,
+)
 from matcher.money import ratio_bps
 from matcher.results import SolveStatus, Timings
 
@@ -39,7 +45,10 @@ SOLVER_NAME = "ortools.min_cost_flow+cp_sat"
 EXACT_PAIR_LIMIT = 300
 """When the components that break an integer rule hold at most this many pairs in all, they
 are re-solved exactly (CP-SAT); otherwise the pair set is shrunk and the flow re-solved."""
-REPAIR_ROUNDS = 1
+REPAIR_ROUNDS = 3
+FULL_RESOLVE_PAIRS = 20_000
+"""Up to this many pairs in the components that break an integer rule, the repaired level is
+solved again in full; above it only the funds that the repair freed are lent again."""
 
 
 @dataclass(frozen=True)
@@ -166,7 +175,11 @@ def _solve_level(
             run.downgrade(exact.status, "time limit reached in an exact (integer) solve")
     if large.size:
         sel = np.flatnonzero(np.isin(pairs.pair_comp, large))
-        flow[sel] = _repair_by_resolving(state, _subset(pairs, sel), flow[sel], problem)
+        sub = _subset(pairs, sel)
+        if sel.size <= FULL_RESOLVE_PAIRS:
+            flow[sel] = _resolve_without_breaches(state, sub, flow[sel], problem)
+        else:
+            flow[sel] = _repair_by_resolving(state, sub, flow[sel], problem)
         run.downgrade(
             SolveStatus.FEASIBLE, "integer rules enforced by re-solving in large networks"
         )
@@ -184,29 +197,88 @@ def _subset(pairs: LevelPairs, sel: I64) -> LevelPairs:
     )
 
 
-def _repair_by_resolving(
+def _resolve_without_breaches(
     state: LiquidityState, pairs: LevelPairs, flow: I64, problem: LiquidityProblem
 ) -> I64:
-    """Enforce the integer rules in a large component by shrinking the pair set and re-solving.
+    """Enforce the integer rules by shrinking the pair set and solving the flow again.
 
     A need below its minimum leaves the round at this tier; a need over its lender count
-    keeps only its largest loans' lenders. The flow is solved again on what remains, a few
-    times, and a final repair drops anything still in breach, so the answer is always valid.
+    keeps only its largest loans' lenders. The flow is solved again on what remains and a
+    final repair drops anything still in breach, so the answer is always valid.
     """
     keep = np.ones(pairs.pair_off.size, dtype=np.bool_)
-    for _ in range(REPAIR_ROUNDS):
-        bad = violations(state, pairs.pair_need[keep], flow[keep])
-        if bad.size == 0:
-            break
-        fixed = repair(state, pairs.pair_off, pairs.pair_need, np.where(keep, flow, 0))
-        in_bad = np.isin(pairs.pair_need, bad)
-        keep &= ~in_bad | (fixed > 0)
+    bad = violations(state, pairs.pair_need, flow)
+    if bad.size:
+        fixed = repair(state, pairs.pair_off, pairs.pair_need, flow)
+        keep &= ~np.isin(pairs.pair_need, bad) | (fixed > 0)
         sub = np.flatnonzero(keep)
         flow = np.zeros_like(flow)
         flow[sub] = solve_level_flow(
             state, _subset(pairs, sub), problem.policy, problem.fairness_steps
         ).pair_flow
-    return repair(state, pairs.pair_off, pairs.pair_need, np.where(keep, flow, 0))
+    return repair(state, pairs.pair_off, pairs.pair_need, flow)
+
+
+def _repair_by_resolving(
+    state: LiquidityState, pairs: LevelPairs, flow: I64, problem: LiquidityProblem
+) -> I64:
+    """Enforce the integer rules in a large component, then lend again what that freed.
+
+    A need below its minimum leaves the round at this tier; a need over its lender count
+    keeps only its largest loans. The funds this frees are offered again in a residual flow
+    (kept loans stay; needs continue from their current fill, so fairness goes on where it
+    stopped), and a final repair drops anything still in breach, so the answer is valid.
+    Only pairs next to what was freed can gain: before the cut the flow was maximal.
+    """
+    fixed = repair(state, pairs.pair_off, pairs.pair_need, flow)
+    for _ in range(REPAIR_ROUNDS):
+        sub = _freed_pairs(state, pairs, flow, fixed)
+        if sub.size == 0:
+            break
+        residual = _residual_state(state, pairs, fixed)
+        extra = solve_level_flow(
+            residual, _subset(pairs, sub), problem.policy, problem.fairness_steps
+        ).pair_flow
+        flow = fixed.copy()
+        flow[sub] += extra
+        fixed = repair(state, pairs.pair_off, pairs.pair_need, flow)
+    return fixed
+
+
+def _freed_pairs(state: LiquidityState, pairs: LevelPairs, before: I64, after: I64) -> I64:
+    """Pairs that may take funds freed by a repair (``before`` → ``after``)."""
+    po, pn = pairs.pair_off, pairs.pair_need
+    cut = before > after
+    lenders = np.zeros(len(state.coop_ids), dtype=np.bool_)
+    lenders[state.off_lender[po[cut]]] = True
+    borrowers = np.zeros(len(state.coop_ids), dtype=np.bool_)
+    borrowers[state.need_borrower[pn[cut]]] = True
+    fill = np.zeros(len(state.need_ids), dtype=np.int64)
+    np.add.at(fill, pn, after)
+    count = np.zeros(len(state.need_ids), dtype=np.int64)
+    np.add.at(count, pn, (after > 0).astype(np.int64))
+    b = state.need_borrower[pn]
+    dropped = (fill[pn] == 0) & (state.need_filled[pn] == 0) & (state.need_min[pn] > 0)
+    more_lenders = (state.need_lenders + count)[pn] < state.max_lenders[b]
+    room = (
+        (state.off_rem[po] > 0) & (state.need_rem()[pn] > fill[pn]) & (more_lenders | (after > 0))
+    )
+    near = lenders[state.off_lender[po]] | borrowers[b]
+    return np.flatnonzero(near & room & ~dropped).astype(np.int64)
+
+
+def _residual_state(state: LiquidityState, pairs: LevelPairs, flow: I64) -> LiquidityState:
+    """A copy of ``state`` as if ``flow`` had been lent (the original is left unchanged)."""
+    out = copy.copy(state)
+    out.off_rem = state.off_rem.copy()
+    out.need_filled = state.need_filled.copy()
+    out.need_lenders = state.need_lenders.copy()
+    out.lend_rem = state.lend_rem.copy()
+    out.borrow_rem = state.borrow_rem.copy()
+    out.exposure_used = dict(state.exposure_used)
+    lent = flow > 0
+    out.lend_many(pairs.pair_off[lent], pairs.pair_need[lent], flow[lent])
+    return out
 
 
 def _apply(state: LiquidityState, pairs: LevelPairs, flow: I64, run: _Run) -> None:

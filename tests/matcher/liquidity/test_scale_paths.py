@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 import random
 
+import pytest
+
+from matcher.liquidity import solver
 from matcher.liquidity.greedy import solve_greedy
 from matcher.liquidity.model import CoopRules, LiquidityProblem, LoanNeed, LoanOffer
 from matcher.liquidity.solver import EXACT_PAIR_LIMIT
@@ -65,3 +68,30 @@ def test_integer_repair_in_large_networks_stays_valid() -> None:
     g = solve_greedy(p)
     assert_valid(p, g)
     assert r.objective.urgency_weighted_satang >= g.objective.urgency_weighted_satang
+
+
+def test_freed_funds_are_lent_again_when_the_full_resolve_is_too_large(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Above FULL_RESOLVE_PAIRS the repair lends only the freed funds again (residual flow)."""
+    p = _big(3, 40, True)
+    full = solve_valid(p)
+    monkeypatch.setattr(solver, "FULL_RESOLVE_PAIRS", 0)
+    r = solve_valid(p)
+    assert any("re-solving" in n for n in r.notes)
+    g = solve_greedy(p)
+    assert r.objective.urgency_weighted_satang >= g.objective.urgency_weighted_satang
+    # The residual repair keeps nearly all of what the full re-solve covers here.
+    assert r.objective.covered_satang >= 0.95 * full.objective.covered_satang
+
+
+def test_residual_repair_lends_freed_funds_to_other_needs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no re-lending rounds the freed funds stay idle; with them, coverage grows."""
+    p = _big(4, 40, True)
+    monkeypatch.setattr(solver, "FULL_RESOLVE_PAIRS", 0)
+    monkeypatch.setattr(solver, "REPAIR_ROUNDS", 0)
+    dropped_only = solve_valid(p)
+    monkeypatch.setattr(solver, "REPAIR_ROUNDS", 3)
+    relent = solve_valid(p)
+    before, after = dropped_only.objective, relent.objective
+    assert after.urgency_weighted_satang > before.urgency_weighted_satang
