@@ -17,7 +17,7 @@ import numpy as np
 from matcher.liquidity import reasons as r
 from matcher.liquidity.model import LiquidityProblem, OrderExplanation
 from matcher.liquidity.state import BOOL, I64, UNLIMITED, LiquidityState
-from matcher.money import format_baht
+from matcher.money import MAX_RATE_BPS, format_baht
 from matcher.results import FairnessPolicy, FillState
 
 
@@ -88,7 +88,8 @@ class _Sweep:
     """Answers 'is there an item with rate ≤ q_rate and term ≥ q_term' per group, vectorised."""
 
     group: I64
-    rate: I64
+    flat: I64
+    """(group, rate) as one sortable key: group · RATE_SPAN + rate + MAX_RATE_BPS."""
     best_term: I64
 
     @classmethod
@@ -97,33 +98,29 @@ class _Sweep:
         g, rt, tm = group[order], rate[order], term[order]
         best = tm.copy()
         if best.size:
-            # Running maximum of term within each group (reset at group starts).
-            starts = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
-            for s, e in zip(starts, np.r_[starts[1:], g.size], strict=True):
-                best[s:e] = np.maximum.accumulate(tm[s:e])
-        return cls(g, rt, best)
+            # Running maximum of term within each group: groups are ascending and offset by
+            # more than any term span, so a plain running maximum never crosses a group start.
+            low = int(tm.min())
+            span = int(tm.max()) - low + 1
+            lifted = g * span + (tm - low)
+            best = np.maximum.accumulate(lifted) - g * span + low
+        return cls(g, g * _RATE_SPAN + rt + MAX_RATE_BPS, best)
 
     def query(self, group: I64, rate: I64, term: I64) -> tuple[BOOL, BOOL]:
         if self.group.size == 0:
             none = np.zeros(group.size, dtype=np.bool_)
             return none, none.copy()
-        key = np.stack([self.group, self.rate])
         lo = np.searchsorted(self.group, group, side="left")
         # Position of the last item of the same group with rate ≤ query rate.
-        hi = _searchsorted_pairs(key, group, rate)
-        k = hi - 1
+        k = np.searchsorted(self.flat, group * _RATE_SPAN + rate + MAX_RATE_BPS, side="right") - 1
         rate_ok = k >= lo
         safe = np.clip(k, 0, self.group.size - 1)
         term_ok = rate_ok & (self.best_term[safe] >= term)
         return rate_ok, term_ok
 
 
-def _searchsorted_pairs(key: I64, group: I64, rate: I64) -> I64:
-    """Right insertion point of (group, rate) in lexicographically sorted ``key`` columns."""
-    low = int(min(key[1].min(initial=0), rate.min(initial=0)))
-    span = int(max(key[1].max(initial=0), rate.max(initial=0))) - low + 1
-    flat = key[0] * span + (key[1] - low)
-    return np.searchsorted(flat, group * span + (rate - low), side="right").astype(np.int64)
+_RATE_SPAN = 2 * MAX_RATE_BPS + 1
+"""Rates (and negated rates) lie in [−MAX_RATE_BPS, MAX_RATE_BPS]."""
 
 
 class _Context:
@@ -179,7 +176,7 @@ class _Context:
         short_case = 10 + 2 * (self.top_served[root] > st.need_urgency)
         if self.problem.policy is not FairnessPolicy.COVERAGE:
             short_case += self.short[root, st.need_urgency] > 1
-        case = np.select(
+        case = _first_case(
             [
                 st.need_filled >= st.need_amount,
                 ~self._at_root(self.has_offer, self.n_root),
@@ -216,7 +213,7 @@ class _Context:
         _, compatible = any_need.query(self.o_root, -st.off_rate, -st.off_term)
         _, still_open = open_need.query(self.o_root, -st.off_rate, -st.off_term)
         lender = st.off_lender
-        case = np.select(
+        case = _first_case(
             [
                 st.off_rem <= 0,
                 ~self._at_root(self.has_need, self.o_root),
@@ -260,6 +257,15 @@ _OFFER_CASES: tuple[tuple[str, ...], ...] = (
     (r.EXPOSURE_CAP,),
     (r.BELOW_MINIMUM,),
 )
+
+
+def _first_case(conditions: list[BOOL], cases: list[int], default: I64 | int) -> I64:
+    """Per element, the case of the first true condition (like ``np.select``, cheaper)."""
+    out = np.asarray(default, dtype=np.int64)
+    for cond, case in zip(reversed(conditions), reversed(cases), strict=True):
+        out = np.where(cond, case, out)
+    shaped: I64 = np.broadcast_to(out, conditions[0].shape).astype(np.int64)
+    return shaped
 
 
 def _coop_roots(st: LiquidityState) -> I64:

@@ -106,7 +106,7 @@ def _component_batches(comp: I64) -> tuple[I64, I64]:
     holding about BATCH_PAIRS pairs each (small components are grouped to save overhead)."""
     order = np.argsort(comp, kind="stable")
     sorted_comp = comp[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_comp)) + 1, sorted_comp.size]
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(sorted_comp)) + 1, [sorted_comp.size]))
     batch_of_comp = np.zeros(starts.size - 1, dtype=np.int64)
     first, batch = 0, 0
     for i in range(1, starts.size):
@@ -189,7 +189,7 @@ class _LevelGraph:
         self.parts: list[tuple[I64, I64, I64, I64, I64]] = []
 
     def add(self, batch: I64, tails: I64, heads: I64, caps: I64, costs: I64 | int) -> None:
-        costs_arr = np.broadcast_to(np.asarray(costs, dtype=np.int64), tails.shape)
+        costs_arr = np.full(tails.size, costs, dtype=np.int64) if isinstance(costs, int) else costs
         self.parts.append((batch, tails, heads, np.minimum(caps, UNLIMITED), costs_arr))
 
     def solve(self, policy: FairnessPolicy, steps: int, total: int) -> I64:
