@@ -269,11 +269,11 @@ def _first_case(conditions: list[BOOL], cases: list[int], default: I64 | int) ->
 
 
 def _coop_roots(st: LiquidityState) -> I64:
-    roots = np.full(len(st.coop_ids), -1, dtype=np.int64)
-    for i, cid in enumerate(st.coop_ids):
-        chain = st.tree.chain_of_coop(cid)
-        if chain:
-            roots[i] = st.net_index[chain[-1]]
+    tree = st.tree
+    root_of_home = {home: st.net_index[chain[-1]] for home, chain in tree.chain.items() if chain}
+    roots = np.array(
+        [root_of_home.get(tree.home.get(cid, ""), -1) for cid in st.coop_ids], dtype=np.int64
+    ).reshape(-1)
     if st.off_is_fund.any():
         for col in st.coop_net_at.values():
             if col[-1] >= 0:

@@ -104,6 +104,8 @@ BATCH_PAIRS = 500
 def _component_batches(comp: I64) -> tuple[I64, I64]:
     """Pairs ordered by component, and the batch of each: consecutive groups of components
     holding about BATCH_PAIRS pairs each (small components are grouped to save overhead)."""
+    if comp.size == 0 or bool((comp == comp[0]).all()):
+        return np.arange(comp.size, dtype=np.int64), np.zeros(comp.size, dtype=np.int64)
     order = np.argsort(comp, kind="stable")
     sorted_comp = comp[order]
     starts = np.concatenate(([0], np.flatnonzero(np.diff(sorted_comp)) + 1, [sorted_comp.size]))
@@ -140,12 +142,20 @@ class _Index:
 
     def __init__(self, batch: I64, item: I64, width: int, n_batches: int) -> None:
         self.width = width
-        self.keys = np.unique(batch * width + item)
-        self.batch = self.keys // width
-        self.item = self.keys % width
-        self.start = np.searchsorted(self.batch, np.arange(n_batches + 1)).astype(np.int64)
-        self.count = np.diff(self.start)
-        self.rank = np.arange(self.keys.size, dtype=np.int64) - self.start[self.batch]
+        if n_batches == 1:
+            # One batch (the common small case): the keys are the items themselves.
+            self.keys = np.unique(item)
+            self.batch = np.zeros(self.keys.size, dtype=np.int64)
+            self.item = self.keys
+            self.start = np.array([0, self.keys.size], dtype=np.int64)
+            self.rank = np.arange(self.keys.size, dtype=np.int64)
+        else:
+            self.keys = np.unique(batch * width + item)
+            self.batch = self.keys // width
+            self.item = self.keys - self.batch * width
+            self.start = np.searchsorted(self.batch, np.arange(n_batches + 1)).astype(np.int64)
+            self.rank = np.arange(self.keys.size, dtype=np.int64) - self.start[self.batch]
+        self.count = self.start[1:] - self.start[:-1]
 
     def pos(self, batch: I64, item: I64) -> I64:
         """Position in ``keys`` of each (batch, item), which must be present."""
@@ -270,12 +280,13 @@ class _LevelGraph:
 
     def _run(self, total: int) -> I64:
         batch = np.concatenate([p[0] for p in self.parts])
-        perm = np.argsort(batch, kind="stable")
-        tails, heads, caps, costs = (
-            np.ascontiguousarray(np.concatenate([p[i] for p in self.parts])[perm])
-            for i in (1, 2, 3, 4)
-        )
-        arc_start = np.searchsorted(batch[perm], np.arange(self.n_batches + 1))
+        columns = [np.concatenate([p[i] for p in self.parts]) for i in (1, 2, 3, 4)]
+        if self.n_batches > 1:
+            perm = np.argsort(batch, kind="stable")
+            batch = batch[perm]
+            columns = [np.ascontiguousarray(c[perm]) for c in columns]
+        tails, heads, caps, costs = columns
+        arc_start = np.searchsorted(batch, np.arange(self.n_batches + 1))
         pair_start = np.searchsorted(self.pair_batch, np.arange(self.n_batches + 1))
         lead = self.lenders.count + self.offers.count + self.obs.count
         flow = np.zeros(self.order.size, dtype=np.int64)

@@ -78,7 +78,11 @@ def level_pairs(
         posted: network index → posted rate, for networks that post one.
         max_pairs: per-component budget; above it each need keeps a bounded candidate set.
     """
-    offs, needs = active_offers(state, level), active_needs(state, level)
+    empty = np.zeros(0, dtype=np.int64)
+    offs = active_offers(state, level)
+    needs = active_needs(state, level) if offs.size else empty
+    if needs.size == 0:
+        return LevelPairs(level, empty, empty, empty, empty, ())
     off_comp = state.coop_net_at[level][state.off_lender[offs]]
     need_comp = state.coop_net_at[level][state.need_borrower[needs]]
     parts: list[tuple[I64, I64, I64, I64]] = []
@@ -93,7 +97,6 @@ def level_pairs(
             pruned.append(int(comp))
         parts.append((po, pn, np.full(po.size, comp, dtype=np.int64), rate))
     if not parts:
-        empty = np.zeros(0, dtype=np.int64)
         return LevelPairs(level, empty, empty, empty, empty, ())
     return LevelPairs(
         level,

@@ -118,8 +118,8 @@ def solve_liquidity(problem: LiquidityProblem, clock: Clock | None = None) -> Li
         pairs = level_pairs(state, level, problem.rate_rule, posted, problem.max_pairs_per_network)
         if pairs.pruned_components:
             run.downgrade(SolveStatus.FEASIBLE, "candidate pairs pruned in large networks")
-        flow = _solve_level(state, pairs, problem, run, budget_s)
-        _apply(state, pairs, flow, run)
+        if pairs.pair_off.size:
+            _apply(state, pairs, _solve_level(state, pairs, problem, run, budget_s), run)
     done = clock() if clock else 0
     return _result(
         problem,
@@ -302,7 +302,9 @@ def _sorted_loans(state: LiquidityState, run: _Run) -> tuple[list[str], list[I64
     cols.append(np.repeat(np.arange(len(names)), [g.offers.size for g in run.loans]))
     po, pn, tier = cols[0], cols[1], cols[5]
     # Needs are indexed in id order; offers too, except the joint fund (last): rank by id.
-    offer_rank = np.argsort(np.argsort(np.array(state.offer_ids), kind="stable"))
+    used = np.unique(po).tolist()
+    offer_rank = np.zeros(len(state.offer_ids), dtype=np.int64)
+    offer_rank[sorted(used, key=state.offer_ids.__getitem__)] = np.arange(len(used))
     tier_rank = np.array([sorted(names).index(t) for t in names], dtype=np.int64)
     order = np.lexsort((tier_rank[tier], offer_rank[po], pn))
     return names, [c[order] for c in cols]

@@ -227,14 +227,21 @@ def build_state(problem: LiquidityProblem, tree: NetworkTree) -> LiquidityState:
 def _coop_networks(
     tree: NetworkTree, coop_ids: list[str], net_index: dict[str, int], fund_net: str | None
 ) -> dict[NetworkLevel, I64]:
-    out: dict[NetworkLevel, I64] = {}
-    for level in NetworkLevel:
-        col = np.full(len(coop_ids), -1, dtype=np.int64)
-        for i, cid in enumerate(coop_ids):
-            net = tree.network_at_level(cid, level)
-            if net is not None:
-                col[i] = net_index[net]
-        out[level] = col
+    levels = list(NetworkLevel)
+    # Per home network: the index of the network of each level on its chain (nearest first).
+    rows: dict[str, list[int]] = {}
+    for home, chain in tree.chain.items():
+        row = [-1] * len(levels)
+        for net_id in chain:
+            pos = levels.index(tree.networks[net_id].level)
+            if row[pos] < 0:
+                row[pos] = net_index[net_id]
+        rows[home] = row
+    none = [-1] * len(levels)
+    table = np.array(
+        [rows.get(tree.home.get(cid, ""), none) for cid in coop_ids], dtype=np.int64
+    ).reshape(len(coop_ids), len(levels))
+    out = {level: table[:, j].copy() for j, level in enumerate(levels)}
     if fund_net is not None:
         # The joint fund is a member of its root network only.
         level = tree.networks[fund_net].level
