@@ -7,8 +7,8 @@ so policies are compared on the same weather and prices). A season depends only 
 number of workers; they are returned sorted by (policy order, run).
 
 The process pool sends the scenario to each worker once (its initializer) and then only a
-root seed and a range of runs per task; a task is a chunk of runs (about four per worker,
-at most 25 runs) so the workers stay busy and the progress bar moves.
+root seed and a range of runs per task; a task is a chunk of runs (at least four per worker,
+at most 10 runs) so the workers stay busy to the end and the progress bar moves.
 """
 
 from __future__ import annotations
@@ -119,12 +119,12 @@ def _worker_chunk(root_seed: int, runs: range) -> list[SeasonMetrics]:
 
 
 def chunk_size_for(runs: int, workers: int) -> int:
-    """Runs per task: about 4 tasks per worker (load balance), at most 25 (progress).
+    """Runs per task: at least 4 tasks per worker, at most 10 runs (a short tail at the end).
 
     >>> chunk_size_for(1000, 2), chunk_size_for(10, 2), chunk_size_for(1, 8)
-    (25, 2, 1)
+    (10, 2, 1)
     """
-    return max(1, min(25, -(-runs // (4 * workers))))
+    return max(1, min(10, -(-runs // (4 * workers))))
 
 
 def run_monte_carlo(
