@@ -1,5 +1,6 @@
 """The min-cost flow of one tier: each network of the level is an independent component
-(solved in small batches of components, which the cost-scaling algorithm handles fastest).
+(each solved on its own: the cost-scaling algorithm's work grows faster than the graph, so
+many small solves beat one large one; the arcs of all of them are built at once with numpy).
 
 Graph (all capacities in satang)::
 
@@ -98,7 +99,9 @@ def solve_level_flow(
     return FlowOutcome(_LevelGraph(state, pairs, rank_levels).solve(policy, k, total), reduced)
 
 
-BATCH_PAIRS = 500
+BATCH_PAIRS = 1
+"""Components are grouped until a batch holds this many pairs; 1 solves each on its own
+(measured on the national family: fastest, and no worse in coverage than batches of 500)."""
 
 
 def _component_batches(comp: I64) -> tuple[I64, I64]:
