@@ -7,6 +7,12 @@ its capacity, and an order with a minimum lot gets 0 or at least that many units
 (``x(order) ≥ min·z_o``, ``x(order) ≤ q·z_o``, z boolean). Objective: maximise
 Σ gain_l·x_l − processing − truck cost·Σ y_l. The search stops at a 1 % proven gap or at the
 time limit; every CP-SAT status is mapped explicitly.
+
+CP-SAT's own bound stays near the LP relaxation, which pays only a fraction of a truck for a
+lot split over buyers. Where CP-SAT does not prove optimality, SCIP's root node with cutting
+planes (:mod:`matcher.produce.truck_bound`) gives a second proven bound and the smaller one is
+reported; CP-SAT gets ``1 − BOUND_SHARE`` of the component's time, SCIP's simplex work counts
+against the rest (both deterministic).
 """
 
 from __future__ import annotations
