@@ -5,7 +5,9 @@ national), every network of that level is solved as one component of a single mi
 (:mod:`matcher.liquidity.flow`) over its members' still-open orders. Only what a tier leaves
 open moves up, so each loan records the tier where it was made. Components where the flow
 breaks an integer rule (minimum useful amount, lenders per need) are re-solved exactly with
-CP-SAT (:mod:`matcher.liquidity.exact`).
+CP-SAT (:mod:`matcher.liquidity.exact`) when small; larger ones are repaired (breaking needs
+dropped or cut to their largest loans) and the flow solved again on what remains, or, above
+``FULL_RESOLVE_PAIRS``, only the funds the repair freed are lent again (a residual flow).
 
 Priorities inside a tier: (a) urgency-weighted amount covered, (b) the fairness policy,
 (c) least interest (cheapest offers first, the joint fund last) and fewest loans, (d) the
@@ -46,6 +48,7 @@ EXACT_PAIR_LIMIT = 300
 """When the components that break an integer rule hold at most this many pairs in all, they
 are re-solved exactly (CP-SAT); otherwise the pair set is shrunk and the flow re-solved."""
 REPAIR_ROUNDS = 3
+"""Residual rounds (repair, then lend the freed funds again) in very large networks."""
 FULL_RESOLVE_PAIRS = 20_000
 """Up to this many pairs in the components that break an integer rule, the repaired level is
 solved again in full; above it only the funds that the repair freed are lent again."""
@@ -179,7 +182,7 @@ def _solve_level(
         if sel.size <= FULL_RESOLVE_PAIRS:
             flow[sel] = _resolve_without_breaches(state, sub, flow[sel], problem)
         else:
-            flow[sel] = _repair_by_resolving(state, sub, flow[sel], problem)
+            flow[sel] = _lend_freed_funds(state, sub, flow[sel], problem)
         run.downgrade(
             SolveStatus.FEASIBLE, "integer rules enforced by re-solving in large networks"
         )
@@ -219,7 +222,7 @@ def _resolve_without_breaches(
     return repair(state, pairs.pair_off, pairs.pair_need, flow)
 
 
-def _repair_by_resolving(
+def _lend_freed_funds(
     state: LiquidityState, pairs: LevelPairs, flow: I64, problem: LiquidityProblem
 ) -> I64:
     """Enforce the integer rules in a large component, then lend again what that freed.
