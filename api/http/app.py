@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 import structlog
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 from starlette.requests import Request
@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.http import errors
 from api.http.context import AppContext, HttpConfig
 from api.http.routers import catalogue, members, ops, rounds
+from api.http.strict import reject_unknown_query
 from api.services.clock import UtcClock, system_clock
 from api.settings import Settings, create_engine_from
 from api.web import mount_web
@@ -154,6 +155,7 @@ def create_app(
             "<API key>`; every state-changing POST needs an `Idempotency-Key`; errors are "
             "RFC 9457 problem+json, titles in Thai or English by `Accept-Language`."
         ),
+        dependencies=[Depends(reject_unknown_query)],
     )
     app.state.ctx = ctx
     errors.install(app)

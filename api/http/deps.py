@@ -62,6 +62,8 @@ def authenticate(request: Request, ctx: Ctx) -> Principal:
 
 
 Caller = Annotated[Principal, Depends(authenticate)]
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="a row id")]
+"""An integer id in a path: a positive 64-bit integer (larger ones can name nothing)."""
 
 
 def member(caller: Caller) -> Principal:
@@ -91,7 +93,7 @@ def own_order(order_id: Annotated[str, Path(max_length=64)], who: Member, ctx: C
     return row
 
 
-def own_proposal(proposal_id: int, who: Member, ctx: Ctx) -> ProposalRow:
+def own_proposal(proposal_id: RowId, who: Member, ctx: Ctx) -> ProposalRow:
     """A proposal the caller's coop is a party to, or 404."""
     with read_session(ctx.engine) as s:
         row = s.get(ProposalRow, proposal_id)
@@ -100,7 +102,7 @@ def own_proposal(proposal_id: int, who: Member, ctx: Ctx) -> ProposalRow:
     return row
 
 
-def own_commitment(commitment_id: int, who: Member, ctx: Ctx) -> CommitmentRow:
+def own_commitment(commitment_id: RowId, who: Member, ctx: Ctx) -> CommitmentRow:
     """A commitment the caller's coop is a party to, or 404."""
     with read_session(ctx.engine) as s:
         row = s.get(CommitmentRow, commitment_id)
@@ -122,7 +124,7 @@ def coordinated_network(
 Network = Annotated[str, Depends(coordinated_network)]
 
 
-def network_round(round_id: int, network_id: Network, ctx: Ctx) -> RoundRow:
+def network_round(round_id: RowId, network_id: Network, ctx: Ctx) -> RoundRow:
     """A round of the network or a network below it, or 404."""
     with read_session(ctx.engine) as s:
         row = s.get(RoundRow, round_id)

@@ -140,11 +140,19 @@ async def handle(request: Request, exc: Exception) -> Response:
         msg = exc.message_th if wants_thai(request) and exc.message_th else exc.message_en
         extra = {"lines": exc.lines} if exc.lines else None
         return problem_response(request, status, exc.code, msg, extra)
+    if isinstance(exc, StarletteHTTPException) and exc.status_code == 400:
+        # FastAPI's "error parsing the body" (not JSON at all): a validation error like any
+        return problem_response(request, 422, "validation", f"body: {exc.detail}")
     if isinstance(exc, StarletteHTTPException):
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
             exc.status_code, "invalid"
         )
-        return problem_response(request, exc.status_code, code, str(exc.detail))
+        headers = dict(exc.headers) if exc.headers else None
+        if exc.status_code == 405:
+            from api.http.strict import allowed_methods
+
+            headers = {**(headers or {}), "Allow": allowed_methods(request)}
+        return problem_response(request, exc.status_code, code, str(exc.detail), headers=headers)
     log.exception("unhandled_error", error=repr(exc))
     return problem_response(request, 500, "internal", "internal error")
 

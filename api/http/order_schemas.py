@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 from api.db.mapping import Location
 from api.schemas.common import Days, Identifier, RateBps, StrictModel
@@ -32,9 +32,46 @@ POSITIVE_MONEY_SCHEMA: dict[str, Any] = {
     "pattern": r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,15}(\.[0-9]{1,2})?)$",
     "description": "baht as a decimal string above zero, at most 2 places; never a float",
 }
-Money = Annotated[MoneyIn, WithJsonSchema(MONEY_SCHEMA)]
+
+
+def _money_string(value: object) -> object:
+    """Over HTTP money is always a string: a JSON number (even a whole one) is refused."""
+    if isinstance(value, str):
+        return value
+    raise ValueError('money must be a decimal string, e.g. "1500000.00" (ต้องเป็นข้อความ)')
+
+
+Money = Annotated[MoneyIn, BeforeValidator(_money_string), WithJsonSchema(MONEY_SCHEMA)]
 """Input money: a decimal baht string → satang."""
-PositiveMoney = Annotated[PositiveMoneyIn, WithJsonSchema(POSITIVE_MONEY_SCHEMA)]
+PositiveMoney = Annotated[
+    PositiveMoneyIn, BeforeValidator(_money_string), WithJsonSchema(POSITIVE_MONEY_SCHEMA)
+]
+
+
+def _iso_date(value: object) -> object:
+    """Only an ISO date string (or a date): numbers are not dates here."""
+    if isinstance(value, str | date):
+        return value
+    raise ValueError("must be a date string YYYY-MM-DD (ต้องเป็นวันที่ YYYY-MM-DD)")
+
+
+Date = Annotated[date, BeforeValidator(_iso_date)]
+"""A calendar date, sent as ``YYYY-MM-DD``."""
+BusinessDate = Annotated[
+    date,
+    BeforeValidator(_iso_date),
+    Field(ge=date(2000, 1, 1), le=date(2199, 12, 31)),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "pattern": r"^2[01][0-9]{2}-[0-9]{2}-[0-9]{2}$",
+            "description": "a business date from 2000-01-01 to 2199-12-31",
+            "examples": ["2026-11-21"],
+        }
+    ),
+]
+"""The business date of a round: years 2000–2199."""
 Units = Annotated[int, Field(strict=True, ge=1, le=MAX_UNITS)]
 Units0 = Annotated[int, Field(strict=True, ge=0, le=MAX_UNITS)]
 Grade = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9+_-]+$")]
@@ -68,7 +105,7 @@ class LiquidityOfferCreate(StrictModel):
     min_rate_bps: RateBps
     max_term_days: Days
     cap_per_borrower: PositiveMoney | None = None
-    valid_until: date | None = None
+    valid_until: Date | None = None
 
 
 class LiquidityNeedCreate(StrictModel):
@@ -91,7 +128,7 @@ class LiquidityNeedCreate(StrictModel):
     urgency: Annotated[int, Field(strict=True, ge=1, le=5)] = 1
     repayment: Literal["bullet", "equal"] = "bullet"
     instalments: Annotated[int, Field(strict=True, ge=1, le=36_500)] = 1
-    valid_until: date | None = None
+    valid_until: Date | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> LiquidityNeedCreate:
@@ -145,8 +182,8 @@ class StockLotCreate(Placed):
     """Lowest price per base unit at the seller's gate (baht)."""
     spoilage_per_day: Money = 0
     """Value lost per unit for each day until delivery (baht)."""
-    ready_date: date
-    expiry_date: date
+    ready_date: Date
+    expiry_date: Date
 
     @model_validator(mode="after")
     def _dates(self) -> StockLotCreate:
@@ -181,7 +218,7 @@ class PurchaseOrderCreate(Placed):
     quantity: Units
     bids: Annotated[list[BidCreate], Field(min_length=1, max_length=16)]
     """Acceptable grades, in the buyer's order of preference."""
-    deliver_by: date
+    deliver_by: Date
     min_lot: Units0 = 0
     """The smallest delivery worth taking (units)."""
 
@@ -210,7 +247,7 @@ class ObligationCreate(StrictModel):
     kind: Literal["obligation"]
     creditor_coop_id: Identifier
     amount: PositiveMoney
-    due_date: date
+    due_date: Date
 
 
 OrderCreate = Annotated[

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from api.db.mapping import GRADE_SEP
 from api.db.tables import (
@@ -25,7 +25,7 @@ from api.db.tables import (
     PurchaseOrderGradeRow,
     RoundRow,
 )
-from api.http.order_schemas import MONEY_SCHEMA
+from api.http.order_schemas import MONEY_SCHEMA, BusinessDate
 from api.http.order_schemas import LiquidityNeedCreate as LiquidityNeedCreate
 from api.http.order_schemas import LiquidityOfferCreate as LiquidityOfferCreate
 from api.http.order_schemas import Money as Money
@@ -303,8 +303,8 @@ class RoundRun(StrictModel):
         frozen=True,
         json_schema_extra={"examples": [{"business_date": "2026-11-21", "new_version": False}]},
     )
-    business_date: date
-    new_version: bool = False
+    business_date: BusinessDate
+    new_version: Annotated[bool, Field(strict=True)] = False
 
 
 class RoundPublic(Public):
@@ -347,7 +347,8 @@ class RoundReportPublic(Public):
         }
     )
     round_id: int
-    summary: list[tuple[str, str]]
+    summary: list[Annotated[list[str], Field(min_length=2, max_length=2)]]
+    """(label, value) pairs."""
     notes: list[str]
     header: list[str]
     proposals: list[list[str | int]]

@@ -7,9 +7,9 @@ from datetime import date
 from typing import Any
 
 import pytest
+from http_fixtures import api  # noqa: F401
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from http_fixtures import api  # noqa: F401
 from sqlalchemy import func, select
 from sqlmodel import Session
 

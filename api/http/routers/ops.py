@@ -11,11 +11,14 @@ from api.http import schemas as sc
 from api.http.deps import Ctx
 
 router = APIRouter(tags=["operations"])
+OPEN: dict[str, object] = {"security": []}
+"""OpenAPI: these two need no API key (the document's default is the bearer key)."""
 
 
 @router.get(
     "/v1/health",
     response_model=sc.Health,
+    openapi_extra=OPEN,
     responses={
         503: {
             "content": {
@@ -37,6 +40,7 @@ def health(ctx: Ctx) -> JSONResponse:
 @router.get(
     "/metrics",
     response_class=PlainTextResponse,
+    openapi_extra=OPEN,
     responses={
         200: {
             "content": {
