@@ -3,12 +3,16 @@ cheap-to-verify API keys for every coop and both coordinators."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import uvicorn
 from argon2 import PasswordHasher
 from dbseed import seed_lamphun
 from fastapi import FastAPI
@@ -69,3 +73,24 @@ def api(db: Engine, clock: Any) -> Iterator[Api]:
 
 OFFER = {"kind": "liquidity_offer", "amount": "1000.00", "min_rate_bps": 300, "max_term_days": 90}
 NEED = {"kind": "liquidity_need", "amount": "500.50", "max_rate_bps": 700, "term_days": 60}
+
+
+@contextmanager
+def served(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port in a thread; yields the base URL."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
