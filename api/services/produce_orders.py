@@ -81,6 +81,8 @@ def insert_produce_orders(
 ) -> None:
     """Bulk-insert headers, details and grades; the header unit is the product's base unit
     (no audit; callers append one event)."""
+    if not lots and not orders:
+        return
     units = dict(session.execute(select(col(ProductRow.id), col(ProductRow.base_unit))).all())
     lot_rows = [stock_lot_rows(s.lot, units[s.lot.product], now, s.where) for s in lots]
     po_rows = [purchase_order_rows(s.order, units[s.order.product], now, s.where) for s in orders]

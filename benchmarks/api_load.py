@@ -1,0 +1,243 @@
+"""The API load run: seed coops and keys, serve the app with uvicorn in a subprocess on
+loopback, and post orders from an async httpx client for a bounded time.
+
+Each logical post has its own ``Idempotency-Key``. A client retry (a transport error, a 5xx
+or a 409 while the first copy is still in flight) reuses the key; on top of that a seeded
+share of posts is sent twice on purpose (a client that lost the first answer), so the run
+also proves that retries create no duplicate order. Latency is measured per logical post,
+from the first send to the final answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from argon2 import PasswordHasher
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+
+from api.db.tables import OrderRow
+from api.db.tx import in_write_transaction
+from api.http.keys import issue_key
+from api.services.members import CoopSpec, NetworkSpec, upsert_members
+from benchmarks.api_server import SCHEMA_ENV, URL_ENV
+from matcher.domain import NetworkLevel
+
+ROOT = Path(__file__).resolve().parent.parent
+T0 = datetime(2026, 11, 21, tzinfo=UTC)
+
+
+def seed_coops(engine: Engine, count: int, hasher: PasswordHasher | None = None) -> dict[str, str]:
+    """A province with ``count`` coops in four areas; one member key each (argon2 default
+    costs unless ``hasher`` says otherwise). Returns coop id → token."""
+    areas = [f"BN-A{i}" for i in range(4)]
+    networks = [NetworkSpec("BN", "เครือข่ายทดสอบ", NetworkLevel.PROVINCE, coordinator="bench")]
+    networks += [NetworkSpec(a, a, NetworkLevel.AREA, parent_id="BN") for a in areas]
+    coops = [CoopSpec(f"B{i:03d}", f"สหกรณ์ {i}", areas[i % 4]) for i in range(count)]
+    in_write_transaction(engine, lambda s: upsert_members(s, networks, coops, T0, "bench"))
+    return {
+        c.id: issue_key(engine, role="member", coop_id=c.id, hasher=hasher).token for c in coops
+    }
+
+
+async def warm_keys(base: str, tokens: list[str], per_key: int) -> None:
+    """Read the profile ``per_key`` times with every key, so that each worker has verified
+    (argon2) and cached every key before the timed run."""
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        for _ in range(per_key):
+            await asyncio.gather(
+                *(
+                    http.get("/v1/coops/me", headers={"Authorization": f"Bearer {t}"})
+                    for t in tokens
+                )
+            )
+
+
+def count_orders(engine: Engine) -> int:
+    """Orders in the database."""
+    with Session(engine) as s:
+        return int(s.execute(select(func.count()).select_from(OrderRow)).scalar_one())
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve(db_url: str, schema: str | None, workers: int) -> Iterator[str]:
+    """uvicorn (httptools/uvloop when installed) in a subprocess; yields the base URL."""
+    port = _free_port()
+    env = {**os.environ, URL_ENV: db_url, SCHEMA_ENV: schema or "", "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "benchmarks.api_server:app"]
+    cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    cmd += ["--no-access-log", "--log-level", "warning"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base, proc)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"uvicorn exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("uvicorn did not become ready")
+
+
+@dataclass
+class LoadResult:
+    """What a load run measured."""
+
+    seconds: float
+    latencies_ms: list[float] = field(default_factory=list)
+    created: set[str] = field(default_factory=set)
+    errors: int = 0
+    retries: int = 0
+    replays: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+
+    def figures(self, orders_added: int) -> dict[str, Any]:
+        """posts/s, latency percentiles (ms), errors and duplicates, for ``extra_info``."""
+        lat = sorted(self.latencies_ms)
+
+        def pct(p: float) -> float:
+            return round(lat[min(len(lat) - 1, int(p * len(lat)))], 1) if lat else 0.0
+
+        return {
+            "posts": len(lat),
+            "posts_per_s": round(len(lat) / self.seconds, 1),
+            "p50_ms": pct(0.50),
+            "p95_ms": pct(0.95),
+            "p99_ms": pct(0.99),
+            "max_ms": round(lat[-1], 1) if lat else 0.0,
+            "errors": self.errors,
+            "client_retries": self.retries,
+            "replayed": self.replays,
+            "orders_created": len(self.created),
+            "duplicates": orders_added - len(self.created),
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+        }
+
+
+def _body(rng: random.Random) -> dict[str, Any]:
+    amount = f"{rng.randint(1, 5000) * 100}.{rng.randint(0, 99):02d}"
+    if rng.random() < 0.5:
+        return {
+            "kind": "liquidity_offer",
+            "amount": amount,
+            "min_rate_bps": rng.randint(200, 500),
+            "max_term_days": rng.choice((90, 180, 365)),
+        }
+    return {
+        "kind": "liquidity_need",
+        "amount": amount,
+        "max_rate_bps": rng.randint(500, 900),
+        "term_days": rng.choice((30, 60, 90)),
+        "urgency": rng.randint(1, 5),
+    }
+
+
+async def _send(
+    http: httpx.AsyncClient, headers: dict[str, str], body: Any, out: LoadResult
+) -> httpx.Response | None:
+    """One logical post: the same key until a final answer (at most 20 tries)."""
+    for attempt in range(20):
+        if attempt:
+            out.retries += 1
+            await asyncio.sleep(min(0.2, 0.005 * 2**attempt))
+        try:
+            r = await http.post("/v1/orders", json=body, headers=headers)
+        except httpx.TransportError:
+            continue
+        in_flight = r.status_code == 409
+        if not in_flight and r.status_code < 500:
+            return r
+    return None
+
+
+async def _client(
+    http: httpx.AsyncClient,
+    tokens: list[str],
+    rng: random.Random,
+    until: float,
+    duplicate_share: float,
+    out: LoadResult,
+) -> None:
+    while time.perf_counter() < until:
+        token = rng.choice(tokens)
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
+        body = _body(rng)
+        start = time.perf_counter()
+        r = await _send(http, headers, body, out)
+        out.latencies_ms.append((time.perf_counter() - start) * 1000)
+        if r is not None and r.status_code == 201 and rng.random() < duplicate_share:
+            again = await _send(http, headers, body, out)  # the answer was "lost": resend
+            if again is None or again.json().get("id") != r.json()["id"]:
+                out.errors += 1
+            elif again.headers.get("idempotent-replayed") == "true":
+                out.replays += 1
+        status = 0 if r is None else r.status_code
+        out.statuses[status] = out.statuses.get(status, 0) + 1
+        if status == 201:
+            out.created.add(r.json()["id"])  # type: ignore[union-attr]
+        else:
+            out.errors += 1
+
+
+async def run_load(
+    base: str,
+    tokens: list[str],
+    *,
+    seconds: float,
+    concurrency: int,
+    seed: int,
+    duplicate_share: float = 0.02,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> LoadResult:
+    """Post orders from ``concurrency`` async clients for ``seconds`` (over ``transport``
+    when given, e.g. in process for the smoke run)."""
+    out = LoadResult(seconds=seconds)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    client = httpx.AsyncClient(base_url=base, limits=limits, timeout=30, transport=transport)
+    async with client as http:
+        until = time.perf_counter() + seconds
+        start = time.perf_counter()
+        await asyncio.gather(
+            *(
+                _client(http, tokens, random.Random(seed + i), until, duplicate_share, out)
+                for i in range(concurrency)
+            )
+        )
+        out.seconds = time.perf_counter() - start
+    return out

@@ -1,0 +1,26 @@
+"""The app the API load benchmark serves: ``uvicorn --factory benchmarks.api_server:app``.
+
+The database comes from ``COOPMATCH_BENCH_DB_URL`` (and ``COOPMATCH_BENCH_DB_SCHEMA`` for a
+PostgreSQL schema); access logging is left to the app's own structlog line, sent nowhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import structlog
+from fastapi import FastAPI
+
+from api.http.app import create_app
+from api.settings import Settings, create_engine_from
+
+URL_ENV, SCHEMA_ENV = "COOPMATCH_BENCH_DB_URL", "COOPMATCH_BENCH_DB_SCHEMA"
+
+
+def app() -> FastAPI:
+    """The ``/v1`` app on the benchmark database (one per worker process)."""
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    settings = Settings(database_url=os.environ[URL_ENV])
+    schema = os.environ.get(SCHEMA_ENV) or None
+    return create_app(settings, engine=create_engine_from(settings, schema=schema))

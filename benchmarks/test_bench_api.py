@@ -1,0 +1,118 @@
+"""HTTP API load: order posts per second and latency through uvicorn on loopback.
+
+Target (issue 6): ≥ 500 order posts/s sustained with p99 ≤ 100 ms on the 2-core machine,
+zero errors and zero duplicates under client retries. 24 coops post (each under its own rate limit);
+the keys use argon2 at its default costs, verified once per worker in a warm-up and then
+cached (``HttpConfig.key_cache_s``). The full run serves PostgreSQL
+(``COOPMATCH_TEST_POSTGRES_URL``, skipped with a reason without it) for
+``COOPMATCH_BENCH_API_SECONDS`` (default 10) with ``COOPMATCH_BENCH_API_WORKERS`` uvicorn
+workers (default 2) and ``COOPMATCH_BENCH_API_CLIENTS`` async clients (default 32); the
+smoke run (``--benchmark-disable``) drives the app in process (ASGI) on SQLite for 1 s.
+Figures go to ``extra_info``; the run itself is timed once (``pedantic``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import Engine, create_engine, text
+
+from api.db.migrate import upgrade
+from api.http.app import create_app
+from api.settings import Settings, create_engine_from
+from benchmarks.api_load import count_orders, run_load, seed_coops, serve, warm_keys
+
+PG_ENV = "COOPMATCH_TEST_POSTGRES_URL"
+SEED = 6
+
+
+@pytest.fixture
+def bench_db(smoke: bool, tmp_path: Path) -> Iterator[tuple[Engine, str, str | None]]:
+    """(engine, URL, schema): SQLite for the smoke run, a fresh PostgreSQL schema otherwise."""
+    url = os.environ.get(PG_ENV)
+    if smoke:
+        url = f"sqlite:///{tmp_path / 'api-bench.sqlite3'}"
+        engine = create_engine_from(Settings(database_url=url))
+        upgrade(engine)
+        yield engine, url, None
+        engine.dispose()
+        return
+    if not url:
+        pytest.skip(f"{PG_ENV} not set: the API load benchmark needs PostgreSQL")
+    schema = f"cm_bench_api_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = create_engine_from(Settings(database_url=url), schema=schema)
+    try:
+        upgrade(engine)
+        yield engine, url, schema
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def test_bench_api_order_posts(
+    benchmark: Any, smoke: bool, bench_db: tuple[Engine, str, str | None]
+) -> None:
+    engine, url, schema = bench_db
+    if smoke:
+        _smoke(engine)
+        return
+    seconds = float(os.environ.get("COOPMATCH_BENCH_API_SECONDS", "10"))
+    workers = int(os.environ.get("COOPMATCH_BENCH_API_WORKERS", "2"))
+    concurrency = int(os.environ.get("COOPMATCH_BENCH_API_CLIENTS", "32"))
+    tokens = list(seed_coops(engine, 24).values())
+    with serve(url, schema, workers) as base:
+        # every worker verifies each key once (argon2, then cached) before the timed run
+        asyncio.run(warm_keys(base, tokens, per_key=4 * workers))
+        warm = count_orders(engine)
+        result = benchmark.pedantic(
+            lambda: asyncio.run(
+                run_load(base, tokens, seconds=seconds, concurrency=concurrency, seed=SEED)
+            ),
+            rounds=1,
+            iterations=1,
+        )
+    figures = result.figures(count_orders(engine) - warm)
+    benchmark.extra_info.update(
+        figures
+        | {
+            "backend": "postgresql",
+            "workers": workers,
+            "clients": concurrency,
+            "seconds": round(result.seconds, 2),
+            "target_posts_per_s": 500,
+            "target_p99_ms": 100,
+        }
+    )
+    _check(figures)
+
+
+def _smoke(engine: Engine) -> None:
+    """One second in process (ASGI, SQLite): the same driver and checks, no server."""
+    hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    tokens = list(seed_coops(engine, 4, hasher).values())
+    app = create_app(Settings(database_url="sqlite://"), engine=engine)
+    transport = httpx.ASGITransport(app=app)
+    before = count_orders(engine)
+    result = asyncio.run(
+        run_load("http://bench", tokens, seconds=1.0, concurrency=4, seed=SEED, transport=transport)
+    )
+    _check(result.figures(count_orders(engine) - before))
+
+
+def _check(figures: dict[str, Any]) -> None:
+    assert figures["errors"] == 0, figures
+    assert figures["duplicates"] == 0, figures
+    assert figures["posts"] > 0, figures
