@@ -125,7 +125,8 @@ def _solve_one(
     wall = int(solver.deterministic_time * 1000)
     bound = float(solver.best_objective_bound) if code != cp_model.INFEASIBLE else None
     if status is not SolveStatus.OPTIMAL and code != cp_model.INFEASIBLE:
-        extra = root_bound(st, lanes, ub, capacity, truck_cost, 2 * max(time_limit_s, 0.05))
+        guard = 2 * max(time_limit_s * BOUND_SHARE, 0.05)
+        extra = root_bound(st, lanes, ub, capacity, truck_cost, guard)
         if extra is not None:
             wall += extra.effort_ms
             bound = extra.bound if bound is None else min(bound, extra.bound)
