@@ -17,16 +17,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
-from produce_cases import PLACES, coop, lot, order, problem
+from produce_cases import LONGAN, PLACES, coop, lot, order, problem
 
 from matcher.produce import trucks
 from matcher.produce.checks import check_problem
 from matcher.produce.lanes import TierLanes, has_trade, tier_lanes
-from matcher.produce.model import ProduceProblem, Transport
+from matcher.produce.model import Processor, ProduceProblem, Product, Transport
 from matcher.produce.solver import solve_produce
 from matcher.produce.state import ProduceState, build_state
 from matcher.produce.truck_bound import root_bound
 from matcher.produce.validator import validate
+
+EGG = Product("egg", "ไข่ไก่", "egg", "egg", 14, ("raw", "graded"))
 
 
 def _round(seed: int, n: int, truck_cost: int, min_lots: bool = False) -> ProduceProblem:
@@ -69,7 +71,11 @@ def _exact(st: ProduceState, lanes: TierLanes, cap: int, cost: int) -> float:
     for i in range(lanes.size):
         m.add(x[i] <= cap * y[i])
     trucks._rows(m, st, lanes, x)
-    m.maximize(sum(int(lanes.gain[i]) * x[i] - cost * y[i] for i in range(lanes.size)))
+    proc = np.zeros(lanes.size, np.int64)
+    into = lanes.d >= st.n_orders
+    proc[into] = st.proc_cost[lanes.d[into] - st.n_orders]
+    unit = (lanes.gain - proc).tolist()
+    m.maximize(sum(int(unit[i]) * x[i] - cost * y[i] for i in range(lanes.size)))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = 60
@@ -147,3 +153,26 @@ def test_reported_bound_brackets_the_optimum(seed: int, monkeypatch: pytest.Monk
     assert seen and r.truck_gap_bps is not None
     for best, exact, bound in seen:
         assert best <= exact + 1e-6 <= bound + 2e-6
+
+
+def test_root_bound_with_a_packing_coop() -> None:
+    """Farms → packing coop → shops: processor rows and processing cost are in the bound."""
+    coops = [coop("f1", "banhong"), coop("f2", "li"), coop("pk", "pasang"), coop("s1", "lamphun")]
+    coops.append(coop("s2", "cm"))
+    lots = [
+        replace(lot("e1", "f1", 3_000, 250, "raw"), product="egg"),
+        replace(lot("e2", "f2", 2_500, 240, "raw"), product="egg"),
+    ]
+    orders = [
+        replace(order("o1", "s1", 2_000, {"graded": 420}), product="egg"),
+        replace(order("o2", "s2", 3_500, {"graded": 400}), product="egg"),
+    ]
+    proc = Processor("grade1", "pk", "egg", "raw", "egg", "graded", 5_000, 30)
+    transport = Transport(1, truck_cost_satang=60_000, truck_capacity_units=4_000)
+    p = problem(coops, lots, orders, (), (proc,), (LONGAN, EGG), transport=transport)
+    st, lanes = _first_tier(p)
+    assert (lanes.d >= st.n_orders).any()  # the packing coop is on the lanes
+    ub = trucks._lane_bounds(st, lanes)
+    out = root_bound(st, lanes, ub, 4_000, 60_000, 10.0)
+    assert out is not None
+    assert out.bound >= _exact(st, lanes, 4_000, 60_000) - 1e-6
