@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http import errors
 from api.http.context import AppContext, HttpConfig
-from api.http.routers import catalogue, members, ops, rounds
+from api.http.routers import admin, catalogue, members, ops, rounds
 from api.http.strict import reject_unknown_query
 from api.services.clock import UtcClock, system_clock
 from api.settings import Settings, create_engine_from
@@ -164,6 +164,7 @@ def create_app(
     app.include_router(rounds.router)
     mount_web(app)  # the coordinator's web pages under /web
     app.include_router(catalogue.router)
+    app.include_router(admin.router)
     app.add_middleware(EdgeMiddleware, ctx=ctx)
     _openapi_problem(app)
     return app

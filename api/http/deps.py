@@ -80,7 +80,15 @@ def coordinator(caller: Caller) -> Principal:
     return caller
 
 
+def admin(caller: Caller) -> Principal:
+    """An admin key."""
+    if caller.role != "admin":
+        raise ApiError(403, "forbidden_role", "this operation needs an admin key")
+    return caller
+
+
 Member = Annotated[Principal, Depends(member)]
+Admin = Annotated[Principal, Depends(admin)]
 Coordinator = Annotated[Principal, Depends(coordinator)]
 
 

@@ -101,19 +101,24 @@ def revoke_key(
 ) -> bool:
     """Revoke a key; False when it was already revoked. Raises NotFoundError if unknown."""
 
-    def work(session: Session) -> bool:
-        row = session.get(ApiKeyRow, key_id)
-        if row is None:
-            raise NotFoundError(f"api key {key_id!r} does not exist", f"ไม่พบคีย์ {key_id}")
-        if row.revoked_at is not None:
-            return False
-        now: datetime = clock()
-        row.revoked_at = now
-        session.add(row)
-        append_event(session, now, actor, "api_key.revoked", "api_key", key_id, {})
-        return True
+    return in_write_transaction(engine, lambda s: revoke_in(s, key_id, actor, clock()))
 
-    return in_write_transaction(engine, work)
+
+def revoke_in(session: Session, key_id: str, actor: str, now: datetime) -> bool:
+    """Revoke a key inside the caller's transaction; False when already revoked.
+
+    Raises:
+        NotFoundError: no such key.
+    """
+    row = session.get(ApiKeyRow, key_id)
+    if row is None:
+        raise NotFoundError(f"api key {key_id!r} does not exist", f"ไม่พบคีย์ {key_id}")
+    if row.revoked_at is not None:
+        return False
+    row.revoked_at = now
+    session.add(row)
+    append_event(session, now, actor, "api_key.revoked", "api_key", key_id, {})
+    return True
 
 
 def split_token(token: str) -> tuple[str, str] | None:

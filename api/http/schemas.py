@@ -354,6 +354,39 @@ class RoundReportPublic(Public):
     proposals: list[list[str | int]]
 
 
+class ApiKeyPublic(Public):
+    """An API key as an admin sees it: never its secret."""
+
+    model_config = _examples(
+        {
+            "id": "3f9a1c2b7d4e",
+            "role": "member",
+            "principal": "C1",
+            "coop_id": "C1",
+            "label": "core banking",
+            "created_at": "2026-11-21T01:00:00Z",
+            "revoked_at": None,
+        }
+    )
+    id: str
+    role: str
+    principal: str
+    coop_id: str | None
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class AuditCheckPublic(Public):
+    """The outcome of recomputing the audit hash chain."""
+
+    model_config = _examples({"ok": True, "checked": 42, "first_bad_id": None, "reason": ""})
+    ok: bool
+    checked: int
+    first_bad_id: int | None
+    reason: str
+
+
 class Health(Public):
     """Liveness and database reachability."""
 

@@ -52,6 +52,7 @@ def _setup(api: Any) -> dict[str, Any]:  # noqa: F811
             "commitment_id": str(commitment_id),
             "network_id": "LPN",
             "round_id": str(round_id),
+            "key_id": api.tokens["C4"].split("_")[1],
         },
         # a member attacker that owns / is party to none of the objects above
         "member": next(c for c in COOPS if c not in p_parties | c_parties | {order.coop_id}),
@@ -104,6 +105,13 @@ def test_bola_matrix(api) -> None:  # noqa: F811
         unknown = [p for p in params if p not in ids]
         assert not unknown, f"{method} {path}: add {unknown} to the BOLA matrix"
         url = path.format(**ids)
+        if path.startswith("/v1/admin/"):  # admin-only: every other role is refused
+            for who in ("C1", "lamphun-office"):
+                headers = api.headers(who, idem=f"bola-{who}-{method}-{path}")
+                r = api.client.request(method, url, headers=headers)
+                assert r.status_code == 403, (who, method, url, r.status_code, r.text)
+                assert r.json()["code"] == "forbidden_role"
+            continue
         attackers = (
             # another coordinator (no network) and an area coordinator below LPN
             ["stranger-office", "area1-office"] if "network_id" in params else [setup["member"]]

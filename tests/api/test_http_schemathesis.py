@@ -1,7 +1,7 @@
 """schemathesis over the whole OpenAPI document, in process (ASGI) against SQLite.
 
 Every operation is called with generated valid and invalid data, authenticated as a seeded
-member coop (member routes) or the province coordinator (coordinator routes); the default
+member coop (member routes), the province coordinator (coordinator routes) or the admin; the default
 checks must all pass: no 5xx, only documented status codes and content types, responses
 that match their schemas, invalid data rejected. Coordinator paths name the seeded network
 ``LPN`` so rounds really run on generated dates. Kept to a few examples per operation.
@@ -86,6 +86,8 @@ EXCLUDED: dict[tuple[str, str], list[Any]] = {
 
 def _caller(case: Any, _context: Any = None) -> str:
     tags = case.operation.definition.raw.get("tags", [])
+    if "admin" in tags:
+        return "admin"
     return "lamphun-office" if "coordinator" in tags else "C1"
 
 

@@ -64,6 +64,9 @@ READ_ERRORS: dict[int | str, dict[str, Any]] = {
     422: _problem(422, "validation", "The request is not valid", "limit: must be ≤ 100"),
     429: _problem(429, "rate_limited", "Too many requests", "rate limit exceeded"),
 }
+ADMIN_ONLY: dict[int | str, dict[str, Any]] = {
+    403: _problem(403, "forbidden_role", "This key's role may not do this", "needs an admin key"),
+}
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **READ_ERRORS,
     400: _problem(400, "idempotency_required", "Idempotency-Key header is required", "send one"),
