@@ -31,6 +31,8 @@ from matcher.results import SolveStatus
 GAP = 0.01
 BOUND_SHARE = 0.5
 """Share of a component's time left to SCIP's root bound when CP-SAT does not prove 1 %."""
+BOUND_MAX_LANES = 20_000
+"""Larger components skip the SCIP bound (its model is built lane by lane in Python)."""
 
 
 @dataclass(frozen=True)
@@ -89,44 +91,26 @@ def _solve_one(
     time_limit_s: float,
 ) -> TruckOutcome:
     """Solve the tier with integer trucks (see the module docstring)."""
-    n = lanes.size
-    if n == 0:
+    if lanes.size == 0:
         e = np.zeros(0, np.int64)
         return TruckOutcome(e, e, SolveStatus.OPTIMAL, 0.0)
-    m = cp_model.CpModel()
     ub = _lane_bounds(st, lanes)
     flow_answer = np.minimum(hint, ub).astype(np.int64)
-    hint = _truck_aware(st, lanes, flow_answer, capacity, truck_cost)
-    x = [m.new_int_var(0, int(ub[i]), f"x{i}") for i in range(n)]
-    y = [m.new_int_var(0, -(-int(ub[i]) // capacity), f"y{i}") for i in range(n)]
-    for i in range(n):
-        # x ≤ min(C, u)·y is valid and much tighter than x ≤ C·y for lots below a truckload.
-        m.add(x[i] <= min(capacity, int(ub[i])) * y[i])
-        m.add_hint(x[i], int(min(hint[i], ub[i])))
-        m.add_hint(y[i], -(-int(min(hint[i], ub[i])) // capacity))
-    _rows(m, st, lanes, x)
-    terms = [int(lanes.gain[i]) * x[i] - truck_cost * y[i] for i in range(n)]
-    for p in np.unique(lanes.d[lanes.d >= st.n_orders]):
-        cost = int(st.proc_cost[p - st.n_orders])
-        terms += [-cost * x[i] for i in np.flatnonzero(lanes.d == p)]
-    m.maximize(sum(terms))
-    solver = cp_model.CpSolver()
-    # One worker and a deterministic time limit: the same input gives the same answer
-    # (a wall-clock limit, twice as long, only guards against a stalled solve).
-    limit = max(time_limit_s * (1 - BOUND_SHARE), 0.05)
-    solver.parameters.max_deterministic_time = limit
-    solver.parameters.max_time_in_seconds = 2 * limit
-    solver.parameters.relative_gap_limit = GAP
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = 0
-    solver.parameters.linearization_level = 2
+    aware = _truck_aware(st, lanes, flow_answer, capacity, truck_cost)
+    m, x = _model(st, lanes, ub, capacity, truck_cost, aware)
+    solver = _cp_sat(max(time_limit_s * (1 - BOUND_SHARE), 0.05))
     code = solver.solve(m)
     status, gap = _map(solver, code)
     wall = int(solver.deterministic_time * 1000)
     bound = float(solver.best_objective_bound) if code != cp_model.INFEASIBLE else None
     if status is not SolveStatus.OPTIMAL and code != cp_model.INFEASIBLE:
-        guard = 2 * max(time_limit_s * BOUND_SHARE, 0.05)
-        extra = root_bound(st, lanes, ub, capacity, truck_cost, guard)
+        # SCIP's work is fixed by its rounds; the wall-clock guard is wide so that it does
+        # not cut a slow machine short (the result would then depend on the load).
+        extra = (
+            root_bound(st, lanes, ub, capacity, truck_cost, max(4 * time_limit_s, 2.0))
+            if lanes.size <= BOUND_MAX_LANES
+            else None
+        )
         if extra is not None:
             wall += extra.effort_ms
             bound = extra.bound if bound is None else min(bound, extra.bound)
@@ -151,6 +135,41 @@ def _solve_one(
     if status is not SolveStatus.OPTIMAL:
         status, gap = _grade(best, bound)
     return TruckOutcome(flow, trucks, status, gap, wall, best, bound)
+
+
+def _model(
+    st: ProduceState, lanes: TierLanes, ub: I64, capacity: int, truck_cost: int, hint: I64
+) -> tuple[cp_model.CpModel, list[cp_model.IntVar]]:
+    """The CP-SAT truck model (see the module docstring), hinted; returns it and x."""
+    n = lanes.size
+    m = cp_model.CpModel()
+    x = [m.new_int_var(0, int(ub[i]), f"x{i}") for i in range(n)]
+    y = [m.new_int_var(0, -(-int(ub[i]) // capacity), f"y{i}") for i in range(n)]
+    for i in range(n):
+        # x ≤ min(C, u)·y is valid and much tighter than x ≤ C·y for lots below a truckload.
+        m.add(x[i] <= min(capacity, int(ub[i])) * y[i])
+        m.add_hint(x[i], int(min(hint[i], ub[i])))
+        m.add_hint(y[i], -(-int(min(hint[i], ub[i])) // capacity))
+    _rows(m, st, lanes, x)
+    terms = [int(lanes.gain[i]) * x[i] - truck_cost * y[i] for i in range(n)]
+    for p in np.unique(lanes.d[lanes.d >= st.n_orders]):
+        cost = int(st.proc_cost[p - st.n_orders])
+        terms += [-cost * x[i] for i in np.flatnonzero(lanes.d == p)]
+    m.maximize(sum(terms))
+    return m, x
+
+
+def _cp_sat(limit_s: float) -> cp_model.CpSolver:
+    """One worker and a deterministic time limit: the same input gives the same answer
+    (a wall-clock limit, twice as long, only guards against a stalled solve)."""
+    solver = cp_model.CpSolver()
+    solver.parameters.max_deterministic_time = limit_s
+    solver.parameters.max_time_in_seconds = 2 * limit_s
+    solver.parameters.relative_gap_limit = GAP
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.linearization_level = 2
+    return solver
 
 
 def _grade(best: float, bound: float) -> tuple[SolveStatus, float]:
