@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from matcher.domain import Coop, Network
 from matcher.liquidity.model import CoopRules, JointFund, LiquidityResult, LoanNeed, LoanOffer
@@ -131,6 +132,7 @@ class RoundResult:
     notes: tuple[str, ...] = ()
 
 
+@lru_cache(maxsize=16_384)  # a season repeats the same lot and order ids run after run
 def sale_obligation_id(source_id: str, order_id: str) -> str:
     """Id of the obligation a credit sale creates: ``sale-`` + 16 hex of sha256(source, order).
 
