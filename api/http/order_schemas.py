@@ -16,7 +16,8 @@ from api.db.mapping import Location
 from api.schemas.common import Days, Identifier, RateBps, StrictModel
 from api.schemas.common import Money as MoneyIn
 from api.schemas.common import PositiveMoney as PositiveMoneyIn
-from api.services.orders import MemberOrder, NeedSpec, ObligationSpec, OfferSpec
+from api.services.member_orders import MemberOrder
+from api.services.orders import NeedSpec, ObligationSpec, OfferSpec
 from api.services.produce_orders import LotSpec, PurchaseSpec
 from matcher.produce.checks import MAX_UNITS
 from matcher.produce.model import GradeBid, PurchaseOrder, StockLot

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, or_, select
@@ -23,6 +24,7 @@ from api.db.tables import (
 from api.db.tx import read_session
 from api.http import schemas as sc
 from api.http.order_views import load_detail
+from api.services.member_orders import MemberOrder, money_rows
 
 
 def coop_profile(engine: Engine, coop_id: str) -> sc.CoopPublic | None:
@@ -37,6 +39,16 @@ def order_view(s: Session, order_id: str) -> sc.OrderPublic:
     row = s.get(OrderRow, order_id)
     assert row is not None
     return sc.order_public(row, *load_detail(s, row))
+
+
+def posted_view(s: Session, spec: MemberOrder, order_id: str, now: datetime) -> sc.OrderPublic:
+    """The order just posted: a money order from what was inserted (no read-back inside the
+    write transaction), a produce order read back (its unit is the product's)."""
+    rows = money_rows(spec, now)
+    if rows is None:
+        s.flush()
+        return order_view(s, order_id)
+    return sc.order_public(rows[0], rows[1])  # type: ignore[arg-type]
 
 
 def order(engine: Engine, order_id: str) -> sc.OrderPublic:

@@ -21,13 +21,7 @@ from sqlalchemy import Engine, insert, select
 from sqlmodel import Session, col
 
 from api.db.audit import append_event
-from api.db.mapping import (
-    LIQUIDITY_NEED,
-    LIQUIDITY_OFFER,
-    OBLIGATION,
-    PURCHASE_ORDER,
-    STOCK_LOT,
-)
+from api.db.mapping import LIQUIDITY_NEED, LIQUIDITY_OFFER, OBLIGATION
 from api.db.repo import products
 from api.db.tables import (
     CoopRow,
@@ -39,15 +33,11 @@ from api.db.tables import (
 )
 from api.db.tx import in_write_transaction
 from api.services.clock import UtcClock, system_clock
-from api.services.errors import ServiceError
 from api.services.loans import REPAYMENTS
 from api.services.members import _ident, file_hash
 from api.services.produce_orders import (
     PRODUCE_SIDES,
-    LotSpec,
     ProduceRows,
-    PurchaseSpec,
-    check_member_produce,
     insert_produce_orders,
     parse_produce_row,
     parse_product_row,
@@ -93,10 +83,14 @@ def insert_orders(
 ) -> None:
     """Bulk-insert headers and details (no audit; callers append one event)."""
     heads = [
-        _head(o.id, LIQUIDITY_OFFER.kind, o.coop_id, o.amount_satang, o.valid_until, o.arrival, now)
+        order_head(
+            o.id, LIQUIDITY_OFFER.kind, o.coop_id, o.amount_satang, o.valid_until, o.arrival, now
+        )
         for o in offers
     ] + [
-        _head(n.id, LIQUIDITY_NEED.kind, n.coop_id, n.amount_satang, n.valid_until, n.arrival, now)
+        order_head(
+            n.id, LIQUIDITY_NEED.kind, n.coop_id, n.amount_satang, n.valid_until, n.arrival, now
+        )
         for n in needs
     ]
     if heads:
@@ -150,7 +144,7 @@ def insert_obligations(session: Session, items: list[ObligationSpec], now: datet
     kind = OBLIGATION.kind
     session.execute(
         insert(OrderRow),
-        [_head(o.id, kind, o.debtor, o.amount_satang, None, 0, now) for o in items],
+        [order_head(o.id, kind, o.debtor, o.amount_satang, None, 0, now) for o in items],
     )
     session.execute(
         insert(ObligationRow),
@@ -158,59 +152,10 @@ def insert_obligations(session: Session, items: list[ObligationSpec], now: datet
     )
 
 
-MemberOrder = OfferSpec | NeedSpec | LotSpec | PurchaseSpec | ObligationSpec
-"""One order a member posts over the API, of any kind."""
-
-
-def post_member_order(session: Session, order: MemberOrder, now: datetime, actor: str) -> str:
-    """Check and insert one order of the caller's coop with one audit event; its kind.
-
-    Raises:
-        ServiceError: an unknown product or grade, or a creditor that is not another coop
-            (the message names the body field); nothing is written.
-    """
-    offers = [order] if isinstance(order, OfferSpec) else []
-    needs = [order] if isinstance(order, NeedSpec) else []
-    lots = [order] if isinstance(order, LotSpec) else []
-    buys = [order] if isinstance(order, PurchaseSpec) else []
-    debts = [order] if isinstance(order, ObligationSpec) else []
-    for d in debts:
-        if d.creditor == d.debtor or session.get(CoopRow, d.creditor) is None:
-            raise ServiceError(
-                f"creditor_coop_id: {d.creditor!r} is not another coop",
-                f"creditor_coop_id: {d.creditor} ไม่ใช่สหกรณ์อื่น",
-            )
-    check_member_produce(session, lots, buys)
-    insert_orders(session, offers, needs, now)
-    insert_produce_orders(session, lots, buys, now)
-    insert_obligations(session, debts, now)
-    kind = _kind_of(order)
-    append_event(session, now, actor, "order.posted", "order", _id_of(order), {"kind": kind})
-    return kind
-
-
-def _id_of(order: MemberOrder) -> str:
-    if isinstance(order, LotSpec):
-        return order.lot.id
-    if isinstance(order, PurchaseSpec):
-        return order.order.id
-    return order.id
-
-
-def _kind_of(order: MemberOrder) -> str:
-    kinds: dict[type, str] = {
-        OfferSpec: LIQUIDITY_OFFER.kind,
-        NeedSpec: LIQUIDITY_NEED.kind,
-        LotSpec: STOCK_LOT.kind,
-        PurchaseSpec: PURCHASE_ORDER.kind,
-        ObligationSpec: OBLIGATION.kind,
-    }
-    return kinds[type(order)]
-
-
-def _head(
+def order_head(
     oid: str, kind: str, coop: str, amount: int, valid: date | None, arrival: int, now: datetime
 ) -> dict[str, object]:
+    """The ``orders`` header row of a new money order (unit satang, nothing reserved)."""
     return {
         "id": oid,
         "kind": kind,

@@ -30,8 +30,8 @@ from api.http.keys import Principal
 from api.http.order_schemas import order_spec
 from api.http.pagination import Cursor, Limit, decode, next_cursor
 from api.http.routers.common import READ_ERRORS, WRITE_ERRORS, Idem, respond
+from api.services.member_orders import post_member_order
 from api.services.order_lifecycle import cancel_order
-from api.services.orders import post_member_order
 from api.services.proposals import accept_proposal, decline_proposal
 
 router = APIRouter(prefix="/v1", tags=["member"])
@@ -55,9 +55,9 @@ def create_order(body: sc.OrderCreate, who: Member, ctx: Ctx, idem: Idem) -> JSO
 
     def work(session: Session, now: datetime) -> Stored:
         oid = f"ord_{uuid.uuid4().hex[:24]}"
-        post_member_order(session, order_spec(body, oid, coop), now, who.principal)
-        session.flush()
-        return Stored(201, reads.order_view(session, oid).model_dump(mode="json"))
+        spec = order_spec(body, oid, coop)
+        post_member_order(session, spec, now, who.principal)
+        return Stored(201, reads.posted_view(session, spec, oid, now).model_dump(mode="json"))
 
     return respond(in_one_transaction(ctx, who.principal, *idem, work))
 
