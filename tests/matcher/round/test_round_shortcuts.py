@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from round_cases import crafted, solve_valid
 from test_round_properties import rounds
@@ -14,7 +14,7 @@ from matcher.domain import Coop
 from matcher.errors import InputError
 from matcher.liquidity.model import LiquidityProblem
 from matcher.liquidity.solver import solve_liquidity
-from matcher.results import FairnessPolicy, RateRule
+from matcher.results import FairnessPolicy, RateRule, SolveStatus
 from matcher.round.combined import solve_round
 from matcher.round.model import RoundProblem
 from matcher.round.shortcuts import empty_liquidity_result, empty_setoff_result
@@ -29,10 +29,11 @@ COOP_IDS = st.lists(st.sampled_from("abcdefgh"), unique=True, max_size=6)
 def blanked_rounds(draw: st.DrawFn) -> RoundProblem:
     """Random rounds with, often, no obligations or nothing to lend or borrow.
 
-    The lending time limit is generous, so that two solves of one problem on a busy
-    machine cannot differ by one of them hitting it.
+    A short lending time limit bounds the rare hard instance; such a round (time-limited)
+    is not compared, since on a busy machine the solver's wall-clock guard can stop two
+    solves of it at different points.
     """
-    problem: RoundProblem = replace(draw(rounds()), liquidity_time_limit_ms=600_000)
+    problem: RoundProblem = replace(draw(rounds()), liquidity_time_limit_ms=1_000)
     if draw(st.booleans()):
         problem = replace(problem, obligations=())
     if draw(st.booleans()):
@@ -45,6 +46,7 @@ def blanked_rounds(draw: st.DrawFn) -> RoundProblem:
 def test_checked_round_equals_the_fully_checked_round(problem: RoundProblem) -> None:
     full = solve_valid(problem)
     fast = solve_round(problem, checked=True)
+    assume(SolveStatus.TIME_LIMITED not in (full.liquidity.status, fast.liquidity.status))
     assert fast == full
     assert validate_round(problem, fast) == []
 
