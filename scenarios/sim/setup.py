@@ -167,16 +167,7 @@ def build_setup(scenario: Scenario, policy: PolicySpec) -> SeasonSetup:
             Buyer(k, pairs[i][0].id, f"b-{pairs[i][0].id}", pairs[i][1].buy_margin_bps)
             for k, i in enumerate(buyer_rows)
         ),
-        lenders=tuple(
-            Lender(
-                c.id,
-                f"o-{c.id}",
-                g.lend_rate_bps,
-                stress.drop_day if stress.lender_drops_out == g.id else None,
-            )
-            for c, g in pairs
-            if g.idle_funds_baht > 0
-        ),
+        lenders=_lenders(scenario, policy),
         coop_ids=frozenset(c.id for c in scenario.coops),
         late=frozenset(c.id for c, g in pairs if g.id == stress.late_buyer),
         rules=tuple(
@@ -187,18 +178,39 @@ def build_setup(scenario: Scenario, policy: PolicySpec) -> SeasonSetup:
         root_id=next(n.id for n in scenario.networks if n.parent_id is None),
         margin={c.id: g.buy_margin_bps for c, g in pairs},
         credit_buyers=tuple(pairs[b][0].id for b in buyer_rows),
-        product=Product(
-            season.product_id,
-            season.product_th,
-            season.product_en,
-            season.unit,
-            season.shelf_life_days,
-            (season.grade,),
-        ),
+        product=_product(scenario),
         transport=TransportTerms(policy.transport_satang_per_kg_km),
         fairness=FairnessPolicy(policy.fairness),
         rate_rule=RateRule(policy.rate_rule),
         dates=tuple(season.start + timedelta(days=t) for t in range(horizon)),
         trade_coops=trade.coops,
         trade_networks=trade.networks,
+    )
+
+
+def _lenders(scenario: Scenario, policy: PolicySpec) -> tuple[Lender, ...]:
+    """Coops with idle funds, in coop order; a dropped-out group stops on its day."""
+    stress = policy.stress
+    return tuple(
+        Lender(
+            c.id,
+            f"o-{c.id}",
+            g.lend_rate_bps,
+            stress.drop_day if stress.lender_drops_out == g.id else None,
+        )
+        for c, g in zip(scenario.coops, scenario.group_of, strict=True)
+        if g.idle_funds_baht > 0
+    )
+
+
+def _product(scenario: Scenario) -> Product:
+    """The season's one product and grade."""
+    season = scenario.spec.season
+    return Product(
+        season.product_id,
+        season.product_th,
+        season.product_en,
+        season.unit,
+        season.shelf_life_days,
+        (season.grade,),
     )
