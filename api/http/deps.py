@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from api.db import repo
-from api.db.tables import CommitmentRow, OrderRow, ProposalRow, RoundRow
+from api.db.tables import CommitmentRow, ObligationRow, OrderRow, ProposalRow, RoundRow
 from api.db.tables_http import ApiKeyRow
 from api.db.tx import read_session
 from api.http.context import AppContext
@@ -97,6 +97,22 @@ def own_order(order_id: Annotated[str, Path(max_length=64)], who: Member, ctx: C
     with read_session(ctx.engine) as s:
         row = s.get(OrderRow, order_id)
     if row is None or row.coop_id != who.coop_id:
+        raise not_found(f"order {order_id!r}")
+    return row
+
+
+def cancellable_order(
+    order_id: Annotated[str, Path(max_length=64)], who: Member, ctx: Ctx
+) -> OrderRow:
+    """The caller's order, or an obligation owed to the caller's coop (its creditor may
+    withdraw it), or 404; the service decides whether the cancel is allowed."""
+    with read_session(ctx.engine) as s:
+        row = s.get(OrderRow, order_id)
+        debt = s.get(ObligationRow, order_id) if row is not None else None
+    if row is None or who.coop_id not in (
+        row.coop_id,
+        debt.creditor_coop_id if debt is not None else row.coop_id,
+    ):
         raise not_found(f"order {order_id!r}")
     return row
 

@@ -1,5 +1,9 @@
 """Ending orders early: cancellation by the owner and expiry after ``valid_until``.
 
+An obligation is the creditor's claim, so only the creditor may withdraw it (waive the
+debt); the debtor may not, and a debt the system created (a loan instalment that fell due,
+or a committed sale on credit) is settled through its loan or sale, never cancelled here.
+
 Either way the order's pending proposals are voided first (freeing the other side too);
 what was already committed stays committed, and the status becomes ``cancelled`` or
 ``expired`` (a status the counter updates never overwrite).
@@ -14,8 +18,9 @@ from sqlalchemy import Engine, or_, select, update
 from sqlmodel import Session, col
 
 from api.db.audit import append_event
+from api.db.mapping import OBLIGATION
 from api.db.orders import apply_deltas
-from api.db.tables import OrderRow, ProposalRow
+from api.db.tables import ObligationRow, OrderRow, ProposalRow
 from api.db.tx import in_write_transaction
 from api.services.clock import UtcClock, system_clock
 from api.services.errors import ForbiddenError, InvalidStateError, NotFoundError
@@ -60,6 +65,31 @@ def _end(session: Session, order_ids: list[str], status: str, now: datetime) -> 
     )
 
 
+def _check_may_cancel(session: Session, order: OrderRow, coop_id: str) -> None:
+    """Refuse unless ``coop_id`` may cancel ``order``: its owner, or for a debt its creditor."""
+    debt = session.get(ObligationRow, order.id) if order.kind == OBLIGATION.kind else None
+    if debt is None:
+        if order.coop_id != coop_id:
+            raise ForbiddenError(
+                f"order {order.id!r} is not {coop_id!r}'s", f"คำสั่ง {order.id} ไม่ใช่ของ {coop_id}"
+            )
+        return
+    if coop_id not in (order.coop_id, debt.creditor_coop_id):
+        raise ForbiddenError(
+            f"obligation {order.id!r} is not {coop_id!r}'s", f"หนี้ {order.id} ไม่ใช่ของ {coop_id}"
+        )
+    if debt.source_instalment_id is not None or debt.source_commitment_id is not None:
+        raise InvalidStateError(
+            f"obligation {order.id!r} comes from a loan or a committed sale: not cancellable",
+            f"หนี้ {order.id} มาจากสัญญาเงินกู้หรือการขายที่ยืนยันแล้ว ยกเลิกไม่ได้",
+        )
+    if coop_id == order.coop_id:
+        raise InvalidStateError(
+            f"obligation {order.id!r}: a debtor may not cancel a debt; only its creditor may",
+            f"หนี้ {order.id}: ลูกหนี้ยกเลิกหนี้ไม่ได้ เจ้าหนี้เท่านั้นที่ยกเลิกได้",
+        )
+
+
 def cancel_order(
     engine: Engine,
     order_id: str,
@@ -71,12 +101,17 @@ def cancel_order(
 ) -> bool:
     """Cancel the rest of an order; returns False when it had already ended (no effect).
 
+    ``coop_id`` must own the order, except that an obligation is cancelled by its creditor
+    only, and only when the debt was posted by hand (not from a loan or a committed sale).
+
     ``on_commit(session, outcome)`` runs inside the write transaction just before it
     commits (e.g. to store an idempotent response with the change).
 
     Raises:
-        NotFoundError / ForbiddenError: unknown order, or not ``coop_id``'s.
-        InvalidStateError: the order is already filled.
+        NotFoundError / ForbiddenError: unknown order, or not ``coop_id``'s (nor, for an
+            obligation, its creditor's).
+        InvalidStateError: the order is already filled; or an obligation the caller may
+            not cancel (the debtor's, or one from a loan or committed sale).
     """
 
     def work(session: Session) -> bool:
@@ -87,10 +122,7 @@ def cancel_order(
         order = session.get(OrderRow, order_id)
         if order is None:
             raise NotFoundError(f"order {order_id!r} does not exist", f"ไม่พบคำสั่ง {order_id}")
-        if order.coop_id != coop_id:
-            raise ForbiddenError(
-                f"order {order_id!r} is not {coop_id!r}'s", f"คำสั่ง {order_id} ไม่ใช่ของ {coop_id}"
-            )
+        _check_may_cancel(session, order, coop_id)
         if order.status in ENDED:
             return False
         if order.status == "filled":

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from api.db.audit import verify_chain
 from api.db.tables import (
+    AuditEventRow,
     CommitmentRow,
     CommitmentSaleRow,
     CommitmentSetoffRow,
@@ -25,7 +26,8 @@ from api.db.tables import (
     ProposalSaleRow,
 )
 from api.db.tx import read_session
-from api.services.errors import InvalidStateError
+from api.services.errors import ForbiddenError, InvalidStateError
+from api.services.order_lifecycle import cancel_order
 from api.services.proposals import accept_proposal, decline_proposal
 from api.services.rounds import RoundParams, load_snapshot, run_round
 from matcher.round.combined import sales_of, solve_round
@@ -122,6 +124,22 @@ def test_sale_on_credit_commits_and_becomes_next_rounds_obligation(
         nxt = load_snapshot(s, "LPN", DAY + timedelta(days=1), PARAMS, new_version=False)
     assert nxt.round_problem is not None
     assert debt.id in {o.id for o in nxt.round_problem.obligations}
+    _neither_party_may_cancel(combined_db, debt.id, clock)
+
+
+def _neither_party_may_cancel(engine: Engine, debt_id: str, clock) -> None:
+    """A debt from a committed sale is settled through the sale, never cancelled."""
+    with Session(engine) as s:
+        events = len(s.execute(select(AuditEventRow)).scalars().all())
+    for coop in ("C1", "C3"):
+        with pytest.raises(InvalidStateError, match="committed sale"):
+            cancel_order(engine, debt_id, coop, clock=clock)
+    with pytest.raises(ForbiddenError):
+        cancel_order(engine, debt_id, "C2", clock=clock)
+    with Session(engine) as s:
+        row = s.get(OrderRow, debt_id)
+        assert row is not None and row.status == "open"
+        assert len(s.execute(select(AuditEventRow)).scalars().all()) == events
 
 
 def test_cash_sale_creates_no_obligation_and_decline_frees_quantities(

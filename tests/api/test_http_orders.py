@@ -229,3 +229,20 @@ def test_stock_lots_round_trip_exactly(
     assert (head.amount, head.unit, row.grade) == (quantity, "kg", grade)
     assert (row.reserve_satang_per_unit, row.spoilage_satang_per_unit_day) == (price, spoil)
     assert r.json()["terms"]["reserve_price"] == body["reserve_price"]
+
+
+def test_only_the_creditor_may_cancel_a_hand_posted_debt(shop: Any) -> None:
+    debt = shop.post("C1", "/v1/orders", DEBT).json()
+    before, events = _count(shop.engine, OrderRow), _count(shop.engine, AuditEventRow)
+    r = shop.post("C1", f"/v1/orders/{debt['id']}/cancel")
+    assert r.status_code == 409, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "debtor may not cancel" in r.json()["detail"]
+    assert shop.get("C1", f"/v1/orders/{debt['id']}").json()["status"] == "open"
+    assert (_count(shop.engine, OrderRow), _count(shop.engine, AuditEventRow)) == (before, events)
+    for stranger in ("C2", "C4"):
+        assert shop.post(stranger, f"/v1/orders/{debt['id']}/cancel").status_code == 404
+    r = shop.post("C3", f"/v1/orders/{debt['id']}/cancel")
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "cancelled" and r.json()["id"] == debt["id"]
+    assert _count(shop.engine, AuditEventRow) == events + 1

@@ -10,8 +10,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from api.db.tables import CommitmentLoanRow, CommitmentRow, ProposalLoanRow, ProposalRow
+from api.services.errors import InvalidStateError
 from api.services.loans import loan_schedule
 from api.services.obligations import open_obligations, promote_due_instalments
+from api.services.order_lifecycle import cancel_order
 from api.services.proposals import accept_proposal
 from api.services.rounds import run_round
 from matcher.money import simple_interest_satang
@@ -73,6 +75,10 @@ def test_due_instalments_become_obligations_once(db, clock) -> None:  # type: ig
     assert len(obligations) == 4
     assert {(o.debtor, o.creditor) for o in obligations} == {(p.demand_coop_id, p.supply_coop_id)}
     assert sum(o.amount_satang for o in obligations) > p.amount
+    # An instalment that fell due is the lender's claim: neither side may cancel it.
+    for coop in (p.demand_coop_id, p.supply_coop_id):
+        with pytest.raises(InvalidStateError, match="from a loan"):
+            cancel_order(db, obligations[0].id, coop, clock=clock)
     with Session(db) as s:
         quoted = s.get(ProposalLoanRow, p.id)
         booked = s.execute(

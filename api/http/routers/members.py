@@ -23,7 +23,7 @@ from api.db.tables import (
 from api.http import reads
 from api.http import schemas as sc
 from api.http.context import AppContext
-from api.http.deps import Ctx, Member, own_commitment, own_order, own_proposal
+from api.http.deps import Ctx, Member, cancellable_order, own_commitment, own_order, own_proposal
 from api.http.errors import not_found
 from api.http.idempotency import Stored, StoreHook, in_one_transaction, in_service_transaction
 from api.http.keys import Principal
@@ -80,9 +80,13 @@ def get_order(order: Annotated[OrderRow, Depends(own_order)], ctx: Ctx) -> sc.Or
 
 @router.post("/orders/{order_id}/cancel", response_model=sc.OrderPublic, responses=WRITE_ERRORS)
 def cancel(
-    order: Annotated[OrderRow, Depends(own_order)], who: Member, ctx: Ctx, idem: Idem
+    order: Annotated[OrderRow, Depends(cancellable_order)], who: Member, ctx: Ctx, idem: Idem
 ) -> JSONResponse:
-    """Cancel the rest of an order; its pending proposals are voided (ยกเลิกคำสั่ง)."""
+    """Cancel the rest of an order; its pending proposals are voided (ยกเลิกคำสั่ง).
+
+    An obligation is the creditor's claim: only its creditor may cancel (waive) it, and
+    only a hand-posted one; the debtor, or a debt from a loan or a committed sale, gets 409
+    (ลูกหนี้ยกเลิกหนี้ไม่ได้ เจ้าหนี้เท่านั้นที่ยกเลิกได้)."""
 
     def call(store: StoreHook) -> Stored:
         out: list[Stored] = []
