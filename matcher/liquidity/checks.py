@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from matcher.domain import NetworkLevel, NetworkTree
 from matcher.errors import IssueCollector
-from matcher.liquidity.model import LiquidityProblem
+from matcher.liquidity.model import LiquidityProblem, LoanNeed, LoanOffer
 from matcher.money import INT64_MAX, MAX_RATE_BPS
 
 MAX_TERM_DAYS = 36_500
@@ -62,10 +62,39 @@ def _days(col: IssueCollector, field: str, value: int) -> None:
         col.add(field, f"must be a whole number of days between 1 and {MAX_TERM_DAYS}")
 
 
+def _whole(value: object, low: int, high: int) -> bool:
+    """Quick test: a plain ``int`` (not ``bool``) within [low, high]."""
+    return type(value) is int and low <= value <= high
+
+
+def _offer_fields_ok(o: LoanOffer) -> bool:
+    """True when every field of ``o`` passes (the detailed checks then add nothing)."""
+    cap = o.cap_per_borrower_satang
+    return (
+        _whole(o.amount_satang, 1, INT64_MAX)
+        and _whole(o.min_rate_bps, 0, MAX_RATE_BPS)
+        and _whole(o.max_term_days, 1, MAX_TERM_DAYS)
+        and (cap is None or _whole(cap, 1, INT64_MAX))
+    )
+
+
+def _need_fields_ok(n: LoanNeed) -> bool:
+    """True when every field of ``n`` passes (the detailed checks then add nothing)."""
+    return (
+        _whole(n.amount_satang, 1, INT64_MAX)
+        and _whole(n.min_amount_satang, 0, n.amount_satang)
+        and _whole(n.max_rate_bps, 0, MAX_RATE_BPS)
+        and _whole(n.term_days, 1, MAX_TERM_DAYS)
+        and _whole(n.urgency, 1, 5)
+    )
+
+
 def _check_offers(col: IssueCollector, problem: LiquidityProblem, coops: set[str]) -> None:
     ids = _check_ids(col, "offers", (o.id for o in problem.offers))
     borrowers = {n.borrower for n in problem.needs}
     for i, o in enumerate(problem.offers):
+        if o.lender in coops and o.lender not in borrowers and _offer_fields_ok(o):
+            continue
         where = f"offers[{i}]"
         if o.lender not in coops:
             col.add(f"{where}.lender", f"unknown coop {o.lender!r}")
@@ -87,6 +116,8 @@ def _check_offers(col: IssueCollector, problem: LiquidityProblem, coops: set[str
 def _check_needs(col: IssueCollector, problem: LiquidityProblem, coops: set[str]) -> None:
     _check_ids(col, "needs", (n.id for n in problem.needs))
     for i, n in enumerate(problem.needs):
+        if n.borrower in coops and _need_fields_ok(n):
+            continue
         where = f"needs[{i}]"
         if n.borrower not in coops:
             col.add(f"{where}.borrower", f"unknown coop {n.borrower!r}")
@@ -102,9 +133,9 @@ def _check_needs(col: IssueCollector, problem: LiquidityProblem, coops: set[str]
         _days(col, f"{where}.term_days", n.term_days)
         if isinstance(n.urgency, bool) or not isinstance(n.urgency, int) or not 1 <= n.urgency <= 5:
             col.add(f"{where}.urgency", "must be an integer from 1 to 5")
-    total = sum(o.amount_satang for o in problem.offers) + sum(
-        n.amount_satang for n in problem.needs
-    )
+    # Only well-typed amounts add up (the others are already reported, not a crash).
+    amounts = [o.amount_satang for o in problem.offers] + [n.amount_satang for n in problem.needs]
+    total = sum(a for a in amounts if type(a) is int)
     if total > MAX_TOTAL_SATANG:
         col.add("needs", "the amounts in one round add up to more than this matcher accepts")
 

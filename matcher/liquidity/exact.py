@@ -23,7 +23,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from matcher.liquidity.flow import segment_bounds
-from matcher.liquidity.state import I64, UNLIMITED, LiquidityState
+from matcher.liquidity.state import I64, UNLIMITED, LiquidityState, unique_sorted
 from matcher.results import FairnessPolicy, SolveStatus
 
 OBJECTIVE_BOUND = 2**60
@@ -202,7 +202,7 @@ class _Model:
     def _rate_cost(self, ranks: I64) -> Expr:
         r = ranks[self.po]
         top = int(r.max()) if r.size else 0
-        volume = int(self.state.off_rem[np.unique(self.po)].sum())
+        volume = int(self.state.off_rem[unique_sorted(self.po)].sum())
         if top and top * volume > OBJECTIVE_BOUND:
             r = r * (OBJECTIVE_BOUND // volume) // (top + 1)
         return sum(int(c) * xi for c, xi in zip(r.tolist(), self.x, strict=True) if c)

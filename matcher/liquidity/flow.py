@@ -30,7 +30,13 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from matcher.liquidity.levels import LevelPairs
-from matcher.liquidity.state import I64, UNLIMITED, LiquidityState, exposure_used_of
+from matcher.liquidity.state import (
+    I64,
+    UNLIMITED,
+    LiquidityState,
+    exposure_used_of,
+    unique_sorted,
+)
 from matcher.results import FairnessPolicy
 
 COST_BUDGET = 2**61
@@ -123,18 +129,18 @@ def _component_batches(comp: I64) -> tuple[I64, I64]:
 
 
 def _total_supply(state: LiquidityState, pairs: LevelPairs) -> int:
-    offers = np.unique(pairs.pair_off)
+    offers = unique_sorted(pairs.pair_off)
     return int(state.off_rem[offers].sum())
 
 
 def rate_ranks(state: LiquidityState, pairs: LevelPairs) -> I64:
     """Dense rank of each offer's rate among the level's offers; the joint fund ranks last."""
-    offers = np.unique(pairs.pair_off)
+    offers = unique_sorted(pairs.pair_off)
     ranks = np.zeros(len(state.offer_ids), dtype=np.int64)
     plain = offers[~state.off_is_fund[offers]]
     if plain.size:
-        _, dense = np.unique(state.off_rate[plain], return_inverse=True)
-        ranks[plain] = dense
+        rates = state.off_rate[plain]
+        ranks[plain] = np.searchsorted(unique_sorted(rates), rates)
     fund = offers[state.off_is_fund[offers]]
     ranks[fund] = (int(ranks[plain].max()) + 1) if plain.size else 0
     return ranks
@@ -147,13 +153,13 @@ class _Index:
         self.width = width
         if n_batches == 1:
             # One batch (the common small case): the keys are the items themselves.
-            self.keys = np.unique(item)
+            self.keys = unique_sorted(item)
             self.batch = np.zeros(self.keys.size, dtype=np.int64)
             self.item = self.keys
             self.start = np.array([0, self.keys.size], dtype=np.int64)
             self.rank = np.arange(self.keys.size, dtype=np.int64)
         else:
-            self.keys = np.unique(batch * width + item)
+            self.keys = unique_sorted(batch * width + item)
             self.batch = self.keys // width
             self.item = self.keys - self.batch * width
             self.start = np.searchsorted(self.batch, np.arange(n_batches + 1)).astype(np.int64)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matcher.domain import NetworkLevel
-from matcher.liquidity.state import I64, UNLIMITED, LiquidityState
+from matcher.liquidity.state import I64, UNLIMITED, LiquidityState, unique_sorted
 from matcher.results import RateRule
 
 CANDIDATES_PER_NEED = 16
@@ -165,7 +165,7 @@ def _sparse_candidates(
     terms = state.need_term[n]
     head = min(3, k)
     cols = np.arange(k, dtype=np.int64)[None, :]
-    for term in np.unique(terms):
+    for term in unique_sorted(terms).tolist():
         elig = o[state.off_term[o] >= term]
         if elig.size == 0:
             continue
@@ -183,8 +183,10 @@ def _sparse_candidates(
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
     po, pn = np.concatenate(out_o), np.concatenate(out_n)
-    keys = np.unique(np.stack([pn, po], axis=1), axis=0)
-    return keys[:, 1].astype(np.int64), keys[:, 0].astype(np.int64)
+    # Distinct (need, offer) pairs in (need, offer) order, as one integer key each.
+    width = int(po.max()) + 1
+    keys = unique_sorted(pn.astype(np.int64) * width + po)
+    return (keys % width).astype(np.int64), (keys // width).astype(np.int64)
 
 
 def _exposure_table(state: LiquidityState) -> tuple[I64, I64]:

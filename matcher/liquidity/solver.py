@@ -39,6 +39,7 @@ from matcher.liquidity.state import (
     LiquidityState,
     build_state,
     interest_satang_many,
+    unique_sorted,
 )
 from matcher.money import ratio_bps
 from matcher.results import SolveStatus, Timings
@@ -150,7 +151,7 @@ def _solve_level(
     bad = violations(state, pairs.pair_need, flow)
     if bad.size == 0:
         return flow
-    comps = np.unique(state.coop_net_at[pairs.level][state.need_borrower[bad]])
+    comps = unique_sorted(state.coop_net_at[pairs.level][state.need_borrower[bad]])
     sizes = np.bincount(
         np.searchsorted(comps, pairs.pair_comp[np.isin(pairs.pair_comp, comps)]),
         minlength=comps.size,
@@ -305,7 +306,7 @@ def _sorted_loans(state: LiquidityState, run: _Run) -> tuple[list[str], list[I64
     cols.append(np.repeat(np.arange(len(names)), [g.offers.size for g in run.loans]))
     po, pn, tier = cols[0], cols[1], cols[5]
     # Needs are indexed in id order; offers too, except the joint fund (last): rank by id.
-    used = np.unique(po).tolist()
+    used = unique_sorted(po).tolist()
     offer_rank = np.zeros(len(state.offer_ids), dtype=np.int64)
     offer_rank[sorted(used, key=state.offer_ids.__getitem__)] = np.arange(len(used))
     tier_rank = np.array([sorted(names).index(t) for t in names], dtype=np.int64)

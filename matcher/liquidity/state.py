@@ -22,6 +22,24 @@ UNLIMITED = 2**62
 """Stands for 'no limit' in capacity arrays."""
 
 
+def unique_sorted(values: I64) -> I64:
+    """The distinct values of a 1-D integer array, ascending (same as ``np.unique``).
+
+    A sort and a neighbour comparison: several times faster than ``np.unique`` on the large
+    integer arrays of a national round (NumPy 2 hashes first, then sorts the result).
+
+    >>> unique_sorted(np.array([3, 1, 3, 2, 1])).tolist()
+    [1, 2, 3]
+    """
+    ordered = np.sort(values)
+    if ordered.size < 2:
+        return ordered
+    keep = np.empty(ordered.size, dtype=np.bool_)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
 @dataclass
 class LiquidityState:
     """Static order data as arrays plus what is still open after each tier."""
