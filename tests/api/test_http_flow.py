@@ -101,3 +101,20 @@ def test_decline_frees_the_reservation(api) -> None:  # noqa: F811
     again = api.post("C4", f"/v1/proposals/{p['id']}/accept")
     assert again.status_code == 409
     assert again.headers["content-type"].startswith("application/problem+json")
+
+
+def test_round_routes_match_their_documentation(api) -> None:  # noqa: F811
+    doc = api.client.get("/openapi.json").json()["paths"]
+    run = doc["/v1/networks/{network_id}/rounds"]["post"]["responses"]
+    assert {"200", "201"} <= set(run)
+    assert "get" not in doc["/v1/networks/{network_id}/rounds/preview"]
+    r = api.get(COORDINATOR, "/v1/networks/LPN/rounds/preview")
+    assert r.status_code == 405 and r.headers["allow"] == "POST"
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert api.get("area1-office", "/v1/networks/LPN/rounds/preview").status_code == 404
+    first = api.post(COORDINATOR, "/v1/networks/LPN/rounds", {"business_date": "2026-11-21"})
+    assert first.status_code == 201, first.text
+    # a later round finds every order reserved by the first: still a new round, no error
+    later = api.post(COORDINATOR, "/v1/networks/LPN/rounds", {"business_date": "2026-11-22"})
+    assert later.status_code == 201, later.text
+    assert later.json()["proposal_count"] == 0

@@ -49,6 +49,9 @@ def test_missing_key_is_400_and_changes_nothing(api) -> None:  # noqa: F811
     r = api.post("C1", "/v1/orders", OFFER, idem=None)
     assert r.status_code == 400 and r.json()["code"] == "idempotency_required"
     assert _orders(api) == n
+    blank = api.post("C1", "/v1/orders", OFFER, idem="   ")
+    assert blank.status_code == 400 and blank.json()["code"] == "idempotency_required"
+    assert _orders(api) == n
 
 
 def _claim(app_api: Any, clock: Any, body: bytes) -> None:

@@ -20,6 +20,7 @@ from api.db.tx import read_session
 from api.http import reads
 from api.http import schemas as sc
 from api.http.deps import Coordinator, Ctx, Network, network_round
+from api.http.errors import ApiError
 from api.http.idempotency import Stored, StoreHook, in_service_transaction
 from api.http.pagination import Cursor, Limit, decode, next_cursor
 from api.http.routers.common import READ_ERRORS, WRITE_ERRORS, Idem, respond
@@ -31,14 +32,22 @@ from matcher.money import satang_to_decimal_string
 
 router = APIRouter(prefix="/v1/networks/{network_id}", tags=["coordinator"])
 Round = Annotated[RoundRow, Depends(network_round)]
+RUN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **WRITE_ERRORS,
+    200: {
+        "model": sc.RoundPublic,
+        "description": "The round for this date already existed and is returned (รอบของวันนี้มีอยู่แล้ว)",
+    },
+}
 
 
-@router.post("/rounds", response_model=sc.RoundPublic, responses=WRITE_ERRORS)
+@router.post("/rounds", status_code=201, response_model=sc.RoundPublic, responses=RUN_RESPONSES)
 def run(
     body: sc.RoundRun, network_id: Network, who: Coordinator, ctx: Ctx, idem: Idem
 ) -> JSONResponse:
     """Run (or return) the network's combined daily round for a business date: set-off,
-    loans, produce sales (รันรอบจับคู่)."""
+    loans, produce sales (รันรอบจับคู่). 201 for a new round, 200 when the round for the
+    date already existed (``reused``)."""
 
     def call(store: StoreHook) -> Stored:
         out: list[Stored] = []
@@ -121,6 +130,12 @@ def preview(body: sc.RoundRun, network_id: Network, ctx: Ctx) -> dict[str, Any]:
     out["setoffs"] = _plain([n._asdict() for n in result.setoff.notices if n.set_off_satang > 0])
     out["input_hash"] = snap.input_hash
     return out
+
+
+@router.get("/rounds/preview", include_in_schema=False)
+def preview_is_post(network_id: Network) -> None:
+    """Keep ``GET …/rounds/preview`` off ``GET …/rounds/{round_id}``: a 405, preview is POST."""
+    raise ApiError(405, "method_not_allowed", "preview is a POST", headers={"Allow": "POST"})
 
 
 @router.get("/rounds", response_model=sc.Page[sc.RoundPublic], responses=READ_ERRORS)
