@@ -88,9 +88,9 @@ def level_pairs(
     parts: list[tuple[I64, I64, I64, I64]] = []
     pruned: list[int] = []
     exposure = _exposure_table(state)
-    for comp in np.intersect1d(off_comp, need_comp):
-        o = offs[off_comp == comp]
-        n = needs[need_comp == comp]
+    off_groups, need_groups = _Groups(offs, off_comp), _Groups(needs, need_comp)
+    for comp in np.intersect1d(off_comp, need_comp).tolist():
+        o, n = off_groups.of(comp), need_groups.of(comp)
         p_rate = posted.get(int(comp)) if rate_rule is RateRule.POSTED else None
         po, pn, rate, was_pruned = _component_pairs(state, o, n, p_rate, max_pairs, exposure)
         if was_pruned:
@@ -106,6 +106,19 @@ def level_pairs(
         np.concatenate([p[3] for p in parts]),
         tuple(pruned),
     )
+
+
+class _Groups:
+    """Items grouped by component (one stable sort), each group in its original order."""
+
+    def __init__(self, items: I64, comp: I64) -> None:
+        order = np.argsort(comp, kind="stable")
+        self.items, self.comp = items[order], comp[order]
+
+    def of(self, comp: int) -> I64:
+        """The items of component ``comp``, as ``items[comp_of_items == comp]`` gives them."""
+        lo, hi = np.searchsorted(self.comp, [comp, comp + 1])
+        return self.items[lo:hi]
 
 
 def _component_pairs(
