@@ -19,11 +19,13 @@ from api.db.tables import (
     OrderRow,
     ProposalLoanRow,
     ProposalRow,
+    ProposalSaleRow,
     RoundRow,
 )
 from api.db.tx import read_session
 from api.http import schemas as sc
 from api.http.order_views import load_detail
+from api.http.sale_views import SaleTermsPublic, sale_terms_public
 from api.services.member_orders import MemberOrder, money_rows
 
 
@@ -73,7 +75,7 @@ def proposal(engine: Engine, proposal_id: int, coop_id: str) -> sc.ProposalPubli
     with read_session(engine) as s:
         p = s.get(ProposalRow, proposal_id)
         assert p is not None
-        return sc.proposal_public(p, s.get(ProposalLoanRow, proposal_id), coop_id)
+        return sc.proposal_public(p, s.get(ProposalLoanRow, proposal_id), coop_id, _sale(s, p))
 
 
 def proposals(
@@ -88,7 +90,20 @@ def proposals(
         stmt = stmt.where(col(ProposalRow.status) == status)
     with read_session(engine) as s:
         rows = s.execute(stmt.order_by(col(ProposalRow.id)).limit(limit + 1)).scalars().all()
-        return [sc.proposal_public(p, s.get(ProposalLoanRow, p.id), coop_id) for p in rows]
+        return [
+            sc.proposal_public(p, s.get(ProposalLoanRow, p.id), coop_id, _sale(s, p)) for p in rows
+        ]
+
+
+def _sale(s: Session, p: ProposalRow) -> SaleTermsPublic | None:
+    """The sale terms of a sale proposal (unit from its stock lot), else None."""
+    if p.kind != "sale":
+        return None
+    sale = s.get(ProposalSaleRow, p.id)
+    lot = s.get(OrderRow, p.supply_order_id)
+    if sale is None or lot is None:
+        return None
+    return sale_terms_public(p, sale, lot.unit)
 
 
 def commitment(engine: Engine, commitment_id: int, coop_id: str) -> sc.CommitmentPublic:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.db.mapping import GRADE_SEP
 from api.db.tables import (
@@ -25,7 +25,7 @@ from api.db.tables import (
     PurchaseOrderGradeRow,
     RoundRow,
 )
-from api.http.order_schemas import MONEY_SCHEMA, BusinessDate
+from api.http.order_schemas import BusinessDate
 from api.http.order_schemas import LiquidityNeedCreate as LiquidityNeedCreate
 from api.http.order_schemas import LiquidityOfferCreate as LiquidityOfferCreate
 from api.http.order_schemas import Money as Money
@@ -36,18 +36,12 @@ from api.http.order_schemas import PurchaseOrderCreate as PurchaseOrderCreate
 from api.http.order_schemas import StockLotCreate as StockLotCreate
 from api.http.order_views import Detail
 from api.http.order_views import order_terms as order_terms
+from api.http.sale_views import MoneyOut as MoneyOut
+from api.http.sale_views import SaleTermsPublic
 from api.schemas.common import StrictModel
 from api.services.clock import as_utc
-from matcher.money import satang_to_decimal_string
 
 T = TypeVar("T")
-_MONEY_OUT_SCHEMA = {**MONEY_SCHEMA, "pattern": r"^-?[0-9]+\.[0-9]{2}$"}
-MoneyOut = Annotated[
-    int,
-    PlainSerializer(satang_to_decimal_string, return_type=str),
-    WithJsonSchema(_MONEY_OUT_SCHEMA),
-]
-"""Output money: satang held inside, written as a decimal string with 2 places."""
 
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:
@@ -198,7 +192,26 @@ class ProposalPublic(Public):
             "rate_bps": 500,
             "term_days": 90,
             "interest": "7397.26",
-        }
+        },
+        {
+            "id": 9,
+            "round_id": 1,
+            "kind": "sale",
+            "side": "demand",
+            "order_id": "P1",
+            "counterparty_coop_id": "C3",
+            "amount": "8.00",
+            "tier": "province",
+            "network_id": "LPN",
+            "status": "pending",
+            "expires_at": "2026-11-22T01:00:00Z",
+            "accepted_by_me": False,
+            "accepted_by_counterparty": False,
+            "rate_bps": None,
+            "term_days": None,
+            "interest": None,
+            "sale": SaleTermsPublic.model_config["json_schema_extra"]["examples"][0],  # type: ignore[index]
+        },
     )
     id: int
     round_id: int
@@ -216,6 +229,9 @@ class ProposalPublic(Public):
     rate_bps: int | None
     term_days: int | None
     interest: MoneyOut | None
+    sale: SaleTermsPublic | None = None
+    """For ``kind == "sale"``: quantity, unit, unit price, value and delivery terms
+    (``amount`` then repeats the quantity and is not baht: read ``sale``)."""
 
 
 class ProposalDecision(Public):
@@ -335,7 +351,8 @@ class RoundPublic(Public):
 
 
 class RoundReportPublic(Public):
-    """A round's summary (label, value) pairs, notes and proposal rows (as exported)."""
+    """A round's summary (label, value) pairs, notes, and its loan, sale and set-off rows
+    (as exported)."""
 
     model_config = _examples(
         {
@@ -344,6 +361,10 @@ class RoundReportPublic(Public):
             "notes": [],
             "header": ["proposal_id / เลขข้อเสนอ"],
             "proposals": [[7]],
+            "sale_header": ["proposal_id / เลขข้อเสนอ", "product / สินค้า"],
+            "sales": [[9, "longan"]],
+            "setoff_header": ["obligation_id / เลขหนี้", "set_off / หักกลบ"],
+            "setoffs": [["D1", "1200.00"]],
         }
     )
     round_id: int
@@ -352,6 +373,13 @@ class RoundReportPublic(Public):
     notes: list[str]
     header: list[str]
     proposals: list[list[str | int]]
+    """Loan proposal rows, columns as ``header``."""
+    sale_header: list[str] = []
+    sales: list[list[str | int]] = []
+    """Produce sale proposal rows (ข้อเสนอขายสินค้า), columns as ``sale_header``."""
+    setoff_header: list[str] = []
+    setoffs: list[list[str | int]] = []
+    """Set-off rows per obligation (การหักกลบหนี้), columns as ``setoff_header``."""
 
 
 class ApiKeyPublic(Public):
@@ -450,7 +478,12 @@ def product_public(row: ProductRow) -> ProductPublic:
     )
 
 
-def proposal_public(p: ProposalRow, loan: ProposalLoanRow | None, coop_id: str) -> ProposalPublic:
+def proposal_public(
+    p: ProposalRow,
+    loan: ProposalLoanRow | None,
+    coop_id: str,
+    sale: SaleTermsPublic | None = None,
+) -> ProposalPublic:
     supply = p.supply_coop_id == coop_id
     mine, theirs = (
         (p.supply_accepted_at, p.demand_accepted_at)
@@ -474,6 +507,7 @@ def proposal_public(p: ProposalRow, loan: ProposalLoanRow | None, coop_id: str) 
         rate_bps=loan.rate_bps if loan else None,
         term_days=loan.term_days if loan else None,
         interest=loan.interest_satang if loan else None,
+        sale=sale,
     )
 
 

@@ -4,9 +4,11 @@ liquidity offers and needs; stored exactly as the order-file import stores them.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from dbseed import COORDINATOR
 from http_fixtures import api  # noqa: F401
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,7 +16,14 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from api.db import repo
-from api.db.tables import AuditEventRow, ObligationRow, OrderRow, StockLotRow
+from api.db.tables import (
+    AuditEventRow,
+    ObligationRow,
+    OrderRow,
+    ProposalRow,
+    ProposalSaleRow,
+    StockLotRow,
+)
 from api.db.tx import in_write_transaction, read_session
 from api.services.produce_orders import upsert_products
 from matcher.produce.model import GradeBid, Product, PurchaseOrder, StockLot
@@ -246,3 +255,31 @@ def test_only_the_creditor_may_cancel_a_hand_posted_debt(shop: Any) -> None:
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "cancelled" and r.json()["id"] == debt["id"]
     assert _count(shop.engine, AuditEventRow) == events + 1
+
+
+def test_round_shows_sales_with_their_terms_and_setoff_rows(shop: Any) -> None:
+    lot = shop.post("C2", "/v1/orders", LOT).json()
+    shop.post("C4", "/v1/orders", BUY)
+    for debtor, creditor in (("C1", "C3"), ("C3", "C1")):
+        debt = {**DEBT, "creditor_coop_id": creditor}
+        assert shop.post(debtor, "/v1/orders", debt).status_code == 201
+    r = shop.post(COORDINATOR, "/v1/networks/LPN/rounds", {"business_date": "2026-11-21"})
+    assert r.status_code == 201, r.text
+    sales = [p for p in shop.get("C2", "/v1/proposals").json()["items"] if p["kind"] == "sale"]
+    assert sales and all(p["order_id"] == lot["id"] for p in sales)
+    with Session(shop.engine) as s:
+        for p in sales:
+            row = s.get(ProposalSaleRow, p["id"])
+            assert row is not None
+            terms = p["sale"]
+            assert terms["unit"] == "kg" and terms["product_id"] == "longan"
+            assert terms["quantity"] == s.get(ProposalRow, p["id"]).amount  # type: ignore[union-attr]
+            assert Decimal(terms["unit_price"]) * 100 == row.price_satang_per_unit
+            assert Decimal(terms["value"]) * 100 == row.value_satang
+            assert terms["delivery_date"] == row.delivery_date.isoformat()
+    loans = [p for p in shop.get("C1", "/v1/proposals").json()["items"] if p["kind"] != "sale"]
+    assert all(p["sale"] is None for p in loans)
+    rep = shop.get(COORDINATOR, f"/v1/networks/LPN/rounds/{r.json()['round_id']}").json()
+    assert len(rep["sales"]) == len(sales)
+    assert all(len(row) == len(rep["sale_header"]) for row in rep["sales"])
+    assert rep["setoffs"] and all(len(row) == len(rep["setoff_header"]) for row in rep["setoffs"])

@@ -25,7 +25,7 @@ from api.http.idempotency import Stored, StoreHook, in_service_transaction
 from api.http.pagination import Cursor, Limit, decode, next_cursor
 from api.http.routers.common import READ_ERRORS, WRITE_ERRORS, Idem, respond
 from api.services.errors import InvalidStateError
-from api.services.export import PROPOSAL_HEADER, round_report
+from api.services.export import PROPOSAL_HEADER, SALE_HEADER, SETOFF_HEADER, round_report
 from api.services.rounds import RoundOutcome, RoundParams, load_snapshot, run_round
 from matcher.errors import InputError
 from matcher.money import satang_to_decimal_string
@@ -150,7 +150,8 @@ def list_rounds(
 
 @router.get("/rounds/{round_id}", response_model=sc.RoundReportPublic, responses=READ_ERRORS)
 def report(rnd: Round, ctx: Ctx) -> sc.RoundReportPublic:
-    """A round's report: summary, notes (explanations) and proposals (รายงานรอบ)."""
+    """A round's report: summary, notes (explanations), loan proposals, sale proposals and
+    set-offs, each with its column header (รายงานรอบ)."""
     rep = round_report(ctx.engine, int(rnd.id or 0))
     return sc.RoundReportPublic(
         round_id=rep.round_id,
@@ -158,6 +159,10 @@ def report(rnd: Round, ctx: Ctx) -> sc.RoundReportPublic:
         notes=list(json.loads(rnd.notes_json)),
         header=PROPOSAL_HEADER,
         proposals=rep.proposals,
+        sale_header=SALE_HEADER,
+        sales=rep.sales,
+        setoff_header=SETOFF_HEADER,
+        setoffs=rep.setoffs,
     )
 
 
