@@ -24,7 +24,7 @@ demo: $(STAMP)
 	$(BIN)/coopmatch match setoff scenarios/examples/lamphun-setoff.json --out .demo/setoff-result.json
 	@echo "== 4. Combined round: set-off shrinks the longan coops' needs, then loans and longan sales =="
 	$(BIN)/coopmatch round scenarios/examples/lamphun-round.json --out .demo/round-result.json
-	@echo "== 5. The daily round through the SQLite database =="
+	@echo "== 5. The daily round through the SQLite database: imported debts set off, loans, longan sales =="
 	rm -f .demo/coopmatch.sqlite3 .demo/coopmatch.sqlite3-wal .demo/coopmatch.sqlite3-shm
 	$(BIN)/coopmatch db upgrade
 	$(BIN)/coopmatch import members scenarios/examples/lamphun-members.csv

@@ -44,7 +44,8 @@ def register(app: typer.Typer) -> None:
         file: Annotated[Path, typer.Argument(help="orders .csv (UTF-8 or cp874) or .xlsx")],
         actor: ActorOption = None,
     ) -> None:
-        """Import liquidity offers and needs, stock lots and purchase orders (นำเข้าคำสั่ง)."""
+        """Import liquidity offers and needs, stock lots, purchase orders and debts
+        (obligations) (นำเข้าคำสั่ง)."""
         from api.services.orders import import_orders
 
         _run_import(
@@ -52,7 +53,7 @@ def register(app: typer.Typer) -> None:
             actor,
             import_orders,
             "{out.offers} offers, {out.needs} needs, {out.lots} stock lots, "
-            "{out.purchase_orders} purchase orders",
+            "{out.purchase_orders} purchase orders, {out.obligations} debts",
         )
 
     app.add_typer(import_app, name="import")

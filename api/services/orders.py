@@ -7,7 +7,9 @@ yearly rate), ``term_days`` (the lender's longest or the borrower's term), and o
 ``min_amount``, ``urgency`` (1–5), ``cap_per_borrower``, ``repayment`` (bullet/equal),
 ``instalments`` and ``valid_until`` (YYYY-MM-DD). Rows with ``side`` ``stock_lot`` or
 ``purchase_order`` (and ``product`` rows for the catalogue) carry produce columns (see
-:mod:`api.services.produce_orders`).
+:mod:`api.services.produce_orders`). Rows with ``side`` ``obligation`` are debts for
+set-off: ``coop_id`` (the debtor) owes ``creditor_coop_id`` ``amount`` baht, due on
+``due_date`` (YYYY-MM-DD).
 Whole-file rejection and file-hash idempotency as for member files.
 """
 
@@ -204,8 +206,12 @@ def parse_order_rows(
     known_coops: set[str],
     known_orders: set[str],
     products: dict[str, Product] | None = None,
+    obligations: list[ObligationSpec] | None = None,
 ) -> tuple[list[OfferSpec], list[NeedSpec], ProduceRows, str]:
-    """Parse and check a whole order file; raise :class:`BadFileError` on any bad row."""
+    """Parse and check a whole order file; raise :class:`BadFileError` on any bad row.
+
+    Obligation rows are appended to ``obligations``; without that list they are refused.
+    """
     table = read_table(path)
     err = RowErrors()
     produce = ProduceRows()
@@ -232,6 +238,9 @@ def parse_order_rows(
         if r.get("side", "").lower() in PRODUCE_SIDES:
             parse_produce_row(err, n, r, oid, coop, products, produce)
             continue
+        if r.get("side", "").lower() == "obligation" and obligations is not None:
+            obligations.append(_obligation(err, n, r, oid, coop, known_coops))
+            continue
         amount = money_cell(err, n, "amount", r.get("amount", ""), required=True)
         if amount == 0:
             err.add(n, "amount", "must be greater than zero (ต้องมากกว่าศูนย์)")
@@ -248,7 +257,10 @@ def parse_order_rows(
             needs.append(_need(err, n, r, oid, coop, amount or 0, rate or 0, term or 1, valid))
         else:
             err.add(
-                n, "side", f"{r.get('side', '')!r} must be offer, need, stock_lot or purchase_order"
+                n,
+                "side",
+                f"{r.get('side', '')!r} must be offer, need, stock_lot, purchase_order"
+                + (" or obligation" if obligations is not None else ""),
             )
     err.raise_if_any(str(path))
     return offers, needs, produce, table.sha256
@@ -276,13 +288,31 @@ def _need(
     return NeedSpec(oid, coop, amount, rate, term, minimum, urgency, repayment, inst, valid, n)
 
 
-def _date_cell(err: RowErrors, n: int, text: str) -> date | None:
+def _obligation(
+    err: RowErrors, n: int, r: dict[str, str], oid: str, debtor: str, known_coops: set[str]
+) -> ObligationSpec:
+    """An obligation row: ``coop_id`` owes ``creditor_coop_id`` ``amount`` by ``due_date``."""
+    amount = money_cell(err, n, "amount", r.get("amount", ""), required=True) or 0
+    if amount == 0:
+        err.add(n, "amount", "must be greater than zero (ต้องมากกว่าศูนย์)")
+    creditor = r.get("creditor_coop_id", "")
+    if creditor not in known_coops:
+        err.add(n, "creditor_coop_id", f"unknown coop {creditor!r} (ไม่พบสหกรณ์เจ้าหนี้)")
+    elif creditor == debtor:
+        err.add(n, "creditor_coop_id", "must differ from coop_id (เจ้าหนี้ต้องไม่ใช่ลูกหนี้)")
+    due = _date_cell(err, n, r.get("due_date", ""), "due_date")
+    if due is None and not r.get("due_date", ""):
+        err.add(n, "due_date", "is required (ต้องระบุวันครบกำหนด)")
+    return ObligationSpec(oid, debtor, creditor, amount, due or date.min)
+
+
+def _date_cell(err: RowErrors, n: int, text: str, column: str = "valid_until") -> date | None:
     if not text:
         return None
     try:
         return date.fromisoformat(text)
     except ValueError:
-        err.add(n, "valid_until", f"{text!r} is not a date YYYY-MM-DD")
+        err.add(n, column, f"{text!r} is not a date YYYY-MM-DD")
         return None
 
 
@@ -296,6 +326,7 @@ class OrderImportOutcome:
     needs: int
     lots: int = 0
     purchase_orders: int = 0
+    obligations: int = 0
 
 
 def import_orders(
@@ -310,9 +341,11 @@ def import_orders(
         if known and session.get(MemberImportRow, known) is not None:
             return OrderImportOutcome(known, True, 0, 0)
         catalogue = {p.id: p for p in products(session)}
-        offers, needs, produce, digest = parse_order_rows(path, coops, existing, catalogue)
+        debts: list[ObligationSpec] = []
+        offers, needs, produce, digest = parse_order_rows(path, coops, existing, catalogue, debts)
         now = clock()
         insert_orders(session, offers, needs, now)
+        insert_obligations(session, debts, now)
         upsert_products(session, produce.products)
         insert_produce_orders(session, produce.lots, produce.orders, now)
         lots, pos = len(produce.lots), len(produce.orders)
@@ -321,7 +354,7 @@ def import_orders(
                 file_hash=digest,
                 kind="orders",
                 filename=path.name,
-                row_count=len(offers) + len(needs) + lots + pos,
+                row_count=len(offers) + len(needs) + lots + pos + len(debts),
                 imported_at=now,
             )
         )
@@ -333,8 +366,9 @@ def import_orders(
             "order",
             "*",
             {"file_hash": digest, "offers": len(offers), "needs": len(needs)}
-            | ({"lots": lots, "purchase_orders": pos} if lots or pos else {}),
+            | ({"lots": lots, "purchase_orders": pos} if lots or pos else {})
+            | ({"obligations": len(debts)} if debts else {}),
         )
-        return OrderImportOutcome(digest, False, len(offers), len(needs), lots, pos)
+        return OrderImportOutcome(digest, False, len(offers), len(needs), lots, pos, len(debts))
 
     return in_write_transaction(engine, work)
