@@ -17,6 +17,7 @@ from api.db.tables import (
     LoanInstalmentRow,
     MembershipRow,
     OrderRow,
+    ProductRow,
     ProposalLoanRow,
     ProposalRow,
     ProposalSaleRow,
@@ -96,14 +97,17 @@ def proposals(
 
 
 def _sale(s: Session, p: ProposalRow) -> SaleTermsPublic | None:
-    """The sale terms of a sale proposal (unit from its stock lot), else None."""
+    """The sale terms of a sale proposal (unit: the product's base unit), else None.
+
+    The unit comes from the catalogue, not the seller's stock lot, which the buyer may not
+    read (row-level security hides another coop's orders)."""
     if p.kind != "sale":
         return None
     sale = s.get(ProposalSaleRow, p.id)
-    lot = s.get(OrderRow, p.supply_order_id)
-    if sale is None or lot is None:
+    product = s.get(ProductRow, sale.product_id) if sale is not None else None
+    if sale is None or product is None:
         return None
-    return sale_terms_public(p, sale, lot.unit)
+    return sale_terms_public(p, sale, product.base_unit)
 
 
 def commitment(engine: Engine, commitment_id: int, coop_id: str) -> sc.CommitmentPublic:
