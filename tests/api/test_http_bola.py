@@ -125,14 +125,16 @@ def test_bola_matrix(api) -> None:  # noqa: F811
     with Session(api.engine) as s:
         after, p_after = _state(s)
     assert before == after and p_before == p_after
-    # the same ids with the owner's key are found (so the 404s above were about ownership)
+    # the same ids with the owner's key are found (so the 404s above were about ownership);
+    # an undocumented route only guards a path (GET …/rounds/preview is a 405 for the owner)
+    hidden = {r.path for r in _walk(api.app.routes) if not r.include_in_schema}
     for method, path in routes:
         if method != "GET":
             continue
         params = re.findall(r"{(\w+)}", path)
         owner = COORDINATOR if "network_id" in params else setup["owner"][params[0]]
         r = api.client.get(path.format(**ids), headers=api.headers(owner))
-        assert r.status_code == 200, (owner, path, r.text)
+        assert r.status_code == (405 if path in hidden else 200), (owner, path, r.text)
 
 
 def test_lists_show_only_own_objects(api) -> None:  # noqa: F811
