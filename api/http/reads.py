@@ -23,6 +23,7 @@ from api.db.tables import (
     ProposalSaleRow,
     RoundRow,
 )
+from api.db.tenant import member_session
 from api.db.tx import read_session
 from api.http import schemas as sc
 from api.http.order_views import load_detail
@@ -54,8 +55,9 @@ def posted_view(s: Session, spec: MemberOrder, order_id: str, now: datetime) -> 
     return sc.order_public(rows[0], rows[1])  # type: ignore[arg-type]
 
 
-def order(engine: Engine, order_id: str) -> sc.OrderPublic:
-    with read_session(engine) as s:
+def order(engine: Engine, order_id: str, coop_id: str | None = None) -> sc.OrderPublic:
+    """One order; with ``coop_id`` read as that member (row-level security on PostgreSQL)."""
+    with read_session(engine) if coop_id is None else member_session(engine, coop_id) as s:
         return order_view(s, order_id)
 
 
@@ -67,13 +69,13 @@ def orders(
         stmt = stmt.where(col(OrderRow.id) > after)
     if status is not None:
         stmt = stmt.where(col(OrderRow.status) == status)
-    with read_session(engine) as s:
+    with member_session(engine, coop_id) as s:
         rows = s.execute(stmt.order_by(col(OrderRow.id)).limit(limit + 1)).scalars().all()
         return [sc.order_public(r, *load_detail(s, r)) for r in rows]
 
 
 def proposal(engine: Engine, proposal_id: int, coop_id: str) -> sc.ProposalPublic:
-    with read_session(engine) as s:
+    with member_session(engine, coop_id) as s:
         p = s.get(ProposalRow, proposal_id)
         assert p is not None
         return sc.proposal_public(p, s.get(ProposalLoanRow, proposal_id), coop_id, _sale(s, p))
@@ -89,7 +91,7 @@ def proposals(
         stmt = stmt.where(col(ProposalRow.id) > after)
     if status is not None:
         stmt = stmt.where(col(ProposalRow.status) == status)
-    with read_session(engine) as s:
+    with member_session(engine, coop_id) as s:
         rows = s.execute(stmt.order_by(col(ProposalRow.id)).limit(limit + 1)).scalars().all()
         return [
             sc.proposal_public(p, s.get(ProposalLoanRow, p.id), coop_id, _sale(s, p)) for p in rows
@@ -111,7 +113,7 @@ def _sale(s: Session, p: ProposalRow) -> SaleTermsPublic | None:
 
 
 def commitment(engine: Engine, commitment_id: int, coop_id: str) -> sc.CommitmentPublic:
-    with read_session(engine) as s:
+    with member_session(engine, coop_id) as s:
         c = s.get(CommitmentRow, commitment_id)
         assert c is not None
         return _commitment(s, c, coop_id)
@@ -139,7 +141,7 @@ def commitments(
     )
     if after is not None:
         stmt = stmt.where(col(CommitmentRow.id) > after)
-    with read_session(engine) as s:
+    with member_session(engine, coop_id) as s:
         rows = s.execute(stmt.order_by(col(CommitmentRow.id)).limit(limit + 1)).scalars().all()
         return [_commitment(s, c, coop_id) for c in rows]
 

@@ -277,6 +277,9 @@ def test_round_shows_sales_with_their_terms_and_setoff_rows(shop: Any) -> None:
             assert Decimal(terms["unit_price"]) * 100 == row.price_satang_per_unit
             assert Decimal(terms["value"]) * 100 == row.value_satang
             assert terms["delivery_date"] == row.delivery_date.isoformat()
+    # the buyer reads the same terms (on PostgreSQL through row-level security)
+    bought = [p for p in shop.get("C4", "/v1/proposals").json()["items"] if p["kind"] == "sale"]
+    assert [p["sale"] for p in bought] == [p["sale"] for p in sales]
     loans = [p for p in shop.get("C1", "/v1/proposals").json()["items"] if p["kind"] != "sale"]
     assert all(p["sale"] is None for p in loans)
     rep = shop.get(COORDINATOR, f"/v1/networks/LPN/rounds/{r.json()['round_id']}").json()

@@ -49,3 +49,27 @@ def test_unfiltered_queries_see_only_the_own_coop(db: Engine, clock) -> None:  #
         s.execute(text("UPDATE orders SET amount = 0"))
     with pytest.raises(DBAPIError), member_session(db, "C2") as s:
         s.execute(text("SELECT count(*) FROM idempotency_key"))
+
+
+def test_detail_rows_follow_their_headers(db: Engine, clock) -> None:  # type: ignore[no-untyped-def]
+    if not is_postgres(db):
+        pytest.skip("row-level security is a PostgreSQL layer")
+    seed_lamphun(db)
+    run_round(db, network_id="LPN", business_date=DAY, actor=COORDINATOR, clock=clock)
+    with db.connect() as conn:
+        loans = [tuple(r) for r in conn.execute(text(
+            "SELECT l.proposal_id, p.supply_coop_id, p.demand_coop_id FROM proposal_loan l "
+            "JOIN proposal p ON p.id = l.proposal_id"
+        ))]  # fmt: skip
+        offers = {r[0]: r[1] for r in conn.execute(text(
+            "SELECT d.order_id, o.coop_id FROM liquidity_offer d JOIN orders o ON o.id = d.order_id"
+        ))}  # fmt: skip
+    assert loans and offers
+    for coop in ("C1", "C2", "C3", "C4"):
+        seen = {r[0] for r in _all(db, coop, "SELECT proposal_id FROM proposal_loan")}
+        assert seen == {pid for pid, *parties in loans if coop in parties}
+        own = {r[0] for r in _all(db, coop, "SELECT order_id FROM liquidity_offer")}
+        assert own == {oid for oid, owner in offers.items() if owner == coop}
+        assert _all(db, coop, "SELECT count(*) FROM product")  # shared catalogue: readable
+    with pytest.raises(DBAPIError), member_session(db, "C2") as s:
+        s.execute(text("UPDATE liquidity_offer SET min_rate_bps = 0"))

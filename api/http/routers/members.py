@@ -73,9 +73,11 @@ def list_orders(
 
 
 @router.get("/orders/{order_id}", response_model=sc.OrderPublic, responses=READ_ERRORS)
-def get_order(order: Annotated[OrderRow, Depends(own_order)], ctx: Ctx) -> sc.OrderPublic:
+def get_order(
+    order: Annotated[OrderRow, Depends(own_order)], who: Member, ctx: Ctx
+) -> sc.OrderPublic:
     """One of the caller's orders."""
-    return reads.order(ctx.engine, order.id)
+    return reads.order(ctx.engine, order.id, str(who.coop_id))
 
 
 @router.post("/orders/{order_id}/cancel", response_model=sc.OrderPublic, responses=WRITE_ERRORS)
