@@ -16,7 +16,7 @@ from matcher.liquidity.checks import check_problem
 from matcher.liquidity.explain import explain
 from matcher.liquidity.model import LiquidityProblem, LiquidityResult, LoanProposal
 from matcher.liquidity.solver import objective_of
-from matcher.liquidity.state import LiquidityState, build_state
+from matcher.liquidity.state import I64, LiquidityState, build_state
 from matcher.money import midpoint_rate_bps
 from matcher.results import RateRule, SolveStatus, Timings
 
@@ -35,20 +35,21 @@ def solve_greedy(problem: LiquidityProblem) -> LiquidityResult:
     proposals: list[LoanProposal] = []
     for level in tree.levels():
         at = st.coop_net_at[level]
-        by_net: dict[int, list[int]] = defaultdict(list)
-        for o in offer_order:
-            if at[st.off_lender[o]] >= 0 and st.off_rem[o] > 0:
-                by_net[int(at[st.off_lender[o]])].append(o)
+        by_net = _offers_by_network(st, offer_order, at)
         for n in need_order:
             comp = int(at[st.need_borrower[n]])
             if comp < 0 or comp not in by_net:
                 continue
             posted = tree.networks[net_ids[comp]].posted_rate_bps
             rule_rate = posted if problem.rate_rule is RateRule.POSTED else None
-            for o, x, rate in _takes(st, n, by_net[comp], rule_rate):
+            takes = _takes(st, n, by_net[comp], rule_rate)
+            for o, x, rate in takes:
                 st.lend(o, n, x)
                 proposals.append(st.proposal(o, n, x, rate, level, net_ids[comp]))
-            by_net[comp] = [o for o in by_net[comp] if st.off_rem[o] > 0]
+            if any(st.off_rem[o] <= 0 for o, _, _ in takes):
+                # Drop used-up offers only when one ran out (rebuilding per need is quadratic).
+                open_offers = by_net[comp]
+                by_net[comp] = open_offers[st.off_rem[open_offers] > 0]
     proposals.sort(key=lambda p: (p.need_id, p.offer_id, p.tier))
     return LiquidityResult(
         status=SolveStatus.FEASIBLE,
@@ -62,8 +63,17 @@ def solve_greedy(problem: LiquidityProblem) -> LiquidityResult:
     )
 
 
+def _offers_by_network(st: LiquidityState, offer_order: list[int], at: I64) -> dict[int, I64]:
+    """Open offers of each network at this level, in arrival order."""
+    by_net: dict[int, list[int]] = defaultdict(list)
+    for o in offer_order:
+        if at[st.off_lender[o]] >= 0 and st.off_rem[o] > 0:
+            by_net[int(at[st.off_lender[o]])].append(o)
+    return {net: np.asarray(offers, dtype=np.int64) for net, offers in by_net.items()}
+
+
 def _takes(
-    st: LiquidityState, n: int, candidates: list[int], posted: int | None
+    st: LiquidityState, n: int, candidates: I64, posted: int | None
 ) -> list[tuple[int, int, int]]:
     """What need ``n`` would take, in arrival order; empty if its minimum is out of reach."""
     b = int(st.need_borrower[n])
@@ -73,7 +83,7 @@ def _takes(
     slots = int(st.max_lenders[b] - st.need_lenders[n])
     lender_used: dict[int, int] = defaultdict(int)
     out: list[tuple[int, int, int]] = []
-    cand = np.asarray(candidates, dtype=np.int64)
+    cand = candidates
     # Vectorised pre-filter on term and on the rate bound every rule shares.
     cand = cand[(st.off_term[cand] >= st.need_term[n]) & (st.off_rate[cand] <= st.need_rate[n])]
     for o in cand.tolist():
