@@ -9,6 +9,7 @@ takes nothing. It obeys every rule the optimiser obeys, so both answers pass the
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -83,10 +84,7 @@ def _takes(
     slots = int(st.max_lenders[b] - st.need_lenders[n])
     lender_used: dict[int, int] = defaultdict(int)
     out: list[tuple[int, int, int]] = []
-    cand = candidates
-    # Vectorised pre-filter on term and on the rate bound every rule shares.
-    cand = cand[(st.off_term[cand] >= st.need_term[n]) & (st.off_rate[cand] <= st.need_rate[n])]
-    for o in cand.tolist():
+    for o in _prefiltered(st, n, candidates):
         if room <= 0 or len(out) >= slots:
             break
         rate = _rate(st, o, n, posted)
@@ -103,6 +101,19 @@ def _takes(
     if st.need_filled[n] == 0 and sum(t[1] for t in out) < st.need_min[n]:
         return []
     return out
+
+
+CHUNK = 256
+"""Candidates pre-filtered at a time: a need usually fills from the first few offers."""
+
+
+def _prefiltered(st: LiquidityState, n: int, candidates: I64) -> Iterator[int]:
+    """Candidates in order that pass the term and the rate bound every rule shares,
+    filtered with array operations one chunk at a time (a need rarely reads them all)."""
+    term, rate = st.need_term[n], st.need_rate[n]
+    for start in range(0, candidates.size, CHUNK):
+        block = candidates[start : start + CHUNK]
+        yield from block[(st.off_term[block] >= term) & (st.off_rate[block] <= rate)].tolist()
 
 
 def _rate(st: LiquidityState, o: int, n: int, posted: int | None) -> int | None:
