@@ -9,7 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 
 from matcher.domain import NetworkTree
-from matcher.liquidity.model import LiquidityProblem, LiquidityResult, LoanOffer, LoanProposal
+from matcher.liquidity.model import (
+    LiquidityProblem,
+    LiquidityResult,
+    LoanNeed,
+    LoanOffer,
+    LoanProposal,
+)
 from matcher.money import midpoint_rate_bps, simple_interest_satang
 from matcher.results import FillState, RateRule
 
@@ -34,9 +40,10 @@ def validate_result(problem: LiquidityProblem, result: LiquidityResult) -> list[
         offers[fund.id] = LoanOffer(
             fund.id, fund.id, fund.amount_satang, fund.rate_bps, fund.max_term_days
         )
+    needs = {n.id: n for n in problem.needs}
     out: list[str] = []
     for i, p in enumerate(result.proposals):
-        out += [f"proposals[{i}]: {m}" for m in _check_loan(problem, tree, offers, p)]
+        out += [f"proposals[{i}]: {m}" for m in _check_loan(problem, tree, offers, p, needs)]
     out += _check_totals(problem, offers, result)
     out += _check_objective(problem, result)
     out += _check_explanations(problem, result)
@@ -55,9 +62,12 @@ def _contains(problem: LiquidityProblem, tree: NetworkTree, net_id: str, coop: s
 
 
 def _check_loan(
-    problem: LiquidityProblem, tree: NetworkTree, offers: dict[str, LoanOffer], p: LoanProposal
+    problem: LiquidityProblem,
+    tree: NetworkTree,
+    offers: dict[str, LoanOffer],
+    p: LoanProposal,
+    needs: dict[str, LoanNeed],
 ) -> list[str]:
-    needs = {n.id: n for n in problem.needs}
     o, n = offers.get(p.offer_id), needs.get(p.need_id)
     if o is None or n is None:
         return [f"unknown offer {p.offer_id!r} or need {p.need_id!r}"]
