@@ -19,9 +19,10 @@ Graph (all capacities in satang)::
 * ``borrower → T``: the registrar-approved limit minus what is outstanding and borrowed so far.
 
 Weights are chosen so the priorities never mix: rate ranks lie in [0, P], fairness gaps are
-P+1, and the urgency unit A exceeds every fairness weight plus every rate rank. The solve is a
-maximum flow of least cost (see ``_LevelGraph._run``): the total amount lent per component comes
-first, these weights order the maximum flows.
+P+1, and the urgency unit A exceeds every fairness weight plus every rate rank. Every path
+through a need has negative cost, and the bypass ``S → T`` (cost 0) carries what is not lent,
+so the least-cost flow is the lexicographic optimum: urgency-weighted amount, then fairness,
+then rate rank (see ``_LevelGraph._run``).
 """
 
 from __future__ import annotations
@@ -307,15 +308,15 @@ class _LevelGraph:
             idx = smcf.add_arcs_with_capacity_and_unit_cost(
                 tails[a0:a1], heads[a0:a1], caps[a0:a1], costs[a0:a1]
             )
-            # solve_max_flow_with_min_cost: the amount lent in the component is maximal first,
-            # and only among maximum flows is the cost least (urgency, then fairness, then
-            # rate rank). That is not always the least-cost flow of these weights: where a
-            # borrower limit, exposure cap or lender limit makes needs compete, moving funds
-            # from one urgent need to two less urgent ones lends more and is preferred here.
-            # So amount covered ranks above urgency (measured against FCFS in benchmarks/).
+            # A bypass S → T at zero cost carries whatever is not lent, so the solve is the
+            # least-cost flow of these weights: urgency-weighted amount covered first, then
+            # fairness, then rate rank. (A maximum flow of least cost would rank the plain
+            # amount lent first and could move funds from one urgent need to two less urgent
+            # ones where a borrower limit, exposure cap or lender limit makes needs compete.)
+            smcf.add_arc_with_capacity_and_unit_cost(0, 1, total, 0)
             smcf.set_node_supply(0, total)
             smcf.set_node_supply(1, -total)
-            status = smcf.solve_max_flow_with_min_cost()
+            status = smcf.solve()
             if status != smcf.OPTIMAL:
                 raise SolverFailure(f"min-cost flow ended with status {status!r}")
             p0, p1 = int(pair_start[b]), int(pair_start[b + 1])

@@ -303,3 +303,24 @@ class TestPriorities:
         assert [x.offer_id for x in r.proposals] == ["cheap"]
         e = next(x for x in r.explanations if x.order_id == "n")
         assert e.state is FillState.FILLED
+
+
+class TestUrgencyRanksFirst:
+    def test_urgent_need_is_not_traded_for_more_but_less_urgent_lending(self) -> None:
+        # Borrower x may borrow M in all: urgent "a" or the can-wait "a2". Offer "o1" reaches
+        # "a" and the can-wait "b" of borrower y; "o2" (dearer) reaches only "a2". Lending
+        # 2M (o1→b, o2→a2) covers more baht, but the objective ranks urgency-weighted
+        # coverage first: 5·M (o1→a) beats 1·M + 1·M.
+        p = problem(
+            [offer("o1", "l1", rate=400), offer("o2", "l2", rate=650)],
+            [
+                need("a", "x", rate=600, urgency=5),
+                need("a2", "x", rate=700, urgency=1),
+                need("b", "y", rate=600, urgency=1),
+            ],
+            [CoopRules("x", borrowing_limit_satang=M)],
+        )
+        r = solve_valid(p)
+        assert filled(r, "a") == M
+        assert filled(r, "a2") == 0 and filled(r, "b") == 0
+        assert r.objective.urgency_weighted_satang == 5 * M
