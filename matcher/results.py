@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+CP_SAT_DET_PER_SECOND = 0.3
+"""CP-SAT deterministic time done in one wall-clock second on the reference 2-core machine
+(measured on the province-trucks family: 0.05–0.10 units in 0.22–0.34 s). CP-SAT limits are
+deterministic (limit × this), so answers do not depend on the machine's load, and a wall-clock
+guard of twice the limit only stops a stalled solve."""
+
 
 class SolveStatus(str, Enum):
     """How a solve ended. A partial match is a result, not an error."""

@@ -24,7 +24,7 @@ from ortools.sat.python import cp_model
 
 from matcher.liquidity.flow import segment_bounds
 from matcher.liquidity.state import I64, UNLIMITED, LiquidityState, unique_sorted
-from matcher.results import FairnessPolicy, SolveStatus
+from matcher.results import CP_SAT_DET_PER_SECOND, FairnessPolicy, SolveStatus
 
 OBJECTIVE_BOUND = 2**60
 
@@ -94,7 +94,7 @@ def solve_component_exact(
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = 7
-        solver.parameters.max_deterministic_time = per_stage
+        solver.parameters.max_deterministic_time = per_stage * CP_SAT_DET_PER_SECOND
         solver.parameters.max_time_in_seconds = 2 * per_stage
         if sense > 0:
             model.cp.maximize(expr)

@@ -26,14 +26,10 @@ from matcher.produce.distance import I64
 from matcher.produce.lanes import TierLanes
 from matcher.produce.state import ProduceState
 from matcher.produce.truck_bound import root_bound
+from matcher.results import CP_SAT_DET_PER_SECOND as DET_PER_SECOND
 from matcher.results import SolveStatus
 
 GAP = 0.01
-DET_PER_SECOND = 0.3
-"""CP-SAT deterministic time done in one wall-clock second on the reference 2-core machine
-(measured on the province-trucks family: 0.05–0.10 units in 0.22–0.34 s). Limits and the
-effort counted against the budget are converted with it, so the budget holds in wall-clock
-time while the answer stays independent of the machine's load."""
 BOUND_SHARE = 0.0
 """Share of a component's time left to SCIP's root bound when CP-SAT does not prove 1 %.
 Off (with :data:`BOUND_MAX_LANES` = 0): measured on the province-trucks family with the budget
