@@ -4,7 +4,6 @@ logged-in browser-like client per coordinator."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,49 +13,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "api"))  # shared DB helpers
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # our helpers
 
-from dbfixtures import PG_ENV, PG_SKIP, FakeClock, PgSchema, make_sqlite
+from dbfixtures import FakeClock
+from dbtiers import backend, clock, db, sqlite_template
 from sqlalchemy import Engine
 from webfixtures import Web, make_web
 
-from api.db.migrate import upgrade
-from api.settings import Settings, create_engine_from
-
-
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    engine = create_engine_from(Settings(database_url=f"sqlite:///{path}"))
-    upgrade(engine)
-    engine.dispose()
-    return path
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request: pytest.FixtureRequest) -> str:
-    if request.param == "postgres" and not os.environ.get(PG_ENV):
-        pytest.skip(PG_SKIP)
-    return str(request.param)
-
-
-@pytest.fixture
-def db(backend: str, sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
-    """A migrated, empty database on the backend under test."""
-    if backend == "sqlite":
-        engine, _ = make_sqlite(sqlite_template, tmp_path)
-        yield engine
-        engine.dispose()
-        return
-    pg = PgSchema(os.environ[PG_ENV])
-    try:
-        upgrade(pg.engine)
-        yield pg.engine
-    finally:
-        pg.drop()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+__all__ = ["backend", "clock", "db", "sqlite_template"]  # shared pytest fixtures
 
 
 @pytest.fixture
