@@ -38,8 +38,8 @@ from fastapi import Request
 from sqlalchemy import delete
 from sqlmodel import Session, col
 
-from api.db.tables_http import IdempotencyKeyRow
 from api.db.audit import lock_chain
+from api.db.tables_http import IdempotencyKeyRow
 from api.db.tx import in_chain_transaction, in_write_transaction
 from api.http.context import AppContext
 from api.http.errors import ApiError

@@ -69,9 +69,7 @@ def post_member_order(
     insert_produce_orders(session, lots, buys, now)
     insert_obligations(session, debts, now)
     kind = _kind_of(order)
-    append_event(
-        session, now, actor, "order.posted", "order", _id_of(order), {"kind": kind}, chain
-    )
+    append_event(session, now, actor, "order.posted", "order", _id_of(order), {"kind": kind}, chain)
     return kind
 
 
