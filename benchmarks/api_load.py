@@ -34,7 +34,7 @@ from api.db.tables import OrderRow
 from api.db.tx import in_write_transaction
 from api.http.keys import issue_key
 from api.services.members import CoopSpec, NetworkSpec, upsert_members
-from benchmarks.api_server import SCHEMA_ENV, URL_ENV
+from benchmarks.api_server import RATE_ENV, SCHEMA_ENV, URL_ENV
 from matcher.domain import NetworkLevel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,10 +80,24 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(db_url: str, schema: str | None, workers: int) -> Iterator[str]:
-    """uvicorn (httptools/uvloop when installed) in a subprocess; yields the base URL."""
+def serve(
+    db_url: str,
+    schema: str | None,
+    workers: int,
+    *,
+    rate_per_minute: int = 600,
+    pool_size: int = 5,
+) -> Iterator[str]:
+    """uvicorn (httptools/uvloop when installed) in a subprocess on 127.0.0.1; yields the
+    base URL. ``rate_per_minute`` is the per-coop limit, ``pool_size`` the database pool
+    of each worker (plus as many again under load)."""
     port = _free_port()
     env = {**os.environ, URL_ENV: db_url, SCHEMA_ENV: schema or "", "PYTHONPATH": str(ROOT)}
+    env |= {
+        RATE_ENV: str(rate_per_minute),
+        "COOPMATCH_DB_POOL_SIZE": str(pool_size),
+        "COOPMATCH_DB_MAX_OVERFLOW": str(pool_size),
+    }
     cmd = [sys.executable, "-m", "uvicorn", "--factory", "benchmarks.api_server:app"]
     cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     cmd += ["--no-access-log", "--log-level", "warning"]

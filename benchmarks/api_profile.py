@@ -5,7 +5,7 @@ PostgreSQL schema and posts ``--posts`` orders one after another, after a warm-u
 verifies and caches every key. Logging is filtered to warnings, as in the load run's
 server (:mod:`benchmarks.api_server`). Reports the process CPU per post (client side of the ASGI
 transport included), the SQL statements, transactions and pool checkouts per post (each
-checkout pings), and optionally a cProfile of the timed posts::
+checkout pings), and optionally a CPU-time cProfile of the timed posts::
 
     PYTHONPATH=. python -m benchmarks.api_profile --posts 500 [--profile out.pstats]
 
@@ -107,7 +107,7 @@ def measure(url: str, posts: int, profile: str | None) -> dict[str, Any]:
             async with httpx.AsyncClient(base_url="http://bench", transport=transport) as http:
                 await _posts(http, tokens, 100, 1)  # warm-up: argon2 once per key, caches
                 seen.clear()
-                prof = cProfile.Profile() if profile else None
+                prof = cProfile.Profile(time.process_time) if profile else None
                 cpu, wall = time.process_time(), time.perf_counter()
                 if prof:
                     prof.enable()

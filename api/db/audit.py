@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import bindparam, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -89,6 +89,29 @@ class AuditEvent:
     payload: dict[str, Any]
 
 
+_EVENTS = AuditEventRow.__table__  # type: ignore[attr-defined]
+_HEADS = AuditChainHeadRow.__table__  # type: ignore[attr-defined]
+_MOVE_HEAD = (
+    update(_HEADS)
+    .where(_HEADS.c.chain == bindparam("c"))
+    .values(seq=bindparam("s"), hash=bindparam("h"))
+)
+
+
+def _lock_head(ins: Any) -> Any:
+    """``INSERT (chain, 0, genesis) ON CONFLICT (chain) DO UPDATE … RETURNING seq, hash``."""
+    return (
+        ins(_HEADS)
+        .values(chain=bindparam("c"), seq=0, hash=bindparam("g"))
+        .on_conflict_do_update(index_elements=["chain"], set_={"chain": bindparam("c")})
+        .returning(_HEADS.c.seq, _HEADS.c.hash)
+    )
+
+
+_LOCK_HEAD_PG = _lock_head(postgresql.insert)
+_LOCK_HEAD_SQLITE = _lock_head(sqlite.insert)
+
+
 def _head_key(chain: str) -> tuple[str, str]:
     return ("audit_head", chain)
 
@@ -104,15 +127,8 @@ def lock_chain(session: Session, chain: str) -> tuple[int, str]:
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     dialect = session.get_bind().dialect.name
-    ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = AuditChainHeadRow.__table__  # type: ignore[attr-defined]
-    stmt = (
-        ins(table)
-        .values(chain=chain, seq=0, hash=genesis_hash(chain))
-        .on_conflict_do_update(index_elements=["chain"], set_={"chain": chain})
-        .returning(table.c.seq, table.c.hash)
-    )
-    seq, digest = session.execute(stmt).one()
+    stmt = _LOCK_HEAD_PG if dialect == "postgresql" else _LOCK_HEAD_SQLITE
+    seq, digest = session.execute(stmt, {"c": chain, "g": genesis_hash(chain)}).one()
     head = (int(seq), str(digest))
     session.info[_head_key(chain)] = head
     return head
@@ -148,12 +164,8 @@ def append_events(
             }
         )
         prev = digest
-    session.execute(insert(AuditEventRow), rows)
-    session.execute(
-        update(AuditChainHeadRow)
-        .where(col(AuditChainHeadRow.chain) == chain)
-        .values(seq=seq, hash=prev)
-    )
+    session.execute(insert(_EVENTS), rows)
+    session.execute(_MOVE_HEAD, {"c": chain, "s": seq, "h": prev})
     session.info[_head_key(chain)] = (seq, prev)
     return prev
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import TypeVar
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
@@ -55,6 +55,18 @@ def read_session(engine: Engine) -> Iterator[Session]:
             yield session
     finally:
         conn.close()
+
+
+@contextmanager
+def single_read(engine: Engine) -> Iterator[Connection]:
+    """A connection for one read statement: AUTOCOMMIT on PostgreSQL (no BEGIN and COMMIT
+    round trips; one statement sees one snapshot anyway), a deferred read on SQLite."""
+    if is_postgres(engine):
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            yield conn
+        return
+    with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn, conn.begin():
+        yield conn
 
 
 @contextmanager

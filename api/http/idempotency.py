@@ -35,7 +35,7 @@ from functools import partial
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, insert, select
 from sqlmodel import Session, col
 
 from api.db.audit import lock_chain
@@ -47,6 +47,13 @@ from api.services.clock import as_utc
 
 HEADER = "Idempotency-Key"
 IN_FLIGHT = 0
+_TABLE = IdempotencyKeyRow.__table__  # type: ignore[attr-defined]
+_THIS_KEY = (_TABLE.c.principal == bindparam("principal")) & (_TABLE.c.key == bindparam("key"))
+_LOOKUP = select(
+    _TABLE.c.request_hash, _TABLE.c.status_code, _TABLE.c.response_body, _TABLE.c.created_at
+).where(_THIS_KEY)
+_DROP = delete(_TABLE).where(_THIS_KEY)
+_INSERT = insert(_TABLE)
 
 
 @dataclass(frozen=True)
@@ -80,13 +87,12 @@ def _check(
     session: Session, ctx: AppContext, principal: str, key: str, digest: str, now: datetime
 ) -> Stored | None:
     """The stored response, a refusal, or None when the key is new (or stale)."""
-    row = session.get(IdempotencyKeyRow, (principal, key))
+    row = session.execute(_LOOKUP, {"principal": principal, "key": key}).first()
     if row is None:
         return None
     age = now - as_utc(row.created_at)
     if age > timedelta(hours=ctx.config.idempotency_retention_hours):
-        session.delete(row)
-        session.flush()
+        session.execute(_DROP, {"principal": principal, "key": key})
         return None
     if row.request_hash != digest:
         raise ApiError(
@@ -95,8 +101,7 @@ def _check(
     if row.status_code == IN_FLIGHT:
         if age <= timedelta(seconds=ctx.config.in_flight_lease_s):
             raise ApiError(409, "idempotency_in_flight", f"{HEADER} {key!r} is still in flight")
-        session.delete(row)
-        session.flush()
+        session.execute(_DROP, {"principal": principal, "key": key})
         return None
     return Stored(row.status_code, json.loads(row.response_body), replayed=True)
 
@@ -128,7 +133,21 @@ def _store(
 ) -> None:
     """Store ``result`` under the key; ``claimed=False``: the key has no row yet (it was
     just checked in this transaction), so it is inserted without reading it again."""
-    row = session.get(IdempotencyKeyRow, (principal, key)) if claimed else None
+    body = json.dumps(result.body, ensure_ascii=False, sort_keys=True)
+    if not claimed:
+        session.execute(
+            _INSERT,
+            {
+                "principal": principal,
+                "key": key,
+                "request_hash": digest,
+                "created_at": now,
+                "status_code": result.status,
+                "response_body": body,
+            },
+        )
+        return
+    row = session.get(IdempotencyKeyRow, (principal, key))
     if row is None:
         row = IdempotencyKeyRow(
             principal=principal,
@@ -139,7 +158,7 @@ def _store(
             response_body="null",
         )
     row.status_code = result.status
-    row.response_body = json.dumps(result.body, ensure_ascii=False, sort_keys=True)
+    row.response_body = body
     session.add(row)
 
 
