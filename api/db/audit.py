@@ -10,9 +10,10 @@ Chains: ``global`` for everything written under the serialised write lock (round
 decisions, imports, keys), and ``coop:<id>`` for a member's order posts, so that posts of
 different coops do not wait for each other. Appending locks the chain's row in
 ``audit_chain_head`` first (:func:`lock_chain`), so the appends of one chain are strictly
-ordered; ``prev_hash`` is unique across all chains and ``(chain, seq)`` is unique, so no
-chain can fork. :func:`verify_chain` recomputes every hash from the stored columns and
-checks every head against its chain's last event.
+ordered; ``prev_hash`` is unique across all chains, ``(chain, seq)`` is unique, and an
+insert trigger refuses any event that does not follow its chain's head (and moves the head
+on), so no chain can fork or skip. :func:`verify_chain` recomputes every hash from the
+stored columns and checks every head against its chain's last event.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, tuple_, update
+from sqlalchemy import bindparam, insert, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -91,11 +92,6 @@ class AuditEvent:
 
 _EVENTS = AuditEventRow.__table__  # type: ignore[attr-defined]
 _HEADS = AuditChainHeadRow.__table__  # type: ignore[attr-defined]
-_MOVE_HEAD = (
-    update(_HEADS)
-    .where(_HEADS.c.chain == bindparam("c"))
-    .values(seq=bindparam("s"), hash=bindparam("h"))
-)
 
 
 def _lock_head(ins: Any) -> Any:
@@ -164,8 +160,7 @@ def append_events(
             }
         )
         prev = digest
-    session.execute(insert(_EVENTS), rows)
-    session.execute(_MOVE_HEAD, {"c": chain, "s": seq, "h": prev})
+    session.execute(insert(_EVENTS), rows)  # the insert trigger moves the head (0008)
     session.info[_head_key(chain)] = (seq, prev)
     return prev
 

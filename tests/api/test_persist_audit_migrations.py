@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from dbseed import COORDINATOR, seed_lamphun
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from api.db.audit import (
@@ -190,3 +192,28 @@ def test_upgrade_to_chains_keeps_an_existing_log_verifiable(db, clock) -> None:
         rows = s.execute(select(AuditEventRow).order_by(AuditEventRow.id)).scalars().all()
     assert report.ok and report.checked == 3
     assert [(r.chain, r.seq) for r in rows] == [("global", 1), ("global", 2), ("global", 3)]
+
+
+def test_the_database_refuses_an_event_that_does_not_follow_its_head(db, clock) -> None:
+    seed_lamphun(db)
+    _post(db, clock, "C1", "P1")
+    with Session(db) as s:
+        first = s.execute(
+            select(AuditEventRow).where(AuditEventRow.chain == "coop:C1")
+        ).scalar_one()
+    fork = {
+        "at": clock(),
+        "prev": first.prev_hash,  # a second event 1: a fork of the chain
+        "hash": "f" * 64,
+    }
+    with pytest.raises(DBAPIError), db.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO audit_event (chain, seq, occurred_at, actor, action, entity,"
+                " entity_id, payload, prev_hash, hash) VALUES ('coop:C1', 2, :at, 'x', 'x',"
+                " 'order', '*', '{}', :prev, :hash)"
+            ),
+            fork,
+        )
+    with Session(db) as s:
+        assert verify_chain(s).ok

@@ -2,10 +2,12 @@
 
 Every existing event joins the ``global`` chain with ``seq = id`` (its hashes are unchanged:
 the global chain keeps the 64-zero genesis and the hashed event never names its chain), and
-``audit_chain_head`` gets the global chain's last event. New chains (``coop:<id>``, a
-member's order posts) start from their own genesis hash, so no two chains share a
-``prev_hash`` and an event moved to another chain no longer verifies. ``id`` is assigned by
-the database from now on (PostgreSQL: its sequence is moved past the existing rows).
+``audit_chain_head`` gets the global chain's last event. A trigger makes every new event
+follow its chain's head and moves the head on, so the database refuses a fork or a gap.
+New chains (``coop:<id>``, a member's order posts) start from their own genesis hash, so
+no two chains share a ``prev_hash`` and an event moved to another chain no longer
+verifies. ``id`` is assigned by the database from now on (PostgreSQL: its sequence is moved
+past the existing rows).
 
 The append-only triggers are dropped for the backfill and created again; SQLite keeps a
 ``DEFAULT 0`` on ``seq`` (a column added with NOT NULL needs one there), the app always
@@ -53,6 +55,41 @@ def _create_triggers() -> None:
         )
 
 
+def _create_head_trigger() -> None:
+    """Every inserted event must follow its chain's head (next ``seq``, ``prev_hash`` = the
+    head's hash) and moves the head on: the database itself refuses a fork or a gap."""
+    if _pg():
+        op.execute(
+            "CREATE FUNCTION coopmatch_audit_head() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN UPDATE audit_chain_head SET seq = NEW.seq, hash = NEW.hash "
+            "WHERE chain = NEW.chain AND seq = NEW.seq - 1 AND hash = NEW.prev_hash; "
+            "IF NOT FOUND THEN RAISE EXCEPTION 'audit event % of chain % does not follow its "
+            "head', NEW.seq, NEW.chain USING ERRCODE = 'restrict_violation'; END IF; "
+            "RETURN NULL; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER audit_event_moves_head AFTER INSERT ON audit_event "
+            "FOR EACH ROW EXECUTE FUNCTION coopmatch_audit_head()"
+        )
+        return
+    op.execute(
+        "CREATE TRIGGER audit_event_moves_head AFTER INSERT ON audit_event BEGIN "
+        "SELECT RAISE(ABORT, 'audit event does not follow its chain head') WHERE NOT EXISTS "
+        "(SELECT 1 FROM audit_chain_head WHERE chain = NEW.chain AND seq = NEW.seq - 1 "
+        "AND hash = NEW.prev_hash); "
+        "UPDATE audit_chain_head SET seq = NEW.seq, hash = NEW.hash WHERE chain = NEW.chain; "
+        "END"
+    )
+
+
+def _drop_head_trigger() -> None:
+    if _pg():
+        op.execute("DROP TRIGGER IF EXISTS audit_event_moves_head ON audit_event")
+        op.execute("DROP FUNCTION IF EXISTS coopmatch_audit_head()")
+        return
+    op.execute("DROP TRIGGER IF EXISTS audit_event_moves_head")
+
+
 def upgrade() -> None:
     _drop_triggers()
     op.add_column(
@@ -80,6 +117,7 @@ def upgrade() -> None:
         "SELECT 'global', id, hash FROM audit_event WHERE id = (SELECT MAX(id) FROM audit_event)"
     )
     _create_triggers()
+    _create_head_trigger()
 
 
 def downgrade() -> None:
@@ -93,6 +131,7 @@ def downgrade() -> None:
             "audit events outside the global chain, or ids that are not their sequence "
             "numbers: the single chain of 0007 cannot hold them"
         )
+    _drop_head_trigger()
     op.drop_table("audit_chain_head")
     op.drop_index("ux_audit_event_chain_seq", table_name="audit_event")
     _drop_triggers()
