@@ -56,8 +56,11 @@ def seed_coops(engine: Engine, count: int, hasher: PasswordHasher | None = None)
 
 async def warm_keys(base: str, tokens: list[str], per_key: int) -> None:
     """Read the profile ``per_key`` times with every key, so that each worker has verified
-    (argon2) and cached every key before the timed run."""
-    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+    (argon2) and cached every key before the timed run. Every request opens a new
+    connection: kept-alive connections stay with the worker that accepted them, so a worker
+    could otherwise miss a key and verify it (≈ 0.1 s of CPU) inside the timed run."""
+    fresh = httpx.Limits(max_keepalive_connections=0)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=fresh) as http:
         for _ in range(per_key):
             await asyncio.gather(
                 *(

@@ -80,7 +80,7 @@ def test_bench_api_order_posts(
     pool = -(-concurrency // workers) + 2  # every request in flight holds one connection
     with serve(url, schema, workers, rate_per_minute=RATE_PER_MINUTE, pool_size=pool) as base:
         # every worker verifies each key once (argon2, then cached) before the timed run
-        asyncio.run(warm_keys(base, tokens, per_key=4 * workers))
+        asyncio.run(warm_keys(base, tokens, per_key=8 * workers))
         warm = count_orders(engine)
         result = benchmark.pedantic(
             lambda: asyncio.run(
