@@ -19,7 +19,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +38,8 @@ from benchmarks.api_server import RATE_ENV, SCHEMA_ENV, URL_ENV
 from matcher.domain import NetworkLevel
 
 ROOT = Path(__file__).resolve().parent.parent
+CONNECT_GAP_S = 0.02
+"""Pause between opening two clients' connections, so each is accepted on its own."""
 T0 = datetime(2026, 11, 21, tzinfo=UTC)
 
 
@@ -243,17 +245,28 @@ async def run_load(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> LoadResult:
     """Post orders from ``concurrency`` async clients for ``seconds`` (over ``transport``
-    when given, e.g. in process for the smoke run)."""
+    when given, e.g. in process for the smoke run).
+
+    Each client is its own HTTP client with one kept-alive connection, opened one after
+    another before the timer starts: 32 connections opened at once are all accepted by
+    whichever uvicorn worker wakes first (asyncio accepts every pending connection in one
+    go), which left one worker with most of the load and the other nearly idle.
+    """
     out = LoadResult(seconds=seconds)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    client = httpx.AsyncClient(base_url=base, limits=limits, timeout=30, transport=transport)
-    async with client as http:
+    one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    async with AsyncExitStack() as stack:
+        clients = []
+        for _ in range(concurrency):
+            http = httpx.AsyncClient(base_url=base, limits=one, timeout=30, transport=transport)
+            clients.append(await stack.enter_async_context(http))
+            await http.get("/v1/health")  # opens this client's connection
+            await asyncio.sleep(CONNECT_GAP_S)
         until = time.perf_counter() + seconds
         start = time.perf_counter()
         await asyncio.gather(
             *(
                 _client(http, tokens, random.Random(seed + i), until, duplicate_share, out)
-                for i in range(concurrency)
+                for i, http in enumerate(clients)
             )
         )
         out.seconds = time.perf_counter() - start
