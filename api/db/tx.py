@@ -155,7 +155,9 @@ def in_chain_transaction(engine: Engine, work: Callable[[Session], T], *, retrie
     """Run ``work`` in a :func:`chain_session`, re-running it on retryable failures.
 
     ``work`` must lock its audit chain (:func:`api.db.audit.lock_chain`) before it reads
-    anything it depends on, and may only insert rows (no updates of shared rows).
+    anything it depends on, and otherwise only insert rows (besides its chain's head, it
+    may drop its own caller's expired idempotency key; it never updates rows that the
+    serialised write transactions also change, such as order counters or proposals).
     """
     return _retrying(chain_session, engine, work, retries)
 
