@@ -26,6 +26,7 @@ from matcher.produce.matches import Part, build_matches, objective_of
 from matcher.produce.model import Clock, PriceRule, ProduceProblem, ProduceResult
 from matcher.produce.prices import transport_duals
 from matcher.produce.shadow import ShadowBook, marginal_duals
+from matcher.produce.small import SmallRound, eligible
 from matcher.produce.state import ProduceState, build_state
 from matcher.produce.trucks import solve_tier_trucks
 from matcher.results import FairnessPolicy, SolveStatus, Timings
@@ -102,10 +103,16 @@ def solve_produce(problem: ProduceProblem, clock: Clock | None = None) -> Produc
         shadow=ShadowBook(st.n_lots),
     )
     ship.tiers_left = len(st.levels)
+    small = SmallRound(st, problem) if eligible(problem) else None
     for level in st.levels:
-        if has_trade(st, level):
+        if small is not None:
+            if small.has_trade(level):
+                _solve_small_tier(small, level, ship)
+        elif has_trade(st, level):
             _solve_tier(problem, st, level, ship)
         ship.tiers_left -= 1
+    if small is not None:
+        small.write_back()
     t2 = now()
     matches = build_matches(problem, st, ship.parts)
     explanations = explain(
@@ -146,15 +153,7 @@ def _solve_tier(p: ProduceProblem, st: ProduceState, level: NetworkLevel, ship: 
             break
         exclude = np.union1d(exclude, bad)
         ship.below_min.update(int(b) for b in bad)
-    if lanes.pruned:
-        ship.downgrade(SolveStatus.FEASIBLE, "candidate lanes were pruned to the best per order")
-    if out.reduced:
-        ship.downgrade(SolveStatus.FEASIBLE, "fairness resolution reduced to avoid overflow")
-    if exclude.size and not p.trucks:
-        # Leaving an order out is a heuristic for the minimum lot: optimality is not proven.
-        ship.downgrade(
-            SolveStatus.FEASIBLE, "orders that could not reach their minimum lot were left out"
-        )
+    _note_tier(ship, lanes.pruned, out.reduced, bool(exclude.size) and not p.trucks)
     flow, trucks = out.flow, np.zeros(lanes.size, np.int64)
     ship.lanes += lanes.size
     _add_relaxed(st, lanes, flow, ship)
@@ -200,6 +199,31 @@ def _solve_tier(p: ProduceProblem, st: ProduceState, level: NetworkLevel, ship: 
             duals[used] if duals is not None else None,
         )
     )
+
+
+def _note_tier(ship: Shipments, pruned: bool, reduced: bool, excluded: bool) -> None:
+    """What keeps a tier's flow from being proven optimal."""
+    if pruned:
+        ship.downgrade(SolveStatus.FEASIBLE, "candidate lanes were pruned to the best per order")
+    if reduced:
+        ship.downgrade(SolveStatus.FEASIBLE, "fairness resolution reduced to avoid overflow")
+    if excluded:
+        # Leaving an order out is a heuristic for the minimum lot: optimality is not proven.
+        ship.downgrade(
+            SolveStatus.FEASIBLE, "orders that could not reach their minimum lot were left out"
+        )
+
+
+def _solve_small_tier(small: SmallRound, level: NetworkLevel, ship: Shipments) -> None:
+    """A tier of a small round (:mod:`matcher.produce.small`), booked as ``_solve_tier`` does
+    without trucks, shadow values or clearing prices."""
+    tier = small.solve_tier(level)
+    ship.below_min.update(tier.excluded)
+    _note_tier(ship, tier.lanes.pruned, tier.reduced, bool(tier.excluded))
+    ship.lanes += tier.lanes.size
+    used = tier.flow > 0
+    none = np.zeros(int(used.sum()), np.int64)
+    ship.parts.append((tier.lanes.take(used), tier.flow[used], none, level, None))
 
 
 def _tier_duals(
