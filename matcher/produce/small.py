@@ -58,8 +58,12 @@ class SmallTier:
 class SmallRound:
     """The round's arrays as Python lists; solves tiers and keeps what is still open."""
 
-    def __init__(self, st: ProduceState, p: ProduceProblem) -> None:
-        self.st, self.t = st, p.transport
+    def __init__(
+        self, st: ProduceState, p: ProduceProblem, pair_m: list[list[int]] | None = None
+    ) -> None:
+        """Take the round's arrays; ``pair_m`` holds ``st.dist`` of every coop pair, if known
+        (:attr:`matcher.produce.state.Layout.pair_m`)."""
+        self.st, self.t, self.pair_m = st, p.transport, pair_m
         self.n_lots, self.n_orders, self.n_prod = st.n_lots, st.n_orders, len(st.products)
         self.policy, self.steps = p.policy, p.fairness_steps
         self.max_lanes = p.max_lanes_per_order
@@ -195,9 +199,7 @@ class SmallRound:
         if not pairs:
             return [], False
         t, day0 = self.t, self.day0
-        origin = np.array([self.s_coop[s] for _, s in pairs], np.int64)
-        dest = np.array([self.d_coop[dem[r]] for r, _ in pairs], np.int64)
-        dists: list[int] = self.st.dist.between(origin, dest).tolist()
+        dists = self._distances(pairs, dem)
         per_day, rate = t.km_per_day * 1000, t.cost_satang_per_unit_km
         rows: dict[int, list[Lane]] = {}
         for (r, s), dist in zip(pairs, dists, strict=True):
@@ -224,6 +226,17 @@ class SmallRound:
                 lanes = sorted(best, key=lambda ln: ln[1])
             out += lanes
         return out, pruned
+
+    def _distances(self, pairs: list[tuple[int, int]], dem: list[int]) -> list[int]:
+        """Metres of each (row, supply) pair, from the pair table when there is one."""
+        s_coop, d_coop = self.s_coop, self.d_coop
+        if self.pair_m is not None:
+            m = self.pair_m
+            return [m[s_coop[s]][d_coop[dem[r]]] for r, s in pairs]
+        origin = np.array([s_coop[s] for _, s in pairs], np.int64)
+        dest = np.array([d_coop[dem[r]] for r, _ in pairs], np.int64)
+        out: list[int] = self.st.dist.between(origin, dest).tolist()
+        return out
 
     def _flow(self, lanes: list[Lane]) -> tuple[list[int], bool]:
         """Flow on every lane, one min-cost flow per component (as ``solve_tier_flow``)."""

@@ -27,7 +27,7 @@ from matcher.produce.model import Clock, PriceRule, ProduceProblem, ProduceResul
 from matcher.produce.prices import transport_duals
 from matcher.produce.shadow import ShadowBook, marginal_duals
 from matcher.produce.small import SmallRound, eligible
-from matcher.produce.state import ProduceState, build_state
+from matcher.produce.state import Layout, ProduceState, build_state, layout_of
 from matcher.produce.trucks import solve_tier_trucks
 from matcher.results import FairnessPolicy, SolveStatus, Timings
 
@@ -62,12 +62,24 @@ class Shipments:
             self.notes.append(note)
 
 
-def solve_produce(problem: ProduceProblem, clock: Clock | None = None) -> ProduceResult:
+def solve_produce(
+    problem: ProduceProblem,
+    clock: Clock | None = None,
+    *,
+    checked: bool = False,
+    layout: Layout | None = None,
+) -> ProduceResult:
     """Match surplus stock lots to purchase orders, most local network first.
 
     Args:
         problem: the round's coops, networks, products, lots, orders, processors, transport.
         clock: a monotonic nanosecond clock for the timings (none: timings are zero).
+        checked: the caller vouches that ``problem`` passes :func:`check_problem` (it built
+            the round itself, as the season simulator does): the input check is not run
+            again. Input from files or the API must leave it false.
+        layout: :func:`matcher.produce.state.layout_of` of the round's coops, networks and
+            transport, for a caller that solves many rounds on the same ones; used only
+            where it fits the round (:meth:`~matcher.produce.state.Layout.fits`).
 
     Returns:
         The matches with agreed prices, one explanation per lot and order, the objective
@@ -94,8 +106,10 @@ def solve_produce(problem: ProduceProblem, clock: Clock | None = None) -> Produc
     """
     now = clock or (lambda: 0)
     t0 = now()
-    tree = check_problem(problem)
-    st = build_state(problem, tree)
+    tree = None if checked else check_problem(problem)
+    if layout is None or not layout.fits(problem):
+        layout = layout_of(problem.coops, problem.networks, problem.transport, tree)
+    st = build_state(problem, tree, layout)
     t1 = now()
     ship = Shipments(
         relaxed_lot=np.zeros(st.n_lots, np.int64),
@@ -103,7 +117,7 @@ def solve_produce(problem: ProduceProblem, clock: Clock | None = None) -> Produc
         shadow=ShadowBook(st.n_lots),
     )
     ship.tiers_left = len(st.levels)
-    small = SmallRound(st, problem) if eligible(problem) else None
+    small = SmallRound(st, problem, layout.pair_m) if eligible(problem) else None
     for level in st.levels:
         if small is not None:
             if small.has_trade(level):

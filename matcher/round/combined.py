@@ -46,6 +46,7 @@ from matcher.money import ratio_bps
 from matcher.produce.checks import check_problem as check_produce
 from matcher.produce.model import ProduceMatch, ProduceProblem, ProduceResult
 from matcher.produce.solver import solve_produce
+from matcher.produce.state import Layout
 from matcher.results import SolveStatus, Timings
 from matcher.round.model import (
     MAX_CREDIT_DAYS,
@@ -277,7 +278,11 @@ def check_round(problem: RoundProblem) -> None:
 
 
 def solve_round(
-    problem: RoundProblem, clock: Clock | None = None, *, checked: bool = False
+    problem: RoundProblem,
+    clock: Clock | None = None,
+    *,
+    checked: bool = False,
+    layout: Layout | None = None,
 ) -> RoundResult:
     """Run set-off, shrink the needs, lend, match produce and book sales on credit.
 
@@ -290,6 +295,9 @@ def solve_round(
             joint fund) gets its solver's fixed answer without a solve
             (:mod:`matcher.round.shortcuts`). Input from files or the API must leave it
             false.
+        layout: the produce part's coops, networks and transport as laid out once by a
+            caller that solves many rounds on them (:func:`matcher.produce.state.layout_of`);
+            used where it fits.
 
     Returns:
         The three sub-results, the need changes, the new obligations and the summary.
@@ -325,7 +333,9 @@ def solve_round(
         liquidity = empty_liquidity_result(lending)
     else:
         liquidity = solve_liquidity(lending, clock)
-    produce = solve_produce(problem.produce, clock) if problem.produce is not None else None
+    produce = None
+    if problem.produce is not None:
+        produce = solve_produce(problem.produce, clock, checked=checked, layout=layout)
     new_obligations = credit_obligations(problem, produce)
     end = clock() if clock else 0
     parts = [setoff.status, liquidity.status] + ([produce.status] if produce else [])

@@ -22,6 +22,7 @@ from matcher.produce.model import (
     PurchaseOrder,
 )
 from matcher.produce.small import SMALL_PAIRS, eligible
+from matcher.produce.state import layout_of
 from matcher.produce.validator import validate
 
 EQUAL = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -34,10 +35,17 @@ def _lean(p: ProduceProblem) -> ProduceProblem:
 
 
 def _both(p: ProduceProblem) -> tuple[ProduceResult, ProduceResult]:
-    """(small path, array path) results of an eligible round; the first is validated."""
+    """(small path, array path) results of an eligible round; the first is validated.
+
+    The small path with a prepared layout and its table of pair distances, trusted input,
+    gives the same again.
+    """
     assert eligible(p)
     small = solver.solve_produce(p)
     assert validate(p, small) == []
+    layout = layout_of(p.coops, p.networks, p.transport, pair_table=True)
+    assert layout.fits(p) and layout.pair_m is not None
+    assert solver.solve_produce(p, checked=True, layout=layout) == small
     with mock.patch.object(solver, "eligible", lambda _: False):
         arrays = solver.solve_produce(p)
     return small, arrays
@@ -153,3 +161,13 @@ def test_dear_big_lots_reduce_the_fairness_resolution_alike() -> None:
     small, arrays = _both(_lean(problem(coops, lots, orders)))
     assert small == arrays
     assert "fairness resolution reduced to avoid overflow" in small.notes
+
+
+def test_a_layout_that_does_not_fit_is_not_used() -> None:
+    coops = [coop("a", "lamphun"), coop("b", "pasang"), coop("c", "li")]
+    p = _lean(problem(coops, [lot("l1", "a", 100, 1000)], [order("o1", "b", 80, {"AA": 2500})]))
+    moved = replace(p, coops=(coops[0], replace(coops[1], lat_e5=coops[2].lat_e5), coops[2]))
+    other = layout_of(moved.coops, moved.networks, moved.transport, pair_table=True)
+    assert not other.fits(p)
+    assert solver.solve_produce(p, layout=other) == solver.solve_produce(p)
+    assert solver.solve_produce(p) != solver.solve_produce(moved)
