@@ -6,23 +6,23 @@ without processors or trucks whose shadow values are off and whose prices follow
 rule (:func:`eligible`), :class:`SmallRound` builds each tier's lanes exactly as
 :func:`matcher.produce.lanes.tier_lanes` does (same rules, same stages marked, same order:
 by demand, then supply) and solves the same flow network as :mod:`matcher.produce.flow`:
-the same nodes, the same arcs in the same order, so OR-Tools returns the same flow. The
-tier loop of :mod:`matcher.produce.solver` then books it as it books the array path's.
-Tests compare both paths on random small rounds.
+the same nodes, the same arcs in the same order, so OR-Tools returns the same flow, and
+prices the matches as :mod:`matcher.produce.matches` does. Tests compare both paths on
+random small rounds.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from matcher.domain import NetworkLevel
-from matcher.produce.distance import I64
 from matcher.produce.flow import COST_BUDGET, _map_status
-from matcher.produce.lanes import DEG_PER_M, TierLanes
-from matcher.produce.model import PriceRule, ProduceProblem
+from matcher.produce.lanes import DEG_PER_M
+from matcher.produce.model import PriceRule, ProduceMatch, ProduceProblem
 from matcher.produce.state import ProduceState
 from matcher.results import FairnessPolicy
 
@@ -46,10 +46,11 @@ def eligible(p: ProduceProblem) -> bool:
 
 @dataclass(frozen=True)
 class SmallTier:
-    """One solved tier: its lanes, the flow on each and what the solver must note."""
+    """What the solver books of one solved tier."""
 
-    lanes: TierLanes
-    flow: I64
+    lanes: int
+    """Candidate lanes."""
+    pruned: bool
     excluded: tuple[int, ...]
     """Orders left out because the tier would fill them below their minimum lot."""
     reduced: bool
@@ -80,6 +81,8 @@ class SmallRound:
         self.net_at = {lv: col.tolist() for lv, col in st.coop_net_at.items()}
         self.lat, self.lon = st.dist.lat.tolist(), st.dist.lon.tolist()
         self.stage_lot, self.stage_order = st.stage_lot.tolist(), st.stage_order.tolist()
+        self.shipped: list[tuple[Lane, int, str]] = []
+        """(lane, units, tier) of every lane with flow, tier by tier."""
 
     def _keys(
         self, level: NetworkLevel, exclude: tuple[int, ...] = ()
@@ -113,10 +116,45 @@ class SmallRound:
             if not bad:
                 break
             exclude = tuple(sorted(set(exclude) | set(bad)))
-        for (d, s, *_), f in zip(lanes, flow, strict=True):
-            self.lot_rem[s] -= f
-            self.order_rem[d] -= f
-        return SmallTier(_tier_lanes(lanes, pruned), np.array(flow, np.int64), exclude, reduced)
+        tier = level.name.lower()
+        for ln, f in zip(lanes, flow, strict=True):
+            if f > 0:
+                self.lot_rem[ln[1]] -= f
+                self.order_rem[ln[0]] -= f
+                self.shipped.append((ln, f, tier))
+        return SmallTier(len(lanes), pruned, exclude, reduced)
+
+    def matches(self) -> tuple[ProduceMatch, ...]:
+        """Priced matches of every tier, as :func:`matcher.produce.matches.build_matches`."""
+        st = self.st
+        out = []
+        for (d, s, comp, dist, transport, spoil, _, day), q, tier in self.shipped:
+            grade, prod = self.s_grade[s], self.s_prod[s]
+            bid = self.d_bid[d][grade]
+            out.append(
+                ProduceMatch(
+                    source_id=st.lots[s].id,
+                    target_id=st.orders[d].id,
+                    seller=st.coop_ids[self.s_coop[s]],
+                    buyer=st.coop_ids[self.d_coop[d]],
+                    product=st.products[prod],
+                    grade=st.grades[prod][grade],
+                    quantity=q,
+                    distance_m=dist,
+                    price_satang_per_unit=_half_even_mid(
+                        self.s_reserve[s] + transport + spoil, bid
+                    ),
+                    value_satang=bid * q,
+                    transport_satang=transport * q,
+                    spoilage_satang=spoil * q,
+                    trucks=0,
+                    tier=tier,
+                    network_id=st.net_ids[comp],
+                    delivery_date=date.fromordinal(day),
+                )
+            )
+        out.sort(key=lambda m: (m.source_id, m.target_id, m.tier))
+        return tuple(out)
 
     def write_back(self) -> None:
         """Store what is still open and the stages reached in the round's arrays."""
@@ -278,38 +316,37 @@ class SmallRound:
     ) -> list[int]:
         """Nodes S=0, T=1, hubs, segment ends (with K), orders; arcs as ``flow._Graph``."""
         orders = sorted({ln[0] for ln in lanes})
-        nl = len(lots)
+        nl, rem, o_rem = len(lots), self.lot_rem, self.order_rem
         hub = {s: 2 + i for i, s in enumerate(lots)}
         lot_d = {s: h + nl for s, h in hub.items()} if k else hub
         base = 2 + (2 * nl if k else nl)
         onode = {d: base + j for j, d in enumerate(orders)}
-        rem = self.lot_rem
-        tails = [0] * nl
-        heads = [hub[s] for s in lots]
+        tails, heads = [0] * nl, list(hub.values())
         caps = [rem[s] for s in lots]
-        costs = [self.s_age[s] if age else 0 for s in lots]
+        costs = [self.s_age[s] for s in lots] if age else [0] * nl
         for s in lots if k else ():
-            q = self.lot_qty[s]
-            sold = q - rem[s]
-            bounds = [-((-q * j) // k) for j in range(k + 1)]
-            for c in range(k):
-                cap = max(bounds[c + 1] - max(bounds[c], sold), 0)
+            # Segment c covers the sold share ((c−1)/K, c/K]: ceil(q·c/K) − its lower end.
+            q, h, e = self.lot_qty[s], hub[s], lot_d[s]
+            sold, low = q - rem[s], 0
+            for c in range(1, k + 1):
+                high = -((-q * c) // k)
+                cap = high - (low if low > sold else sold)
+                low = high
                 if cap > 0:
-                    tails.append(hub[s])
-                    heads.append(lot_d[s])
+                    tails.append(h)
+                    heads.append(e)
                     caps.append(cap)
-                    costs.append(-(k - c) * m)
-        for d in orders:
-            tails.append(onode[d])
-            heads.append(1)
-            caps.append(self.order_rem[d])
-            costs.append(0)
+                    costs.append((c - 1 - k) * m)
+        tails += onode.values()
+        heads += [1] * len(orders)
+        caps += [o_rem[d] for d in orders]
+        costs += [0] * len(orders)
         first = len(tails)
-        for d, s, _, _, _, _, gain, _ in lanes:
+        for d, s, *_ in lanes:
             tails.append(lot_d[s])
             heads.append(onode[d])
-            caps.append(min(rem[s], self.order_rem[d]))
-            costs.append(-gain * g)
+            caps.append(min(rem[s], o_rem[d]))
+        costs += [-ln[6] * g for ln in lanes]
         tails.append(0)
         heads.append(1)
         caps.append(total)
@@ -327,17 +364,14 @@ class SmallRound:
         return out
 
 
+def _half_even_mid(low: int, high: int) -> int:
+    """Midpoint ties to even, as :func:`matcher.produce.prices.half_even_mid`."""
+    total = low + high
+    q = total // 2
+    return q + (total % 2 == 1 and q % 2 == 1)
+
+
 def _half_even_div(num: int, den: int) -> int:
     """num / den rounded half-even (num ≥ 0), as :func:`matcher.produce.distance.lane_cost`."""
     q, r = divmod(num, den)
     return q + (2 * r > den or (2 * r == den and q % 2 == 1))
-
-
-def _tier_lanes(lanes: list[Lane], pruned: bool) -> TierLanes:
-    """The lanes as the array path's :class:`TierLanes`."""
-    cols = [np.array(c, np.int64) for c in zip(*lanes, strict=True)] if lanes else []
-    if not cols:
-        e = np.zeros(0, np.int64)
-        return TierLanes(e, e, e, e, e, e, e, e, pruned)
-    d, s, comp, dist, transport, spoil, gain, day = cols
-    return TierLanes(s, d, comp, dist, transport, spoil, gain, day, pruned)

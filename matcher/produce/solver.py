@@ -128,7 +128,7 @@ def solve_produce(
     if small is not None:
         small.write_back()
     t2 = now()
-    matches = build_matches(problem, st, ship.parts)
+    matches = build_matches(problem, st, ship.parts) if small is None else small.matches()
     explanations = explain(
         problem, st, matches, ship.relaxed_lot, ship.relaxed_order, ship.below_min, ship.shadow
     )
@@ -229,15 +229,12 @@ def _note_tier(ship: Shipments, pruned: bool, reduced: bool, excluded: bool) -> 
 
 
 def _solve_small_tier(small: SmallRound, level: NetworkLevel, ship: Shipments) -> None:
-    """A tier of a small round (:mod:`matcher.produce.small`), booked as ``_solve_tier`` does
-    without trucks, shadow values or clearing prices."""
+    """A tier of a small round (:mod:`matcher.produce.small`, which keeps its shipments),
+    noted as ``_solve_tier`` notes one without trucks, shadow values or clearing prices."""
     tier = small.solve_tier(level)
     ship.below_min.update(tier.excluded)
-    _note_tier(ship, tier.lanes.pruned, tier.reduced, bool(tier.excluded))
-    ship.lanes += tier.lanes.size
-    used = tier.flow > 0
-    none = np.zeros(int(used.sum()), np.int64)
-    ship.parts.append((tier.lanes.take(used), tier.flow[used], none, level, None))
+    _note_tier(ship, tier.pruned, tier.reduced, bool(tier.excluded))
+    ship.lanes += tier.lanes
 
 
 def _tier_duals(
