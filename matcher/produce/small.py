@@ -3,12 +3,13 @@
 A season simulation solves tens of thousands of produce rounds of a few lots and orders;
 there numpy's fixed cost per call, not the work, sets the time of each tier. For a round
 without processors or trucks whose shadow values are off and whose prices follow the split
-rule (:func:`eligible`), :class:`SmallRound` builds each tier's lanes exactly as
-:func:`matcher.produce.lanes.tier_lanes` does (same rules, same stages marked, same order:
-by demand, then supply) and solves the same flow network as :mod:`matcher.produce.flow`:
-the same nodes, the same arcs in the same order, so OR-Tools returns the same flow, and
-prices the matches as :mod:`matcher.produce.matches` does. Tests compare both paths on
-random small rounds.
+rule (:func:`eligible`), :class:`SmallRound` lays the round out in lists as
+:func:`matcher.produce.state.build_state` does in arrays, builds each tier's lanes exactly
+as :func:`matcher.produce.lanes.tier_lanes` does (same rules, same stages marked, same
+order: by demand, then supply), solves the same flow network as :mod:`matcher.produce.flow`
+(:mod:`matcher.produce.small_flow`: the same nodes and arcs in the same order, so OR-Tools
+returns the same flow) and prices the matches as :mod:`matcher.produce.matches` does. The
+result is the array path's, field by field; tests compare both paths on random rounds.
 """
 
 from __future__ import annotations
@@ -17,20 +18,17 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
 
 from matcher.domain import NetworkLevel
-from matcher.produce.flow import COST_BUDGET, _map_status
+from matcher.produce.explain import Reached
 from matcher.produce.lanes import DEG_PER_M
 from matcher.produce.model import PriceRule, ProduceMatch, ProduceProblem
-from matcher.produce.state import ProduceState
+from matcher.produce.small_flow import Lane, OpenLots, tier_flow
+from matcher.produce.state import Layout
 from matcher.results import FairnessPolicy
 
 SMALL_PAIRS = 1_024
 """Rounds with at most this many (lot, order) pairs take the plain-Python path."""
-
-Lane = tuple[int, int, int, int, int, int, int, int]
-"""(demand, supply, component, distance m, transport, spoilage, gain, delivery day)."""
 
 
 def eligible(p: ProduceProblem) -> bool:
@@ -57,30 +55,49 @@ class SmallTier:
 
 
 class SmallRound:
-    """The round's arrays as Python lists; solves tiers and keeps what is still open."""
+    """The round as Python lists (laid out as :func:`matcher.produce.state.build_state` lays
+    it out as arrays); solves tiers and keeps what is still open and what was shipped."""
 
-    def __init__(
-        self, st: ProduceState, p: ProduceProblem, pair_m: list[list[int]] | None = None
-    ) -> None:
-        """Take the round's arrays; ``pair_m`` holds ``st.dist`` of every coop pair, if known
-        (:attr:`matcher.produce.state.Layout.pair_m`)."""
-        self.st, self.t, self.pair_m = st, p.transport, pair_m
-        self.n_lots, self.n_orders, self.n_prod = st.n_lots, st.n_orders, len(st.products)
-        self.policy, self.steps = p.policy, p.fairness_steps
+    def __init__(self, p: ProduceProblem, layout: Layout) -> None:
+        """Sort the round's lots, orders and products by id; ``layout`` must fit ``p``."""
+        self.t, self.layout, self.pair_m = p.transport, layout, layout.pair_m
+        self.steps = p.fairness_steps if p.policy is not FairnessPolicy.COVERAGE else 0
+        """K, the fairness segments per lot (none under the coverage policy)."""
         self.max_lanes = p.max_lanes_per_order
-        self.day0 = st.round_day
-        self.s_coop, self.s_prod = st.s_coop.tolist(), st.s_prod.tolist()
-        self.s_grade, self.s_reserve = st.s_grade.tolist(), st.s_reserve.tolist()
-        self.s_spoil, self.s_ship = st.s_spoil.tolist(), st.s_ship_day.tolist()
-        self.s_expiry, self.s_age = st.s_expiry.tolist(), st.s_age.tolist()
-        self.d_coop, self.d_prod = st.d_coop.tolist(), st.d_prod.tolist()
-        self.d_bid, self.d_due = st.d_bid.tolist(), st.d_due.tolist()
-        self.lot_rem, self.order_rem = st.lot_rem.tolist(), st.order_rem.tolist()
-        self.lot_qty, self.order_qty = st.lot_qty.tolist(), st.order_qty.tolist()
-        self.order_min = st.order_min.tolist()
-        self.net_at = {lv: col.tolist() for lv, col in st.coop_net_at.items()}
-        self.lat, self.lon = st.dist.lat.tolist(), st.dist.lon.tolist()
-        self.stage_lot, self.stage_order = st.stage_lot.tolist(), st.stage_order.tolist()
+        self.day0 = day0 = p.round_date.toordinal()
+        prods = sorted(p.products, key=lambda x: x.id)
+        self.products, self.grades = [x.id for x in prods], [list(x.grades) for x in prods]
+        pidx = {x: i for i, x in enumerate(self.products)}
+        gidx = [{g: j for j, g in enumerate(x.grades)} for x in prods]
+        self.lots = lots = sorted(p.lots, key=lambda x: x.id)
+        self.orders = orders = sorted(p.orders, key=lambda x: x.id)
+        self.n_lots, self.n_orders, self.n_prod = len(lots), len(orders), len(prods)
+        cidx = layout.coop_index
+        self.s_coop = [cidx[x.seller] for x in lots]
+        self.s_prod = [pidx[x.product] for x in lots]
+        self.s_grade = [gidx[pidx[x.product]][x.grade] for x in lots]
+        self.s_reserve = [x.reserve_satang_per_unit for x in lots]
+        self.s_spoil = [x.spoilage_satang_per_unit_day for x in lots]
+        self.s_ship = [max(day0, x.ready_date.toordinal()) for x in lots]
+        self.s_expiry = [x.expiry_date.toordinal() for x in lots]
+        rank = {e: i for i, e in enumerate(sorted(set(self.s_expiry)))}
+        self.s_age = [rank[e] for e in self.s_expiry]
+        self.d_coop = [cidx[x.buyer] for x in orders]
+        self.d_prod = [pidx[x.product] for x in orders]
+        n_grades = max((len(x.grades) for x in prods), default=1)
+        self.d_bid = [[-1] * n_grades for _ in orders]
+        for row, o in zip(self.d_bid, orders, strict=True):
+            for bid in o.bids:
+                row[gidx[pidx[o.product]][bid.grade]] = bid.max_price_satang_per_unit
+        self.d_due = [x.deliver_by.toordinal() for x in orders]
+        self.lot_qty = [x.quantity for x in lots]
+        self.order_qty = [x.quantity for x in orders]
+        self.lot_rem, self.order_rem = list(self.lot_qty), list(self.order_qty)
+        self.open_lots = OpenLots(self.lot_rem, self.lot_qty, self.s_age)
+        self.order_min = [x.min_lot_units for x in orders]
+        self.net_at = {lv: col.tolist() for lv, col in layout.coop_net_at.items()}
+        self.lat, self.lon = layout.dist.lat.tolist(), layout.dist.lon.tolist()
+        self.stage_lot, self.stage_order = [0] * len(lots), [0] * len(orders)
         self.shipped: list[tuple[Lane, int, str]] = []
         """(lane, units, tier) of every lane with flow, tier by tier."""
 
@@ -111,7 +128,7 @@ class SmallRound:
         exclude: tuple[int, ...] = ()
         while True:
             lanes, pruned = self._lanes(level, exclude)
-            flow, reduced = self._flow(lanes)
+            flow, reduced = tier_flow(lanes, self.open_lots, self.order_rem, self.steps)
             bad = self._below_min(lanes, flow)
             if not bad:
                 break
@@ -126,19 +143,19 @@ class SmallRound:
 
     def matches(self) -> tuple[ProduceMatch, ...]:
         """Priced matches of every tier, as :func:`matcher.produce.matches.build_matches`."""
-        st = self.st
+        lay = self.layout
         out = []
         for (d, s, comp, dist, transport, spoil, _, day), q, tier in self.shipped:
             grade, prod = self.s_grade[s], self.s_prod[s]
             bid = self.d_bid[d][grade]
             out.append(
                 ProduceMatch(
-                    source_id=st.lots[s].id,
-                    target_id=st.orders[d].id,
-                    seller=st.coop_ids[self.s_coop[s]],
-                    buyer=st.coop_ids[self.d_coop[d]],
-                    product=st.products[prod],
-                    grade=st.grades[prod][grade],
+                    source_id=self.lots[s].id,
+                    target_id=self.orders[d].id,
+                    seller=lay.coop_ids[self.s_coop[s]],
+                    buyer=lay.coop_ids[self.d_coop[d]],
+                    product=self.products[prod],
+                    grade=self.grades[prod][grade],
                     quantity=q,
                     distance_m=dist,
                     price_satang_per_unit=_half_even_mid(
@@ -149,20 +166,16 @@ class SmallRound:
                     spoilage_satang=spoil * q,
                     trucks=0,
                     tier=tier,
-                    network_id=st.net_ids[comp],
+                    network_id=lay.net_ids[comp],
                     delivery_date=date.fromordinal(day),
                 )
             )
         out.sort(key=lambda m: (m.source_id, m.target_id, m.tier))
         return tuple(out)
 
-    def write_back(self) -> None:
-        """Store what is still open and the stages reached in the round's arrays."""
-        st = self.st
-        st.lot_rem[:] = self.lot_rem
-        st.order_rem[:] = self.order_rem
-        st.stage_lot[:] = self.stage_lot
-        st.stage_order[:] = self.stage_order
+    def reached(self) -> Reached:
+        """The lots and orders sorted by id with the furthest stage each reached."""
+        return Reached(self.lots, self.orders, self.stage_lot, self.stage_order)
 
     def _below_min(self, lanes: list[Lane], flow: list[int]) -> list[int]:
         """Orders the flow would leave strictly between 0 and their minimum lot, sorted."""
@@ -216,7 +229,7 @@ class SmallRound:
             for s in sup
             if bid[d][s_grade[s]] >= 0 and s_coop[s] != d_coop[d]
         ]
-        if self.st.dist.matrix or not pairs:
+        if self.layout.dist.matrix or not pairs:
             return pairs
         lat, lon = self.lat, self.lon
         band = int(self.t.max_distance_m * DEG_PER_M * 1e5) + 1
@@ -273,94 +286,7 @@ class SmallRound:
             return [m[s_coop[s]][d_coop[dem[r]]] for r, s in pairs]
         origin = np.array([s_coop[s] for _, s in pairs], np.int64)
         dest = np.array([d_coop[dem[r]] for r, _ in pairs], np.int64)
-        out: list[int] = self.st.dist.between(origin, dest).tolist()
-        return out
-
-    def _flow(self, lanes: list[Lane]) -> tuple[list[int], bool]:
-        """Flow on every lane, one min-cost flow per component (as ``solve_tier_flow``)."""
-        by_comp: dict[int, list[int]] = {}
-        for i, ln in enumerate(lanes):
-            by_comp.setdefault(ln[2], []).append(i)
-        flow = [0] * len(lanes)
-        reduced = False
-        for comp in sorted(by_comp):
-            idx = by_comp[comp]
-            got, cut = self._component([lanes[i] for i in idx])
-            reduced |= cut
-            for i, f in zip(idx, got, strict=True):
-                flow[i] = f
-        return flow, reduced
-
-    def _component(self, lanes: list[Lane]) -> tuple[list[int], bool]:
-        """One component's min-cost flow (as ``flow._solve_component``)."""
-        lots = sorted({ln[1] for ln in lanes})
-        total = sum(self.lot_rem[s] for s in lots)
-        n_age = max(self.s_age[s] for s in lots) + 1
-        k = self.steps if self.policy is not FairnessPolicy.COVERAGE else 0
-        span = max(abs(ln[6]) for ln in lanes)
-        reduced = False
-        while True:
-            g = n_age
-            m = (span + 1) * g + g
-            if (k + 1) * m * max(total, 1) <= COST_BUDGET or (k == 0 and g == 1):
-                break
-            reduced = True
-            if k > 1:
-                k //= 2
-            else:
-                n_age = 1
-        return self._solve(lanes, lots, total, k, m if k else 0, g, n_age > 1), reduced
-
-    def _solve(
-        self, lanes: list[Lane], lots: list[int], total: int, k: int, m: int, g: int, age: bool
-    ) -> list[int]:
-        """Nodes S=0, T=1, hubs, segment ends (with K), orders; arcs as ``flow._Graph``."""
-        orders = sorted({ln[0] for ln in lanes})
-        nl, rem, o_rem = len(lots), self.lot_rem, self.order_rem
-        hub = {s: 2 + i for i, s in enumerate(lots)}
-        lot_d = {s: h + nl for s, h in hub.items()} if k else hub
-        base = 2 + (2 * nl if k else nl)
-        onode = {d: base + j for j, d in enumerate(orders)}
-        tails, heads = [0] * nl, list(hub.values())
-        caps = [rem[s] for s in lots]
-        costs = [self.s_age[s] for s in lots] if age else [0] * nl
-        for s in lots if k else ():
-            # Segment c covers the sold share ((c−1)/K, c/K]: ceil(q·c/K) − its lower end.
-            q, h, e = self.lot_qty[s], hub[s], lot_d[s]
-            sold, low = q - rem[s], 0
-            for c in range(1, k + 1):
-                high = -((-q * c) // k)
-                cap = high - (low if low > sold else sold)
-                low = high
-                if cap > 0:
-                    tails.append(h)
-                    heads.append(e)
-                    caps.append(cap)
-                    costs.append((c - 1 - k) * m)
-        tails += onode.values()
-        heads += [1] * len(orders)
-        caps += [o_rem[d] for d in orders]
-        costs += [0] * len(orders)
-        first = len(tails)
-        for d, s, *_ in lanes:
-            tails.append(lot_d[s])
-            heads.append(onode[d])
-            caps.append(min(rem[s], o_rem[d]))
-        costs += [-ln[6] * g for ln in lanes]
-        tails.append(0)
-        heads.append(1)
-        caps.append(total)
-        costs.append(0)
-        n_nodes = base + len(orders)
-        smcf = min_cost_flow.SimpleMinCostFlow()
-        idx = smcf.add_arcs_with_capacity_and_unit_cost(
-            *(np.array(x, np.int64) for x in (tails, heads, caps, costs))
-        )
-        supplies = np.zeros(n_nodes, np.int64)
-        supplies[0], supplies[1] = total, -total
-        smcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int64), supplies)
-        _map_status(smcf, smcf.solve())
-        out: list[int] = smcf.flows(idx[first : first + len(lanes)]).tolist()
+        out: list[int] = self.layout.dist.between(origin, dest).tolist()
         return out
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from matcher.domain import NetworkLevel
 from matcher.produce.checks import check_problem
 from matcher.produce.distance import I64
-from matcher.produce.explain import explain
+from matcher.produce.explain import explain, explain_lists
 from matcher.produce.flow import solve_tier_flow
 from matcher.produce.lanes import TierLanes, has_trade, tier_lanes
 from matcher.produce.matches import Part, build_matches, objective_of
@@ -109,6 +109,8 @@ def solve_produce(
     tree = None if checked else check_problem(problem)
     if layout is None or not layout.fits(problem):
         layout = layout_of(problem.coops, problem.networks, problem.transport, tree)
+    if eligible(problem):
+        return _solve_small(problem, layout, now, t0)
     st = build_state(problem, tree, layout)
     t1 = now()
     ship = Shipments(
@@ -117,18 +119,12 @@ def solve_produce(
         shadow=ShadowBook(st.n_lots),
     )
     ship.tiers_left = len(st.levels)
-    small = SmallRound(st, problem, layout.pair_m) if eligible(problem) else None
     for level in st.levels:
-        if small is not None:
-            if small.has_trade(level):
-                _solve_small_tier(small, level, ship)
-        elif has_trade(st, level):
+        if has_trade(st, level):
             _solve_tier(problem, st, level, ship)
         ship.tiers_left -= 1
-    if small is not None:
-        small.write_back()
     t2 = now()
-    matches = build_matches(problem, st, ship.parts) if small is None else small.matches()
+    matches = build_matches(problem, st, ship.parts)
     explanations = explain(
         problem, st, matches, ship.relaxed_lot, ship.relaxed_order, ship.below_min, ship.shadow
     )
@@ -146,6 +142,41 @@ def solve_produce(
         shadow_values=ship.shadow.values(st),
         lanes=ship.lanes,
         truck_gap_bps=_gap_bps(ship) if problem.trucks else None,
+    )
+
+
+def _solve_small(problem: ProduceProblem, layout: Layout, now: Clock, t0: int) -> ProduceResult:
+    """A small round on the plain-Python path (:mod:`matcher.produce.small`): the result
+    the array path gives (no trucks, processors, shadow values or clearing prices)."""
+    small = SmallRound(problem, layout)
+    t1 = now()
+    ship = Shipments()
+    for level in layout.levels:
+        if small.has_trade(level):
+            _solve_small_tier(small, level, ship)
+    t2 = now()
+    matches = small.matches()
+    explanations = explain_lists(
+        problem,
+        small.reached(),
+        matches,
+        layout.in_network,
+        full_procs=False,
+        relaxed=None,
+        below_min=ship.below_min,
+    )
+    t3 = now()
+    return ProduceResult(
+        status=ship.status,
+        policy=problem.policy,
+        price_rule=problem.price_rule,
+        matches=matches,
+        explanations=explanations,
+        objective=objective_of(problem, matches),
+        solver=SOLVER_FLOW,
+        timings=Timings((t1 - t0) // 1_000_000, (t2 - t1) // 1_000_000, (t3 - t0) // 1_000_000),
+        notes=tuple(ship.notes),
+        lanes=ship.lanes,
     )
 
 

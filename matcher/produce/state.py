@@ -43,6 +43,8 @@ class Layout:
     levels: list[NetworkLevel]
     net_ids: list[str]
     coop_net_at: dict[NetworkLevel, I64]
+    in_network: frozenset[str]
+    """Ids of the coops that belong to some network."""
     pair_m: list[list[int]] | None
     """``pair_m[a][b]``: ``dist.between(a, b)`` for every pair of coop indices, when asked
     for and there are at most :data:`PAIR_COOPS` coops; else None."""
@@ -87,7 +89,10 @@ def layout_of(
         pair_m = dist.between(a, b).reshape(len(ids), len(ids)).tolist()
     for col in net_at.values():
         col.flags.writeable = False
-    return Layout(coops, networks, transport, ids, cidx, dist, levels, net_ids, net_at, pair_m)
+    inside = frozenset(c for i, c in enumerate(ids) if any(x[i] >= 0 for x in net_at.values()))
+    return Layout(
+        coops, networks, transport, ids, cidx, dist, levels, net_ids, net_at, inside, pair_m
+    )
 
 
 @dataclass
