@@ -100,23 +100,38 @@ class SmallRound:
         self.stage_lot, self.stage_order = [0] * len(lots), [0] * len(orders)
         self.shipped: list[tuple[Lane, int, str]] = []
         """(lane, units, tier) of every lane with flow, tier by tier."""
+        self._at: dict[NetworkLevel, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
 
     def _keys(
         self, level: NetworkLevel, exclude: tuple[int, ...] = ()
     ) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
         """Open supply and demand nodes by (network × product) key, in index order."""
-        net, n_prod = self.net_at[level], self.n_prod
+        sup_at, dem_at = self._at.get(level) or self._members(level)
+        rem = self.lot_rem
         sup: dict[int, list[int]] = {}
-        for s in range(self.n_lots):
-            c = net[self.s_coop[s]]
-            if self.lot_rem[s] > 0 and self.s_expiry[s] >= self.day0 and c >= 0:
-                sup.setdefault(c * n_prod + self.s_prod[s], []).append(s)
+        for s, key in sup_at:
+            if rem[s] > 0:
+                sup.setdefault(key, []).append(s)
+        rem = self.order_rem
         dem: dict[int, list[int]] = {}
-        for d in range(self.n_orders):
-            c = net[self.d_coop[d]]
-            if self.order_rem[d] > 0 and c >= 0 and d not in exclude:
-                dem.setdefault(c * n_prod + self.d_prod[d], []).append(d)
+        for d, key in dem_at:
+            if rem[d] > 0 and d not in exclude:
+                dem.setdefault(key, []).append(d)
         return sup, dem
+
+    def _members(self, level: NetworkLevel) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """(node, key) of the unexpired lots and the orders in a network of the level."""
+        net, n_prod = self.net_at[level], self.n_prod
+        sup_at = [
+            (s, net[c] * n_prod + self.s_prod[s])
+            for s, c in enumerate(self.s_coop)
+            if net[c] >= 0 and self.s_expiry[s] >= self.day0
+        ]
+        dem_at = [
+            (d, net[c] * n_prod + self.d_prod[d]) for d, c in enumerate(self.d_coop) if net[c] >= 0
+        ]
+        self._at[level] = (sup_at, dem_at)
+        return sup_at, dem_at
 
     def has_trade(self, level: NetworkLevel) -> bool:
         """As :func:`matcher.produce.lanes.has_trade`."""
