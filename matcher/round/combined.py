@@ -61,8 +61,10 @@ from matcher.round.model import (
 from matcher.round.shortcuts import (
     empty_liquidity_result,
     empty_setoff_result,
+    liquidity_has_no_money,
     liquidity_is_empty,
     setoff_is_empty,
+    unfunded_liquidity_result,
 )
 from matcher.setoff.checks import check_problem as check_setoff
 from matcher.setoff.model import LiquiditySource, Obligation, SetoffProblem, SetoffResult
@@ -292,7 +294,8 @@ def solve_round(
         checked: the caller vouches that ``problem`` passes :func:`check_round` (it built
             the problem itself, as the season simulator does): the round check is not run
             again, and a part with nothing to match (no obligations; no needs, offers or
-            joint fund) gets its solver's fixed answer without a solve
+            joint fund; needs but no offer or joint fund) gets its solver's fixed answer
+            without a solve
             (:mod:`matcher.round.shortcuts`). Input from files or the API must leave it
             false.
         layout: the produce part's coops, networks and transport as laid out once by a
@@ -331,6 +334,8 @@ def solve_round(
     lending = liquidity_problem_of(problem, changes)
     if checked and liquidity_is_empty(lending):
         liquidity = empty_liquidity_result(lending)
+    elif checked and liquidity_has_no_money(lending):
+        liquidity = unfunded_liquidity_result(lending)
     else:
         liquidity = solve_liquidity(lending, clock)
     produce = None
