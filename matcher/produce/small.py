@@ -21,7 +21,6 @@ import numpy as np
 
 from matcher.domain import NetworkLevel
 from matcher.produce.explain import Reached
-from matcher.produce.lanes import DEG_PER_M
 from matcher.produce.model import PriceRule, ProduceMatch, ProduceProblem
 from matcher.produce.small_flow import Lane, OpenLots, tier_flow
 from matcher.produce.state import Layout
@@ -96,7 +95,6 @@ class SmallRound:
         self.open_lots = OpenLots(self.lot_rem, self.lot_qty, self.s_age)
         self.order_min = [x.min_lot_units for x in orders]
         self.net_at = {lv: col.tolist() for lv, col in layout.coop_net_at.items()}
-        self.lat, self.lon = layout.dist.lat.tolist(), layout.dist.lon.tolist()
         self.stage_lot, self.stage_order = [0] * len(lots), [0] * len(orders)
         self.shipped: list[tuple[Lane, int, str]] = []
         """(lane, units, tier) of every lane with flow, tier by tier."""
@@ -236,26 +234,18 @@ class SmallRound:
                 self.stage_order[d] = max(self.stage_order[d], 2)
 
     def _near(self, sup: list[int], dem: list[int]) -> list[tuple[int, int]]:
-        """(row, supply) pairs of a grade the demand takes, another coop, inside the box."""
+        """(row, supply) pairs of a grade the demand takes, between two coops.
+
+        The array path also drops pairs outside a latitude/longitude box around the reach
+        first; that changes nothing: such a pair is out of reach, so it makes no lane and
+        marks stage 2 only, which :meth:`_grade_stage` has already marked on both sides.
+        """
         s_coop, d_coop, s_grade, bid = self.s_coop, self.d_coop, self.s_grade, self.d_bid
-        pairs = [
+        return [
             (r, s)
             for r, d in enumerate(dem)
             for s in sup
             if bid[d][s_grade[s]] >= 0 and s_coop[s] != d_coop[d]
-        ]
-        if self.layout.dist.matrix or not pairs:
-            return pairs
-        lat, lon = self.lat, self.lon
-        band = int(self.t.max_distance_m * DEG_PER_M * 1e5) + 1
-        lat_max = max(abs(lat[c]) for c in [*(s_coop[s] for s in sup), *(d_coop[d] for d in dem)])
-        cos = max(float(np.cos(np.radians(min(lat_max / 1e5 + 1.0, 89.0)))), 0.01)
-        band_lon = int(band / cos) + 1
-        return [
-            (r, s)
-            for r, s in pairs
-            if abs(lat[d_coop[dem[r]]] - lat[s_coop[s]]) <= band
-            and abs(lon[d_coop[dem[r]]] - lon[s_coop[s]]) <= band_lon
         ]
 
     def _group(self, sup: list[int], dem: list[int], comp: int) -> tuple[list[Lane], bool]:
