@@ -89,7 +89,10 @@ def layout_of(
         pair_m = dist.between(a, b).reshape(len(ids), len(ids)).tolist()
     for col in net_at.values():
         col.flags.writeable = False
-    inside = frozenset(c for i, c in enumerate(ids) if any(x[i] >= 0 for x in net_at.values()))
+    member = np.zeros(len(ids), dtype=bool)
+    for col in net_at.values():
+        member |= col >= 0
+    inside = frozenset(c for c, m in zip(ids, member.tolist(), strict=True) if m)
     return Layout(
         coops, networks, transport, ids, cidx, dist, levels, net_ids, net_at, inside, pair_m
     )
