@@ -293,9 +293,9 @@ def solve_round(
         clock: a monotonic nanosecond clock for the timings (none: timings are zero).
         checked: the caller vouches that ``problem`` passes :func:`check_round` (it built
             the problem itself, as the season simulator does): the round check is not run
-            again, and a part with nothing to match (no obligations; no needs, offers or
-            joint fund; needs but no offer or joint fund) gets its solver's fixed answer
-            without a solve
+            again (the produce part's included), and a part with nothing to match (no
+            obligations; no needs, offers or joint fund; needs but no offer or joint
+            fund) gets its solver's fixed answer without a solve
             (:mod:`matcher.round.shortcuts`). Input from files or the API must leave it
             false.
         layout: the produce part's coops, networks and transport as laid out once by a
