@@ -17,6 +17,7 @@ against the rest (both deterministic).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,7 @@ from matcher.produce.distance import I64
 from matcher.produce.lanes import TierLanes
 from matcher.produce.state import ProduceState
 from matcher.produce.truck_bound import root_bound
+from matcher.produce.truck_mip import flow_for_trucks, is_plain, mip_trucks
 from matcher.results import CP_SAT_DET_PER_SECOND as DET_PER_SECOND
 from matcher.results import SolveStatus
 
@@ -38,6 +40,12 @@ root bound gives 5.65 % in 2.56 s (its fixed cut rounds overrun the share)."""
 BOUND_MAX_LANES = 0
 """Components up to this many lanes add SCIP's root bound (0: never; its model is built lane
 by lane in Python, and :mod:`matcher.produce.truck_bound` stays tested on its own)."""
+MIP_THREADS = 2
+"""Plain components solved at the same time (HiGHS releases the GIL; the answers do not
+depend on it)."""
+MIP_MAX_LANES = 50_000
+"""Plain components up to this many lanes go to HiGHS's root (:mod:`matcher.produce.truck_mip`),
+larger ones (and any with processors or minimum lots) to CP-SAT."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,9 @@ class TruckOutcome:
     """CP-SAT deterministic time used, in thousandths (reproducible, unlike wall time)."""
     best: float = 0.0
     bound: float = 0.0
+    stopped: bool = False
+    """A wall-clock guard or a missing solution stopped the solve (the answer may then
+    depend on the machine's load, or be the flow answer)."""
 
 
 def solve_tier_trucks(
@@ -62,29 +73,58 @@ def solve_tier_trucks(
     hint: I64,
     time_limit_s: float,
 ) -> TruckOutcome:
-    """Solve the tier component by component (networks share no lane), sharing the time
-    limit in proportion to each component's lanes; the gap reported is over the whole tier."""
+    """Solve the tier component by component (networks share no lane); the gap reported is
+    over the whole tier, and so is the status (optimal, else feasible within :data:`GAP`).
+
+    Plain components (:func:`matcher.produce.truck_mip.is_plain`) go first, each with a share
+    of the limit fixed in advance (its lanes over the tier's), up to :data:`MIP_THREADS` at a
+    time: each answer depends only on its own component, so the order they finish in does not
+    matter. The others then share what is left in proportion to their lanes, one by one."""
     flow, trucks = np.zeros(lanes.size, np.int64), np.zeros(lanes.size, np.int64)
-    rank = [SolveStatus.OPTIMAL, SolveStatus.FEASIBLE, SolveStatus.TIME_LIMITED]
-    status, best, bound, wall = SolveStatus.OPTIMAL, 0.0, 0.0, 0
-    order = np.argsort(lanes.comp, kind="stable")
-    comps, starts = np.unique(lanes.comp[order], return_index=True)
-    cuts = [*starts.tolist(), lanes.size]
-    for c in range(comps.size):
-        sel = np.sort(order[cuts[c] : cuts[c + 1]])
-        share = sel.size / max(1, lanes.size - cuts[c])
+    comps = _components(lanes)
+    outs: list[TruckOutcome | None] = [None] * len(comps)
+    plain = [k for k, sel in enumerate(comps) if _goes_to_mip(st, lanes.take(sel), truck_cost)]
+
+    def one(k: int, limit_s: float) -> TruckOutcome:
+        sel = comps[k]
+        return _solve_one(st, lanes.take(sel), capacity, truck_cost, hint[sel], limit_s)
+
+    fixed = [time_limit_s * comps[k].size / max(1, lanes.size) for k in plain]
+    with ThreadPoolExecutor(max_workers=MIP_THREADS) as pool:
+        for k, out in zip(plain, pool.map(one, plain, fixed), strict=True):
+            outs[k] = out
+    wall = sum(o.effort_ms for o in outs if o is not None)
+    rest = [k for k in range(len(comps)) if outs[k] is None]
+    for j, k in enumerate(rest):
+        todo = sum(comps[r].size for r in rest[j:])
         left = max(time_limit_s - wall / 1000, 0.02)
-        out = _solve_one(st, lanes.take(sel), capacity, truck_cost, hint[sel], left * share)
+        outs[k] = one(k, left * comps[k].size / max(1, todo))
+        wall += outs[k].effort_ms  # type: ignore[union-attr]
+    done = [o for o in outs if o is not None]
+    for sel, out in zip(comps, done, strict=True):
         flow[sel], trucks[sel] = out.flow, out.trucks
-        wall += out.effort_ms
-        best += out.best
-        bound += out.bound
-        if rank.index(out.status) > rank.index(status):
-            status = out.status
-    gap = max(0.0, bound - best) / max(1.0, abs(best))
-    if status is SolveStatus.FEASIBLE and gap > GAP:
+    best, bound = sum(o.best for o in done), sum(o.bound for o in done)
+    status, gap = _grade(best, bound)
+    if all(o.status is SolveStatus.OPTIMAL for o in done):
+        status = SolveStatus.OPTIMAL
+    elif status is SolveStatus.OPTIMAL:
+        status = SolveStatus.FEASIBLE
+    if any(o.stopped for o in done):
         status = SolveStatus.TIME_LIMITED
     return TruckOutcome(flow, trucks, status, gap, wall, best, bound)
+
+
+def _components(lanes: TierLanes) -> list[I64]:
+    """Lane indices (ascending) of each component, in component order."""
+    order = np.argsort(lanes.comp, kind="stable")
+    _, starts = np.unique(lanes.comp[order], return_index=True)
+    cuts = [*starts.tolist(), lanes.size]
+    return [np.sort(order[cuts[c] : cuts[c + 1]]) for c in range(len(cuts) - 1)]
+
+
+def _goes_to_mip(st: ProduceState, lanes: TierLanes, truck_cost: int) -> bool:
+    """Whether :func:`_solve_one` takes the component to HiGHS (see :data:`MIP_MAX_LANES`)."""
+    return truck_cost > 0 and 0 < lanes.size <= MIP_MAX_LANES and is_plain(st, lanes)
 
 
 def _solve_one(
@@ -102,6 +142,10 @@ def _solve_one(
     ub = _lane_bounds(st, lanes)
     flow_answer = np.minimum(hint, ub).astype(np.int64)
     aware = _truck_aware(st, lanes, flow_answer, capacity, truck_cost)
+    if _goes_to_mip(st, lanes, truck_cost):
+        out = _solve_mip(st, lanes, ub, capacity, truck_cost, time_limit_s, (flow_answer, aware))
+        if out is not None:
+            return out
     m, x = _model(st, lanes, ub, capacity, truck_cost, aware)
     solver = _cp_sat(max(time_limit_s * (1 - BOUND_SHARE), 0.05))
     code = solver.solve(m)
@@ -132,6 +176,7 @@ def _solve_one(
             wall,
             value,
             bound if bound is not None else value,
+            stopped=True,
         )
     flow = np.array([solver.value(v) for v in x], dtype=np.int64)
     trucks = np.where(flow > 0, -(-flow // capacity), 0)
@@ -140,6 +185,39 @@ def _solve_one(
     if status is not SolveStatus.OPTIMAL:
         status, gap = _grade(best, bound)
     return TruckOutcome(flow, trucks, status, gap, wall, best, bound)
+
+
+def _solve_mip(
+    st: ProduceState,
+    lanes: TierLanes,
+    ub: I64,
+    capacity: int,
+    truck_cost: int,
+    time_limit_s: float,
+    hints: tuple[I64, ...],
+) -> TruckOutcome | None:
+    """A plain component through HiGHS's root (:mod:`matcher.produce.truck_mip`): its trucks
+    with exact integer units, or a hint where that is worth more; HiGHS's proven bound."""
+    # HiGHS's work is fixed by its node limit; the wall-clock guard is wide so that it does
+    # not cut a slow machine short (the result would then depend on the load).
+    mip = mip_trucks(st, lanes, ub, capacity, truck_cost, max(4 * time_limit_s, 2.0))
+    if mip is None:
+        return None
+    flows = [flow_for_trucks(st, lanes, ub, mip.trucks, capacity), *hints]
+    values = [_value(lanes, f, capacity, truck_cost) for f in flows]
+    k = int(np.argmax(values))  # the first of equal values: HiGHS's
+    flow, best = flows[k], values[k]
+    bound = max(mip.bound, best)
+    status, gap = _grade(best, bound)
+    if mip.stopped and status is not SolveStatus.OPTIMAL:
+        status = SolveStatus.TIME_LIMITED
+    trucks = -(-flow // capacity)
+    return TruckOutcome(flow, trucks, status, gap, mip.effort_ms, best, bound, mip.stopped)
+
+
+def _value(lanes: TierLanes, flow: I64, capacity: int, truck_cost: int) -> float:
+    """Σ g·x − F·Σ⌈x / C⌉ of a lot → order flow, in satang."""
+    return float((lanes.gain * flow).sum() - truck_cost * (-(-flow // capacity)).sum())
 
 
 def _model(
