@@ -1,18 +1,21 @@
-"""Integer trucks on a tier: CP-SAT over the tier's lanes, hinted with the flow solution.
+"""Integer trucks on a tier: HiGHS's root on plain components, CP-SAT on the others.
 
 Variables per lane l: shipped units x_l ∈ [0, u_l] and trucks y_l ∈ [0, ⌈u_l / C⌉] with
 ``x_l ≤ C·y_l`` (C = truck capacity). Rows: a lot ships at most its open quantity, an order
 receives at most its open quantity, a processor's input equals its output and stays within
 its capacity, and an order with a minimum lot gets 0 or at least that many units
 (``x(order) ≥ min·z_o``, ``x(order) ≤ q·z_o``, z boolean). Objective: maximise
-Σ gain_l·x_l − processing − truck cost·Σ y_l. The search stops at a 1 % proven gap or at the
-time limit; every CP-SAT status is mapped explicitly.
+Σ gain_l·x_l − processing − truck cost·Σ y_l.
 
-CP-SAT's own bound stays near the LP relaxation, which pays only a fraction of a truck for a
-lot split over buyers. Where CP-SAT does not prove optimality, SCIP's root node with cutting
-planes (:mod:`matcher.produce.truck_bound`) gives a second proven bound and the smaller one is
-reported; CP-SAT gets ``1 − BOUND_SHARE`` of the component's time, SCIP's simplex work counts
-against the rest (both deterministic).
+A *plain* component (lot → order lanes only, no minimum lot to reach) goes to
+:mod:`matcher.produce.truck_mip`: HiGHS's root node, whose cuts prove a bound within about
+1 % of the optimum (CP-SAT's own bound stays near the LP relaxation, which pays only a
+fraction of a truck for a lot split over buyers: 5 % on the province-trucks family) and
+whose RINS heuristic finds the trucks; CP-SAT continues from that answer if the component's
+share of the time is not spent. Other components, and plain ones HiGHS cannot take, go to
+CP-SAT hinted with the flow answer, which stops at a 1 % proven gap or at its deterministic
+limit; every CP-SAT status is mapped explicitly. SCIP's root bound
+(:mod:`matcher.produce.truck_bound`) can add a second bound there (off by default).
 """
 
 from __future__ import annotations
@@ -43,7 +46,12 @@ by lane in Python, and :mod:`matcher.produce.truck_bound` stays tested on its ow
 MIP_THREADS = 2
 """Plain components solved at the same time (HiGHS releases the GIL; the answers do not
 depend on it)."""
-MIP_MAX_LANES = 50_000
+MIP_GUARD = 20
+MIP_GUARD_MIN_S = 10.0
+"""HiGHS's wall-clock guard: this many times the component's share, at least this long."""
+POLISH_MIN_S = 0.02
+"""CP-SAT continues from HiGHS's answer when at least this much of the share is left."""
+MIP_MAX_LANES = 5_000
 """Plain components up to this many lanes go to HiGHS's root (:mod:`matcher.produce.truck_mip`),
 larger ones (and any with processors or minimum lots) to CP-SAT."""
 
@@ -199,20 +207,33 @@ def _solve_mip(
     """A plain component through HiGHS's root (:mod:`matcher.produce.truck_mip`): its trucks
     with exact integer units, or a hint where that is worth more; HiGHS's proven bound."""
     # HiGHS's work is fixed by its node limit; the wall-clock guard is wide so that it does
-    # not cut a slow machine short (the result would then depend on the load).
-    mip = mip_trucks(st, lanes, ub, capacity, truck_cost, max(4 * time_limit_s, 2.0))
+    # not cut a slow or loaded machine short (the result would then depend on the load).
+    guard = max(MIP_GUARD * time_limit_s, MIP_GUARD_MIN_S)
+    mip = mip_trucks(st, lanes, ub, capacity, truck_cost, guard)
     if mip is None:
         return None
     flows = [flow_for_trucks(st, lanes, ub, mip.trucks, capacity), *hints]
     values = [_value(lanes, f, capacity, truck_cost) for f in flows]
     k = int(np.argmax(values))  # the first of equal values: HiGHS's
-    flow, best = flows[k], values[k]
-    bound = max(mip.bound, best)
+    flow, best, bound, effort = flows[k], values[k], mip.bound, mip.effort_ms
+    left = time_limit_s - effort / 1000
+    if _grade(best, max(bound, best))[0] is not SolveStatus.OPTIMAL and left >= POLISH_MIN_S:
+        # Time left in the share (small components): CP-SAT from this answer, both bounds.
+        m, x = _model(st, lanes, ub, capacity, truck_cost, flow)
+        solver = _cp_sat(left)
+        code = solver.solve(m)
+        effort += int(solver.deterministic_time / DET_PER_SECOND * 1000)
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            bound = min(bound, float(solver.best_objective_bound))
+            if solver.objective_value > best:
+                flow = np.array([solver.value(v) for v in x], dtype=np.int64)
+                best = _value(lanes, flow, capacity, truck_cost)
+    bound = max(bound, best)
     status, gap = _grade(best, bound)
     if mip.stopped and status is not SolveStatus.OPTIMAL:
         status = SolveStatus.TIME_LIMITED
     trucks = -(-flow // capacity)
-    return TruckOutcome(flow, trucks, status, gap, mip.effort_ms, best, bound, mip.stopped)
+    return TruckOutcome(flow, trucks, status, gap, effort, best, bound, mip.stopped)
 
 
 def _value(lanes: TierLanes, flow: I64, capacity: int, truck_cost: int) -> float:
