@@ -50,7 +50,9 @@ MIP_GUARD = 20
 MIP_GUARD_MIN_S = 10.0
 """HiGHS's wall-clock guard: this many times the component's share, at least this long."""
 POLISH_MIN_S = 0.02
-"""CP-SAT continues from HiGHS's answer when at least this much of the share is left."""
+POLISH_GAP = 1e-4
+"""CP-SAT continues from HiGHS's answer when at least this much of the share is left and the
+proven gap is above this (0.01 %: not for the satang of the bound's rounding margin)."""
 MIP_MAX_LANES = 5_000
 """Plain components up to this many lanes go to HiGHS's root (:mod:`matcher.produce.truck_mip`),
 larger ones (and any with processors or minimum lots) to CP-SAT."""
@@ -87,7 +89,8 @@ def solve_tier_trucks(
     Plain components (:func:`matcher.produce.truck_mip.is_plain`) go first, each with a share
     of the limit fixed in advance (its lanes over the tier's), up to :data:`MIP_THREADS` at a
     time: each answer depends only on its own component, so the order they finish in does not
-    matter. The others then share what is left in proportion to their lanes, one by one."""
+    matter; their counted time is the makespan of that schedule. The others then share what
+    is left in proportion to their lanes, one by one."""
     flow, trucks = np.zeros(lanes.size, np.int64), np.zeros(lanes.size, np.int64)
     comps = _components(lanes)
     outs: list[TruckOutcome | None] = [None] * len(comps)
@@ -101,7 +104,7 @@ def solve_tier_trucks(
     with ThreadPoolExecutor(max_workers=MIP_THREADS) as pool:
         for k, out in zip(plain, pool.map(one, plain, fixed), strict=True):
             outs[k] = out
-    wall = sum(o.effort_ms for o in outs if o is not None)
+    wall = _makespan([o.effort_ms for o in outs if o is not None], MIP_THREADS)
     rest = [k for k in range(len(comps)) if outs[k] is None]
     for j, k in enumerate(rest):
         todo = sum(comps[r].size for r in rest[j:])
@@ -120,6 +123,14 @@ def solve_tier_trucks(
     if any(o.stopped for o in done):
         status = SolveStatus.TIME_LIMITED
     return TruckOutcome(flow, trucks, status, gap, wall, best, bound)
+
+
+def _makespan(efforts: list[int], workers: int) -> int:
+    """Counted wall time of efforts run in order, each on the first worker to be free."""
+    loads = [0] * max(1, workers)
+    for e in efforts:
+        loads[loads.index(min(loads))] += e
+    return max(loads)
 
 
 def _components(lanes: TierLanes) -> list[I64]:
@@ -217,7 +228,7 @@ def _solve_mip(
     k = int(np.argmax(values))  # the first of equal values: HiGHS's
     flow, best, bound, effort = flows[k], values[k], mip.bound, mip.effort_ms
     left = time_limit_s - effort / 1000
-    if _grade(best, max(bound, best))[0] is not SolveStatus.OPTIMAL and left >= POLISH_MIN_S:
+    if _grade(best, max(bound, best))[1] > POLISH_GAP and left >= POLISH_MIN_S:
         # Time left in the share (small components): CP-SAT from this answer, both bounds.
         m, x = _model(st, lanes, ub, capacity, truck_cost, flow)
         solver = _cp_sat(left)

@@ -105,12 +105,12 @@ def test_mip_path_brackets_the_optimum(seed: int, n: int, cost: int) -> None:
     if lanes.size == 0:
         return
     assert is_plain(st, lanes)
-    out = trucks._solve_one(st, lanes, CAP, cost, np.zeros(lanes.size, np.int64), 1.0)
+    out = trucks._solve_one(st, lanes, CAP, cost, np.zeros(lanes.size, np.int64), 0.2)
     exact = _exact(st, lanes, cost)
     assert out.best == pytest.approx(_value(lanes, out.flow, cost))
     assert out.best <= exact + 1e-6 <= out.bound + 2e-6
     assert (out.trucks == -(-out.flow // CAP)).all()
-    r = solve_produce(p)
+    r = solve_produce(replace(p, time_limit_ms=200))
     assert validate(p, r) == []
 
 
@@ -182,7 +182,7 @@ def test_same_answer_with_one_thread_or_two(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_status_follows_the_proven_gap() -> None:
-    p = _day(21, 10, 100_000)
+    p = replace(_day(21, 10, 100_000), time_limit_ms=500)
     r = solve_produce(p)
     assert validate(p, r) == []
     assert r.truck_gap_bps is not None
@@ -192,3 +192,9 @@ def test_status_follows_the_proven_gap() -> None:
         assert r.status is SolveStatus.FEASIBLE
     else:
         assert r.status is SolveStatus.TIME_LIMITED
+
+
+def test_counted_time_is_the_makespan() -> None:
+    assert trucks._makespan([391, 559, 414, 425, 403], 2) == 1208
+    assert trucks._makespan([391, 559, 414], 1) == 1364
+    assert trucks._makespan([], 2) == 0
