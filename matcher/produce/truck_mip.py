@@ -38,6 +38,8 @@ from matcher.produce.state import ProduceState
 
 MIP_GAP = 0.01
 """HiGHS may stop its root heuristics once its own gap is this small (half the target)."""
+SEARCH_GAP = 1e-4
+"""Gap at which a search of more than one node stops."""
 ITERATIONS_PER_MS = 6
 """HiGHS simplex iterations (root LPs, cuts and RINS) counted as one wall-clock millisecond of
 the reference 2-core machine (measured on the province-trucks family: 2,300–3,500 iterations in
@@ -70,6 +72,13 @@ def is_plain(st: ProduceState, lanes: TierLanes) -> bool:
     return not bool((need > 0).any())
 
 
+def search_nodes(left_ms: float, kept: int) -> int:
+    """Nodes a search may take in ``left_ms`` counted milliseconds on ``kept`` lanes (about
+    :data:`ITERATIONS_PER_MS` simplex iterations a millisecond, ⌈lanes / 10⌉ + 10 a node)."""
+    per_node = -(-max(1, kept) // 10) + 10
+    return int(left_ms * ITERATIONS_PER_MS // per_node)
+
+
 def paying(lanes: TierLanes, ub: I64, capacity: int, truck_cost: int) -> I64:
     """Lanes whose full truck pays for itself (the others are dropped, see the docstring)."""
     out: I64 = np.flatnonzero(lanes.gain * np.minimum(ub, capacity) > truck_cost).astype(np.int64)
@@ -83,8 +92,10 @@ def mip_trucks(
     capacity: int,
     truck_cost: int,
     wall_limit_s: float,
+    nodes: int = 1,
 ) -> MipTrucks | None:
-    """HiGHS's root node on a plain component (see the module docstring).
+    """HiGHS's root node (or a search of a few nodes) on a plain component (see the module
+    docstring).
 
     Args:
         st: The round's state (open quantities).
@@ -93,6 +104,7 @@ def mip_trucks(
         capacity: Truck capacity in units.
         truck_cost: Cost of one truck in satang (positive).
         wall_limit_s: Guard against a stalled solve (the work is bounded by the node limit).
+        nodes: HiGHS's node limit (1: the root only).
 
     Returns:
         Trucks per lane (0 on dropped lanes), the bound and the effort; None when HiGHS is
@@ -107,8 +119,8 @@ def mip_trucks(
     for name in HEURISTICS_OFF:
         hp.bool_options[f"mip_heuristic_run_{name}"] = False
     params = mathopt.SolveParameters(
-        node_limit=1,
-        relative_gap_tolerance=MIP_GAP,
+        node_limit=nodes,
+        relative_gap_tolerance=MIP_GAP if nodes == 1 else SEARCH_GAP,
         time_limit=datetime.timedelta(seconds=wall_limit_s),
         highs=hp,
     )

@@ -30,7 +30,7 @@ from matcher.produce.distance import I64
 from matcher.produce.lanes import TierLanes
 from matcher.produce.state import ProduceState
 from matcher.produce.truck_bound import root_bound
-from matcher.produce.truck_mip import flow_for_trucks, is_plain, mip_trucks
+from matcher.produce.truck_mip import flow_for_trucks, is_plain, mip_trucks, paying, search_nodes
 from matcher.results import CP_SAT_DET_PER_SECOND as DET_PER_SECOND
 from matcher.results import SolveStatus
 
@@ -49,10 +49,11 @@ depend on it)."""
 MIP_GUARD = 20
 MIP_GUARD_MIN_S = 10.0
 """HiGHS's wall-clock guard: this many times the component's share, at least this long."""
-POLISH_MIN_S = 0.02
-POLISH_GAP = 1e-4
-"""CP-SAT continues from HiGHS's answer when at least this much of the share is left and the
-proven gap is above this (0.01 %: not for the satang of the bound's rounding margin)."""
+SEARCH_MIN_NODES = 2
+SEARCH_GAP = 1e-4
+"""HiGHS searches again (more than its root) when the share left allows at least this many
+nodes (:func:`matcher.produce.truck_mip.search_nodes`) and the proven gap is above this
+(0.01 %: not for the satang of the bound's rounding margin)."""
 MIP_MAX_LANES = 5_000
 """Plain components up to this many lanes go to HiGHS's root (:mod:`matcher.produce.truck_mip`),
 larger ones (and any with processors or minimum lots) to CP-SAT."""
@@ -227,24 +228,27 @@ def _solve_mip(
     values = [_value(lanes, f, capacity, truck_cost) for f in flows]
     k = int(np.argmax(values))  # the first of equal values: HiGHS's
     flow, best, bound, effort = flows[k], values[k], mip.bound, mip.effort_ms
-    left = time_limit_s - effort / 1000
-    if _grade(best, max(bound, best))[1] > POLISH_GAP and left >= POLISH_MIN_S:
-        # Time left in the share (small components): CP-SAT from this answer, both bounds.
-        m, x = _model(st, lanes, ub, capacity, truck_cost, flow)
-        solver = _cp_sat(left)
-        code = solver.solve(m)
-        effort += int(solver.deterministic_time / DET_PER_SECOND * 1000)
-        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            bound = min(bound, float(solver.best_objective_bound))
-            if solver.objective_value > best:
-                flow = np.array([solver.value(v) for v in x], dtype=np.int64)
-                best = _value(lanes, flow, capacity, truck_cost)
+    stopped = mip.stopped
+    left_ms = time_limit_s * 1000 - effort
+    kept = int(paying(lanes, ub, capacity, truck_cost).size)
+    nodes = search_nodes(left_ms, kept)
+    if _grade(best, max(bound, best))[1] > SEARCH_GAP and nodes >= SEARCH_MIN_NODES:
+        # Time left in the share (small components): HiGHS searches again, with that many
+        # nodes; its answer is kept where it is worth more, the smaller bound in any case.
+        more = mip_trucks(st, lanes, ub, capacity, truck_cost, guard, nodes)
+        if more is not None:
+            effort += more.effort_ms
+            bound = min(bound, more.bound)
+            stopped = mip.stopped or more.stopped
+            again = flow_for_trucks(st, lanes, ub, more.trucks, capacity)
+            if _value(lanes, again, capacity, truck_cost) > best:
+                flow, best = again, _value(lanes, again, capacity, truck_cost)
     bound = max(bound, best)
     status, gap = _grade(best, bound)
-    if mip.stopped and status is not SolveStatus.OPTIMAL:
+    if stopped and status is not SolveStatus.OPTIMAL:
         status = SolveStatus.TIME_LIMITED
     trucks = -(-flow // capacity)
-    return TruckOutcome(flow, trucks, status, gap, effort, best, bound, mip.stopped)
+    return TruckOutcome(flow, trucks, status, gap, effort, best, bound, stopped)
 
 
 def _value(lanes: TierLanes, flow: I64, capacity: int, truck_cost: int) -> float:

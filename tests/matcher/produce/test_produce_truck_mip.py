@@ -23,7 +23,7 @@ from matcher.domain import Network, NetworkLevel
 from matcher.produce import trucks
 from matcher.produce.checks import check_problem
 from matcher.produce.lanes import TierLanes, has_trade, tier_lanes
-from matcher.produce.model import ProduceProblem, Transport
+from matcher.produce.model import Processor, ProduceProblem, Product, Transport
 from matcher.produce.solver import solve_produce
 from matcher.produce.state import ProduceState, build_state
 from matcher.produce.truck_mip import flow_for_trucks, is_plain, mip_trucks, paying
@@ -198,3 +198,43 @@ def test_counted_time_is_the_makespan() -> None:
     assert trucks._makespan([391, 559, 414, 425, 403], 2) == 1208
     assert trucks._makespan([391, 559, 414], 1) == 1364
     assert trucks._makespan([], 2) == 0
+
+
+def test_without_highs_cp_sat_takes_the_component(monkeypatch: pytest.MonkeyPatch) -> None:
+    p = replace(_day(4, 6, 100_000), time_limit_ms=300)
+    monkeypatch.setattr(trucks, "mip_trucks", lambda *a, **k: None)
+    r = solve_produce(p)
+    assert validate(p, r) == []
+    assert r.truck_gap_bps is not None
+
+
+def test_a_guard_stop_is_time_limited(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the wall-clock guard stops HiGHS the answer may depend on the load: it is
+    still valid, but its status says time_limited whatever the gap."""
+    p = replace(_day(4, 6, 100_000), time_limit_ms=300)
+    assert solve_produce(p).status is not SolveStatus.TIME_LIMITED
+    real = trucks.mip_trucks
+
+    def stopped(*args: object, **kw: object) -> object:
+        out = real(*args, **kw)  # type: ignore[arg-type]
+        return out and replace(out, stopped=True)
+
+    monkeypatch.setattr(trucks, "mip_trucks", stopped)
+    r = solve_produce(p)
+    assert validate(p, r) == []
+    assert r.status is SolveStatus.TIME_LIMITED
+
+
+def test_a_packing_coop_is_not_plain() -> None:
+    """Farms → packing coop → shops: the component goes to CP-SAT (processor rows)."""
+    egg = Product("egg", "ไข่ไก่", "egg", "egg", 14, ("raw", "graded"))
+    coops = [coop("f1", "banhong"), coop("pk", "pasang"), coop("s1", "lamphun")]
+    lots = [replace(lot("e1", "f1", 3_000, 250, "raw"), product="egg")]
+    orders = [replace(order("o1", "s1", 2_000, {"graded": 420}), product="egg")]
+    proc = Processor("grade1", "pk", "egg", "raw", "egg", "graded", 5_000, 30)
+    transport = Transport(1, truck_cost_satang=60_000, truck_capacity_units=4_000)
+    p = problem(coops, lots, orders, (), (proc,), (egg,), transport=transport)
+    st, lanes = _first_tier(p)
+    assert not is_plain(st, lanes)
+    r = solve_produce(replace(p, time_limit_ms=300))
+    assert validate(p, r) == []
