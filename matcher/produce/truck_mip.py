@@ -11,14 +11,16 @@ has value ``g_l·x_l − F·y_l ≤ 0`` for every feasible ``(x_l, y_l)``, so dr
 lowers the objective and keeps every row feasible; such lanes are left out, and the optimum
 (and any bound) of the reduced model is that of the full one.
 
-HiGHS solves the root node only (node limit 1): its cutting planes (flow covers, MIR) give
-the proven upper bound, and RINS, its sub-MIP heuristic, the trucks. The shipped units are
+HiGHS solves the root node (node limit 1; a caller with time to spare allows more nodes):
+its cutting planes (flow covers, MIR) give the proven upper bound, and RINS, its sub-MIP
+heuristic, the trucks. The shipped units are
 relaxed to real numbers in the model (a relaxation, so the bound holds for integer units);
 with the trucks fixed, the units are recomputed exactly by an integral min-cost flow
 (:func:`flow_for_trucks`), which is at least as good as HiGHS's real-valued units. The work is
 fixed by the node limit and HiGHS's own counted limits, so the answer does not depend on the
 machine's load; a wall-clock limit only guards against a stalled solve. The objective is in
-trucks (divided by F), which keeps the model well scaled.
+trucks (divided by F), which keeps the model well scaled (in satang, HiGHS had to repair a
+postsolved solution on one province-trucks area, and printed a debug line on stdout).
 """
 
 from __future__ import annotations

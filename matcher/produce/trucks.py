@@ -11,11 +11,15 @@ A *plain* component (lot → order lanes only, no minimum lot to reach) goes to
 :mod:`matcher.produce.truck_mip`: HiGHS's root node, whose cuts prove a bound within about
 1 % of the optimum (CP-SAT's own bound stays near the LP relaxation, which pays only a
 fraction of a truck for a lot split over buyers: 5 % on the province-trucks family) and
-whose RINS heuristic finds the trucks; CP-SAT continues from that answer if the component's
-share of the time is not spent. Other components, and plain ones HiGHS cannot take, go to
-CP-SAT hinted with the flow answer, which stops at a 1 % proven gap or at its deterministic
-limit; every CP-SAT status is mapped explicitly. SCIP's root bound
-(:mod:`matcher.produce.truck_bound`) can add a second bound there (off by default).
+whose RINS heuristic finds the trucks; where the component's share of the time is not spent
+(small components), HiGHS searches again with as many nodes as the rest allows. The tier's
+status follows its proven gap over all components (optimal, feasible within 1 %, else
+time-limited), and is time-limited whenever a wall-clock guard stopped a solve.
+
+Other components, and plain ones HiGHS cannot take, go to CP-SAT hinted with the flow
+answer, which stops at a 1 % proven gap or at its deterministic limit; every CP-SAT status
+is mapped explicitly. SCIP's root bound (:mod:`matcher.produce.truck_bound`) can add a second
+bound there (off by default).
 """
 
 from __future__ import annotations
@@ -68,7 +72,8 @@ class TruckOutcome:
     status: SolveStatus
     gap: float
     effort_ms: int = 0
-    """CP-SAT deterministic time used, in thousandths (reproducible, unlike wall time)."""
+    """Counted milliseconds: CP-SAT's deterministic time, HiGHS's simplex iterations
+    (reproducible, unlike wall time)."""
     best: float = 0.0
     bound: float = 0.0
     stopped: bool = False
