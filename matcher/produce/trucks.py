@@ -7,14 +7,15 @@ its capacity, and an order with a minimum lot gets 0 or at least that many units
 (``x(order) ≥ min·z_o``, ``x(order) ≤ q·z_o``, z boolean). Objective: maximise
 Σ gain_l·x_l − processing − truck cost·Σ y_l.
 
-A *plain* component (lot → order lanes only, no minimum lot to reach) goes to
-:mod:`matcher.produce.truck_mip`: HiGHS's root node, whose cuts prove a bound within about
-1 % of the optimum (CP-SAT's own bound stays near the LP relaxation, which pays only a
-fraction of a truck for a lot split over buyers: 5 % on the province-trucks family) and
-whose RINS heuristic finds the trucks; where the component's share of the time is not spent
-(small components), HiGHS searches again with as many nodes as the rest allows. The tier's
-status follows its proven gap over all components (optimal, feasible within 1 %, else
-time-limited), and is time-limited whenever a wall-clock guard stopped a solve.
+A *plain* component (lot → order lanes only, no minimum lot to reach) whose predicted work
+fits the time limit goes to :mod:`matcher.produce.truck_mip`: HiGHS's root node, whose cuts
+prove a bound within about 1 % of the optimum (CP-SAT's own bound stays near the LP
+relaxation, which pays only a fraction of a truck for a lot split over buyers: 5 % on the
+province-trucks family) and whose RINS heuristic finds the trucks; where the component's
+share of the time is not spent (small components), HiGHS searches again with as many nodes
+as the rest allows. The tier's status follows its proven gap over all components (optimal,
+feasible within 1 %, else time-limited), and is time-limited whenever a wall-clock guard
+stopped a solve.
 
 Other components, and plain ones HiGHS cannot take, go to CP-SAT hinted with the flow
 answer, which stops at a 1 % proven gap or at its deterministic limit; every CP-SAT status
@@ -58,6 +59,14 @@ SEARCH_GAP = 1e-4
 """HiGHS searches again (more than its root) when the share left allows at least this many
 nodes (:func:`matcher.produce.truck_mip.search_nodes`) and the proven gap is above this
 (0.01 %: not for the satang of the bound's rounding margin)."""
+MIP_MS_PER_LANE = 1.8
+"""Predicted HiGHS work per paying lane, in counted milliseconds (province-trucks family:
+13,197 iterations on 1,266 paying lanes, at :data:`matcher.produce.truck_mip.ITERATIONS_PER_MS`)."""
+MIP_OVERRUN = 2.0
+"""How far HiGHS's predicted work may run past the tier's share of the limit (the prediction
+is rough, and the solver keeps a tenth of the limit for each later tier, which the leftovers
+seldom need: on the province-trucks family the areas get 1.12 s of 1.6 s and HiGHS's counted
+makespan there is 1.21 s)."""
 MIP_MAX_LANES = 5_000
 """Plain components up to this many lanes go to HiGHS's root (:mod:`matcher.produce.truck_mip`),
 larger ones (and any with processors or minimum lots) to CP-SAT."""
@@ -100,15 +109,15 @@ def solve_tier_trucks(
     flow, trucks = np.zeros(lanes.size, np.int64), np.zeros(lanes.size, np.int64)
     comps = _components(lanes)
     outs: list[TruckOutcome | None] = [None] * len(comps)
-    plain = [k for k, sel in enumerate(comps) if _goes_to_mip(st, lanes.take(sel), truck_cost)]
+    plain = _fitting(st, lanes, comps, capacity, truck_cost, time_limit_s)
 
-    def one(k: int, limit_s: float) -> TruckOutcome:
+    def one(k: int, limit_s: float, mip: bool = False) -> TruckOutcome:
         sel = comps[k]
-        return _solve_one(st, lanes.take(sel), capacity, truck_cost, hint[sel], limit_s)
+        return _solve_one(st, lanes.take(sel), capacity, truck_cost, hint[sel], limit_s, mip)
 
     fixed = [time_limit_s * comps[k].size / max(1, lanes.size) for k in plain]
     with ThreadPoolExecutor(max_workers=MIP_THREADS) as pool:
-        for k, out in zip(plain, pool.map(one, plain, fixed), strict=True):
+        for k, out in zip(plain, pool.map(one, plain, fixed, [True] * len(plain)), strict=True):
             outs[k] = out
     wall = _makespan([o.effort_ms for o in outs if o is not None], MIP_THREADS)
     rest = [k for k in range(len(comps)) if outs[k] is None]
@@ -147,6 +156,34 @@ def _components(lanes: TierLanes) -> list[I64]:
     return [np.sort(order[cuts[c] : cuts[c + 1]]) for c in range(len(cuts) - 1)]
 
 
+def _fitting(
+    st: ProduceState,
+    lanes: TierLanes,
+    comps: list[I64],
+    capacity: int,
+    truck_cost: int,
+    time_limit_s: float,
+) -> list[int]:
+    """Plain components for HiGHS, in order, while their predicted work fits the limit.
+
+    HiGHS's root work is not cut to a time limit, so it is predicted from the paying lanes
+    (:data:`MIP_MS_PER_LANE`); a component that would take the predicted makespan on
+    :data:`MIP_THREADS` workers past :data:`MIP_OVERRUN` times the limit goes to CP-SAT,
+    whose limit is deterministic."""
+    ub = _lane_bounds(st, lanes)
+    out: list[int] = []
+    load = 0.0
+    for k, sel in enumerate(comps):
+        part = lanes.take(sel)
+        if not _goes_to_mip(st, part, truck_cost):
+            continue
+        pred = MIP_MS_PER_LANE * paying(part, ub[sel], capacity, truck_cost).size
+        if (load + pred) / MIP_THREADS <= MIP_OVERRUN * time_limit_s * 1000:
+            out.append(k)
+            load += pred
+    return out
+
+
 def _goes_to_mip(st: ProduceState, lanes: TierLanes, truck_cost: int) -> bool:
     """Whether :func:`_solve_one` takes the component to HiGHS (see :data:`MIP_MAX_LANES`)."""
     return truck_cost > 0 and 0 < lanes.size <= MIP_MAX_LANES and is_plain(st, lanes)
@@ -159,15 +196,17 @@ def _solve_one(
     truck_cost: int,
     hint: I64,
     time_limit_s: float,
+    mip: bool = False,
 ) -> TruckOutcome:
-    """Solve the tier with integer trucks (see the module docstring)."""
+    """Solve the tier with integer trucks (see the module docstring): with ``mip``, a plain
+    component goes to HiGHS (:func:`_solve_mip`), otherwise to CP-SAT."""
     if lanes.size == 0:
         e = np.zeros(0, np.int64)
         return TruckOutcome(e, e, SolveStatus.OPTIMAL, 0.0)
     ub = _lane_bounds(st, lanes)
     flow_answer = np.minimum(hint, ub).astype(np.int64)
     aware = _truck_aware(st, lanes, flow_answer, capacity, truck_cost)
-    if _goes_to_mip(st, lanes, truck_cost):
+    if mip and _goes_to_mip(st, lanes, truck_cost):
         out = _solve_mip(st, lanes, ub, capacity, truck_cost, time_limit_s, (flow_answer, aware))
         if out is not None:
             return out

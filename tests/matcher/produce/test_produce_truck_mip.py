@@ -105,7 +105,7 @@ def test_mip_path_brackets_the_optimum(seed: int, n: int, cost: int) -> None:
     if lanes.size == 0:
         return
     assert is_plain(st, lanes)
-    out = trucks._solve_one(st, lanes, CAP, cost, np.zeros(lanes.size, np.int64), 0.2)
+    out = trucks._solve_one(st, lanes, CAP, cost, np.zeros(lanes.size, np.int64), 0.2, True)
     exact = _exact(st, lanes, cost)
     assert out.best == pytest.approx(_value(lanes, out.flow, cost))
     assert out.best <= exact + 1e-6 <= out.bound + 2e-6
@@ -238,3 +238,21 @@ def test_a_packing_coop_is_not_plain() -> None:
     assert not is_plain(st, lanes)
     r = solve_produce(replace(p, time_limit_ms=300))
     assert validate(p, r) == []
+
+
+def test_highs_only_where_its_work_fits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HiGHS's root is not cut to the limit: a component whose predicted work would overrun
+    it goes to CP-SAT (deterministic limit) instead."""
+    p = _day(9, 40, 100_000)
+    calls: list[int] = []
+    real = trucks.mip_trucks
+
+    def count(*args: object, **kw: object) -> object:
+        calls.append(1)
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(trucks, "mip_trucks", count)
+    r = solve_produce(replace(p, time_limit_ms=1))
+    assert validate(p, r) == [] and calls == []
+    r = solve_produce(replace(p, time_limit_ms=1_500))
+    assert validate(p, r) == [] and calls
