@@ -26,20 +26,20 @@ bound there (off by default).
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 from ortools.sat.python import cp_model
 
+from matcher.produce import truck_plain
 from matcher.produce.distance import I64
 from matcher.produce.lanes import TierLanes
 from matcher.produce.state import ProduceState
 from matcher.produce.truck_bound import root_bound
-from matcher.produce.truck_mip import flow_for_trucks, is_plain, mip_trucks, paying, search_nodes
+from matcher.produce.truck_result import GAP, TruckOutcome
+from matcher.produce.truck_result import grade as _grade
 from matcher.results import CP_SAT_DET_PER_SECOND as DET_PER_SECOND
 from matcher.results import SolveStatus
 
-GAP = 0.01
 BOUND_SHARE = 0.0
 """Share of a component's time left to SCIP's root bound when CP-SAT does not prove 1 %.
 Off (with :data:`BOUND_MAX_LANES` = 0): measured on the province-trucks family with the budget
@@ -48,46 +48,10 @@ root bound gives 5.65 % in 2.56 s (its fixed cut rounds overrun the share)."""
 BOUND_MAX_LANES = 0
 """Components up to this many lanes add SCIP's root bound (0: never; its model is built lane
 by lane in Python, and :mod:`matcher.produce.truck_bound` stays tested on its own)."""
-MIP_THREADS = 2
-"""Plain components solved at the same time (HiGHS releases the GIL; the answers do not
-depend on it)."""
-MIP_GUARD = 20
-MIP_GUARD_MIN_S = 10.0
-"""HiGHS's wall-clock guard: this many times the component's share, at least this long."""
-SEARCH_MIN_NODES = 2
-SEARCH_GAP = 1e-4
-"""HiGHS searches again (more than its root) when the share left allows at least this many
-nodes (:func:`matcher.produce.truck_mip.search_nodes`) and the proven gap is above this
-(0.01 %: not for the satang of the bound's rounding margin)."""
-MIP_MS_PER_LANE = 1.8
-"""Predicted HiGHS work per paying lane, in counted milliseconds (province-trucks family:
-13,197 iterations on 1,266 paying lanes, at :data:`matcher.produce.truck_mip.ITERATIONS_PER_MS`)."""
-MIP_OVERRUN = 2.0
-"""How far HiGHS's predicted work may run past the tier's share of the limit (the prediction
-is rough, and the solver keeps a tenth of the limit for each later tier, which the leftovers
-seldom need: on the province-trucks family the areas get 1.12 s of 1.6 s and HiGHS's counted
-makespan there is 1.21 s)."""
-MIP_MAX_LANES = 5_000
-"""Plain components up to this many lanes go to HiGHS's root (:mod:`matcher.produce.truck_mip`),
-larger ones (and any with processors or minimum lots) to CP-SAT."""
-
-
-@dataclass(frozen=True)
-class TruckOutcome:
-    """Units and trucks per lane, the status and the proven relative gap."""
-
-    flow: I64
-    trucks: I64
-    status: SolveStatus
-    gap: float
-    effort_ms: int = 0
-    """Counted milliseconds: CP-SAT's deterministic time, HiGHS's simplex iterations
-    (reproducible, unlike wall time)."""
-    best: float = 0.0
-    bound: float = 0.0
-    stopped: bool = False
-    """A wall-clock guard or a missing solution stopped the solve (the answer may then
-    depend on the machine's load, or be the flow answer)."""
+CP_SAT_GUARD = 10
+CP_SAT_GUARD_MIN_S = 2.0
+"""CP-SAT's wall-clock guard: this many times its deterministic limit, at least this long
+(twice the limit was reached under load, and the answer then changed with the load)."""
 
 
 def solve_tier_trucks(
@@ -101,25 +65,28 @@ def solve_tier_trucks(
     """Solve the tier component by component (networks share no lane); the gap reported is
     over the whole tier, and so is the status (optimal, else feasible within :data:`GAP`).
 
-    Plain components (:func:`matcher.produce.truck_mip.is_plain`) go first, each with a share
-    of the limit fixed in advance (its lanes over the tier's), up to :data:`MIP_THREADS` at a
-    time: each answer depends only on its own component, so the order they finish in does not
-    matter; their counted time is the makespan of that schedule. The others then share what
-    is left in proportion to their lanes, one by one."""
+    Plain components that fit (:func:`matcher.produce.truck_plain.fitting`) go first, each
+    with a share of the limit fixed in advance (its lanes over the tier's), up to
+    :data:`matcher.produce.truck_plain.MIP_THREADS` at a time: each answer depends only on its
+    own component, so the order they finish in does not matter; their counted time is the
+    makespan of that schedule. The others then share what is left in proportion to their
+    lanes, one by one."""
     flow, trucks = np.zeros(lanes.size, np.int64), np.zeros(lanes.size, np.int64)
     comps = _components(lanes)
     outs: list[TruckOutcome | None] = [None] * len(comps)
-    plain = _fitting(st, lanes, comps, capacity, truck_cost, time_limit_s)
+    ub = _lane_bounds(st, lanes)
+    plain = truck_plain.fitting(st, lanes, ub, comps, capacity, truck_cost, time_limit_s)
 
     def one(k: int, limit_s: float, mip: bool = False) -> TruckOutcome:
         sel = comps[k]
         return _solve_one(st, lanes.take(sel), capacity, truck_cost, hint[sel], limit_s, mip)
 
     fixed = [time_limit_s * comps[k].size / max(1, lanes.size) for k in plain]
-    with ThreadPoolExecutor(max_workers=MIP_THREADS) as pool:
+    with ThreadPoolExecutor(max_workers=truck_plain.MIP_THREADS) as pool:
         for k, out in zip(plain, pool.map(one, plain, fixed, [True] * len(plain)), strict=True):
             outs[k] = out
-    wall = _makespan([o.effort_ms for o in outs if o is not None], MIP_THREADS)
+    efforts = [o.effort_ms for o in outs if o is not None]
+    wall = truck_plain.makespan(efforts, truck_plain.MIP_THREADS)
     rest = [k for k in range(len(comps)) if outs[k] is None]
     for j, k in enumerate(rest):
         todo = sum(comps[r].size for r in rest[j:])
@@ -140,53 +107,12 @@ def solve_tier_trucks(
     return TruckOutcome(flow, trucks, status, gap, wall, best, bound)
 
 
-def _makespan(efforts: list[int], workers: int) -> int:
-    """Counted wall time of efforts run in order, each on the first worker to be free."""
-    loads = [0] * max(1, workers)
-    for e in efforts:
-        loads[loads.index(min(loads))] += e
-    return max(loads)
-
-
 def _components(lanes: TierLanes) -> list[I64]:
     """Lane indices (ascending) of each component, in component order."""
     order = np.argsort(lanes.comp, kind="stable")
     _, starts = np.unique(lanes.comp[order], return_index=True)
     cuts = [*starts.tolist(), lanes.size]
     return [np.sort(order[cuts[c] : cuts[c + 1]]) for c in range(len(cuts) - 1)]
-
-
-def _fitting(
-    st: ProduceState,
-    lanes: TierLanes,
-    comps: list[I64],
-    capacity: int,
-    truck_cost: int,
-    time_limit_s: float,
-) -> list[int]:
-    """Plain components for HiGHS, in order, while their predicted work fits the limit.
-
-    HiGHS's root work is not cut to a time limit, so it is predicted from the paying lanes
-    (:data:`MIP_MS_PER_LANE`); a component that would take the predicted makespan on
-    :data:`MIP_THREADS` workers past :data:`MIP_OVERRUN` times the limit goes to CP-SAT,
-    whose limit is deterministic."""
-    ub = _lane_bounds(st, lanes)
-    out: list[int] = []
-    load = 0.0
-    for k, sel in enumerate(comps):
-        part = lanes.take(sel)
-        if not _goes_to_mip(st, part, truck_cost):
-            continue
-        pred = MIP_MS_PER_LANE * paying(part, ub[sel], capacity, truck_cost).size
-        if (load + pred) / MIP_THREADS <= MIP_OVERRUN * time_limit_s * 1000:
-            out.append(k)
-            load += pred
-    return out
-
-
-def _goes_to_mip(st: ProduceState, lanes: TierLanes, truck_cost: int) -> bool:
-    """Whether :func:`_solve_one` takes the component to HiGHS (see :data:`MIP_MAX_LANES`)."""
-    return truck_cost > 0 and 0 < lanes.size <= MIP_MAX_LANES and is_plain(st, lanes)
 
 
 def _solve_one(
@@ -206,8 +132,9 @@ def _solve_one(
     ub = _lane_bounds(st, lanes)
     flow_answer = np.minimum(hint, ub).astype(np.int64)
     aware = _truck_aware(st, lanes, flow_answer, capacity, truck_cost)
-    if mip and _goes_to_mip(st, lanes, truck_cost):
-        out = _solve_mip(st, lanes, ub, capacity, truck_cost, time_limit_s, (flow_answer, aware))
+    if mip and truck_plain.goes_to_mip(st, lanes, truck_cost):
+        hints = (flow_answer, aware)
+        out = truck_plain.solve_plain(st, lanes, ub, capacity, truck_cost, time_limit_s, hints)
         if out is not None:
             return out
     m, x = _model(st, lanes, ub, capacity, truck_cost, aware)
@@ -246,58 +173,18 @@ def _solve_one(
     trucks = np.where(flow > 0, -(-flow // capacity), 0)
     best = float(solver.objective_value)
     bound = best if bound is None else bound
+    # Neither optimal, nor at the gap, nor at the deterministic limit: the guard stopped it.
+    guarded = code == cp_model.FEASIBLE and gap > GAP and _short(solver)
     if status is not SolveStatus.OPTIMAL:
         status, gap = _grade(best, bound)
-    return TruckOutcome(flow, trucks, status, gap, wall, best, bound)
-
-
-def _solve_mip(
-    st: ProduceState,
-    lanes: TierLanes,
-    ub: I64,
-    capacity: int,
-    truck_cost: int,
-    time_limit_s: float,
-    hints: tuple[I64, ...],
-) -> TruckOutcome | None:
-    """A plain component through HiGHS's root (:mod:`matcher.produce.truck_mip`): its trucks
-    with exact integer units, or a hint where that is worth more; HiGHS's proven bound."""
-    # HiGHS's work is fixed by its node limit; the wall-clock guard is wide so that it does
-    # not cut a slow or loaded machine short (the result would then depend on the load).
-    guard = max(MIP_GUARD * time_limit_s, MIP_GUARD_MIN_S)
-    mip = mip_trucks(st, lanes, ub, capacity, truck_cost, guard)
-    if mip is None:
-        return None
-    flows = [flow_for_trucks(st, lanes, ub, mip.trucks, capacity), *hints]
-    values = [_value(lanes, f, capacity, truck_cost) for f in flows]
-    k = int(np.argmax(values))  # the first of equal values: HiGHS's
-    flow, best, bound, effort = flows[k], values[k], mip.bound, mip.effort_ms
-    stopped = mip.stopped
-    left_ms = time_limit_s * 1000 - effort
-    kept = int(paying(lanes, ub, capacity, truck_cost).size)
-    nodes = search_nodes(left_ms, kept)
-    if _grade(best, max(bound, best))[1] > SEARCH_GAP and nodes >= SEARCH_MIN_NODES:
-        # Time left in the share (small components): HiGHS searches again, with that many
-        # nodes; its answer is kept where it is worth more, the smaller bound in any case.
-        more = mip_trucks(st, lanes, ub, capacity, truck_cost, guard, nodes)
-        if more is not None:
-            effort += more.effort_ms
-            bound = min(bound, more.bound)
-            stopped = mip.stopped or more.stopped
-            again = flow_for_trucks(st, lanes, ub, more.trucks, capacity)
-            if _value(lanes, again, capacity, truck_cost) > best:
-                flow, best = again, _value(lanes, again, capacity, truck_cost)
-    bound = max(bound, best)
-    status, gap = _grade(best, bound)
-    if stopped and status is not SolveStatus.OPTIMAL:
+    if guarded:
         status = SolveStatus.TIME_LIMITED
-    trucks = -(-flow // capacity)
-    return TruckOutcome(flow, trucks, status, gap, effort, best, bound, stopped)
+    return TruckOutcome(flow, trucks, status, gap, wall, best, bound, guarded)
 
 
-def _value(lanes: TierLanes, flow: I64, capacity: int, truck_cost: int) -> float:
-    """Σ g·x − F·Σ⌈x / C⌉ of a lot → order flow, in satang."""
-    return float((lanes.gain * flow).sum() - truck_cost * (-(-flow // capacity)).sum())
+def _short(solver: cp_model.CpSolver) -> bool:
+    """Whether CP-SAT stopped before its deterministic limit."""
+    return bool(solver.deterministic_time < 0.99 * solver.parameters.max_deterministic_time)
 
 
 def _model(
@@ -324,24 +211,17 @@ def _model(
 
 def _cp_sat(limit_s: float) -> cp_model.CpSolver:
     """One worker and a deterministic time limit: the same input gives the same answer
-    (a wall-clock limit, twice as long, only guards against a stalled solve). ``limit_s`` is
-    in seconds of the reference machine, converted with :data:`DET_PER_SECOND`."""
+    (a wall-clock limit, :data:`CP_SAT_GUARD` times as long, only guards against a stalled
+    solve). ``limit_s`` is in seconds of the reference machine, converted with
+    :data:`DET_PER_SECOND`."""
     solver = cp_model.CpSolver()
     solver.parameters.max_deterministic_time = limit_s * DET_PER_SECOND
-    solver.parameters.max_time_in_seconds = 2 * limit_s
+    solver.parameters.max_time_in_seconds = max(CP_SAT_GUARD * limit_s, CP_SAT_GUARD_MIN_S)
     solver.parameters.relative_gap_limit = GAP
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
     solver.parameters.linearization_level = 2
     return solver
-
-
-def _grade(best: float, bound: float) -> tuple[SolveStatus, float]:
-    """Status and relative gap of a solution ``best`` under a proven upper ``bound``."""
-    gap = max(0.0, bound - best) / max(1.0, abs(best))
-    if gap <= 1e-9:
-        return SolveStatus.OPTIMAL, 0.0
-    return (SolveStatus.FEASIBLE if gap <= GAP else SolveStatus.TIME_LIMITED), gap
 
 
 def _truck_aware(st: ProduceState, lanes: TierLanes, flow: I64, cap: int, cost: int) -> I64:

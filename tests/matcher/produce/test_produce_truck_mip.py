@@ -20,7 +20,7 @@ from ortools.sat.python import cp_model
 from produce_cases import PLACES, coop, lot, order, problem
 
 from matcher.domain import Network, NetworkLevel
-from matcher.produce import trucks
+from matcher.produce import truck_plain, trucks
 from matcher.produce.checks import check_problem
 from matcher.produce.lanes import TierLanes, has_trade, tier_lanes
 from matcher.produce.model import Processor, ProduceProblem, Product, Transport
@@ -174,7 +174,7 @@ def test_same_answer_with_one_thread_or_two(monkeypatch: pytest.MonkeyPatch) -> 
     p = replace(base, networks=nets)
     seen = []
     for threads in (1, 2, 2):
-        monkeypatch.setattr(trucks, "MIP_THREADS", threads)
+        monkeypatch.setattr(truck_plain, "MIP_THREADS", threads)
         r = solve_produce(p)
         assert validate(p, r) == []
         seen.append((r.matches, r.truck_gap_bps, r.status, r.notes))
@@ -195,14 +195,14 @@ def test_status_follows_the_proven_gap() -> None:
 
 
 def test_counted_time_is_the_makespan() -> None:
-    assert trucks._makespan([391, 559, 414, 425, 403], 2) == 1208
-    assert trucks._makespan([391, 559, 414], 1) == 1364
-    assert trucks._makespan([], 2) == 0
+    assert truck_plain.makespan([391, 559, 414, 425, 403], 2) == 1208
+    assert truck_plain.makespan([391, 559, 414], 1) == 1364
+    assert truck_plain.makespan([], 2) == 0
 
 
 def test_without_highs_cp_sat_takes_the_component(monkeypatch: pytest.MonkeyPatch) -> None:
     p = replace(_day(4, 6, 100_000), time_limit_ms=300)
-    monkeypatch.setattr(trucks, "mip_trucks", lambda *a, **k: None)
+    monkeypatch.setattr(truck_plain, "mip_trucks", lambda *a, **k: None)
     r = solve_produce(p)
     assert validate(p, r) == []
     assert r.truck_gap_bps is not None
@@ -213,13 +213,13 @@ def test_a_guard_stop_is_time_limited(monkeypatch: pytest.MonkeyPatch) -> None:
     still valid, but its status says time_limited whatever the gap."""
     p = replace(_day(4, 6, 100_000), time_limit_ms=300)
     assert solve_produce(p).status is not SolveStatus.TIME_LIMITED
-    real = trucks.mip_trucks
+    real = truck_plain.mip_trucks
 
     def stopped(*args: object, **kw: object) -> object:
         out = real(*args, **kw)  # type: ignore[arg-type]
         return out and replace(out, stopped=True)
 
-    monkeypatch.setattr(trucks, "mip_trucks", stopped)
+    monkeypatch.setattr(truck_plain, "mip_trucks", stopped)
     r = solve_produce(p)
     assert validate(p, r) == []
     assert r.status is SolveStatus.TIME_LIMITED
@@ -245,13 +245,13 @@ def test_highs_only_where_its_work_fits(monkeypatch: pytest.MonkeyPatch) -> None
     it goes to CP-SAT (deterministic limit) instead."""
     p = _day(9, 40, 100_000)
     calls: list[int] = []
-    real = trucks.mip_trucks
+    real = truck_plain.mip_trucks
 
     def count(*args: object, **kw: object) -> object:
         calls.append(1)
         return real(*args, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(trucks, "mip_trucks", count)
+    monkeypatch.setattr(truck_plain, "mip_trucks", count)
     r = solve_produce(replace(p, time_limit_ms=1))
     assert validate(p, r) == [] and calls == []
     r = solve_produce(replace(p, time_limit_ms=1_500))
