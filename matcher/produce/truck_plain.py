@@ -95,8 +95,22 @@ def solve_plain(
     time_limit_s: float,
     hints: tuple[I64, ...],
 ) -> TruckOutcome | None:
-    """A plain component through HiGHS's root (:mod:`matcher.produce.truck_mip`): its trucks
-    with exact integer units, or a hint where that is worth more; HiGHS's proven bound."""
+    """A plain component through HiGHS (:mod:`matcher.produce.truck_mip`).
+
+    Args:
+        st: The round's state (open quantities).
+        lanes: The component's lanes (plain, see :func:`goes_to_mip`).
+        ub: Units each lane can carry at most.
+        capacity: Truck capacity in units.
+        truck_cost: Cost of one truck in satang.
+        time_limit_s: The component's share of the limit (reference seconds).
+        hints: Valid flows (the flow answer, truck-aware) kept where they are worth more.
+
+    Returns:
+        HiGHS's trucks with exact integer units (or a better hint), HiGHS's proven bound
+        (the smaller of root and search), the status graded by the gap, and the counted
+        effort; None when HiGHS gives no answer (the caller then uses CP-SAT).
+    """
     # HiGHS's work is fixed by its node limit; the wall-clock guard is wide so that it does
     # not cut a slow or loaded machine short (the result would then depend on the load).
     guard = max(MIP_GUARD * time_limit_s, MIP_GUARD_MIN_S)
