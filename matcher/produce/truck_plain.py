@@ -40,6 +40,10 @@ MIP_OVERRUN = 2.0
 is rough, and the solver keeps a tenth of the limit for each later tier, which the leftovers
 seldom need: on the province-trucks family the areas get 1.12 s of 1.6 s and HiGHS's counted
 makespan there is 1.21 s)."""
+MIP_FLOOR_MS = 500.0
+"""Predicted makespan a tier may always give HiGHS, whatever its share: a later tier's
+leftovers are small, but the areas may have spent the limit (province-trucks seed 7: the
+province tier got 50 ms, and CP-SAT proved 9.4 % overall instead of 0.9 %)."""
 MIP_MAX_LANES = 5_000
 """Plain components up to this many lanes go to HiGHS's root (:mod:`matcher.produce.truck_mip`),
 larger ones (and any with processors or minimum lots) to CP-SAT."""
@@ -66,8 +70,8 @@ def fitting(
 
     HiGHS's root work is not cut to a time limit, so it is predicted from the paying lanes
     (:data:`MIP_MS_PER_LANE`); a component that would take the predicted makespan on
-    :data:`MIP_THREADS` workers past :data:`MIP_OVERRUN` times the limit goes to CP-SAT,
-    whose limit is deterministic."""
+    :data:`MIP_THREADS` workers past :data:`MIP_OVERRUN` times the limit (and past
+    :data:`MIP_FLOOR_MS`) goes to CP-SAT, whose limit is deterministic."""
     out: list[int] = []
     load = 0.0
     for k, sel in enumerate(comps):
@@ -75,7 +79,7 @@ def fitting(
         if not goes_to_mip(st, part, truck_cost):
             continue
         pred = MIP_MS_PER_LANE * paying(part, ub[sel], capacity, truck_cost).size
-        if (load + pred) / MIP_THREADS <= MIP_OVERRUN * time_limit_s * 1000:
+        if (load + pred) / MIP_THREADS <= max(MIP_OVERRUN * time_limit_s * 1000, MIP_FLOOR_MS):
             out.append(k)
             load += pred
     return out
