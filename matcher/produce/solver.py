@@ -32,9 +32,9 @@ from matcher.produce.trucks import solve_tier_trucks
 from matcher.results import FairnessPolicy, SolveStatus, Timings
 
 SOLVER_FLOW = "ortools.min_cost_flow"
-SOLVER_TRUCKS = "ortools.min_cost_flow+cp_sat"
-"""With trucks: CP-SAT solves and proves the bound (SCIP's root bound is off by default, see
-:data:`matcher.produce.trucks.BOUND_SHARE`)."""
+SOLVER_TRUCKS = "ortools.min_cost_flow+highs+cp_sat"
+"""With trucks: HiGHS's root (through MathOpt) solves and bounds plain components, CP-SAT the
+others (:mod:`matcher.produce.trucks`)."""
 _RANK = [SolveStatus.OPTIMAL, SolveStatus.FEASIBLE, SolveStatus.TIME_LIMITED]
 
 
