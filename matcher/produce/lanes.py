@@ -172,19 +172,21 @@ def _group_lanes(
     dem = dem[np.lexsort((dem, st.d_coop[dem]))]
     s_coops, d_coops = np.unique(st.s_coop[sup]), np.unique(st.d_coop[dem])
     pairs = coop_pairs(st.dist, s_coops, d_coops, t.max_distance_m)
-    sides = [
-        _GradeSide(st, s_coops, d_coops, sup, dem, pairs, g)
-        for g in np.unique(st.s_grade[sup]).tolist()
-    ]
+    grades = np.unique(st.s_grade[sup]).tolist()
+    sides = [_GradeSide(st, s_coops, d_coops, sup, dem, g) for g in grades]
     total = np.zeros(pairs.si.size, np.int64)
     for side in sides:
-        total += side.size
+        total += side.pair_size(pairs.si, pairs.di)
+    # Coop pairs with no grade in common build no node pair.
+    some = np.flatnonzero(total)
+    pairs = CoopPairs(pairs.si[some], pairs.di[some], pairs.dist_m[some])
+    total = total[some]
     tdays = transit_days(pairs.dist_m, t.km_per_day)
     tcost = lane_cost(pairs.dist_m, t.cost_satang_per_unit_km)
     out: list[tuple[I64, ...]] = []
     pruned = False
     for a, b in _chunks(pairs.di, total):
-        got = [side.expand(a, b) for side in sides]
+        got = [side.expand(pairs.si[a:b], pairs.di[a:b]) for side in sides]
         p = np.concatenate([g[0] for g in got]) + a
         ss, dd = np.concatenate([g[1] for g in got]), np.concatenate([g[2] for g in got])
         lanes, cut = _evaluate(st, ss, dd, pairs.dist_m[p], tdays[p], tcost[p], max_per_demand)
@@ -223,51 +225,54 @@ class _GradeSide:
     """The supply nodes of one grade and the demand nodes accepting it, grouped by coop."""
 
     def __init__(
-        self,
-        st: ProduceState,
-        s_coops: I64,
-        d_coops: I64,
-        sup: I64,
-        dem: I64,
-        pairs: CoopPairs,
-        grade: int,
+        self, st: ProduceState, s_coops: I64, d_coops: I64, sup: I64, dem: I64, grade: int
     ) -> None:
         # ``sup`` and ``dem`` come sorted by (coop, node), so the subsets are too.
         self.sg = sup[st.s_grade[sup] == grade]
         self.dg = dem[st.d_bid[dem, grade] >= 0]
-        s_cnt = np.bincount(np.searchsorted(s_coops, st.s_coop[self.sg]), minlength=s_coops.size)
-        d_cnt = np.bincount(np.searchsorted(d_coops, st.d_coop[self.dg]), minlength=d_coops.size)
-        self.ns, self.nd = s_cnt[pairs.si], d_cnt[pairs.di]
-        self.s_first = (np.cumsum(s_cnt) - s_cnt)[pairs.si]
-        self.d_first = (np.cumsum(d_cnt) - d_cnt)[pairs.di]
-        self.size: I64 = (self.ns * self.nd).astype(np.int64)
+        self.s_cnt = np.bincount(
+            np.searchsorted(s_coops, st.s_coop[self.sg]), minlength=s_coops.size
+        )
+        self.d_cnt = np.bincount(
+            np.searchsorted(d_coops, st.d_coop[self.dg]), minlength=d_coops.size
+        )
+        self.s_first = np.cumsum(self.s_cnt) - self.s_cnt
+        self.d_first = np.cumsum(self.d_cnt) - self.d_cnt
 
-    def expand(self, a: int, b: int) -> tuple[I64, I64, I64]:
-        """(pair − a, supply node, demand node) of every node pair of coop pairs a..b−1."""
-        size = self.size[a:b]
-        p = np.repeat(np.arange(b - a, dtype=np.int64), size)
+    def pair_size(self, si: I64, di: I64) -> I64:
+        """Node pairs of this grade in each coop pair."""
+        out: I64 = self.s_cnt[si] * self.d_cnt[di]
+        return out
+
+    def expand(self, si: I64, di: I64) -> tuple[I64, I64, I64]:
+        """(position of the coop pair, supply node, demand node) of every node pair."""
+        ns, size = self.s_cnt[si], self.pair_size(si, di)
+        p = np.repeat(np.arange(si.size, dtype=np.int64), size)
         local = np.arange(p.size, dtype=np.int64) - np.repeat(np.cumsum(size) - size, size)
-        row, col = np.divmod(local, self.ns[a:b][p])
-        return p, self.sg[self.s_first[a:b][p] + col], self.dg[self.d_first[a:b][p] + row]
+        row, col = np.divmod(local, ns[p])
+        return p, self.sg[self.s_first[si][p] + col], self.dg[self.d_first[di][p] + row]
 
 
 def _chunks(di: I64, total: I64) -> list[tuple[int, int]]:
-    """Ranges of coop pairs, cut only between demand coops, of about CHUNK_CELLS node pairs."""
+    """Ranges of coop pairs of about CHUNK_CELLS node pairs, cut only between demand coops.
+
+    ``di`` is grouped (each demand coop's pairs are consecutive).
+
+    >>> _chunks(np.array([4, 4, 1, 1, 1, 7]), np.array([1, 1, 2, 2, 2, 1]) * CHUNK_CELLS // 4)
+    [(0, 2), (2, 5), (5, 6)]
+    """
     if di.size == 0:
         return []
-    cum = np.cumsum(total)
+    starts = np.flatnonzero(np.r_[True, di[1:] != di[:-1]])
+    cum = np.cumsum(np.add.reduceat(total, starts))
     cuts = [0]
-    while cuts[-1] < di.size:
+    while cuts[-1] < starts.size:
         a = cuts[-1]
         base = int(cum[a - 1]) if a else 0
-        b = int(np.searchsorted(cum, base + CHUNK_CELLS, side="right"))
-        b = max(b, a + 1)
-        if b < di.size:
-            # Move the cut back to the first pair of that demand coop (or past it).
-            first = int(np.searchsorted(di, di[b], side="left"))
-            b = first if first > a else int(np.searchsorted(di, di[b], side="right"))
-        cuts.append(min(b, di.size))
-    return list(pairwise(cuts))
+        # As many whole demand coops as fit; at least one.
+        cuts.append(max(a + 1, int(np.searchsorted(cum, base + CHUNK_CELLS, side="right"))))
+    ends = [*starts.tolist(), di.size]
+    return [(ends[a], ends[b]) for a, b in pairwise(cuts)]
 
 
 def _evaluate(

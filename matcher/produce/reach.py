@@ -28,7 +28,8 @@ DEG_PER_M = 1.0 / 110_000.0
 
 @dataclass(frozen=True)
 class CoopPairs:
-    """Pairs of positions into the supply and demand coop arrays, sorted by (demand, supply)."""
+    """Pairs of positions into the supply and demand coop arrays, grouped by demand coop
+    (all pairs of a demand coop are consecutive)."""
 
     si: I64
     di: I64
@@ -38,23 +39,22 @@ class CoopPairs:
 def coop_pairs(dist: DistanceTable, s_coops: I64, d_coops: I64, reach_m: int) -> CoopPairs:
     """Every (supply coop, demand coop) pair with ``0 ≤ distance ≤ reach_m`` and seller ≠ buyer.
 
-    ``s_coops`` and ``d_coops`` are sorted unique coop indices.
+    ``s_coops`` and ``d_coops`` are sorted unique coop indices. Coordinates: demand coops
+    come in latitude order, each with its supply coops in latitude order.
 
     >>> from matcher.produce.distance import DistanceTable
     >>> t = DistanceTable({"a": 0, "b": 1, "c": 2}, np.array([1855230, 1841906, 1300000]),
     ...     np.array([9905934, 9888671, 9900000]), 13_000, ())
     >>> p = coop_pairs(t, np.array([0, 1, 2]), np.array([0, 1]), 100_000)
     >>> p.si.tolist(), p.di.tolist(), p.dist_m.tolist()
-    ([1, 0], [0, 1], [30514, 30514])
+    ([0, 1], [1, 0], [30514, 30514])
     """
     if dist.matrix:
         si, di, dm = _matrix_pairs(dist, s_coops, d_coops)
     else:
         si, di, dm = _coordinate_pairs(dist, s_coops, d_coops, reach_m)
     keep = (dm >= 0) & (dm <= reach_m) & (s_coops[si] != d_coops[di])
-    si, di, dm = si[keep], di[keep], dm[keep]
-    order = np.argsort(di * max(1, s_coops.size) + si, kind="stable")
-    return CoopPairs(si[order], di[order], dm[order])
+    return CoopPairs(si[keep], di[keep], dm[keep])
 
 
 def _matrix_pairs(dist: DistanceTable, s_coops: I64, d_coops: I64) -> tuple[I64, I64, I64]:
@@ -64,7 +64,10 @@ def _matrix_pairs(dist: DistanceTable, s_coops: I64, d_coops: I64) -> tuple[I64,
     di = np.searchsorted(d_coops, destination)
     ok = (si < s_coops.size) & (di < d_coops.size)
     ok[ok] = (s_coops[si[ok]] == origin[ok]) & (d_coops[di[ok]] == destination[ok])
-    return si[ok].astype(np.int64), di[ok].astype(np.int64), dist.vals[ok]
+    # The matrix is sorted by origin: regroup by destination.
+    at = np.flatnonzero(ok)
+    at = at[np.argsort(di[at], kind="stable")]
+    return si[at].astype(np.int64), di[at].astype(np.int64), dist.vals[at]
 
 
 def _coordinate_pairs(
