@@ -363,7 +363,7 @@ def _best_per_demand(dd: I64, ss: I64, gain: I64, n: int) -> I64:
 
 
 def _flat_stage(st: ProduceState, ss: I64, dd: I64, date_ok: Bool, ok: Bool) -> None:
-    """Stages 3–5 of node pairs within reach (3 reach, 4 dates, 5 a lane)."""
+    """Stages of node pairs within reach: 3, or 4 when the dates fit, or 5 for a lane."""
     for side, nodes, n in ((st.stage_lot, ss, st.n_lots), (st.stage_order, dd, st.n_orders)):
         best = np.zeros(side.size, np.int64)
         own = nodes < n
