@@ -39,6 +39,7 @@ from matcher.liquidity.state import (
     LiquidityState,
     build_state,
     interest_satang_many,
+    unique_indices,
     unique_sorted,
 )
 from matcher.money import ratio_bps
@@ -306,7 +307,7 @@ def _sorted_loans(state: LiquidityState, run: _Run) -> tuple[list[str], list[I64
     cols.append(np.repeat(np.arange(len(names)), [g.offers.size for g in run.loans]))
     po, pn, tier = cols[0], cols[1], cols[5]
     # Needs are indexed in id order; offers too, except the joint fund (last): rank by id.
-    used = unique_sorted(po).tolist()
+    used = unique_indices(po, len(state.offer_ids)).tolist()
     offer_rank = np.zeros(len(state.offer_ids), dtype=np.int64)
     offer_rank[sorted(used, key=state.offer_ids.__getitem__)] = np.arange(len(used))
     tier_rank = np.array([sorted(names).index(t) for t in names], dtype=np.int64)

@@ -40,6 +40,20 @@ def unique_sorted(values: I64) -> I64:
     return ordered[keep]
 
 
+def unique_indices(values: I64, size: int) -> I64:
+    """The distinct values of an array of indices in ``[0, size)``, ascending.
+
+    Same as :func:`unique_sorted` for such arrays, by marking a table instead of sorting
+    (linear time: the arrays of a level hold every pair, the range only the orders).
+
+    >>> unique_indices(np.array([3, 1, 3, 2, 1]), 5).tolist()
+    [1, 2, 3]
+    """
+    seen = np.zeros(size, dtype=np.bool_)
+    seen[values] = True
+    return np.flatnonzero(seen).astype(np.int64)
+
+
 @dataclass
 class LiquidityState:
     """Static order data as arrays plus what is still open after each tier."""
