@@ -42,7 +42,7 @@ from matcher.liquidity.state import (
     unique_indices,
     unique_sorted,
 )
-from matcher.money import ratio_bps
+from matcher.money import BPS_PER_UNIT, ratio_bps
 from matcher.results import SolveStatus, Timings
 
 SOLVER_NAME = "ortools.min_cost_flow+cp_sat"
@@ -315,58 +315,71 @@ def _sorted_loans(state: LiquidityState, run: _Run) -> tuple[list[str], list[I64
     return names, [c[order] for c in cols]
 
 
-def _proposals(state: LiquidityState, run: _Run) -> list[LoanProposal]:
-    """All loans as proposals, sorted by (need id, offer id, tier)."""
+def _proposals(state: LiquidityState, run: _Run) -> tuple[list[LoanProposal], int]:
+    """All loans as proposals, sorted by (need id, offer id, tier), and their total interest."""
     if not run.loans:
-        return []
+        return [], 0
     names, (po, pn, x, rate, comp, tier) = _sorted_loans(state, run)
     term = state.need_term[pn]
     interest = interest_satang_many(x, rate, term)
-    net_ids = sorted(state.net_index, key=state.net_index.__getitem__)
-    offer_ids, need_ids, coop_ids = state.offer_ids, state.need_ids, state.coop_ids
-    return [
-        LoanProposal(
-            offer_id=offer_ids[o],
-            need_id=need_ids[n],
-            lender=coop_ids[lender],
-            borrower=coop_ids[borrower],
-            amount_satang=amount,
-            rate_bps=r,
-            term_days=days,
-            tier=names[t],
-            network_id=net_ids[c],
-            interest_satang=i,
-        )
-        for o, n, lender, borrower, amount, r, days, t, c, i in zip(
-            po.tolist(),
-            pn.tolist(),
-            state.off_lender[po].tolist(),
-            state.need_borrower[pn].tolist(),
+    # Ids are looked up for all loans at once through object arrays.
+    net_ids = np.array(sorted(state.net_index, key=state.net_index.__getitem__), dtype=object)
+    offer_ids = np.array(state.offer_ids, dtype=object)
+    need_ids = np.array(state.need_ids, dtype=object)
+    coop_ids = np.array(state.coop_ids, dtype=object)
+    proposals = list(
+        map(
+            LoanProposal,
+            offer_ids[po].tolist(),
+            need_ids[pn].tolist(),
+            coop_ids[state.off_lender[po]].tolist(),
+            coop_ids[state.need_borrower[pn]].tolist(),
             x.tolist(),
             rate.tolist(),
             term.tolist(),
-            tier.tolist(),
-            comp.tolist(),
+            np.array(names, dtype=object)[tier].tolist(),
+            net_ids[comp].tolist(),
             interest,
-            strict=True,
         )
-    ]
+    )
+    return proposals, sum(interest)
 
 
 def _result(
     problem: LiquidityProblem, state: LiquidityState, run: _Run, timings: Timings
 ) -> LiquidityResult:
-    proposals = _proposals(state, run)
+    proposals, interest = _proposals(state, run)
     return LiquidityResult(
         status=run.status,
         policy=problem.policy,
         rate_rule=problem.rate_rule,
         proposals=tuple(proposals),
         explanations=explain(problem, state),
-        objective=objective_of(problem, proposals),
+        objective=_objective(state, interest, len(proposals)),
         solver=SOLVER_NAME,
         timings=timings,
         notes=tuple(run.notes),
+    )
+
+
+def _objective(state: LiquidityState, interest: int, loans: int) -> LiquidityObjective:
+    """:func:`objective_of` from the final state (every loan is in ``need_filled``)."""
+    filled, amount = state.need_filled, state.need_amount
+    if filled.size and int(filled.max()) < 2**63 // (2 * BPS_PER_UNIT):
+        # ratio_bps half-even, vectorised: q = ⌊f·10⁴ / a⌋, up when 2r > a or (2r = a, q odd).
+        q, rem = np.divmod(filled * BPS_PER_UNIT, amount)
+        up = (2 * rem > amount) | ((2 * rem == amount) & (q % 2 == 1))
+        min_ratio = int((q + up).min())
+    else:
+        pairs = zip(filled.tolist(), amount.tolist(), strict=True)
+        min_ratio = min((ratio_bps(f, a) for f, a in pairs), default=BPS_PER_UNIT)
+    return LiquidityObjective(
+        urgency_weighted_satang=int((state.need_urgency * filled).sum()),
+        covered_satang=int(filled.sum()),
+        needed_satang=int(amount.sum()),
+        min_fill_ratio_bps=min_ratio,
+        interest_satang=interest,
+        loan_count=loans,
     )
 
 
