@@ -164,7 +164,7 @@ class _Model:
         for key, idx in self._group(self.po * n_coops + b).items():
             o, bor = divmod(key, n_coops)
             if st.off_cap[o] < UNLIMITED:
-                room = int(st.off_cap[o]) - st.exposure_used.get((o, bor), 0)
+                room = int(st.off_cap[o]) - st.exposure.get(o, bor)
                 self.cp.add(sum(self.x[i] for i in idx) <= room)
 
     def _need_rows(self, rem: I64) -> dict[int, Expr]:

@@ -87,7 +87,7 @@ def level_pairs(
     need_comp = state.coop_net_at[level][state.need_borrower[needs]]
     parts: list[tuple[I64, I64, I64, I64]] = []
     pruned: list[int] = []
-    exposure = _exposure_table(state)
+    exposure = state.exposure.table()
     off_groups, need_groups = _Groups(offs, off_comp), _Groups(needs, need_comp)
     for comp in np.intersect1d(off_comp, need_comp).tolist():
         o, n = off_groups.of(comp), need_groups.of(comp)
@@ -200,15 +200,6 @@ def _sparse_candidates(
     width = int(po.max()) + 1
     keys = unique_sorted(pn.astype(np.int64) * width + po)
     return (keys % width).astype(np.int64), (keys // width).astype(np.int64)
-
-
-def _exposure_table(state: LiquidityState) -> tuple[I64, I64]:
-    """Sorted keys (offer·coops + borrower) and amounts already lent under exposure caps."""
-    n_coops = len(state.coop_ids)
-    keys = np.fromiter((o * n_coops + b for o, b in state.exposure_used), dtype=np.int64)
-    vals = np.fromiter(state.exposure_used.values(), dtype=np.int64)
-    order = np.argsort(keys)
-    return keys[order], vals[order]
 
 
 def _drop_exhausted_exposure(

@@ -280,7 +280,7 @@ def _residual_state(state: LiquidityState, pairs: LevelPairs, flow: I64) -> Liqu
     out.need_lenders = state.need_lenders.copy()
     out.lend_rem = state.lend_rem.copy()
     out.borrow_rem = state.borrow_rem.copy()
-    out.exposure_used = dict(state.exposure_used)
+    out.exposure = state.exposure.copy()
     lent = flow > 0
     out.lend_many(pairs.pair_off[lent], pairs.pair_need[lent], flow[lent])
     return out

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.domain import NetworkLevel, NetworkTree
+from matcher.liquidity.exposure import ExposureBook
 from matcher.liquidity.model import LiquidityProblem, LoanOffer, LoanProposal
 from matcher.money import BPS_PER_UNIT, DAYS_PER_YEAR, simple_interest_satang
 
@@ -89,7 +90,8 @@ class LiquidityState:
     borrow_rem: I64 = field(init=False)
     lend_cap0: I64 = field(init=False)
     borrow_cap0: I64 = field(init=False)
-    exposure_used: dict[tuple[int, int], int] = field(default_factory=dict)
+    exposure: ExposureBook = field(init=False)
+    """What each capped offer has lent to each borrower so far."""
 
     def need_rem(self) -> I64:
         """What each need still lacks."""
@@ -106,8 +108,7 @@ class LiquidityState:
         if self.borrow_rem[borrower] < UNLIMITED:
             self.borrow_rem[borrower] -= x
         if self.off_cap[o] < UNLIMITED:
-            key = (o, borrower)
-            self.exposure_used[key] = self.exposure_used.get(key, 0) + x
+            self.exposure.add(o, borrower, x)
 
     def lend_many(self, po: I64, pn: I64, x: I64) -> None:
         """Record many loans at once (``po``/``pn`` offer and need indices, ``x`` amounts).
@@ -123,11 +124,8 @@ class LiquidityState:
         np.subtract.at(
             self.borrow_rem, borrower, np.where(self.borrow_rem[borrower] < UNLIMITED, x, 0)
         )
-        capped = np.flatnonzero(self.off_cap[po] < UNLIMITED)
-        for o, b, amount in zip(
-            po[capped].tolist(), borrower[capped].tolist(), x[capped].tolist(), strict=True
-        ):
-            self.exposure_used[(o, b)] = self.exposure_used.get((o, b), 0) + amount
+        capped = self.off_cap[po] < UNLIMITED
+        self.exposure.add_many(po[capped], borrower[capped], x[capped])
 
     def proposal(
         self, o: int, n: int, x: int, rate: int, level: NetworkLevel, network_id: str
@@ -166,17 +164,7 @@ def interest_satang_many(amount: I64, rate: I64, days: I64) -> list[int]:
 
 def exposure_used_of(state: LiquidityState, offers: I64, borrowers: I64) -> I64:
     """What each offer has already lent to each borrower (under its exposure cap)."""
-    used = np.zeros(offers.size, dtype=np.int64)
-    if not state.exposure_used or offers.size == 0:
-        return used
-    n_coops = len(state.coop_ids)
-    keys = np.fromiter((o * n_coops + b for o, b in state.exposure_used), dtype=np.int64)
-    vals = np.fromiter(state.exposure_used.values(), dtype=np.int64)
-    order = np.argsort(keys)
-    keys, vals = keys[order], vals[order]
-    query = offers * n_coops + borrowers
-    pos = np.clip(np.searchsorted(keys, query), 0, keys.size - 1)
-    return np.where(keys[pos] == query, vals[pos], 0).astype(np.int64)
+    return state.exposure.of_many(offers, borrowers)
 
 
 def build_state(problem: LiquidityProblem, tree: NetworkTree) -> LiquidityState:
@@ -253,6 +241,7 @@ def build_state(problem: LiquidityProblem, tree: NetworkTree) -> LiquidityState:
     state.need_lenders = np.zeros(len(needs), dtype=np.int64)
     state.lend_rem, state.lend_cap0 = lend_cap.copy(), lend_cap
     state.borrow_rem, state.borrow_cap0 = borrow_cap.copy(), borrow_cap
+    state.exposure = ExposureBook(n_coops)
     return state
 
 
