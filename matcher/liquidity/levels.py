@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from matcher.domain import NetworkLevel
 from matcher.liquidity.state import I64, UNLIMITED, LiquidityState, unique_sorted
@@ -21,6 +22,8 @@ from matcher.results import RateRule
 
 CANDIDATES_PER_NEED = 16
 """Candidate offers per need in a network too large to enumerate every pair."""
+DENSE_CHUNK_CELLS = 2_000_000
+"""Offer × need cells tested at once when enumerating the pairs of small components."""
 
 
 @dataclass(frozen=True)
@@ -85,27 +88,36 @@ def level_pairs(
         return LevelPairs(level, empty, empty, empty, empty, ())
     off_comp = state.coop_net_at[level][state.off_lender[offs]]
     need_comp = state.coop_net_at[level][state.need_borrower[needs]]
-    parts: list[tuple[I64, I64, I64, I64]] = []
-    pruned: list[int] = []
-    exposure = state.exposure.table()
     off_groups, need_groups = _Groups(offs, off_comp), _Groups(needs, need_comp)
-    for comp in np.intersect1d(off_comp, need_comp).tolist():
-        o, n = off_groups.of(comp), need_groups.of(comp)
-        p_rate = posted.get(int(comp)) if rate_rule is RateRule.POSTED else None
-        po, pn, rate, was_pruned = _component_pairs(state, o, n, p_rate, max_pairs, exposure)
-        if was_pruned:
-            pruned.append(int(comp))
-        parts.append((po, pn, np.full(po.size, comp, dtype=np.int64), rate))
-    if not parts:
-        return LevelPairs(level, empty, empty, empty, empty, ())
-    return LevelPairs(
-        level,
-        np.concatenate([p[0] for p in parts]),
-        np.concatenate([p[1] for p in parts]),
-        np.concatenate([p[2] for p in parts]),
-        np.concatenate([p[3] for p in parts]),
-        tuple(pruned),
-    )
+    comps = np.intersect1d(off_comp, need_comp)
+    p_rate = np.full(comps.size, -1, dtype=np.int64)
+    if rate_rule is RateRule.POSTED:
+        p_rate = np.array([posted.get(int(c), -1) for c in comps.tolist()], dtype=np.int64)
+    o_lo, o_hi = off_groups.bounds(comps)
+    n_lo, n_hi = need_groups.bounds(comps)
+    cells = (o_hi - o_lo) * (n_hi - n_lo)
+    dense = np.flatnonzero(cells <= max_pairs)
+    # Dense components a chunk at a time, so the offer × need tables stay bounded in memory.
+    chunk = np.cumsum(cells[dense]) // DENSE_CHUNK_CELLS
+    parts = [
+        _dense_pairs(state, off_groups, need_groups, comps[sel], p_rate[sel])
+        for sel in np.split(dense, np.flatnonzero(np.diff(chunk)) + 1)
+    ]
+    pruned = comps[cells > max_pairs].tolist()
+    for c in pruned:
+        posted_c = posted.get(c) if rate_rule is RateRule.POSTED else None
+        o, n = off_groups.of(c), need_groups.of(c)
+        so, sn = _sparse_candidates(state, o, n, posted_c, CANDIDATES_PER_NEED)
+        parts.append((so, sn, np.full(so.size, c, dtype=np.int64)))
+    po, pn, pc = (np.concatenate([part[i] for part in parts]) for i in range(3))
+    if pruned:
+        # Components in ascending order, each pair set in the order it was made.
+        order = np.argsort(pc, kind="stable")
+        po, pn, pc = po[order], pn[order], pc[order]
+    keep = _exposure_left(state, po, pn, state.exposure.table())
+    po, pn, pc = po[keep], pn[keep], pc[keep]
+    pair_posted = p_rate[np.searchsorted(comps, pc)]
+    return LevelPairs(level, po, pn, pc, _agreed_rates(state, po, pn, pair_posted), tuple(pruned))
 
 
 class _Groups:
@@ -120,37 +132,51 @@ class _Groups:
         lo, hi = np.searchsorted(self.comp, [comp, comp + 1])
         return self.items[lo:hi]
 
-
-def _component_pairs(
-    state: LiquidityState,
-    o: I64,
-    n: I64,
-    posted: int | None,
-    max_pairs: int,
-    exposure: tuple[I64, I64],
-) -> tuple[I64, I64, I64, bool]:
-    if o.size * n.size > max_pairs:
-        po, pn = _sparse_candidates(state, o, n, posted, CANDIDATES_PER_NEED)
-        pruned = True
-    else:
-        po, pn = _dense_pairs(state, o, n, posted)
-        pruned = False
-    po, pn = _drop_exhausted_exposure(state, po, pn, exposure)
-    rate = _agreed_rates(state, po, pn, posted)
-    return po, pn, rate, pruned
+    def bounds(self, comps: I64) -> tuple[I64, I64]:
+        """Where the items of each component start and end in ``items``."""
+        lo = np.searchsorted(self.comp, comps, side="left").astype(np.int64)
+        return lo, np.searchsorted(self.comp, comps, side="right").astype(np.int64)
 
 
-def _dense_pairs(state: LiquidityState, o: I64, n: I64, posted: int | None) -> tuple[I64, I64]:
-    """Every compatible pair of a component small enough to enumerate."""
-    o_rate, n_rate = state.off_rate[o][:, None], state.need_rate[n][None, :]
-    fund = state.off_is_fund[o][:, None]
-    ok = state.need_term[n][None, :] <= state.off_term[o][:, None]
-    if posted is None:
-        ok &= o_rate <= n_rate
-    else:
-        ok &= np.where(fund, o_rate <= n_rate, (o_rate <= posted) & (posted <= n_rate))
-    oi, ni = np.nonzero(ok)
-    return o[oi].astype(np.int64), n[ni].astype(np.int64)
+def _dense_pairs(
+    state: LiquidityState, offers: _Groups, needs: _Groups, comps: I64, posted: I64
+) -> tuple[I64, I64, I64]:
+    """Every compatible pair of the components small enough to enumerate, all at once.
+
+    Pairs come by component, then offer, then need (each in index order): the rows of each
+    component's offer × need table. ``posted`` is each component's posted rate or −1.
+    """
+    o_lo, o_hi = offers.bounds(comps)
+    n_lo, n_hi = needs.bounds(comps)
+    n_count = n_hi - n_lo
+    # One row per offer of a dense component, holding that component's needs.
+    row_comp = np.repeat(np.arange(comps.size, dtype=np.int64), o_hi - o_lo)
+    row_offer = offers.items[_ranges(o_lo, o_hi)]
+    width = n_count[row_comp]
+    cell_row = np.repeat(np.arange(row_offer.size, dtype=np.int64), width)
+    cell_need = needs.items[_ranges(n_lo[row_comp], n_hi[row_comp])]
+    o, c = row_offer[cell_row], row_comp[cell_row]
+    o_rate, n_rate, p = state.off_rate[o], state.need_rate[cell_need], posted[c]
+    ok = state.need_term[cell_need] <= state.off_term[o]
+    by_rate = o_rate <= n_rate
+    by_post = (o_rate <= p) & (p <= n_rate)
+    ok &= np.where((p < 0) | state.off_is_fund[o], by_rate, by_post)
+    return o[ok], cell_need[ok], comps[c[ok]]
+
+
+def _ranges(lo: I64, hi: I64) -> I64:
+    """``concatenate([arange(l, h) for l, h in zip(lo, hi)])``, without a Python loop.
+
+    >>> _ranges(np.array([5, 0, 2]), np.array([7, 0, 3])).tolist()
+    [5, 6, 2]
+    """
+    size = hi - lo
+    total = int(size.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.cumsum(size) - size
+    out: I64 = np.arange(total, dtype=np.int64) + np.repeat(lo - starts, size)
+    return out
 
 
 def _sparse_candidates(
@@ -202,26 +228,27 @@ def _sparse_candidates(
     return (keys % width).astype(np.int64), (keys // width).astype(np.int64)
 
 
-def _drop_exhausted_exposure(
+def _exposure_left(
     state: LiquidityState, po: I64, pn: I64, exposure: tuple[I64, I64]
-) -> tuple[I64, I64]:
+) -> npt.NDArray[np.bool_]:
+    """Pairs whose offer may still lend to the need's borrower under its exposure cap."""
     used_keys, used_vals = exposure
     if used_keys.size == 0 or po.size == 0:
-        return po, pn
+        return np.ones(po.size, dtype=np.bool_)
     keys = po * len(state.coop_ids) + state.need_borrower[pn]
     pos = np.clip(np.searchsorted(used_keys, keys), 0, used_keys.size - 1)
     used = np.where(used_keys[pos] == keys, used_vals[pos], 0)
-    keep = state.off_cap[po] - used > 0
-    return po[keep], pn[keep]
+    left: npt.NDArray[np.bool_] = state.off_cap[po] - used > 0
+    return left
 
 
-def _agreed_rates(state: LiquidityState, po: I64, pn: I64, posted: int | None) -> I64:
+def _agreed_rates(state: LiquidityState, po: I64, pn: I64, posted: I64) -> I64:
+    """The rate rule per pair; ``posted`` is the posted rate of each pair's network or −1."""
     low, high = state.off_rate[po], state.need_rate[pn]
     # Midpoint, ties to even (same rule as matcher.money.midpoint_rate_bps).
     total = low + high
     mid = total // 2 + ((total % 2 == 1) & ((total // 2) % 2 == 1))
-    if posted is not None:
-        mid = np.full(po.size, posted, dtype=np.int64)
+    mid = np.where(posted >= 0, posted, mid)
     rate: I64 = np.where(state.off_is_fund[po], low, mid).astype(np.int64)
     return rate
 
