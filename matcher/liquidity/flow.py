@@ -312,10 +312,14 @@ class _LevelGraph:
 
     def _add_pair_arcs(self) -> None:
         st, pb = self.state, self.pair_batch
-        src = self.offer_base[pb] + self.offers.rank_of(pb, self.po)
+        offers, needs = self.offers, self.needs
+        # Node of each distinct offer and need, then looked up per pair.
+        offer_node = self.offer_base[offers.batch] + offers.rank
+        need_node = self.need_base[needs.batch] + needs.rank
+        src = offer_node[offers.pos(pb, self.po)]
         c = self.capped
         src[c] = self.ob_base[pb[c]] + self.obs.rank_of(pb[c], self.ob_item[c])
-        head = self.need_base[pb] + self.needs.rank_of(pb, self.pn)
+        head = need_node[needs.pos(pb, self.pn)]
         self.add(pb, src, head, st.need_rem()[self.pn], 0)
 
     def _add_segments(self, policy: FairnessPolicy, steps: int) -> None:
@@ -331,14 +335,21 @@ class _LevelGraph:
         weight = (k - col) * gap[needs.batch][:, None] if k > 1 else np.zeros((1, 1), np.int64)
         a_unit = (k + 2) * gap[needs.batch]
         cost = -((st.need_urgency[n] * a_unit)[:, None] + weight)
-        rows, cols = np.nonzero(size > 0)
-        batch = needs.batch[rows]
-        borrower = self.borrower_base[batch] + self.borrowers.rank_of(
-            batch, st.need_borrower[n[rows]]
+        need_node = self.need_base[needs.batch] + needs.rank
+        borrower_node = self.borrower_base[needs.batch] + self.borrowers.rank_of(
+            needs.batch, st.need_borrower[n]
         )
-        tails = self.need_base[batch] + needs.rank[rows]
-        cost_rc = np.broadcast_to(cost, size.shape)[rows, cols]
-        self.add(batch, tails, borrower, size[rows, cols], cost_rc)
+        # Non-empty segments, need by need (row-major order of the needs × K table).
+        cells = np.flatnonzero(size > 0)
+        rows = cells // k
+        cost_flat = np.broadcast_to(cost, size.shape).ravel()
+        self.add(
+            needs.batch[rows],
+            need_node[rows],
+            borrower_node[rows],
+            size.ravel()[cells],
+            cost_flat[cells],
+        )
 
     def _run(self, total: int) -> I64:
         tails, heads, caps, costs, arc_start = self._batch_major()

@@ -258,18 +258,19 @@ def _freed_pairs(state: LiquidityState, pairs: LevelPairs, before: I64, after: I
     lenders[state.off_lender[po[cut]]] = True
     borrowers = np.zeros(len(state.coop_ids), dtype=np.bool_)
     borrowers[state.need_borrower[pn[cut]]] = True
+    lent = np.flatnonzero(after)
     fill = np.zeros(len(state.need_ids), dtype=np.int64)
-    np.add.at(fill, pn, after)
+    np.add.at(fill, pn[lent], after[lent])
     count = np.zeros(len(state.need_ids), dtype=np.int64)
-    np.add.at(count, pn, (after > 0).astype(np.int64))
+    np.add.at(count, pn[lent], 1)
+    # Only pairs next to a cut can gain; the other tests run on those alone.
+    near = np.flatnonzero(lenders[state.off_lender[po]] | borrowers[state.need_borrower[pn]])
+    po, pn, kept = po[near], pn[near], after[near] > 0
     b = state.need_borrower[pn]
     dropped = (fill[pn] == 0) & (state.need_filled[pn] == 0) & (state.need_min[pn] > 0)
     more_lenders = (state.need_lenders + count)[pn] < state.max_lenders[b]
-    room = (
-        (state.off_rem[po] > 0) & (state.need_rem()[pn] > fill[pn]) & (more_lenders | (after > 0))
-    )
-    near = lenders[state.off_lender[po]] | borrowers[b]
-    return np.flatnonzero(near & room & ~dropped).astype(np.int64)
+    room = (state.off_rem[po] > 0) & (state.need_rem()[pn] > fill[pn]) & (more_lenders | kept)
+    return near[room & ~dropped].astype(np.int64)
 
 
 def _residual_state(state: LiquidityState, pairs: LevelPairs, flow: I64) -> LiquidityState:
