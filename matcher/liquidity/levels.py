@@ -22,8 +22,6 @@ from matcher.results import RateRule
 
 CANDIDATES_PER_NEED = 16
 """Candidate offers per need in a network too large to enumerate every pair."""
-DENSE_CHUNK_CELLS = 2_000_000
-"""Offer × need cells tested at once when enumerating the pairs of small components."""
 
 
 @dataclass(frozen=True)
@@ -96,24 +94,24 @@ def level_pairs(
     o_lo, o_hi = off_groups.bounds(comps)
     n_lo, n_hi = need_groups.bounds(comps)
     cells = (o_hi - o_lo) * (n_hi - n_lo)
-    dense = np.flatnonzero(cells <= max_pairs)
-    # Dense components a chunk at a time, so the offer × need tables stay bounded in memory.
-    chunk = np.cumsum(cells[dense]) // DENSE_CHUNK_CELLS
-    parts = [
-        _dense_pairs(state, off_groups, need_groups, comps[sel], p_rate[sel])
-        for sel in np.split(dense, np.flatnonzero(np.diff(chunk)) + 1)
-    ]
-    pruned = comps[cells > max_pairs].tolist()
-    for c in pruned:
-        posted_c = posted.get(c) if rate_rule is RateRule.POSTED else None
-        o, n = off_groups.of(c), need_groups.of(c)
-        so, sn = _sparse_candidates(state, o, n, posted_c, CANDIDATES_PER_NEED)
-        parts.append((so, sn, np.full(so.size, c, dtype=np.int64)))
-    po, pn, pc = (np.concatenate([part[i] for part in parts]) for i in range(3))
-    if pruned:
-        # Components in ascending order, each pair set in the order it was made.
-        order = np.argsort(pc, kind="stable")
-        po, pn, pc = po[order], pn[order], pc[order]
+    parts: list[tuple[I64, I64]] = []
+    pruned: list[int] = []
+    for i, c in enumerate(comps.tolist()):
+        o = off_groups.items[o_lo[i] : o_hi[i]]
+        n = need_groups.items[n_lo[i] : n_hi[i]]
+        posted_c = int(p_rate[i]) if p_rate[i] >= 0 else None
+        if cells[i] > max_pairs:
+            parts.append(_sparse_candidates(state, o, n, posted_c, CANDIDATES_PER_NEED))
+            pruned.append(c)
+        else:
+            parts.append(_dense_pairs(state, o, n, posted_c))
+    if not parts:
+        return LevelPairs(level, empty, empty, empty, empty, ())
+    sizes = [part[0].size for part in parts]
+    po = np.concatenate([part[0] for part in parts])
+    pn = np.concatenate([part[1] for part in parts])
+    pc = np.repeat(comps, sizes)
+    # Exposure and rates for the whole level at once.
     keep = _exposure_left(state, po, pn, state.exposure.table())
     po, pn, pc = po[keep], pn[keep], pc[keep]
     pair_posted = p_rate[np.searchsorted(comps, pc)]
@@ -138,45 +136,17 @@ class _Groups:
         return lo, np.searchsorted(self.comp, comps, side="right").astype(np.int64)
 
 
-def _dense_pairs(
-    state: LiquidityState, offers: _Groups, needs: _Groups, comps: I64, posted: I64
-) -> tuple[I64, I64, I64]:
-    """Every compatible pair of the components small enough to enumerate, all at once.
-
-    Pairs come by component, then offer, then need (each in index order): the rows of each
-    component's offer × need table. ``posted`` is each component's posted rate or −1.
-    """
-    o_lo, o_hi = offers.bounds(comps)
-    n_lo, n_hi = needs.bounds(comps)
-    n_count = n_hi - n_lo
-    # One row per offer of a dense component, holding that component's needs.
-    row_comp = np.repeat(np.arange(comps.size, dtype=np.int64), o_hi - o_lo)
-    row_offer = offers.items[_ranges(o_lo, o_hi)]
-    width = n_count[row_comp]
-    cell_row = np.repeat(np.arange(row_offer.size, dtype=np.int64), width)
-    cell_need = needs.items[_ranges(n_lo[row_comp], n_hi[row_comp])]
-    o, c = row_offer[cell_row], row_comp[cell_row]
-    o_rate, n_rate, p = state.off_rate[o], state.need_rate[cell_need], posted[c]
-    ok = state.need_term[cell_need] <= state.off_term[o]
-    by_rate = o_rate <= n_rate
-    by_post = (o_rate <= p) & (p <= n_rate)
-    ok &= np.where((p < 0) | state.off_is_fund[o], by_rate, by_post)
-    return o[ok], cell_need[ok], comps[c[ok]]
-
-
-def _ranges(lo: I64, hi: I64) -> I64:
-    """``concatenate([arange(l, h) for l, h in zip(lo, hi)])``, without a Python loop.
-
-    >>> _ranges(np.array([5, 0, 2]), np.array([7, 0, 3])).tolist()
-    [5, 6, 2]
-    """
-    size = hi - lo
-    total = int(size.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    starts = np.cumsum(size) - size
-    out: I64 = np.arange(total, dtype=np.int64) + np.repeat(lo - starts, size)
-    return out
+def _dense_pairs(state: LiquidityState, o: I64, n: I64, posted: int | None) -> tuple[I64, I64]:
+    """Every compatible pair of a component small enough to enumerate."""
+    o_rate, n_rate = state.off_rate[o][:, None], state.need_rate[n][None, :]
+    fund = state.off_is_fund[o][:, None]
+    ok = state.need_term[n][None, :] <= state.off_term[o][:, None]
+    if posted is None:
+        ok &= o_rate <= n_rate
+    else:
+        ok &= np.where(fund, o_rate <= n_rate, (o_rate <= posted) & (posted <= n_rate))
+    oi, ni = np.nonzero(ok)
+    return o[oi].astype(np.int64), n[ni].astype(np.int64)
 
 
 def _sparse_candidates(

@@ -270,7 +270,8 @@ def _freed_pairs(state: LiquidityState, pairs: LevelPairs, before: I64, after: I
     dropped = (fill[pn] == 0) & (state.need_filled[pn] == 0) & (state.need_min[pn] > 0)
     more_lenders = (state.need_lenders + count)[pn] < state.max_lenders[b]
     room = (state.off_rem[po] > 0) & (state.need_rem()[pn] > fill[pn]) & (more_lenders | kept)
-    return near[room & ~dropped].astype(np.int64)
+    out: I64 = near[room & ~dropped].astype(np.int64)
+    return out
 
 
 def _residual_state(state: LiquidityState, pairs: LevelPairs, flow: I64) -> LiquidityState:
