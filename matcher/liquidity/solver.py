@@ -26,6 +26,7 @@ from matcher.liquidity.checks import check_problem
 from matcher.liquidity.exact import repair, solve_component_exact, violations
 from matcher.liquidity.explain import explain
 from matcher.liquidity.flow import rate_ranks, solve_level_flow
+from matcher.liquidity.gc_pause import cycle_collection_paused
 from matcher.liquidity.levels import LevelPairs, level_pairs
 from matcher.liquidity.model import (
     Clock,
@@ -108,6 +109,11 @@ def solve_liquidity(problem: LiquidityProblem, clock: Clock | None = None) -> Li
     >>> r.status.value, [(x.amount_satang, x.rate_bps, x.tier) for x in r.proposals]
     ('optimal', [(6000000, 400, 'province')])
     """
+    with cycle_collection_paused():
+        return _solve(problem, clock)
+
+
+def _solve(problem: LiquidityProblem, clock: Clock | None) -> LiquidityResult:
     start = clock() if clock else 0
     tree = check_problem(problem)
     state = build_state(problem, tree)
