@@ -41,7 +41,6 @@ from matcher.liquidity.state import (
     build_state,
     interest_satang_many,
     unique_indices,
-    unique_sorted,
 )
 from matcher.money import BPS_PER_UNIT, ratio_bps
 from matcher.results import SolveStatus, Timings
@@ -158,19 +157,13 @@ def _solve_level(
     bad = violations(state, pairs.pair_need, flow)
     if bad.size == 0:
         return flow
-    comps = unique_sorted(state.coop_net_at[pairs.level][state.need_borrower[bad]])
-    sizes = np.bincount(
-        np.searchsorted(comps, pairs.pair_comp[np.isin(pairs.pair_comp, comps)]),
-        minlength=comps.size,
-    )
-    if int(sizes.sum()) <= EXACT_PAIR_LIMIT:
-        small, large = comps, comps[:0]
-    else:
-        small, large = comps[:0], comps
-    if small.size:
+    # The pairs of every component where a need breaks a rule.
+    breaking = np.zeros(len(state.net_index), dtype=np.bool_)
+    breaking[state.coop_net_at[pairs.level][state.need_borrower[bad]]] = True
+    sel = np.flatnonzero(breaking[pairs.pair_comp])
+    if sel.size <= EXACT_PAIR_LIMIT:
         # Small components are solved exactly and together: they are disjoint, so the
         # lexicographic stages over their union reach each component's own optimum.
-        sel = np.flatnonzero(np.isin(pairs.pair_comp, small))
         exact = solve_component_exact(
             state,
             pairs.pair_off[sel],
@@ -184,16 +177,13 @@ def _solve_level(
         flow[sel] = exact.pair_flow
         if exact.status is not SolveStatus.OPTIMAL:
             run.downgrade(exact.status, "time limit reached in an exact (integer) solve")
-    if large.size:
-        sel = np.flatnonzero(np.isin(pairs.pair_comp, large))
-        sub = _subset(pairs, sel)
-        if sel.size <= FULL_RESOLVE_PAIRS:
-            flow[sel] = _resolve_without_breaches(state, sub, flow[sel], problem)
-        else:
-            flow[sel] = _lend_freed_funds(state, sub, flow[sel], problem)
-        run.downgrade(
-            SolveStatus.FEASIBLE, "integer rules enforced by re-solving in large networks"
-        )
+        return flow
+    sub = _subset(pairs, sel)
+    if sel.size <= FULL_RESOLVE_PAIRS:
+        flow[sel] = _resolve_without_breaches(state, sub, flow[sel], problem)
+    else:
+        flow[sel] = _lend_freed_funds(state, sub, flow[sel], problem)
+    run.downgrade(SolveStatus.FEASIBLE, "integer rules enforced by re-solving in large networks")
     return flow
 
 
