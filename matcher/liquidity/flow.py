@@ -171,6 +171,8 @@ class _Index:
             items = np.flatnonzero(present).astype(np.int64)
             batch_at = np.zeros(width, dtype=np.int64)
             batch_at[item] = batch
+            if not np.array_equal(batch_at[item], batch):
+                raise ValueError("an item of a flow index lies in more than one batch")
             item_batch = batch_at[items]
             if n_batches > 1:
                 order = np.argsort(item_batch, kind="stable")
@@ -202,7 +204,8 @@ class _LevelGraph:
 
     Each batch is a flow network of its own: S = 0, T = 1, then its lenders, offers,
     offer×borrower nodes, needs and borrowers, each in index order. The arcs of all batches
-    are built together, then ordered by batch, so each batch's arcs are one contiguous slice.
+    are built together, family by family, then placed by batch (:meth:`_batch_major`), so each
+    batch's arcs are one contiguous slice.
     """
 
     def __init__(self, state: LiquidityState, pairs: LevelPairs, ranks: I64) -> None:

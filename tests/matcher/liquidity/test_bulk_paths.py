@@ -92,6 +92,11 @@ def test_arcs_placed_by_counting_equal_a_stable_sort(families: list[list[int]]) 
     assert start.tolist() == np.searchsorted(batch[perm], np.arange(6)).tolist()
 
 
+def test_an_item_in_two_batches_is_refused() -> None:
+    with pytest.raises(ValueError, match="more than one batch"):
+        flow._Index(np.array([0, 1]), np.array([3, 3]), 5, 2, True)
+
+
 def test_arcs_out_of_batch_order_are_refused() -> None:
     graph = object.__new__(flow._LevelGraph)
     graph.n_batches = 2
