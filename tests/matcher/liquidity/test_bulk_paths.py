@@ -205,3 +205,34 @@ def test_collector_pause_restores_the_previous_state() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_overlapping_pauses_in_threads_leave_the_collector_on() -> None:
+    """Two solves in worker threads whose pauses overlap, the first closing first: a plain
+    save-and-restore would let the second restore 'off' for good."""
+    import threading
+
+    assert gc.isenabled()
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def first() -> None:
+        with cycle_collection_paused():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with cycle_collection_paused():
+            second_in.set()
+            first_out.wait(5)
+            seen.append(gc.isenabled())
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen == [False]
+    assert gc.isenabled()
