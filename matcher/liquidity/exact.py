@@ -42,34 +42,45 @@ class ExactOutcome:
 
 def violations(state: LiquidityState, pn: I64, flow: I64) -> I64:
     """Needs (indices) whose new fill breaks the minimum amount or the lender count."""
-    fill = np.zeros(len(state.need_ids), dtype=np.int64)
-    count = np.zeros(len(state.need_ids), dtype=np.int64)
-    np.add.at(fill, pn, flow)
-    np.add.at(count, pn, (flow > 0).astype(np.int64))
+    lent = np.flatnonzero(flow)
+    fill, count = _fill_and_count(state, pn[lent], flow[lent])
     fresh = state.need_filled == 0
     below = fresh & (fill > 0) & (fill < state.need_min)
     too_many = state.need_lenders + count > state.max_lenders[state.need_borrower]
     return np.flatnonzero(below | too_many).astype(np.int64)
 
 
+def _fill_and_count(state: LiquidityState, pn: I64, x: I64) -> tuple[I64, I64]:
+    """New fill and number of new loans of each need, from loans ``x`` > 0 to needs ``pn``."""
+    fill = np.zeros(len(state.need_ids), dtype=np.int64)
+    count = np.zeros(len(state.need_ids), dtype=np.int64)
+    np.add.at(fill, pn, x)
+    np.add.at(count, pn, 1)
+    return fill, count
+
+
 def repair(state: LiquidityState, po: I64, pn: I64, flow: I64) -> I64:
     """Drop flow until no need breaks an integer rule (keeps each need's largest loans)."""
     flow = flow.copy()
     allowed = state.max_lenders[state.need_borrower] - state.need_lenders
+    is_bad = np.zeros(len(state.need_ids), dtype=np.bool_)
     while True:
         bad = violations(state, pn, flow)
         if bad.size == 0:
             return flow
-        hit = np.flatnonzero(np.isin(pn, bad) & (flow > 0))
+        is_bad[:] = False
+        is_bad[bad] = True
+        lent = np.flatnonzero(flow)
+        hit = lent[is_bad[pn[lent]]]
         # Rank each bad need's loans by size (largest first, ties by offer) and cut the tail.
         order = hit[np.lexsort((po[hit], -flow[hit], pn[hit]))]
         group_start = np.searchsorted(pn[order], pn[order], side="left")
         rank = np.arange(order.size) - group_start
         flow[order[rank >= allowed[pn[order]]]] = 0
-        kept = np.zeros(len(state.need_ids), dtype=np.int64)
-        np.add.at(kept, pn, flow)
+        lent = np.flatnonzero(flow)
+        kept, _ = _fill_and_count(state, pn[lent], flow[lent])
         below = (state.need_filled == 0) & (kept > 0) & (kept < state.need_min)
-        flow[below[pn]] = 0
+        flow[lent[below[pn[lent]]]] = 0
 
 
 def solve_component_exact(
@@ -164,7 +175,7 @@ class _Model:
         for key, idx in self._group(self.po * n_coops + b).items():
             o, bor = divmod(key, n_coops)
             if st.off_cap[o] < UNLIMITED:
-                room = int(st.off_cap[o]) - st.exposure_used.get((o, bor), 0)
+                room = int(st.off_cap[o]) - st.exposure.get(o, bor)
                 self.cp.add(sum(self.x[i] for i in idx) <= room)
 
     def _need_rows(self, rem: I64) -> dict[int, Expr]:

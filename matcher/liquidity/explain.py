@@ -17,7 +17,7 @@ import numpy as np
 from matcher.liquidity import reasons as r
 from matcher.liquidity.model import LiquidityProblem, OrderExplanation
 from matcher.liquidity.state import BOOL, I64, UNLIMITED, LiquidityState
-from matcher.money import MAX_RATE_BPS, format_baht
+from matcher.money import MAX_RATE_BPS
 from matcher.results import FairnessPolicy, FillState
 
 
@@ -32,53 +32,61 @@ def explain(problem: LiquidityProblem, state: LiquidityState) -> tuple[OrderExpl
 def _need_explanations(
     st: LiquidityState, codes_n: list[tuple[str, ...]]
 ) -> tuple[OrderExplanation, ...]:
-    coop_ids = st.coop_ids
-    return tuple(
-        OrderExplanation(
-            order_id=order_id,
-            side="need",
-            coop_id=coop_ids[coop],
-            state=_state_of(amount, filled),
-            amount_satang=amount,
-            matched_satang=filled,
-            reasons=codes,
-            detail=_detail(codes, filled, amount),
-            marginal_value_urgency_per_baht=urgency if r.FUNDS_EXHAUSTED in codes else None,
-        )
-        for order_id, coop, amount, filled, urgency, codes in zip(
-            st.need_ids,
-            st.need_borrower.tolist(),
-            st.need_amount.tolist(),
-            st.need_filled.tolist(),
-            st.need_urgency.tolist(),
-            codes_n,
-            strict=True,
-        )
+    exhausted = [r.FUNDS_EXHAUSTED in codes for codes in codes_n]
+    marginal = [u if e else None for u, e in zip(st.need_urgency.tolist(), exhausted, strict=True)]
+    return _explanations(
+        st.need_ids,
+        "need",
+        st.coop_ids,
+        st.need_borrower,
+        st.need_amount,
+        st.need_filled,
+        codes_n,
+        marginal,
     )
 
 
 def _offer_explanations(
     st: LiquidityState, codes_o: list[tuple[str, ...]]
 ) -> tuple[OrderExplanation, ...]:
-    coop_ids = st.coop_ids
+    matched = st.off_amount - st.off_rem
+    none: list[int | None] = [None] * len(st.offer_ids)
+    return _explanations(
+        st.offer_ids, "offer", st.coop_ids, st.off_lender, st.off_amount, matched, codes_o, none
+    )
+
+
+_FILL_STATES = (FillState.FILLED, FillState.PARTLY_FILLED, FillState.UNMATCHED)
+
+
+def _explanations(
+    order_ids: list[str],
+    side: str,
+    coop_ids: list[str],
+    coop: I64,
+    amount: I64,
+    matched: I64,
+    codes: list[tuple[str, ...]],
+    marginal: list[int | None],
+) -> tuple[OrderExplanation, ...]:
+    """The explanations of one side, built column by column (the same as one at a time)."""
+    fill = np.where(matched >= amount, 0, np.where(matched > 0, 1, 2)).tolist()
+    ids = np.array(coop_ids, dtype=object)[coop].tolist()
+    details = [
+        _detail(c, m, a) for c, m, a in zip(codes, matched.tolist(), amount.tolist(), strict=True)
+    ]
     return tuple(
-        OrderExplanation(
-            order_id=order_id,
-            side="offer",
-            coop_id=coop_ids[coop],
-            state=_state_of(amount, amount - rem),
-            amount_satang=amount,
-            matched_satang=amount - rem,
-            reasons=codes,
-            detail=_detail(codes, amount - rem, amount),
-        )
-        for order_id, coop, amount, rem, codes in zip(
-            st.offer_ids,
-            st.off_lender.tolist(),
-            st.off_amount.tolist(),
-            st.off_rem.tolist(),
-            codes_o,
-            strict=True,
+        map(
+            OrderExplanation,
+            order_ids,
+            [side] * len(order_ids),
+            ids,
+            [_FILL_STATES[f] for f in fill],
+            amount.tolist(),
+            matched.tolist(),
+            codes,
+            details,
+            marginal,
         )
     )
 
@@ -281,12 +289,6 @@ def _coop_roots(st: LiquidityState) -> I64:
     return roots
 
 
-def _state_of(amount: int, matched: int) -> FillState:
-    if matched >= amount:
-        return FillState.FILLED
-    return FillState.PARTLY_FILLED if matched > 0 else FillState.UNMATCHED
-
-
 @lru_cache(maxsize=256)
 def _reason_text(codes: tuple[str, ...]) -> str:
     th = "; ".join(r.TEXT[c][0] for c in codes)
@@ -295,4 +297,8 @@ def _reason_text(codes: tuple[str, ...]) -> str:
 
 
 def _detail(codes: tuple[str, ...], matched: int, amount: int) -> str:
-    return f"{format_baht(matched)} / {format_baht(amount)} บาท — {_reason_text(codes)}"
+    """``format_baht(matched) / format_baht(amount) บาท — reasons`` (both amounts ≥ 0)."""
+    return (
+        f"{matched // 100:,}.{matched % 100:02d} / {amount // 100:,}.{amount % 100:02d} บาท — "
+        f"{_reason_text(codes)}"
+    )

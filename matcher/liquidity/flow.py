@@ -38,6 +38,7 @@ from matcher.liquidity.state import (
     UNLIMITED,
     LiquidityState,
     exposure_used_of,
+    unique_indices,
     unique_sorted,
 )
 from matcher.results import FairnessPolicy
@@ -118,7 +119,11 @@ def _component_batches(comp: I64) -> tuple[I64, I64]:
     holding about BATCH_PAIRS pairs each (small components are grouped to save overhead)."""
     if comp.size == 0 or bool((comp == comp[0]).all()):
         return np.arange(comp.size, dtype=np.int64), np.zeros(comp.size, dtype=np.int64)
-    order = np.argsort(comp, kind="stable")
+    if bool((comp[1:] >= comp[:-1]).all()):
+        # Level pairs come grouped by component already (the usual case): nothing to sort.
+        order = np.arange(comp.size, dtype=np.int64)
+    else:
+        order = np.argsort(comp, kind="stable")
     sorted_comp = comp[order]
     starts = np.concatenate(([0], np.flatnonzero(np.diff(sorted_comp)) + 1, [sorted_comp.size]))
     batch_of_comp = np.zeros(starts.size - 1, dtype=np.int64)
@@ -132,13 +137,13 @@ def _component_batches(comp: I64) -> tuple[I64, I64]:
 
 
 def _total_supply(state: LiquidityState, pairs: LevelPairs) -> int:
-    offers = unique_sorted(pairs.pair_off)
+    offers = unique_indices(pairs.pair_off, len(state.offer_ids))
     return int(state.off_rem[offers].sum())
 
 
 def rate_ranks(state: LiquidityState, pairs: LevelPairs) -> I64:
     """Dense rank of each offer's rate among the level's offers; the joint fund ranks last."""
-    offers = unique_sorted(pairs.pair_off)
+    offers = unique_indices(pairs.pair_off, len(state.offer_ids))
     ranks = np.zeros(len(state.offer_ids), dtype=np.int64)
     plain = offers[~state.off_is_fund[offers]]
     if plain.size:
@@ -150,27 +155,43 @@ def rate_ranks(state: LiquidityState, pairs: LevelPairs) -> I64:
 
 
 class _Index:
-    """The distinct items of each batch, sorted by (batch, item), with ranks inside a batch."""
+    """The distinct items of each batch, sorted by (batch, item), with ranks inside a batch.
 
-    def __init__(self, batch: I64, item: I64, width: int, n_batches: int) -> None:
+    Every item lies in exactly one batch (an offer, need or coop belongs to one network of
+    the level), so with a small item range (``dense``) positions are looked up in a table
+    indexed by item instead of searched for.
+    """
+
+    def __init__(self, batch: I64, item: I64, width: int, n_batches: int, dense: bool) -> None:
         self.width = width
-        if n_batches == 1:
-            # One batch (the common small case): the keys are the items themselves.
-            self.keys = unique_sorted(item)
-            self.batch = np.zeros(self.keys.size, dtype=np.int64)
-            self.item = self.keys
-            self.start = np.array([0, self.keys.size], dtype=np.int64)
-            self.rank = np.arange(self.keys.size, dtype=np.int64)
+        self.pos_at: I64 | None = None
+        if dense:
+            present = np.zeros(width, dtype=np.bool_)
+            present[item] = True
+            items = np.flatnonzero(present).astype(np.int64)
+            batch_at = np.zeros(width, dtype=np.int64)
+            batch_at[item] = batch
+            if not np.array_equal(batch_at[item], batch):
+                raise ValueError("an item of a flow index lies in more than one batch")
+            item_batch = batch_at[items]
+            if n_batches > 1:
+                order = np.argsort(item_batch, kind="stable")
+                items, item_batch = items[order], item_batch[order]
+            self.item, self.batch = items, item_batch
+            self.pos_at = np.zeros(width, dtype=np.int64)
+            self.pos_at[items] = np.arange(items.size, dtype=np.int64)
         else:
             self.keys = unique_sorted(batch * width + item)
             self.batch = self.keys // width
             self.item = self.keys - self.batch * width
-            self.start = np.searchsorted(self.batch, np.arange(n_batches + 1)).astype(np.int64)
-            self.rank = np.arange(self.keys.size, dtype=np.int64) - self.start[self.batch]
+        self.start = np.searchsorted(self.batch, np.arange(n_batches + 1)).astype(np.int64)
+        self.rank = np.arange(self.item.size, dtype=np.int64) - self.start[self.batch]
         self.count = self.start[1:] - self.start[:-1]
 
     def pos(self, batch: I64, item: I64) -> I64:
-        """Position in ``keys`` of each (batch, item), which must be present."""
+        """Position in the index of each (batch, item), which must be present."""
+        if self.pos_at is not None:
+            return self.pos_at[item]
         return np.searchsorted(self.keys, batch * self.width + item).astype(np.int64)
 
     def rank_of(self, batch: I64, item: I64) -> I64:
@@ -183,7 +204,8 @@ class _LevelGraph:
 
     Each batch is a flow network of its own: S = 0, T = 1, then its lenders, offers,
     offer×borrower nodes, needs and borrowers, each in index order. The arcs of all batches
-    are built together, then ordered by batch, so each batch's arcs are one contiguous slice.
+    are built together, family by family, then placed by batch (:meth:`_batch_major`), so each
+    batch's arcs are one contiguous slice.
     """
 
     def __init__(self, state: LiquidityState, pairs: LevelPairs, ranks: I64) -> None:
@@ -195,14 +217,16 @@ class _LevelGraph:
         self.pn = pairs.pair_need[self.order]
         st, pb = state, self.pair_batch
         n_coops = len(st.coop_ids)
-        self.offers = _Index(pb, self.po, len(st.offer_ids), nb)
-        self.needs = _Index(pb, self.pn, len(st.need_ids), nb)
-        self.lenders = _Index(self.offers.batch, st.off_lender[self.offers.item], n_coops, nb)
-        self.borrowers = _Index(self.needs.batch, st.need_borrower[self.needs.item], n_coops, nb)
+        self.offers = _Index(pb, self.po, len(st.offer_ids), nb, True)
+        self.needs = _Index(pb, self.pn, len(st.need_ids), nb, True)
+        self.lenders = _Index(self.offers.batch, st.off_lender[self.offers.item], n_coops, nb, True)
+        self.borrowers = _Index(
+            self.needs.batch, st.need_borrower[self.needs.item], n_coops, nb, True
+        )
         self.capped = st.off_cap[self.po] < UNLIMITED
         self.ob_item = self.po * n_coops + st.need_borrower[self.pn]
         self.obs = _Index(
-            pb[self.capped], self.ob_item[self.capped], len(st.offer_ids) * n_coops, nb
+            pb[self.capped], self.ob_item[self.capped], len(st.offer_ids) * n_coops, nb, False
         )
         self.offer_base = 2 + self.lenders.count
         self.ob_base = self.offer_base + self.offers.count
@@ -211,19 +235,48 @@ class _LevelGraph:
         self.parts: list[tuple[I64, I64, I64, I64, I64]] = []
 
     def add(self, batch: I64, tails: I64, heads: I64, caps: I64, costs: I64 | int) -> None:
+        """Add a family of arcs; ``batch`` must be nondecreasing (every family is built in
+        batch order)."""
         costs_arr = np.full(tails.size, costs, dtype=np.int64) if isinstance(costs, int) else costs
         self.parts.append((batch, tails, heads, np.minimum(caps, UNLIMITED), costs_arr))
+
+    def _batch_major(self) -> tuple[I64, I64, I64, I64, I64]:
+        """Tails, heads, capacities and costs of all arcs ordered by batch, each batch's
+        arcs in the order the families were added (what a stable sort by batch gives), and
+        where each batch starts. Each family is already in batch order, so every arc's place
+        is counted, not sorted: start of its batch + that batch's arcs in earlier families +
+        its rank among its family's arcs of the batch."""
+        nb = self.n_batches
+        counts = np.array([np.bincount(p[0], minlength=nb) for p in self.parts], np.int64)
+        arc_start = np.zeros(nb + 1, dtype=np.int64)
+        np.cumsum(counts.sum(axis=0), out=arc_start[1:])
+        before = np.cumsum(counts, axis=0) - counts
+        size = int(arc_start[-1])
+        cols = [np.empty(size, dtype=np.int64) for _ in range(4)]
+        for f, (batch, *values) in enumerate(self.parts):
+            if batch.size == 0:
+                continue
+            if bool((batch[1:] < batch[:-1]).any()):
+                raise ValueError("an arc family must be added in batch order")
+            fam_start = np.cumsum(counts[f]) - counts[f]
+            dest = (
+                np.arange(batch.size, dtype=np.int64)
+                + (arc_start[:-1] + before[f] - fam_start)[batch]
+            )
+            for col, v in zip(cols, values, strict=True):
+                col[dest] = v
+        return cols[0], cols[1], cols[2], cols[3], arc_start
 
     def solve(self, policy: FairnessPolicy, steps: int, total: int) -> I64:
         """Solve every batch; returns the flow on each pair (in the level's pair order)."""
         st = self.state
         off, lend = self.offers, self.lenders
-        offered = np.zeros(lend.keys.size, dtype=np.int64)
+        offered = np.zeros(lend.item.size, dtype=np.int64)
         off_lender_pos = lend.pos(off.batch, st.off_lender[off.item])
         np.add.at(offered, off_lender_pos, st.off_rem[off.item])
         self.add(
             lend.batch,
-            np.zeros(lend.keys.size, np.int64),
+            np.zeros(lend.item.size, np.int64),
             2 + lend.rank,
             np.minimum(st.lend_rem[lend.item], offered),
             0,
@@ -242,7 +295,7 @@ class _LevelGraph:
         self.add(
             bor.batch,
             self.borrower_base[bor.batch] + bor.rank,
-            np.ones(bor.keys.size, np.int64),
+            np.ones(bor.item.size, np.int64),
             st.borrow_rem[bor.item],
             0,
         )
@@ -262,10 +315,14 @@ class _LevelGraph:
 
     def _add_pair_arcs(self) -> None:
         st, pb = self.state, self.pair_batch
-        src = self.offer_base[pb] + self.offers.rank_of(pb, self.po)
+        offers, needs = self.offers, self.needs
+        # Node of each distinct offer and need, then looked up per pair.
+        offer_node = self.offer_base[offers.batch] + offers.rank
+        need_node = self.need_base[needs.batch] + needs.rank
+        src = offer_node[offers.pos(pb, self.po)]
         c = self.capped
         src[c] = self.ob_base[pb[c]] + self.obs.rank_of(pb[c], self.ob_item[c])
-        head = self.need_base[pb] + self.needs.rank_of(pb, self.pn)
+        head = need_node[needs.pos(pb, self.pn)]
         self.add(pb, src, head, st.need_rem()[self.pn], 0)
 
     def _add_segments(self, policy: FairnessPolicy, steps: int) -> None:
@@ -281,24 +338,24 @@ class _LevelGraph:
         weight = (k - col) * gap[needs.batch][:, None] if k > 1 else np.zeros((1, 1), np.int64)
         a_unit = (k + 2) * gap[needs.batch]
         cost = -((st.need_urgency[n] * a_unit)[:, None] + weight)
-        rows, cols = np.nonzero(size > 0)
-        batch = needs.batch[rows]
-        borrower = self.borrower_base[batch] + self.borrowers.rank_of(
-            batch, st.need_borrower[n[rows]]
+        need_node = self.need_base[needs.batch] + needs.rank
+        borrower_node = self.borrower_base[needs.batch] + self.borrowers.rank_of(
+            needs.batch, st.need_borrower[n]
         )
-        tails = self.need_base[batch] + needs.rank[rows]
-        cost_rc = np.broadcast_to(cost, size.shape)[rows, cols]
-        self.add(batch, tails, borrower, size[rows, cols], cost_rc)
+        # Non-empty segments, need by need (row-major order of the needs × K table).
+        cells = np.flatnonzero(size > 0)
+        rows = cells // k
+        cost_flat = np.broadcast_to(cost, size.shape).ravel()
+        self.add(
+            needs.batch[rows],
+            need_node[rows],
+            borrower_node[rows],
+            size.ravel()[cells],
+            cost_flat[cells],
+        )
 
     def _run(self, total: int) -> I64:
-        batch = np.concatenate([p[0] for p in self.parts])
-        columns = [np.concatenate([p[i] for p in self.parts]) for i in (1, 2, 3, 4)]
-        if self.n_batches > 1:
-            perm = np.argsort(batch, kind="stable")
-            batch = batch[perm]
-            columns = [np.ascontiguousarray(c[perm]) for c in columns]
-        tails, heads, caps, costs = columns
-        arc_start = np.searchsorted(batch, np.arange(self.n_batches + 1))
+        tails, heads, caps, costs, arc_start = self._batch_major()
         pair_start = np.searchsorted(self.pair_batch, np.arange(self.n_batches + 1))
         lead = self.lenders.count + self.offers.count + self.obs.count
         flow = np.zeros(self.order.size, dtype=np.int64)

@@ -91,7 +91,7 @@ def _takes(
         lender = int(st.off_lender[o])
         if rate is None or st.need_term[n] > st.off_term[o] or not st.may_lend[lender]:
             continue
-        cap = int(st.off_cap[o]) - st.exposure_used.get((o, b), 0)
+        cap = int(st.off_cap[o]) - st.exposure.get(o, b)
         lendable = int(st.lend_rem[lender]) - lender_used[lender]
         x = min(room, int(st.off_rem[o]), lendable, cap)
         if x > 0:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from matcher.domain import NetworkLevel
 from matcher.liquidity.state import I64, UNLIMITED, LiquidityState, unique_sorted
@@ -85,27 +86,36 @@ def level_pairs(
         return LevelPairs(level, empty, empty, empty, empty, ())
     off_comp = state.coop_net_at[level][state.off_lender[offs]]
     need_comp = state.coop_net_at[level][state.need_borrower[needs]]
-    parts: list[tuple[I64, I64, I64, I64]] = []
-    pruned: list[int] = []
-    exposure = _exposure_table(state)
     off_groups, need_groups = _Groups(offs, off_comp), _Groups(needs, need_comp)
-    for comp in np.intersect1d(off_comp, need_comp).tolist():
-        o, n = off_groups.of(comp), need_groups.of(comp)
-        p_rate = posted.get(int(comp)) if rate_rule is RateRule.POSTED else None
-        po, pn, rate, was_pruned = _component_pairs(state, o, n, p_rate, max_pairs, exposure)
-        if was_pruned:
-            pruned.append(int(comp))
-        parts.append((po, pn, np.full(po.size, comp, dtype=np.int64), rate))
+    comps = np.intersect1d(off_comp, need_comp)
+    p_rate = np.full(comps.size, -1, dtype=np.int64)
+    if rate_rule is RateRule.POSTED:
+        p_rate = np.array([posted.get(int(c), -1) for c in comps.tolist()], dtype=np.int64)
+    o_lo, o_hi = off_groups.bounds(comps)
+    n_lo, n_hi = need_groups.bounds(comps)
+    cells = (o_hi - o_lo) * (n_hi - n_lo)
+    parts: list[tuple[I64, I64]] = []
+    pruned: list[int] = []
+    for i, c in enumerate(comps.tolist()):
+        o = off_groups.items[o_lo[i] : o_hi[i]]
+        n = need_groups.items[n_lo[i] : n_hi[i]]
+        posted_c = int(p_rate[i]) if p_rate[i] >= 0 else None
+        if cells[i] > max_pairs:
+            parts.append(_sparse_candidates(state, o, n, posted_c, CANDIDATES_PER_NEED))
+            pruned.append(c)
+        else:
+            parts.append(_dense_pairs(state, o, n, posted_c))
     if not parts:
         return LevelPairs(level, empty, empty, empty, empty, ())
-    return LevelPairs(
-        level,
-        np.concatenate([p[0] for p in parts]),
-        np.concatenate([p[1] for p in parts]),
-        np.concatenate([p[2] for p in parts]),
-        np.concatenate([p[3] for p in parts]),
-        tuple(pruned),
-    )
+    sizes = [part[0].size for part in parts]
+    po = np.concatenate([part[0] for part in parts])
+    pn = np.concatenate([part[1] for part in parts])
+    pc = np.repeat(comps, sizes)
+    # Exposure and rates for the whole level at once.
+    keep = _exposure_left(state, po, pn, state.exposure.table())
+    po, pn, pc = po[keep], pn[keep], pc[keep]
+    pair_posted = p_rate[np.searchsorted(comps, pc)]
+    return LevelPairs(level, po, pn, pc, _agreed_rates(state, po, pn, pair_posted), tuple(pruned))
 
 
 class _Groups:
@@ -120,24 +130,10 @@ class _Groups:
         lo, hi = np.searchsorted(self.comp, [comp, comp + 1])
         return self.items[lo:hi]
 
-
-def _component_pairs(
-    state: LiquidityState,
-    o: I64,
-    n: I64,
-    posted: int | None,
-    max_pairs: int,
-    exposure: tuple[I64, I64],
-) -> tuple[I64, I64, I64, bool]:
-    if o.size * n.size > max_pairs:
-        po, pn = _sparse_candidates(state, o, n, posted, CANDIDATES_PER_NEED)
-        pruned = True
-    else:
-        po, pn = _dense_pairs(state, o, n, posted)
-        pruned = False
-    po, pn = _drop_exhausted_exposure(state, po, pn, exposure)
-    rate = _agreed_rates(state, po, pn, posted)
-    return po, pn, rate, pruned
+    def bounds(self, comps: I64) -> tuple[I64, I64]:
+        """Where the items of each component start and end in ``items``."""
+        lo = np.searchsorted(self.comp, comps, side="left").astype(np.int64)
+        return lo, np.searchsorted(self.comp, comps, side="right").astype(np.int64)
 
 
 def _dense_pairs(state: LiquidityState, o: I64, n: I64, posted: int | None) -> tuple[I64, I64]:
@@ -202,35 +198,27 @@ def _sparse_candidates(
     return (keys % width).astype(np.int64), (keys // width).astype(np.int64)
 
 
-def _exposure_table(state: LiquidityState) -> tuple[I64, I64]:
-    """Sorted keys (offer·coops + borrower) and amounts already lent under exposure caps."""
-    n_coops = len(state.coop_ids)
-    keys = np.fromiter((o * n_coops + b for o, b in state.exposure_used), dtype=np.int64)
-    vals = np.fromiter(state.exposure_used.values(), dtype=np.int64)
-    order = np.argsort(keys)
-    return keys[order], vals[order]
-
-
-def _drop_exhausted_exposure(
+def _exposure_left(
     state: LiquidityState, po: I64, pn: I64, exposure: tuple[I64, I64]
-) -> tuple[I64, I64]:
+) -> npt.NDArray[np.bool_]:
+    """Pairs whose offer may still lend to the need's borrower under its exposure cap."""
     used_keys, used_vals = exposure
     if used_keys.size == 0 or po.size == 0:
-        return po, pn
+        return np.ones(po.size, dtype=np.bool_)
     keys = po * len(state.coop_ids) + state.need_borrower[pn]
     pos = np.clip(np.searchsorted(used_keys, keys), 0, used_keys.size - 1)
     used = np.where(used_keys[pos] == keys, used_vals[pos], 0)
-    keep = state.off_cap[po] - used > 0
-    return po[keep], pn[keep]
+    left: npt.NDArray[np.bool_] = state.off_cap[po] - used > 0
+    return left
 
 
-def _agreed_rates(state: LiquidityState, po: I64, pn: I64, posted: int | None) -> I64:
+def _agreed_rates(state: LiquidityState, po: I64, pn: I64, posted: I64) -> I64:
+    """The rate rule per pair; ``posted`` is the posted rate of each pair's network or −1."""
     low, high = state.off_rate[po], state.need_rate[pn]
     # Midpoint, ties to even (same rule as matcher.money.midpoint_rate_bps).
     total = low + high
     mid = total // 2 + ((total % 2 == 1) & ((total // 2) % 2 == 1))
-    if posted is not None:
-        mid = np.full(po.size, posted, dtype=np.int64)
+    mid = np.where(posted >= 0, posted, mid)
     rate: I64 = np.where(state.off_is_fund[po], low, mid).astype(np.int64)
     return rate
 

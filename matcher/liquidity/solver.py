@@ -26,6 +26,7 @@ from matcher.liquidity.checks import check_problem
 from matcher.liquidity.exact import repair, solve_component_exact, violations
 from matcher.liquidity.explain import explain
 from matcher.liquidity.flow import rate_ranks, solve_level_flow
+from matcher.liquidity.gc_pause import cycle_collection_paused
 from matcher.liquidity.levels import LevelPairs, level_pairs
 from matcher.liquidity.model import (
     Clock,
@@ -39,9 +40,9 @@ from matcher.liquidity.state import (
     LiquidityState,
     build_state,
     interest_satang_many,
-    unique_sorted,
+    unique_indices,
 )
-from matcher.money import ratio_bps
+from matcher.money import BPS_PER_UNIT, ratio_bps
 from matcher.results import SolveStatus, Timings
 
 SOLVER_NAME = "ortools.min_cost_flow+cp_sat"
@@ -107,6 +108,11 @@ def solve_liquidity(problem: LiquidityProblem, clock: Clock | None = None) -> Li
     >>> r.status.value, [(x.amount_satang, x.rate_bps, x.tier) for x in r.proposals]
     ('optimal', [(6000000, 400, 'province')])
     """
+    with cycle_collection_paused():
+        return _solve(problem, clock)
+
+
+def _solve(problem: LiquidityProblem, clock: Clock | None) -> LiquidityResult:
     start = clock() if clock else 0
     tree = check_problem(problem)
     state = build_state(problem, tree)
@@ -151,19 +157,13 @@ def _solve_level(
     bad = violations(state, pairs.pair_need, flow)
     if bad.size == 0:
         return flow
-    comps = unique_sorted(state.coop_net_at[pairs.level][state.need_borrower[bad]])
-    sizes = np.bincount(
-        np.searchsorted(comps, pairs.pair_comp[np.isin(pairs.pair_comp, comps)]),
-        minlength=comps.size,
-    )
-    if int(sizes.sum()) <= EXACT_PAIR_LIMIT:
-        small, large = comps, comps[:0]
-    else:
-        small, large = comps[:0], comps
-    if small.size:
+    # The pairs of every component where a need breaks a rule.
+    breaking = np.zeros(len(state.net_index), dtype=np.bool_)
+    breaking[state.coop_net_at[pairs.level][state.need_borrower[bad]]] = True
+    sel = np.flatnonzero(breaking[pairs.pair_comp])
+    if sel.size <= EXACT_PAIR_LIMIT:
         # Small components are solved exactly and together: they are disjoint, so the
         # lexicographic stages over their union reach each component's own optimum.
-        sel = np.flatnonzero(np.isin(pairs.pair_comp, small))
         exact = solve_component_exact(
             state,
             pairs.pair_off[sel],
@@ -177,16 +177,13 @@ def _solve_level(
         flow[sel] = exact.pair_flow
         if exact.status is not SolveStatus.OPTIMAL:
             run.downgrade(exact.status, "time limit reached in an exact (integer) solve")
-    if large.size:
-        sel = np.flatnonzero(np.isin(pairs.pair_comp, large))
-        sub = _subset(pairs, sel)
-        if sel.size <= FULL_RESOLVE_PAIRS:
-            flow[sel] = _resolve_without_breaches(state, sub, flow[sel], problem)
-        else:
-            flow[sel] = _lend_freed_funds(state, sub, flow[sel], problem)
-        run.downgrade(
-            SolveStatus.FEASIBLE, "integer rules enforced by re-solving in large networks"
-        )
+        return flow
+    sub = _subset(pairs, sel)
+    if sel.size <= FULL_RESOLVE_PAIRS:
+        flow[sel] = _resolve_without_breaches(state, sub, flow[sel], problem)
+    else:
+        flow[sel] = _lend_freed_funds(state, sub, flow[sel], problem)
+    run.downgrade(SolveStatus.FEASIBLE, "integer rules enforced by re-solving in large networks")
     return flow
 
 
@@ -257,18 +254,20 @@ def _freed_pairs(state: LiquidityState, pairs: LevelPairs, before: I64, after: I
     lenders[state.off_lender[po[cut]]] = True
     borrowers = np.zeros(len(state.coop_ids), dtype=np.bool_)
     borrowers[state.need_borrower[pn[cut]]] = True
+    lent = np.flatnonzero(after)
     fill = np.zeros(len(state.need_ids), dtype=np.int64)
-    np.add.at(fill, pn, after)
+    np.add.at(fill, pn[lent], after[lent])
     count = np.zeros(len(state.need_ids), dtype=np.int64)
-    np.add.at(count, pn, (after > 0).astype(np.int64))
+    np.add.at(count, pn[lent], 1)
+    # Only pairs next to a cut can gain; the other tests run on those alone.
+    near = np.flatnonzero(lenders[state.off_lender[po]] | borrowers[state.need_borrower[pn]])
+    po, pn, kept = po[near], pn[near], after[near] > 0
     b = state.need_borrower[pn]
     dropped = (fill[pn] == 0) & (state.need_filled[pn] == 0) & (state.need_min[pn] > 0)
     more_lenders = (state.need_lenders + count)[pn] < state.max_lenders[b]
-    room = (
-        (state.off_rem[po] > 0) & (state.need_rem()[pn] > fill[pn]) & (more_lenders | (after > 0))
-    )
-    near = lenders[state.off_lender[po]] | borrowers[b]
-    return np.flatnonzero(near & room & ~dropped).astype(np.int64)
+    room = (state.off_rem[po] > 0) & (state.need_rem()[pn] > fill[pn]) & (more_lenders | kept)
+    out: I64 = near[room & ~dropped].astype(np.int64)
+    return out
 
 
 def _residual_state(state: LiquidityState, pairs: LevelPairs, flow: I64) -> LiquidityState:
@@ -279,7 +278,7 @@ def _residual_state(state: LiquidityState, pairs: LevelPairs, flow: I64) -> Liqu
     out.need_lenders = state.need_lenders.copy()
     out.lend_rem = state.lend_rem.copy()
     out.borrow_rem = state.borrow_rem.copy()
-    out.exposure_used = dict(state.exposure_used)
+    out.exposure = state.exposure.copy()
     lent = flow > 0
     out.lend_many(pairs.pair_off[lent], pairs.pair_need[lent], flow[lent])
     return out
@@ -306,7 +305,7 @@ def _sorted_loans(state: LiquidityState, run: _Run) -> tuple[list[str], list[I64
     cols.append(np.repeat(np.arange(len(names)), [g.offers.size for g in run.loans]))
     po, pn, tier = cols[0], cols[1], cols[5]
     # Needs are indexed in id order; offers too, except the joint fund (last): rank by id.
-    used = unique_sorted(po).tolist()
+    used = unique_indices(po, len(state.offer_ids)).tolist()
     offer_rank = np.zeros(len(state.offer_ids), dtype=np.int64)
     offer_rank[sorted(used, key=state.offer_ids.__getitem__)] = np.arange(len(used))
     tier_rank = np.array([sorted(names).index(t) for t in names], dtype=np.int64)
@@ -314,58 +313,71 @@ def _sorted_loans(state: LiquidityState, run: _Run) -> tuple[list[str], list[I64
     return names, [c[order] for c in cols]
 
 
-def _proposals(state: LiquidityState, run: _Run) -> list[LoanProposal]:
-    """All loans as proposals, sorted by (need id, offer id, tier)."""
+def _proposals(state: LiquidityState, run: _Run) -> tuple[list[LoanProposal], int]:
+    """All loans as proposals, sorted by (need id, offer id, tier), and their total interest."""
     if not run.loans:
-        return []
+        return [], 0
     names, (po, pn, x, rate, comp, tier) = _sorted_loans(state, run)
     term = state.need_term[pn]
     interest = interest_satang_many(x, rate, term)
-    net_ids = sorted(state.net_index, key=state.net_index.__getitem__)
-    offer_ids, need_ids, coop_ids = state.offer_ids, state.need_ids, state.coop_ids
-    return [
-        LoanProposal(
-            offer_id=offer_ids[o],
-            need_id=need_ids[n],
-            lender=coop_ids[lender],
-            borrower=coop_ids[borrower],
-            amount_satang=amount,
-            rate_bps=r,
-            term_days=days,
-            tier=names[t],
-            network_id=net_ids[c],
-            interest_satang=i,
-        )
-        for o, n, lender, borrower, amount, r, days, t, c, i in zip(
-            po.tolist(),
-            pn.tolist(),
-            state.off_lender[po].tolist(),
-            state.need_borrower[pn].tolist(),
+    # Ids are looked up for all loans at once through object arrays.
+    net_ids = np.array(sorted(state.net_index, key=state.net_index.__getitem__), dtype=object)
+    offer_ids = np.array(state.offer_ids, dtype=object)
+    need_ids = np.array(state.need_ids, dtype=object)
+    coop_ids = np.array(state.coop_ids, dtype=object)
+    proposals = list(
+        map(
+            LoanProposal,
+            offer_ids[po].tolist(),
+            need_ids[pn].tolist(),
+            coop_ids[state.off_lender[po]].tolist(),
+            coop_ids[state.need_borrower[pn]].tolist(),
             x.tolist(),
             rate.tolist(),
             term.tolist(),
-            tier.tolist(),
-            comp.tolist(),
+            np.array(names, dtype=object)[tier].tolist(),
+            net_ids[comp].tolist(),
             interest,
-            strict=True,
         )
-    ]
+    )
+    return proposals, sum(interest)
 
 
 def _result(
     problem: LiquidityProblem, state: LiquidityState, run: _Run, timings: Timings
 ) -> LiquidityResult:
-    proposals = _proposals(state, run)
+    proposals, interest = _proposals(state, run)
     return LiquidityResult(
         status=run.status,
         policy=problem.policy,
         rate_rule=problem.rate_rule,
         proposals=tuple(proposals),
         explanations=explain(problem, state),
-        objective=objective_of(problem, proposals),
+        objective=_objective(state, interest, len(proposals)),
         solver=SOLVER_NAME,
         timings=timings,
         notes=tuple(run.notes),
+    )
+
+
+def _objective(state: LiquidityState, interest: int, loans: int) -> LiquidityObjective:
+    """:func:`objective_of` from the final state (every loan is in ``need_filled``)."""
+    filled, amount = state.need_filled, state.need_amount
+    if filled.size and int(filled.max()) < 2**63 // (2 * BPS_PER_UNIT):
+        # ratio_bps half-even, vectorised: q = ⌊f·10⁴ / a⌋, up when 2r > a or (2r = a, q odd).
+        q, rem = np.divmod(filled * BPS_PER_UNIT, amount)
+        up = (2 * rem > amount) | ((2 * rem == amount) & (q % 2 == 1))
+        min_ratio = int((q + up).min())
+    else:
+        pairs = zip(filled.tolist(), amount.tolist(), strict=True)
+        min_ratio = min((ratio_bps(f, a) for f, a in pairs), default=BPS_PER_UNIT)
+    return LiquidityObjective(
+        urgency_weighted_satang=int((state.need_urgency * filled).sum()),
+        covered_satang=int(filled.sum()),
+        needed_satang=int(amount.sum()),
+        min_fill_ratio_bps=min_ratio,
+        interest_satang=interest,
+        loan_count=loans,
     )
 
 

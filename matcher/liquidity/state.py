@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.domain import NetworkLevel, NetworkTree
+from matcher.liquidity.exposure import ExposureBook
 from matcher.liquidity.model import LiquidityProblem, LoanOffer, LoanProposal
 from matcher.money import BPS_PER_UNIT, DAYS_PER_YEAR, simple_interest_satang
 
@@ -38,6 +39,20 @@ def unique_sorted(values: I64) -> I64:
     keep[0] = True
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
     return ordered[keep]
+
+
+def unique_indices(values: I64, size: int) -> I64:
+    """The distinct values of an array of indices in ``[0, size)``, ascending.
+
+    Same as :func:`unique_sorted` for such arrays, by marking a table instead of sorting
+    (linear time: the arrays of a level hold every pair, the range only the orders).
+
+    >>> unique_indices(np.array([3, 1, 3, 2, 1]), 5).tolist()
+    [1, 2, 3]
+    """
+    seen = np.zeros(size, dtype=np.bool_)
+    seen[values] = True
+    return np.flatnonzero(seen).astype(np.int64)
 
 
 @dataclass
@@ -75,7 +90,8 @@ class LiquidityState:
     borrow_rem: I64 = field(init=False)
     lend_cap0: I64 = field(init=False)
     borrow_cap0: I64 = field(init=False)
-    exposure_used: dict[tuple[int, int], int] = field(default_factory=dict)
+    exposure: ExposureBook = field(init=False)
+    """What each capped offer has lent to each borrower so far."""
 
     def need_rem(self) -> I64:
         """What each need still lacks."""
@@ -92,8 +108,7 @@ class LiquidityState:
         if self.borrow_rem[borrower] < UNLIMITED:
             self.borrow_rem[borrower] -= x
         if self.off_cap[o] < UNLIMITED:
-            key = (o, borrower)
-            self.exposure_used[key] = self.exposure_used.get(key, 0) + x
+            self.exposure.add(o, borrower, x)
 
     def lend_many(self, po: I64, pn: I64, x: I64) -> None:
         """Record many loans at once (``po``/``pn`` offer and need indices, ``x`` amounts).
@@ -109,11 +124,8 @@ class LiquidityState:
         np.subtract.at(
             self.borrow_rem, borrower, np.where(self.borrow_rem[borrower] < UNLIMITED, x, 0)
         )
-        capped = np.flatnonzero(self.off_cap[po] < UNLIMITED)
-        for o, b, amount in zip(
-            po[capped].tolist(), borrower[capped].tolist(), x[capped].tolist(), strict=True
-        ):
-            self.exposure_used[(o, b)] = self.exposure_used.get((o, b), 0) + amount
+        capped = self.off_cap[po] < UNLIMITED
+        self.exposure.add_many(po[capped], borrower[capped], x[capped])
 
     def proposal(
         self, o: int, n: int, x: int, rate: int, level: NetworkLevel, network_id: str
@@ -152,17 +164,7 @@ def interest_satang_many(amount: I64, rate: I64, days: I64) -> list[int]:
 
 def exposure_used_of(state: LiquidityState, offers: I64, borrowers: I64) -> I64:
     """What each offer has already lent to each borrower (under its exposure cap)."""
-    used = np.zeros(offers.size, dtype=np.int64)
-    if not state.exposure_used or offers.size == 0:
-        return used
-    n_coops = len(state.coop_ids)
-    keys = np.fromiter((o * n_coops + b for o, b in state.exposure_used), dtype=np.int64)
-    vals = np.fromiter(state.exposure_used.values(), dtype=np.int64)
-    order = np.argsort(keys)
-    keys, vals = keys[order], vals[order]
-    query = offers * n_coops + borrowers
-    pos = np.clip(np.searchsorted(keys, query), 0, keys.size - 1)
-    return np.where(keys[pos] == query, vals[pos], 0).astype(np.int64)
+    return state.exposure.of_many(offers, borrowers)
 
 
 def build_state(problem: LiquidityProblem, tree: NetworkTree) -> LiquidityState:
@@ -239,6 +241,7 @@ def build_state(problem: LiquidityProblem, tree: NetworkTree) -> LiquidityState:
     state.need_lenders = np.zeros(len(needs), dtype=np.int64)
     state.lend_rem, state.lend_cap0 = lend_cap.copy(), lend_cap
     state.borrow_rem, state.borrow_cap0 = borrow_cap.copy(), borrow_cap
+    state.exposure = ExposureBook(n_coops)
     return state
 
 

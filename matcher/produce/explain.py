@@ -10,10 +10,18 @@ processing capacity, or the minimum lot.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 
 from matcher.produce import reasons as r
 from matcher.produce.distance import I64
-from matcher.produce.model import Explanation, ProduceMatch, ProduceProblem
+from matcher.produce.model import (
+    Explanation,
+    ProduceMatch,
+    ProduceProblem,
+    PurchaseOrder,
+    StockLot,
+)
 from matcher.produce.shadow import ShadowBook
 from matcher.produce.state import ProduceState
 from matcher.results import FillState
@@ -38,29 +46,66 @@ def explain(
     shadow: ShadowBook | None = None,
 ) -> tuple[Explanation, ...]:
     """Explanations of every lot (sorted by id) then every order (sorted by id)."""
-    sold: dict[str, int] = {}
-    got: dict[str, int] = {}
-    for m in matches:
-        sold[m.source_id] = sold.get(m.source_id, 0) + m.quantity
-        got[m.target_id] = got.get(m.target_id, 0) + m.quantity
     in_net = {
         cid
         for i, cid in enumerate(st.coop_ids)
         if any(col[i] >= 0 for col in st.coop_net_at.values())
     }
-    full_procs = bool(st.n_procs) and bool((st.proc_rem == 0).all())
+    return explain_lists(
+        p,
+        Reached(st.lots, st.orders, st.stage_lot.tolist(), st.stage_order.tolist()),
+        matches,
+        in_net,
+        full_procs=bool(st.n_procs) and bool((st.proc_rem == 0).all()),
+        relaxed=(relaxed_lot.tolist(), relaxed_order.tolist()),
+        below_min=below_min,
+        shadow=shadow,
+    )
+
+
+@dataclass(frozen=True)
+class Reached:
+    """The lots and orders sorted by id and the furthest stage each reached."""
+
+    lots: Sequence[StockLot]
+    orders: Sequence[PurchaseOrder]
+    stage_lot: Sequence[int]
+    stage_order: Sequence[int]
+
+
+def explain_lists(
+    p: ProduceProblem,
+    reached: Reached,
+    matches: Sequence[ProduceMatch],
+    in_net: AbstractSet[str],
+    *,
+    full_procs: bool,
+    relaxed: tuple[Sequence[int], Sequence[int]] | None,
+    below_min: set[int],
+    shadow: ShadowBook | None = None,
+) -> tuple[Explanation, ...]:
+    """:func:`explain` from plain sequences; ``in_net``: the coops in some network;
+    ``relaxed``: units per lot and order of the flows without integer trucks (read with
+    trucks only)."""
+    sold: dict[str, int] = {}
+    got: dict[str, int] = {}
+    for m in matches:
+        sold[m.source_id] = sold.get(m.source_id, 0) + m.quantity
+        got[m.target_id] = got.get(m.target_id, 0) + m.quantity
+    trucks = p.trucks and relaxed is not None
     out: list[Explanation] = []
-    for i, lot in enumerate(st.lots):
+    for i, lot in enumerate(reached.lots):
         q = sold.get(lot.id, 0)
+        stage = reached.stage_lot[i]
         if q >= lot.quantity:
             why: tuple[str, ...] = (r.SOLD,)
         elif lot.expiry_date < p.round_date:
             why = (r.EXPIRED,)
         elif lot.seller not in in_net:
             why = (r.NO_NETWORK,)
-        elif st.stage_lot[i] < 5:
-            why = (_LOT_STAGE[int(st.stage_lot[i])],)
-        elif p.trucks and relaxed_lot[i] > q:
+        elif stage < 5:
+            why = (_LOT_STAGE[stage],)
+        elif trucks and relaxed is not None and relaxed[0][i] > q:
             why = (r.TRUCK_NOT_FULL,)
         else:
             why = (r.CAPACITY,) if full_procs else (r.BUYERS_SCARCE,)
@@ -70,17 +115,18 @@ def explain(
                 lot.id, "lot", lot.seller, _state(lot.quantity, q), lot.quantity, q, why, value
             )
         )
-    for j, order in enumerate(st.orders):
+    for j, order in enumerate(reached.orders):
         q = got.get(order.id, 0)
+        stage = reached.stage_order[j]
         if q >= order.quantity:
             why = (r.FILLED,)
         elif order.buyer not in in_net:
             why = (r.NO_NETWORK,)
         elif q == 0 and j in below_min:
             why = (r.BELOW_MIN_LOT,)
-        elif st.stage_order[j] < 5:
-            why = (_ORDER_STAGE[int(st.stage_order[j])],)
-        elif p.trucks and relaxed_order[j] > q:
+        elif stage < 5:
+            why = (_ORDER_STAGE[stage],)
+        elif trucks and relaxed is not None and relaxed[1][j] > q:
             why = (r.TRUCK_NOT_FULL,)
         else:
             why = (r.SUPPLY_SCARCE,)

@@ -11,10 +11,10 @@ when, in the same component and for the same product,
   carry their part of the gain, which may be negative; the flow decides).
 
 Each demand node keeps its ``max_lanes_per_order`` best lanes (by gain, then supply index);
-cutting any makes the tier *feasible* rather than optimal. Lanes are built in chunks of
-demand nodes that lie close together on the map (latitude stripes, then longitude), against
-only the supply nodes within reach of the chunk, so no tier ever enumerates every pair at
-once.
+cutting any makes the tier *feasible* rather than optimal. Distances, transit days and
+transport costs are computed once per coop pair within reach (:mod:`matcher.produce.reach`);
+the pairs are then expanded to their nodes in chunks of whole demand coops, so no tier ever
+holds every node pair at once.
 
 While building, each lot and order records the furthest *stage* any candidate reached
 (1 grade, 2 reach, 3 dates, 4 price, 5 a lane exists): :mod:`matcher.produce.explain`
@@ -24,18 +24,18 @@ turns the stage into a reason code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
 from matcher.domain import NetworkLevel
 from matcher.produce.distance import I64, Bool, lane_cost, transit_days
 from matcher.produce.model import Transport
+from matcher.produce.reach import DEG_PER_M, CoopPairs, coop_pairs
 from matcher.produce.state import ProduceState
 
-CHUNK_CELLS = 2_000_000
-"""Pairs evaluated per numpy chunk (bounds memory)."""
-DEG_PER_M = 1.0 / 110_000.0
-"""Generous metres → degrees of latitude for the band prefilter (1° ≥ 110.5 km)."""
+CHUNK_CELLS = 65536
+"""Node pairs evaluated per numpy chunk (bounds memory)."""
 
 
 @dataclass(frozen=True)
@@ -126,10 +126,37 @@ def tier_lanes(
     if not parts:
         e = np.zeros(0, np.int64)
         return TierLanes(e, e, e, e, e, e, e, e, False)
-    cat = [np.concatenate([p[i] for p in parts]) for i in range(8)]
-    order = _by_demand_then_supply(cat[1], cat[0])
+    cat = (
+        list(parts[0]) if len(parts) == 1 else [np.concatenate(c) for c in zip(*parts, strict=True)]
+    )
+    order = _by_demand_blocks(cat[1], cat[0])
     s, d, dist, tr, sp, gain, day, comp = (c[order] for c in cat)
     return TierLanes(s, d, comp, dist, tr, sp, gain, day, pruned)
+
+
+def _by_demand_blocks(d: I64, s: I64) -> I64:
+    """Permutation sorting lanes by (demand, supply).
+
+    Each group returns a demand node's lanes as one block sorted by supply (a node is in
+    one group and one chunk), so sorting the blocks by demand is enough; the result is
+    checked and, should that ever not hold, the lanes are sorted in full.
+
+    >>> _by_demand_blocks(np.array([5, 5, 2, 7, 3, 3]), np.array([1, 4, 0, 2, 6, 8])).tolist()
+    [2, 4, 5, 0, 1, 3]
+    >>> _by_demand_blocks(np.array([1, 0, 1]), np.array([5, 2, 3])).tolist()
+    [1, 2, 0]
+    """
+    if d.size == 0:
+        return np.arange(0)
+    starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
+    lens = np.diff(np.r_[starts, d.size])
+    by = np.argsort(d[starts], kind="stable")
+    first, size = starts[by], lens[by]
+    out: I64 = np.repeat(first - (np.cumsum(size) - size), size) + np.arange(d.size)
+    dd, ss = d[out], s[out]
+    if bool(((dd[1:] > dd[:-1]) | ((dd[1:] == dd[:-1]) & (ss[1:] > ss[:-1]))).all()):
+        return out
+    return _by_demand_then_supply(d, s)
 
 
 def _by_demand_then_supply(d: I64, s: I64) -> I64:
@@ -155,121 +182,195 @@ def _mark_lonely(st: ProduceState, sup: I64, dem: I64, s_key: I64, d_key: I64) -
 def _group_lanes(
     st: ProduceState, sup: I64, dem: I64, t: Transport, max_per_demand: int
 ) -> tuple[tuple[I64, ...], bool]:
-    """Lanes between the supply and demand nodes of one component and product."""
+    """Lanes between the supply and demand nodes of one component and product.
+
+    The coop pairs within reach (:func:`coop_pairs`, one distance each) are expanded grade
+    by grade to the supply nodes of that grade and the demand nodes that accept it, in
+    chunks of whole demand coops, so each demand node's best lanes are chosen in one chunk.
+    """
     _grade_stage(st, sup, dem)
-    # One chunk needs no grid: the box filter alone keeps the pairs within reach.
-    small = sup.size * dem.size <= CHUNK_CELLS
-    grid = None if st.dist.matrix or small else _Grid(st, sup, dem, t.max_distance_m)
-    if grid is not None:
-        sup, dem = grid.sup, grid.dem
-    step = max(1, CHUNK_CELLS // max(1, sup.size))
+    if sup.size * dem.size <= CHUNK_CELLS:
+        ss, dd, dist = _dense_pairs(st, sup, dem, t.max_distance_m)
+        tdays = transit_days(dist, t.km_per_day)
+        tcost = lane_cost(dist, t.cost_satang_per_unit_km)
+        return _evaluate(st, ss, dd, dist, tdays, tcost, max_per_demand)
+    # By (coop, node) once: each grade's subset below keeps that order.
+    sup = sup[np.lexsort((sup, st.s_coop[sup]))]
+    dem = dem[np.lexsort((dem, st.d_coop[dem]))]
+    s_coops, d_coops = np.unique(st.s_coop[sup]), np.unique(st.d_coop[dem])
+    pairs = coop_pairs(st.dist, s_coops, d_coops, t.max_distance_m)
+    grades = np.unique(st.s_grade[sup]).tolist()
+    sides = [_GradeSide(st, s_coops, d_coops, sup, dem, g) for g in grades]
+    total = np.zeros(pairs.si.size, np.int64)
+    for side in sides:
+        total += side.pair_size(pairs.si, pairs.di)
+    # Coop pairs with no grade in common build no node pair.
+    some = np.flatnonzero(total)
+    pairs = CoopPairs(pairs.si[some], pairs.di[some], pairs.dist_m[some])
+    total = total[some]
+    tdays = transit_days(pairs.dist_m, t.km_per_day)
+    tcost = lane_cost(pairs.dist_m, t.cost_satang_per_unit_km)
     out: list[tuple[I64, ...]] = []
     pruned = False
-    for start in range(0, dem.size, step):
-        dc = dem[start : start + step]
-        sc = sup if grid is None else grid.near(dc)
-        got, cut = _chunk(st, sc, dc, t, max_per_demand)
+    for a, b in _chunks(pairs.di, total):
+        got = [side.expand(pairs.si[a:b], pairs.di[a:b]) for side in sides]
+        p = np.concatenate([g[0] for g in got]) + a
+        ss, dd = np.concatenate([g[1] for g in got]), np.concatenate([g[2] for g in got])
+        lanes, cut = _evaluate(st, ss, dd, pairs.dist_m[p], tdays[p], tcost[p], max_per_demand)
         pruned |= cut
-        out.append(got)
+        out.append(lanes)
+    if not out:
+        e = np.zeros(0, np.int64)
+        return (e, e, e, e, e, e, e), False
     return tuple(np.concatenate([o[i] for o in out]) for i in range(7)), pruned
 
 
-class _Grid:
-    """Supply and demand nodes in latitude stripes half a reach high, by longitude inside.
+def _dense_pairs(st: ProduceState, sup: I64, dem: I64, reach_m: int) -> tuple[I64, I64, I64]:
+    """Node pairs of a small group whose grade matches, within reach, seller ≠ buyer.
 
-    A chunk of consecutive demand nodes is then compact on the map, and only the supply
-    nodes of the stripes and longitudes within reach of it are paired with it.
+    Every pair is tested at once: the grade and a latitude/longitude box (degrees from
+    metres with generous margins) filter the block before any distance is computed.
     """
+    near = st.d_bid[dem][:, st.s_grade[sup]] >= 0
+    near &= st.s_coop[sup][None, :] != st.d_coop[dem][:, None]
+    if not st.dist.matrix:
+        band = int(reach_m * DEG_PER_M * 1e5) + 1
+        lat_s, lat_d = st.dist.lat[st.s_coop[sup]], st.dist.lat[st.d_coop[dem]]
+        lon_s, lon_d = st.dist.lon[st.s_coop[sup]], st.dist.lon[st.d_coop[dem]]
+        lat_max = int(np.abs(np.concatenate([lat_s, lat_d])).max()) / 1e5
+        cos = max(float(np.cos(np.radians(min(lat_max + 1.0, 89.0)))), 0.01)
+        near &= np.abs(lat_d[:, None] - lat_s[None, :]) <= band
+        near &= np.abs(lon_d[:, None] - lon_s[None, :]) <= int(band / cos) + 1
+    rows, cols = np.nonzero(near)
+    ss, dd = sup[cols], dem[rows]
+    dist = st.dist.between(st.s_coop[ss], st.d_coop[dd])
+    ok = (dist >= 0) & (dist <= reach_m)
+    return ss[ok], dd[ok], dist[ok]
 
-    def __init__(self, st: ProduceState, sup: I64, dem: I64, reach_m: int) -> None:
-        self.st = st
-        self.band = int(reach_m * DEG_PER_M * 1e5) + 1
-        self.h = max(1, self.band // 2)
-        lat = st.dist.lat
-        lat_max = int(np.abs(np.concatenate([lat[st.s_coop[sup]], lat[st.d_coop[dem]]])).max())
-        cos = max(float(np.cos(np.radians(min(lat_max / 1e5 + 1.0, 89.0)))), 0.01)
-        self.band_lon = int(self.band / cos) + 2
-        self.lat0 = int(min(lat[st.s_coop[sup]].min(), lat[st.d_coop[dem]].min()))
-        s_stripe, s_lon = self._stripe(st.s_coop[sup]), st.dist.lon[st.s_coop[sup]]
-        order = np.lexsort((sup, s_lon, s_stripe))
-        self.sup, self.s_lon = sup[order], s_lon[order]
-        self.starts = np.searchsorted(s_stripe[order], np.arange(int(s_stripe.max()) + 2))
-        d_coop = st.d_coop[dem]
-        self.dem = dem[np.lexsort((dem, st.dist.lon[d_coop], self._stripe(d_coop)))]
 
-    def _stripe(self, coops: I64) -> I64:
-        out: I64 = (self.st.dist.lat[coops] - self.lat0) // self.h
+class _GradeSide:
+    """The supply nodes of one grade and the demand nodes accepting it, grouped by coop."""
+
+    def __init__(
+        self, st: ProduceState, s_coops: I64, d_coops: I64, sup: I64, dem: I64, grade: int
+    ) -> None:
+        # ``sup`` and ``dem`` come sorted by (coop, node), so the subsets are too.
+        self.sg = sup[st.s_grade[sup] == grade]
+        self.dg = dem[st.d_bid[dem, grade] >= 0]
+        self.s_cnt = np.bincount(
+            np.searchsorted(s_coops, st.s_coop[self.sg]), minlength=s_coops.size
+        )
+        self.d_cnt = np.bincount(
+            np.searchsorted(d_coops, st.d_coop[self.dg]), minlength=d_coops.size
+        )
+        self.s_first = np.cumsum(self.s_cnt) - self.s_cnt
+        self.d_first = np.cumsum(self.d_cnt) - self.d_cnt
+
+    def pair_size(self, si: I64, di: I64) -> I64:
+        """Node pairs of this grade in each coop pair."""
+        out: I64 = self.s_cnt[si] * self.d_cnt[di]
         return out
 
-    def near(self, dc: I64) -> I64:
-        """Supply nodes in the stripes and longitudes within reach of the demand chunk."""
-        lat = self.st.dist.lat[self.st.d_coop[dc]]
-        lon = self.st.dist.lon[self.st.d_coop[dc]]
-        k_lo = max(0, (int(lat.min()) - self.band - self.lat0) // self.h)
-        k_hi = min(self.starts.size - 2, (int(lat.max()) + self.band - self.lat0) // self.h)
-        lon_lo, lon_hi = int(lon.min()) - self.band_lon, int(lon.max()) + self.band_lon
-        parts = []
-        for k in range(k_lo, k_hi + 1):
-            a, b = int(self.starts[k]), int(self.starts[k + 1])
-            lo = a + int(np.searchsorted(self.s_lon[a:b], lon_lo, side="left"))
-            hi = a + int(np.searchsorted(self.s_lon[a:b], lon_hi, side="right"))
-            parts.append(self.sup[lo:hi])
-        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+    def expand(self, si: I64, di: I64) -> tuple[I64, I64, I64]:
+        """(position of the coop pair, supply node, demand node) of every node pair."""
+        ns, size = self.s_cnt[si], self.pair_size(si, di)
+        p = np.repeat(np.arange(si.size, dtype=np.int64), size)
+        local = np.arange(p.size, dtype=np.int64) - np.repeat(np.cumsum(size) - size, size)
+        row, col = np.divmod(local, ns[p])
+        return p, self.sg[self.s_first[si][p] + col], self.dg[self.d_first[di][p] + row]
 
 
-def _chunk(
-    st: ProduceState, sc: I64, dc: I64, t: Transport, max_per_demand: int
+def _chunks(di: I64, total: I64) -> list[tuple[int, int]]:
+    """Ranges of coop pairs of about CHUNK_CELLS node pairs, cut only between demand coops.
+
+    ``di`` is grouped (each demand coop's pairs are consecutive).
+
+    >>> _chunks(np.array([4, 4, 1, 1, 1, 7]), np.array([1, 1, 2, 2, 2, 1]) * CHUNK_CELLS // 4)
+    [(0, 2), (2, 5), (5, 6)]
+    """
+    if di.size == 0:
+        return []
+    starts = np.flatnonzero(np.r_[True, di[1:] != di[:-1]])
+    cum = np.cumsum(np.add.reduceat(total, starts))
+    cuts = [0]
+    while cuts[-1] < starts.size:
+        a = cuts[-1]
+        base = int(cum[a - 1]) if a else 0
+        # As many whole demand coops as fit; at least one.
+        cuts.append(max(a + 1, int(np.searchsorted(cum, base + CHUNK_CELLS, side="right"))))
+    ends = [*starts.tolist(), di.size]
+    return [(ends[a], ends[b]) for a, b in pairwise(cuts)]
+
+
+def _evaluate(
+    st: ProduceState,
+    ss: I64,
+    dd: I64,
+    dist: I64,
+    tdays: I64,
+    transport: I64,
+    max_per_demand: int,
 ) -> tuple[tuple[I64, ...], bool]:
-    e = np.zeros(0, np.int64)
-    if sc.size == 0 or dc.size == 0:
-        return (e, e, e, e, e, e, e), False
-    grade_ok = st.d_bid[dc][:, st.s_grade[sc]] >= 0
-    near = grade_ok & (st.s_coop[sc][None, :] != st.d_coop[dc][:, None])
-    if not st.dist.matrix:
-        near &= _box(st, sc, dc, t.max_distance_m)
-    rows, cols = np.nonzero(near)
-    if rows.size == 0:
-        return (e, e, e, e, e, e, e), False
-    ss, dd = sc[cols], dc[rows]
+    """Dates, gains and stages of node pairs within reach whose grade matches; the best lanes
+    of each demand node."""
     bid = st.d_bid[dd, st.s_grade[ss]]
-    dist = st.dist.between(st.s_coop[ss], st.d_coop[dd])
-    reach_ok = (dist >= 0) & (dist <= t.max_distance_m)
-    day = st.s_ship_day[ss] + transit_days(np.maximum(dist, 0), t.km_per_day)
-    date_ok = reach_ok & (day <= np.minimum(st.s_expiry[ss], st.d_due[dd]))
-    transport = lane_cost(np.maximum(dist, 0), t.cost_satang_per_unit_km)
+    day = st.s_ship_day[ss] + tdays
+    date_ok = day <= np.minimum(st.s_expiry[ss], st.d_due[dd])
     spoil = st.s_spoil[ss] * (day - st.round_day)
     gain = bid - st.s_reserve[ss] - transport - spoil
     direct = (ss < st.n_lots) & (dd < st.n_orders)
     ok = date_ok & (~direct | (gain > 0))
-    _flat_stage(st, ss, dd, 2 + reach_ok.astype(np.int64) + date_ok + ok)
+    _flat_stage(st, ss, dd, date_ok, ok)
     idx = np.flatnonzero(ok)
-    keep = _top_per_row(rows[idx], ss[idx], gain[idx], max_per_demand)
+    keep = _best_per_demand(dd[idx], ss[idx], gain[idx], max_per_demand)
     pruned = keep.size < idx.size
     idx = idx[keep]
     return (ss[idx], dd[idx], dist[idx], transport[idx], spoil[idx], gain[idx], day[idx]), pruned
 
 
-def _box(st: ProduceState, sc: I64, dc: I64, reach_m: int) -> Bool:
-    """Cheap pre-filter: pairs inside a latitude/longitude box around the reach (degrees
-    from metres with generous margins, so no pair within reach is dropped)."""
-    band = int(reach_m * DEG_PER_M * 1e5) + 1
-    lat_s, lat_d = st.dist.lat[st.s_coop[sc]], st.dist.lat[st.d_coop[dc]]
-    lon_s, lon_d = st.dist.lon[st.s_coop[sc]], st.dist.lon[st.d_coop[dc]]
-    lat_max = int(np.abs(np.concatenate([lat_s, lat_d])).max()) / 1e5
-    cos = max(float(np.cos(np.radians(min(lat_max + 1.0, 89.0)))), 0.01)
-    band_lon = int(band / cos) + 1
-    box: Bool = (np.abs(lat_d[:, None] - lat_s[None, :]) <= band) & (
-        np.abs(lon_d[:, None] - lon_s[None, :]) <= band_lon
-    )
-    return box
+def _best_per_demand(dd: I64, ss: I64, gain: I64, n: int) -> I64:
+    """Indices of the ``n`` best lanes of each demand node (gain desc, then supply asc).
+
+    Sorted by (demand, supply). Only demand nodes with more than ``n`` lanes are sorted by
+    gain; rows need not be grouped.
+
+    >>> _best_per_demand(np.array([1, 0, 0, 0]), np.array([9, 5, 3, 4]),
+    ...                  np.array([1, 7, 7, 9]), 2).tolist()
+    [2, 3, 0]
+    """
+    if dd.size == 0:
+        return np.arange(0)
+    counts = np.bincount(dd)
+    over = counts[dd] > n
+    if over.any():
+        cand = np.flatnonzero(over)
+        d, g, c = dd[cand], gain[cand], ss[cand]
+        g_span = int(g.max()) - int(g.min()) + 1
+        c_span = int(c.max()) + 1
+        if (int(d.max()) + 1) * g_span * c_span < 2**62:
+            # One int64 key (demand, −gain, supply) sorts faster than a three-key lexsort.
+            order = np.argsort((d * g_span + (int(g.max()) - g)) * c_span + c)
+        else:
+            order = np.lexsort((c, -g, d))
+        ds = d[order]
+        first = np.searchsorted(ds, ds, side="left")
+        kept = cand[order[(np.arange(order.size) - first) < n]]
+        sel = np.concatenate([np.flatnonzero(~over), kept])
+    else:
+        sel = np.arange(dd.size)
+    out: I64 = sel[_by_demand_then_supply(dd[sel], ss[sel])]
+    return out
 
 
-def _flat_stage(st: ProduceState, ss: I64, dd: I64, stage: I64) -> None:
-    """Stages 2–5 of the pairs that passed the pre-filter."""
-    lot = ss < st.n_lots
-    np.maximum.at(st.stage_lot, ss[lot], stage[lot])
-    od = dd < st.n_orders
-    np.maximum.at(st.stage_order, dd[od], stage[od])
+def _flat_stage(st: ProduceState, ss: I64, dd: I64, date_ok: Bool, ok: Bool) -> None:
+    """Stages of node pairs within reach: 3, or 4 when the dates fit, or 5 for a lane."""
+    for side, nodes, n in ((st.stage_lot, ss, st.n_lots), (st.stage_order, dd, st.n_orders)):
+        best = np.zeros(side.size, np.int64)
+        own = nodes < n
+        # Assign in increasing stage order, so a node ends with its highest stage.
+        for value, mask in ((3, own), (4, own & date_ok), (5, own & ok)):
+            best[nodes[mask]] = value
+        np.maximum(side, best, out=side)
 
 
 def _grade_stage(st: ProduceState, sup: I64, dem: I64) -> None:
@@ -282,34 +383,3 @@ def _grade_stage(st: ProduceState, sup: I64, dem: I64) -> None:
     hit = (st.d_bid[dem][:, offered] >= 0).any(axis=1)
     orders = dem[(dem < st.n_orders) & hit]
     st.stage_order[orders] = np.maximum(st.stage_order[orders], 2)
-
-
-def _top_per_row(rows: I64, sup: I64, gain: I64, n: int) -> I64:
-    """Indices of the ``n`` best lanes of each row (gain desc, then supply index asc).
-
-    ``rows`` is non-decreasing; only rows with more than ``n`` lanes are sorted.
-
-    >>> _top_per_row(np.array([0, 0, 0, 1]), np.array([5, 3, 4, 9]),
-    ...              np.array([7, 7, 9, 1]), 2).tolist()
-    [1, 2, 3]
-    """
-    if rows.size == 0:
-        return np.arange(rows.size)
-    counts = np.bincount(rows)
-    if counts.max() <= n:
-        return np.arange(rows.size)
-    over = counts[rows] > n
-    cand = np.flatnonzero(over)
-    r, g, c = rows[cand], gain[cand], sup[cand]
-    g_span = int(g.max()) - int(g.min()) + 1
-    c_span = int(c.max()) + 1
-    if (int(r[-1]) + 1) * g_span * c_span < 2**62:
-        # One int64 key (row, −gain, supply) sorts faster than a three-key lexsort.
-        key = (r * g_span + (int(g.max()) - g)) * c_span + c
-        order = np.argsort(key)
-    else:
-        order = np.lexsort((c, -g, r))
-    first = np.searchsorted(r[order], r[order], side="left")
-    kept = cand[order[(np.arange(order.size) - first) < n]]
-    out: I64 = np.sort(np.concatenate([np.flatnonzero(~over), kept]))
-    return out

@@ -37,9 +37,11 @@ def build_matches(
 ) -> tuple[ProduceMatch, ...]:
     """Priced matches of every tier, in canonical order (source, target, tier)."""
     out: list[ProduceMatch] = []
+    keys: list[tuple[I64, I64, str]] = []
     for ln, qty, trucks, level, duals in parts:
         if ln.size == 0:
             continue
+        keys.append((ln.s, ln.d, level.name.lower()))
         floor, bid = lane_floor_bid(st, ln)
         to_proc = ln.d >= st.n_orders
         if p.price_rule is PriceRule.CLEARING and duals is not None:
@@ -49,8 +51,34 @@ def build_matches(
             price = split_prices(floor, bid, to_proc)
         bid = np.where(to_proc, 0, bid)
         out.extend(_matches(st, ln, qty, trucks, level, price, bid))
-    out.sort(key=lambda m: (m.source_id, m.target_id, m.tier))
-    return tuple(out)
+    return tuple(out[i] for i in _canonical_order(st, keys))
+
+
+def _canonical_order(st: ProduceState, keys: list[tuple[I64, I64, str]]) -> list[int]:
+    """Positions of the matches sorted by (source id, target id, tier), stably.
+
+    Sorted in numpy on dense ranks of the ids (equal ids, equal ranks); numpy compares
+    strings by code point as Python does, except that it ignores trailing NULs, so ids
+    holding a NUL are sorted by Python instead.
+    """
+    src = [x.id for x in st.lots] + [x.id for x in st.procs]
+    dst = [x.id for x in st.orders] + [x.id for x in st.procs]
+    tiers = [k[2] for k in keys]
+    if not keys:
+        return []
+    if any("\x00" in x for x in (*src, *dst)):
+        s_all = [src[i] for k in keys for i in k[0].tolist()]
+        d_all = [dst[i] for k in keys for i in k[1].tolist()]
+        t_all = [t for k in keys for t in [k[2]] * k[0].size]
+        return sorted(range(len(s_all)), key=lambda i: (s_all[i], d_all[i], t_all[i]))
+    s_rank = np.unique(np.array(src, dtype=str), return_inverse=True)[1].astype(np.int64)
+    d_rank = np.unique(np.array(dst, dtype=str), return_inverse=True)[1].astype(np.int64)
+    t_rank = {t: r for r, t in enumerate(sorted(set(tiers)))}
+    s = np.concatenate([s_rank[k[0]] for k in keys])
+    d = np.concatenate([d_rank[k[1]] for k in keys])
+    t = np.concatenate([np.full(k[0].size, t_rank[k[2]], np.int64) for k in keys])
+    out: list[int] = np.lexsort((t, d, s)).tolist()
+    return out
 
 
 def _matches(

@@ -19,21 +19,22 @@ import numpy as np
 from matcher.domain import NetworkLevel
 from matcher.produce.checks import check_problem
 from matcher.produce.distance import I64
-from matcher.produce.explain import explain
+from matcher.produce.explain import explain, explain_lists
 from matcher.produce.flow import solve_tier_flow
 from matcher.produce.lanes import TierLanes, has_trade, tier_lanes
 from matcher.produce.matches import Part, build_matches, objective_of
 from matcher.produce.model import Clock, PriceRule, ProduceProblem, ProduceResult
 from matcher.produce.prices import transport_duals
 from matcher.produce.shadow import ShadowBook, marginal_duals
-from matcher.produce.state import ProduceState, build_state
+from matcher.produce.small import SmallRound, eligible
+from matcher.produce.state import Layout, ProduceState, build_state, layout_of
 from matcher.produce.trucks import solve_tier_trucks
 from matcher.results import FairnessPolicy, SolveStatus, Timings
 
 SOLVER_FLOW = "ortools.min_cost_flow"
-SOLVER_TRUCKS = "ortools.min_cost_flow+cp_sat"
-"""With trucks: CP-SAT solves and proves the bound (SCIP's root bound is off by default, see
-:data:`matcher.produce.trucks.BOUND_SHARE`)."""
+SOLVER_TRUCKS = "ortools.min_cost_flow+highs+cp_sat"
+"""With trucks: HiGHS's root (through MathOpt) solves and bounds plain components, CP-SAT the
+others (:mod:`matcher.produce.trucks`)."""
 _RANK = [SolveStatus.OPTIMAL, SolveStatus.FEASIBLE, SolveStatus.TIME_LIMITED]
 
 
@@ -61,12 +62,24 @@ class Shipments:
             self.notes.append(note)
 
 
-def solve_produce(problem: ProduceProblem, clock: Clock | None = None) -> ProduceResult:
+def solve_produce(
+    problem: ProduceProblem,
+    clock: Clock | None = None,
+    *,
+    checked: bool = False,
+    layout: Layout | None = None,
+) -> ProduceResult:
     """Match surplus stock lots to purchase orders, most local network first.
 
     Args:
         problem: the round's coops, networks, products, lots, orders, processors, transport.
         clock: a monotonic nanosecond clock for the timings (none: timings are zero).
+        checked: the caller vouches that ``problem`` passes :func:`check_problem` (it built
+            the round itself, as the season simulator does): the input check is not run
+            again. Input from files or the API must leave it false.
+        layout: :func:`matcher.produce.state.layout_of` of the round's coops, networks and
+            transport, for a caller that solves many rounds on the same ones; used only
+            where it fits the round (:meth:`~matcher.produce.state.Layout.fits`).
 
     Returns:
         The matches with agreed prices, one explanation per lot and order, the objective
@@ -93,8 +106,12 @@ def solve_produce(problem: ProduceProblem, clock: Clock | None = None) -> Produc
     """
     now = clock or (lambda: 0)
     t0 = now()
-    tree = check_problem(problem)
-    st = build_state(problem, tree)
+    tree = None if checked else check_problem(problem)
+    if layout is None or not layout.fits(problem):
+        layout = layout_of(problem.coops, problem.networks, problem.transport, tree)
+    if eligible(problem):
+        return _solve_small(problem, layout, now, t0)
+    st = build_state(problem, tree, layout)
     t1 = now()
     ship = Shipments(
         relaxed_lot=np.zeros(st.n_lots, np.int64),
@@ -128,6 +145,41 @@ def solve_produce(problem: ProduceProblem, clock: Clock | None = None) -> Produc
     )
 
 
+def _solve_small(problem: ProduceProblem, layout: Layout, now: Clock, t0: int) -> ProduceResult:
+    """A small round on the plain-Python path (:mod:`matcher.produce.small`): the result
+    the array path gives (no trucks, processors, shadow values or clearing prices)."""
+    small = SmallRound(problem, layout)
+    t1 = now()
+    ship = Shipments()
+    for level in layout.levels:
+        if small.has_trade(level):
+            _solve_small_tier(small, level, ship)
+    t2 = now()
+    matches = small.matches()
+    explanations = explain_lists(
+        problem,
+        small.reached(),
+        matches,
+        layout.in_network,
+        full_procs=False,
+        relaxed=None,
+        below_min=ship.below_min,
+    )
+    t3 = now()
+    return ProduceResult(
+        status=ship.status,
+        policy=problem.policy,
+        price_rule=problem.price_rule,
+        matches=matches,
+        explanations=explanations,
+        objective=objective_of(problem, matches),
+        solver=SOLVER_FLOW,
+        timings=Timings((t1 - t0) // 1_000_000, (t2 - t1) // 1_000_000, (t3 - t0) // 1_000_000),
+        notes=tuple(ship.notes),
+        lanes=ship.lanes,
+    )
+
+
 def _gap_bps(ship: Shipments) -> int:
     """Proven relative gap of the truck tiers in basis points, rounded up."""
     gap = max(0.0, ship.truck_bound - ship.truck_best) / max(1.0, abs(ship.truck_best))
@@ -146,15 +198,7 @@ def _solve_tier(p: ProduceProblem, st: ProduceState, level: NetworkLevel, ship: 
             break
         exclude = np.union1d(exclude, bad)
         ship.below_min.update(int(b) for b in bad)
-    if lanes.pruned:
-        ship.downgrade(SolveStatus.FEASIBLE, "candidate lanes were pruned to the best per order")
-    if out.reduced:
-        ship.downgrade(SolveStatus.FEASIBLE, "fairness resolution reduced to avoid overflow")
-    if exclude.size and not p.trucks:
-        # Leaving an order out is a heuristic for the minimum lot: optimality is not proven.
-        ship.downgrade(
-            SolveStatus.FEASIBLE, "orders that could not reach their minimum lot were left out"
-        )
+    _note_tier(ship, lanes.pruned, out.reduced, bool(exclude.size) and not p.trucks)
     flow, trucks = out.flow, np.zeros(lanes.size, np.int64)
     ship.lanes += lanes.size
     _add_relaxed(st, lanes, flow, ship)
@@ -200,6 +244,28 @@ def _solve_tier(p: ProduceProblem, st: ProduceState, level: NetworkLevel, ship: 
             duals[used] if duals is not None else None,
         )
     )
+
+
+def _note_tier(ship: Shipments, pruned: bool, reduced: bool, excluded: bool) -> None:
+    """What keeps a tier's flow from being proven optimal."""
+    if pruned:
+        ship.downgrade(SolveStatus.FEASIBLE, "candidate lanes were pruned to the best per order")
+    if reduced:
+        ship.downgrade(SolveStatus.FEASIBLE, "fairness resolution reduced to avoid overflow")
+    if excluded:
+        # Leaving an order out is a heuristic for the minimum lot: optimality is not proven.
+        ship.downgrade(
+            SolveStatus.FEASIBLE, "orders that could not reach their minimum lot were left out"
+        )
+
+
+def _solve_small_tier(small: SmallRound, level: NetworkLevel, ship: Shipments) -> None:
+    """A tier of a small round (:mod:`matcher.produce.small`, which keeps its shipments),
+    noted as ``_solve_tier`` notes one without trucks, shadow values or clearing prices."""
+    tier = small.solve_tier(level)
+    ship.below_min.update(tier.excluded)
+    _note_tier(ship, tier.pruned, tier.reduced, bool(tier.excluded))
+    ship.lanes += tier.lanes
 
 
 def _tier_duals(

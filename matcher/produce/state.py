@@ -3,6 +3,10 @@
 
 Supply node ``s``: a lot when ``s < n_lots``, else processor ``s − n_lots`` (its output).
 Demand node ``d``: an order when ``d < n_orders``, else processor ``d − n_orders`` (its input).
+
+What depends only on the coops, networks and transport terms (coop order, distances, each
+coop's network per level) is a :class:`Layout`; a caller that solves many rounds on the same
+ones builds it once (:func:`layout_of`) and passes it in.
 """
 
 from __future__ import annotations
@@ -11,12 +15,87 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matcher.domain import NetworkLevel, NetworkTree
+from matcher.domain import Coop, Network, NetworkLevel, NetworkTree
 from matcher.produce.distance import I64, DistanceTable
-from matcher.produce.model import Processor, ProduceProblem, PurchaseOrder, StockLot
+from matcher.produce.model import Processor, ProduceProblem, PurchaseOrder, StockLot, Transport
 
 FAR_DAY = 10**7
 """Ordinal far in the future: processors never expire and take no deliver-by date."""
+PAIR_COOPS = 256
+"""Up to this many coops, a layout may hold the distance of every pair of coops."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The part of a round's arrays that its coops, networks and transport terms fix.
+
+    Its arrays are read-only, as rounds share them.
+    """
+
+    coops: tuple[Coop, ...]
+    """The coops it was built from (the very tuple: see :meth:`fits`)."""
+    networks: tuple[Network, ...]
+    transport: Transport
+    coop_ids: list[str]
+    """Coop ids sorted; coop index ``i`` is ``coop_ids[i]``."""
+    coop_index: dict[str, int]
+    dist: DistanceTable
+    levels: list[NetworkLevel]
+    net_ids: list[str]
+    coop_net_at: dict[NetworkLevel, I64]
+    in_network: frozenset[str]
+    """Ids of the coops that belong to some network."""
+    pair_m: list[list[int]] | None
+    """``pair_m[a][b]``: ``dist.between(a, b)`` for every pair of coop indices, when asked
+    for and there are at most :data:`PAIR_COOPS` coops; else None."""
+
+    def fits(self, p: ProduceProblem) -> bool:
+        """Whether ``p`` has exactly these coops and networks and equal transport terms."""
+        return (
+            p.coops is self.coops and p.networks is self.networks and p.transport == self.transport
+        )
+
+
+def layout_of(
+    coops: tuple[Coop, ...],
+    networks: tuple[Network, ...],
+    transport: Transport,
+    tree: NetworkTree | None = None,
+    *,
+    pair_table: bool = False,
+) -> Layout:
+    """The layout of rounds on these coops, networks and transport terms.
+
+    Args:
+        coops: the rounds' coops (valid, as :func:`matcher.produce.checks.check_problem`
+            requires).
+        networks: their networks.
+        transport: the transport terms (road factor and supplied lanes fix the distances).
+        tree: the networks' tree, if already built (else built here).
+        pair_table: also compute :attr:`Layout.pair_m` (worth it for many small rounds).
+    """
+    ordered = sorted(coops, key=lambda c: c.id)
+    ids = [c.id for c in ordered]
+    cidx = {c: i for i, c in enumerate(ids)}
+    if tree is None:
+        tree = NetworkTree.build(networks, ids)
+    lat = np.array([c.lat_e5 or 0 for c in ordered], dtype=np.int64)
+    lon = np.array([c.lon_e5 or 0 for c in ordered], dtype=np.int64)
+    dist = DistanceTable(cidx, lat, lon, transport.road_factor_bps, transport.lanes)
+    levels, net_ids, net_at = _components(tree, ids)
+    pair_m = None
+    if pair_table and len(ids) <= PAIR_COOPS:
+        a, b = np.divmod(np.arange(len(ids) ** 2, dtype=np.int64), max(1, len(ids)))
+        pair_m = dist.between(a, b).reshape(len(ids), len(ids)).tolist()
+    for col in net_at.values():
+        col.flags.writeable = False
+    member = np.zeros(len(ids), dtype=bool)
+    for col in net_at.values():
+        member |= col >= 0
+    inside = frozenset(c for c, m in zip(ids, member.tolist(), strict=True) if m)
+    return Layout(
+        coops, networks, transport, ids, cidx, dist, levels, net_ids, net_at, inside, pair_m
+    )
 
 
 @dataclass
@@ -74,10 +153,20 @@ class ProduceState:
         return len(self.procs)
 
 
-def build_state(p: ProduceProblem, tree: NetworkTree) -> ProduceState:
-    """Sort the round's entities by id and lay them out as arrays."""
-    coops = sorted(p.coops, key=lambda c: c.id)
-    cidx = {c.id: i for i, c in enumerate(coops)}
+def build_state(
+    p: ProduceProblem, tree: NetworkTree | None, layout: Layout | None = None
+) -> ProduceState:
+    """Sort the round's entities by id and lay them out as arrays.
+
+    Args:
+        p: a valid round.
+        tree: its network tree (built here when None and no layout is given).
+        layout: the layout of its coops, networks and transport (:func:`layout_of`), which
+            must fit ``p``; built here when None.
+    """
+    if layout is None:
+        layout = layout_of(p.coops, p.networks, p.transport, tree)
+    cidx = layout.coop_index
     prods = sorted(p.products, key=lambda x: x.id)
     pidx = {x.id: i for i, x in enumerate(prods)}
     gidx = [{g: j for j, g in enumerate(x.grades)} for x in prods]
@@ -86,10 +175,6 @@ def build_state(p: ProduceProblem, tree: NetworkTree) -> ProduceState:
     orders = sorted(p.orders, key=lambda x: x.id)
     procs = sorted(p.processors, key=lambda x: x.id)
     day0 = p.round_date.toordinal()
-    lat = np.array([c.lat_e5 or 0 for c in coops], dtype=np.int64)
-    lon = np.array([c.lon_e5 or 0 for c in coops], dtype=np.int64)
-    dist = DistanceTable(cidx, lat, lon, p.transport.road_factor_bps, p.transport.lanes)
-    levels, net_ids, net_at = _components(tree, [c.id for c in coops])
 
     def arr(values: list[int]) -> I64:
         return np.array(values, dtype=np.int64)
@@ -110,14 +195,14 @@ def build_state(p: ProduceProblem, tree: NetworkTree) -> ProduceState:
         lots=lots,
         orders=orders,
         procs=procs,
-        coop_ids=[c.id for c in coops],
+        coop_ids=layout.coop_ids,
         products=[x.id for x in prods],
         grades=[list(x.grades) for x in prods],
         round_day=day0,
-        dist=dist,
-        levels=levels,
-        net_ids=net_ids,
-        coop_net_at=net_at,
+        dist=layout.dist,
+        levels=layout.levels,
+        net_ids=layout.net_ids,
+        coop_net_at=layout.coop_net_at,
         s_coop=arr([cidx[x.seller] for x in lots] + [cidx[x.coop] for x in procs]),
         s_prod=s_prod,
         s_grade=s_grade,

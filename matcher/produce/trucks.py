@@ -1,35 +1,45 @@
-"""Integer trucks on a tier: CP-SAT over the tier's lanes, hinted with the flow solution.
+"""Integer trucks on a tier: HiGHS's root on plain components, CP-SAT on the others.
 
 Variables per lane l: shipped units x_l ∈ [0, u_l] and trucks y_l ∈ [0, ⌈u_l / C⌉] with
 ``x_l ≤ C·y_l`` (C = truck capacity). Rows: a lot ships at most its open quantity, an order
 receives at most its open quantity, a processor's input equals its output and stays within
 its capacity, and an order with a minimum lot gets 0 or at least that many units
 (``x(order) ≥ min·z_o``, ``x(order) ≤ q·z_o``, z boolean). Objective: maximise
-Σ gain_l·x_l − processing − truck cost·Σ y_l. The search stops at a 1 % proven gap or at the
-time limit; every CP-SAT status is mapped explicitly.
+Σ gain_l·x_l − processing − truck cost·Σ y_l.
 
-CP-SAT's own bound stays near the LP relaxation, which pays only a fraction of a truck for a
-lot split over buyers. Where CP-SAT does not prove optimality, SCIP's root node with cutting
-planes (:mod:`matcher.produce.truck_bound`) gives a second proven bound and the smaller one is
-reported; CP-SAT gets ``1 − BOUND_SHARE`` of the component's time, SCIP's simplex work counts
-against the rest (both deterministic).
+A *plain* component (lot → order lanes only, no minimum lot to reach) whose predicted work
+fits the time limit goes to :mod:`matcher.produce.truck_mip`: HiGHS's root node, whose cuts
+prove a bound within about 1 % of the optimum (CP-SAT's own bound stays near the LP
+relaxation, which pays only a fraction of a truck for a lot split over buyers: 5 % on the
+province-trucks family) and whose RINS heuristic finds the trucks; where the component's
+share of the time is not spent (small components), HiGHS searches again with as many nodes
+as the rest allows. The tier's status follows its proven gap over all components (optimal,
+feasible within 1 %, else time-limited), and is time-limited whenever a wall-clock guard
+stopped a solve.
+
+Other components, and plain ones HiGHS cannot take, go to CP-SAT hinted with the flow
+answer, which stops at a 1 % proven gap or at its deterministic limit; every CP-SAT status
+is mapped explicitly. SCIP's root bound (:mod:`matcher.produce.truck_bound`) can add a second
+bound there (off by default).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from ortools.sat.python import cp_model
 
+from matcher.produce import truck_plain
 from matcher.produce.distance import I64
 from matcher.produce.lanes import TierLanes
 from matcher.produce.state import ProduceState
 from matcher.produce.truck_bound import root_bound
+from matcher.produce.truck_result import GAP, TruckOutcome
+from matcher.produce.truck_result import grade as _grade
 from matcher.results import CP_SAT_DET_PER_SECOND as DET_PER_SECOND
 from matcher.results import SolveStatus
 
-GAP = 0.01
 BOUND_SHARE = 0.0
 """Share of a component's time left to SCIP's root bound when CP-SAT does not prove 1 %.
 Off (with :data:`BOUND_MAX_LANES` = 0): measured on the province-trucks family with the budget
@@ -38,20 +48,10 @@ root bound gives 5.65 % in 2.56 s (its fixed cut rounds overrun the share)."""
 BOUND_MAX_LANES = 0
 """Components up to this many lanes add SCIP's root bound (0: never; its model is built lane
 by lane in Python, and :mod:`matcher.produce.truck_bound` stays tested on its own)."""
-
-
-@dataclass(frozen=True)
-class TruckOutcome:
-    """Units and trucks per lane, the status and the proven relative gap."""
-
-    flow: I64
-    trucks: I64
-    status: SolveStatus
-    gap: float
-    effort_ms: int = 0
-    """CP-SAT deterministic time used, in thousandths (reproducible, unlike wall time)."""
-    best: float = 0.0
-    bound: float = 0.0
+CP_SAT_GUARD = 10
+CP_SAT_GUARD_MIN_S = 2.0
+"""CP-SAT's wall-clock guard: this many times its deterministic limit, at least this long
+(twice the limit was reached under load, and the answer then changed with the load)."""
 
 
 def solve_tier_trucks(
@@ -62,29 +62,57 @@ def solve_tier_trucks(
     hint: I64,
     time_limit_s: float,
 ) -> TruckOutcome:
-    """Solve the tier component by component (networks share no lane), sharing the time
-    limit in proportion to each component's lanes; the gap reported is over the whole tier."""
+    """Solve the tier component by component (networks share no lane); the gap reported is
+    over the whole tier, and so is the status (optimal, else feasible within :data:`GAP`).
+
+    Plain components that fit (:func:`matcher.produce.truck_plain.fitting`) go first, each
+    with a share of the limit fixed in advance (its lanes over the tier's), up to
+    :data:`matcher.produce.truck_plain.MIP_THREADS` at a time: each answer depends only on its
+    own component, so the order they finish in does not matter; their counted time is the
+    makespan of that schedule. The others then share what is left in proportion to their
+    lanes, one by one."""
     flow, trucks = np.zeros(lanes.size, np.int64), np.zeros(lanes.size, np.int64)
-    rank = [SolveStatus.OPTIMAL, SolveStatus.FEASIBLE, SolveStatus.TIME_LIMITED]
-    status, best, bound, wall = SolveStatus.OPTIMAL, 0.0, 0.0, 0
-    order = np.argsort(lanes.comp, kind="stable")
-    comps, starts = np.unique(lanes.comp[order], return_index=True)
-    cuts = [*starts.tolist(), lanes.size]
-    for c in range(comps.size):
-        sel = np.sort(order[cuts[c] : cuts[c + 1]])
-        share = sel.size / max(1, lanes.size - cuts[c])
+    comps = _components(lanes)
+    outs: list[TruckOutcome | None] = [None] * len(comps)
+    ub = _lane_bounds(st, lanes)
+    plain = truck_plain.fitting(st, lanes, ub, comps, capacity, truck_cost, time_limit_s)
+
+    def one(k: int, limit_s: float, mip: bool = False) -> TruckOutcome:
+        sel = comps[k]
+        return _solve_one(st, lanes.take(sel), capacity, truck_cost, hint[sel], limit_s, mip)
+
+    fixed = [time_limit_s * comps[k].size / max(1, lanes.size) for k in plain]
+    with ThreadPoolExecutor(max_workers=truck_plain.MIP_THREADS) as pool:
+        for k, out in zip(plain, pool.map(one, plain, fixed, [True] * len(plain)), strict=True):
+            outs[k] = out
+    efforts = [o.effort_ms for o in outs if o is not None]
+    wall = truck_plain.makespan(efforts, truck_plain.MIP_THREADS)
+    rest = [k for k in range(len(comps)) if outs[k] is None]
+    for j, k in enumerate(rest):
+        todo = sum(comps[r].size for r in rest[j:])
         left = max(time_limit_s - wall / 1000, 0.02)
-        out = _solve_one(st, lanes.take(sel), capacity, truck_cost, hint[sel], left * share)
+        outs[k] = one(k, left * comps[k].size / max(1, todo))
+        wall += outs[k].effort_ms  # type: ignore[union-attr]
+    done = [o for o in outs if o is not None]
+    for sel, out in zip(comps, done, strict=True):
         flow[sel], trucks[sel] = out.flow, out.trucks
-        wall += out.effort_ms
-        best += out.best
-        bound += out.bound
-        if rank.index(out.status) > rank.index(status):
-            status = out.status
-    gap = max(0.0, bound - best) / max(1.0, abs(best))
-    if status is SolveStatus.FEASIBLE and gap > GAP:
+    best, bound = sum(o.best for o in done), sum(o.bound for o in done)
+    status, gap = _grade(best, bound)
+    if all(o.status is SolveStatus.OPTIMAL for o in done):
+        status = SolveStatus.OPTIMAL
+    elif status is SolveStatus.OPTIMAL:
+        status = SolveStatus.FEASIBLE
+    if any(o.stopped for o in done):
         status = SolveStatus.TIME_LIMITED
     return TruckOutcome(flow, trucks, status, gap, wall, best, bound)
+
+
+def _components(lanes: TierLanes) -> list[I64]:
+    """Lane indices (ascending) of each component, in component order."""
+    order = np.argsort(lanes.comp, kind="stable")
+    _, starts = np.unique(lanes.comp[order], return_index=True)
+    cuts = [*starts.tolist(), lanes.size]
+    return [np.sort(order[cuts[c] : cuts[c + 1]]) for c in range(len(cuts) - 1)]
 
 
 def _solve_one(
@@ -94,14 +122,21 @@ def _solve_one(
     truck_cost: int,
     hint: I64,
     time_limit_s: float,
+    mip: bool = False,
 ) -> TruckOutcome:
-    """Solve the tier with integer trucks (see the module docstring)."""
+    """Solve the tier with integer trucks (see the module docstring): with ``mip``, a plain
+    component goes to HiGHS (:func:`_solve_mip`), otherwise to CP-SAT."""
     if lanes.size == 0:
         e = np.zeros(0, np.int64)
         return TruckOutcome(e, e, SolveStatus.OPTIMAL, 0.0)
     ub = _lane_bounds(st, lanes)
     flow_answer = np.minimum(hint, ub).astype(np.int64)
     aware = _truck_aware(st, lanes, flow_answer, capacity, truck_cost)
+    if mip and truck_plain.goes_to_mip(st, lanes, truck_cost):
+        hints = (flow_answer, aware)
+        out = truck_plain.solve_plain(st, lanes, ub, capacity, truck_cost, time_limit_s, hints)
+        if out is not None:
+            return out
     m, x = _model(st, lanes, ub, capacity, truck_cost, aware)
     solver = _cp_sat(max(time_limit_s * (1 - BOUND_SHARE), 0.05))
     code = solver.solve(m)
@@ -132,14 +167,24 @@ def _solve_one(
             wall,
             value,
             bound if bound is not None else value,
+            stopped=True,
         )
     flow = np.array([solver.value(v) for v in x], dtype=np.int64)
     trucks = np.where(flow > 0, -(-flow // capacity), 0)
     best = float(solver.objective_value)
     bound = best if bound is None else bound
+    # Neither optimal, nor at the gap, nor at the deterministic limit: the guard stopped it.
+    guarded = code == cp_model.FEASIBLE and gap > GAP and _short(solver)
     if status is not SolveStatus.OPTIMAL:
         status, gap = _grade(best, bound)
-    return TruckOutcome(flow, trucks, status, gap, wall, best, bound)
+    if guarded:
+        status = SolveStatus.TIME_LIMITED
+    return TruckOutcome(flow, trucks, status, gap, wall, best, bound, guarded)
+
+
+def _short(solver: cp_model.CpSolver) -> bool:
+    """Whether CP-SAT stopped before its deterministic limit."""
+    return bool(solver.deterministic_time < 0.99 * solver.parameters.max_deterministic_time)
 
 
 def _model(
@@ -166,24 +211,17 @@ def _model(
 
 def _cp_sat(limit_s: float) -> cp_model.CpSolver:
     """One worker and a deterministic time limit: the same input gives the same answer
-    (a wall-clock limit, twice as long, only guards against a stalled solve). ``limit_s`` is
-    in seconds of the reference machine, converted with :data:`DET_PER_SECOND`."""
+    (a wall-clock limit, :data:`CP_SAT_GUARD` times as long, only guards against a stalled
+    solve). ``limit_s`` is in seconds of the reference machine, converted with
+    :data:`DET_PER_SECOND`."""
     solver = cp_model.CpSolver()
     solver.parameters.max_deterministic_time = limit_s * DET_PER_SECOND
-    solver.parameters.max_time_in_seconds = 2 * limit_s
+    solver.parameters.max_time_in_seconds = max(CP_SAT_GUARD * limit_s, CP_SAT_GUARD_MIN_S)
     solver.parameters.relative_gap_limit = GAP
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
     solver.parameters.linearization_level = 2
     return solver
-
-
-def _grade(best: float, bound: float) -> tuple[SolveStatus, float]:
-    """Status and relative gap of a solution ``best`` under a proven upper ``bound``."""
-    gap = max(0.0, bound - best) / max(1.0, abs(best))
-    if gap <= 1e-9:
-        return SolveStatus.OPTIMAL, 0.0
-    return (SolveStatus.FEASIBLE if gap <= GAP else SolveStatus.TIME_LIMITED), gap
 
 
 def _truck_aware(st: ProduceState, lanes: TierLanes, flow: I64, cap: int, cost: int) -> I64:

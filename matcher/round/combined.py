@@ -46,6 +46,7 @@ from matcher.money import ratio_bps
 from matcher.produce.checks import check_problem as check_produce
 from matcher.produce.model import ProduceMatch, ProduceProblem, ProduceResult
 from matcher.produce.solver import solve_produce
+from matcher.produce.state import Layout
 from matcher.results import SolveStatus, Timings
 from matcher.round.model import (
     MAX_CREDIT_DAYS,
@@ -60,8 +61,10 @@ from matcher.round.model import (
 from matcher.round.shortcuts import (
     empty_liquidity_result,
     empty_setoff_result,
+    liquidity_has_no_money,
     liquidity_is_empty,
     setoff_is_empty,
+    unfunded_liquidity_result,
 )
 from matcher.setoff.checks import check_problem as check_setoff
 from matcher.setoff.model import LiquiditySource, Obligation, SetoffProblem, SetoffResult
@@ -277,7 +280,11 @@ def check_round(problem: RoundProblem) -> None:
 
 
 def solve_round(
-    problem: RoundProblem, clock: Clock | None = None, *, checked: bool = False
+    problem: RoundProblem,
+    clock: Clock | None = None,
+    *,
+    checked: bool = False,
+    layout: Layout | None = None,
 ) -> RoundResult:
     """Run set-off, shrink the needs, lend, match produce and book sales on credit.
 
@@ -286,10 +293,14 @@ def solve_round(
         clock: a monotonic nanosecond clock for the timings (none: timings are zero).
         checked: the caller vouches that ``problem`` passes :func:`check_round` (it built
             the problem itself, as the season simulator does): the round check is not run
-            again, and a part with nothing to match (no obligations; no needs, offers or
-            joint fund) gets its solver's fixed answer without a solve
+            again (the produce part's included), and a part with nothing to match (no
+            obligations; no needs, offers or joint fund; needs but no offer or joint
+            fund) gets its solver's fixed answer without a solve
             (:mod:`matcher.round.shortcuts`). Input from files or the API must leave it
             false.
+        layout: the produce part's coops, networks and transport as laid out once by a
+            caller that solves many rounds on them (:func:`matcher.produce.state.layout_of`);
+            used where it fits.
 
     Returns:
         The three sub-results, the need changes, the new obligations and the summary.
@@ -323,9 +334,13 @@ def solve_round(
     lending = liquidity_problem_of(problem, changes)
     if checked and liquidity_is_empty(lending):
         liquidity = empty_liquidity_result(lending)
+    elif checked and liquidity_has_no_money(lending):
+        liquidity = unfunded_liquidity_result(lending)
     else:
         liquidity = solve_liquidity(lending, clock)
-    produce = solve_produce(problem.produce, clock) if problem.produce is not None else None
+    produce = None
+    if problem.produce is not None:
+        produce = solve_produce(problem.produce, clock, checked=checked, layout=layout)
     new_obligations = credit_obligations(problem, produce)
     end = clock() if clock else 0
     parts = [setoff.status, liquidity.status] + ([produce.status] if produce else [])

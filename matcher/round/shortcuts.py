@@ -12,14 +12,25 @@ the least cash to settle all is zero, no source is drawn and the injection curve
 cleared(C) = 0 at each of its points (0, the requested cash points and, with sources,
 min(available, 0) = 0). Lending with no needs, no offers and no joint fund: no proposal, no
 explanation, nothing needed and a full fill ratio (10,000 bps, the ratio of an empty set).
+Lending with needs but no offer and no joint fund (every lender's cash is out): no proposal,
+and every need, sorted by id, is unmatched with the solver's first reason, that it shares
+no network with any counterpart (there is none); the objective is that of no proposal.
 """
 
 from __future__ import annotations
 
-from matcher.liquidity.model import LiquidityObjective, LiquidityProblem, LiquidityResult
+from matcher.liquidity import reasons
+from matcher.liquidity.explain import _detail as need_detail
+from matcher.liquidity.model import (
+    LiquidityObjective,
+    LiquidityProblem,
+    LiquidityResult,
+    OrderExplanation,
+)
 from matcher.liquidity.solver import SOLVER_NAME as LIQUIDITY_SOLVER
+from matcher.liquidity.solver import objective_of as liquidity_objective
 from matcher.money import ratio_bps
-from matcher.results import SolveStatus, Timings
+from matcher.results import FillState, SolveStatus, Timings
 from matcher.setoff.model import CurvePoint, InjectionResult, SetoffProblem, SetoffResult
 from matcher.setoff.model import SetoffTotals as Totals
 from matcher.setoff.solver import SOLVER_NAME as SETOFF_SOLVER
@@ -36,6 +47,11 @@ def setoff_is_empty(problem: SetoffProblem) -> bool:
 def liquidity_is_empty(problem: LiquidityProblem) -> bool:
     """True when nobody asks for or offers money (no needs, no offers, no joint fund)."""
     return not problem.needs and not problem.offers and problem.joint_fund is None
+
+
+def liquidity_has_no_money(problem: LiquidityProblem) -> bool:
+    """True when needs are posted but nobody offers money (no offers, no joint fund)."""
+    return bool(problem.needs) and not problem.offers and problem.joint_fund is None
 
 
 def empty_setoff_result(problem: SetoffProblem) -> SetoffResult:
@@ -86,6 +102,44 @@ def empty_liquidity_result(problem: LiquidityProblem) -> LiquidityResult:
         proposals=(),
         explanations=(),
         objective=LiquidityObjective(0, 0, 0, _FULL_BPS, 0, 0),
+        solver=LIQUIDITY_SOLVER,
+        timings=_NO_TIME,
+    )
+
+
+def unfunded_liquidity_result(problem: LiquidityProblem) -> LiquidityResult:
+    """What :func:`matcher.liquidity.solver.solve_liquidity` returns for needs without money.
+
+    Args:
+        problem: a valid liquidity problem with needs but no offers and no joint fund.
+
+    >>> from matcher.liquidity.model import LoanNeed
+    >>> r = unfunded_liquidity_result(
+    ...     LiquidityProblem((), (), (), (LoanNeed("n", "a", 100_00, 600, 30),)))
+    >>> r.proposals, [(e.order_id, e.reasons) for e in r.explanations]
+    ((), [('n', ('no_network',))])
+    """
+    codes = (reasons.NO_NETWORK,)
+    explanations = tuple(
+        OrderExplanation(
+            order_id=n.id,
+            side="need",
+            coop_id=n.borrower,
+            state=FillState.UNMATCHED,
+            amount_satang=n.amount_satang,
+            matched_satang=0,
+            reasons=codes,
+            detail=need_detail(codes, 0, n.amount_satang),
+        )
+        for n in sorted(problem.needs, key=lambda n: n.id)
+    )
+    return LiquidityResult(
+        status=SolveStatus.OPTIMAL,
+        policy=problem.policy,
+        rate_rule=problem.rate_rule,
+        proposals=(),
+        explanations=explanations,
+        objective=liquidity_objective(problem, []),
         solver=LIQUIDITY_SOLVER,
         timings=_NO_TIME,
     )

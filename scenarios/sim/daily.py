@@ -8,6 +8,7 @@ Built from the season's fixed :class:`~scenarios.sim.setup.SeasonSetup` and its 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from matcher.liquidity.model import JointFund, LoanNeed, LoanOffer
 from matcher.produce.model import GradeBid, ProduceProblem, PurchaseOrder, StockLot
@@ -63,21 +64,14 @@ def today_round(
             )
             st.need[c.coop_id] += gap
         st.add("arrived", day.arrivals[c.index])
-    cash = st.cash
-    offers = tuple(
-        LoanOffer(x.offer_id, x.coop_id, cash[x.coop_id], x.rate_bps, 365)
-        for x in setup.lenders
-        if cash[x.coop_id] > 0 and (x.dropped_from is None or t < x.dropped_from)
-    )
     dates = setup.dates
     obligations = tuple(
-        Obligation(k, d.debtor, d.creditor, d.remaining, dates[d.due])
-        for k, d in day.due.items()
-        if d.creditor != FUND_ID
+        _obligation(st.memo, k, d, dates) for k, d in day.due.items() if d.creditor != FUND_ID
     )
     produce = today_produce(setup, st, day)
     if not (needs or obligations or produce is not None):
         return None
+    offers = _offers(setup, st, t) if needs else ()
     fund = None
     if st.fund > 0 and needs:
         fund = JointFund(FUND_ID, setup.root_id, st.fund, policy.joint_fund_rate_bps, 365)
@@ -86,7 +80,7 @@ def today_round(
         coops=setup.scenario.coops,
         networks=setup.scenario.networks,
         obligations=obligations,
-        offers=offers if needs else (),
+        offers=offers,
         needs=tuple(needs),
         rules=setup.rules,
         joint_fund=fund,
@@ -96,6 +90,28 @@ def today_round(
         credit=CreditTerms(day.credit_days, setup.credit_buyers),
         curve_steps=0,
     )
+
+
+def _offers(setup: SeasonSetup, st: SeasonState, t: int) -> tuple[LoanOffer, ...]:
+    """Each lender still lending offers all its cash (an offer is built again only when the
+    lender's cash has changed since it was last built)."""
+    cash, memo, out = st.cash, st.memo, []
+    for x in setup.lenders:
+        amount = cash[x.coop_id]
+        if amount > 0 and (x.dropped_from is None or t < x.dropped_from):
+            offer = memo.get(x.offer_id)
+            if not isinstance(offer, LoanOffer) or offer.amount_satang != amount:
+                offer = memo[x.offer_id] = LoanOffer(x.offer_id, x.coop_id, amount, x.rate_bps, 365)
+            out.append(offer)
+    return tuple(out)
+
+
+def _obligation(memo: dict[str, object], key: str, d: Debt, dates: tuple[date, ...]) -> Obligation:
+    """The open debt as an obligation (built again only when what remains has changed)."""
+    ob = memo.get(key)
+    if not isinstance(ob, Obligation) or ob.amount_satang != d.remaining:
+        ob = memo[key] = Obligation(key, d.debtor, d.creditor, d.remaining, dates[d.due])
+    return ob
 
 
 def today_produce(setup: SeasonSetup, st: SeasonState, day: Day) -> ProduceProblem | None:

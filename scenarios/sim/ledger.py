@@ -48,6 +48,9 @@ class SeasonState:
     loan_tiers: dict[str, int] = field(default_factory=dict)
     sale_tiers: dict[str, int] = field(default_factory=dict)
     seq: int = 0
+    memo: dict[str, object] = field(default_factory=dict)
+    """Round inputs built on earlier days, by id (loan offers, obligations), reused while
+    their figures are unchanged (frozen, so sharing them is safe)."""
 
     def add(self, key: str, amount: int) -> None:
         """Add ``amount`` to the season total ``key``."""
@@ -78,3 +81,4 @@ class SeasonState:
         for key in [k for k in self.due_keys if self.debts[k].remaining <= 0]:
             del self.debts[key]
             self.due_keys.discard(key)
+            self.memo.pop(key, None)

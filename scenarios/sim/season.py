@@ -84,7 +84,10 @@ def simulate_season(
         problem = today_round(setup, st, day, bills)
         result = None
         if problem is not None:
-            result = solve_round(problem) if recheck else solve_round(problem, checked=True)
+            if recheck:
+                result = solve_round(problem)
+            else:
+                result = solve_round(problem, checked=True, layout=setup.layout)
             st.add("rounds", 1)
         settle(setup, st, day, bills, result)
     return _metrics(policy, run, st, start_total)

@@ -20,6 +20,7 @@ from matcher.domain import Coop, Network
 from matcher.liquidity.model import CoopRules
 from matcher.produce.model import Product
 from matcher.produce.model import Transport as TransportTerms
+from matcher.produce.state import Layout, layout_of
 from matcher.results import FairnessPolicy, RateRule
 from scenarios.sim.loader import Scenario
 from scenarios.sim.schema import PolicySpec
@@ -93,6 +94,9 @@ class SeasonSetup:
     """The coops of the produce rounds: collectors (sellers) and buyers."""
     trade_networks: tuple[Network, ...] = ()
     """The networks with only those coops as members (ids, levels and parents kept)."""
+    layout: Layout | None = None
+    """The produce rounds' coops, networks and transport, laid out once (with the distance
+    of every pair of trading coops)."""
 
 
 def active_view(scenario: Scenario) -> Scenario:
@@ -154,6 +158,7 @@ def build_setup(scenario: Scenario, policy: PolicySpec) -> SeasonSetup:
     buyer_rows = [i for i, (_, g) in enumerate(pairs) if g.buy_kg_per_day > 0]
     horizon = season.days + season.shelf_life_days + 2
     trade = only_coops(scenario, sorted(set(collector_rows) | set(buyer_rows)))
+    transport = TransportTerms(policy.transport_satang_per_kg_km)
     return SeasonSetup(
         scenario=scenario,
         policy=policy,
@@ -179,12 +184,13 @@ def build_setup(scenario: Scenario, policy: PolicySpec) -> SeasonSetup:
         margin={c.id: g.buy_margin_bps for c, g in pairs},
         credit_buyers=tuple(pairs[b][0].id for b in buyer_rows),
         product=_product(scenario),
-        transport=TransportTerms(policy.transport_satang_per_kg_km),
+        transport=transport,
         fairness=FairnessPolicy(policy.fairness),
         rate_rule=RateRule(policy.rate_rule),
         dates=tuple(season.start + timedelta(days=t) for t in range(horizon)),
         trade_coops=trade.coops,
         trade_networks=trade.networks,
+        layout=layout_of(trade.coops, trade.networks, transport, pair_table=True),
     )
 
 

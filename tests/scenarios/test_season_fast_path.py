@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+import matcher.produce.small as small
+import matcher.produce.solver as produce_solver
 import matcher.round.combined as combined
 from scenarios.sim.loader import Scenario, load_scenario
 from scenarios.sim.montecarlo import run_seed, with_days
@@ -60,8 +62,8 @@ def test_produce_rounds_on_traders_only_match_as_with_every_coop(
     seen: list[tuple[Any, Any]] = []
     solve = combined.solve_produce
 
-    def recording(problem: Any, clock: Any = None) -> Any:
-        result = solve(problem, clock)
+    def recording(problem: Any, clock: Any = None, **kw: Any) -> Any:
+        result = solve(problem, clock, **kw)
         seen.append((problem, result))
         return result
 
@@ -86,3 +88,25 @@ def test_setup_is_built_once_per_scenario_and_policy(lamphun: Scenario) -> None:
     assert c.scenario.spec.season.days == 5
     assert len(c.dates) >= 5 + c.scenario.spec.season.shelf_life_days
     assert {x.coop_id for x in a.collectors} <= {c.id for c in a.trade_coops}
+
+
+def test_season_produce_rounds_on_the_small_path_match_the_array_path(
+    lamphun: Scenario, monkeypatch: Any
+) -> None:
+    """The season's produce rounds take the plain-Python path; the array path agrees."""
+    sc = with_days(lamphun, 30)
+    seen: list[Any] = []
+    solve = combined.solve_produce
+
+    def recording(problem: Any, clock: Any = None, **kw: Any) -> Any:
+        seen.append(problem)
+        return solve(problem, clock, **kw)
+
+    monkeypatch.setattr(combined, "solve_produce", recording)
+    simulate_season(sc, sc.spec.policies[0], run_seed(8, 0))
+    assert seen and all(small.eligible(p) for p in seen)
+    for problem in seen[::2]:
+        fast = solve(problem)
+        monkeypatch.setattr(produce_solver, "eligible", lambda _: False)
+        assert solve(problem) == fast
+        monkeypatch.undo()
