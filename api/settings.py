@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = 30_000
     round_retries: int = 5
     """How often a round re-snapshots and re-solves when its orders changed meanwhile."""
+    db_pool_size: int = 5
+    """PostgreSQL: connections each process keeps open (SQLAlchemy's pool)."""
+    db_max_overflow: int = 10
+    """PostgreSQL: connections a process may open beyond the pool under load."""
     web_secret: str | None = None
     """Key that signs the web pages' session cookies and form tokens; unset: a random key
     per process, so browser sessions end when the server restarts."""
@@ -41,7 +45,8 @@ def create_engine_from(settings: Settings, *, schema: str | None = None) -> Engi
     SQLite: foreign keys on, WAL journal, a busy timeout and explicit ``BEGIN IMMEDIATE``
     transactions (the driver's own implicit transactions are switched off), so every write
     transaction takes the database write lock up front and never deadlocks on a lock upgrade.
-    PostgreSQL: ``schema`` (tests) becomes the search path.
+    PostgreSQL: ``schema`` (tests) becomes the search path; the pool has
+    ``db_pool_size`` + ``db_max_overflow`` connections and pings each one it hands out.
     """
     url = settings.database_url
     if is_sqlite(url):
@@ -55,7 +60,13 @@ def create_engine_from(settings: Settings, *, schema: str | None = None) -> Engi
     connect_args: dict[str, object] = {}
     if schema is not None:
         connect_args["options"] = f"-csearch_path={schema}"
-    return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+    return create_engine(
+        url,
+        connect_args=connect_args,
+        pool_pre_ping=True,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
 
 
 def _sqlite_events(engine: Engine, busy_ms: int) -> None:

@@ -19,7 +19,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,10 +34,12 @@ from api.db.tables import OrderRow
 from api.db.tx import in_write_transaction
 from api.http.keys import issue_key
 from api.services.members import CoopSpec, NetworkSpec, upsert_members
-from benchmarks.api_server import SCHEMA_ENV, URL_ENV
+from benchmarks.api_server import RATE_ENV, SCHEMA_ENV, URL_ENV
 from matcher.domain import NetworkLevel
 
 ROOT = Path(__file__).resolve().parent.parent
+CONNECT_GAP_S = 0.02
+"""Pause between opening two clients' connections, so each is accepted on its own."""
 T0 = datetime(2026, 11, 21, tzinfo=UTC)
 
 
@@ -56,8 +58,11 @@ def seed_coops(engine: Engine, count: int, hasher: PasswordHasher | None = None)
 
 async def warm_keys(base: str, tokens: list[str], per_key: int) -> None:
     """Read the profile ``per_key`` times with every key, so that each worker has verified
-    (argon2) and cached every key before the timed run."""
-    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+    (argon2) and cached every key before the timed run. Every request opens a new
+    connection: kept-alive connections stay with the worker that accepted them, so a worker
+    could otherwise miss a key and verify it (≈ 0.1 s of CPU) inside the timed run."""
+    fresh = httpx.Limits(max_keepalive_connections=0)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=fresh) as http:
         for _ in range(per_key):
             await asyncio.gather(
                 *(
@@ -80,10 +85,24 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(db_url: str, schema: str | None, workers: int) -> Iterator[str]:
-    """uvicorn (httptools/uvloop when installed) in a subprocess; yields the base URL."""
+def serve(
+    db_url: str,
+    schema: str | None,
+    workers: int,
+    *,
+    rate_per_minute: int = 600,
+    pool_size: int = 5,
+) -> Iterator[str]:
+    """uvicorn (httptools/uvloop when installed) in a subprocess on 127.0.0.1; yields the
+    base URL. ``rate_per_minute`` is the per-coop limit, ``pool_size`` the database pool
+    of each worker (plus as many again under load)."""
     port = _free_port()
     env = {**os.environ, URL_ENV: db_url, SCHEMA_ENV: schema or "", "PYTHONPATH": str(ROOT)}
+    env |= {
+        RATE_ENV: str(rate_per_minute),
+        "COOPMATCH_DB_POOL_SIZE": str(pool_size),
+        "COOPMATCH_DB_MAX_OVERFLOW": str(pool_size),
+    }
     cmd = [sys.executable, "-m", "uvicorn", "--factory", "benchmarks.api_server:app"]
     cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     cmd += ["--no-access-log", "--log-level", "warning"]
@@ -226,17 +245,28 @@ async def run_load(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> LoadResult:
     """Post orders from ``concurrency`` async clients for ``seconds`` (over ``transport``
-    when given, e.g. in process for the smoke run)."""
+    when given, e.g. in process for the smoke run).
+
+    Each client is its own HTTP client with one kept-alive connection, opened one after
+    another before the timer starts: 32 connections opened at once are all accepted by
+    whichever uvicorn worker wakes first (asyncio accepts every pending connection in one
+    go), which left one worker with most of the load and the other nearly idle.
+    """
     out = LoadResult(seconds=seconds)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    client = httpx.AsyncClient(base_url=base, limits=limits, timeout=30, transport=transport)
-    async with client as http:
+    one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    async with AsyncExitStack() as stack:
+        clients = []
+        for _ in range(concurrency):
+            http = httpx.AsyncClient(base_url=base, limits=one, timeout=30, transport=transport)
+            clients.append(await stack.enter_async_context(http))
+            await http.get("/v1/health")  # opens this client's connection
+            await asyncio.sleep(CONNECT_GAP_S)
         until = time.perf_counter() + seconds
         start = time.perf_counter()
         await asyncio.gather(
             *(
                 _client(http, tokens, random.Random(seed + i), until, duplicate_share, out)
-                for i in range(concurrency)
+                for i, http in enumerate(clients)
             )
         )
         out.seconds = time.perf_counter() - start

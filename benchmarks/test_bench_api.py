@@ -1,7 +1,8 @@
 """HTTP API load: order posts per second and latency through uvicorn on loopback.
 
 Target (issue 6): ≥ 500 order posts/s sustained with p99 ≤ 100 ms on the 2-core machine,
-zero errors and zero duplicates under client retries. 24 coops post (each under its own rate limit);
+zero errors and zero duplicates under client retries. 24 coops post, each under its own rate
+limit (raised for the run to ``RATE_PER_MINUTE``, still enforced);
 the keys use argon2 at its default costs, verified once per worker in a warm-up and then
 cached (``HttpConfig.key_cache_s``). The full run serves PostgreSQL
 (``COOPMATCH_TEST_POSTGRES_URL``, skipped with a reason without it) for
@@ -32,6 +33,9 @@ from benchmarks.api_load import count_orders, run_load, seed_coops, serve, warm_
 
 PG_ENV = "COOPMATCH_TEST_POSTGRES_URL"
 SEED = 6
+RATE_PER_MINUTE = 60_000
+"""The run's per-coop rate limit: on, as in production, but above what the load asks for
+(the default of 600 a minute would throttle a coop after its first minute's burst)."""
 
 
 @pytest.fixture
@@ -73,9 +77,10 @@ def test_bench_api_order_posts(
     workers = int(os.environ.get("COOPMATCH_BENCH_API_WORKERS", "2"))
     concurrency = int(os.environ.get("COOPMATCH_BENCH_API_CLIENTS", "32"))
     tokens = list(seed_coops(engine, 24).values())
-    with serve(url, schema, workers) as base:
+    pool = -(-concurrency // workers) + 2  # every request in flight holds one connection
+    with serve(url, schema, workers, rate_per_minute=RATE_PER_MINUTE, pool_size=pool) as base:
         # every worker verifies each key once (argon2, then cached) before the timed run
-        asyncio.run(warm_keys(base, tokens, per_key=4 * workers))
+        asyncio.run(warm_keys(base, tokens, per_key=8 * workers))
         warm = count_orders(engine)
         result = benchmark.pedantic(
             lambda: asyncio.run(
@@ -91,6 +96,8 @@ def test_bench_api_order_posts(
             "backend": "postgresql",
             "workers": workers,
             "clients": concurrency,
+            "db_pool_per_worker": pool,
+            "rate_per_minute": RATE_PER_MINUTE,
             "seconds": round(result.seconds, 2),
             "target_posts_per_s": 500,
             "target_p99_ms": 100,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -436,11 +436,21 @@ class LoanInstalmentRow(SQLModel, table=True):
 
 
 class AuditEventRow(SQLModel, table=True):
-    """Hash-chained audit log: ``hash = sha256(prev_hash + canonical JSON of the event)``."""
+    """Hash-chained audit log: ``hash = sha256(prev_hash + canonical JSON of the event)``.
+
+    Events form several chains (``chain``: ``global``, or ``coop:<id>`` for a member's order
+    posts); ``seq`` numbers the events of one chain from 1, ``id`` orders all rows.
+    """
 
     __tablename__ = "audit_event"
+    __table_args__ = (Index("ux_audit_event_chain_seq", "chain", "seq", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
+    chain: str = Field(
+        default="global",
+        sa_column=Column(String(80), nullable=False, server_default="global"),
+    )
+    seq: int
     occurred_at: datetime = Field(sa_column=_ts())
     actor: str = Field(max_length=64)
     action: str = Field(max_length=64)
@@ -449,6 +459,18 @@ class AuditEventRow(SQLModel, table=True):
     payload: str = Field(sa_column=Column(Text, nullable=False))
     prev_hash: str = Field(max_length=64, unique=True)
     hash: str = Field(max_length=64, unique=True)
+
+
+class AuditChainHeadRow(SQLModel, table=True):
+    """The last event of each audit chain (its ``seq`` and ``hash``). Appending to a chain
+    locks this row first, so the appends of one chain are strictly ordered while different
+    chains append concurrently; ``coopmatch audit verify`` checks it against the chain."""
+
+    __tablename__ = "audit_chain_head"
+
+    chain: str = Field(primary_key=True, max_length=80)
+    seq: int
+    hash: str = Field(max_length=64)
 
 
 APPEND_ONLY_TABLES = (

@@ -1,8 +1,14 @@
 """Transactions with the right isolation per backend, retried on serialisation failures.
 
 PostgreSQL: write transactions are SERIALIZABLE and open with a transaction-scoped advisory
-lock on the write key, so audit-chain appends are strictly ordered; SQLSTATE 40001
-(serialisation failure) and 40P01 (deadlock) re-run the whole unit of work.
+lock on the write key, so global audit-chain appends are strictly ordered; SQLSTATE 40001
+(serialisation failure) and 40P01 (deadlock) re-run the whole unit of work, and so does a
+duplicate stored idempotency key (a concurrent request with the same key committed first:
+the re-run finds and replays or refuses it).
+:func:`in_chain_transaction` is the narrow exception: a unit of work that only inserts new
+rows and first locks its own audit chain's head (a member's order post) runs under READ
+COMMITTED without the global lock, so posts of different coops commit concurrently (and
+share the WAL flush) instead of one after another.
 SQLite: every transaction is ``BEGIN IMMEDIATE`` (see :mod:`api.settings`), which takes the
 database write lock up front; "database is locked" after the busy timeout is retried too.
 """
@@ -12,15 +18,18 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TypeVar
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 T = TypeVar("T")
 RETRY_SQLSTATES = frozenset({"40001", "40P01"})
+UNIQUE_VIOLATION = "23505"
+RETRY_CONSTRAINTS = frozenset({"idempotency_key_pkey"})
+"""Unique constraints whose violation means "a concurrent transaction got there first"."""
 WRITE_LOCK_KEY = "coopmatch:write"
 
 
@@ -46,6 +55,18 @@ def read_session(engine: Engine) -> Iterator[Session]:
             yield session
     finally:
         conn.close()
+
+
+@contextmanager
+def single_read(engine: Engine) -> Iterator[Connection]:
+    """A connection for one read statement: AUTOCOMMIT on PostgreSQL (no BEGIN and COMMIT
+    round trips; one statement sees one snapshot anyway), a deferred read on SQLite."""
+    if is_postgres(engine):
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            yield conn
+        return
+    with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn, conn.begin():
+        yield conn
 
 
 @contextmanager
@@ -85,20 +106,60 @@ def is_retryable(exc: BaseException) -> bool:
     code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
     if code in RETRY_SQLSTATES:
         return True
+    if code == UNIQUE_VIOLATION:
+        diag = getattr(exc.orig, "diag", None)
+        return getattr(diag, "constraint_name", None) in RETRY_CONSTRAINTS
     return "database is locked" in str(exc.orig)
 
 
-def in_write_transaction(engine: Engine, work: Callable[[Session], T], *, retries: int = 8) -> T:
-    """Run ``work`` in a write transaction, re-running it on retryable failures."""
+@contextmanager
+def chain_session(engine: Engine) -> Iterator[Session]:
+    """A write transaction without the global write lock: READ COMMITTED on PostgreSQL
+    (each statement sees what committed before it, so a transaction that waited for a
+    chain head's row lock reads the head its holder committed), ``BEGIN IMMEDIATE`` on
+    SQLite. Only for work that locks its chain first and otherwise inserts new rows."""
+    conn = engine.connect()
+    if is_postgres(engine):
+        conn = conn.execution_options(isolation_level="READ COMMITTED")
+    try:
+        with conn.begin(), Session(bind=conn, expire_on_commit=False) as session:
+            yield session
+            session.flush()
+    finally:
+        conn.close()
+
+
+def _retrying(
+    opener: Callable[[Engine], AbstractContextManager[Session]],
+    engine: Engine,
+    work: Callable[[Session], T],
+    retries: int,
+) -> T:
     for attempt in range(retries + 1):
         try:
-            with write_session(engine) as session:
+            with opener(engine) as session:
                 return work(session)
         except DBAPIError as exc:
             if attempt == retries or not is_retryable(exc):
                 raise
             time.sleep(min(0.2, 0.005 * 2**attempt))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def in_write_transaction(engine: Engine, work: Callable[[Session], T], *, retries: int = 8) -> T:
+    """Run ``work`` in a write transaction, re-running it on retryable failures."""
+    return _retrying(write_session, engine, work, retries)
+
+
+def in_chain_transaction(engine: Engine, work: Callable[[Session], T], *, retries: int = 8) -> T:
+    """Run ``work`` in a :func:`chain_session`, re-running it on retryable failures.
+
+    ``work`` must lock its audit chain (:func:`api.db.audit.lock_chain`) before it reads
+    anything it depends on, and otherwise only insert rows (besides its chain's head, it
+    may drop its own caller's expired idempotency key; it never updates rows that the
+    serialised write transactions also change, such as order counters or proposals).
+    """
+    return _retrying(chain_session, engine, work, retries)
 
 
 @contextmanager

@@ -7,6 +7,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Engine
 
@@ -23,6 +24,8 @@ class HttpConfig:
     """Requests per principal per minute (token bucket, burst = one minute's worth)."""
     idempotency_retention_hours: int = 48
     """Stored idempotency keys are kept at least this long (≥ 24 h)."""
+    idempotency_purge_every_s: float = 300.0
+    """How often (app clock, per process) keys past the retention are deleted."""
     in_flight_lease_s: int = 120
     """A key left in flight longer than this (a crashed worker) may be taken over."""
     key_cache_s: float = 60.0
@@ -97,6 +100,9 @@ class AppContext:
     metrics: Metrics = field(default_factory=Metrics)
     verified: dict[str, tuple[str, float]] = field(default_factory=dict)
     """sha256(token) → (key id, monotonic time verified)."""
+    purged_at: datetime | None = None
+    """When expired idempotency keys were last deleted (app clock)."""
+    purge_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.limiter = RateLimiter(self.config.rate_per_minute)

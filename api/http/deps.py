@@ -1,5 +1,8 @@
 """Dependencies: the app context, the caller (from the API key only), roles, the rate
-limit, and every ownership check (another tenant's object is a 404, in one place)."""
+limit, and every ownership check (another tenant's object is a 404, in one place).
+
+Dependencies that do no I/O are ``async`` so FastAPI runs them on the event loop instead of
+handing each to the thread pool; those that read the database stay plain functions."""
 
 from __future__ import annotations
 
@@ -10,15 +13,14 @@ from fastapi import Depends, Path, Request
 
 from api.db import repo
 from api.db.tables import CommitmentRow, ObligationRow, OrderRow, ProposalRow, RoundRow
-from api.db.tables_http import ApiKeyRow
 from api.db.tx import read_session
 from api.http.context import AppContext
 from api.http.errors import ApiError, not_found
-from api.http.keys import Principal, split_token, verify_secret
+from api.http.keys import Principal, load_key, split_token, verify_secret
 
 
-def get_ctx(request: Request) -> AppContext:
-    """The app's context."""
+async def get_ctx(request: Request) -> AppContext:
+    """The app's context (``async``: no I/O, so no hop to the thread pool)."""
     ctx: AppContext = request.app.state.ctx
     return ctx
 
@@ -40,9 +42,8 @@ def authenticate(request: Request, ctx: Ctx) -> Principal:
     if parts is None:
         raise _unauthorized("malformed API key")
     key_id, secret = parts
-    with read_session(ctx.engine) as s:
-        row = s.get(ApiKeyRow, key_id)
-    if row is None or row.revoked_at is not None:
+    row = load_key(ctx.engine, key_id)  # revocation is checked on every request
+    if row is None or row.revoked:
         raise _unauthorized("unknown or revoked API key")
     digest = ctx.token_digest(token.strip())
     cached = ctx.verified.get(digest)
@@ -66,21 +67,21 @@ RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="a row id")]
 """An integer id in a path: a positive 64-bit integer (larger ones can name nothing)."""
 
 
-def member(caller: Caller) -> Principal:
+async def member(caller: Caller) -> Principal:
     """A member key (bound to one coop)."""
     if caller.role != "member" or caller.coop_id is None:
         raise ApiError(403, "forbidden_role", "this operation needs a member (coop) key")
     return caller
 
 
-def coordinator(caller: Caller) -> Principal:
+async def coordinator(caller: Caller) -> Principal:
     """A coordinator key."""
     if caller.role != "coordinator":
         raise ApiError(403, "forbidden_role", "this operation needs a coordinator key")
     return caller
 
 
-def admin(caller: Caller) -> Principal:
+async def admin(caller: Caller) -> Principal:
     """An admin key."""
     if caller.role != "admin":
         raise ApiError(403, "forbidden_role", "this operation needs an admin key")

@@ -4,7 +4,7 @@ A replay (same key, same request) returns the stored response; the same key with
 request is a 422; the same key while the first request is still running is a 409. Keys are
 scoped to the caller's principal and kept ``idempotency_retention_hours`` (≥ 24 h).
 
-Two ways to run a change:
+Three ways to run a change:
 
 * :func:`in_one_transaction` — the change and its stored response are written in ONE
   transaction (the change's ``work`` gets the session). Concurrent duplicates serialise on
@@ -18,6 +18,10 @@ Two ways to run a change:
   in-flight lease (nothing of the change was committed).
 * :func:`around_service` — the older claim / run / store-after form, kept for callers
   whose service takes no hook.
+
+A member's order post runs :func:`in_one_transaction` on its coop's audit chain
+(``chain=``): the same guarantees, without the global write lock. Keys past the retention
+are deleted now and then (:func:`maybe_purge`), not on every request.
 """
 
 from __future__ import annotations
@@ -31,17 +35,25 @@ from functools import partial
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, insert, select
 from sqlmodel import Session, col
 
+from api.db.audit import lock_chain
 from api.db.tables_http import IdempotencyKeyRow
-from api.db.tx import in_write_transaction
+from api.db.tx import in_chain_transaction, in_write_transaction
 from api.http.context import AppContext
 from api.http.errors import ApiError
 from api.services.clock import as_utc
 
 HEADER = "Idempotency-Key"
 IN_FLIGHT = 0
+_TABLE = IdempotencyKeyRow.__table__  # type: ignore[attr-defined]
+_THIS_KEY = (_TABLE.c.principal == bindparam("principal")) & (_TABLE.c.key == bindparam("key"))
+_LOOKUP = select(
+    _TABLE.c.request_hash, _TABLE.c.status_code, _TABLE.c.response_body, _TABLE.c.created_at
+).where(_THIS_KEY)
+_DROP = delete(_TABLE).where(_THIS_KEY)
+_INSERT = insert(_TABLE)
 
 
 @dataclass(frozen=True)
@@ -75,13 +87,12 @@ def _check(
     session: Session, ctx: AppContext, principal: str, key: str, digest: str, now: datetime
 ) -> Stored | None:
     """The stored response, a refusal, or None when the key is new (or stale)."""
-    row = session.get(IdempotencyKeyRow, (principal, key))
+    row = session.execute(_LOOKUP, {"principal": principal, "key": key}).first()
     if row is None:
         return None
     age = now - as_utc(row.created_at)
     if age > timedelta(hours=ctx.config.idempotency_retention_hours):
-        session.delete(row)
-        session.flush()
+        session.execute(_DROP, {"principal": principal, "key": key})
         return None
     if row.request_hash != digest:
         raise ApiError(
@@ -90,25 +101,52 @@ def _check(
     if row.status_code == IN_FLIGHT:
         if age <= timedelta(seconds=ctx.config.in_flight_lease_s):
             raise ApiError(409, "idempotency_in_flight", f"{HEADER} {key!r} is still in flight")
-        session.delete(row)
-        session.flush()
+        session.execute(_DROP, {"principal": principal, "key": key})
         return None
     return Stored(row.status_code, json.loads(row.response_body), replayed=True)
 
 
-def _purge(session: Session, ctx: AppContext, principal: str, now: datetime) -> None:
+def maybe_purge(ctx: AppContext) -> None:
+    """Delete every stored key past the retention, at most once per
+    ``idempotency_purge_every_s`` of the app clock (per process), in its own short
+    transaction. A key past the retention is treated as new by :func:`_check` anyway, so
+    how often this runs only bounds the table's size."""
+    now = ctx.clock()
+    with ctx.purge_lock:
+        last = ctx.purged_at
+        if last is not None and (now - last).total_seconds() < ctx.config.idempotency_purge_every_s:
+            return
+        ctx.purged_at = now
     cutoff = now - timedelta(hours=ctx.config.idempotency_retention_hours)
-    session.execute(
-        delete(IdempotencyKeyRow).where(
-            col(IdempotencyKeyRow.principal) == principal,
-            col(IdempotencyKeyRow.created_at) < cutoff,
-        )
-    )
+    with ctx.engine.begin() as conn:
+        conn.execute(delete(IdempotencyKeyRow).where(col(IdempotencyKeyRow.created_at) < cutoff))
 
 
 def _store(
-    session: Session, principal: str, key: str, digest: str, result: Stored, now: datetime
+    session: Session,
+    principal: str,
+    key: str,
+    digest: str,
+    result: Stored,
+    now: datetime,
+    claimed: bool = True,
 ) -> None:
+    """Store ``result`` under the key; ``claimed=False``: the key has no row yet (it was
+    just checked in this transaction), so it is inserted without reading it again."""
+    body = json.dumps(result.body, ensure_ascii=False, sort_keys=True)
+    if not claimed:
+        session.execute(
+            _INSERT,
+            {
+                "principal": principal,
+                "key": key,
+                "request_hash": digest,
+                "created_at": now,
+                "status_code": result.status,
+                "response_body": body,
+            },
+        )
+        return
     row = session.get(IdempotencyKeyRow, (principal, key))
     if row is None:
         row = IdempotencyKeyRow(
@@ -120,7 +158,7 @@ def _store(
             response_body="null",
         )
     row.status_code = result.status
-    row.response_body = json.dumps(result.body, ensure_ascii=False, sort_keys=True)
+    row.response_body = body
     session.add(row)
 
 
@@ -130,20 +168,33 @@ def in_one_transaction(
     key: str,
     digest: str,
     work: Callable[[Session, datetime], Stored],
+    *,
+    chain: str | None = None,
 ) -> Stored:
-    """Run ``work`` and store its response in the same transaction (or replay)."""
+    """Run ``work`` and store its response in the same transaction (or replay).
+
+    With ``chain`` (a member's order post, whose ``work`` only inserts rows and appends to
+    that audit chain) the transaction locks the chain's head first and runs without the
+    global write lock (:func:`api.db.tx.in_chain_transaction`); a concurrent request with
+    the same key then either waits on that lock or, from another chain, loses the insert
+    of the key and is re-run, and so still replays or is refused.
+    """
+    maybe_purge(ctx)
 
     def tx(session: Session) -> Stored:
+        if chain is not None:
+            lock_chain(session, chain)
         now = ctx.clock()
         seen = _check(session, ctx, principal, key, digest, now)
         if seen is not None:
             return seen
-        _purge(session, ctx, principal, now)
         result = work(session, now)
-        _store(session, principal, key, digest, result, now)
+        _store(session, principal, key, digest, result, now, claimed=False)
         return result
 
-    return in_write_transaction(ctx.engine, tx)
+    if chain is None:
+        return in_write_transaction(ctx.engine, tx)
+    return in_chain_transaction(ctx.engine, tx)
 
 
 def around_service(
@@ -154,6 +205,7 @@ def around_service(
     When the service refuses (any exception), the claim is released so the caller may retry.
     """
 
+    maybe_purge(ctx)
     seen = in_write_transaction(ctx.engine, partial(_claim, ctx, principal, key, digest))
     if seen is not None:
         return seen
@@ -185,6 +237,7 @@ def in_service_transaction(
     When the service refuses (any exception), the claim is released so the caller may retry.
     A service that never called the hook (none of ours) gets its response stored after.
     """
+    maybe_purge(ctx)
     seen = in_write_transaction(ctx.engine, partial(_claim, ctx, principal, key, digest))
     if seen is not None:
         return seen
@@ -214,7 +267,6 @@ def _claim(
     seen = _check(session, ctx, principal, key, digest, now)
     if seen is not None:
         return seen
-    _purge(session, ctx, principal, now)
     session.add(
         IdempotencyKeyRow(
             principal=principal,

@@ -13,13 +13,13 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Engine, bindparam, select
+from sqlmodel import Session, col
 
 from api.db.audit import append_event
 from api.db.tables import CoopRow
 from api.db.tables_http import ApiKeyRow
-from api.db.tx import in_write_transaction
+from api.db.tx import in_write_transaction, single_read
 from api.services.clock import UtcClock, system_clock
 from api.services.errors import InvalidStateError, NotFoundError
 
@@ -121,6 +121,35 @@ def revoke_in(session: Session, key_id: str, actor: str, now: datetime) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class StoredKey:
+    """The columns of a key that authentication reads."""
+
+    id: str
+    secret_hash: str
+    role: str
+    principal: str
+    coop_id: str | None
+    revoked: bool
+
+
+_KEY_LOOKUP = select(
+    col(ApiKeyRow.id),
+    col(ApiKeyRow.secret_hash),
+    col(ApiKeyRow.role),
+    col(ApiKeyRow.principal),
+    col(ApiKeyRow.coop_id),
+    col(ApiKeyRow.revoked_at).is_not(None),
+).where(col(ApiKeyRow.id) == bindparam("key_id"))
+
+
+def load_key(engine: Engine, key_id: str) -> StoredKey | None:
+    """The key ``key_id`` as stored now (one statement, no transaction round trips)."""
+    with single_read(engine) as conn:
+        row = conn.execute(_KEY_LOOKUP, {"key_id": key_id}).first()
+    return None if row is None else StoredKey(*row)
+
+
 def split_token(token: str) -> tuple[str, str] | None:
     """``cm_<id>_<secret>`` → (id, secret), or None when malformed."""
     parts = token.split("_", 2)
@@ -129,7 +158,7 @@ def split_token(token: str) -> tuple[str, str] | None:
     return parts[1], parts[2]
 
 
-def verify_secret(row: ApiKeyRow, secret: str) -> bool:
+def verify_secret(row: ApiKeyRow | StoredKey, secret: str) -> bool:
     """Whether ``secret`` matches the stored argon2 hash."""
     try:
         return PasswordHasher().verify(row.secret_hash, secret)

@@ -22,9 +22,9 @@ def _query_names(dependant: Any) -> frozenset[str]:
     return frozenset(names)
 
 
-def reject_unknown_query(request: Request) -> None:
+async def reject_unknown_query(request: Request) -> None:
     """An app-wide dependency: every query parameter of ``/v1`` must be one the route
-    declares (web pages are left alone)."""
+    declares (web pages are left alone). ``async``: no I/O, so no thread-pool hop."""
     route = request.scope.get("route")
     api_path = request.url.path.startswith("/v1/") or request.url.path == "/metrics"
     if not api_path or not isinstance(route, APIRoute) or not request.query_params:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session, SQLModel
 
-from api.db.audit import append_event
+from api.db.audit import GLOBAL_CHAIN, append_event
 from api.db.mapping import (
     LIQUIDITY_NEED,
     LIQUIDITY_OFFER,
@@ -43,8 +43,11 @@ MemberOrder = OfferSpec | NeedSpec | LotSpec | PurchaseSpec | ObligationSpec
 """One order a member posts over the API, of any kind."""
 
 
-def post_member_order(session: Session, order: MemberOrder, now: datetime, actor: str) -> str:
-    """Check and insert one order of the caller's coop with one audit event; its kind.
+def post_member_order(
+    session: Session, order: MemberOrder, now: datetime, actor: str, chain: str = GLOBAL_CHAIN
+) -> str:
+    """Check and insert one order of the caller's coop with one audit event (on ``chain``);
+    its kind.
 
     Raises:
         ServiceError: an unknown product or grade, or a creditor that is not another coop
@@ -66,7 +69,7 @@ def post_member_order(session: Session, order: MemberOrder, now: datetime, actor
     insert_produce_orders(session, lots, buys, now)
     insert_obligations(session, debts, now)
     kind = _kind_of(order)
-    append_event(session, now, actor, "order.posted", "order", _id_of(order), {"kind": kind})
+    append_event(session, now, actor, "order.posted", "order", _id_of(order), {"kind": kind}, chain)
     return kind
 
 

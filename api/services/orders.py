@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, select
-from sqlmodel import Session, col
+from sqlalchemy import Engine, Table, insert, select
+from sqlmodel import Session, SQLModel, col
 
 from api.db.audit import append_event
 from api.db.mapping import LIQUIDITY_NEED, LIQUIDITY_OFFER, OBLIGATION
@@ -80,6 +80,12 @@ class NeedSpec:
     arrival: int = 0
 
 
+def _table(model: type[SQLModel]) -> Table:
+    """A model's table: inserting into it runs a plain executemany, without the ORM's bulk
+    machinery (these rows are never loaded as objects in the same session)."""
+    return model.__table__  # type: ignore[attr-defined,no-any-return]
+
+
 def insert_orders(
     session: Session, offers: list[OfferSpec], needs: list[NeedSpec], now: datetime
 ) -> None:
@@ -96,10 +102,10 @@ def insert_orders(
         for n in needs
     ]
     if heads:
-        session.execute(insert(OrderRow), heads)
+        session.execute(insert(_table(OrderRow)), heads)
     if offers:
         session.execute(
-            insert(LiquidityOfferRow),
+            insert(_table(LiquidityOfferRow)),
             [
                 {
                     "order_id": o.id,
@@ -112,7 +118,7 @@ def insert_orders(
         )
     if needs:
         session.execute(
-            insert(LiquidityNeedRow),
+            insert(_table(LiquidityNeedRow)),
             [
                 {
                     "order_id": n.id,
@@ -149,7 +155,7 @@ def insert_obligations(session: Session, items: list[ObligationSpec], now: datet
         [order_head(o.id, kind, o.debtor, o.amount_satang, None, 0, now) for o in items],
     )
     session.execute(
-        insert(ObligationRow),
+        insert(_table(ObligationRow)),
         [{"order_id": o.id, "creditor_coop_id": o.creditor, "due_date": o.due_date} for o in items],
     )
 

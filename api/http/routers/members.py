@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
+from api.db.audit import coop_chain
 from api.db.tables import (
     CommitmentRow,
     OrderRow,
@@ -53,13 +54,15 @@ def create_order(body: sc.OrderCreate, who: Member, ctx: Ctx, idem: Idem) -> JSO
     order or an obligation (ลงประกาศเสนอ/ต้องการเงินทุน สินค้า หรือหนี้)."""
     coop = str(who.coop_id)
 
+    chain = coop_chain(coop)
+
     def work(session: Session, now: datetime) -> Stored:
         oid = f"ord_{uuid.uuid4().hex[:24]}"
         spec = order_spec(body, oid, coop)
-        post_member_order(session, spec, now, who.principal)
+        post_member_order(session, spec, now, who.principal, chain)
         return Stored(201, reads.posted_view(session, spec, oid, now).model_dump(mode="json"))
 
-    return respond(in_one_transaction(ctx, who.principal, *idem, work))
+    return respond(in_one_transaction(ctx, who.principal, *idem, work, chain=chain))
 
 
 @router.get("/orders", response_model=sc.Page[sc.OrderPublic], responses=READ_ERRORS)
