@@ -294,7 +294,7 @@ def solve_round(
         clock: a monotonic nanosecond clock for the timings (none: timings are zero).
         checked: the caller vouches that ``problem`` passes :func:`check_round` (it built
             the problem itself, as the season simulator does): the round check is not run
-            again (the produce part's included), and a part with nothing to match (no
+            again (nor the set-off and produce parts' checks), and a part with nothing to match (no
             obligations; no needs, offers or joint fund; needs but no offer or joint
             fund) gets its solver's fixed answer without a solve
             (:mod:`matcher.round.shortcuts`). Input from files or the API must leave it
@@ -334,7 +334,7 @@ def solve_round(
     if checked and setoff_is_empty(setoff_part):
         setoff = empty_setoff_result(setoff_part)
     else:
-        setoff = solve_setoff(setoff_part, clock)
+        setoff = solve_setoff(setoff_part, clock, checked=checked)
     changes = shrink_needs(problem, setoff)
     lending = liquidity_problem_of(problem, changes)
     if checked and liquidity_is_empty(lending):
