@@ -84,12 +84,18 @@ class _Run:
             self.notes.append(note)
 
 
-def solve_liquidity(problem: LiquidityProblem, clock: Clock | None = None) -> LiquidityResult:
+def solve_liquidity(
+    problem: LiquidityProblem, clock: Clock | None = None, *, explain: bool = True
+) -> LiquidityResult:
     """Match idle funds to needs under the network's rules.
 
     Args:
         problem: the round's coops, networks, offers, needs, rules and policy.
         clock: a monotonic nanosecond clock for the timings (none: timings are zero).
+        explain: build one explanation per order (the default). False leaves
+            ``explanations`` empty and everything else the same, for a caller that never
+            reads them (the season simulator); such a result does not pass the validator's
+            explanation check.
 
     Returns:
         The proposals, one explanation per order, the objective terms and the status.
@@ -109,10 +115,10 @@ def solve_liquidity(problem: LiquidityProblem, clock: Clock | None = None) -> Li
     ('optimal', [(6000000, 400, 'province')])
     """
     with cycle_collection_paused():
-        return _solve(problem, clock)
+        return _solve(problem, clock, explain)
 
 
-def _solve(problem: LiquidityProblem, clock: Clock | None) -> LiquidityResult:
+def _solve(problem: LiquidityProblem, clock: Clock | None, explained: bool) -> LiquidityResult:
     start = clock() if clock else 0
     tree = check_problem(problem)
     state = build_state(problem, tree)
@@ -140,6 +146,7 @@ def _solve(problem: LiquidityProblem, clock: Clock | None) -> LiquidityResult:
             solve_ms=(done - built) // 1_000_000,
             total_ms=(done - start) // 1_000_000,
         ),
+        explained,
     )
 
 
@@ -344,7 +351,11 @@ def _proposals(state: LiquidityState, run: _Run) -> tuple[list[LoanProposal], in
 
 
 def _result(
-    problem: LiquidityProblem, state: LiquidityState, run: _Run, timings: Timings
+    problem: LiquidityProblem,
+    state: LiquidityState,
+    run: _Run,
+    timings: Timings,
+    explained: bool = True,
 ) -> LiquidityResult:
     proposals, interest = _proposals(state, run)
     return LiquidityResult(
@@ -352,7 +363,7 @@ def _result(
         policy=problem.policy,
         rate_rule=problem.rate_rule,
         proposals=tuple(proposals),
-        explanations=explain(problem, state),
+        explanations=explain(problem, state) if explained else (),
         objective=_objective(state, interest, len(proposals)),
         solver=SOLVER_NAME,
         timings=timings,

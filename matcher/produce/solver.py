@@ -19,7 +19,8 @@ import numpy as np
 from matcher.domain import NetworkLevel
 from matcher.produce.checks import check_problem
 from matcher.produce.distance import I64
-from matcher.produce.explain import explain, explain_lists
+from matcher.produce.explain import explain as explain_orders
+from matcher.produce.explain import explain_lists
 from matcher.produce.flow import solve_tier_flow
 from matcher.produce.lanes import TierLanes, has_trade, tier_lanes
 from matcher.produce.matches import Part, build_matches, objective_of
@@ -68,6 +69,7 @@ def solve_produce(
     *,
     checked: bool = False,
     layout: Layout | None = None,
+    explain: bool = True,
 ) -> ProduceResult:
     """Match surplus stock lots to purchase orders, most local network first.
 
@@ -80,6 +82,10 @@ def solve_produce(
         layout: :func:`matcher.produce.state.layout_of` of the round's coops, networks and
             transport, for a caller that solves many rounds on the same ones; used only
             where it fits the round (:meth:`~matcher.produce.state.Layout.fits`).
+        explain: build one explanation per lot and order (the default). False leaves
+            ``explanations`` empty and everything else the same, for a caller that never
+            reads them (the season simulator); such a result does not pass the validator's
+            explanation check.
 
     Returns:
         The matches with agreed prices, one explanation per lot and order, the objective
@@ -110,7 +116,7 @@ def solve_produce(
     if layout is None or not layout.fits(problem):
         layout = layout_of(problem.coops, problem.networks, problem.transport, tree)
     if eligible(problem):
-        return _solve_small(problem, layout, now, t0)
+        return _solve_small(problem, layout, now, t0, explain)
     st = build_state(problem, tree, layout)
     t1 = now()
     ship = Shipments(
@@ -125,8 +131,12 @@ def solve_produce(
         ship.tiers_left -= 1
     t2 = now()
     matches = build_matches(problem, st, ship.parts)
-    explanations = explain(
-        problem, st, matches, ship.relaxed_lot, ship.relaxed_order, ship.below_min, ship.shadow
+    explanations = (
+        explain_orders(
+            problem, st, matches, ship.relaxed_lot, ship.relaxed_order, ship.below_min, ship.shadow
+        )
+        if explain
+        else ()
     )
     t3 = now()
     return ProduceResult(
@@ -145,7 +155,9 @@ def solve_produce(
     )
 
 
-def _solve_small(problem: ProduceProblem, layout: Layout, now: Clock, t0: int) -> ProduceResult:
+def _solve_small(
+    problem: ProduceProblem, layout: Layout, now: Clock, t0: int, explain: bool
+) -> ProduceResult:
     """A small round on the plain-Python path (:mod:`matcher.produce.small`): the result
     the array path gives (no trucks, processors, shadow values or clearing prices)."""
     small = SmallRound(problem, layout)
@@ -156,14 +168,18 @@ def _solve_small(problem: ProduceProblem, layout: Layout, now: Clock, t0: int) -
             _solve_small_tier(small, level, ship)
     t2 = now()
     matches = small.matches()
-    explanations = explain_lists(
-        problem,
-        small.reached(),
-        matches,
-        layout.in_network,
-        full_procs=False,
-        relaxed=None,
-        below_min=ship.below_min,
+    explanations = (
+        explain_lists(
+            problem,
+            small.reached(),
+            matches,
+            layout.in_network,
+            full_procs=False,
+            relaxed=None,
+            below_min=ship.below_min,
+        )
+        if explain
+        else ()
     )
     t3 = now()
     return ProduceResult(

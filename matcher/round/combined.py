@@ -285,6 +285,7 @@ def solve_round(
     *,
     checked: bool = False,
     layout: Layout | None = None,
+    explain: bool = True,
 ) -> RoundResult:
     """Run set-off, shrink the needs, lend, match produce and book sales on credit.
 
@@ -293,7 +294,7 @@ def solve_round(
         clock: a monotonic nanosecond clock for the timings (none: timings are zero).
         checked: the caller vouches that ``problem`` passes :func:`check_round` (it built
             the problem itself, as the season simulator does): the round check is not run
-            again (the produce part's included), and a part with nothing to match (no
+            again (nor the set-off and produce parts' checks), and a part with nothing to match (no
             obligations; no needs, offers or joint fund; needs but no offer or joint
             fund) gets its solver's fixed answer without a solve
             (:mod:`matcher.round.shortcuts`). Input from files or the API must leave it
@@ -301,6 +302,10 @@ def solve_round(
         layout: the produce part's coops, networks and transport as laid out once by a
             caller that solves many rounds on them (:func:`matcher.produce.state.layout_of`);
             used where it fits.
+        explain: explain every liquidity and produce order (the default). False leaves
+            ``liquidity.explanations`` and ``produce.explanations`` empty and the rest of
+            the result the same, for a caller that never reads them (the season
+            simulator).
 
     Returns:
         The three sub-results, the need changes, the new obligations and the summary.
@@ -329,18 +334,20 @@ def solve_round(
     if checked and setoff_is_empty(setoff_part):
         setoff = empty_setoff_result(setoff_part)
     else:
-        setoff = solve_setoff(setoff_part, clock)
+        setoff = solve_setoff(setoff_part, clock, checked=checked)
     changes = shrink_needs(problem, setoff)
     lending = liquidity_problem_of(problem, changes)
     if checked and liquidity_is_empty(lending):
         liquidity = empty_liquidity_result(lending)
     elif checked and liquidity_has_no_money(lending):
-        liquidity = unfunded_liquidity_result(lending)
+        liquidity = unfunded_liquidity_result(lending, explain=explain)
     else:
-        liquidity = solve_liquidity(lending, clock)
+        liquidity = solve_liquidity(lending, clock, explain=explain)
     produce = None
     if problem.produce is not None:
-        produce = solve_produce(problem.produce, clock, checked=checked, layout=layout)
+        produce = solve_produce(
+            problem.produce, clock, checked=checked, layout=layout, explain=explain
+        )
     new_obligations = credit_obligations(problem, produce)
     end = clock() if clock else 0
     parts = [setoff.status, liquidity.status] + ([produce.status] if produce else [])

@@ -107,11 +107,14 @@ def empty_liquidity_result(problem: LiquidityProblem) -> LiquidityResult:
     )
 
 
-def unfunded_liquidity_result(problem: LiquidityProblem) -> LiquidityResult:
+def unfunded_liquidity_result(
+    problem: LiquidityProblem, *, explain: bool = True
+) -> LiquidityResult:
     """What :func:`matcher.liquidity.solver.solve_liquidity` returns for needs without money.
 
     Args:
         problem: a valid liquidity problem with needs but no offers and no joint fund.
+        explain: as for ``solve_liquidity``: False leaves ``explanations`` empty.
 
     >>> from matcher.liquidity.model import LoanNeed
     >>> r = unfunded_liquidity_result(
@@ -131,7 +134,7 @@ def unfunded_liquidity_result(problem: LiquidityProblem) -> LiquidityResult:
             reasons=codes,
             detail=need_detail(codes, 0, n.amount_satang),
         )
-        for n in sorted(problem.needs, key=lambda n: n.id)
+        for n in (sorted(problem.needs, key=lambda n: n.id) if explain else ())
     )
     return LiquidityResult(
         status=SolveStatus.OPTIMAL,

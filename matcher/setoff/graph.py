@@ -86,6 +86,11 @@ def net_internal_debt(net: I64) -> int:
     return int(-net[net < 0].sum())
 
 
+SMALL_FILL = 64
+"""Up to this many elements :func:`fill_in_order` runs in plain Python (the same shares;
+numpy's per-call cost dominates a season's few obligations)."""
+
+
 def fill_in_order(group: I64, quota: I64, amounts: I64, due_rank: I64) -> I64:
     """Share ``quota[g]`` among the members of each group g: due first, then by index.
 
@@ -98,6 +103,8 @@ def fill_in_order(group: I64, quota: I64, amounts: I64, due_rank: I64) -> I64:
     m = amounts.size
     if m == 0:
         return np.zeros(0, dtype=np.int64)
+    if m <= SMALL_FILL:
+        return _fill_small(group.tolist(), quota.tolist(), amounts.tolist(), due_rank.tolist())
     order = np.lexsort((np.arange(m), due_rank, group))
     g_sorted = group[order]
     a_sorted = amounts[order]
@@ -109,3 +116,16 @@ def fill_in_order(group: I64, quota: I64, amounts: I64, due_rank: I64) -> I64:
     out = np.zeros(m, dtype=np.int64)
     out[order] = taken
     return out
+
+
+def _fill_small(group: list[int], quota: list[int], amounts: list[int], due: list[int]) -> I64:
+    """:func:`fill_in_order` in plain Python: element e takes
+    clip(quota[g] − amounts of the members before it, 0, amount[e])."""
+    before: dict[int, int] = {}
+    out = [0] * len(amounts)
+    for e in sorted(range(len(amounts)), key=lambda e: (group[e], due[e], e)):
+        g, a = group[e], amounts[e]
+        prior = before.get(g, 0)
+        out[e] = min(max(quota[g] - prior, 0), a)
+        before[g] = prior + a
+    return np.array(out, dtype=np.int64)

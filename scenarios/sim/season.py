@@ -56,7 +56,8 @@ def simulate_season(
         run: the run number recorded in the metrics.
         recheck: check every round in full and solve every part, as for input from a
             file (slower; the same metrics). By default the rounds, which the simulator
-            builds itself, are solved with ``solve_round(..., checked=True)``.
+            builds itself, are solved with ``solve_round(..., checked=True, explain=False)``
+            (the season reads no explanation).
 
     Returns:
         The season's metrics.
@@ -87,7 +88,8 @@ def simulate_season(
             if recheck:
                 result = solve_round(problem)
             else:
-                result = solve_round(problem, checked=True, layout=setup.layout)
+                # The season reads no explanation: none are built.
+                result = solve_round(problem, checked=True, layout=setup.layout, explain=False)
             st.add("rounds", 1)
         settle(setup, st, day, bills, result)
     return _metrics(policy, run, st, start_total)
