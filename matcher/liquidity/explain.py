@@ -306,13 +306,19 @@ def _detail(codes: tuple[str, ...], matched: int, amount: int) -> str:
 _CENTS = tuple(f"{c:02d}" for c in range(100))
 
 
-def _baht_many(satang: I64) -> list[str]:
-    """``format_baht`` of every amount (all ≥ 0): ``1,234.05``."""
-    whole, cents = np.divmod(satang, 100)
-    return list(map("{:,}.{}".format, whole.tolist(), [_CENTS[c] for c in cents.tolist()]))
-
-
 def _details(codes: list[tuple[str, ...]], matched: I64, amount: I64) -> list[str]:
-    """:func:`_detail` of every order, the amounts formatted a column at a time."""
-    texts = list(map(_reason_text, codes))
-    return list(map("{} / {} บาท — {}".format, _baht_many(matched), _baht_many(amount), texts))
+    """:func:`_detail` of every order: one format call per order, the baht split into whole
+    baht and cents for all orders at once, the reason text looked up once per code tuple."""
+    text = {c: _reason_text(c) for c in set(codes)}
+    m_baht, m_cents = np.divmod(matched, 100)
+    a_baht, a_cents = np.divmod(amount, 100)
+    return list(
+        map(
+            "{:,}.{} / {:,}.{} บาท — {}".format,
+            m_baht.tolist(),
+            [_CENTS[c] for c in m_cents.tolist()],
+            a_baht.tolist(),
+            [_CENTS[c] for c in a_cents.tolist()],
+            map(text.__getitem__, codes),
+        )
+    )
