@@ -33,8 +33,12 @@ def check_problem(problem: LiquidityProblem) -> NetworkTree:
 
 
 def _check_ids(col: IssueCollector, prefix: str, ids: Iterable[str]) -> set[str]:
-    seen: set[str] = set()
-    for i, ident in enumerate(ids):
+    listed = list(ids)
+    seen = set(listed)
+    if len(seen) == len(listed) and "" not in seen:
+        return seen  # the usual case: no id empty or repeated, nothing to report
+    seen = set()
+    for i, ident in enumerate(listed):
         if not ident:
             col.add(f"{prefix}[{i}].id", "must not be empty")
         elif ident in seen:

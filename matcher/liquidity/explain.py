@@ -16,6 +16,7 @@ import numpy as np
 
 from matcher.liquidity import reasons as r
 from matcher.liquidity.model import LiquidityProblem, OrderExplanation
+from matcher.liquidity.records import build_many
 from matcher.liquidity.state import BOOL, I64, UNLIMITED, LiquidityState
 from matcher.money import MAX_RATE_BPS
 from matcher.results import FairnessPolicy, FillState
@@ -72,11 +73,9 @@ def _explanations(
     """The explanations of one side, built column by column (the same as one at a time)."""
     fill = np.where(matched >= amount, 0, np.where(matched > 0, 1, 2)).tolist()
     ids = np.array(coop_ids, dtype=object)[coop].tolist()
-    details = [
-        _detail(c, m, a) for c, m, a in zip(codes, matched.tolist(), amount.tolist(), strict=True)
-    ]
+    details = _details(codes, matched, amount)
     return tuple(
-        map(
+        build_many(
             OrderExplanation,
             order_ids,
             [side] * len(order_ids),
@@ -301,4 +300,25 @@ def _detail(codes: tuple[str, ...], matched: int, amount: int) -> str:
     return (
         f"{matched // 100:,}.{matched % 100:02d} / {amount // 100:,}.{amount % 100:02d} บาท — "
         f"{_reason_text(codes)}"
+    )
+
+
+_CENTS = tuple(f"{c:02d}" for c in range(100))
+
+
+def _details(codes: list[tuple[str, ...]], matched: I64, amount: I64) -> list[str]:
+    """:func:`_detail` of every order: one format call per order, the baht split into whole
+    baht and cents for all orders at once, the reason text looked up once per code tuple."""
+    text = {c: _reason_text(c) for c in set(codes)}
+    m_baht, m_cents = np.divmod(matched, 100)
+    a_baht, a_cents = np.divmod(amount, 100)
+    return list(
+        map(
+            "{:,}.{} / {:,}.{} บาท — {}".format,
+            m_baht.tolist(),
+            [_CENTS[c] for c in m_cents.tolist()],
+            a_baht.tolist(),
+            [_CENTS[c] for c in a_cents.tolist()],
+            map(text.__getitem__, codes),
+        )
     )

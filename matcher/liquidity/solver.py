@@ -35,6 +35,7 @@ from matcher.liquidity.model import (
     LiquidityResult,
     LoanProposal,
 )
+from matcher.liquidity.records import build_many
 from matcher.liquidity.state import (
     I64,
     LiquidityState,
@@ -332,20 +333,18 @@ def _proposals(state: LiquidityState, run: _Run) -> tuple[list[LoanProposal], in
     offer_ids = np.array(state.offer_ids, dtype=object)
     need_ids = np.array(state.need_ids, dtype=object)
     coop_ids = np.array(state.coop_ids, dtype=object)
-    proposals = list(
-        map(
-            LoanProposal,
-            offer_ids[po].tolist(),
-            need_ids[pn].tolist(),
-            coop_ids[state.off_lender[po]].tolist(),
-            coop_ids[state.need_borrower[pn]].tolist(),
-            x.tolist(),
-            rate.tolist(),
-            term.tolist(),
-            np.array(names, dtype=object)[tier].tolist(),
-            net_ids[comp].tolist(),
-            interest,
-        )
+    proposals = build_many(
+        LoanProposal,
+        offer_ids[po].tolist(),
+        need_ids[pn].tolist(),
+        coop_ids[state.off_lender[po]].tolist(),
+        coop_ids[state.need_borrower[pn]].tolist(),
+        x.tolist(),
+        rate.tolist(),
+        term.tolist(),
+        np.array(names, dtype=object)[tier].tolist(),
+        net_ids[comp].tolist(),
+        interest,
     )
     return proposals, sum(interest)
 

@@ -192,6 +192,21 @@ def test_inline_baht_format_is_format_baht(matched: int, amount: int) -> None:
     )
 
 
+_CODES = st.sampled_from([("filled",), ("rate_gap", "funds_exhausted"), ()])
+
+
+@given(st.lists(st.tuples(_CODES, st.integers(0, 2**62), st.integers(0, 2**62)), max_size=30))
+def test_details_of_a_column_equal_one_detail_at_a_time(
+    rows: list[tuple[tuple[str, ...], int, int]],
+) -> None:
+    from matcher.liquidity.explain import _detail, _details
+
+    codes = [c for c, _, _ in rows]
+    matched = np.array([m for _, m, _ in rows], dtype=np.int64)
+    amount = np.array([a for _, _, a in rows], dtype=np.int64)
+    assert _details(codes, matched, amount) == [_detail(c, m, a) for c, m, a in rows]
+
+
 def test_collector_pause_restores_the_previous_state() -> None:
     assert gc.isenabled()
     with pytest.raises(RuntimeError), cycle_collection_paused():

@@ -82,3 +82,20 @@ def test_valid_offer_and_need_pass_whole_check(amount: object, rate: object, ter
 def test_unique_sorted_matches_numpy_unique(values: list[int]) -> None:
     arr = np.array(values, dtype=np.int64)
     assert unique_sorted(arr).tolist() == np.unique(arr).tolist()
+
+
+def _ids_one_at_a_time(ids: list[str]) -> tuple[set[str], list[str]]:
+    seen: set[str] = set()
+    issues = []
+    for i, ident in enumerate(ids):
+        if not ident or ident in seen:
+            issues.append(f"x[{i}].id")
+        seen.add(ident)
+    return seen, issues
+
+
+@given(st.lists(st.sampled_from(["", "a", "b", "c", "d"]), max_size=6))
+def test_id_check_quick_path_agrees_with_one_id_at_a_time(ids: list[str]) -> None:
+    col = IssueCollector()
+    seen = checks._check_ids(col, "x", iter(ids))
+    assert (seen, [i.field for i in col.issues]) == _ids_one_at_a_time(ids)
