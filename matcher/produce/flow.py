@@ -93,26 +93,42 @@ def _solve_component(
     total = int(st.lot_rem[lots].sum())
     n_age = int(st.s_age[lots].max()) + 1 if lots.size else 1
     k = steps if policy is not FairnessPolicy.COVERAGE else 0
-    reduced = False
-    while True:
-        g = n_age
-        m = _fair_unit(st, lanes, g)
-        if (k + 1) * m * max(total, 1) <= COST_BUDGET or (k == 0 and g == 1):
-            break
-        reduced = True
-        if k > 1:
-            k //= 2
-        else:
-            n_age = 1
-    flow, status = _Graph(st, lanes, lots).solve(k, m if k else 0, g, n_age > 1)
+    depth = st.n_procs + 1
+    span = (int(np.abs(lanes.gain).max()) + int(st.proc_cost.max(initial=0))) * depth
+    k, n_age, m, reduced = resolution(k, n_age, total, span)
+    flow, status = _Graph(st, lanes, lots).solve(k, m if k else 0, n_age, n_age > 1)
     return FlowOutcome(flow, status, reduced)
 
 
-def _fair_unit(st: ProduceState, lanes: TierLanes, g: int) -> int:
-    """M: more than the largest difference in scaled gain along any path."""
-    depth = st.n_procs + 1
-    span = int(np.abs(lanes.gain).max()) + int(st.proc_cost.max(initial=0))
-    return (span * depth + 1) * g + g
+def resolution(k: int, n_age: int, total: int, span: int) -> tuple[int, int, int, bool]:
+    """The fairness steps K, age ranks G and segment unit M that keep costs in budget.
+
+    M = (span + 1)·G + G exceeds the largest difference in scaled gain along any path
+    (``span``: largest |gain| plus processing cost, times the path depth). While
+    (K + 1)·M·total exceeds :data:`COST_BUDGET`, K is halved down to 1, then ages are
+    dropped (G = 1), then the segments (K = 0: plain coverage, which always fits).
+
+    Returns:
+        (K, G, M, whether the resolution was reduced).
+
+    >>> resolution(20, 3, 100, 50)
+    (20, 3, 156, False)
+    >>> resolution(4, 2, 2**60, 1)
+    (0, 1, 3, True)
+    """
+    reduced = False
+    while True:
+        g = n_age
+        m = (span + 1) * g + g
+        if (k + 1) * m * max(total, 1) <= COST_BUDGET or (k == 0 and g == 1):
+            return k, n_age, m, reduced
+        reduced = True
+        if k > 1:
+            k //= 2
+        elif n_age > 1:
+            n_age = 1
+        else:
+            k = 0
 
 
 class _Graph:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from matcher.produce.flow import COST_BUDGET, _map_status
+from matcher.produce.flow import _map_status, resolution
 
 Lane = tuple[int, int, int, int, int, int, int, int]
 """(demand, supply, component, distance m, transport, spoilage, gain, delivery day)."""
@@ -66,19 +66,9 @@ def _component(
     total = sum(lots.rem[s] for s in ids)
     n_age = max(lots.age[s] for s in ids) + 1
     span = max(abs(ln[6]) for ln in lanes)
-    reduced = False
-    while True:
-        g = n_age
-        m = (span + 1) * g + g
-        if (k + 1) * m * max(total, 1) <= COST_BUDGET or (k == 0 and g == 1):
-            break
-        reduced = True
-        if k > 1:
-            k //= 2
-        else:
-            n_age = 1
+    k, n_age, m, reduced = resolution(k, n_age, total, span)
     arcs = _Arcs(lanes, ids, lots, order_rem)
-    return arcs.solve(total, k, m if k else 0, g, n_age > 1), reduced
+    return arcs.solve(total, k, m if k else 0, n_age, n_age > 1), reduced
 
 
 class _Arcs:
