@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 from ortools.linear_solver import pywraplp
 
 from matcher.domain import Coop, Network, NetworkLevel
@@ -76,6 +77,32 @@ def problem(
         processors,
         **kw,
     )
+
+
+def truck_day(
+    seed: int, n: int, truck_cost: int, qty: tuple[int, int], min_lots: bool = False
+) -> ProduceProblem:
+    """A seeded day with 5 t trucks: n lots and n orders of ``qty`` units (low, high) at the
+    six district centroids; with ``min_lots`` every third order wants at least half."""
+    rng = np.random.default_rng(seed)
+    coops = [coop(f"c{i}", place) for i, place in enumerate(PLACES)]
+    sizes = rng.integers(qty[0], qty[1], 2 * n)
+    lots = [
+        lot(f"l{k}", f"c{rng.integers(0, 6)}", int(sizes[k]), int(rng.integers(1_650, 1_950)))
+        for k in range(n)
+    ]
+    orders = [
+        order(
+            f"o{k}",
+            f"c{rng.integers(0, 6)}",
+            int(sizes[n + k]),
+            {"AA": int(rng.integers(1_900, 2_300))},
+            min_lot_units=int(sizes[n + k]) // 2 if min_lots and k % 3 == 0 else 0,
+        )
+        for k in range(n)
+    ]
+    transport = Transport(2, truck_cost_satang=truck_cost, truck_capacity_units=5_000)
+    return problem(coops, lots, orders, transport=transport)
 
 
 def solve_valid(p: ProduceProblem) -> ProduceResult:

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
-from produce_cases import LONGAN, PLACES, coop, lot, order, problem
+from produce_cases import LONGAN, coop, lot, order, problem, truck_day
 
 from matcher.produce import trucks
 from matcher.produce.checks import check_problem
@@ -33,26 +33,7 @@ EGG = Product("egg", "ไข่ไก่", "egg", "egg", 14, ("raw", "graded"))
 
 def _round(seed: int, n: int, truck_cost: int, min_lots: bool = False) -> ProduceProblem:
     """A seeded day: n lots and n orders of 0.3–4 t at the six district centroids."""
-    rng = np.random.default_rng(seed)
-    coops = [coop(f"c{i}", place) for i, place in enumerate(PLACES)]
-    qty = rng.integers(300, 4_000, 2 * n)
-    lots = [
-        lot(f"l{k}", f"c{rng.integers(0, 6)}", int(qty[k]), int(rng.integers(1_650, 1_950)))
-        for k in range(n)
-    ]
-    orders = [
-        order(
-            f"o{k}",
-            f"c{rng.integers(0, 6)}",
-            int(qty[n + k]),
-            {"AA": int(rng.integers(1_900, 2_300))},
-            min_lot_units=int(qty[n + k]) // 2 if min_lots and k % 3 == 0 else 0,
-        )
-        for k in range(n)
-    ]
-    transport = Transport(2, truck_cost_satang=truck_cost, truck_capacity_units=5_000)
-    out: ProduceProblem = problem(coops, lots, orders, transport=transport)
-    return out
+    return truck_day(seed, n, truck_cost, (300, 4000), min_lots)
 
 
 def _first_tier(p: ProduceProblem) -> tuple[ProduceState, TierLanes]:

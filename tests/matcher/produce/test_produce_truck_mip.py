@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
-from produce_cases import PLACES, coop, lot, order, problem
+from produce_cases import coop, lot, order, problem, truck_day
 
 from matcher.domain import Network, NetworkLevel
 from matcher.produce import truck_plain, trucks
@@ -35,26 +35,7 @@ CAP = 5_000
 
 def _day(seed: int, n: int, truck_cost: int, min_lots: bool = False) -> ProduceProblem:
     """A seeded plain day: n lots and n orders of 0.2–9 t (some need two trucks)."""
-    rng = np.random.default_rng(seed)
-    coops = [coop(f"c{i}", place) for i, place in enumerate(PLACES)]
-    qty = rng.integers(200, 9_000, 2 * n)
-    lots = [
-        lot(f"l{k}", f"c{rng.integers(0, 6)}", int(qty[k]), int(rng.integers(1_650, 1_950)))
-        for k in range(n)
-    ]
-    orders = [
-        order(
-            f"o{k}",
-            f"c{rng.integers(0, 6)}",
-            int(qty[n + k]),
-            {"AA": int(rng.integers(1_900, 2_300))},
-            min_lot_units=int(qty[n + k]) // 2 if min_lots and k % 3 == 0 else 0,
-        )
-        for k in range(n)
-    ]
-    transport = Transport(2, truck_cost_satang=truck_cost, truck_capacity_units=CAP)
-    out: ProduceProblem = problem(coops, lots, orders, transport=transport)
-    return out
+    return truck_day(seed, n, truck_cost, (200, 9000), min_lots)
 
 
 def _first_tier(p: ProduceProblem) -> tuple[ProduceState, TierLanes]:
