@@ -27,13 +27,15 @@ from typing import Any
 
 import httpx
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, create_engine, func, select, text
 from sqlmodel import Session
 
+from api.db.migrate import upgrade
 from api.db.tables import OrderRow
 from api.db.tx import in_write_transaction
 from api.http.keys import issue_key
 from api.services.members import CoopSpec, NetworkSpec, upsert_members
+from api.settings import Settings, create_engine_from
 from benchmarks.api_server import RATE_ENV, SCHEMA_ENV, URL_ENV
 from matcher.domain import NetworkLevel
 
@@ -41,6 +43,24 @@ ROOT = Path(__file__).resolve().parent.parent
 CONNECT_GAP_S = 0.02
 """Pause between opening two clients' connections, so each is accepted on its own."""
 T0 = datetime(2026, 11, 21, tzinfo=UTC)
+
+
+@contextmanager
+def fresh_schema(url: str, prefix: str) -> Iterator[tuple[Engine, str]]:
+    """(engine, schema): a migrated PostgreSQL schema of its own for one run, dropped after."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = create_engine_from(Settings(database_url=url), schema=schema)
+    try:
+        upgrade(engine)
+        yield engine, schema
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
 
 
 def seed_coops(engine: Engine, count: int, hasher: PasswordHasher | None = None) -> dict[str, str]:

@@ -29,12 +29,11 @@ from typing import Any
 
 import httpx
 import structlog
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, event
 
-from api.db.migrate import upgrade
 from api.http.app import create_app
-from api.settings import Settings, create_engine_from
-from benchmarks.api_load import _body, seed_coops
+from api.settings import Settings
+from benchmarks.api_load import _body, fresh_schema, seed_coops
 
 PG_ENV = "COOPMATCH_TEST_POSTGRES_URL"
 BATCHES = 5
@@ -95,13 +94,7 @@ def measure(url: str, posts: int, profile: str | None) -> dict[str, Any]:
     """Seed a fresh schema, warm up, then time ``posts`` sequential posts."""
     if profile:
         _run_sync_inline()
-    schema = f"cm_prof_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = create_engine_from(Settings(database_url=url), schema=schema)
-    try:
-        upgrade(engine)
+    with fresh_schema(url, "cm_prof") as (engine, _):
         tokens = list(seed_coops(engine, 8).values())
         app = create_app(Settings(database_url=url), engine=engine)
         seen = count_round_trips(engine)
@@ -135,11 +128,6 @@ def measure(url: str, posts: int, profile: str | None) -> dict[str, Any]:
             "wall_ms_per_post_min": round(min(w for _, w in batches) / each * 1000, 3),
             "per_post": per,
         }
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def main() -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,12 +23,19 @@ from typing import Any
 import httpx
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
 from api.db.migrate import upgrade
 from api.http.app import create_app
 from api.settings import Settings, create_engine_from
-from benchmarks.api_load import count_orders, run_load, seed_coops, serve, warm_keys
+from benchmarks.api_load import (
+    count_orders,
+    fresh_schema,
+    run_load,
+    seed_coops,
+    serve,
+    warm_keys,
+)
 
 PG_ENV = "COOPMATCH_TEST_POSTGRES_URL"
 SEED = 6
@@ -51,19 +57,8 @@ def bench_db(smoke: bool, tmp_path: Path) -> Iterator[tuple[Engine, str, str | N
         return
     if not url:
         pytest.skip(f"{PG_ENV} not set: the API load benchmark needs PostgreSQL")
-    schema = f"cm_bench_api_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = create_engine_from(Settings(database_url=url), schema=schema)
-    try:
-        upgrade(engine)
+    with fresh_schema(url, "cm_bench_api") as (engine, schema):
         yield engine, url, schema
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def test_bench_api_order_posts(
