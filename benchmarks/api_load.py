@@ -1,5 +1,5 @@
 """The API load run: seed coops and keys, serve the app with uvicorn in a subprocess on
-loopback, and post orders from an async httpx client for a bounded time.
+loopback, and post orders from async aiohttp clients for a bounded time.
 
 Each logical post has its own ``Idempotency-Key``. A client retry (a transport error, a 5xx
 or a 409 while the first copy is still in flight) reuses the key; on top of that a seeded
@@ -11,6 +11,7 @@ from the first send to the final answer.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import socket
@@ -25,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, create_engine, func, select, text
@@ -207,26 +209,36 @@ def _body(rng: random.Random) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Reply:
+    """A final answer: status, JSON body and whether it was a replay."""
+
+    status: int
+    body: Any
+    replayed: bool
+
+
 async def _send(
-    http: httpx.AsyncClient, headers: dict[str, str], body: Any, out: LoadResult
-) -> httpx.Response | None:
+    http: aiohttp.ClientSession, headers: dict[str, str], body: bytes, out: LoadResult
+) -> Reply | None:
     """One logical post: the same key until a final answer (at most 20 tries)."""
     for attempt in range(20):
         if attempt:
             out.retries += 1
             await asyncio.sleep(min(0.2, 0.005 * 2**attempt))
         try:
-            r = await http.post("/v1/orders", json=body, headers=headers)
-        except httpx.TransportError:
+            async with http.post("/v1/orders", data=body, headers=headers) as r:
+                status, raw = r.status, await r.read()
+                replayed = r.headers.get("idempotent-replayed") == "true"
+        except (TimeoutError, aiohttp.ClientError):
             continue
-        in_flight = r.status_code == 409
-        if not in_flight and r.status_code < 500:
-            return r
+        if status != 409 and status < 500:  # 409: the first copy is still in flight
+            return Reply(status, json.loads(raw), replayed)
     return None
 
 
 async def _client(
-    http: httpx.AsyncClient,
+    http: aiohttp.ClientSession,
     tokens: list[str],
     rng: random.Random,
     until: float,
@@ -235,21 +247,25 @@ async def _client(
 ) -> None:
     while time.perf_counter() < until:
         token = rng.choice(tokens)
-        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
-        body = _body(rng)
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Idempotency-Key": uuid.uuid4().hex,
+            "Content-Type": "application/json",
+        }
+        body = json.dumps(_body(rng)).encode()
         start = time.perf_counter()
         r = await _send(http, headers, body, out)
         out.latencies_ms.append((time.perf_counter() - start) * 1000)
-        if r is not None and r.status_code == 201 and rng.random() < duplicate_share:
+        if r is not None and r.status == 201 and rng.random() < duplicate_share:
             again = await _send(http, headers, body, out)  # the answer was "lost": resend
-            if again is None or again.json().get("id") != r.json()["id"]:
+            if again is None or again.body.get("id") != r.body["id"]:
                 out.errors += 1
-            elif again.headers.get("idempotent-replayed") == "true":
+            elif again.replayed:
                 out.replays += 1
-        status = 0 if r is None else r.status_code
+        status = 0 if r is None else r.status
         out.statuses[status] = out.statuses.get(status, 0) + 1
-        if status == 201:
-            out.created.add(r.json()["id"])  # type: ignore[union-attr]
+        if r is not None and status == 201:
+            out.created.add(r.body["id"])
         else:
             out.errors += 1
 
@@ -262,24 +278,26 @@ async def run_load(
     concurrency: int,
     seed: int,
     duplicate_share: float = 0.02,
-    transport: httpx.AsyncBaseTransport | None = None,
 ) -> LoadResult:
-    """Post orders from ``concurrency`` async clients for ``seconds`` (over ``transport``
-    when given, e.g. in process for the smoke run).
+    """Post orders from ``concurrency`` async clients for ``seconds``.
 
-    Each client is its own HTTP client with one kept-alive connection, opened one after
+    Each client is its own aiohttp session with one kept-alive connection, opened one after
     another before the timer starts: 32 connections opened at once are all accepted by
     whichever uvicorn worker wakes first (asyncio accepts every pending connection in one
-    go), which left one worker with most of the load and the other nearly idle.
+    go), which left one worker with most of the load and the other nearly idle. aiohttp
+    rather than httpx: the client shares the two cores with the server, and aiohttp spends
+    about a third of httpx's CPU on a request.
     """
     out = LoadResult(seconds=seconds)
-    one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    timeout = aiohttp.ClientTimeout(total=30)
     async with AsyncExitStack() as stack:
         clients = []
         for _ in range(concurrency):
-            http = httpx.AsyncClient(base_url=base, limits=one, timeout=30, transport=transport)
+            one = aiohttp.TCPConnector(limit=1)
+            http = aiohttp.ClientSession(base_url=base, connector=one, timeout=timeout)
             clients.append(await stack.enter_async_context(http))
-            await http.get("/v1/health")  # opens this client's connection
+            async with http.get("/v1/health") as r:  # opens this client's connection
+                await r.read()
             await asyncio.sleep(CONNECT_GAP_S)
         until = time.perf_counter() + seconds
         start = time.perf_counter()

@@ -5,7 +5,8 @@ PostgreSQL schema and posts ``--posts`` orders one after another, after a warm-u
 verifies and caches every key. Logging is filtered to warnings, as in the load run's server
 (:mod:`benchmarks.api_server`). Reports the process CPU per post (the client side of the
 ASGI transport included; the least of five batches, and the mean), the SQL statements,
-commits and pool checkouts per post (each checkout pings), and optionally a CPU-time
+commits and pool checkouts per post on the engine (each checkout pings; statements on the
+async pool, which the hot paths use on PostgreSQL, are not counted), and optionally a CPU-time
 cProfile of the timed posts::
 
     PYTHONPATH=. python -m benchmarks.api_profile --posts 500 [--profile out.pstats]
@@ -101,7 +102,10 @@ def measure(url: str, posts: int, profile: str | None) -> dict[str, Any]:
 
         async def run() -> list[tuple[float, float]]:
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(base_url="http://bench", transport=transport) as http:
+            async with (
+                app.router.lifespan_context(app),  # opens the async pool, as uvicorn does
+                httpx.AsyncClient(base_url="http://bench", transport=transport) as http,
+            ):
                 await _posts(http, tokens, 100, 1)  # warm-up: argon2 once per key, caches
                 seen.clear()
                 prof = cProfile.Profile(time.process_time) if profile else None

@@ -8,7 +8,7 @@ cached (``HttpConfig.key_cache_s``). The full run serves PostgreSQL
 (``COOPMATCH_TEST_POSTGRES_URL``, skipped with a reason without it) for
 ``COOPMATCH_BENCH_API_SECONDS`` (default 10) with ``COOPMATCH_BENCH_API_WORKERS`` uvicorn
 workers (default 2) and ``COOPMATCH_BENCH_API_CLIENTS`` async clients (default 32); the
-smoke run (``--benchmark-disable``) drives the app in process (ASGI) on SQLite for 1 s.
+smoke run (``--benchmark-disable``) serves SQLite with one uvicorn worker for 1 s.
 Figures go to ``extra_info``; the run itself is timed once (``pedantic``).
 """
 
@@ -20,13 +20,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from api.db.migrate import upgrade
-from api.http.app import create_app
 from api.settings import Settings, create_engine_from
 from benchmarks.api_load import (
     count_orders,
@@ -66,7 +64,7 @@ def test_bench_api_order_posts(
 ) -> None:
     engine, url, schema = bench_db
     if smoke:
-        _smoke(engine)
+        _smoke(engine, url)
         return
     seconds = float(os.environ.get("COOPMATCH_BENCH_API_SECONDS", "10"))
     workers = int(os.environ.get("COOPMATCH_BENCH_API_WORKERS", "2"))
@@ -101,16 +99,13 @@ def test_bench_api_order_posts(
     _check(figures)
 
 
-def _smoke(engine: Engine) -> None:
-    """One second in process (ASGI, SQLite): the same driver and checks, no server."""
+def _smoke(engine: Engine, url: str) -> None:
+    """One second on SQLite through one uvicorn worker: the same driver and checks."""
     hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     tokens = list(seed_coops(engine, 4, hasher).values())
-    app = create_app(Settings(database_url="sqlite://"), engine=engine)
-    transport = httpx.ASGITransport(app=app)
     before = count_orders(engine)
-    result = asyncio.run(
-        run_load("http://bench", tokens, seconds=1.0, concurrency=4, seed=SEED, transport=transport)
-    )
+    with serve(url, None, 1, rate_per_minute=RATE_PER_MINUTE) as base:
+        result = asyncio.run(run_load(base, tokens, seconds=1.0, concurrency=4, seed=SEED))
     _check(result.figures(count_orders(engine) - before))
 
 

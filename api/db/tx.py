@@ -103,13 +103,18 @@ def is_retryable(exc: BaseException) -> bool:
     """Serialisation failure or deadlock (PostgreSQL), or a busy database (SQLite)."""
     if not isinstance(exc, DBAPIError):
         return False
-    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return is_retryable_driver_error(exc.orig)
+
+
+def is_retryable_driver_error(orig: BaseException | None) -> bool:
+    """:func:`is_retryable` for the driver's own exception (psycopg or sqlite3)."""
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     if code in RETRY_SQLSTATES:
         return True
     if code == UNIQUE_VIOLATION:
-        diag = getattr(exc.orig, "diag", None)
+        diag = getattr(orig, "diag", None)
         return getattr(diag, "constraint_name", None) in RETRY_CONSTRAINTS
-    return "database is locked" in str(exc.orig)
+    return "database is locked" in str(orig)
 
 
 @contextmanager

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 import structlog
@@ -18,6 +21,8 @@ from sqlalchemy import Engine
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.db.pg_async import AsyncPg
+from api.db.tx import is_postgres
 from api.http import errors
 from api.http.context import AppContext, HttpConfig
 from api.http.routers import admin, catalogue, members, ops, rounds
@@ -146,7 +151,12 @@ def create_app(
         clock=clock,
         config=config or HttpConfig(),
     )
+    if is_postgres(ctx.engine):
+        ctx.pg = AsyncPg(
+            ctx.engine, settings.db_pool_size, settings.db_pool_size + settings.db_max_overflow
+        )
     app = FastAPI(
+        lifespan=partial(_lifespan, ctx),
         title="coopmatch API",
         version="1.0.0",
         description=(
@@ -168,6 +178,18 @@ def create_app(
     app.add_middleware(EdgeMiddleware, ctx=ctx)
     _openapi_problem(app)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(ctx: AppContext, _app: FastAPI) -> AsyncIterator[None]:
+    """Open the async pool (PostgreSQL) on the server's loop; close it at shutdown."""
+    if ctx.pg is not None:
+        await ctx.pg.open()
+    try:
+        yield
+    finally:
+        if ctx.pg is not None:
+            await ctx.pg.close()
 
 
 def _openapi_problem(app: FastAPI) -> None:

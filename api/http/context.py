@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from api.db.pg_async import AsyncPg
 from api.services.clock import UtcClock, system_clock
 from api.settings import Settings
 
@@ -103,6 +104,8 @@ class AppContext:
     purged_at: datetime | None = None
     """When expired idempotency keys were last deleted (app clock)."""
     purge_lock: threading.Lock = field(default_factory=threading.Lock)
+    pg: AsyncPg | None = None
+    """The async pool for the hot paths (PostgreSQL only; see :mod:`api.db.pg_async`)."""
 
     def __post_init__(self) -> None:
         self.limiter = RateLimiter(self.config.rate_per_minute)

@@ -1,8 +1,9 @@
 """Dependencies: the app context, the caller (from the API key only), roles, the rate
 limit, and every ownership check (another tenant's object is a 404, in one place).
 
-Dependencies that do no I/O are ``async`` so FastAPI runs them on the event loop instead of
-handing each to the thread pool; those that read the database stay plain functions."""
+Dependencies that do no I/O, and authentication (async I/O on PostgreSQL), are ``async`` so
+FastAPI runs them on the event loop instead of handing each to the thread pool; those that
+read the database through the engine stay plain functions."""
 
 from __future__ import annotations
 
@@ -10,13 +11,21 @@ import time
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.db import repo
 from api.db.tables import CommitmentRow, ObligationRow, OrderRow, ProposalRow, RoundRow
 from api.db.tx import read_session
 from api.http.context import AppContext
 from api.http.errors import ApiError, not_found
-from api.http.keys import Principal, load_key, split_token, verify_secret
+from api.http.keys import (
+    Principal,
+    StoredKey,
+    load_key,
+    load_key_async,
+    split_token,
+    verify_secret,
+)
 
 
 async def get_ctx(request: Request) -> AppContext:
@@ -32,8 +41,11 @@ def _unauthorized(detail: str) -> ApiError:
     return ApiError(401, "unauthorized", detail, {"WWW-Authenticate": "Bearer"})
 
 
-def authenticate(request: Request, ctx: Ctx) -> Principal:
-    """The caller, from ``Authorization: Bearer cm_<id>_<secret>``; then the rate limit."""
+async def authenticate(request: Request, ctx: Ctx) -> Principal:
+    """The caller, from ``Authorization: Bearer cm_<id>_<secret>``; then the rate limit.
+
+    ``async``: the key is read on the async pool on PostgreSQL (the thread pool on SQLite)
+    and argon2 runs in the thread pool, so a cached key costs no thread hop."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -42,14 +54,14 @@ def authenticate(request: Request, ctx: Ctx) -> Principal:
     if parts is None:
         raise _unauthorized("malformed API key")
     key_id, secret = parts
-    row = load_key(ctx.engine, key_id)  # revocation is checked on every request
+    row = await _stored_key(ctx, key_id)  # revocation is checked on every request
     if row is None or row.revoked:
         raise _unauthorized("unknown or revoked API key")
     digest = ctx.token_digest(token.strip())
     cached = ctx.verified.get(digest)
     now = time.monotonic()
     if cached is None or cached[0] != key_id or now - cached[1] > ctx.config.key_cache_s:
-        if not verify_secret(row, secret):
+        if not await run_in_threadpool(verify_secret, row, secret):
             raise _unauthorized("unknown or revoked API key")
         ctx.verified[digest] = (key_id, now)
     who = Principal(row.id, row.role, row.principal, row.coop_id)
@@ -60,6 +72,13 @@ def authenticate(request: Request, ctx: Ctx) -> Principal:
             429, "rate_limited", "rate limit exceeded", {"Retry-After": str(int(wait) + 1)}
         )
     return who
+
+
+async def _stored_key(ctx: AppContext, key_id: str) -> StoredKey | None:
+    if ctx.pg is None:
+        return await run_in_threadpool(load_key, ctx.engine, key_id)
+    async with ctx.pg.connection() as conn:
+        return await load_key_async(conn, key_id)
 
 
 Caller = Annotated[Principal, Depends(authenticate)]

@@ -95,15 +95,31 @@ def _check(
         session.execute(_DROP, {"principal": principal, "key": key})
         return None
     if row.request_hash != digest:
-        raise ApiError(
-            422, "idempotency_mismatch", f"{HEADER} {key!r} was used for another request"
-        )
+        raise mismatch(key)
     if row.status_code == IN_FLIGHT:
         if age <= timedelta(seconds=ctx.config.in_flight_lease_s):
-            raise ApiError(409, "idempotency_in_flight", f"{HEADER} {key!r} is still in flight")
+            raise in_flight(key)
         session.execute(_DROP, {"principal": principal, "key": key})
         return None
     return Stored(row.status_code, json.loads(row.response_body), replayed=True)
+
+
+def mismatch(key: str) -> ApiError:
+    """422: the key was used for another request."""
+    return ApiError(422, "idempotency_mismatch", f"{HEADER} {key!r} was used for another request")
+
+
+def in_flight(key: str) -> ApiError:
+    """409: the first request under the key is still running."""
+    return ApiError(409, "idempotency_in_flight", f"{HEADER} {key!r} is still in flight")
+
+
+def purge_due(ctx: AppContext) -> bool:
+    """Whether :func:`maybe_purge` would delete now (a cheap check, no I/O)."""
+    last = ctx.purged_at
+    return last is None or (
+        (ctx.clock() - last).total_seconds() >= ctx.config.idempotency_purge_every_s
+    )
 
 
 def maybe_purge(ctx: AppContext) -> None:

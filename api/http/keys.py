@@ -10,9 +10,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from psycopg import AsyncConnection
 from sqlalchemy import Engine, bindparam, select
 from sqlmodel import Session, col
 
@@ -147,6 +149,19 @@ def load_key(engine: Engine, key_id: str) -> StoredKey | None:
     """The key ``key_id`` as stored now (one statement, no transaction round trips)."""
     with single_read(engine) as conn:
         row = conn.execute(_KEY_LOOKUP, {"key_id": key_id}).first()
+    return None if row is None else StoredKey(*row)
+
+
+_KEY_LOOKUP_SQL = (
+    "SELECT id, secret_hash, role, principal, coop_id, revoked_at IS NOT NULL "
+    "FROM api_key WHERE id = %s"
+)
+
+
+async def load_key_async(conn: AsyncConnection[Any], key_id: str) -> StoredKey | None:
+    """:func:`load_key` on an async psycopg connection (PostgreSQL, autocommit)."""
+    cur = await conn.execute(_KEY_LOOKUP_SQL, (key_id,))
+    row = await cur.fetchone()
     return None if row is None else StoredKey(*row)
 
 

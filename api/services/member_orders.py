@@ -69,11 +69,14 @@ def post_member_order(
     insert_produce_orders(session, lots, buys, now)
     insert_obligations(session, debts, now)
     kind = _kind_of(order)
-    append_event(session, now, actor, "order.posted", "order", _id_of(order), {"kind": kind}, chain)
+    append_event(
+        session, now, actor, "order.posted", "order", order_id(order), {"kind": kind}, chain
+    )
     return kind
 
 
-def _id_of(order: MemberOrder) -> str:
+def order_id(order: MemberOrder) -> str:
+    """The id of the order ``order`` posts."""
     if isinstance(order, LotSpec):
         return order.lot.id
     if isinstance(order, PurchaseSpec):

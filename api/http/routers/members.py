@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.db.audit import coop_chain
 from api.db.tables import (
@@ -28,10 +29,11 @@ from api.http.deps import Ctx, Member, cancellable_order, own_commitment, own_or
 from api.http.errors import not_found
 from api.http.idempotency import Stored, StoreHook, in_one_transaction, in_service_transaction
 from api.http.keys import Principal
+from api.http.order_post import post_money, takes_fast_path
 from api.http.order_schemas import order_spec
 from api.http.pagination import Cursor, Limit, decode, next_cursor
 from api.http.routers.common import READ_ERRORS, WRITE_ERRORS, Idem, respond
-from api.services.member_orders import post_member_order
+from api.services.member_orders import order_id, post_member_order
 from api.services.order_lifecycle import cancel_order
 from api.services.proposals import accept_proposal, decline_proposal
 
@@ -49,20 +51,24 @@ def my_coop(who: Member, ctx: Ctx) -> sc.CoopPublic:
 
 
 @router.post("/orders", status_code=201, response_model=sc.OrderPublic, responses=WRITE_ERRORS)
-def create_order(body: sc.OrderCreate, who: Member, ctx: Ctx, idem: Idem) -> JSONResponse:
+async def create_order(body: sc.OrderCreate, who: Member, ctx: Ctx, idem: Idem) -> JSONResponse:
     """Post an order of the caller's coop: a liquidity offer or need, a stock lot, a purchase
     order or an obligation (ลงประกาศเสนอ/ต้องการเงินทุน สินค้า หรือหนี้)."""
     coop = str(who.coop_id)
-
     chain = coop_chain(coop)
+    spec = order_spec(body, f"ord_{uuid.uuid4().hex[:24]}", coop)
+    if takes_fast_path(ctx, spec):
+        return respond(await post_money(ctx, who, idem, spec, chain))
 
     def work(session: Session, now: datetime) -> Stored:
-        oid = f"ord_{uuid.uuid4().hex[:24]}"
-        spec = order_spec(body, oid, coop)
         post_member_order(session, spec, now, who.principal, chain)
-        return Stored(201, reads.posted_view(session, spec, oid, now).model_dump(mode="json"))
+        view = reads.posted_view(session, spec, order_id(spec), now)
+        return Stored(201, view.model_dump(mode="json"))
 
-    return respond(in_one_transaction(ctx, who.principal, *idem, work, chain=chain))
+    stored = await run_in_threadpool(
+        in_one_transaction, ctx, who.principal, *idem, work, chain=chain
+    )
+    return respond(stored)
 
 
 @router.get("/orders", response_model=sc.Page[sc.OrderPublic], responses=READ_ERRORS)

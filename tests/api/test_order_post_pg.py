@@ -1,0 +1,125 @@
+"""The one-statement money-order post on PostgreSQL (migration 0009, api.http.order_post):
+its event text is the canonical event, its posts verify on the audit chain and read back as
+answered, and a failure inside the statement leaves nothing behind."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from http_fixtures import NEED, OFFER, api  # noqa: F401
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from api.db.audit import canonical_json, coop_chain, format_ts, genesis_hash, verify_chain
+from api.db.order_post_pg import CALL, event_prefix
+from api.db.pg_async import conninfo
+from api.db.tables import AuditChainHeadRow, AuditEventRow, OrderRow
+from api.db.tables_http import IdempotencyKeyRow
+from api.db.tx import is_postgres
+from api.http.order_post import takes_fast_path
+from api.services.orders import NeedSpec
+
+
+def test_event_prefix_plus_seq_is_the_canonical_event() -> None:
+    at = datetime(2026, 11, 21, 3, 4, 5, 678901, tzinfo=UTC)
+    payload = {"kind": "liquidity_offer", "note": "สหกรณ์"}
+    event = {
+        "action": "order.posted",
+        "actor": "C1",
+        "at": format_ts(at),
+        "entity": "order",
+        "entity_id": "ord_1",
+        "payload": payload,
+        "seq": 42,
+    }
+    assert event_prefix("C1", at, "ord_1", payload) + "42}" == canonical_json(event)
+
+
+def _pg_only(api: Any) -> None:  # noqa: F811
+    if not is_postgres(api.engine):
+        pytest.skip("the one-statement post is a PostgreSQL path (SQLite takes the general one)")
+
+
+def test_posts_take_the_one_statement_path_and_verify(api) -> None:  # noqa: F811
+    _pg_only(api)
+    ctx = api.app.state.ctx
+    spec = NeedSpec("x", "C1", 1, 500, 30, 0, 1, "bullet", 1, None)
+    assert takes_fast_path(ctx, spec)
+    posted = []
+    for who, body in [("C1", OFFER), ("C2", NEED), ("C1", NEED), ("C2", OFFER), ("C1", OFFER)]:
+        r = api.post(who, "/v1/orders", body)
+        assert r.status_code == 201, r.text
+        posted.append((who, r.json()))
+    for who, body in posted:
+        assert api.get(who, f"/v1/orders/{body['id']}").json() == body
+    with Session(api.engine) as s:
+        report = verify_chain(s)
+        assert report.ok, report.reason
+        events = s.execute(
+            select(AuditEventRow).where(AuditEventRow.chain == coop_chain("C1"))
+        ).scalars()
+        assert [e.seq for e in events] == [1, 2, 3]
+
+
+def test_a_failure_inside_the_statement_leaves_nothing(api, clock) -> None:  # noqa: F811
+    _pg_only(api)
+    assert api.post("C1", "/v1/orders", OFFER).status_code == 201
+
+    def state() -> tuple[int, int, int, Any]:
+        with Session(api.engine) as s:
+            count = [
+                int(s.execute(select(func.count()).select_from(t)).scalar_one())
+                for t in (OrderRow, AuditEventRow, IdempotencyKeyRow)
+            ]
+            head = s.get(AuditChainHeadRow, coop_chain("C1"))
+            return count[0], count[1], count[2], (head.seq, head.hash) if head else None
+
+    before = state()
+    url, path = conninfo(api.engine)
+    chain, now = coop_chain("C1"), clock()
+    order = {
+        "id": "ord_broken",
+        "kind": "liquidity_offer",
+        "coop_id": "C1",
+        "unit": "satang",
+        "amount": 100,
+        "reserved": 0,
+        "committed": 0,
+        "status": "open",
+        "valid_until": None,
+        "arrival": 0,
+        "version": 1,
+        "created_at": now.isoformat(),
+        "updated_at": now.isoformat(),
+    }
+    params = (
+        "C1",
+        "k-broken",
+        "0" * 64,
+        now,
+        timedelta(hours=48),
+        timedelta(seconds=120),
+        chain,
+        genesis_hash(chain),
+        "C1",
+        event_prefix("C1", now, "ord_broken", {}),
+        "{}",
+        canonical_json(order),
+        "no_such_detail",  # the header is inserted, then the detail branch raises
+        "{}",
+        "{}",
+    )
+
+    async def call() -> None:
+        async with await psycopg.AsyncConnection.connect(
+            url, autocommit=True, options=f"-c search_path={path}"
+        ) as conn:
+            await conn.execute(CALL, params)
+
+    with pytest.raises(psycopg.errors.InvalidParameterValue):
+        asyncio.run(call())
+    assert state() == before
