@@ -16,34 +16,32 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from psycopg import AsyncConnection
-from sqlmodel import SQLModel
 
 from api.db.audit import canonical_json, format_ts, genesis_hash
 
 CALL = (
     "SELECT o_outcome, o_status, o_body FROM coopmatch_post_order("
-    "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s::jsonb, %s)"
+    "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s::jsonb, %s)"
 )
 ACTION, ENTITY = "order.posted", "order"
 
 
 @dataclass(frozen=True)
 class PostOutcome:
-    """What the function answered: ``created``, ``replayed``, ``mismatch`` or
-    ``in_flight``; the status and (for created and replayed) the JSON body text."""
+    """What the function answered: ``created``, ``replayed``, ``revoked`` (the caller's key
+    is revoked or gone), ``mismatch`` or ``in_flight``; the status and (for created and
+    replayed) the JSON body text."""
 
     outcome: str
     status: int
     body: str | None
 
 
-def _plain(row: SQLModel) -> str:
-    """A row's columns as JSON for ``jsonb_populate_record`` (dates in ISO form)."""
-
-    def value(v: Any) -> Any:
-        return v.isoformat() if isinstance(v, date | datetime) else v
-
-    return json.dumps({k: value(v) for k, v in row.model_dump().items()})
+def _plain(columns: dict[str, object]) -> str:
+    """Columns as JSON for ``jsonb_populate_record`` (dates in ISO form)."""
+    return json.dumps(
+        {k: v.isoformat() if isinstance(v, date | datetime) else v for k, v in columns.items()}
+    )
 
 
 def event_prefix(actor: str, at: datetime, entity_id: str, payload: dict[str, Any]) -> str:
@@ -64,6 +62,7 @@ def event_prefix(actor: str, at: datetime, entity_id: str, payload: dict[str, An
 async def post_money_order(
     conn: AsyncConnection[Any],
     *,
+    key_id: str | None,
     principal: str,
     key: str,
     digest: str,
@@ -72,16 +71,20 @@ async def post_money_order(
     lease: timedelta,
     chain: str,
     actor: str,
-    head: SQLModel,
-    detail: SQLModel,
+    head: dict[str, object],
+    table: str,
+    detail: dict[str, object],
     payload: dict[str, Any],
     response: Any,
 ) -> PostOutcome:
     """Run the one-statement post on ``conn`` (autocommit: the statement is its own
-    transaction). ``response`` is the 201 body, stored under the key as it is sent."""
-    order_id = str(head.id)  # type: ignore[attr-defined]
+    transaction). ``key_id``: the API key whose revocation the statement checks first (None:
+    already checked); ``table``: the detail table of ``detail``; ``response`` is the 201
+    body, stored under the key as it is sent."""
+    order_id = str(head["id"])
     stored = json.dumps(response, ensure_ascii=False, sort_keys=True)
     params = (
+        key_id,
         principal,
         key,
         digest,
@@ -94,7 +97,7 @@ async def post_money_order(
         event_prefix(actor, now, order_id, payload),
         canonical_json(payload),
         _plain(head),
-        detail.__tablename__,
+        table,
         _plain(detail),
         stored,
     )

@@ -89,8 +89,13 @@ class EdgeMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        rid = headers.get("x-request-id", "")[:64] or uuid.uuid4().hex[:16]
+        given, declared = "", ""
+        for k, v in scope["headers"]:  # the two headers the edge reads, without a dict
+            if k == b"x-request-id":
+                given = v.decode("latin-1")
+            elif k == b"content-length":
+                declared = v.decode("latin-1")
+        rid = given[:64] or uuid.uuid4().hex[:16]
         scope.setdefault("state", {})["request_id"] = rid
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=rid)
@@ -105,7 +110,6 @@ class EdgeMiddleware:
                 message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
             await send(message)
 
-        declared = headers.get("content-length", "")
         body = None
         if not (declared.isdigit() and int(declared) > limit):
             body = await _read_body(receive, limit)

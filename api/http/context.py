@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from api.db.pg_async import AsyncPg
+from api.http.keys import StoredKey
 from api.services.clock import UtcClock, system_clock
 from api.settings import Settings
 
@@ -99,8 +100,8 @@ class AppContext:
     config: HttpConfig = field(default_factory=HttpConfig)
     limiter: RateLimiter = field(init=False)
     metrics: Metrics = field(default_factory=Metrics)
-    verified: dict[str, tuple[str, float]] = field(default_factory=dict)
-    """sha256(token) → (key id, monotonic time verified)."""
+    verified: dict[str, tuple[str, float, StoredKey]] = field(default_factory=dict)
+    """sha256(token) → (key id, monotonic time verified, the key as then stored)."""
     purged_at: datetime | None = None
     """When expired idempotency keys were last deleted (app clock)."""
     purge_lock: threading.Lock = field(default_factory=threading.Lock)

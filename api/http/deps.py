@@ -41,11 +41,20 @@ def _unauthorized(detail: str) -> ApiError:
     return ApiError(401, "unauthorized", detail, {"WWW-Authenticate": "Bearer"})
 
 
+DEFERS_REVOCATION = frozenset({("POST", "/v1/orders")})
+"""Routes whose handler checks the key's revocation itself, inside the change's own
+statement on PostgreSQL (:mod:`api.http.order_post`), when the key was verified within
+``key_cache_s``: authentication then reads nothing. Such a handler must call
+:func:`ensure_not_revoked` on every other path."""
+
+
 async def authenticate(request: Request, ctx: Ctx) -> Principal:
     """The caller, from ``Authorization: Bearer cm_<id>_<secret>``; then the rate limit.
 
     ``async``: the key is read on the async pool on PostgreSQL (the thread pool on SQLite)
-    and argon2 runs in the thread pool, so a cached key costs no thread hop."""
+    and argon2 runs in the thread pool, so a cached key costs no thread hop. Revocation is
+    checked on every request: here, or (:data:`DEFERS_REVOCATION`) by the handler, which
+    ``request.state.revocation_deferred`` tells."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -54,16 +63,21 @@ async def authenticate(request: Request, ctx: Ctx) -> Principal:
     if parts is None:
         raise _unauthorized("malformed API key")
     key_id, secret = parts
-    row = await _stored_key(ctx, key_id)  # revocation is checked on every request
-    if row is None or row.revoked:
-        raise _unauthorized("unknown or revoked API key")
     digest = ctx.token_digest(token.strip())
     cached = ctx.verified.get(digest)
     now = time.monotonic()
-    if cached is None or cached[0] != key_id or now - cached[1] > ctx.config.key_cache_s:
-        if not await run_in_threadpool(verify_secret, row, secret):
-            raise _unauthorized("unknown or revoked API key")
-        ctx.verified[digest] = (key_id, now)
+    fresh = cached is not None and cached[0] == key_id and now - cached[1] <= ctx.config.key_cache_s
+    request.state.revocation_deferred = False
+    if fresh and ctx.pg is not None and (request.method, request.url.path) in DEFERS_REVOCATION:
+        assert cached is not None
+        row = cached[2]
+        request.state.revocation_deferred = True
+    else:
+        row = await _live_key(ctx, key_id)
+        if not fresh:
+            if not await run_in_threadpool(verify_secret, row, secret):
+                raise _unauthorized("unknown or revoked API key")
+            ctx.verified[digest] = (key_id, now, row)
     who = Principal(row.id, row.role, row.principal, row.coop_id)
     request.state.principal = who.principal
     wait = ctx.limiter.take(who.principal)
@@ -72,6 +86,26 @@ async def authenticate(request: Request, ctx: Ctx) -> Principal:
             429, "rate_limited", "rate limit exceeded", {"Retry-After": str(int(wait) + 1)}
         )
     return who
+
+
+async def ensure_not_revoked(request: Request, ctx: AppContext, who: Principal) -> None:
+    """The revocation check authentication deferred to this handler (nothing when it did
+    not defer); 401 when the key is revoked."""
+    if getattr(request.state, "revocation_deferred", False):
+        await _live_key(ctx, who.key_id)
+
+
+async def _live_key(ctx: AppContext, key_id: str) -> StoredKey:
+    """The stored key; 401 when it is unknown or revoked."""
+    row = await _stored_key(ctx, key_id)
+    if row is None or row.revoked:
+        raise _unauthorized("unknown or revoked API key")
+    return row
+
+
+def revoked() -> ApiError:
+    """401 for a key found revoked (or gone) by a handler's own check."""
+    return _unauthorized("unknown or revoked API key")
 
 
 async def _stored_key(ctx: AppContext, key_id: str) -> StoredKey | None:

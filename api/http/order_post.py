@@ -1,9 +1,10 @@
 """``POST /v1/orders`` for money orders on PostgreSQL: one statement on the async pool.
 
-A liquidity offer or need needs no read before its insert, so its header, detail row and
-201 body are built in memory and handed to ``coopmatch_post_order`` (migration 0009) with
-the idempotency key and the coop's audit chain (:mod:`api.db.order_post_pg`). The outcome
-maps to the same responses as the general path: a replay of the stored response, 422 for
+A liquidity offer or need needs no read before its insert, so its columns and 201 body
+are built in memory (no ORM rows) and handed to ``coopmatch_post_order`` (migration 0009) with
+the idempotency key and the coop's audit chain (:mod:`api.db.order_post_pg`), and, when
+authentication deferred it, the key's revocation check. The outcome maps to the same
+responses as the general path: 401 for a revoked key, a replay of the stored response, 422 for
 a key used for another request, 409 while the first is in flight. Serialisation failures,
 deadlocks and a lost race for the key's row re-run the statement, as in :mod:`api.db.tx`.
 """
@@ -12,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
 
 import psycopg
 from starlette.concurrency import run_in_threadpool
@@ -21,9 +24,11 @@ from api.db.order_post_pg import post_money_order
 from api.db.tx import is_retryable_driver_error
 from api.http import schemas as sc
 from api.http.context import AppContext
+from api.http.deps import revoked
 from api.http.idempotency import Stored, in_flight, maybe_purge, mismatch, purge_due
 from api.http.keys import Principal
-from api.services.member_orders import MemberOrder, money_rows
+from api.http.order_views import liquidity_terms
+from api.services.member_orders import MemberOrder, MoneyColumns, money_columns
 from api.services.orders import NeedSpec, OfferSpec
 
 RETRIES = 8
@@ -34,25 +39,40 @@ def takes_fast_path(ctx: AppContext, spec: MemberOrder) -> bool:
     return ctx.pg is not None and isinstance(spec, OfferSpec | NeedSpec)
 
 
+def posted_body(spec: MemberOrder, now: datetime) -> tuple[MoneyColumns, dict[str, Any]]:
+    """The columns of an offer or a need and its 201 body (what
+    :func:`api.http.reads.posted_view` answers), without building ORM rows."""
+    cols = money_columns(spec, now)
+    assert cols is not None and isinstance(spec, OfferSpec | NeedSpec)
+    head, _, detail = cols
+    terms = liquidity_terms(SimpleNamespace(**detail), offer=isinstance(spec, OfferSpec))
+    return cols, sc.order_public_with(SimpleNamespace(**head), terms).model_dump(mode="json")
+
+
 async def post_money(
-    ctx: AppContext, who: Principal, idem: tuple[str, str], spec: MemberOrder, chain: str
+    ctx: AppContext,
+    who: Principal,
+    idem: tuple[str, str],
+    spec: MemberOrder,
+    chain: str,
+    *,
+    check_revocation: bool,
 ) -> Stored:
-    """Post ``spec`` (an offer or a need of the caller's coop) in one statement."""
+    """Post ``spec`` (an offer or a need of the caller's coop) in one statement; with
+    ``check_revocation`` the statement first checks that the caller's key is live."""
     assert ctx.pg is not None
     if purge_due(ctx):
         await run_in_threadpool(maybe_purge, ctx)
     key, digest = idem
     now = ctx.clock()
-    rows = money_rows(spec, now)
-    assert rows is not None
-    head, detail = rows
-    body = sc.order_public(head, detail).model_dump(mode="json")  # type: ignore[arg-type]
-    kind = str(head.kind)
+    (head, table, detail), body = posted_body(spec, now)
+    kind = str(head["kind"])
     for attempt in range(RETRIES + 1):
         try:
             async with ctx.pg.connection() as conn:
                 out = await post_money_order(
                     conn,
+                    key_id=who.key_id if check_revocation else None,
                     principal=who.principal,
                     key=key,
                     digest=digest,
@@ -62,6 +82,7 @@ async def post_money(
                     chain=chain,
                     actor=who.principal,
                     head=head,
+                    table=table,
                     detail=detail,
                     payload={"kind": kind},
                     response=body,
@@ -75,6 +96,8 @@ async def post_money(
         return Stored(201, body)
     if out.outcome == "replayed":
         return Stored(out.status, json.loads(out.body or "null"), replayed=True)
+    if out.outcome == "revoked":
+        raise revoked()
     if out.outcome == "mismatch":
         raise mismatch(key)
     raise in_flight(key)

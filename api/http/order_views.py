@@ -29,7 +29,13 @@ def _place(d: StockLotRow | PurchaseOrderRow) -> dict[str, Any]:
 
 
 def _liquidity(detail: LiquidityOfferRow | LiquidityNeedRow) -> dict[str, Any]:
-    if isinstance(detail, LiquidityOfferRow):
+    return liquidity_terms(detail, offer=isinstance(detail, LiquidityOfferRow))
+
+
+def liquidity_terms(detail: Any, *, offer: bool) -> dict[str, Any]:
+    """The terms of a liquidity offer or need from anything with its detail columns as
+    attributes (a row, or the columns of one not yet inserted)."""
+    if offer:
         cap = detail.cap_per_borrower_satang
         return {
             "min_rate_bps": detail.min_rate_bps,

@@ -443,6 +443,11 @@ def order_public(
     row: OrderRow, detail: Detail | None, grades: Sequence[PurchaseOrderGradeRow] = ()
 ) -> OrderPublic:
     """Explicit mapping: an order header and its detail row → :class:`OrderPublic`."""
+    return order_public_with(row, order_terms(detail, grades))
+
+
+def order_public_with(row: Any, terms: dict[str, Any]) -> OrderPublic:
+    """:func:`order_public` from the header's columns as attributes and the order's terms."""
     counts = (row.amount, row.reserved, row.committed, row.amount - row.reserved - row.committed)
     money = counts if row.unit == "satang" else (None, None, None, None)
     units = (None, None, None, None) if row.unit == "satang" else counts
@@ -462,7 +467,7 @@ def order_public(
         valid_until=row.valid_until,
         version=row.version,
         created_at=as_utc(row.created_at),
-        terms=order_terms(detail, grades),
+        terms=terms,
     )
 
 

@@ -95,10 +95,14 @@ def _kind_of(order: MemberOrder) -> str:
     return kinds[type(order)]
 
 
-def money_rows(order: MemberOrder, now: datetime) -> tuple[OrderRow, SQLModel] | None:
-    """The header and detail rows :func:`post_member_order` inserts for a money order (an
-    offer, a need or an obligation), built in memory; None for produce orders (their unit
-    is the product's, read from the database)."""
+MoneyColumns = tuple[dict[str, object], str, dict[str, object]]
+"""A money order's header columns, its detail table's name and the detail columns."""
+
+
+def money_columns(order: MemberOrder, now: datetime) -> MoneyColumns | None:
+    """The columns :func:`post_member_order` inserts for a money order (an offer, a need or
+    an obligation); None for produce orders (their unit is the product's, read from the
+    database)."""
     if isinstance(order, OfferSpec):
         head = order_head(
             order.id,
@@ -109,13 +113,14 @@ def money_rows(order: MemberOrder, now: datetime) -> tuple[OrderRow, SQLModel] |
             order.arrival,
             now,
         )
-        detail: SQLModel = LiquidityOfferRow(
-            order_id=order.id,
-            min_rate_bps=order.min_rate_bps,
-            max_term_days=order.max_term_days,
-            cap_per_borrower_satang=order.cap_per_borrower_satang,
-        )
-    elif isinstance(order, NeedSpec):
+        detail: dict[str, object] = {
+            "order_id": order.id,
+            "min_rate_bps": order.min_rate_bps,
+            "max_term_days": order.max_term_days,
+            "cap_per_borrower_satang": order.cap_per_borrower_satang,
+        }
+        return head, str(LiquidityOfferRow.__tablename__), detail
+    if isinstance(order, NeedSpec):
         head = order_head(
             order.id,
             LIQUIDITY_NEED.kind,
@@ -125,22 +130,38 @@ def money_rows(order: MemberOrder, now: datetime) -> tuple[OrderRow, SQLModel] |
             order.arrival,
             now,
         )
-        detail = LiquidityNeedRow(
-            order_id=order.id,
-            max_rate_bps=order.max_rate_bps,
-            term_days=order.term_days,
-            min_amount_satang=order.min_amount_satang,
-            urgency=order.urgency,
-            repayment=order.repayment,
-            instalments=order.instalments,
-        )
-    elif isinstance(order, ObligationSpec):
+        detail = {
+            "order_id": order.id,
+            "max_rate_bps": order.max_rate_bps,
+            "term_days": order.term_days,
+            "min_amount_satang": order.min_amount_satang,
+            "urgency": order.urgency,
+            "repayment": order.repayment,
+            "instalments": order.instalments,
+        }
+        return head, str(LiquidityNeedRow.__tablename__), detail
+    if isinstance(order, ObligationSpec):
         head = order_head(
             order.id, OBLIGATION.kind, order.debtor, order.amount_satang, None, 0, now
         )
-        detail = ObligationRow(
-            order_id=order.id, creditor_coop_id=order.creditor, due_date=order.due_date
-        )
-    else:
+        detail = {
+            "order_id": order.id,
+            "creditor_coop_id": order.creditor,
+            "due_date": order.due_date,
+        }
+        return head, str(ObligationRow.__tablename__), detail
+    return None
+
+
+_DETAIL_ROWS: dict[str, type[SQLModel]] = {
+    str(row.__tablename__): row for row in (LiquidityOfferRow, LiquidityNeedRow, ObligationRow)
+}
+
+
+def money_rows(order: MemberOrder, now: datetime) -> tuple[OrderRow, SQLModel] | None:
+    """The header and detail rows of :func:`money_columns`, built in memory."""
+    cols = money_columns(order, now)
+    if cols is None:
         return None
-    return OrderRow(**head), detail  # type: ignore[arg-type]
+    head, table, detail = cols
+    return OrderRow(**head), _DETAIL_ROWS[table](**detail)  # type: ignore[arg-type]

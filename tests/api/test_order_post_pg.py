@@ -5,7 +5,7 @@ answered, and a failure inside the statement leaves nothing behind."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -20,8 +20,12 @@ from api.db.pg_async import conninfo
 from api.db.tables import AuditChainHeadRow, AuditEventRow, OrderRow
 from api.db.tables_http import IdempotencyKeyRow
 from api.db.tx import is_postgres
-from api.http.order_post import takes_fast_path
-from api.services.orders import NeedSpec
+from api.http import schemas as sc
+from api.http.order_post import posted_body, takes_fast_path
+from api.services.member_orders import money_rows
+from api.services.orders import NeedSpec, OfferSpec
+
+DEBT = {"kind": "obligation", "creditor_coop_id": "C3", "amount": "10.00", "due_date": "2026-12-31"}
 
 
 def test_event_prefix_plus_seq_is_the_canonical_event() -> None:
@@ -37,6 +41,26 @@ def test_event_prefix_plus_seq_is_the_canonical_event() -> None:
         "seq": 42,
     }
     assert event_prefix("C1", at, "ord_1", payload) + "42}" == canonical_json(event)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        OfferSpec("o1", "C1", 100_000, 300, 90),
+        OfferSpec("o2", "C2", 5, 0, 1, 77, date(2026, 12, 1), 3),
+        NeedSpec("n1", "C1", 50_050, 700, 60),
+        NeedSpec("n2", "C4", 9_999_999, 900, 365, 1_000, 5, "instalments", 12, date(2027, 1, 2), 1),
+    ],
+)
+def test_the_posted_body_is_the_general_paths_view(spec: Any) -> None:
+    now = datetime(2026, 11, 21, 9, 30, 0, 123456, tzinfo=UTC)
+    rows = money_rows(spec, now)
+    assert rows is not None
+    expected = sc.order_public(*rows).model_dump(mode="json")  # type: ignore[arg-type]
+    (head, table, detail), body = posted_body(spec, now)
+    assert body == expected
+    assert (head, detail) == (rows[0].model_dump(), rows[1].model_dump())
+    assert table == rows[1].__tablename__
 
 
 def _pg_only(api: Any) -> None:  # noqa: F811
@@ -63,6 +87,21 @@ def test_posts_take_the_one_statement_path_and_verify(api) -> None:  # noqa: F81
             select(AuditEventRow).where(AuditEventRow.chain == coop_chain("C1"))
         ).scalars()
         assert [e.seq for e in events] == [1, 2, 3]
+
+
+def test_a_revoked_key_posts_nothing_on_either_path(api) -> None:  # noqa: F811
+    _pg_only(api)
+    assert api.post("C2", "/v1/orders", OFFER).status_code == 201  # verified and cached
+    with Session(api.engine) as s:
+        before = int(s.execute(select(func.count()).select_from(OrderRow)).scalar_one())
+    key = api.tokens["C2"].split("_")[1]
+    assert api.post("admin", f"/v1/admin/keys/{key}/revoke").status_code == 200
+    for body in (NEED, DEBT):  # the one-statement path, then the general one
+        r = api.post("C2", "/v1/orders", body)
+        assert r.status_code == 401 and r.json()["code"] == "unauthorized", r.text
+    with Session(api.engine) as s:
+        assert int(s.execute(select(func.count()).select_from(OrderRow)).scalar_one()) == before
+    assert api.post("C1", "/v1/orders", DEBT).status_code == 201  # other keys post as ever
 
 
 def test_a_failure_inside_the_statement_leaves_nothing(api, clock) -> None:  # noqa: F811
@@ -97,6 +136,7 @@ def test_a_failure_inside_the_statement_leaves_nothing(api, clock) -> None:  # n
         "updated_at": now.isoformat(),
     }
     params = (
+        None,
         "C1",
         "k-broken",
         "0" * 64,

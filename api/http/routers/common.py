@@ -12,18 +12,19 @@ from api.http.deps import Caller
 from api.http.errors import PROBLEM
 from api.http.idempotency import Stored, request_key
 
+IdempotencyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Unique per change (e.g. a UUID); replays return the stored response.",
+        examples=["3b1f0a4e-8c1d-4c55-9a57-1f2e6a0b9d11"],
+    ),
+]
+"""The documented header (read by :func:`api.http.idempotency.request_key`)."""
+
 
 async def idempotency(
-    request: Request,
-    who: Caller,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            description="Unique per change (e.g. a UUID); replays return the stored response.",
-            examples=["3b1f0a4e-8c1d-4c55-9a57-1f2e6a0b9d11"],
-        ),
-    ] = None,
+    request: Request, who: Caller, idempotency_key: IdempotencyHeader = None
 ) -> tuple[str, str]:
     """(key, request hash) of this state-changing request."""
     return await request_key(request, who.principal)

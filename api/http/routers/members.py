@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -25,14 +26,37 @@ from api.db.tables import (
 from api.http import reads
 from api.http import schemas as sc
 from api.http.context import AppContext
-from api.http.deps import Ctx, Member, cancellable_order, own_commitment, own_order, own_proposal
+from api.http.deps import (
+    Ctx,
+    Member,
+    authenticate,
+    cancellable_order,
+    ensure_not_revoked,
+    get_ctx,
+    member,
+    own_commitment,
+    own_order,
+    own_proposal,
+)
 from api.http.errors import not_found
-from api.http.idempotency import Stored, StoreHook, in_one_transaction, in_service_transaction
+from api.http.idempotency import (
+    Stored,
+    StoreHook,
+    in_one_transaction,
+    in_service_transaction,
+    request_key,
+)
 from api.http.keys import Principal
 from api.http.order_post import post_money, takes_fast_path
 from api.http.order_schemas import order_spec
 from api.http.pagination import Cursor, Limit, decode, next_cursor
-from api.http.routers.common import READ_ERRORS, WRITE_ERRORS, Idem, respond
+from api.http.routers.common import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Idem,
+    IdempotencyHeader,
+    respond,
+)
 from api.services.member_orders import order_id, post_member_order
 from api.services.order_lifecycle import cancel_order
 from api.services.proposals import accept_proposal, decline_proposal
@@ -50,15 +74,38 @@ def my_coop(who: Member, ctx: Ctx) -> sc.CoopPublic:
     return out
 
 
+@dataclass(frozen=True)
+class OrderPoster:
+    """What ``POST /v1/orders`` needs: the app context, the member caller, and the
+    idempotency key with the request hash."""
+
+    ctx: AppContext
+    who: Principal
+    idem: tuple[str, str]
+
+
+async def order_poster(request: Request, idempotency_key: IdempotencyHeader = None) -> OrderPoster:
+    """:data:`Ctx`, :data:`Member` and :data:`Idem` as ONE dependency: FastAPI solves every
+    dependency on every request, and this is the API's busiest route."""
+    ctx = await get_ctx(request)
+    who = await member(await authenticate(request, ctx))
+    return OrderPoster(ctx, who, await request_key(request, who.principal))
+
+
 @router.post("/orders", status_code=201, response_model=sc.OrderPublic, responses=WRITE_ERRORS)
-async def create_order(body: sc.OrderCreate, who: Member, ctx: Ctx, idem: Idem) -> JSONResponse:
+async def create_order(
+    request: Request, body: sc.OrderCreate, poster: Annotated[OrderPoster, Depends(order_poster)]
+) -> JSONResponse:
     """Post an order of the caller's coop: a liquidity offer or need, a stock lot, a purchase
     order or an obligation (ลงประกาศเสนอ/ต้องการเงินทุน สินค้า หรือหนี้)."""
+    ctx, who, idem = poster.ctx, poster.who, poster.idem
     coop = str(who.coop_id)
     chain = coop_chain(coop)
     spec = order_spec(body, f"ord_{uuid.uuid4().hex[:24]}", coop)
     if takes_fast_path(ctx, spec):
-        return respond(await post_money(ctx, who, idem, spec, chain))
+        deferred = bool(request.state.revocation_deferred)
+        return respond(await post_money(ctx, who, idem, spec, chain, check_revocation=deferred))
+    await ensure_not_revoked(request, ctx, who)
 
     def work(session: Session, now: datetime) -> Stored:
         post_member_order(session, spec, now, who.principal, chain)

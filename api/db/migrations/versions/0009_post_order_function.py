@@ -2,7 +2,9 @@
 
 The function does in one round trip, in order, what the general path does in a READ
 COMMITTED transaction of its own (:func:`api.http.idempotency.in_one_transaction` with a
-coop chain): lock the coop's audit-chain head (creating it at its genesis), look the
+coop chain), after authentication's revocation check when the caller defers it (a key
+verified moments ago, :func:`api.http.deps.authenticate`): lock the coop's audit-chain
+head (``FOR UPDATE``; a new chain's head is created at its genesis), look the
 idempotency key up (a stored response is replayed; another request under the key, or one
 still in flight inside its lease, is refused; a key past the retention, or an in-flight
 claim past its lease, is dropped), insert the order header and its detail row, append the
@@ -14,7 +16,8 @@ The event hash is ``sha256(prev_hash + canonical_json(event))`` as everywhere
 ``seq`` (the last key in sorted order), and the function appends the seq it assigns and the
 closing brace. The insert trigger of 0008 still checks that the event follows its head.
 
-Outcome codes: ``created``, ``replayed`` (the stored status and body), ``mismatch`` (the key
+Outcome codes: ``created``, ``replayed`` (the stored status and body), ``revoked`` (401),
+``mismatch`` (the key
 was used for another request: 422) and ``in_flight`` (409). SQLite: nothing to do (the
 general path serves it).
 
@@ -34,7 +37,7 @@ depends_on = None
 
 FUNCTION = r"""
 CREATE FUNCTION coopmatch_post_order(
-    p_principal text, p_key text, p_digest text, p_now timestamptz,
+    p_key_id text, p_principal text, p_key text, p_digest text, p_now timestamptz,
     p_retention interval, p_lease interval,
     p_chain text, p_genesis text, p_actor text, p_event text, p_payload text,
     p_order jsonb, p_detail_table text, p_detail jsonb, p_response text
@@ -47,9 +50,17 @@ DECLARE
     v_hash text;
     v_seen idempotency_key%ROWTYPE;
 BEGIN
-    INSERT INTO audit_chain_head AS h (chain, seq, hash) VALUES (p_chain, 0, p_genesis)
-        ON CONFLICT (chain) DO UPDATE SET chain = EXCLUDED.chain
-        RETURNING h.seq, h.hash INTO v_seq, v_prev;
+    IF p_key_id IS NOT NULL AND NOT EXISTS
+            (SELECT 1 FROM api_key WHERE id = p_key_id AND revoked_at IS NULL) THEN
+        RETURN QUERY SELECT 'revoked'::text, 401, NULL::text;
+        RETURN;
+    END IF;
+    SELECT seq, hash INTO v_seq, v_prev FROM audit_chain_head WHERE chain = p_chain FOR UPDATE;
+    IF NOT FOUND THEN
+        INSERT INTO audit_chain_head AS h (chain, seq, hash) VALUES (p_chain, 0, p_genesis)
+            ON CONFLICT (chain) DO UPDATE SET chain = EXCLUDED.chain
+            RETURNING h.seq, h.hash INTO v_seq, v_prev;
+    END IF;
     SELECT * INTO v_seen FROM idempotency_key WHERE principal = p_principal AND key = p_key;
     IF FOUND THEN
         IF p_now - v_seen.created_at > p_retention THEN
@@ -93,7 +104,7 @@ END
 $$
 """
 SIGNATURE = (
-    "coopmatch_post_order(text, text, text, timestamptz, interval, interval, text, text, "
+    "coopmatch_post_order(text, text, text, text, timestamptz, interval, interval, text, text, "
     "text, text, text, jsonb, text, jsonb, text)"
 )
 
