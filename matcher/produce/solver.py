@@ -25,6 +25,7 @@ from matcher.produce.flow import solve_tier_flow
 from matcher.produce.lanes import TierLanes, has_trade, tier_lanes
 from matcher.produce.matches import Part, build_matches, objective_of
 from matcher.produce.model import Clock, PriceRule, ProduceProblem, ProduceResult
+from matcher.produce.pool import WORKERS
 from matcher.produce.prices import transport_duals
 from matcher.produce.shadow import ShadowBook, marginal_duals
 from matcher.produce.small import SmallRound, eligible
@@ -70,6 +71,7 @@ def solve_produce(
     checked: bool = False,
     layout: Layout | None = None,
     explain: bool = True,
+    workers: int = WORKERS,
 ) -> ProduceResult:
     """Match surplus stock lots to purchase orders, most local network first.
 
@@ -86,6 +88,8 @@ def solve_produce(
             ``explanations`` empty and everything else the same, for a caller that never
             reads them (the season simulator); such a result does not pass the validator's
             explanation check.
+        workers: threads for building the lanes of large groups (1: serial); the result
+            does not depend on it.
 
     Returns:
         The matches with agreed prices, one explanation per lot and order, the objective
@@ -127,7 +131,7 @@ def solve_produce(
     ship.tiers_left = len(st.levels)
     for level in st.levels:
         if has_trade(st, level):
-            _solve_tier(problem, st, level, ship)
+            _solve_tier(problem, st, level, ship, workers)
         ship.tiers_left -= 1
     t2 = now()
     matches = build_matches(problem, st, ship.parts)
@@ -202,12 +206,14 @@ def _gap_bps(ship: Shipments) -> int:
     return math.ceil(round(gap * 10_000, 6))
 
 
-def _solve_tier(p: ProduceProblem, st: ProduceState, level: NetworkLevel, ship: Shipments) -> None:
+def _solve_tier(
+    p: ProduceProblem, st: ProduceState, level: NetworkLevel, ship: Shipments, workers: int
+) -> None:
     """Solve one tier, leaving out orders it would fill below their minimum lot."""
     exclude = np.zeros(0, np.int64)
     policy = FairnessPolicy.COVERAGE if p.trucks else p.policy
     while True:
-        lanes = tier_lanes(st, level, p.transport, p.max_lanes_per_order, exclude)
+        lanes = tier_lanes(st, level, p.transport, p.max_lanes_per_order, exclude, workers)
         out = solve_tier_flow(st, lanes, policy, p.fairness_steps)
         bad = _below_min(st, lanes, out.flow)
         if bad.size == 0:
