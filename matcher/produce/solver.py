@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matcher.domain import NetworkLevel
+from matcher.liquidity.gc_pause import cycle_collection_paused
 from matcher.produce.checks import check_problem
 from matcher.produce.distance import I64
 from matcher.produce.explain import explain as explain_orders
@@ -114,6 +115,21 @@ def solve_produce(
     >>> r.status.value, [(m.quantity, m.price_satang_per_unit, m.tier) for m in r.matches]
     ('optimal', [(600, 2230, 'national')])
     """
+    # Matches and explanations are some 100,000 small objects in no reference cycle: the
+    # cyclic collector would only walk the live heap over and over (see gc_pause).
+    with cycle_collection_paused():
+        return _solve(problem, clock, checked, layout, explain, workers)
+
+
+def _solve(
+    problem: ProduceProblem,
+    clock: Clock | None,
+    checked: bool,
+    layout: Layout | None,
+    explain: bool,
+    workers: int,
+) -> ProduceResult:
+    """:func:`solve_produce` with the cyclic collector paused."""
     now = clock or (lambda: 0)
     t0 = now()
     tree = None if checked else check_problem(problem)
