@@ -63,8 +63,8 @@ class TierLanes:
         """Number of lanes."""
         return int(self.s.size)
 
-    def take(self, sel: I64 | Bool) -> TierLanes:
-        """The lanes picked by an index array or a mask."""
+    def take(self, sel: I64 | Bool | slice) -> TierLanes:
+        """The lanes picked by an index array, a mask or a slice (views)."""
         return TierLanes(
             self.s[sel],
             self.d[sel],
