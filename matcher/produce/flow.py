@@ -20,6 +20,7 @@ Graph (capacities in base units)::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -66,27 +67,43 @@ def solve_tier_flow(
     """Solve the tier's min-cost flow and return the flow on every lane.
 
     Components share no node but S and T, so each is solved on its own (smaller graphs,
-    smaller cost ranges); the answer is the same as one solve over all of them.
+    smaller cost ranges); the answer is the same as one solve over all of them. OR-Tools'
+    solve holds the GIL (9.15), so the components are solved one after another.
     """
-    if lanes.size and lanes.comp[0] == lanes.comp[-1] and (lanes.comp == lanes.comp[0]).all():
-        return _solve_component(st, lanes, policy, steps)
+    if lanes.size == 0:
+        return FlowOutcome(np.zeros(0, np.int64), SolveStatus.OPTIMAL, False)
+    ends = _Ends(st)
+    if lanes.comp[0] == lanes.comp[-1] and (lanes.comp == lanes.comp[0]).all():
+        return _solve_component(st, lanes, policy, steps, ends)
     flow = np.zeros(lanes.size, np.int64)
     status, reduced = SolveStatus.OPTIMAL, False
+    # A stable sort keeps each component's lanes in their order: one take, then slices.
     order = np.argsort(lanes.comp, kind="stable")
-    comps, starts = np.unique(lanes.comp[order], return_index=True)
+    by_comp = lanes.take(order)
+    starts = np.flatnonzero(np.r_[True, by_comp.comp[1:] != by_comp.comp[:-1]])
     bounds = [*starts.tolist(), lanes.size]
-    for c in range(comps.size):
-        sel = np.sort(order[bounds[c] : bounds[c + 1]])
-        out = _solve_component(st, lanes.take(sel), policy, steps)
-        flow[sel] = out.flow
+    for a, b in pairwise(bounds):
+        out = _solve_component(st, by_comp.take(slice(a, b)), policy, steps, ends)
+        flow[order[a:b]] = out.flow
         reduced |= out.reduced
         if out.status is not SolveStatus.OPTIMAL:
             status = out.status
     return FlowOutcome(flow, status, reduced)
 
 
+class _Ends:
+    """What every component of a tier reads from the state, built once per tier: open
+    quantity by supply node (lots, then processors) and by demand node (orders, then
+    processors), and the largest processing cost."""
+
+    def __init__(self, st: ProduceState) -> None:
+        self.rem_s: I64 = np.concatenate([st.lot_rem, st.proc_rem])
+        self.rem_d: I64 = np.concatenate([st.order_rem, st.proc_rem])
+        self.max_proc_cost = int(st.proc_cost.max(initial=0))
+
+
 def _solve_component(
-    st: ProduceState, lanes: TierLanes, policy: FairnessPolicy, steps: int
+    st: ProduceState, lanes: TierLanes, policy: FairnessPolicy, steps: int, ends: _Ends
 ) -> FlowOutcome:
     """One component's min-cost flow."""
     lots = np.unique(lanes.s[lanes.s < st.n_lots])
@@ -94,9 +111,9 @@ def _solve_component(
     n_age = int(st.s_age[lots].max()) + 1 if lots.size else 1
     k = steps if policy is not FairnessPolicy.COVERAGE else 0
     depth = st.n_procs + 1
-    span = (int(np.abs(lanes.gain).max()) + int(st.proc_cost.max(initial=0))) * depth
+    span = (int(np.abs(lanes.gain).max()) + ends.max_proc_cost) * depth
     k, n_age, m, reduced = resolution(k, n_age, total, span)
-    flow, status = _Graph(st, lanes, lots).solve(k, m if k else 0, n_age, n_age > 1)
+    flow, status = _Graph(st, lanes, lots, ends).solve(k, m if k else 0, n_age, n_age > 1)
     return FlowOutcome(flow, status, reduced)
 
 
@@ -134,15 +151,19 @@ def resolution(k: int, n_age: int, total: int, span: int) -> tuple[int, int, int
 class _Graph:
     """Node numbering and arc arrays of one tier's flow network."""
 
-    def __init__(self, st: ProduceState, lanes: TierLanes, lots: I64) -> None:
-        self.st, self.lanes, self.lots = st, lanes, lots
-        self.procs = np.unique(
-            np.concatenate(
-                [
-                    lanes.s[lanes.s >= st.n_lots] - st.n_lots,
-                    lanes.d[lanes.d >= st.n_orders] - st.n_orders,
-                ]
+    def __init__(self, st: ProduceState, lanes: TierLanes, lots: I64, ends: _Ends) -> None:
+        self.st, self.lanes, self.lots, self.ends = st, lanes, lots, ends
+        self.procs = (
+            np.unique(
+                np.concatenate(
+                    [
+                        lanes.s[lanes.s >= st.n_lots] - st.n_lots,
+                        lanes.d[lanes.d >= st.n_orders] - st.n_orders,
+                    ]
+                )
             )
+            if st.n_procs
+            else np.zeros(0, np.int64)
         )
         self.orders = np.unique(lanes.d[lanes.d < st.n_orders])
         self.parts: list[tuple[I64, I64, I64, I64]] = []
@@ -190,12 +211,15 @@ class _Graph:
         pi_d = np.searchsorted(self.procs, np.where(to_order, 0, ln.d - st.n_orders))
         head = np.where(to_order, _at(onode, oi), _at(pin, pi_d))
         # A lane carries at most what both ends still have (tight bounds speed the solver).
-        rem_s = np.concatenate([st.lot_rem, st.proc_rem])[ln.s]
-        rem_d = np.concatenate([st.order_rem, st.proc_rem])[ln.d]
+        rem_s, rem_d = self.ends.rem_s[ln.s], self.ends.rem_d[ln.d]
         span = self.arcs(tail, head, np.minimum(rem_s, rem_d), -ln.gain * g)
         self.arcs(np.zeros(1, np.int64), np.ones(1, np.int64), np.array([total]), 0)
-        lat = st.dist.lat
-        key = np.concatenate(
+        return self._run(k, int(onode[-1]) + 1 if no else base + 2 * npr, total, span)
+
+    def _node_key(self, k: int) -> I64:
+        """Latitude of every node's coop (S and T first), in node order."""
+        st, lat = self.st, self.st.dist.lat
+        key: I64 = np.concatenate(
             [
                 np.full(2, np.iinfo(np.int64).min),
                 np.tile(lat[st.s_coop[self.lots]], 2 if k else 1),
@@ -203,24 +227,27 @@ class _Graph:
                 lat[st.d_coop[self.orders]],
             ]
         )
-        return self._run(key, total, span)
+        return key
 
-    def _run(self, key: I64, total: int, span: tuple[int, int]) -> tuple[I64, SolveStatus]:
-        """Solve; ``key`` (per node) orders nodes by place on large graphs.
+    def _run(
+        self, k: int, n_nodes: int, total: int, span: tuple[int, int]
+    ) -> tuple[I64, SolveStatus]:
+        """Solve; on large graphs nodes are numbered by latitude (:meth:`_node_key`).
 
         Push-relabel walks arcs between nearby coops, so numbering nodes by latitude keeps
         its memory accesses local (same optimum, about a third faster on a national tier).
         """
-        n_nodes = key.size
         smcf = min_cost_flow.SimpleMinCostFlow()
         tails, heads, caps, costs = (np.concatenate([p[i] for p in self.parts]) for i in range(4))
-        new_id = np.arange(n_nodes, dtype=np.int64)
+        source, sink = 0, 1
         if tails.size >= LOCALITY_ARCS:
-            new_id[np.argsort(key, kind="stable")] = np.arange(n_nodes, dtype=np.int64)
+            new_id = np.empty(n_nodes, dtype=np.int64)
+            new_id[np.argsort(self._node_key(k), kind="stable")] = np.arange(n_nodes)
             tails, heads = new_id[tails], new_id[heads]
+            source, sink = int(new_id[0]), int(new_id[1])
         idx = smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
         supplies = np.zeros(n_nodes, dtype=np.int64)
-        supplies[new_id[0]], supplies[new_id[1]] = total, -total
+        supplies[source], supplies[sink] = total, -total
         smcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int64), supplies)
         status = _map_status(smcf, smcf.solve())
         flows: I64 = smcf.flows(idx[span[0] : span[1]]).astype(np.int64)

@@ -14,7 +14,9 @@ Each demand node keeps its ``max_lanes_per_order`` best lanes (by gain, then sup
 cutting any makes the tier *feasible* rather than optimal. Distances, transit days and
 transport costs are computed once per coop pair within reach (:mod:`matcher.produce.reach`);
 the pairs are then expanded to their nodes in chunks of whole demand coops, so no tier ever
-holds every node pair at once.
+holds every node pair at once. The chunks of a large group run on a few threads
+(:mod:`matcher.produce.pool`; numpy releases the GIL in their big operations) and are joined
+in order, so the lanes are the same on any number of threads.
 
 While building, each lot and order records the furthest *stage* any candidate reached
 (1 grade, 2 reach, 3 dates, 4 price, 5 a lane exists): :mod:`matcher.produce.explain`
@@ -23,6 +25,8 @@ turns the stage into a reason code.
 
 from __future__ import annotations
 
+import threading
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -31,6 +35,7 @@ import numpy as np
 from matcher.domain import NetworkLevel
 from matcher.produce.distance import I64, Bool, lane_cost, transit_days
 from matcher.produce.model import Transport
+from matcher.produce.pool import WORKERS, ordered_map
 from matcher.produce.reach import DEG_PER_M, CoopPairs, coop_pairs
 from matcher.produce.state import ProduceState
 
@@ -58,8 +63,8 @@ class TierLanes:
         """Number of lanes."""
         return int(self.s.size)
 
-    def take(self, sel: I64 | Bool) -> TierLanes:
-        """The lanes picked by an index array or a mask."""
+    def take(self, sel: I64 | Bool | slice) -> TierLanes:
+        """The lanes picked by an index array, a mask or a slice (views)."""
         return TierLanes(
             self.s[sel],
             self.d[sel],
@@ -108,8 +113,12 @@ def tier_lanes(
     t: Transport,
     max_per_demand: int,
     exclude: I64 | None = None,
+    workers: int = WORKERS,
 ) -> TierLanes:
-    """Every candidate lane of the tier (see the module docstring for the rules)."""
+    """Every candidate lane of the tier (see the module docstring for the rules).
+
+    ``workers``: threads for the chunks of a large group (the lanes do not depend on it).
+    """
     sup, dem = active_supply(st, level), active_demand(st, level)
     if exclude is not None and exclude.size:
         dem = np.setdiff1d(dem, exclude)
@@ -118,7 +127,9 @@ def tier_lanes(
     parts: list[tuple[I64, ...]] = []
     pruned = False
     for key in np.intersect1d(s_key, d_key):
-        got, cut = _group_lanes(st, sup[s_key == key], dem[d_key == key], t, max_per_demand)
+        got, cut = _group_lanes(
+            st, sup[s_key == key], dem[d_key == key], t, max_per_demand, workers
+        )
         pruned |= cut
         comp = np.full(got[0].size, key // len(st.products), dtype=np.int64)
         parts.append((*got, comp))
@@ -180,13 +191,15 @@ def _mark_lonely(st: ProduceState, sup: I64, dem: I64, s_key: I64, d_key: I64) -
 
 
 def _group_lanes(
-    st: ProduceState, sup: I64, dem: I64, t: Transport, max_per_demand: int
+    st: ProduceState, sup: I64, dem: I64, t: Transport, max_per_demand: int, workers: int
 ) -> tuple[tuple[I64, ...], bool]:
     """Lanes between the supply and demand nodes of one component and product.
 
     The coop pairs within reach (:func:`coop_pairs`, one distance each) are expanded grade
     by grade to the supply nodes of that grade and the demand nodes that accept it, in
     chunks of whole demand coops, so each demand node's best lanes are chosen in one chunk.
+    Chunks are independent (the stages they mark are raised under a lock, and a maximum does
+    not depend on the order), so they run on up to ``workers`` threads, joined in order.
     """
     _grade_stage(st, sup, dem)
     if sup.size * dem.size <= CHUNK_CELLS:
@@ -198,7 +211,7 @@ def _group_lanes(
     sup = sup[np.lexsort((sup, st.s_coop[sup]))]
     dem = dem[np.lexsort((dem, st.d_coop[dem]))]
     s_coops, d_coops = np.unique(st.s_coop[sup]), np.unique(st.d_coop[dem])
-    pairs = coop_pairs(st.dist, s_coops, d_coops, t.max_distance_m)
+    pairs = coop_pairs(st.dist, s_coops, d_coops, t.max_distance_m, workers)
     grades = np.unique(st.s_grade[sup]).tolist()
     sides = [_GradeSide(st, s_coops, d_coops, sup, dem, g) for g in grades]
     total = np.zeros(pairs.si.size, np.int64)
@@ -210,19 +223,21 @@ def _group_lanes(
     total = total[some]
     tdays = transit_days(pairs.dist_m, t.km_per_day)
     tcost = lane_cost(pairs.dist_m, t.cost_satang_per_unit_km)
-    out: list[tuple[I64, ...]] = []
-    pruned = False
-    for a, b in _chunks(pairs.di, total):
+    lock = threading.Lock()
+
+    def chunk(ab: tuple[int, int]) -> tuple[tuple[I64, ...], bool]:
+        a, b = ab
         got = [side.expand(pairs.si[a:b], pairs.di[a:b]) for side in sides]
         p = np.concatenate([g[0] for g in got]) + a
         ss, dd = np.concatenate([g[1] for g in got]), np.concatenate([g[2] for g in got])
-        lanes, cut = _evaluate(st, ss, dd, pairs.dist_m[p], tdays[p], tcost[p], max_per_demand)
-        pruned |= cut
-        out.append(lanes)
+        return _evaluate(st, ss, dd, pairs.dist_m[p], tdays[p], tcost[p], max_per_demand, lock)
+
+    out = ordered_map(chunk, _chunks(pairs.di, total), workers)
     if not out:
         e = np.zeros(0, np.int64)
         return (e, e, e, e, e, e, e), False
-    return tuple(np.concatenate([o[i] for o in out]) for i in range(7)), pruned
+    pruned = any(cut for _, cut in out)
+    return tuple(np.concatenate([o[0][i] for o in out]) for i in range(7)), pruned
 
 
 def _dense_pairs(st: ProduceState, sup: I64, dem: I64, reach_m: int) -> tuple[I64, I64, I64]:
@@ -310,9 +325,10 @@ def _evaluate(
     tdays: I64,
     transport: I64,
     max_per_demand: int,
+    lock: AbstractContextManager[object] | None = None,
 ) -> tuple[tuple[I64, ...], bool]:
     """Dates, gains and stages of node pairs within reach whose grade matches; the best lanes
-    of each demand node."""
+    of each demand node. ``lock`` guards the stage update when chunks run on threads."""
     bid = st.d_bid[dd, st.s_grade[ss]]
     day = st.s_ship_day[ss] + tdays
     date_ok = day <= np.minimum(st.s_expiry[ss], st.d_due[dd])
@@ -320,7 +336,7 @@ def _evaluate(
     gain = bid - st.s_reserve[ss] - transport - spoil
     direct = (ss < st.n_lots) & (dd < st.n_orders)
     ok = date_ok & (~direct | (gain > 0))
-    _flat_stage(st, ss, dd, date_ok, ok)
+    _flat_stage(st, ss, dd, date_ok, ok, lock or nullcontext())
     idx = np.flatnonzero(ok)
     keep = _best_per_demand(dd[idx], ss[idx], gain[idx], max_per_demand)
     pruned = keep.size < idx.size
@@ -362,15 +378,26 @@ def _best_per_demand(dd: I64, ss: I64, gain: I64, n: int) -> I64:
     return out
 
 
-def _flat_stage(st: ProduceState, ss: I64, dd: I64, date_ok: Bool, ok: Bool) -> None:
-    """Stages of node pairs within reach: 3, or 4 when the dates fit, or 5 for a lane."""
+def _flat_stage(
+    st: ProduceState,
+    ss: I64,
+    dd: I64,
+    date_ok: Bool,
+    ok: Bool,
+    lock: AbstractContextManager[object],
+) -> None:
+    """Stages of node pairs within reach: 3, or 4 when the dates fit, or 5 for a lane.
+
+    Only the final in-place maximum touches shared state, under ``lock``.
+    """
     for side, nodes, n in ((st.stage_lot, ss, st.n_lots), (st.stage_order, dd, st.n_orders)):
         best = np.zeros(side.size, np.int64)
         own = nodes < n
         # Assign in increasing stage order, so a node ends with its highest stage.
         for value, mask in ((3, own), (4, own & date_ok), (5, own & ok)):
             best[nodes[mask]] = value
-        np.maximum(side, best, out=side)
+        with lock:
+            np.maximum(side, best, out=side)
 
 
 def _grade_stage(st: ProduceState, sup: I64, dem: I64) -> None:

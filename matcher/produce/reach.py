@@ -9,7 +9,9 @@ then expands each pair to its nodes.
 * Coordinates: demand coops in latitude order are taken in chunks; each chunk is paired
   with the supply coops in its latitude window, a longitude box (degrees from metres with
   generous margins, so no pair within reach is dropped) filters the block, and only the
-  pairs in the box get a great-circle distance.
+  pairs in the box get a great-circle distance. The chunks run on a few threads
+  (:mod:`matcher.produce.pool`) and are joined in order, so the pairs do not depend on the
+  number of threads.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matcher.produce.distance import I64, DistanceTable
+from matcher.produce.pool import WORKERS, ordered_map
 
 CHUNK_CELLS = 2_000_000
 """Coop pairs tested per numpy block (bounds memory)."""
@@ -36,11 +39,14 @@ class CoopPairs:
     dist_m: I64
 
 
-def coop_pairs(dist: DistanceTable, s_coops: I64, d_coops: I64, reach_m: int) -> CoopPairs:
+def coop_pairs(
+    dist: DistanceTable, s_coops: I64, d_coops: I64, reach_m: int, workers: int = WORKERS
+) -> CoopPairs:
     """Every (supply coop, demand coop) pair with ``0 ≤ distance ≤ reach_m`` and seller ≠ buyer.
 
     ``s_coops`` and ``d_coops`` are sorted unique coop indices. Coordinates: demand coops
-    come in latitude order, each with its supply coops in latitude order.
+    come in latitude order, each with its supply coops in latitude order (``workers``:
+    threads for the latitude chunks; the pairs do not depend on it).
 
     >>> from matcher.produce.distance import DistanceTable
     >>> t = DistanceTable({"a": 0, "b": 1, "c": 2}, np.array([1855230, 1841906, 1300000]),
@@ -51,8 +57,12 @@ def coop_pairs(dist: DistanceTable, s_coops: I64, d_coops: I64, reach_m: int) ->
     """
     if dist.matrix:
         si, di, dm = _matrix_pairs(dist, s_coops, d_coops)
-    else:
-        si, di, dm = _coordinate_pairs(dist, s_coops, d_coops, reach_m)
+        return _within(s_coops, d_coops, reach_m, si, di, dm)
+    return _coordinate_pairs(dist, s_coops, d_coops, reach_m, workers)
+
+
+def _within(s_coops: I64, d_coops: I64, reach_m: int, si: I64, di: I64, dm: I64) -> CoopPairs:
+    """The pairs with ``0 ≤ distance ≤ reach_m`` and seller ≠ buyer, in their order."""
     keep = (dm >= 0) & (dm <= reach_m) & (s_coops[si] != d_coops[di])
     return CoopPairs(si[keep], di[keep], dm[keep])
 
@@ -71,9 +81,13 @@ def _matrix_pairs(dist: DistanceTable, s_coops: I64, d_coops: I64) -> tuple[I64,
 
 
 def _coordinate_pairs(
-    dist: DistanceTable, s_coops: I64, d_coops: I64, reach_m: int
-) -> tuple[I64, I64, I64]:
-    """Pairs inside the latitude window and longitude box, with their road distance."""
+    dist: DistanceTable, s_coops: I64, d_coops: I64, reach_m: int, workers: int
+) -> CoopPairs:
+    """Pairs inside the latitude window and longitude box whose road distance is in reach.
+
+    Each chunk of demand coops is boxed, measured and filtered on its own (up to ``workers``
+    threads); the chunks are joined in order, which is the order of one pass over them.
+    """
     # road = round(great circle × factor / 10⁴) ≤ reach needs great circle < (reach + 1) × 10⁴
     # / factor; a metre more covers the rounding of the great circle itself.
     gc_reach = (reach_m + 1) * 10_000 // max(1, dist.factor) + 2
@@ -87,11 +101,15 @@ def _coordinate_pairs(
     lat_sorted = lat_s[s_by_lat]
     d_by_lat = np.argsort(lat_d, kind="stable")
     d_lat_sorted = lat_d[d_by_lat]
-    out: list[tuple[I64, I64]] = []
+    ranges: list[tuple[int, int]] = []
     start = 0
     while start < d_by_lat.size:
         stop = _chunk_end(d_lat_sorted, lat_sorted, start, band)
-        dc = d_by_lat[start:stop]
+        ranges.append((start, stop))
+        start = stop
+
+    def chunk(ab: tuple[int, int]) -> CoopPairs:
+        dc = d_by_lat[ab[0] : ab[1]]
         lo = int(np.searchsorted(lat_sorted, int(lat_d[dc].min()) - band, side="left"))
         hi = int(np.searchsorted(lat_sorted, int(lat_d[dc].max()) + band, side="right"))
         sc = s_by_lat[lo:hi]
@@ -99,11 +117,17 @@ def _coordinate_pairs(
             np.abs(lon_d[dc][:, None] - lon_s[sc][None, :]) <= band_lon
         )
         rows, cols = np.nonzero(box)
-        out.append((sc[cols], dc[rows]))
-        start = stop
-    si = np.concatenate([o[0] for o in out]) if out else np.zeros(0, np.int64)
-    di = np.concatenate([o[1] for o in out]) if out else np.zeros(0, np.int64)
-    return si, di, dist.between(s_coops[si], d_coops[di])
+        si, di = sc[cols], dc[rows]
+        dm = dist.between(s_coops[si], d_coops[di])
+        return _within(s_coops, d_coops, reach_m, si, di, dm)
+
+    out = ordered_map(chunk, ranges, workers)
+    if not out:
+        e = np.zeros(0, np.int64)
+        return CoopPairs(e, e, e)
+    return CoopPairs(
+        *(np.concatenate([getattr(o, f) for o in out]) for f in ("si", "di", "dist_m"))
+    )
 
 
 def _chunk_end(d_lat: I64, lat_sorted: I64, start: int, band: int) -> int:

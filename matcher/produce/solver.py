@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matcher.domain import NetworkLevel
+from matcher.liquidity.gc_pause import cycle_collection_paused
 from matcher.produce.checks import check_problem
 from matcher.produce.distance import I64
 from matcher.produce.explain import explain as explain_orders
@@ -25,6 +26,7 @@ from matcher.produce.flow import solve_tier_flow
 from matcher.produce.lanes import TierLanes, has_trade, tier_lanes
 from matcher.produce.matches import Part, build_matches, objective_of
 from matcher.produce.model import Clock, PriceRule, ProduceProblem, ProduceResult
+from matcher.produce.pool import WORKERS
 from matcher.produce.prices import transport_duals
 from matcher.produce.shadow import ShadowBook, marginal_duals
 from matcher.produce.small import SmallRound, eligible
@@ -70,6 +72,7 @@ def solve_produce(
     checked: bool = False,
     layout: Layout | None = None,
     explain: bool = True,
+    workers: int = WORKERS,
 ) -> ProduceResult:
     """Match surplus stock lots to purchase orders, most local network first.
 
@@ -86,6 +89,8 @@ def solve_produce(
             ``explanations`` empty and everything else the same, for a caller that never
             reads them (the season simulator); such a result does not pass the validator's
             explanation check.
+        workers: threads for building the lanes of large groups (1: serial); the result
+            does not depend on it.
 
     Returns:
         The matches with agreed prices, one explanation per lot and order, the objective
@@ -110,6 +115,21 @@ def solve_produce(
     >>> r.status.value, [(m.quantity, m.price_satang_per_unit, m.tier) for m in r.matches]
     ('optimal', [(600, 2230, 'national')])
     """
+    # Matches and explanations are some 100,000 small objects in no reference cycle: the
+    # cyclic collector would only walk the live heap over and over (see gc_pause).
+    with cycle_collection_paused():
+        return _solve(problem, clock, checked, layout, explain, workers)
+
+
+def _solve(
+    problem: ProduceProblem,
+    clock: Clock | None,
+    checked: bool,
+    layout: Layout | None,
+    explain: bool,
+    workers: int,
+) -> ProduceResult:
+    """:func:`solve_produce` with the cyclic collector paused."""
     now = clock or (lambda: 0)
     t0 = now()
     tree = None if checked else check_problem(problem)
@@ -127,7 +147,7 @@ def solve_produce(
     ship.tiers_left = len(st.levels)
     for level in st.levels:
         if has_trade(st, level):
-            _solve_tier(problem, st, level, ship)
+            _solve_tier(problem, st, level, ship, workers)
         ship.tiers_left -= 1
     t2 = now()
     matches = build_matches(problem, st, ship.parts)
@@ -202,12 +222,14 @@ def _gap_bps(ship: Shipments) -> int:
     return math.ceil(round(gap * 10_000, 6))
 
 
-def _solve_tier(p: ProduceProblem, st: ProduceState, level: NetworkLevel, ship: Shipments) -> None:
+def _solve_tier(
+    p: ProduceProblem, st: ProduceState, level: NetworkLevel, ship: Shipments, workers: int
+) -> None:
     """Solve one tier, leaving out orders it would fill below their minimum lot."""
     exclude = np.zeros(0, np.int64)
     policy = FairnessPolicy.COVERAGE if p.trucks else p.policy
     while True:
-        lanes = tier_lanes(st, level, p.transport, p.max_lanes_per_order, exclude)
+        lanes = tier_lanes(st, level, p.transport, p.max_lanes_per_order, exclude, workers)
         out = solve_tier_flow(st, lanes, policy, p.fairness_steps)
         bad = _below_min(st, lanes, out.flow)
         if bad.size == 0:
