@@ -15,6 +15,7 @@ import os
 import structlog
 from fastapi import FastAPI
 
+from api.cli.serve import freeze_startup_heap
 from api.http.app import create_app
 from api.http.context import HttpConfig
 from api.settings import Settings, create_engine_from
@@ -29,8 +30,10 @@ def app() -> FastAPI:
     settings = Settings(database_url=os.environ[URL_ENV])
     schema = os.environ.get(SCHEMA_ENV) or None
     rate = int(os.environ.get(RATE_ENV) or HttpConfig().rate_per_minute)
-    return create_app(
+    app = create_app(
         settings,
         engine=create_engine_from(settings, schema=schema),
         config=HttpConfig(rate_per_minute=rate),
     )
+    freeze_startup_heap()  # as ``coopmatch serve`` does
+    return app

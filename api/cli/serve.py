@@ -44,4 +44,16 @@ def register(app: typer.Typer) -> None:
         from api.settings import Settings
 
         configure_logging(json_logs)
-        uvicorn.run(create_app(Settings()), host=host, port=port, access_log=False)
+        app = create_app(Settings())
+        freeze_startup_heap()
+        uvicorn.run(app, host=host, port=port, access_log=False)
+
+
+def freeze_startup_heap() -> None:
+    """Move everything alive after startup (modules, the app, its routes and schemas) out of
+    the cyclic collector's reach (``gc.freeze``): the long-lived heap is then never walked
+    again, which takes the collector's pauses out of request latency."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matcher.domain import NetworkLevel
+from matcher.gc_pause import cycle_collection_paused
 from matcher.liquidity.checks import check_problem
 from matcher.liquidity.exact import repair, solve_component_exact, violations
 from matcher.liquidity.explain import explain
 from matcher.liquidity.flow import rate_ranks, solve_level_flow
-from matcher.liquidity.gc_pause import cycle_collection_paused
 from matcher.liquidity.levels import LevelPairs, level_pairs
 from matcher.liquidity.model import (
     Clock,

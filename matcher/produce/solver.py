@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matcher.domain import NetworkLevel
-from matcher.liquidity.gc_pause import cycle_collection_paused
+from matcher.gc_pause import cycle_collection_paused
 from matcher.produce.checks import check_problem
 from matcher.produce.distance import I64
 from matcher.produce.explain import explain as explain_orders

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from matcher.gc_pause import cycle_collection_paused
 from matcher.liquidity import flow, levels
 from matcher.liquidity.checks import check_problem
 from matcher.liquidity.exact import repair, violations
 from matcher.liquidity.exposure import ExposureBook
-from matcher.liquidity.gc_pause import cycle_collection_paused
 from matcher.liquidity.model import LiquidityProblem
 from matcher.liquidity.solver import objective_of
 from matcher.liquidity.state import UNLIMITED, LiquidityState, build_state, unique_indices
