@@ -135,7 +135,10 @@ def measure(url: str, posts: int, profile: str | None) -> dict[str, Any]:
 
 
 def main() -> None:
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+        cache_logger_on_first_use=True,
+    )
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=500)
     parser.add_argument("--profile", default=None, help="write a cProfile .pstats file")

@@ -26,7 +26,10 @@ RATE_ENV = "COOPMATCH_BENCH_RATE_PER_MINUTE"
 
 def app() -> FastAPI:
     """The ``/v1`` app on the benchmark database (one per worker process)."""
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+        cache_logger_on_first_use=True,
+    )
     settings = Settings(database_url=os.environ[URL_ENV])
     schema = os.environ.get(SCHEMA_ENV) or None
     rate = int(os.environ.get(RATE_ENV) or HttpConfig().rate_per_minute)

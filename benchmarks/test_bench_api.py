@@ -37,6 +37,10 @@ from benchmarks.api_load import (
 
 PG_ENV = "COOPMATCH_TEST_POSTGRES_URL"
 SEED = 6
+DB_POOL_PER_WORKER = 4
+"""PostgreSQL connections each worker keeps (as many again on demand): a post holds one for
+one statement only, and on two cores more concurrent backends only contend for locks
+(18 a worker ran about a fifth slower than 4)."""
 RATE_PER_MINUTE = 60_000
 """The run's per-coop rate limit: on, as in production, but above what the load asks for
 (the default of 600 a minute would throttle a coop after its first minute's burst)."""
@@ -70,7 +74,7 @@ def test_bench_api_order_posts(
     workers = int(os.environ.get("COOPMATCH_BENCH_API_WORKERS", "2"))
     concurrency = int(os.environ.get("COOPMATCH_BENCH_API_CLIENTS", "32"))
     tokens = list(seed_coops(engine, 24).values())
-    pool = -(-concurrency // workers) + 2  # every request in flight holds one connection
+    pool = DB_POOL_PER_WORKER
     with serve(url, schema, workers, rate_per_minute=RATE_PER_MINUTE, pool_size=pool) as base:
         # every worker verifies each key once (argon2, then cached) before the timed run
         asyncio.run(warm_keys(base, tokens, per_key=8 * workers))

@@ -25,6 +25,7 @@ def configure_logging(json_logs: bool = True) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+        cache_logger_on_first_use=True,  # not a fresh bound logger on every log call
     )
 
 

@@ -53,8 +53,13 @@ def canonical_json(data: Any) -> str:
 
 
 def format_ts(value: datetime) -> str:
-    """A timestamp as the UTC ISO text used in hashes (microsecond precision)."""
-    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """A timestamp as the UTC ISO text used in hashes (microsecond precision).
+
+    >>> from datetime import UTC
+    >>> format_ts(datetime(2026, 11, 21, 3, 4, 5, 6, tzinfo=UTC))
+    '2026-11-21T03:04:05.000006Z'
+    """
+    return as_utc(value).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def event_hash(

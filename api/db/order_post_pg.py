@@ -75,14 +75,13 @@ async def post_money_order(
     table: str,
     detail: dict[str, object],
     payload: dict[str, Any],
-    response: Any,
+    response: str,
 ) -> PostOutcome:
     """Run the one-statement post on ``conn`` (autocommit: the statement is its own
     transaction). ``key_id``: the API key whose revocation the statement checks first (None:
     already checked); ``table``: the detail table of ``detail``; ``response`` is the 201
-    body, stored under the key as it is sent."""
+    body's JSON text, stored under the key as it is sent."""
     order_id = str(head["id"])
-    stored = json.dumps(response, ensure_ascii=False, sort_keys=True)
     params = (
         key_id,
         principal,
@@ -99,7 +98,7 @@ async def post_money_order(
         _plain(head),
         table,
         _plain(detail),
-        stored,
+        response,
     )
     cur = await conn.execute(CALL, params)
     row = await cur.fetchone()

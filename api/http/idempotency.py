@@ -58,11 +58,13 @@ _INSERT = insert(_TABLE)
 
 @dataclass(frozen=True)
 class Stored:
-    """A response to send: status and JSON body; ``replayed`` when it came from storage."""
+    """A response to send: status and JSON body; ``replayed`` when it came from storage;
+    ``raw``: the body's JSON text as stored, sent byte for byte (fresh and replayed alike)."""
 
     status: int
     body: Any
     replayed: bool = False
+    raw: str | None = None
 
 
 async def request_key(request: Request, principal: str) -> tuple[str, str]:

@@ -66,6 +66,7 @@ async def post_money(
     key, digest = idem
     now = ctx.clock()
     (head, table, detail), body = posted_body(spec, now)
+    text = json.dumps(body, ensure_ascii=False, sort_keys=True)  # as the general path stores
     kind = str(head["kind"])
     for attempt in range(RETRIES + 1):
         try:
@@ -85,7 +86,7 @@ async def post_money(
                     table=table,
                     detail=detail,
                     payload={"kind": kind},
-                    response=body,
+                    response=text,
                 )
             break
         except psycopg.Error as exc:
@@ -93,9 +94,10 @@ async def post_money(
                 raise
             await asyncio.sleep(min(0.2, 0.005 * 2**attempt))
     if out.outcome == "created":
-        return Stored(201, body)
+        return Stored(201, body, raw=text)
     if out.outcome == "replayed":
-        return Stored(out.status, json.loads(out.body or "null"), replayed=True)
+        stored = out.body or "null"
+        return Stored(out.status, json.loads(stored), replayed=True, raw=stored)
     if out.outcome == "revoked":
         raise revoked()
     if out.outcome == "mismatch":

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from sqlalchemy import select
 from sqlmodel import Session, col
 
@@ -56,7 +56,7 @@ def list_keys(
 
 
 @router.post("/keys/{key_id}/revoke", response_model=sc.ApiKeyPublic, responses=ADMIN_WRITE)
-def revoke(key_id: str, who: Admin, ctx: Ctx, idem: Idem) -> JSONResponse:
+def revoke(key_id: str, who: Admin, ctx: Ctx, idem: Idem) -> Response:
     """Revoke a key at once: its next request is a 401 (เพิกถอนคีย์). Twice is no change."""
 
     def work(session: Session, now: datetime) -> Stored:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from api.http.deps import Caller
 from api.http.errors import PROBLEM
@@ -33,9 +33,11 @@ async def idempotency(
 Idem = Annotated[tuple[str, str], Depends(idempotency)]
 
 
-def respond(result: Stored) -> JSONResponse:
+def respond(result: Stored) -> Response:
     """The stored or fresh response; replays are marked ``Idempotent-Replayed: true``."""
     headers = {"Idempotent-Replayed": "true"} if result.replayed else None
+    if result.raw is not None:
+        return Response(result.raw.encode(), result.status, headers, "application/json")
     return JSONResponse(result.body, result.status, headers=headers)
 
 

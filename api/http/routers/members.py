@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -95,7 +95,7 @@ async def order_poster(request: Request, idempotency_key: IdempotencyHeader = No
 @router.post("/orders", status_code=201, response_model=sc.OrderPublic, responses=WRITE_ERRORS)
 async def create_order(
     request: Request, body: sc.OrderCreate, poster: Annotated[OrderPoster, Depends(order_poster)]
-) -> JSONResponse:
+) -> Response:
     """Post an order of the caller's coop: a liquidity offer or need, a stock lot, a purchase
     order or an obligation (ลงประกาศเสนอ/ต้องการเงินทุน สินค้า หรือหนี้)."""
     ctx, who, idem = poster.ctx, poster.who, poster.idem
@@ -139,7 +139,7 @@ def get_order(
 @router.post("/orders/{order_id}/cancel", response_model=sc.OrderPublic, responses=WRITE_ERRORS)
 def cancel(
     order: Annotated[OrderRow, Depends(cancellable_order)], who: Member, ctx: Ctx, idem: Idem
-) -> JSONResponse:
+) -> Response:
     """Cancel the rest of an order; its pending proposals are voided (ยกเลิกคำสั่ง).
 
     An obligation is the creditor's claim: only its creditor may cancel (waive) it, and
@@ -200,7 +200,7 @@ def _decision(view: object, accepted_by_me: bool) -> dict[str, object]:
 )
 def accept(
     p: Annotated[ProposalRow, Depends(own_proposal)], who: Member, ctx: Ctx, idem: Idem
-) -> JSONResponse:
+) -> Response:
     """Accept a proposal; it commits when both sides have accepted (ตอบรับข้อเสนอ)."""
     return _decide(accept_proposal, p, who, ctx, idem)
 
@@ -210,7 +210,7 @@ def accept(
 )
 def decline(
     p: Annotated[ProposalRow, Depends(own_proposal)], who: Member, ctx: Ctx, idem: Idem
-) -> JSONResponse:
+) -> Response:
     """Decline a pending proposal; both reservations are freed (ปฏิเสธข้อเสนอ)."""
     return _decide(decline_proposal, p, who, ctx, idem)
 
@@ -221,7 +221,7 @@ def _decide(
     who: Principal,
     ctx: AppContext,
     idem: tuple[str, str],
-) -> JSONResponse:
+) -> Response:
     """Run accept or decline for the caller's side, idempotently, and report its decision."""
 
     def call(store: StoreHook) -> Stored:

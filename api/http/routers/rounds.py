@@ -12,7 +12,7 @@ from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from sqlmodel import Session
 
 from api.db.tables import RoundRow
@@ -42,9 +42,7 @@ RUN_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/rounds", status_code=201, response_model=sc.RoundPublic, responses=RUN_RESPONSES)
-def run(
-    body: sc.RoundRun, network_id: Network, who: Coordinator, ctx: Ctx, idem: Idem
-) -> JSONResponse:
+def run(body: sc.RoundRun, network_id: Network, who: Coordinator, ctx: Ctx, idem: Idem) -> Response:
     """Run (or return) the network's combined daily round for a business date: set-off,
     loans, produce sales (รันรอบจับคู่). 201 for a new round, 200 when the round for the
     date already existed (``reused``)."""
