@@ -41,6 +41,11 @@ def _unauthorized(detail: str) -> ApiError:
     return ApiError(401, "unauthorized", detail, {"WWW-Authenticate": "Bearer"})
 
 
+def revoked() -> ApiError:
+    """401 for an unknown, revoked or wrong key (one answer for all three)."""
+    return _unauthorized("unknown or revoked API key")
+
+
 DEFERS_REVOCATION = frozenset({("POST", "/v1/orders")})
 """Routes whose handler checks the key's revocation itself, inside the change's own
 statement on PostgreSQL (:mod:`api.http.order_post`), when the key was verified within
@@ -76,7 +81,7 @@ async def authenticate(request: Request, ctx: Ctx) -> Principal:
         row = await _live_key(ctx, key_id)
         if not fresh:
             if not await run_in_threadpool(verify_secret, row, secret):
-                raise _unauthorized("unknown or revoked API key")
+                raise revoked()
             ctx.verified[digest] = (key_id, now, row)
     who = Principal(row.id, row.role, row.principal, row.coop_id)
     request.state.principal = who.principal
@@ -99,13 +104,8 @@ async def _live_key(ctx: AppContext, key_id: str) -> StoredKey:
     """The stored key; 401 when it is unknown or revoked."""
     row = await _stored_key(ctx, key_id)
     if row is None or row.revoked:
-        raise _unauthorized("unknown or revoked API key")
+        raise revoked()
     return row
-
-
-def revoked() -> ApiError:
-    """401 for a key found revoked (or gone) by a handler's own check."""
-    return _unauthorized("unknown or revoked API key")
 
 
 async def _stored_key(ctx: AppContext, key_id: str) -> StoredKey | None:

@@ -103,33 +103,25 @@ def money_columns(order: MemberOrder, now: datetime) -> MoneyColumns | None:
     """The columns :func:`post_member_order` inserts for a money order (an offer, a need or
     an obligation); None for produce orders (their unit is the product's, read from the
     database)."""
-    if isinstance(order, OfferSpec):
+    if isinstance(order, OfferSpec | NeedSpec):
+        offer = isinstance(order, OfferSpec)
         head = order_head(
             order.id,
-            LIQUIDITY_OFFER.kind,
+            (LIQUIDITY_OFFER if offer else LIQUIDITY_NEED).kind,
             order.coop_id,
             order.amount_satang,
             order.valid_until,
             order.arrival,
             now,
         )
-        detail: dict[str, object] = {
-            "order_id": order.id,
-            "min_rate_bps": order.min_rate_bps,
-            "max_term_days": order.max_term_days,
-            "cap_per_borrower_satang": order.cap_per_borrower_satang,
-        }
-        return head, str(LiquidityOfferRow.__tablename__), detail
-    if isinstance(order, NeedSpec):
-        head = order_head(
-            order.id,
-            LIQUIDITY_NEED.kind,
-            order.coop_id,
-            order.amount_satang,
-            order.valid_until,
-            order.arrival,
-            now,
-        )
+        if isinstance(order, OfferSpec):
+            detail: dict[str, object] = {
+                "order_id": order.id,
+                "min_rate_bps": order.min_rate_bps,
+                "max_term_days": order.max_term_days,
+                "cap_per_borrower_satang": order.cap_per_borrower_satang,
+            }
+            return head, str(LiquidityOfferRow.__tablename__), detail
         detail = {
             "order_id": order.id,
             "max_rate_bps": order.max_rate_bps,

@@ -23,7 +23,7 @@ from api.db.tx import is_postgres
 from api.http import schemas as sc
 from api.http.order_post import posted_body, takes_fast_path
 from api.services.member_orders import money_rows
-from api.services.orders import NeedSpec, OfferSpec
+from api.services.orders import NeedSpec, OfferSpec, order_head
 
 DEBT = {"kind": "obligation", "creditor_coop_id": "C3", "amount": "10.00", "due_date": "2026-12-31"}
 
@@ -121,19 +121,8 @@ def test_a_failure_inside_the_statement_leaves_nothing(api, clock) -> None:  # n
     url, path = conninfo(api.engine)
     chain, now = coop_chain("C1"), clock()
     order = {
-        "id": "ord_broken",
-        "kind": "liquidity_offer",
-        "coop_id": "C1",
-        "unit": "satang",
-        "amount": 100,
-        "reserved": 0,
-        "committed": 0,
-        "status": "open",
-        "valid_until": None,
-        "arrival": 0,
-        "version": 1,
-        "created_at": now.isoformat(),
-        "updated_at": now.isoformat(),
+        k: v.isoformat() if isinstance(v, datetime) else v
+        for k, v in order_head("ord_broken", "liquidity_offer", "C1", 100, None, 0, now).items()
     }
     params = (
         None,

@@ -105,6 +105,66 @@ def truck_day(
     return problem(coops, lots, orders, transport=transport)
 
 
+def seeded_round(
+    seed: int, n_coops: int, n_areas: int, n_lots: int, n_orders: int
+) -> ProduceProblem:
+    """A seeded random longan day: ``n_lots`` lots and ``n_orders`` orders of grades AA/A/B
+    at ``n_coops`` coops in ``n_areas`` areas (round robin), with one processor (B → A at
+    c00); reach 60 km, 40 km a day, at most 7 lanes per order."""
+    rng = np.random.default_rng(seed)
+    lat = rng.integers(1_750_000, 1_900_000, n_coops)
+    lon = rng.integers(9_850_000, 9_950_000, n_coops)
+    coops = [
+        Coop(f"c{i:02d}", f"สหกรณ์ {i}", f"Coop {i}", lat_e5=int(lat[i]), lon_e5=int(lon[i]))
+        for i in range(n_coops)
+    ]
+    grades = ("AA", "A", "B")
+    lots = [
+        lot(
+            f"l{k:03d}",
+            f"c{rng.integers(0, n_coops):02d}",
+            int(rng.integers(200, 3_000)),
+            int(rng.integers(1_000, 1_900)),
+            grades[int(rng.integers(0, 3))],
+            ready_date=DAY - timedelta(int(rng.integers(0, 2))),
+            spoilage_satang_per_unit_day=int(rng.integers(0, 40)),
+        )
+        for k in range(n_lots)
+    ]
+    orders = [
+        order(
+            f"o{k:03d}",
+            f"c{rng.integers(0, n_coops):02d}",
+            int(rng.integers(200, 3_000)),
+            {g: int(rng.integers(1_500, 2_300)) for g in grades if rng.random() < 0.6}
+            or {"A": 2_000},
+            deliver_by=DAY + timedelta(int(rng.integers(0, 3))),
+        )
+        for k in range(n_orders)
+    ]
+    areas = tuple(
+        Network(
+            f"a{j}",
+            f"เขต {j}",
+            f"Area {j}",
+            NetworkLevel.AREA,
+            None,
+            tuple(c.id for c in coops[j::n_areas]),
+        )
+        for j in range(n_areas)
+    )
+    proc = Processor("p1", "c00", "longan", "B", "longan", "A", 3_000, 150)
+    return problem(
+        coops,
+        lots,
+        orders,
+        networks=areas,
+        processors=(proc,),
+        transport=Transport(2, max_distance_m=60_000, km_per_day=40),
+        max_lanes_per_order=7,
+    )
+
+
 def solve_valid(p: ProduceProblem) -> ProduceResult:
     """Solve and assert that the independent validator finds nothing wrong."""
     r = solve_produce(p)

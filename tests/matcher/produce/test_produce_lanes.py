@@ -10,19 +10,17 @@ round's solve must pass the validator.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 
 import numpy as np
 import pytest
-from produce_cases import DAY, lot, order, problem
+from produce_cases import seeded_round
 
-from matcher.domain import Coop, Network, NetworkLevel
 from matcher.produce import lanes as lanes_mod
 from matcher.produce import reach
 from matcher.produce.checks import check_problem
 from matcher.produce.distance import great_circle_m
 from matcher.produce.lanes import TierLanes, tier_lanes
-from matcher.produce.model import Lane, Processor, ProduceProblem, Transport
+from matcher.produce.model import Lane, ProduceProblem
 from matcher.produce.solver import solve_produce
 from matcher.produce.state import build_state
 from matcher.produce.validator import validate
@@ -46,58 +44,7 @@ def _with_matrix(p: ProduceProblem, seed: int) -> ProduceProblem:
 
 def _round(seed: int, matrix: bool) -> ProduceProblem:
     """90 lots and 110 orders of grades AA/A/B at 36 coops in two areas, with a processor."""
-    rng = np.random.default_rng(seed)
-    lat = rng.integers(1_750_000, 1_900_000, 36)
-    lon = rng.integers(9_850_000, 9_950_000, 36)
-    coops = [
-        Coop(f"c{i:02d}", f"สหกรณ์ {i}", f"Coop {i}", lat_e5=int(lat[i]), lon_e5=int(lon[i]))
-        for i in range(36)
-    ]
-    grades = ("AA", "A", "B")
-    lots = [
-        lot(
-            f"l{k:03d}",
-            f"c{rng.integers(0, 36):02d}",
-            int(rng.integers(200, 3_000)),
-            int(rng.integers(1_000, 1_900)),
-            grades[int(rng.integers(0, 3))],
-            ready_date=DAY - timedelta(int(rng.integers(0, 2))),
-            spoilage_satang_per_unit_day=int(rng.integers(0, 40)),
-        )
-        for k in range(90)
-    ]
-    orders = [
-        order(
-            f"o{k:03d}",
-            f"c{rng.integers(0, 36):02d}",
-            int(rng.integers(200, 3_000)),
-            {g: int(rng.integers(1_500, 2_300)) for g in grades if rng.random() < 0.6}
-            or {"A": 2_000},
-            deliver_by=DAY + timedelta(int(rng.integers(0, 3))),
-        )
-        for k in range(110)
-    ]
-    areas = tuple(
-        Network(
-            f"a{j}",
-            f"เขต {j}",
-            f"Area {j}",
-            NetworkLevel.AREA,
-            None,
-            tuple(c.id for c in coops[j::2]),
-        )
-        for j in range(2)
-    )
-    proc = Processor("p1", "c00", "longan", "B", "longan", "A", 3_000, 150)
-    p = problem(
-        coops,
-        lots,
-        orders,
-        networks=areas,
-        processors=(proc,),
-        transport=Transport(2, max_distance_m=60_000, km_per_day=40),
-        max_lanes_per_order=7,
-    )
+    p = seeded_round(seed, 36, 2, 90, 110)
     return _with_matrix(p, seed) if matrix else p
 
 

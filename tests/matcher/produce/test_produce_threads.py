@@ -10,81 +10,25 @@ the same with 1, 2 and 3 workers.
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 
-import numpy as np
 import pytest
-from produce_cases import DAY, lot, order, problem
+from produce_cases import seeded_round
 
-from matcher.domain import Coop, Network, NetworkLevel
 from matcher.produce import lanes as lanes_mod
 from matcher.produce import pool, reach
 from matcher.produce.checks import check_problem
 from matcher.produce.lanes import tier_lanes
-from matcher.produce.model import Processor, ProduceProblem, Transport
+from matcher.produce.model import ProduceProblem
 from matcher.produce.solver import solve_produce
 from matcher.produce.state import build_state
 from matcher.produce.validator import validate
 
 FIELDS = ("s", "d", "comp", "dist_m", "transport", "spoil", "gain", "day")
-N_COOPS = 48
-N_AREAS = 4
 
 
 def _round(seed: int) -> ProduceProblem:
     """160 lots and 200 orders of grades AA/A/B at 48 coops in four areas, a processor."""
-    rng = np.random.default_rng(seed)
-    lat = rng.integers(1_750_000, 1_900_000, N_COOPS)
-    lon = rng.integers(9_850_000, 9_950_000, N_COOPS)
-    coops = [
-        Coop(f"c{i:02d}", f"สหกรณ์ {i}", f"Coop {i}", lat_e5=int(lat[i]), lon_e5=int(lon[i]))
-        for i in range(N_COOPS)
-    ]
-    grades = ("AA", "A", "B")
-    lots = [
-        lot(
-            f"l{k:03d}",
-            f"c{rng.integers(0, N_COOPS):02d}",
-            int(rng.integers(200, 3_000)),
-            int(rng.integers(1_000, 1_900)),
-            grades[int(rng.integers(0, 3))],
-            ready_date=DAY - timedelta(int(rng.integers(0, 2))),
-            spoilage_satang_per_unit_day=int(rng.integers(0, 40)),
-        )
-        for k in range(160)
-    ]
-    orders = [
-        order(
-            f"o{k:03d}",
-            f"c{rng.integers(0, N_COOPS):02d}",
-            int(rng.integers(200, 3_000)),
-            {g: int(rng.integers(1_500, 2_300)) for g in grades if rng.random() < 0.6}
-            or {"A": 2_000},
-            deliver_by=DAY + timedelta(int(rng.integers(0, 3))),
-        )
-        for k in range(200)
-    ]
-    areas = tuple(
-        Network(
-            f"a{j}",
-            f"เขต {j}",
-            f"Area {j}",
-            NetworkLevel.AREA,
-            None,
-            tuple(c.id for c in coops[j::N_AREAS]),
-        )
-        for j in range(N_AREAS)
-    )
-    proc = Processor("p1", "c00", "longan", "B", "longan", "A", 3_000, 150)
-    return problem(
-        coops,
-        lots,
-        orders,
-        networks=areas,
-        processors=(proc,),
-        transport=Transport(2, max_distance_m=60_000, km_per_day=40),
-        max_lanes_per_order=7,
-    )
+    return seeded_round(seed, 48, 4, 160, 200)
 
 
 def _small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
