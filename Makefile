@@ -45,7 +45,7 @@ contracts: $(STAMP)
 	$(BIN)/lint-imports
 
 unit: $(STAMP)
-	$(BIN)/pytest -q --doctest-modules matcher scenarios/sim tests
+	$(BIN)/pytest -q -n auto --doctest-modules matcher scenarios/sim tests
 
 bench-smoke: $(STAMP)
 	$(BIN)/pytest -q benchmarks --benchmark-disable
