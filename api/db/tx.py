@@ -134,6 +134,12 @@ def chain_session(engine: Engine) -> Iterator[Session]:
         conn.close()
 
 
+def retry_pause_s(attempt: int) -> float:
+    """The pause before re-running a unit of work the ``attempt``-th time (exponential,
+    5 ms doubling, at most 0.2 s)."""
+    return min(0.2, 0.005 * 2.0**attempt)
+
+
 def _retrying(
     opener: Callable[[Engine], AbstractContextManager[Session]],
     engine: Engine,
@@ -147,7 +153,7 @@ def _retrying(
         except DBAPIError as exc:
             if attempt == retries or not is_retryable(exc):
                 raise
-            time.sleep(min(0.2, 0.005 * 2**attempt))
+            time.sleep(retry_pause_s(attempt))
     raise AssertionError("unreachable")  # pragma: no cover
 
 

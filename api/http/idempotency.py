@@ -116,12 +116,12 @@ def in_flight(key: str) -> ApiError:
     return ApiError(409, "idempotency_in_flight", f"{HEADER} {key!r} is still in flight")
 
 
-def purge_due(ctx: AppContext) -> bool:
-    """Whether :func:`maybe_purge` would delete now (a cheap check, no I/O)."""
+def purge_due(ctx: AppContext, now: datetime | None = None) -> bool:
+    """Whether :func:`maybe_purge` would delete at ``now`` (default: the app clock's now;
+    a cheap check, no I/O)."""
     last = ctx.purged_at
-    return last is None or (
-        (ctx.clock() - last).total_seconds() >= ctx.config.idempotency_purge_every_s
-    )
+    at = ctx.clock() if now is None else now
+    return last is None or (at - last).total_seconds() >= ctx.config.idempotency_purge_every_s
 
 
 def maybe_purge(ctx: AppContext) -> None:
@@ -131,8 +131,7 @@ def maybe_purge(ctx: AppContext) -> None:
     how often this runs only bounds the table's size."""
     now = ctx.clock()
     with ctx.purge_lock:
-        last = ctx.purged_at
-        if last is not None and (now - last).total_seconds() < ctx.config.idempotency_purge_every_s:
+        if not purge_due(ctx, now):
             return
         ctx.purged_at = now
     cutoff = now - timedelta(hours=ctx.config.idempotency_retention_hours)

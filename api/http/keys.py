@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from psycopg import AsyncConnection
 from sqlalchemy import Engine, bindparam, select
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col
 
 from api.db.audit import append_event
@@ -152,15 +153,13 @@ def load_key(engine: Engine, key_id: str) -> StoredKey | None:
     return None if row is None else StoredKey(*row)
 
 
-_KEY_LOOKUP_SQL = (
-    "SELECT id, secret_hash, role, principal, coop_id, revoked_at IS NOT NULL "
-    "FROM api_key WHERE id = %s"
-)
+_KEY_LOOKUP_SQL = str(_KEY_LOOKUP.compile(dialect=postgresql.dialect()))  # type: ignore[no-untyped-call]
+""":data:`_KEY_LOOKUP` as psycopg's SQL text, for the async pool (one query, two drivers)."""
 
 
 async def load_key_async(conn: AsyncConnection[Any], key_id: str) -> StoredKey | None:
     """:func:`load_key` on an async psycopg connection (PostgreSQL, autocommit)."""
-    cur = await conn.execute(_KEY_LOOKUP_SQL, (key_id,))
+    cur = await conn.execute(_KEY_LOOKUP_SQL, {"key_id": key_id})
     row = await cur.fetchone()
     return None if row is None else StoredKey(*row)
 

@@ -21,7 +21,7 @@ import psycopg
 from starlette.concurrency import run_in_threadpool
 
 from api.db.order_post_pg import post_money_order
-from api.db.tx import is_retryable_driver_error
+from api.db.tx import is_retryable_driver_error, retry_pause_s
 from api.http import schemas as sc
 from api.http.context import AppContext
 from api.http.deps import revoked
@@ -92,7 +92,7 @@ async def post_money(
         except psycopg.Error as exc:
             if attempt == RETRIES or not is_retryable_driver_error(exc):
                 raise
-            await asyncio.sleep(min(0.2, 0.005 * 2**attempt))
+            await asyncio.sleep(retry_pause_s(attempt))
     if out.outcome == "created":
         return Stored(201, body, raw=text)
     if out.outcome == "replayed":
