@@ -2,10 +2,13 @@
 loopback, and post orders from async aiohttp clients for a bounded time.
 
 Each logical post has its own ``Idempotency-Key``. A client retry (a transport error, a 5xx
-or a 409 while the first copy is still in flight) reuses the key; on top of that a seeded
-share of posts is sent twice on purpose (a client that lost the first answer), so the run
-also proves that retries create no duplicate order. Latency is measured per logical post,
-from the first send to the final answer.
+or a 409 while the first copy is still in flight) reuses the key. On top of that, two seeded
+shares of posts lose their answer on purpose: some are sent again after their 201 (a
+client that lost the answer), and some are first written on a connection of their own that
+is closed before the answer comes (a client that hung up), then retried with the same key
+while the server may still be working on the first copy. So the run also proves that
+retries create no duplicate order. Latency is measured per logical post, from the first
+send to the final answer.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import uuid
 from collections.abc import Iterator
 from contextlib import AsyncExitStack, contextmanager
@@ -166,6 +170,8 @@ class LoadResult:
     errors: int = 0
     retries: int = 0
     replays: int = 0
+    hung_up: int = 0
+    hung_up_replayed: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
 
     def figures(self, orders_added: int) -> dict[str, Any]:
@@ -185,6 +191,8 @@ class LoadResult:
             "errors": self.errors,
             "client_retries": self.retries,
             "replayed": self.replays,
+            "hung_up": self.hung_up,
+            "hung_up_replayed": self.hung_up_replayed,
             "orders_created": len(self.created),
             "duplicates": orders_added - len(self.created),
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
@@ -237,12 +245,35 @@ async def _send(
     return None
 
 
+async def _hang_up(base: str, headers: dict[str, str], body: bytes) -> None:
+    """Write one post on a new connection and close it without reading the answer."""
+    url = urllib.parse.urlsplit(base)
+    host, port = url.hostname or "127.0.0.1", url.port or 80
+    lines = ["POST /v1/orders HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
+    lines += [f"{k}: {v}" for k, v in headers.items()] + [f"Content-Length: {len(body)}"]
+    _, writer = await asyncio.open_connection(host, port)
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+    await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+
+
+@dataclass(frozen=True)
+class Losses:
+    """Shares of posts whose answer is lost on purpose: ``resend`` after a 201, ``hang_up``
+    before any answer (then retried)."""
+
+    resend: float = 0.02
+    hang_up: float = 0.01
+
+
 async def _client(
+    base: str,
     http: aiohttp.ClientSession,
     tokens: list[str],
     rng: random.Random,
     until: float,
-    duplicate_share: float,
+    losses: Losses,
     out: LoadResult,
 ) -> None:
     while time.perf_counter() < until:
@@ -254,9 +285,16 @@ async def _client(
         }
         body = json.dumps(_body(rng)).encode()
         start = time.perf_counter()
+        hang_up = rng.random() < losses.hang_up
+        if hang_up:
+            await _hang_up(base, headers, body)
+            out.hung_up += 1
+            out.retries += 1
         r = await _send(http, headers, body, out)
+        if hang_up and r is not None and r.replayed:  # the server had kept the first copy
+            out.hung_up_replayed += 1
         out.latencies_ms.append((time.perf_counter() - start) * 1000)
-        if r is not None and r.status == 201 and rng.random() < duplicate_share:
+        if r is not None and r.status == 201 and rng.random() < losses.resend:
             again = await _send(http, headers, body, out)  # the answer was "lost": resend
             if again is None or again.body.get("id") != r.body["id"]:
                 out.errors += 1
@@ -277,7 +315,7 @@ async def run_load(
     seconds: float,
     concurrency: int,
     seed: int,
-    duplicate_share: float = 0.02,
+    losses: Losses = Losses(),
 ) -> LoadResult:
     """Post orders from ``concurrency`` async clients for ``seconds``.
 
@@ -303,7 +341,7 @@ async def run_load(
         start = time.perf_counter()
         await asyncio.gather(
             *(
-                _client(http, tokens, random.Random(seed + i), until, duplicate_share, out)
+                _client(base, http, tokens, random.Random(seed + i), until, losses, out)
                 for i, http in enumerate(clients)
             )
         )

@@ -4,7 +4,7 @@ A replay (same key, same request) returns the stored response; the same key with
 request is a 422; the same key while the first request is still running is a 409. Keys are
 scoped to the caller's principal and kept ``idempotency_retention_hours`` (≥ 24 h).
 
-Three ways to run a change:
+Two ways to run a change:
 
 * :func:`in_one_transaction` — the change and its stored response are written in ONE
   transaction (the change's ``work`` gets the session). Concurrent duplicates serialise on
@@ -16,11 +16,10 @@ Three ways to run a change:
   change and the stored response commit together or not at all; a failure releases the
   claim, and a crash leaves only the claim, which another request may take over after the
   in-flight lease (nothing of the change was committed).
-* :func:`around_service` — the older claim / run / store-after form, kept for callers
-  whose service takes no hook.
 
 A member's order post runs :func:`in_one_transaction` on its coop's audit chain
-(``chain=``): the same guarantees, without the global write lock. Keys past the retention
+(``chain=``): the same guarantees, without the global write lock; on PostgreSQL an offer or
+a need takes one statement instead (:mod:`api.http.order_post`). Keys past the retention
 are deleted now and then (:func:`maybe_purge`), not on every request.
 """
 
@@ -212,29 +211,6 @@ def in_one_transaction(
     if chain is None:
         return in_write_transaction(ctx.engine, tx)
     return in_chain_transaction(ctx.engine, tx)
-
-
-def around_service(
-    ctx: AppContext, principal: str, key: str, digest: str, call: Callable[[], Stored]
-) -> Stored:
-    """Claim the key, run a service that has its own transaction, store its response.
-
-    When the service refuses (any exception), the claim is released so the caller may retry.
-    """
-
-    maybe_purge(ctx)
-    seen = in_write_transaction(ctx.engine, partial(_claim, ctx, principal, key, digest))
-    if seen is not None:
-        return seen
-    try:
-        result = call()
-    except BaseException:
-        in_write_transaction(ctx.engine, lambda s: _release(s, principal, key))
-        raise
-    in_write_transaction(
-        ctx.engine, lambda s: _store(s, principal, key, digest, result, ctx.clock())
-    )
-    return result
 
 
 StoreHook = Callable[[Session, Stored], None]
