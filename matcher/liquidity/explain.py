@@ -183,10 +183,14 @@ class _Context:
         short_case = 10 + 2 * (self.top_served[root] > st.need_urgency)
         if self.problem.policy is not FairnessPolicy.COVERAGE:
             short_case += self.short[root, st.need_urgency] > 1
+        # No offer in reach: ``no_network`` when the coop is in no network or offers exist
+        # out of its reach; ``no_offer_in_reach`` when the round has no offer at all.
+        no_offer = ~self._at_root(self.has_offer, self.n_root)
         case = _first_case(
             [
                 st.need_filled >= st.need_amount,
-                ~self._at_root(self.has_offer, self.n_root),
+                (self.n_root < 0) | (no_offer & (st.off_rem.size > 0)),
+                no_offer,
                 ~st.may_borrow[b],
                 limit & most,
                 limit,
@@ -196,7 +200,7 @@ class _Context:
                 left & (fresh_min | ~self._at_root(self.capped_open, self.n_root)),
                 left,
             ],
-            [0, 1, 2, 5, 3, 4, 6, 7, 8, 9],
+            [0, 1, 14, 2, 5, 3, 4, 6, 7, 8, 9],
             short_case,
         )
         return [_NEED_CASES[c] for c in case.tolist()]
@@ -220,17 +224,19 @@ class _Context:
         _, compatible = any_need.query(self.o_root, -st.off_rate, -st.off_term)
         _, still_open = open_need.query(self.o_root, -st.off_rate, -st.off_term)
         lender = st.off_lender
+        no_need = ~self._at_root(self.has_need, self.o_root)  # as for needs, the other way
         case = _first_case(
             [
                 st.off_rem <= 0,
-                ~self._at_root(self.has_need, self.o_root),
+                (self.o_root < 0) | (no_need & (st.need_amount.size > 0)),
+                no_need,
                 ~st.may_lend[lender],
                 (st.lend_cap0[lender] < UNLIMITED) & (st.lend_rem[lender] <= 0),
                 ~compatible,
                 ~still_open,
                 st.off_cap < UNLIMITED,
             ],
-            [0, 1, 2, 3, 4, 5, 6],
+            [0, 1, 8, 2, 3, 4, 5, 6],
             7,
         )
         return [_OFFER_CASES[c] for c in case.tolist()]
@@ -251,6 +257,7 @@ _NEED_CASES: tuple[tuple[str, ...], ...] = (
     (r.FUNDS_EXHAUSTED, r.FAIR_SHARE),
     (r.FUNDS_EXHAUSTED, r.HIGHER_PRIORITY),
     (r.FUNDS_EXHAUSTED, r.HIGHER_PRIORITY, r.FAIR_SHARE),
+    (r.NO_OFFER_IN_REACH,),
 )
 """Reason codes by case: the order of the checks in :meth:`_Context.need_codes`."""
 
@@ -263,6 +270,7 @@ _OFFER_CASES: tuple[tuple[str, ...], ...] = (
     (r.DEMAND_EXHAUSTED,),
     (r.EXPOSURE_CAP,),
     (r.BELOW_MINIMUM,),
+    (r.NO_NEED_IN_REACH,),
 )
 
 

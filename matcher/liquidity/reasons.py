@@ -22,6 +22,8 @@ MAX_LENDERS = "max_lenders"
 EXPOSURE_CAP = "exposure_cap"
 FAIR_SHARE = "fair_share"
 HIGHER_PRIORITY = "higher_urgency_first"
+NO_OFFER_IN_REACH = "no_offer_in_reach"
+NO_NEED_IN_REACH = "no_need_in_reach"
 
 TEXT: dict[str, tuple[str, str]] = {
     FILLED: ("จับคู่ได้ครบ", "fully matched"),
@@ -49,4 +51,12 @@ TEXT: dict[str, tuple[str, str]] = {
     EXPOSURE_CAP: ("ถึงเพดานการให้กู้ต่อผู้กู้รายเดียว", "lender's cap per borrower reached"),
     FAIR_SHARE: ("แบ่งเงินที่มีจำกัดอย่างเป็นธรรม", "scarce funds shared fairly"),
     HIGHER_PRIORITY: ("ให้คำขอที่เร่งด่วนกว่าก่อน", "more urgent needs served first"),
+    NO_OFFER_IN_REACH: (
+        "ไม่มีข้อเสนอให้กู้ในเครือข่ายของสหกรณ์เลย",
+        "no lending offer in any of its networks",
+    ),
+    NO_NEED_IN_REACH: (
+        "ไม่มีคำขอกู้ในเครือข่ายของสหกรณ์เลย",
+        "no borrowing need in any of its networks",
+    ),
 }

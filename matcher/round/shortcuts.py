@@ -25,6 +25,7 @@ from matcher.liquidity.model import (
     LiquidityObjective,
     LiquidityProblem,
     LiquidityResult,
+    LoanNeed,
     OrderExplanation,
 )
 from matcher.liquidity.solver import SOLVER_NAME as LIQUIDITY_SOLVER
@@ -122,9 +123,12 @@ def unfunded_liquidity_result(
     >>> r.proposals, [(e.order_id, e.reasons) for e in r.explanations]
     ((), [('n', ('no_network',))])
     """
-    codes = (reasons.NO_NETWORK,)
-    explanations = tuple(
-        OrderExplanation(
+    members = {m for net in problem.networks for m in net.members}
+
+    def unmatched(n: LoanNeed) -> OrderExplanation:
+        # a coop in a network has no offer in reach; one outside every network has no network
+        codes = (reasons.NO_OFFER_IN_REACH if n.borrower in members else reasons.NO_NETWORK,)
+        return OrderExplanation(
             order_id=n.id,
             side="need",
             coop_id=n.borrower,
@@ -134,8 +138,9 @@ def unfunded_liquidity_result(
             reasons=codes,
             detail=need_detail(codes, 0, n.amount_satang),
         )
-        for n in (sorted(problem.needs, key=lambda n: n.id) if explain else ())
-    )
+
+    needs = sorted(problem.needs, key=lambda n: n.id) if explain else []
+    explanations = tuple(unmatched(n) for n in needs)
     return LiquidityResult(
         status=SolveStatus.OPTIMAL,
         policy=problem.policy,

@@ -8,7 +8,7 @@ from matcher.liquidity.model import CoopRules, JointFund, LoanNeed, LoanOffer
 from matcher.money import simple_interest_satang
 from matcher.results import FairnessPolicy, FillState, RateRule
 
-from .builders import filled, lent, problem, reasons, solve_valid
+from .builders import filled, lent, one_network, problem, reasons, solve_valid
 
 M = 1_000_000_00  # one million baht in satang
 
@@ -208,6 +208,24 @@ class TestLocality:
         r = solve_valid(problem([offer("o", "a")], [need("n", "b")], networks=nets))
         assert r.proposals == ()
         assert reasons(r, "n") == (rc.NO_NETWORK,) and reasons(r, "o") == (rc.NO_NETWORK,)
+
+    def test_one_sided_round_reads_nothing_in_reach(self) -> None:
+        # Both coops are in the network: with no offer (or no need) anywhere in the round,
+        # the reason is the empty other side, not a missing network.
+        nets = one_network("a", "b")
+        r = solve_valid(problem([], [need("na", "a"), need("nb", "b")], networks=nets))
+        assert reasons(r, "na") == reasons(r, "nb") == (rc.NO_OFFER_IN_REACH,)
+        r = solve_valid(problem([offer("oa", "a")], [], networks=nets))
+        assert reasons(r, "oa") == (rc.NO_NEED_IN_REACH,)
+
+    def test_outsider_reads_no_network_even_in_a_one_sided_round(self) -> None:
+        nets = one_network("a")
+        r = solve_valid(problem([], [need("na", "a"), need("nz", "z")], networks=nets))
+        assert reasons(r, "na") == (rc.NO_OFFER_IN_REACH,)
+        assert reasons(r, "nz") == (rc.NO_NETWORK,)
+        r = solve_valid(problem([offer("oa", "a"), offer("oz", "z")], [], networks=nets))
+        assert reasons(r, "oa") == (rc.NO_NEED_IN_REACH,)
+        assert reasons(r, "oz") == (rc.NO_NETWORK,)
 
 
 class TestJointFund:
