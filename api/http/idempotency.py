@@ -17,6 +17,9 @@ Two ways to run a change:
   claim, and a crash leaves only the claim, which another request may take over after the
   in-flight lease (nothing of the change was committed).
 
+The web pages keep their form answers here too (:mod:`api.web.form_store`), with
+:func:`claim`, :func:`store_after` and :func:`release` around work that commits by itself.
+
 A member's order post runs :func:`in_one_transaction` on its coop's audit chain
 (``chain=``): the same guarantees, without the global write lock; on PostgreSQL an offer or
 a need takes one statement instead (:mod:`api.http.order_post`). Keys past the retention
@@ -230,8 +233,7 @@ def in_service_transaction(
     When the service refuses (any exception), the claim is released so the caller may retry.
     A service that never called the hook (none of ours) gets its response stored after.
     """
-    maybe_purge(ctx)
-    seen = in_write_transaction(ctx.engine, partial(_claim, ctx, principal, key, digest))
+    seen = claim(ctx, principal, key, digest)
     if seen is not None:
         return seen
     stored: list[Stored] = []
@@ -243,13 +245,31 @@ def in_service_transaction(
     try:
         result = call(store)
     except BaseException:
-        in_write_transaction(ctx.engine, lambda s: _release(s, principal, key))
+        release(ctx, principal, key)
         raise
     if not stored:  # pragma: no cover - every hooked service calls it
-        in_write_transaction(
-            ctx.engine, lambda s: _store(s, principal, key, digest, result, ctx.clock())
-        )
+        store_after(ctx, principal, key, digest, result)
     return result
+
+
+def claim(ctx: AppContext, principal: str, key: str, digest: str) -> Stored | None:
+    """In a transaction of its own: the stored response under the key, a refusal (409 while
+    another request holds it, 422 for another request), or None once the key is marked in
+    flight for this caller, who must then :func:`store_after` or :func:`release` it."""
+    maybe_purge(ctx)
+    return in_write_transaction(ctx.engine, partial(_claim, ctx, principal, key, digest))
+
+
+def release(ctx: AppContext, principal: str, key: str) -> None:
+    """Give up a claim (the work failed), so that a retry runs it afresh."""
+    in_write_transaction(ctx.engine, lambda s: _release(s, principal, key))
+
+
+def store_after(ctx: AppContext, principal: str, key: str, digest: str, result: Stored) -> None:
+    """Store the response of claimed work that committed on its own."""
+    in_write_transaction(
+        ctx.engine, lambda s: _store(s, principal, key, digest, result, ctx.clock())
+    )
 
 
 def _claim(

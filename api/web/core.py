@@ -13,6 +13,7 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -26,6 +27,7 @@ from api.db.tables_http import ApiKeyRow
 from api.db.tx import read_session
 from api.http.context import AppContext
 from api.web import i18n, queries
+from api.web.form_store import form_answer
 from api.web.security import SESSION_COOKIE, FormReplay, Signer, now_s
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -185,10 +187,15 @@ async def once(
     request: Request, who: Who, action: str, token: str, make: Callable[[], tuple[str, int]]
 ) -> Response:
     """Answer the first post of ``token`` by running ``make`` (in the thread pool); a repeat
-    post of the same form gets the same answer and changes nothing more."""
-    replay = web(request).replay
-    answer = await run_in_threadpool(replay.once, f"{who.key_id}:{action}:{token}", make)
-    html, status = answer if isinstance(answer, tuple) else ("", 500)
+    post of the same form gets the same answer and changes nothing more, in this process
+    (:class:`~api.web.security.FormReplay`) or another one (:mod:`api.web.form_store`).
+    A repeat that outwaits a first post still running gets a 409 "still running" text."""
+    ctx, slot = ctx_of(request), f"{who.key_id}:{action}:{token}"
+    stored = partial(form_answer, ctx, who.principal, slot, make)
+    answer = await run_in_threadpool(web(request).replay.once, slot, stored)
+    if not isinstance(answer, tuple):
+        return HTMLResponse(i18n.text("still_running", lang_of(request)), status_code=409)
+    html, status = answer
     return HTMLResponse(html, status_code=status)
 
 

@@ -37,6 +37,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "คีย์ไม่ถูกต้อง ถูกเพิกถอน หรือไม่ใช่คีย์ผู้ประสานงานหรือสหกรณ์",
         "The key is unknown, revoked, or not a coordinator or coop key",
     ),
+    "still_running": (
+        "คำสั่งจากการคลิกครั้งแรกยังทำงานอยู่ กรุณาโหลดหน้าใหม่ภายหลัง",
+        "The first click is still being processed; reload the page later",
+    ),
     "bad_form": (
         "แบบฟอร์มหมดอายุหรือไม่ถูกต้อง กรุณาโหลดหน้าใหม่",
         "The form expired or is not valid; reload the page",

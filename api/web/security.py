@@ -5,7 +5,8 @@
   every request, so revoking a key ends its browser sessions.
 * Every rendered form carries a fresh token ``nonce.signature`` bound to the session. It is
   the CSRF token and, at the same time, the form's idempotency key: a second post of the same
-  form (a double click) gets the stored answer of the first and changes nothing more.
+  form (a double click) gets the stored answer of the first and changes nothing more:
+  :class:`FormReplay` in this process, :mod:`api.web.form_store` across processes.
 """
 
 from __future__ import annotations

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from http_fixtures import FAST_HASHER
 from openpyxl import load_workbook
 from sqlalchemy import func, select
@@ -19,8 +21,11 @@ from webfixtures import LOEI_NAMES, Web, token_of
 from api.db import repo
 from api.db.tables import CoopRow, ProposalLoanRow, ProposalRow, ProposalSaleRow, RoundRow
 from api.db.tx import in_write_transaction, read_session
+from api.http.app import create_app
 from api.http.keys import issue_key, revoke_key
 from api.services.rounds import RoundParams, load_snapshot, run_round
+from api.settings import Settings
+from api.web import round_pages
 from api.web.i18n import long_date
 from matcher.money import format_baht
 from matcher.round.combined import solve_round
@@ -356,6 +361,50 @@ def member_rows(web: Web) -> str:
     page = web.client.get("/web/member")
     assert page.status_code == 200
     return page.text
+
+
+def test_a_double_click_across_two_workers_runs_the_action_once(
+    web: Web, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two server processes (two apps: their own in-process replay, one database, one web
+    secret) get the two posts of one "run a new version" form: the version is made once,
+    whether the second post comes while the first is running or after it."""
+    settings = Settings(database_url="sqlite://", web_secret="shared-by-both-workers")
+    apps = [create_app(settings, engine=web.engine, clock=clock) for _ in range(2)]
+    first, second = (TestClient(a, raise_server_exceptions=False) for a in apps)
+    running, real_run = threading.Event(), round_pages.run_round
+
+    def slow_run(*args: Any, **kwargs: Any) -> Any:
+        running.set()
+        time.sleep(0.3)  # long enough for the other worker's post to find the key in flight
+        return real_run(*args, **kwargs)
+
+    with first, second:
+        Web(apps[0], first, web.engine, web.tokens).login("lamphun-office")
+        second.cookies = first.cookies  # the same browser session, signed by the same secret
+        saved = post_round(
+            Web(apps[0], first, web.engine), "run", token_of(first.get("/web/round").text)
+        )
+        assert "บันทึกรอบแล้ว" in saved.text and round_count(web) == 1
+        monkeypatch.setattr(round_pages, "run_round", slow_run)
+        token, answers = token_of(saved.text), {}
+
+        def click(name: str, client: TestClient) -> None:
+            answers[name] = post_round(
+                Web(apps[0], client, web.engine), "run", token, new_version="1"
+            )
+
+        clicks = [threading.Thread(target=click, args=("first", first))]
+        clicks[0].start()
+        assert running.wait(10)
+        clicks.append(threading.Thread(target=click, args=("second", second)))
+        clicks[1].start()
+        for th in clicks:
+            th.join()
+        late = post_round(Web(apps[1], second, web.engine), "run", token, new_version="1")
+    assert answers["first"].status_code == answers["second"].status_code == late.status_code == 200
+    assert answers["first"].text == answers["second"].text == late.text
+    assert "บันทึกรอบแล้ว" in late.text and round_count(web) == 2
 
 
 def test_members_accept_in_their_own_page_once(web: Web) -> None:

@@ -1,0 +1,61 @@
+"""Form answers kept in the database, so that a double click runs the action once even when
+two server processes receive the two posts.
+
+A form's token is its idempotency key (:mod:`api.web.security`). The in-process
+:class:`~api.web.security.FormReplay` answers a repeat that reaches the same process; this
+module is the layer under it: the first post claims the key in the API's idempotency table
+(:func:`api.http.idempotency.claim`), runs the action and stores the rendered answer; a post
+that finds the key in flight (another process is running the action) waits for the stored
+answer. The answer is stored after the action's own transaction: a crash between the two
+leaves only the claim, and after its in-flight lease a repeat runs the action again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+
+from api.http.context import AppContext
+from api.http.errors import ApiError
+from api.http.idempotency import Stored, claim, release, store_after
+
+KEY_PREFIX = "web:"
+"""Web form keys are ``web:`` and a SHA-256; an API client's own keys are its business."""
+POLL_S = 0.05
+"""How often a waiting post looks for the first post's answer."""
+WAIT_S = 120.0
+"""How long it waits before it gives up (the caller then answers "still running")."""
+
+
+def form_answer(
+    ctx: AppContext,
+    principal: str,
+    slot: str,
+    make: Callable[[], tuple[str, int]],
+    wait_s: float = WAIT_S,
+) -> tuple[str, int] | None:
+    """``make()`` for the first post of ``slot`` (user, action and form token); the stored
+    answer for every later one; None when the first is still running after ``wait_s``."""
+    key = KEY_PREFIX + hashlib.sha256(slot.encode()).hexdigest()
+    digest = hashlib.sha256(key.encode()).hexdigest()  # one request per key, by construction
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            seen = claim(ctx, principal, key, digest)
+            break
+        except ApiError as exc:
+            if exc.code != "idempotency_in_flight":
+                raise
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(POLL_S)
+    if seen is not None:
+        return str(seen.body["html"]), int(seen.body["status"])
+    try:
+        html, status = make()
+    except BaseException:
+        release(ctx, principal, key)
+        raise
+    store_after(ctx, principal, key, digest, Stored(status, {"html": html, "status": status}))
+    return html, status
