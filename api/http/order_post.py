@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.db.order_post_pg import post_money_order
 from api.db.tx import is_retryable_driver_error, retry_pause_s
-from api.http import schemas as sc
+from api.http import row_views as rv
 from api.http.context import AppContext
 from api.http.deps import revoked
 from api.http.idempotency import Stored, in_flight, maybe_purge, mismatch, purge_due
@@ -46,7 +46,7 @@ def posted_body(spec: MemberOrder, now: datetime) -> tuple[MoneyColumns, dict[st
     assert cols is not None and isinstance(spec, OfferSpec | NeedSpec)
     head, _, detail = cols
     terms = liquidity_terms(SimpleNamespace(**detail), offer=isinstance(spec, OfferSpec))
-    return cols, sc.order_public_with(SimpleNamespace(**head), terms).model_dump(mode="json")
+    return cols, rv.order_public_with(SimpleNamespace(**head), terms).model_dump(mode="json")
 
 
 async def post_money(

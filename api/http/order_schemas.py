@@ -44,6 +44,14 @@ def _money_string(value: object) -> object:
 
 Money = Annotated[MoneyIn, BeforeValidator(_money_string), WithJsonSchema(MONEY_SCHEMA)]
 """Input money: a decimal baht string → satang."""
+
+
+def no_money() -> Any:
+    """The default of an optional :data:`Money` field: 0 satang, shown in the OpenAPI
+    document as the string ``"0.00"`` a client would send (not the number 0)."""
+    return Field(0, json_schema_extra={"default": "0.00"})
+
+
 PositiveMoney = Annotated[
     PositiveMoneyIn, BeforeValidator(_money_string), WithJsonSchema(POSITIVE_MONEY_SCHEMA)
 ]
@@ -125,7 +133,7 @@ class LiquidityNeedCreate(StrictModel):
     amount: PositiveMoney
     max_rate_bps: RateBps
     term_days: Days
-    min_amount: Money = 0
+    min_amount: Money = no_money()
     urgency: Annotated[int, Field(strict=True, ge=1, le=5)] = 1
     repayment: Literal["bullet", "equal"] = "bullet"
     instalments: Annotated[int, Field(strict=True, ge=1, le=36_500)] = 1
@@ -181,7 +189,7 @@ class StockLotCreate(Placed):
     """Whole base units of the product."""
     reserve_price: Money
     """Lowest price per base unit at the seller's gate (baht)."""
-    spoilage_per_day: Money = 0
+    spoilage_per_day: Money = no_money()
     """Value lost per unit for each day until delivery (baht)."""
     ready_date: Date
     expiry_date: Date

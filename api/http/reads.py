@@ -25,6 +25,7 @@ from api.db.tables import (
 )
 from api.db.tenant import member_session
 from api.db.tx import read_session
+from api.http import row_views as rv
 from api.http import schemas as sc
 from api.http.order_views import load_detail
 from api.http.sale_views import SaleTermsPublic, sale_terms_public
@@ -35,14 +36,14 @@ def coop_profile(engine: Engine, coop_id: str) -> sc.CoopPublic | None:
     with read_session(engine) as s:
         row = s.get(CoopRow, coop_id)
         m = s.get(MembershipRow, coop_id)
-        return None if row is None else sc.coop_public(row, m.network_id if m else None)
+        return None if row is None else rv.coop_public(row, m.network_id if m else None)
 
 
 def order_view(s: Session, order_id: str) -> sc.OrderPublic:
     """One order inside an open session (the row must exist)."""
     row = s.get(OrderRow, order_id)
     assert row is not None
-    return sc.order_public(row, *load_detail(s, row))
+    return rv.order_public(row, *load_detail(s, row))
 
 
 def posted_view(s: Session, spec: MemberOrder, order_id: str, now: datetime) -> sc.OrderPublic:
@@ -52,7 +53,7 @@ def posted_view(s: Session, spec: MemberOrder, order_id: str, now: datetime) -> 
     if rows is None:
         s.flush()
         return order_view(s, order_id)
-    return sc.order_public(rows[0], rows[1])  # type: ignore[arg-type]
+    return rv.order_public(rows[0], rows[1])  # type: ignore[arg-type]
 
 
 def order(engine: Engine, order_id: str, coop_id: str | None = None) -> sc.OrderPublic:
@@ -71,14 +72,14 @@ def orders(
         stmt = stmt.where(col(OrderRow.status) == status)
     with member_session(engine, coop_id) as s:
         rows = s.execute(stmt.order_by(col(OrderRow.id)).limit(limit + 1)).scalars().all()
-        return [sc.order_public(r, *load_detail(s, r)) for r in rows]
+        return [rv.order_public(r, *load_detail(s, r)) for r in rows]
 
 
 def proposal(engine: Engine, proposal_id: int, coop_id: str) -> sc.ProposalPublic:
     with member_session(engine, coop_id) as s:
         p = s.get(ProposalRow, proposal_id)
         assert p is not None
-        return sc.proposal_public(p, s.get(ProposalLoanRow, proposal_id), coop_id, _sale(s, p))
+        return rv.proposal_public(p, s.get(ProposalLoanRow, proposal_id), coop_id, _sale(s, p))
 
 
 def proposals(
@@ -94,7 +95,7 @@ def proposals(
     with member_session(engine, coop_id) as s:
         rows = s.execute(stmt.order_by(col(ProposalRow.id)).limit(limit + 1)).scalars().all()
         return [
-            sc.proposal_public(p, s.get(ProposalLoanRow, p.id), coop_id, _sale(s, p)) for p in rows
+            rv.proposal_public(p, s.get(ProposalLoanRow, p.id), coop_id, _sale(s, p)) for p in rows
         ]
 
 
@@ -127,7 +128,7 @@ def _commitment(s: Any, c: CommitmentRow, coop_id: str) -> sc.CommitmentPublic:
             .order_by(col(LoanInstalmentRow.seq))
         ).scalars()
     )
-    return sc.commitment_public(c, s.get(CommitmentLoanRow, c.id), schedule, coop_id)
+    return rv.commitment_public(c, s.get(CommitmentLoanRow, c.id), schedule, coop_id)
 
 
 def commitments(
@@ -153,4 +154,4 @@ def rounds(engine: Engine, network_id: str, after: int | None, limit: int) -> li
         if after is not None:
             stmt = stmt.where(col(RoundRow.id) > after)
         rows = s.execute(stmt.order_by(col(RoundRow.id)).limit(limit + 1)).scalars().all()
-        return [sc.round_public(r, reused=True) for r in rows]
+        return [rv.round_public(r, reused=True) for r in rows]

@@ -1,4 +1,5 @@
-"""API schemas (Create / Public) and the explicit mapping functions from table rows.
+"""API schemas (Create / Public); the mappings from table rows are in
+:mod:`api.http.row_views`.
 
 Money is a decimal string with two places on the way out and at most two on the way in
 (:data:`api.schemas.common.Money`); rates are integer basis points per year.
@@ -6,25 +7,11 @@ Money is a decimal string with two places on the way out and at most two on the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.db.mapping import GRADE_SEP
-from api.db.tables import (
-    CommitmentLoanRow,
-    CommitmentRow,
-    CoopRow,
-    LoanInstalmentRow,
-    OrderRow,
-    ProductRow,
-    ProposalLoanRow,
-    ProposalRow,
-    PurchaseOrderGradeRow,
-    RoundRow,
-)
 from api.http.order_schemas import BusinessDate
 from api.http.order_schemas import LiquidityNeedCreate as LiquidityNeedCreate
 from api.http.order_schemas import LiquidityOfferCreate as LiquidityOfferCreate
@@ -34,12 +21,9 @@ from api.http.order_schemas import OrderCreate as OrderCreate
 from api.http.order_schemas import PositiveMoney as PositiveMoney
 from api.http.order_schemas import PurchaseOrderCreate as PurchaseOrderCreate
 from api.http.order_schemas import StockLotCreate as StockLotCreate
-from api.http.order_views import Detail
-from api.http.order_views import order_terms as order_terms
 from api.http.sale_views import MoneyOut as MoneyOut
 from api.http.sale_views import SaleTermsPublic
 from api.schemas.common import StrictModel
-from api.services.clock import as_utc
 
 T = TypeVar("T")
 
@@ -421,142 +405,3 @@ class Health(Public):
     model_config = _examples({"status": "ok", "database": "ok"})
     status: str
     database: str
-
-
-def coop_public(row: CoopRow, network_id: str | None) -> CoopPublic:
-    return CoopPublic(
-        id=row.id,
-        name_th=row.name_th,
-        name_en=row.name_en,
-        kind=row.kind,
-        network_id=network_id,
-        province_code=row.province_code,
-        district_code=row.district_code,
-        may_lend=row.may_lend,
-        may_borrow=row.may_borrow,
-        borrowing_limit=row.borrowing_limit_satang,
-        outstanding=row.outstanding_satang,
-    )
-
-
-def order_public(
-    row: OrderRow, detail: Detail | None, grades: Sequence[PurchaseOrderGradeRow] = ()
-) -> OrderPublic:
-    """Explicit mapping: an order header and its detail row → :class:`OrderPublic`."""
-    return order_public_with(row, order_terms(detail, grades))
-
-
-def order_public_with(row: Any, terms: dict[str, Any]) -> OrderPublic:
-    """:func:`order_public` from the header's columns as attributes and the order's terms."""
-    counts = (row.amount, row.reserved, row.committed, row.amount - row.reserved - row.committed)
-    money = counts if row.unit == "satang" else (None, None, None, None)
-    units = (None, None, None, None) if row.unit == "satang" else counts
-    return OrderPublic(
-        id=row.id,
-        kind=row.kind,
-        status=row.status,
-        unit=row.unit,
-        amount=money[0],
-        reserved=money[1],
-        committed=money[2],
-        available=money[3],
-        quantity=units[0],
-        reserved_quantity=units[1],
-        committed_quantity=units[2],
-        available_quantity=units[3],
-        valid_until=row.valid_until,
-        version=row.version,
-        created_at=as_utc(row.created_at),
-        terms=terms,
-    )
-
-
-def product_public(row: ProductRow) -> ProductPublic:
-    """Explicit mapping: a product row → :class:`ProductPublic` (grades best first)."""
-    return ProductPublic(
-        id=row.id,
-        name_th=row.name_th,
-        name_en=row.name_en,
-        base_unit=row.base_unit,
-        shelf_life_days=row.shelf_life_days,
-        grades=row.grades.split(GRADE_SEP),
-    )
-
-
-def proposal_public(
-    p: ProposalRow,
-    loan: ProposalLoanRow | None,
-    coop_id: str,
-    sale: SaleTermsPublic | None = None,
-) -> ProposalPublic:
-    supply = p.supply_coop_id == coop_id
-    mine, theirs = (
-        (p.supply_accepted_at, p.demand_accepted_at)
-        if supply
-        else (p.demand_accepted_at, p.supply_accepted_at)
-    )
-    return ProposalPublic(
-        id=int(p.id or 0),
-        round_id=p.round_id,
-        kind=p.kind,
-        side="supply" if supply else "demand",
-        order_id=p.supply_order_id if supply else p.demand_order_id,
-        counterparty_coop_id=p.demand_coop_id if supply else p.supply_coop_id,
-        amount=p.amount,
-        tier=p.tier,
-        network_id=p.network_id,
-        status=p.status,
-        expires_at=as_utc(p.expires_at),
-        accepted_by_me=mine is not None,
-        accepted_by_counterparty=theirs is not None,
-        rate_bps=loan.rate_bps if loan else None,
-        term_days=loan.term_days if loan else None,
-        interest=loan.interest_satang if loan else None,
-        sale=sale,
-    )
-
-
-def commitment_public(
-    c: CommitmentRow,
-    loan: CommitmentLoanRow | None,
-    schedule: list[LoanInstalmentRow],
-    coop_id: str,
-) -> CommitmentPublic:
-    lender = c.supply_coop_id == coop_id
-    return CommitmentPublic(
-        id=int(c.id or 0),
-        proposal_id=c.proposal_id,
-        kind=c.kind,
-        role="lender" if lender else "borrower",
-        counterparty_coop_id=c.demand_coop_id if lender else c.supply_coop_id,
-        amount=c.amount,
-        business_date=c.business_date,
-        rate_bps=loan.rate_bps if loan else None,
-        term_days=loan.term_days if loan else None,
-        interest=loan.interest_satang if loan else None,
-        maturity_date=loan.maturity_date if loan else None,
-        repayment=loan.repayment if loan else None,
-        schedule=[
-            InstalmentPublic(
-                seq=i.seq,
-                due_date=i.due_date,
-                principal=i.principal_satang,
-                interest=i.interest_satang,
-            )
-            for i in schedule
-        ],
-    )
-
-
-def round_public(rnd: RoundRow, reused: bool) -> RoundPublic:
-    return RoundPublic(
-        round_id=int(rnd.id or 0),
-        network_id=rnd.network_id,
-        business_date=rnd.business_date,
-        version=rnd.version,
-        reused=reused,
-        order_count=rnd.order_count,
-        proposal_count=rnd.proposal_count,
-        solve_status=rnd.solve_status,
-        input_hash=rnd.input_hash,
-    )

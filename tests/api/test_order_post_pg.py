@@ -20,7 +20,7 @@ from api.db.pg_async import conninfo
 from api.db.tables import AuditChainHeadRow, AuditEventRow, OrderRow
 from api.db.tables_http import IdempotencyKeyRow
 from api.db.tx import is_postgres
-from api.http import schemas as sc
+from api.http import row_views as rv
 from api.http.order_post import posted_body, takes_fast_path
 from api.services.member_orders import money_rows
 from api.services.orders import NeedSpec, OfferSpec, order_head
@@ -56,7 +56,7 @@ def test_the_posted_body_is_the_general_paths_view(spec: Any) -> None:
     now = datetime(2026, 11, 21, 9, 30, 0, 123456, tzinfo=UTC)
     rows = money_rows(spec, now)
     assert rows is not None
-    expected = sc.order_public(*rows).model_dump(mode="json")  # type: ignore[arg-type]
+    expected = rv.order_public(*rows).model_dump(mode="json")  # type: ignore[arg-type]
     (head, table, detail), body = posted_body(spec, now)
     assert body == expected
     assert (head, detail) == (rows[0].model_dump(), rows[1].model_dump())

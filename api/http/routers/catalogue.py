@@ -9,6 +9,7 @@ from sqlmodel import col
 
 from api.db.tables import ProductRow
 from api.db.tx import read_session
+from api.http import row_views as rv
 from api.http import schemas as sc
 from api.http.deps import Caller, Ctx
 from api.http.pagination import Cursor, Limit, decode, next_cursor
@@ -28,6 +29,6 @@ def list_products(
         stmt = stmt.where(col(ProductRow.id) > after)
     with read_session(ctx.engine) as s:
         rows = s.execute(stmt.limit(limit + 1)).scalars().all()
-        items = [sc.product_public(r) for r in rows]
+        items = [rv.product_public(r) for r in rows]
     page, nxt = next_cursor(items, limit, "id")
     return sc.Page[sc.ProductPublic](items=page, next_cursor=nxt)

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from api.db.tables import RoundRow
 from api.db.tx import read_session
 from api.http import reads
+from api.http import row_views as rv
 from api.http import schemas as sc
 from api.http.deps import Coordinator, Ctx, Network, network_round
 from api.http.errors import ApiError
@@ -53,7 +54,7 @@ def run(body: sc.RoundRun, network_id: Network, who: Coordinator, ctx: Ctx, idem
         def hook(session: Session, outcome: RoundOutcome) -> None:
             rnd = session.get(RoundRow, outcome.round_id)
             assert rnd is not None
-            public = sc.round_public(rnd, outcome.reused)
+            public = rv.round_public(rnd, outcome.reused)
             out.append(Stored(200 if outcome.reused else 201, public.model_dump(mode="json")))
             store(session, out[-1])
 
