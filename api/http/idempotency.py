@@ -42,7 +42,7 @@ from sqlmodel import Session, col
 
 from api.db.audit import lock_chain
 from api.db.tables_http import IdempotencyKeyRow
-from api.db.tx import in_chain_transaction, in_write_transaction
+from api.db.tx import in_chain_transaction, in_write_transaction, read_session
 from api.http.context import AppContext
 from api.http.errors import ApiError
 from api.services.clock import as_utc
@@ -258,6 +258,16 @@ def claim(ctx: AppContext, principal: str, key: str, digest: str) -> Stored | No
     flight for this caller, who must then :func:`store_after` or :func:`release` it."""
     maybe_purge(ctx)
     return in_write_transaction(ctx.engine, partial(_claim, ctx, principal, key, digest))
+
+
+def peek(ctx: AppContext, principal: str, key: str) -> Stored | None:
+    """What is stored under the key, read only: None when there is no row, a status of
+    :data:`IN_FLIGHT` while its request still runs. Never takes a claim over."""
+    with read_session(ctx.engine) as session:
+        row = session.execute(_LOOKUP, {"principal": principal, "key": key}).first()
+    if row is None:
+        return None
+    return Stored(row.status_code, json.loads(row.response_body), replayed=True)
 
 
 def release(ctx: AppContext, principal: str, key: str) -> None:

@@ -184,14 +184,21 @@ def fragment(
 
 
 async def once(
-    request: Request, who: Who, action: str, token: str, make: Callable[[], tuple[str, int]]
+    request: Request,
+    who: Who,
+    action: str,
+    token: str,
+    make: Callable[[], tuple[str, int]],
+    *,
+    changes: bool = True,
 ) -> Response:
     """Answer the first post of ``token`` by running ``make`` (in the thread pool); a repeat
     post of the same form gets the same answer and changes nothing more, in this process
-    (:class:`~api.web.security.FormReplay`) or another one (:mod:`api.web.form_store`).
-    A repeat that outwaits a first post still running gets a 409 "still running" text."""
+    (:class:`~api.web.security.FormReplay`) or, for an action that ``changes`` something,
+    in another one too (:mod:`api.web.form_store`; a what-if that saves nothing is not
+    stored). A repeat that outwaits a first post still running gets a 409 "still running"."""
     ctx, slot = ctx_of(request), f"{who.key_id}:{action}:{token}"
-    stored = partial(form_answer, ctx, who.principal, slot, make)
+    stored = partial(form_answer, ctx, who.principal, slot, make) if changes else make
     answer = await run_in_threadpool(web(request).replay.once, slot, stored)
     if not isinstance(answer, tuple):
         return HTMLResponse(i18n.text("still_running", lang_of(request)), status_code=409)

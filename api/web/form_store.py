@@ -3,11 +3,14 @@ two server processes receive the two posts.
 
 A form's token is its idempotency key (:mod:`api.web.security`). The in-process
 :class:`~api.web.security.FormReplay` answers a repeat that reaches the same process; this
-module is the layer under it: the first post claims the key in the API's idempotency table
-(:func:`api.http.idempotency.claim`), runs the action and stores the rendered answer; a post
-that finds the key in flight (another process is running the action) waits for the stored
-answer. The answer is stored after the action's own transaction: a crash between the two
-leaves only the claim, and after its in-flight lease a repeat runs the action again.
+module is the layer under it, for the forms whose action changes something: the first post
+claims the key in the API's idempotency table (:func:`api.http.idempotency.claim`), runs the
+action and stores the rendered answer. A post that finds the key in flight (another process
+is running the action) only reads the row until the answer is stored: it never takes the
+claim over, however long the first one runs. It claims afresh only when the row is gone (the
+first post failed and released it). The answer is stored after the action's own transaction,
+so a crash between the two leaves only the claim; a post that arrives after that claim's
+in-flight lease runs the action again.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from collections.abc import Callable
 
 from api.http.context import AppContext
 from api.http.errors import ApiError
-from api.http.idempotency import Stored, claim, release, store_after
+from api.http.idempotency import IN_FLIGHT, Stored, claim, peek, release, store_after
 
 KEY_PREFIX = "web:"
 """Web form keys are ``web:`` and a SHA-256; an API client's own keys are its business."""
@@ -43,13 +46,15 @@ def form_answer(
     while True:
         try:
             seen = claim(ctx, principal, key, digest)
-            break
         except ApiError as exc:
             if exc.code != "idempotency_in_flight":
                 raise
-            if time.monotonic() >= deadline:
-                return None
-            time.sleep(POLL_S)
+            seen = _wait_for_answer(ctx, principal, key, deadline)
+            if seen is None:
+                if time.monotonic() >= deadline:
+                    return None
+                continue  # the first post failed and let go: claim the key for this one
+        break
     if seen is not None:
         return str(seen.body["html"]), int(seen.body["status"])
     try:
@@ -59,3 +64,16 @@ def form_answer(
         raise
     store_after(ctx, principal, key, digest, Stored(status, {"html": html, "status": status}))
     return html, status
+
+
+def _wait_for_answer(ctx: AppContext, principal: str, key: str, deadline: float) -> Stored | None:
+    """The stored answer once the post in flight stores it; None when the row is gone or
+    the deadline passes first (reads only, so the first post's claim stays its own)."""
+    while time.monotonic() < deadline:
+        time.sleep(POLL_S)
+        seen = peek(ctx, principal, key)
+        if seen is None:
+            return None
+        if seen.status != IN_FLIGHT:
+            return seen
+    return None

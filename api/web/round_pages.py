@@ -124,7 +124,12 @@ async def _post(request: Request, action: str) -> Response:
     day = _business_date(form)
     again = form.get("new_version") == "1"
     return await core.once(
-        request, who, action, token, lambda: _answer(request, who, network, day, action, again)
+        request,
+        who,
+        action,
+        token,
+        lambda: _answer(request, who, network, day, action, again),
+        changes=action == "run",  # a preview saves nothing
     )
 
 

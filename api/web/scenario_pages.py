@@ -144,7 +144,9 @@ async def run(request: Request) -> Response:
     if isinstance(posted, Response):
         return posted
     who, form, token = posted
-    return await core.once(request, who, "scenario", token, lambda: _answer(request, who, form))
+    return await core.once(
+        request, who, "scenario", token, lambda: _answer(request, who, form), changes=False
+    )
 
 
 @router.get("/export.{fmt}")

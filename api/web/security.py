@@ -89,7 +89,8 @@ class FormReplay:
     """Remembers the answer to each form token: a repeated post gets the first answer.
 
     A second post that arrives while the first is still running waits for it (bounded), so
-    two quick clicks run the action once. Only the last :data:`REPLAY_LIMIT` tokens are kept.
+    two quick clicks run the action once. Only the last :data:`REPLAY_LIMIT` tokens are kept,
+    and an answer of None (none yet: it is still being made elsewhere) is not kept at all.
     """
 
     def __init__(self) -> None:
@@ -111,12 +112,17 @@ class FormReplay:
         try:
             slot.answer = action()
         except BaseException:
-            with self._lock:
-                self._slots.pop(token, None)
+            self._forget(token)
             raise
         finally:
             slot.done.set()
+        if slot.answer is None:  # no answer yet (it is still coming elsewhere): ask again
+            self._forget(token)
         return slot.answer
+
+    def _forget(self, token: str) -> None:
+        with self._lock:
+            self._slots.pop(token, None)
 
 
 def new_secret() -> bytes:
