@@ -218,6 +218,16 @@ class TestLocality:
         r = solve_valid(problem([offer("oa", "a")], [], networks=nets))
         assert reasons(r, "oa") == (rc.NO_NEED_IN_REACH,)
 
+    def test_a_joint_fund_without_needs_has_none_in_reach(self) -> None:
+        p = problem(
+            [offer("oa", "a")],
+            [],
+            networks=_two_areas(),
+            joint_fund=JointFund("fund", "nat", M, 550),
+        )
+        r = solve_valid(p)
+        assert reasons(r, "fund") == reasons(r, "oa") == (rc.NO_NEED_IN_REACH,)
+
     def test_outsider_reads_no_network_even_in_a_one_sided_round(self) -> None:
         nets = one_network("a")
         r = solve_valid(problem([], [need("na", "a"), need("nz", "z")], networks=nets))
