@@ -10,7 +10,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
 from api.db.mapping import Location
 from api.schemas.common import Days, Identifier, RateBps, StrictModel
@@ -19,7 +26,8 @@ from api.schemas.common import PositiveMoney as PositiveMoneyIn
 from api.services.member_orders import MemberOrder
 from api.services.orders import NeedSpec, ObligationSpec, OfferSpec
 from api.services.produce_orders import LotSpec, PurchaseSpec
-from matcher.produce.checks import MAX_UNITS
+from matcher.money import satang_to_decimal_string
+from matcher.produce.checks import MAX_PRICE, MAX_UNITS
 from matcher.produce.model import GradeBid, PurchaseOrder, StockLot
 
 MONEY_SCHEMA: dict[str, Any] = {
@@ -36,10 +44,36 @@ POSITIVE_MONEY_SCHEMA: dict[str, Any] = {
 
 
 def _money_string(value: object) -> object:
-    """Over HTTP money is always a string: a JSON number (even a whole one) is refused."""
-    if isinstance(value, str):
+    """Over HTTP money is always a string: a JSON number (even a whole one) is refused, and
+    so is a string with spaces around it (the published pattern has none)."""
+    if isinstance(value, str) and value == value.strip():
         return value
+    if isinstance(value, str):
+        raise ValueError("money must not have spaces around it (ต้องไม่มีช่องว่าง)")
     raise ValueError('money must be a decimal string, e.g. "1500000.00" (ต้องเป็นข้อความ)')
+
+
+MAX_ORDER_SATANG = 10**13
+"""The largest amount of one money order or debt: 100,000,000,000.00 baht, above any single
+loan or debt between coops, while 900 orders at this size still fit in one liquidity round
+(:data:`matcher.liquidity.checks.MAX_TOTAL_SATANG`)."""
+
+
+def _at_most(limit: int) -> AfterValidator:
+    """Refuse an amount (already in satang) above ``limit``, naming the limit in baht."""
+    baht = satang_to_decimal_string(limit)
+
+    def check(satang: int) -> int:
+        if satang > limit:
+            raise ValueError(f"at most {baht} baht (ไม่เกิน {baht} บาท)")
+        return satang
+
+    return AfterValidator(check)
+
+
+def _schema(base: dict[str, Any], limit: int, what: str) -> WithJsonSchema:
+    most = satang_to_decimal_string(limit)
+    return WithJsonSchema({**base, "description": f"{base['description']}; {what} {most}"})
 
 
 Money = Annotated[MoneyIn, BeforeValidator(_money_string), WithJsonSchema(MONEY_SCHEMA)]
@@ -54,6 +88,22 @@ def no_money() -> Any:
 
 PositiveMoney = Annotated[
     PositiveMoneyIn, BeforeValidator(_money_string), WithJsonSchema(POSITIVE_MONEY_SCHEMA)
+]
+OrderAmount = Annotated[
+    PositiveMoney,
+    _at_most(MAX_ORDER_SATANG),
+    _schema(POSITIVE_MONEY_SCHEMA, MAX_ORDER_SATANG, "at most"),
+]
+"""The amount of a money order or a debt: above zero, at most :data:`MAX_ORDER_SATANG`."""
+OrderAmount0 = Annotated[
+    Money, _at_most(MAX_ORDER_SATANG), _schema(MONEY_SCHEMA, MAX_ORDER_SATANG, "at most")
+]
+Price = Annotated[Money, _at_most(MAX_PRICE), _schema(MONEY_SCHEMA, MAX_PRICE, "per unit, at most")]
+"""A price or a value per unit, at most what the produce matcher takes (``MAX_PRICE``)."""
+PositivePrice = Annotated[
+    PositiveMoney,
+    _at_most(MAX_PRICE),
+    _schema(POSITIVE_MONEY_SCHEMA, MAX_PRICE, "per unit, at most"),
 ]
 
 
@@ -110,10 +160,10 @@ class LiquidityOfferCreate(StrictModel):
         }
     )
     kind: Literal["liquidity_offer"]
-    amount: PositiveMoney
+    amount: OrderAmount
     min_rate_bps: RateBps
     max_term_days: Days
-    cap_per_borrower: PositiveMoney | None = None
+    cap_per_borrower: OrderAmount | None = None
     valid_until: Date | None = None
 
 
@@ -130,10 +180,10 @@ class LiquidityNeedCreate(StrictModel):
         }
     )
     kind: Literal["liquidity_need"]
-    amount: PositiveMoney
+    amount: OrderAmount
     max_rate_bps: RateBps
     term_days: Days
-    min_amount: Money = no_money()
+    min_amount: OrderAmount0 = no_money()
     urgency: Annotated[int, Field(strict=True, ge=1, le=5)] = 1
     repayment: Literal["bullet", "equal"] = "bullet"
     instalments: Annotated[int, Field(strict=True, ge=1, le=36_500)] = 1
@@ -187,9 +237,9 @@ class StockLotCreate(Placed):
     grade: Grade
     quantity: Units
     """Whole base units of the product."""
-    reserve_price: Money
+    reserve_price: Price
     """Lowest price per base unit at the seller's gate (baht)."""
-    spoilage_per_day: Money = no_money()
+    spoilage_per_day: Price = no_money()
     """Value lost per unit for each day until delivery (baht)."""
     ready_date: Date
     expiry_date: Date
@@ -205,7 +255,7 @@ class BidCreate(StrictModel):
     """An acceptable grade and the highest delivered price per unit for it (baht)."""
 
     grade: Grade
-    max_price: PositiveMoney
+    max_price: PositivePrice
 
 
 class PurchaseOrderCreate(Placed):
@@ -255,7 +305,7 @@ class ObligationCreate(StrictModel):
     )
     kind: Literal["obligation"]
     creditor_coop_id: Identifier
-    amount: PositiveMoney
+    amount: OrderAmount
     due_date: Date
 
 

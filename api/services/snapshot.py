@@ -32,6 +32,7 @@ from api.db.mapping import (
 )
 from api.db.tables import OrderRow, ProposalRow
 from matcher.domain import NetworkLevel
+from matcher.liquidity.checks import MAX_TOTAL_SATANG
 from matcher.liquidity.model import LiquidityProblem
 from matcher.results import FairnessPolicy, RateRule
 from matcher.round.model import RoundProblem
@@ -149,6 +150,26 @@ def round_hash(liquidity_hash: str, rp: RoundProblem) -> str:
     return hashlib.sha256(canonical_json(data).encode()).hexdigest()
 
 
+def fit_one_round(
+    offers: list[OpenOrder], needs: list[OpenOrder]
+) -> tuple[list[OpenOrder], list[OpenOrder], list[str]]:
+    """(offers, needs, held-back ids): while the open amounts add up to more than one
+    liquidity round takes (:data:`~matcher.liquidity.checks.MAX_TOTAL_SATANG`), hold back
+    the largest order (ties: the smaller id), so that one member's huge orders cannot stop
+    every other coop's round. Nothing is held back in any real network."""
+    total = sum(o.available for o in offers) + sum(o.available for o in needs)
+    if total <= MAX_TOTAL_SATANG:
+        return offers, needs, []
+    out: set[str] = set()
+    for o in sorted([*offers, *needs], key=lambda o: (-o.available, o.id)):
+        if total <= MAX_TOTAL_SATANG:
+            break
+        out.add(o.id)
+        total -= o.available
+    keep = [o for o in offers if o.id not in out], [o for o in needs if o.id not in out]
+    return keep[0], keep[1], sorted(out)
+
+
 def load_snapshot(
     session: Session,
     network_id: str,
@@ -199,6 +220,7 @@ def load_snapshot(
     borrowers = {o.coop_id for o in needs}
     held_back = sorted(o.id for o in offers if o.coop_id in borrowers)
     offers = [o for o in offers if o.coop_id not in borrowers]
+    offers, needs, too_large = fit_one_round(offers, needs)
     missing = sorted(oid for oid in freed if oid not in versions)
     if missing:
         versions.update(
@@ -247,12 +269,23 @@ def load_snapshot(
             for o in needs
         },
         notes=(
-            (
-                "offers held back because their coop also needs funds "
-                f"(ข้อเสนอให้กู้ที่พักไว้เพราะสหกรณ์เดียวกันต้องการเงินกู้): {', '.join(held_back)}",
-            )
-            if held_back
-            else ()
+            *(
+                (
+                    "offers held back because their coop also needs funds "
+                    f"(ข้อเสนอให้กู้ที่พักไว้เพราะสหกรณ์เดียวกันต้องการเงินกู้): {', '.join(held_back)}",
+                )
+                if held_back
+                else ()
+            ),
+            *(
+                (
+                    "orders held back because the round's amounts would add up to more than one "
+                    "round takes, largest first (คำสั่งที่พักไว้เพราะยอดรวมของรอบเกินที่ระบบรับได้): "
+                    f"{', '.join(too_large)}",
+                )
+                if too_large
+                else ()
+            ),
         ),
     )
     from api.services.snapshot_round import add_round_parts  # it builds on this module

@@ -45,10 +45,37 @@ def test_roles(api) -> None:  # noqa: F811
 
 @pytest.mark.parametrize(
     "amount",
-    ["1.234", 1.5, "1e5", 1e5, "-1.00", -1, "0.00", "", "1,000.00", "NaN", True, None],
+    [
+        *("1.234", 1.5, "1e5", 1e5, "-1.00", -1, "0.00", "", "1,000.00", "NaN", True, None),
+        *(" 1.00", "1.00\n", "\u00a01.00"),  # the published pattern has no spaces
+        "100000000000.01",  # above MAX_ORDER_SATANG: one order must not stop a whole round
+    ],
 )
 def test_bad_money_is_422(api, amount: Any) -> None:  # noqa: F811
     body = _problem(api.post("C1", "/v1/orders", {**OFFER, "amount": amount}), 422, "validation")
+    assert any(e["field"].endswith("amount") for e in body["errors"])
+
+
+def test_order_limits_are_the_matchers(api) -> None:  # noqa: F811
+    """The largest amount and price the API takes are ones every round can still solve."""
+    biggest = {**OFFER, "amount": "100000000000.00"}
+    assert api.post("C1", "/v1/orders", biggest, idem="max-offer").status_code == 201
+    lot = {
+        "kind": "stock_lot",
+        "product": "longan",
+        "grade": "AA",
+        "quantity": 10,
+        "ready_date": "2026-11-21",
+        "expiry_date": "2026-11-25",
+    }
+    for field, value in (("reserve_price", "1000000.01"), ("spoilage_per_day", "1000000.01")):
+        r = api.post("C3", "/v1/orders", {**lot, "reserve_price": "1.00", field: value})
+        body = _problem(r, 422, "validation")
+        assert any(e["field"].endswith(field) for e in body["errors"]), body
+    debt = {"kind": "obligation", "creditor_coop_id": "C1", "amount": "100000000000.01"}
+    body = _problem(
+        api.post("C3", "/v1/orders", {**debt, "due_date": "2026-12-31"}), 422, "validation"
+    )
     assert any(e["field"].endswith("amount") for e in body["errors"])
 
 

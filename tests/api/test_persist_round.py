@@ -66,3 +66,29 @@ def test_offers_of_borrowing_coops_are_held_back(db, clock) -> None:
         loans = s.execute(select(ProposalRow).where(ProposalRow.kind == "loan")).scalars().all()
     assert rnd is not None and note in json.loads(rnd.notes_json)
     assert loans == []
+
+
+def test_orders_beyond_what_one_round_takes_are_held_back(db, clock) -> None:
+    """Amounts that would add up past the matcher's limit for one round (stored before the
+    API's per-order limit, or imported): the largest are held back and named, and the
+    round still runs for everyone else."""
+    seed_lamphun(db)
+    huge = [
+        OfferSpec("HUGE1", "C1", 6 * 10**15, 300, 365),
+        OfferSpec("HUGE3", "C3", 4 * 10**15, 300, 365),
+    ]
+    in_write_transaction(db, lambda s: insert_orders(s, huge, [], T0))
+    with read_session(db) as s:
+        snap = load_snapshot(s, "LPN", DAY, RoundParams(), False)
+    offers = {o.id for o in snap.problem.offers}
+    assert "HUGE1" not in offers and {"HUGE3", "O1", "O3"} <= offers
+    (note,) = snap.notes
+    assert "add up to more than one round takes" in note and note.endswith(": HUGE1")
+    result = solve_liquidity(snap.problem)
+    assert_valid(snap.problem, result)
+    out = run_round(db, network_id="LPN", business_date=DAY, actor=COORDINATOR, clock=clock)
+    assert out.proposal_count > 0
+    with Session(db) as s:
+        rnd = s.get(RoundRow, out.round_id)
+        sup = {p.supply_order_id for p in s.execute(select(ProposalRow)).scalars()}
+    assert rnd is not None and note in json.loads(rnd.notes_json) and "HUGE1" not in sup
