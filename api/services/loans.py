@@ -12,12 +12,14 @@ Rules (also in the README):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from matcher.liquidity.model import LiquidityResult, LoanProposal
 from matcher.money import simple_interest_satang
 
 REPAYMENTS = ("bullet", "equal")
+BULLET = ("bullet", 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,3 +64,27 @@ def loan_schedule(
         outstanding -= part
         prev_day = day
     return out
+
+
+Repayment = tuple[str, int]
+"""A need's repayment: ``("bullet", 1)`` or ``("equal", n)``."""
+
+
+def quoted_interest(p: LoanProposal, start: date, repayment: Repayment) -> int:
+    """The interest a loan proposal quotes: the whole of its repayment schedule's, as the
+    ledger books it (the matcher's own figure is simple bullet interest)."""
+    kind, n = repayment
+    schedule = loan_schedule(p.amount_satang, p.rate_bps, start, p.term_days, kind, n)
+    return sum(i.interest_satang for i in schedule)
+
+
+def with_quoted_interest(
+    result: LiquidityResult, start: date, repayments: dict[str, Repayment]
+) -> LiquidityResult:
+    """``result`` with every proposal's interest as :func:`quoted_interest` gives it, so a
+    preview quotes what the saved round will."""
+    quoted = tuple(
+        replace(p, interest_satang=quoted_interest(p, start, repayments.get(p.need_id, BULLET)))
+        for p in result.proposals
+    )
+    return replace(result, proposals=quoted)

@@ -27,7 +27,7 @@ from api.db.mapping import loan_proposal_rows, sale_proposal_rows
 from api.db.orders import OrdersChangedError
 from api.db.tables import ProposalRow, RoundRow
 from api.services.clock import MonotonicNs, monotonic_ns
-from api.services.loans import loan_schedule
+from api.services.loans import BULLET, quoted_interest
 from api.services.snapshot import KIND, RoundParams, Snapshot
 from matcher.liquidity.model import LiquidityResult
 from matcher.produce.model import ProduceMatch
@@ -303,11 +303,7 @@ def _write_proposals(
     """Loan proposals (by need, offer) then sale proposals (by order, lot); returns heads."""
     heads, loans, sales = [], [], []
     for p in sorted(plan.liquidity.proposals, key=lambda x: (x.need_id, x.offer_id)):
-        repayment, n = snap.repayments.get(p.need_id, ("bullet", 1))
-        schedule = loan_schedule(
-            p.amount_satang, p.rate_bps, business_date, p.term_days, repayment, n
-        )
-        interest = sum(i.interest_satang for i in schedule)
+        interest = quoted_interest(p, business_date, snap.repayments.get(p.need_id, BULLET))
         h, loan = loan_proposal_rows(p, round_id, now, expires, interest)
         heads.append(h)
         loans.append(loan)

@@ -10,6 +10,7 @@ posts the same token twice and gets the first answer.
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from api.services.export import (
     round_report,
     write_xlsx,
 )
+from api.services.loans import with_quoted_interest
 from api.services.rounds import RoundParams, Snapshot, load_snapshot, run_round
 from api.web import core, queries
 from api.web.round_view import result_view
@@ -65,19 +67,22 @@ def _params(request: Request) -> RoundParams:
 def solve_snapshot(
     request: Request, network: str, day: date, new_version: bool
 ) -> tuple[Snapshot, RoundResult]:
-    """Solve the combined round on the current open orders; nothing is saved."""
+    """Solve the combined round on the current open orders; nothing is saved. Loans quote
+    the interest of their repayment schedule, as the saved round does."""
     from matcher.round.combined import solve_round
 
     with read_session(core.ctx_of(request).engine) as s:
         snap = load_snapshot(s, network, day, _params(request), new_version)
     assert snap.round_problem is not None
     try:
-        return snap, solve_round(snap.round_problem, None)
+        result = solve_round(snap.round_problem, None)
     except InputError as exc:
         raise ServiceError(
             "the stored orders break a matcher rule", "ข้อมูลคำสั่งในระบบผิดกฎ",
             [str(i) for i in exc.issues],
         ) from exc  # fmt: skip
+    quoted = with_quoted_interest(result.liquidity, day, snap.repayments)
+    return snap, replace(result, liquidity=quoted)
 
 
 def _run(

@@ -118,3 +118,30 @@ def test_round_routes_match_their_documentation(api) -> None:  # noqa: F811
     later = api.post(COORDINATOR, "/v1/networks/LPN/rounds", {"business_date": "2026-11-22"})
     assert later.status_code == 201, later.text
     assert later.json()["proposal_count"] == 0
+
+
+def test_preview_quotes_the_interest_the_round_saves(api) -> None:  # noqa: F811
+    """N4 repays in 4 equal instalments: preview and saved round both quote its schedule's
+    interest (less than a bullet loan's), not the matcher's simple bullet figure."""
+    from sqlalchemy import select
+    from sqlmodel import Session
+
+    from api.db.tables import ProposalLoanRow, ProposalRow
+
+    day = {"business_date": "2026-11-21"}
+    preview = api.post(COORDINATOR, "/v1/networks/LPN/rounds/preview", day, idem=None)
+    assert preview.status_code == 200, preview.text
+    quoted = {(p["offer_id"], p["need_id"]): p["interest"] for p in preview.json()["proposals"]}
+    assert any(need == "N4" for _, need in quoted)
+    assert api.post(COORDINATOR, "/v1/networks/LPN/rounds", day).status_code == 201
+    with Session(api.engine) as s:
+        rows = s.execute(
+            select(ProposalRow.supply_order_id, ProposalRow.demand_order_id, ProposalLoanRow).join(
+                ProposalLoanRow, ProposalLoanRow.proposal_id == ProposalRow.id
+            )
+        ).all()
+    saved = {
+        (o, n): f"{loan.interest_satang // 100}.{loan.interest_satang % 100:02d}"
+        for o, n, loan in rows
+    }
+    assert saved == quoted

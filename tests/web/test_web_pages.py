@@ -23,6 +23,7 @@ from api.db.tables import CoopRow, ProposalLoanRow, ProposalRow, ProposalSaleRow
 from api.db.tx import in_write_transaction, read_session
 from api.http.app import create_app
 from api.http.keys import issue_key, revoke_key
+from api.services.loans import with_quoted_interest
 from api.services.rounds import RoundParams, load_snapshot, run_round
 from api.settings import Settings
 from api.web import round_pages
@@ -168,7 +169,10 @@ def test_preview_explains_a_validated_combined_round_and_saves_nothing(web: Web)
     html = r.text
     assert r.status_code == 200 and round_count(web) == 0
     loans, sales = html.split('id="proposals"')[1], html.split('id="sales"')[1]
-    for p in expected.liquidity.proposals:
+    # interest as the saved round will quote it: its repayment schedule's (N4: 4 instalments)
+    quoted = with_quoted_interest(expected.liquidity, DAY, snap.repayments)
+    assert quoted.proposals != expected.liquidity.proposals
+    for p in quoted.proposals:
         assert format_baht(p.amount_satang) in loans and format_baht(p.interest_satang) in loans
     assert expected.produce is not None and expected.produce.matches
     for m in expected.produce.matches:

@@ -27,6 +27,7 @@ from api.http.pagination import Cursor, Limit, decode, next_cursor
 from api.http.routers.common import READ_ERRORS, WRITE_ERRORS, Idem, respond
 from api.services.errors import InvalidStateError
 from api.services.export import PROPOSAL_HEADER, SALE_HEADER, SETOFF_HEADER, round_report
+from api.services.loans import with_quoted_interest
 from api.services.rounds import RoundOutcome, RoundParams, load_snapshot, run_round
 from matcher.errors import InputError
 from matcher.money import satang_to_decimal_string
@@ -122,7 +123,9 @@ def preview(body: sc.RoundRun, network_id: Network, ctx: Ctx) -> dict[str, Any]:
             "ข้อมูลคำสั่งในระบบผิดกฎ",
             [str(i) for i in exc.issues],
         ) from exc
-    out: dict[str, Any] = _plain(result.liquidity)
+    # the interest each loan will be saved with (its repayment schedule's)
+    liquidity = with_quoted_interest(result.liquidity, body.business_date, snap.repayments)
+    out: dict[str, Any] = _plain(liquidity)
     out.pop("timings", None)
     out["summary"] = _plain(result.summary)
     out["sales"] = _plain(sales_of(snap.round_problem.produce, result.produce))
