@@ -2,7 +2,9 @@
 import time; the engine, clock and limits are built (or passed in) here.
 
 Middleware (outermost first): request id + structured access log + metrics, then the
-request size limit. Errors of every kind go through :func:`api.http.errors.handle`.
+request size limit. Errors of every kind go through :func:`api.http.errors.handle`; an
+unhandled exception is answered at the edge (inside Starlette's ``ServerErrorMiddleware``),
+so its 500 problem carries the request id and the access log records it.
 """
 
 from __future__ import annotations
@@ -80,7 +82,8 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 class EdgeMiddleware:
-    """Request id on every log line, one access-log line, metrics, and the body size limit."""
+    """Request id on every log line, one access-log line, metrics, the body size limit, and
+    the 500 problem of an unhandled exception (while the response has not started)."""
 
     def __init__(self, app: ASGIApp, ctx: AppContext) -> None:
         self.app, self.ctx = app, ctx
@@ -99,13 +102,13 @@ class EdgeMiddleware:
         scope.setdefault("state", {})["request_id"] = rid
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=rid)
-        start, status = time.perf_counter(), 500
+        start, status, started = time.perf_counter(), 500, False
         limit = self.ctx.config.max_body_bytes
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started = message["status"], True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
             await send(message)
@@ -118,6 +121,11 @@ class EdgeMiddleware:
                 await self._too_large(scope, receive, send_wrapper, limit)
             else:
                 await self.app(scope, _replay(body, receive), send_wrapper)
+        except Exception as exc:
+            if started:  # too late for a problem: log it, and the server cuts the response off
+                errors.log_unhandled(scope["state"], exc)
+                raise
+            await self._internal(scope, receive, send_wrapper, exc)
         finally:
             self._record(scope, status, time.perf_counter() - start)
 
@@ -133,6 +141,11 @@ class EdgeMiddleware:
             status=status,
             ms=round(elapsed * 1000, 1),
         )
+
+    async def _internal(self, scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
+        """The 500 problem of an unhandled exception, logged once (while it is handled)."""
+        response = await errors.handle(Request(scope, receive), exc)
+        await response(scope, receive, send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = errors.problem_response(

@@ -2,7 +2,10 @@
 
 Service errors carry no HTTP codes; they are mapped here. A :class:`ForbiddenError` from a
 service is a 404 like a missing object (tenant isolation: another coop's object does not
-exist for the caller). Titles are Thai or English by ``Accept-Language``.
+exist for the caller). Titles are Thai or English by ``Accept-Language``. An unhandled
+exception is a 500 ``internal`` problem with no internals in it, logged once with its
+traceback (:func:`log_unhandled`); :class:`api.http.app.EdgeMiddleware` answers it, so the
+500 carries the request id like any other response.
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ SERVICE_STATUS = {
     "bad_file": 422,
 }
 log = structlog.get_logger("coopmatch.http")
+LOGGED = "unhandled_error_logged"
+"""Key in the request's scope state: its unhandled exception has been logged."""
 
 
 class ApiError(Exception):
@@ -153,8 +158,18 @@ async def handle(request: Request, exc: Exception) -> Response:
 
             headers = {**(headers or {}), "Allow": allowed_methods(request)}
         return problem_response(request, exc.status_code, code, str(exc.detail), headers=headers)
-    log.exception("unhandled_error", error=repr(exc))
+    log_unhandled(request.scope.setdefault("state", {}), exc)
     return problem_response(request, 500, "internal", "internal error")
+
+
+def log_unhandled(state: dict[str, Any], exc: BaseException) -> None:
+    """Log an unhandled exception with its traceback (call it while handling the exception),
+    once per request: the edge and Starlette's last-resort handler may both see it. The
+    request id comes from the bound context, as on every line."""
+    if state.get(LOGGED):
+        return
+    state[LOGGED] = True
+    log.exception("unhandled_error", error=repr(exc))
 
 
 def install(app: FastAPI) -> None:

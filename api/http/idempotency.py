@@ -1,8 +1,10 @@
 """``Idempotency-Key`` on every state-changing POST.
 
-A replay (same key, same request) returns the stored response; the same key with another
-request is a 422; the same key while the first request is still running is a 409. Keys are
-scoped to the caller's principal and kept ``idempotency_retention_hours`` (≥ 24 h).
+A replay (same key, same request) returns the stored response byte for byte: the first answer
+is sent as exactly the text that is stored (:func:`stored_text`, :attr:`Stored.text`) and a
+replay sends that text unchanged. The same key with another request is a 422; the same key
+while the first request is still running is a 409. Keys are scoped to the caller's principal
+and kept ``idempotency_retention_hours`` (≥ 24 h).
 
 Two ways to run a change:
 
@@ -33,7 +35,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 from fastapi import Request
@@ -58,15 +60,27 @@ _DROP = delete(_TABLE).where(_THIS_KEY)
 _INSERT = insert(_TABLE)
 
 
+def stored_text(body: Any) -> str:
+    """The one serialisation of a response body: the text stored under the key and sent,
+    fresh and replayed alike (so that a replay is the first answer byte for byte)."""
+    return json.dumps(body, ensure_ascii=False, sort_keys=True)
+
+
 @dataclass(frozen=True)
 class Stored:
     """A response to send: status and JSON body; ``replayed`` when it came from storage;
-    ``raw``: the body's JSON text as stored, sent byte for byte (fresh and replayed alike)."""
+    ``raw``: the body's text when already known (as stored, or made by the caller)."""
 
     status: int
     body: Any
     replayed: bool = False
     raw: str | None = None
+
+    @cached_property
+    def text(self) -> str:
+        """The body as stored and sent: ``raw``, else :func:`stored_text` of ``body``
+        (made once, so the store and the response share the very same text)."""
+        return self.raw if self.raw is not None else stored_text(self.body)
 
 
 async def request_key(request: Request, principal: str) -> tuple[str, str]:
@@ -105,7 +119,12 @@ def _check(
             raise in_flight(key)
         session.execute(_DROP, {"principal": principal, "key": key})
         return None
-    return Stored(row.status_code, json.loads(row.response_body), replayed=True)
+    return replay_of(row.status_code, row.response_body)
+
+
+def replay_of(status: int, text: str) -> Stored:
+    """A stored response, its text kept as stored (sent unchanged)."""
+    return Stored(status, json.loads(text), replayed=True, raw=text)
 
 
 def mismatch(key: str) -> ApiError:
@@ -152,7 +171,7 @@ def _store(
 ) -> None:
     """Store ``result`` under the key; ``claimed=False``: the key has no row yet (it was
     just checked in this transaction), so it is inserted without reading it again."""
-    body = json.dumps(result.body, ensure_ascii=False, sort_keys=True)
+    body = result.text
     if not claimed:
         session.execute(
             _INSERT,
@@ -232,6 +251,8 @@ def in_service_transaction(
 
     When the service refuses (any exception), the claim is released so the caller may retry.
     A service that never called the hook (none of ours) gets its response stored after.
+    The answer is the response last stored (the one that committed), so the fresh text is
+    the stored text.
     """
     seen = claim(ctx, principal, key, digest)
     if seen is not None:
@@ -249,7 +270,8 @@ def in_service_transaction(
         raise
     if not stored:  # pragma: no cover - every hooked service calls it
         store_after(ctx, principal, key, digest, result)
-    return result
+        return result
+    return stored[-1]
 
 
 def claim(ctx: AppContext, principal: str, key: str, digest: str) -> Stored | None:
@@ -267,7 +289,7 @@ def peek(ctx: AppContext, principal: str, key: str) -> Stored | None:
         row = session.execute(_LOOKUP, {"principal": principal, "key": key}).first()
     if row is None:
         return None
-    return Stored(row.status_code, json.loads(row.response_body), replayed=True)
+    return replay_of(row.status_code, row.response_body)
 
 
 def release(ctx: AppContext, principal: str, key: str) -> None:

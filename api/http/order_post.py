@@ -12,7 +12,6 @@ deadlocks and a lost race for the key's row re-run the statement, as in :mod:`ap
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -25,7 +24,15 @@ from api.db.tx import is_retryable_driver_error, retry_pause_s
 from api.http import row_views as rv
 from api.http.context import AppContext
 from api.http.deps import revoked
-from api.http.idempotency import Stored, in_flight, maybe_purge, mismatch, purge_due
+from api.http.idempotency import (
+    Stored,
+    in_flight,
+    maybe_purge,
+    mismatch,
+    purge_due,
+    replay_of,
+    stored_text,
+)
 from api.http.keys import Principal
 from api.http.order_views import liquidity_terms
 from api.services.member_orders import MemberOrder, MoneyColumns, money_columns
@@ -66,7 +73,7 @@ async def post_money(
     key, digest = idem
     now = ctx.clock()
     (head, table, detail), body = posted_body(spec, now)
-    text = json.dumps(body, ensure_ascii=False, sort_keys=True)  # as the general path stores
+    text = stored_text(body)  # as the general path stores (and sends) it
     kind = str(head["kind"])
     for attempt in range(RETRIES + 1):
         try:
@@ -96,8 +103,7 @@ async def post_money(
     if out.outcome == "created":
         return Stored(201, body, raw=text)
     if out.outcome == "replayed":
-        stored = out.body or "null"
-        return Stored(out.status, json.loads(stored), replayed=True, raw=stored)
+        return replay_of(out.status, out.body or "null")
     if out.outcome == "revoked":
         raise revoked()
     if out.outcome == "mismatch":

@@ -1,12 +1,17 @@
-"""Problem+json everywhere: auth, roles, validation (money), language, limits, OpenAPI."""
+"""Problem+json everywhere: auth, roles, validation (money), language, limits, OpenAPI, and
+an unhandled error (a 500 with the request id, logged once)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+import structlog
+from fastapi.responses import StreamingResponse
+from fastapi.testclient import TestClient
 from http_fixtures import FAST_HASHER, OFFER, api, make_api  # noqa: F401
 from openapi_spec_validator import validate
+from structlog.contextvars import merge_contextvars
 from typer.testing import CliRunner
 
 from api.http.context import HttpConfig
@@ -117,6 +122,57 @@ def test_body_limit_and_rate_limit(db, clock) -> None:  # type: ignore[no-untype
     r = small.get("C2", "/v1/coops/me")
     assert _problem(r, 429, "rate_limited") and int(r.headers["retry-after"]) >= 1
     assert small.get("C3", "/v1/coops/me").status_code == 200  # per coop
+
+
+SECRET = "internals: dsn=postgresql://u:hunter2@db/x"
+
+
+def _boom() -> None:
+    raise RuntimeError(SECRET)
+
+
+def _late_boom() -> StreamingResponse:
+    def chunks() -> Any:
+        yield b"first chunk"
+        raise RuntimeError(SECRET)
+
+    return StreamingResponse(chunks(), media_type="text/plain")
+
+
+def test_an_unhandled_error_is_a_problem_with_the_request_id(api) -> None:  # noqa: F811
+    api.app.add_api_route("/test-only/boom", _boom)  # on this test's app instance only
+    headers = {"X-Request-ID": "req-boom", "Accept-Language": "th"}
+    with structlog.testing.capture_logs(processors=[merge_contextvars]) as logs:
+        r = api.client.get("/test-only/boom", headers=headers)
+    body = _problem(r, 500, "internal")
+    assert r.headers["x-request-id"] == body["request_id"] == "req-boom"
+    assert body["title"] == "ระบบขัดข้อง" and body["instance"] == "/test-only/boom"
+    for leak in ("hunter2", "RuntimeError", "Traceback", "internals"):
+        assert leak not in r.text
+    assert logs and all(line.get("request_id") == "req-boom" for line in logs)
+    errors = [line for line in logs if line["log_level"] in ("error", "critical")]
+    assert len(errors) == 1 and errors[0]["exc_info"], errors  # logged once, with the traceback
+    access = [line for line in logs if line["event"] == "request"]
+    assert len(access) == 1 and access[0]["status"] == 500
+    # handled at the edge: nothing escapes to the server (which would log it again, bare)
+    strict = TestClient(api.app, raise_server_exceptions=True)  # no lifespan: no second pool
+    again = strict.get("/test-only/boom", headers={"X-Request-ID": "req-boom-2"})
+    assert again.status_code == 500 and again.headers["x-request-id"] == "req-boom-2"
+    assert again.json()["title"] == "Internal error"
+
+
+def test_an_error_after_the_response_started_is_logged_with_the_request_id(api) -> None:  # noqa: F811
+    api.app.add_api_route("/test-only/late-boom", _late_boom)
+    strict = TestClient(api.app, raise_server_exceptions=True)
+    with (
+        structlog.testing.capture_logs(processors=[merge_contextvars]) as logs,
+        pytest.raises(RuntimeError),  # the server must cut the half-sent response off
+    ):
+        strict.get("/test-only/late-boom", headers={"X-Request-ID": "req-late"})
+    assert logs and all(line.get("request_id") == "req-late" for line in logs)
+    errors = [line for line in logs if line["log_level"] in ("error", "critical")]
+    assert len(errors) == 1 and errors[0]["exc_info"], errors
+    assert [line["status"] for line in logs if line["event"] == "request"] == [200]
 
 
 def _has_example(node: Any, components: dict[str, Any], depth: int = 0) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from api.http.deps import Caller
 from api.http.errors import PROBLEM
@@ -34,11 +34,11 @@ Idem = Annotated[tuple[str, str], Depends(idempotency)]
 
 
 def respond(result: Stored) -> Response:
-    """The stored or fresh response; replays are marked ``Idempotent-Replayed: true``."""
+    """The stored or fresh response as the text stored under the key, byte for byte
+    (:attr:`api.http.idempotency.Stored.text`); replays are marked
+    ``Idempotent-Replayed: true``."""
     headers = {"Idempotent-Replayed": "true"} if result.replayed else None
-    if result.raw is not None:
-        return Response(result.raw.encode(), result.status, headers, "application/json")
-    return JSONResponse(result.body, result.status, headers=headers)
+    return Response(result.text.encode(), result.status, headers, "application/json")
 
 
 def _problem(status: int, code: str, title: str, detail: str) -> dict[str, Any]:
