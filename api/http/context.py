@@ -32,6 +32,9 @@ class HttpConfig:
     """A key left in flight longer than this (a crashed worker) may be taken over."""
     key_cache_s: float = 60.0
     """How long a verified secret skips argon2 (revocation is still checked every call)."""
+    verify_per_minute: int = 30
+    """argon2 checks per key id per minute (token bucket): a wrong secret costs the server
+    about 0.1 s of CPU, so guessing at one key is a 429 past this; a verified key is cached."""
 
 
 class RateLimiter:
@@ -99,6 +102,8 @@ class AppContext:
     clock: UtcClock = system_clock
     config: HttpConfig = field(default_factory=HttpConfig)
     limiter: RateLimiter = field(init=False)
+    verify_limiter: RateLimiter = field(init=False)
+    """argon2 checks per key id (:attr:`HttpConfig.verify_per_minute`)."""
     metrics: Metrics = field(default_factory=Metrics)
     verified: dict[str, tuple[str, float, StoredKey]] = field(default_factory=dict)
     """sha256(token) → (key id, monotonic time verified, the key as then stored)."""
@@ -110,6 +115,7 @@ class AppContext:
 
     def __post_init__(self) -> None:
         self.limiter = RateLimiter(self.config.rate_per_minute)
+        self.verify_limiter = RateLimiter(self.config.verify_per_minute)
 
     @staticmethod
     def token_digest(token: str) -> str:

@@ -80,17 +80,20 @@ async def authenticate(request: Request, ctx: Ctx) -> Principal:
     else:
         row = await _live_key(ctx, key_id)
         if not fresh:
+            _throttle(ctx.verify_limiter.take(key_id), "too many checks of this API key")
             if not await run_in_threadpool(verify_secret, row, secret):
                 raise revoked()
             ctx.verified[digest] = (key_id, now, row)
     who = Principal(row.id, row.role, row.principal, row.coop_id)
     request.state.principal = who.principal
-    wait = ctx.limiter.take(who.principal)
-    if wait > 0:
-        raise ApiError(
-            429, "rate_limited", "rate limit exceeded", {"Retry-After": str(int(wait) + 1)}
-        )
+    _throttle(ctx.limiter.take(who.principal), "rate limit exceeded")
     return who
+
+
+def _throttle(wait: float, detail: str) -> None:
+    """429 with ``Retry-After`` when a limiter says to wait."""
+    if wait > 0:
+        raise ApiError(429, "rate_limited", detail, {"Retry-After": str(int(wait) + 1)})
 
 
 async def ensure_not_revoked(request: Request, ctx: AppContext, who: Principal) -> None:

@@ -124,6 +124,19 @@ def test_body_limit_and_rate_limit(db, clock) -> None:  # type: ignore[no-untype
     assert small.get("C3", "/v1/coops/me").status_code == 200  # per coop
 
 
+def test_guessing_at_a_key_is_throttled(db, clock) -> None:  # type: ignore[no-untyped-def]
+    """Each wrong secret costs an argon2 check; past the limit per key id it is a 429, and
+    other keys are not affected."""
+    guarded = make_api(db, clock, HttpConfig(verify_per_minute=2))
+    key_id = guarded.tokens["C1"].split("_")[1]
+    wrong = {"Authorization": f"Bearer cm_{key_id}_{'x' * 43}"}
+    statuses = [guarded.client.get("/v1/coops/me", headers=wrong).status_code for _ in range(3)]
+    assert statuses == [401, 401, 429]
+    r = guarded.client.get("/v1/coops/me", headers=wrong)
+    assert _problem(r, 429, "rate_limited") and int(r.headers["retry-after"]) >= 1
+    assert guarded.get("C2", "/v1/coops/me").status_code == 200  # another key id
+
+
 SECRET = "internals: dsn=postgresql://u:hunter2@db/x"
 
 
