@@ -14,6 +14,7 @@ from fastapi import Depends, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.db import repo
+from api.db.ids import MAX_ROW_ID
 from api.db.tables import CommitmentRow, ObligationRow, OrderRow, ProposalRow, RoundRow
 from api.db.tx import read_session
 from api.http.context import AppContext
@@ -116,8 +117,9 @@ async def _stored_key(ctx: AppContext, key_id: str) -> StoredKey | None:
 
 
 Caller = Annotated[Principal, Depends(authenticate)]
-RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="a row id")]
-"""An integer id in a path: a positive 64-bit integer (larger ones can name nothing)."""
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="a row id")]
+"""An integer id in a path: 1 to :data:`MAX_ROW_ID` (larger ones can name nothing, and
+PostgreSQL would refuse them as out of range)."""
 
 
 async def member(caller: Caller) -> Principal:

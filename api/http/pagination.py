@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
+from api.db.ids import is_row_id
 from api.http.errors import ApiError
 
 MAX_LIMIT = 100
@@ -24,7 +25,10 @@ def encode(last: str | int) -> str:
 
 
 def decode(cursor: str | None, kind: type) -> Any:
-    """The id a cursor points after (None for the first page); 422 on a bad cursor."""
+    """The id a cursor points after (None for the first page); 422 on a bad cursor.
+
+    A cursor only ever holds the id of a row, so an integer no row can have (see
+    :data:`~api.db.ids.MAX_ROW_ID`) is as bad as any other made-up cursor."""
     if cursor is None:
         return None
     try:
@@ -33,6 +37,8 @@ def decode(cursor: str | None, kind: type) -> Any:
     except (ValueError, TypeError) as exc:
         raise ApiError(422, "validation", "cursor is not valid") from exc
     if not isinstance(value, kind) or isinstance(value, bool):
+        raise ApiError(422, "validation", "cursor is not valid")
+    if isinstance(value, int) and not is_row_id(value):
         raise ApiError(422, "validation", "cursor is not valid")
     return value
 

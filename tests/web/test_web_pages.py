@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from webfixtures import LOEI_NAMES, Web, token_of
 
 from api.db import repo
+from api.db.ids import MAX_ROW_ID
 from api.db.tables import CoopRow, ProposalLoanRow, ProposalRow, ProposalSaleRow, RoundRow
 from api.db.tx import in_write_transaction, read_session
 from api.http.app import create_app
@@ -256,6 +257,24 @@ def test_round_downloads_read_back(web: Web) -> None:
     expected |= {x.id for x in lots} | {x.id for x in wanted}
     assert {c[3] for c in cells} == expected
     assert web.client.get("/web/round/999/export.xlsx").status_code == 404
+
+
+def test_an_id_no_row_can_have_answers_like_a_missing_one(web: Web) -> None:
+    web.login("lamphun-office")
+    missing = web.client.get("/web/round/999/export.csv")
+    assert missing.status_code == 404 and "text/html" in missing.headers["content-type"]
+    for round_id in (MAX_ROW_ID + 1, 2**63, 10**23):
+        for fmt in ("csv", "xlsx"):
+            r = web.client.get(f"/web/round/{round_id}/export.{fmt}")
+            assert r.status_code == 404, r.text
+            assert r.headers["content-type"] == missing.headers["content-type"]
+    web.logout()
+    web.login("C2")
+    token = token_of(member_rows(web))
+    for proposal_id in (MAX_ROW_ID + 1, 10**23):
+        url = f"/web/member/proposals/{proposal_id}/accept"
+        r = web.client.post(url, data={"form_token": token})
+        assert r.status_code == 404 and "ไม่พบข้อมูล" in r.text, r.text
 
 
 def _accept_over_api(web: Web, proposal: ProposalRow) -> None:
