@@ -27,6 +27,7 @@ from api.http.keys import (
     split_token,
     verify_secret,
 )
+from api.http.strict import PLAIN_TEXT
 
 
 async def get_ctx(request: Request) -> AppContext:
@@ -117,6 +118,9 @@ async def _stored_key(ctx: AppContext, key_id: str) -> StoredKey | None:
 
 
 Caller = Annotated[Principal, Depends(authenticate)]
+TextId = Annotated[str, Path(max_length=64, pattern=PLAIN_TEXT, description="a text id")]
+"""A text id in a path (an order, a network, a key): at most 64 characters and no control
+character (which :mod:`api.http.strict` refuses on every route; this documents it)."""
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="a row id")]
 """An integer id in a path: 1 to :data:`MAX_ROW_ID` (larger ones can name nothing, and
 PostgreSQL would refuse them as out of range)."""
@@ -148,7 +152,7 @@ Admin = Annotated[Principal, Depends(admin)]
 Coordinator = Annotated[Principal, Depends(coordinator)]
 
 
-def own_order(order_id: Annotated[str, Path(max_length=64)], who: Member, ctx: Ctx) -> OrderRow:
+def own_order(order_id: TextId, who: Member, ctx: Ctx) -> OrderRow:
     """The caller's order, or 404."""
     with read_session(ctx.engine) as s:
         row = s.get(OrderRow, order_id)
@@ -157,9 +161,7 @@ def own_order(order_id: Annotated[str, Path(max_length=64)], who: Member, ctx: C
     return row
 
 
-def cancellable_order(
-    order_id: Annotated[str, Path(max_length=64)], who: Member, ctx: Ctx
-) -> OrderRow:
+def cancellable_order(order_id: TextId, who: Member, ctx: Ctx) -> OrderRow:
     """The caller's order, or an obligation owed to the caller's coop (its creditor may
     withdraw it), or 404; the service decides whether the cancel is allowed."""
     with read_session(ctx.engine) as s:
@@ -191,9 +193,7 @@ def own_commitment(commitment_id: RowId, who: Member, ctx: Ctx) -> CommitmentRow
     return row
 
 
-def coordinated_network(
-    network_id: Annotated[str, Path(max_length=64)], who: Coordinator, ctx: Ctx
-) -> str:
+def coordinated_network(network_id: TextId, who: Coordinator, ctx: Ctx) -> str:
     """A network the caller coordinates (directly or through an ancestor), or 404."""
     with read_session(ctx.engine) as s:
         if not repo.coordinates(s, who.principal, network_id):

@@ -80,6 +80,13 @@ def test_login_sets_a_strict_httponly_session_and_refuses_bad_keys(web: Web) -> 
     assert web.client.get("/web/today").status_code == 200
 
 
+def test_a_key_with_a_nul_is_refused_like_any_bad_key(web: Web) -> None:
+    token = token_of(web.client.get("/web/login").text)
+    for key in ("cm_a\x00b_secret", "cm_ab_sec\x00ret", "cm_a\nb_secret"):
+        bad = web.client.post("/web/login", data={"api_key": key, "form_token": token})
+        assert bad.status_code == 401 and "คีย์ไม่ถูกต้อง" in bad.text
+
+
 def test_revoking_the_key_ends_the_browser_session(web: Web) -> None:
     web.login("lamphun-office")
     assert web.client.get("/web/today").status_code == 200
