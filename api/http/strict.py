@@ -6,16 +6,19 @@ path's methods in ``Allow``."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import Match
 
 from api.http.errors import ApiError
 
 _KNOWN: dict[int, frozenset[str]] = {}
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+_REFUSERS: set[Callable[..., Any]] = set()
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 PLAIN_TEXT = r"^[^\x00-\x1f\x7f-\x9f]*$"
 """The same rule as a ``pattern``, so parameters document it in OpenAPI."""
@@ -68,13 +71,26 @@ async def reject_unknown_query(request: Request) -> None:
         raise ApiError(422, "validation", f"query: {', '.join(repeated)} given more than once")
 
 
+def only_refuses(endpoint: Endpoint) -> Endpoint:
+    """Mark an endpoint that exists only to answer 405 on its path (``GET …/rounds/preview``,
+    kept off ``GET …/rounds/{round_id}``): its method is not one the path allows."""
+    _REFUSERS.add(endpoint)
+    return endpoint
+
+
 def allowed_methods(request: Request) -> str:
-    """The methods every route on this path answers, for the ``Allow`` header of a 405."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"})
-        if match != Match.NONE and isinstance(route, APIRoute):
-            methods |= route.methods or set()
-    if "GET" in methods:
-        methods.add("HEAD")
-    return ", ".join(sorted(methods))
+    """The methods this path answers, for the ``Allow`` header of a 405: each method a route
+    on the path declares, unless the route routing picks first for it only refuses.
+
+    Every route counts, inside included routers too (FastAPI keeps each one nested);
+    :func:`~fastapi.routing.iter_route_contexts` walks them as FastAPI's own OpenAPI
+    document does. A ``GET`` route answers ``GET`` only: FastAPI adds no ``HEAD``."""
+    routes = iter_route_contexts(request.app.router.routes)
+    on_path = [r for r in routes if r.matches({**request.scope, "method": "GET"})[0] != Match.NONE]
+    allowed: set[str] = set()
+    for method in set().union(*(r.methods or () for r in on_path)):
+        probe = {**request.scope, "method": method}
+        first = next(r for r in on_path if r.matches(probe)[0] == Match.FULL)
+        if first.endpoint not in _REFUSERS:
+            allowed.add(method)
+    return ", ".join(sorted(allowed))

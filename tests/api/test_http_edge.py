@@ -1,0 +1,61 @@
+"""The edge's own answers: ``Allow`` on every 405, the language of problem titles, and the
+request id a client may send."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from http_fixtures import api  # noqa: F401
+
+IDS = {
+    "order_id": "O1",
+    "proposal_id": "1",
+    "commitment_id": "1",
+    "network_id": "LPN",
+    "round_id": "1",
+    "key_id": "k1",
+}
+UNUSED = ("PATCH", "PUT", "DELETE", "HEAD", "OPTIONS")
+
+
+def _paths(api: Any) -> dict[str, set[str]]:  # noqa: F811
+    """Every documented path, filled in, with the methods the document gives it."""
+    doc = api.client.get("/openapi.json").json()
+    return {
+        re.sub(r"{(\w+)}", lambda m: IDS[m.group(1)], path): {m.upper() for m in item}
+        for path, item in doc["paths"].items()
+    }
+
+
+def test_every_405_allows_exactly_the_paths_methods(api) -> None:  # noqa: F811
+    paths = _paths(api)
+    assert len(paths) >= 15
+    for url, methods in paths.items():
+        for method in (m for m in UNUSED if m not in methods):
+            r = api.client.request(method, url)
+            assert r.status_code == 405, (method, url, r.status_code)
+            assert r.headers["allow"] == ", ".join(sorted(methods)), (method, url)
+            assert method == "HEAD" or r.json()["code"] == "method_not_allowed"
+        for method in methods:  # every method listed is answered (here: refused by auth)
+            assert api.client.request(method, url).status_code != 405, (method, url)
+
+
+@pytest.mark.parametrize(
+    "method, url, allow",
+    [
+        ("DELETE", "/v1/orders", "GET, POST"),
+        ("PUT", "/v1/orders/O1", "GET"),
+        ("HEAD", "/v1/health", "GET"),
+        ("GET", "/v1/orders/O1/cancel", "POST"),
+        # the GET that guards …/preview answers 405 itself and is no allowed method here
+        ("DELETE", "/v1/networks/LPN/rounds/preview", "POST"),
+        ("GET", "/v1/networks/LPN/rounds/preview", "POST"),
+        ("DELETE", "/web/login", "GET, POST"),
+        ("PUT", "/web/round/1/export.csv", "GET"),
+    ],
+)
+def test_allow_names_what_the_path_answers(api, method: str, url: str, allow: str) -> None:  # noqa: F811
+    r = api.client.request(method, url, headers=api.headers("lamphun-office"))
+    assert r.status_code == 405 and r.headers["allow"] == allow, (r.headers, r.text)
