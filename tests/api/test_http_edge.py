@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 from http_fixtures import api  # noqa: F401
+from starlette.requests import Request
+
+from api.http.errors import wants_thai
 
 IDS = {
     "order_id": "O1",
@@ -59,3 +62,47 @@ def test_every_405_allows_exactly_the_paths_methods(api) -> None:  # noqa: F811
 def test_allow_names_what_the_path_answers(api, method: str, url: str, allow: str) -> None:  # noqa: F811
     r = api.client.request(method, url, headers=api.headers("lamphun-office"))
     assert r.status_code == 405 and r.headers["allow"] == allow, (r.headers, r.text)
+
+
+def _request(accept_language: str) -> Request:
+    return Request({"type": "http", "headers": [(b"accept-language", accept_language.encode())]})
+
+
+@pytest.mark.parametrize(
+    "header, thai",
+    [
+        ("th", True),
+        ("TH", True),
+        ("th-TH", True),
+        ("th-TH,th;q=0.9,en;q=0.8", True),
+        ("en;q=0.5, th;q=0.9", True),
+        ("fr, th;q=0.5", True),
+        ("th ; q=0.5, en;q=0.4", True),
+        ("th, en", True),
+        ("*, en;q=0", True),
+        ("", False),
+        ("en", False),
+        ("en, th", False),
+        ("en-US,th;q=0.9", False),
+        ("th;q=0", False),
+        ("th;q=0.000, en;q=0.1", False),
+        ("th;q=0, fr", False),
+        ("*", False),
+        ("*;q=0.5, th;q=0", False),
+        ("thai", False),
+        ("the", False),
+        ("th;q=abc", False),
+        ("th;q=1.5, en;q=0.1", False),
+        ("th;q=-1", False),
+    ],
+)
+def test_thai_only_when_asked_for_thai(header: str, thai: bool) -> None:
+    assert wants_thai(_request(header)) is thai
+
+
+def test_problem_titles_follow_the_language(api) -> None:  # noqa: F811
+    for header, title in (("th;q=0, en;q=0.1", "Not found"), ("thai", "Not found")):
+        r = api.client.get("/v1/nowhere", headers={"Accept-Language": header})
+        assert r.json()["title"] == title
+    r = api.client.get("/v1/nowhere", headers={"Accept-Language": "th-TH"})
+    assert r.json()["title"] == "ไม่พบข้อมูล"
