@@ -106,3 +106,25 @@ def test_problem_titles_follow_the_language(api) -> None:  # noqa: F811
         assert r.json()["title"] == title
     r = api.client.get("/v1/nowhere", headers={"Accept-Language": "th-TH"})
     assert r.json()["title"] == "ไม่พบข้อมูล"
+
+
+@pytest.mark.parametrize(
+    "given, kept",
+    [
+        (b"req-abc", True),
+        (b"a" * 64, True),
+        (b"trace id/1.2:3", True),
+        (b"a" * 65, False),
+        (b"abc\xff", False),
+        (b"\xe0\xb8\x81", False),
+        (b"a\x01b", False),
+    ],
+)
+def test_a_client_request_id_is_echoed_only_when_plain(api, given: bytes, kept: bool) -> None:  # noqa: F811
+    r = api.client.get("/v1/nowhere", headers={"X-Request-ID": given})
+    rid = r.headers["x-request-id"]
+    assert r.json()["request_id"] == rid
+    if kept:
+        assert rid.encode() == given
+    else:
+        assert re.fullmatch(r"[0-9a-f]{16}", rid), rid
