@@ -98,7 +98,8 @@ class EdgeMiddleware:
                 given = v.decode("latin-1")
             elif k == b"content-length":
                 declared = v.decode("latin-1")
-        rid = given[:64] or uuid.uuid4().hex[:16]
+        plain = 0 < len(given) <= 64 and given.isascii() and given.isprintable()
+        rid = given if plain else uuid.uuid4().hex[:16]  # a client id only when plain ASCII
         scope.setdefault("state", {})["request_id"] = rid
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=rid)

@@ -14,6 +14,7 @@ from fastapi import Depends, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.db import repo
+from api.db.ids import MAX_ROW_ID
 from api.db.tables import CommitmentRow, ObligationRow, OrderRow, ProposalRow, RoundRow
 from api.db.tx import read_session
 from api.http.context import AppContext
@@ -26,6 +27,7 @@ from api.http.keys import (
     split_token,
     verify_secret,
 )
+from api.http.strict import PLAIN_TEXT
 
 
 async def get_ctx(request: Request) -> AppContext:
@@ -119,8 +121,12 @@ async def _stored_key(ctx: AppContext, key_id: str) -> StoredKey | None:
 
 
 Caller = Annotated[Principal, Depends(authenticate)]
-RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="a row id")]
-"""An integer id in a path: a positive 64-bit integer (larger ones can name nothing)."""
+TextId = Annotated[str, Path(max_length=64, pattern=PLAIN_TEXT, description="a text id")]
+"""A text id in a path (an order, a network, a key): at most 64 characters and no control
+character (which :mod:`api.http.strict` refuses on every route; this documents it)."""
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="a row id")]
+"""An integer id in a path: 1 to :data:`MAX_ROW_ID` (larger ones can name nothing, and
+PostgreSQL would refuse them as out of range)."""
 
 
 async def member(caller: Caller) -> Principal:
@@ -149,7 +155,7 @@ Admin = Annotated[Principal, Depends(admin)]
 Coordinator = Annotated[Principal, Depends(coordinator)]
 
 
-def own_order(order_id: Annotated[str, Path(max_length=64)], who: Member, ctx: Ctx) -> OrderRow:
+def own_order(order_id: TextId, who: Member, ctx: Ctx) -> OrderRow:
     """The caller's order, or 404."""
     with read_session(ctx.engine) as s:
         row = s.get(OrderRow, order_id)
@@ -158,9 +164,7 @@ def own_order(order_id: Annotated[str, Path(max_length=64)], who: Member, ctx: C
     return row
 
 
-def cancellable_order(
-    order_id: Annotated[str, Path(max_length=64)], who: Member, ctx: Ctx
-) -> OrderRow:
+def cancellable_order(order_id: TextId, who: Member, ctx: Ctx) -> OrderRow:
     """The caller's order, or an obligation owed to the caller's coop (its creditor may
     withdraw it), or 404; the service decides whether the cancel is allowed."""
     with read_session(ctx.engine) as s:
@@ -192,9 +196,7 @@ def own_commitment(commitment_id: RowId, who: Member, ctx: Ctx) -> CommitmentRow
     return row
 
 
-def coordinated_network(
-    network_id: Annotated[str, Path(max_length=64)], who: Coordinator, ctx: Ctx
-) -> str:
+def coordinated_network(network_id: TextId, who: Coordinator, ctx: Ctx) -> str:
     """A network the caller coordinates (directly or through an ancestor), or 404."""
     with read_session(ctx.engine) as s:
         if not repo.coordinates(s, who.principal, network_id):

@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from api.http.language import prefers_thai
 from api.services.errors import ServiceError
 
 PROBLEM = "application/problem+json"
@@ -77,20 +78,8 @@ def not_found(what: str) -> ApiError:
 
 
 def wants_thai(request: Request) -> bool:
-    """Whether ``Accept-Language`` prefers Thai over English (q-values honoured)."""
-    best, best_q = "en", -1.0
-    for part in request.headers.get("accept-language", "").split(","):
-        lang, _, params = part.strip().partition(";")
-        q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                q = 0.0
-        tag = lang.strip().lower()[:2]
-        if tag in ("th", "en") and q > best_q:
-            best, best_q = tag, q
-    return best == "th"
+    """Whether ``Accept-Language`` prefers Thai over English (see :mod:`api.http.language`)."""
+    return prefers_thai(request.headers.get("accept-language", ""))
 
 
 def problem_response(

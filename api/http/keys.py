@@ -23,6 +23,7 @@ from api.db.audit import append_event
 from api.db.tables import CoopRow
 from api.db.tables_http import ApiKeyRow
 from api.db.tx import in_write_transaction, single_read
+from api.http.strict import has_control
 from api.services.clock import UtcClock, system_clock
 from api.services.errors import InvalidStateError, NotFoundError
 
@@ -165,7 +166,10 @@ async def load_key_async(conn: AsyncConnection[Any], key_id: str) -> StoredKey |
 
 
 def split_token(token: str) -> tuple[str, str] | None:
-    """``cm_<id>_<secret>`` → (id, secret), or None when malformed."""
+    """``cm_<id>_<secret>`` → (id, secret), or None when malformed (a control character
+    included: the id is looked up, and PostgreSQL text cannot hold a NUL)."""
+    if has_control(token):
+        return None
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != PREFIX or not parts[1] or not parts[2]:
         return None

@@ -8,13 +8,16 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
+from api.db.ids import is_row_id
 from api.http.errors import ApiError
+from api.http.strict import PLAIN_TEXT, has_control
 
 MAX_LIMIT = 100
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page (at most 100)")]
 Cursor = Annotated[
-    str | None, Query(max_length=200, description="`next_cursor` of the previous page")
+    str | None,
+    Query(max_length=200, pattern=PLAIN_TEXT, description="`next_cursor` of the previous page"),
 ]
 
 
@@ -24,7 +27,11 @@ def encode(last: str | int) -> str:
 
 
 def decode(cursor: str | None, kind: type) -> Any:
-    """The id a cursor points after (None for the first page); 422 on a bad cursor."""
+    """The id a cursor points after (None for the first page); 422 on a bad cursor.
+
+    A cursor only ever holds the id of a row, so an integer no row can have (see
+    :data:`~api.db.ids.MAX_ROW_ID`) or a text with a control character is as bad as any
+    other made-up cursor."""
     if cursor is None:
         return None
     try:
@@ -33,6 +40,10 @@ def decode(cursor: str | None, kind: type) -> Any:
     except (ValueError, TypeError) as exc:
         raise ApiError(422, "validation", "cursor is not valid") from exc
     if not isinstance(value, kind) or isinstance(value, bool):
+        raise ApiError(422, "validation", "cursor is not valid")
+    if isinstance(value, int) and not is_row_id(value):
+        raise ApiError(422, "validation", "cursor is not valid")
+    if isinstance(value, str) and has_control(value):
         raise ApiError(422, "validation", "cursor is not valid")
     return value
 

@@ -1,18 +1,46 @@
-"""Strictness at the edge: unknown or repeated query parameters are a 422 (a typo such as
-``?statu=`` must not silently list everything), and a 405 lists exactly the path's methods in
-``Allow``."""
+"""Strictness at the edge: a control character in a path parameter or a query value is a
+422 on every route, before any query runs; unknown or repeated query parameters are a 422 (a
+typo such as ``?statu=`` must not silently list everything); and a 405 lists exactly the
+path's methods in ``Allow``."""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import Request
-from fastapi.routing import APIRoute
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import Match
 
 from api.http.errors import ApiError
 
 _KNOWN: dict[int, frozenset[str]] = {}
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+_REFUSERS: set[Callable[..., Any]] = set()
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+PLAIN_TEXT = r"^[^\x00-\x1f\x7f-\x9f]*$"
+"""The same rule as a ``pattern``, so parameters document it in OpenAPI."""
+NO_CONTROL = "must not contain control characters (ห้ามมีอักขระควบคุม)"
+
+
+def has_control(text: str) -> bool:
+    """Whether ``text`` holds a C0 or C1 control character or DEL: never part of an id, a
+    status, a cursor or a key, and NUL cannot even be stored in PostgreSQL text."""
+    return _CONTROL.search(text) is not None
+
+
+def _reject_control_characters(request: Request) -> None:
+    """422 naming every path parameter and query value that holds a control character."""
+    path = request.path_params.items()
+    bad = [("path", k) for k, v in path if isinstance(v, str) and has_control(v)]
+    query = request.query_params.multi_items()
+    bad += sorted({("query", k) for k, v in query if has_control(v)})
+    if bad:
+        raise RequestValidationError(
+            [{"loc": loc, "msg": NO_CONTROL, "type": "control_character"} for loc in bad]
+        )
 
 
 def _query_names(dependant: Any) -> frozenset[str]:
@@ -23,8 +51,11 @@ def _query_names(dependant: Any) -> frozenset[str]:
 
 
 async def reject_unknown_query(request: Request) -> None:
-    """An app-wide dependency: every query parameter of ``/v1`` must be one the route
-    declares (web pages are left alone). ``async``: no I/O, so no thread-pool hop."""
+    """An app-wide dependency, so it runs before every route's own dependencies: no path
+    parameter or query value may hold a control character (on every route, web pages too),
+    and every query parameter of ``/v1`` must be one the route declares (web pages are left
+    alone there). ``async``: no I/O, so no thread-pool hop."""
+    _reject_control_characters(request)
     route = request.scope.get("route")
     api_path = request.url.path.startswith("/v1/") or request.url.path == "/metrics"
     if not api_path or not isinstance(route, APIRoute) or not request.query_params:
@@ -40,13 +71,26 @@ async def reject_unknown_query(request: Request) -> None:
         raise ApiError(422, "validation", f"query: {', '.join(repeated)} given more than once")
 
 
+def only_refuses(endpoint: Endpoint) -> Endpoint:
+    """Mark an endpoint that exists only to answer 405 on its path (``GET …/rounds/preview``,
+    kept off ``GET …/rounds/{round_id}``): its method is not one the path allows."""
+    _REFUSERS.add(endpoint)
+    return endpoint
+
+
 def allowed_methods(request: Request) -> str:
-    """The methods every route on this path answers, for the ``Allow`` header of a 405."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"})
-        if match != Match.NONE and isinstance(route, APIRoute):
-            methods |= route.methods or set()
-    if "GET" in methods:
-        methods.add("HEAD")
-    return ", ".join(sorted(methods))
+    """The methods this path answers, for the ``Allow`` header of a 405: each method a route
+    on the path declares, unless the route routing picks first for it only refuses.
+
+    Every route counts, inside included routers too (FastAPI keeps each one nested);
+    :func:`~fastapi.routing.iter_route_contexts` walks them as FastAPI's own OpenAPI
+    document does. A ``GET`` route answers ``GET`` only: FastAPI adds no ``HEAD``."""
+    routes = iter_route_contexts(request.app.router.routes)
+    on_path = [r for r in routes if r.matches({**request.scope, "method": "GET"})[0] != Match.NONE]
+    allowed: set[str] = set()
+    for method in set().union(*(r.methods or () for r in on_path)):
+        probe = {**request.scope, "method": method}
+        first = next(r for r in on_path if r.matches(probe)[0] == Match.FULL)
+        if first.endpoint not in _REFUSERS:
+            allowed.add(method)
+    return ", ".join(sorted(allowed))

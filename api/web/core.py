@@ -15,14 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import AfterValidator
 from starlette.concurrency import run_in_threadpool
 
+from api.db.ids import is_row_id
 from api.db.tables_http import ApiKeyRow
 from api.db.tx import read_session
 from api.http.context import AppContext
@@ -41,6 +43,17 @@ SECURITY_HEADERS = {
 }
 """Pages load only this app's own script (the vendored htmx) and cannot be framed.
 Inline styles stay allowed: htmx adds its indicator style at run time."""
+
+
+def _row_id_or_zero(value: int) -> int:
+    return value if is_row_id(value) else 0
+
+
+PageRowId = Annotated[int, AfterValidator(_row_id_or_zero)]
+"""An integer id in a page's path. One no row can have (past
+:data:`~api.db.ids.MAX_ROW_ID`, or below 1) reads as 0, which names no row either: the page
+answers not-found exactly as for a missing row, and the database never sees a number it
+would refuse."""
 
 
 @dataclass

@@ -52,7 +52,7 @@ def _decide(request: Request, who: core.Who, proposal_id: int, action: str) -> t
 
 
 @router.post("/proposals/{proposal_id}/{action}")
-async def decide(request: Request, proposal_id: int, action: str) -> Response:
+async def decide(request: Request, proposal_id: core.PageRowId, action: str) -> Response:
     """Accept or decline one of the coop's proposals (HTMX row swap)."""
     posted = await core.posted_form(request, "member")
     if isinstance(posted, Response):

@@ -182,7 +182,7 @@ async def run(request: Request) -> Response:
 
 
 @router.get("/{round_id}/export.{fmt}")
-def export(request: Request, round_id: int, fmt: str) -> Response:
+def export(request: Request, round_id: core.PageRowId, fmt: str) -> Response:
     """The saved round as an Excel workbook (summary, loans, sales, set-offs) or as CSV
     (``?part=loans|sales|setoffs``, UTF-8 with BOM)."""
     who = core.coordinator(request)

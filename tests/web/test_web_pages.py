@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from webfixtures import LOEI_NAMES, Web, token_of
 
 from api.db import repo
+from api.db.ids import MAX_ROW_ID
 from api.db.tables import CoopRow, ProposalLoanRow, ProposalRow, ProposalSaleRow, RoundRow
 from api.db.tx import in_write_transaction, read_session
 from api.http.app import create_app
@@ -78,6 +79,13 @@ def test_login_sets_a_strict_httponly_session_and_refuses_bad_keys(web: Web) -> 
     cookie = ok.headers["set-cookie"].lower()
     assert ok.status_code == 303 and "httponly" in cookie and "samesite=strict" in cookie
     assert web.client.get("/web/today").status_code == 200
+
+
+def test_a_key_with_a_nul_is_refused_like_any_bad_key(web: Web) -> None:
+    token = token_of(web.client.get("/web/login").text)
+    for key in ("cm_a\x00b_secret", "cm_ab_sec\x00ret", "cm_a\nb_secret"):
+        bad = web.client.post("/web/login", data={"api_key": key, "form_token": token})
+        assert bad.status_code == 401 and "คีย์ไม่ถูกต้อง" in bad.text
 
 
 def test_revoking_the_key_ends_the_browser_session(web: Web) -> None:
@@ -260,6 +268,24 @@ def test_round_downloads_read_back(web: Web) -> None:
     expected |= {x.id for x in lots} | {x.id for x in wanted}
     assert {c[3] for c in cells} == expected
     assert web.client.get("/web/round/999/export.xlsx").status_code == 404
+
+
+def test_an_id_no_row_can_have_answers_like_a_missing_one(web: Web) -> None:
+    web.login("lamphun-office")
+    missing = web.client.get("/web/round/999/export.csv")
+    assert missing.status_code == 404 and "text/html" in missing.headers["content-type"]
+    for round_id in (MAX_ROW_ID + 1, 2**63, 10**23):
+        for fmt in ("csv", "xlsx"):
+            r = web.client.get(f"/web/round/{round_id}/export.{fmt}")
+            assert r.status_code == 404, r.text
+            assert r.headers["content-type"] == missing.headers["content-type"]
+    web.logout()
+    web.login("C2")
+    token = token_of(member_rows(web))
+    for proposal_id in (MAX_ROW_ID + 1, 10**23):
+        url = f"/web/member/proposals/{proposal_id}/accept"
+        r = web.client.post(url, data={"form_token": token})
+        assert r.status_code == 404 and "ไม่พบข้อมูล" in r.text, r.text
 
 
 def _accept_over_api(web: Web, proposal: ProposalRow) -> None:

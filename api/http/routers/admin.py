@@ -15,7 +15,7 @@ from api.db.audit import verify_chain
 from api.db.tables_http import ApiKeyRow
 from api.db.tx import read_session
 from api.http import schemas as sc
-from api.http.deps import Admin, Ctx
+from api.http.deps import Admin, Ctx, TextId
 from api.http.errors import not_found
 from api.http.idempotency import Stored, in_one_transaction
 from api.http.keys import revoke_in
@@ -56,7 +56,7 @@ def list_keys(
 
 
 @router.post("/keys/{key_id}/revoke", response_model=sc.ApiKeyPublic, responses=ADMIN_WRITE)
-def revoke(key_id: str, who: Admin, ctx: Ctx, idem: Idem) -> Response:
+def revoke(key_id: TextId, who: Admin, ctx: Ctx, idem: Idem) -> Response:
     """Revoke a key at once: its next request is a 401 (เพิกถอนคีย์). Twice is no change."""
 
     def work(session: Session, now: datetime) -> Stored:

@@ -25,6 +25,7 @@ from api.http.errors import ApiError
 from api.http.idempotency import Stored, StoreHook, in_service_transaction
 from api.http.pagination import Cursor, Limit, decode, next_cursor
 from api.http.routers.common import READ_ERRORS, WRITE_ERRORS, Idem, respond
+from api.http.strict import only_refuses
 from api.services.errors import InvalidStateError
 from api.services.export import PROPOSAL_HEADER, SALE_HEADER, SETOFF_HEADER, round_report
 from api.services.loans import with_quoted_interest
@@ -135,6 +136,7 @@ def preview(body: sc.RoundRun, network_id: Network, ctx: Ctx) -> dict[str, Any]:
 
 
 @router.get("/rounds/preview", include_in_schema=False)
+@only_refuses
 def preview_is_post(network_id: Network) -> None:
     """Keep ``GET …/rounds/preview`` off ``GET …/rounds/{round_id}``: a 405, preview is POST."""
     raise ApiError(405, "method_not_allowed", "preview is a POST", headers={"Allow": "POST"})
