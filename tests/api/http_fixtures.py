@@ -3,6 +3,8 @@ cheap-to-verify API keys for every coop and both coordinators."""
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 import time
 import uuid
@@ -73,6 +75,47 @@ def api(db: Engine, clock: Any) -> Iterator[Api]:
 
 OFFER = {"kind": "liquidity_offer", "amount": "1000.00", "min_rate_bps": 300, "max_term_days": 90}
 NEED = {"kind": "liquidity_need", "amount": "500.50", "max_rate_bps": 700, "term_days": 60}
+LOT = {
+    "kind": "stock_lot",
+    "product": "longan",
+    "grade": "AA",
+    "quantity": 1200,
+    "reserve_price": "18.50",
+    "spoilage_per_day": "0.25",
+    "ready_date": "2026-11-20",
+    "expiry_date": "2026-11-25",
+    "lat_e5": 1857400,
+    "lon_e5": 9900200,
+}
+BUY = {
+    "kind": "purchase_order",
+    "product": "longan",
+    "quantity": 800,
+    "bids": [{"grade": "AA", "max_price": "32.00"}, {"grade": "A", "max_price": "25.50"}],
+    "deliver_by": "2026-11-28",
+    "min_lot": 200,
+    "district_code": "5101",
+}
+DEBT = {
+    "kind": "obligation",
+    "creditor_coop_id": "C3",
+    "amount": "2500.75",
+    "due_date": "2026-12-31",
+}
+"""Order bodies of every kind (the lot and the purchase need the longan product)."""
+PROBLEM = "application/problem+json"
+
+
+def cursor_of(value: Any) -> str:
+    """A page cursor holding ``value``, as the API encodes one."""
+    return base64.urlsafe_b64encode(json.dumps([value]).encode()).decode().rstrip("=")
+
+
+def refused(r: Any, field: str) -> None:
+    """A 422 problem whose detail names ``field``."""
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith(PROBLEM)
+    assert r.json()["code"] == "validation" and field in r.json()["detail"], r.text
 
 
 @contextmanager

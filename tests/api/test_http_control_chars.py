@@ -4,40 +4,23 @@ query runs, with a 422 that names the parameter (a bad key is the usual 401)."""
 
 from __future__ import annotations
 
-import base64
-import json
-from typing import Any
-
 import pytest
 from dbseed import COORDINATOR
-from http_fixtures import OFFER, api  # noqa: F401
+from http_fixtures import OFFER, api, cursor_of, refused  # noqa: F401
 
 from api.http.keys import split_token
-
-PROBLEM = "application/problem+json"
-
-
-def _cursor(value: Any) -> str:
-    return base64.urlsafe_b64encode(json.dumps([value]).encode()).decode().rstrip("=")
-
-
-def _refused(r: Any, field: str) -> None:
-    """A 422 problem whose detail names ``field``."""
-    assert r.status_code == 422, r.text
-    assert r.headers["content-type"].startswith(PROBLEM)
-    assert r.json()["code"] == "validation" and field in r.json()["detail"], r.text
 
 
 @pytest.mark.parametrize("char", ["\x00", "\n", "\x1f", "\x7f"])
 def test_control_characters_in_paths_queries_and_cursors_are_422(api, char: str) -> None:  # noqa: F811
     quoted = f"%{ord(char):02X}"
-    _refused(api.get("C1", f"/v1/orders/a{quoted}b"), "path.order_id")
-    _refused(api.post("C1", f"/v1/orders/a{quoted}b/cancel"), "path.order_id")
-    _refused(api.get("C1", f"/v1/orders?status={quoted}"), "query.status")
-    _refused(api.get(COORDINATOR, f"/v1/networks/LPN{quoted}/rounds"), "path.network_id")
-    _refused(api.post("admin", f"/v1/admin/keys/a{quoted}b/revoke"), "path.key_id")
-    _refused(api.get("C1", "/v1/orders", params={"cursor": _cursor(f"O{char}")}), "cursor")
-    _refused(api.get("admin", "/v1/admin/keys", params={"cursor": _cursor(char)}), "cursor")
+    refused(api.get("C1", f"/v1/orders/a{quoted}b"), "path.order_id")
+    refused(api.post("C1", f"/v1/orders/a{quoted}b/cancel"), "path.order_id")
+    refused(api.get("C1", f"/v1/orders?status={quoted}"), "query.status")
+    refused(api.get(COORDINATOR, f"/v1/networks/LPN{quoted}/rounds"), "path.network_id")
+    refused(api.post("admin", f"/v1/admin/keys/a{quoted}b/revoke"), "path.key_id")
+    refused(api.get("C1", "/v1/orders", params={"cursor": cursor_of(f"O{char}")}), "cursor")
+    refused(api.get("admin", "/v1/admin/keys", params={"cursor": cursor_of(char)}), "cursor")
     assert api.get("C1", "/v1/orders/O1").status_code == 200  # plain text still passes
 
 

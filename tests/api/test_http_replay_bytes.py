@@ -9,43 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from dbseed import COORDINATOR
-from http_fixtures import NEED, OFFER, api  # noqa: F401
+from dbseed import COORDINATOR, LONGAN
+from http_fixtures import BUY, DEBT, LOT, NEED, OFFER, api  # noqa: F401
 from sqlmodel import Session
 
 from api.db.tables_http import IdempotencyKeyRow
 from api.db.tx import in_write_transaction
 from api.services.produce_orders import upsert_products
-from matcher.produce.model import Product
-
-LONGAN = Product("longan", "ลำไย", "longan", "kg", 5, ("AA", "A", "B"))
-LOT = {
-    "kind": "stock_lot",
-    "product": "longan",
-    "grade": "AA",
-    "quantity": 1200,
-    "reserve_price": "18.50",
-    "spoilage_per_day": "0.25",
-    "ready_date": "2026-11-20",
-    "expiry_date": "2026-11-25",
-    "lat_e5": 1857400,
-    "lon_e5": 9900200,
-}
-BUY = {
-    "kind": "purchase_order",
-    "product": "longan",
-    "quantity": 800,
-    "bids": [{"grade": "AA", "max_price": "32.00"}, {"grade": "A", "max_price": "25.50"}],
-    "deliver_by": "2026-11-28",
-    "min_lot": 200,
-    "district_code": "5101",
-}
-DEBT = {
-    "kind": "obligation",
-    "creditor_coop_id": "C3",
-    "amount": "2500.75",
-    "due_date": "2026-12-31",
-}
 
 
 def _twice(app_api: Any, who: str, path: str, body: Any, key: str) -> Any:

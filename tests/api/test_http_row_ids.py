@@ -3,30 +3,14 @@
 
 from __future__ import annotations
 
-import base64
-import json
-from typing import Any
-
 import pytest
 from dbseed import COORDINATOR
-from http_fixtures import api  # noqa: F401
+from http_fixtures import api, cursor_of, refused  # noqa: F401
 
 from api.db.ids import MAX_ROW_ID
 
-PROBLEM = "application/problem+json"
 BEYOND = [MAX_ROW_ID + 1, 2**63, 10**26, -(2**63) - 1]
 """Past PostgreSQL's 32-bit INTEGER, past SQLite's 64-bit one, and far below."""
-
-
-def _cursor(value: Any) -> str:
-    return base64.urlsafe_b64encode(json.dumps([value]).encode()).decode().rstrip("=")
-
-
-def _refused(r: Any, field: str) -> None:
-    """A 422 problem whose detail names ``field``."""
-    assert r.status_code == 422, r.text
-    assert r.headers["content-type"].startswith(PROBLEM)
-    assert r.json()["code"] == "validation" and field in r.json()["detail"], r.text
 
 
 @pytest.mark.parametrize("value", BEYOND)
@@ -36,8 +20,8 @@ def test_a_cursor_beyond_any_row_id_is_422(api, value: int) -> None:  # noqa: F8
         ("C1", "/v1/commitments"),
         (COORDINATOR, "/v1/networks/LPN/rounds"),
     ):
-        _refused(api.get(who, path, params={"cursor": _cursor(value)}), "cursor")
-    ok = api.get("C1", "/v1/proposals", params={"cursor": _cursor(MAX_ROW_ID)})
+        refused(api.get(who, path, params={"cursor": cursor_of(value)}), "cursor")
+    ok = api.get("C1", "/v1/proposals", params={"cursor": cursor_of(MAX_ROW_ID)})
     assert ok.status_code == 200 and ok.json()["items"] == []
 
 
@@ -49,6 +33,6 @@ def test_an_id_in_the_path_beyond_any_row_id_is_422(api, value: int) -> None:  #
         (COORDINATOR, f"/v1/networks/LPN/rounds/{value}", "round_id"),
         (COORDINATOR, f"/v1/networks/LPN/rounds/{value}/export.csv", "round_id"),
     ):
-        _refused(api.get(who, path), field)
-    _refused(api.post("C1", f"/v1/proposals/{value}/accept"), "proposal_id")
+        refused(api.get(who, path), field)
+    refused(api.post("C1", f"/v1/proposals/{value}/accept"), "proposal_id")
     assert api.get("C1", f"/v1/proposals/{MAX_ROW_ID}").status_code == 404
