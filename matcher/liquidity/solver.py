@@ -45,7 +45,7 @@ from matcher.liquidity.state import (
     unique_indices,
 )
 from matcher.money import BPS_PER_UNIT, ratio_bps
-from matcher.results import SolveStatus, Timings
+from matcher.results import FairnessPolicy, SolveStatus, Timings
 
 SOLVER_NAME = "ortools.min_cost_flow+cp_sat"
 EXACT_PAIR_LIMIT = 300
@@ -379,6 +379,10 @@ def _result(
     explained: bool = True,
 ) -> LiquidityResult:
     proposals, interest = _proposals(state, run)
+    partly = bool(((state.need_filled > 0) & (state.need_filled < state.need_amount)).any())
+    if partly and problem.policy is not FairnessPolicy.COVERAGE and problem.fairness_steps > 1:
+        # The fairness stage is exact for its band score; shares move in steps of 1/K.
+        run.notes.append(f"fairness shared in steps of 1/{problem.fairness_steps} of each need")
     return LiquidityResult(
         status=run.status,
         policy=problem.policy,
