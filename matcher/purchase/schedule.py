@@ -70,12 +70,24 @@ def segments(offer: SupplierOffer) -> list[tuple[int, int, int]]:
     return out
 
 
-def increments(offer: SupplierOffer) -> list[tuple[int, int]]:
-    """Incremental segments ``(length, price)`` in order, up to the capacity."""
-    out: list[tuple[int, int]] = []
-    for k, tier in enumerate(offer.tiers):
-        upper = offer.tiers[k + 1].min_units if k + 1 < len(offer.tiers) else None
-        end = offer.capacity_units if upper is None else min(upper, offer.capacity_units)
-        if end > tier.min_units:
-            out.append((end - tier.min_units, tier.price_satang_per_unit))
+def tier_windows(offer: SupplierOffer) -> list[tuple[int, int, int, int, int]]:
+    """Per reachable tier ``(k, lo, hi, price, fixed)``: for a volume V in [lo, hi] the goods
+    cost is ``fixed + price · V``.
+
+    All-units: fixed = 0. Incremental: the cost is affine inside a tier,
+    cost(V) = cost(min_k) + p_k·(V − min_k), so fixed = cost(min_k) − p_k·min_k ≥ 0.
+
+    >>> o = SupplierOffer("s", "x", "diesel", ScheduleKind.INCREMENTAL,
+    ...     (PriceTier(0, 999, 3000), PriceTier(1000, None, 2900)), 0, 5000, 0, 0, 1000)
+    >>> tier_windows(o)
+    [(0, 1, 999, 3000, 0), (1, 1000, 5000, 2900, 100000)]
+    """
+    out = []
+    for k, low, high in segments(offer):
+        price = offer.tiers[k].price_satang_per_unit
+        fixed = 0
+        if offer.kind is ScheduleKind.INCREMENTAL:
+            start = offer.tiers[k].min_units
+            fixed = offer_cost(offer, start) - price * start
+        out.append((k, low, high, price, fixed))
     return out

@@ -13,8 +13,10 @@ from matcher.produce.distance import I64
 from matcher.purchase import reasons
 from matcher.purchase.alone import Alone, baseline
 from matcher.purchase.checks import check_problem
+from matcher.purchase.cpsat import solve_model
 from matcher.purchase.explain import explain_unserved
-from matcher.purchase.milp import solve_milp
+from matcher.purchase.greedy import best_groups_plan
+from matcher.purchase.local import improve
 from matcher.purchase.model import (
     Allocation,
     Clock,
@@ -29,7 +31,7 @@ from matcher.purchase.schedule import lowest_price, offer_cost, tier_of
 from matcher.purchase.sharing import shares
 from matcher.results import SolveStatus, Timings
 
-SOLVER = "mathopt-highs"
+SOLVER = "cp-sat"
 
 
 def solve_purchase(problem: PurchaseProblem, clock: Clock | None = None) -> PurchaseResult:
@@ -66,7 +68,9 @@ def solve_purchase(problem: PurchaseProblem, clock: Clock | None = None) -> Purc
     alone = baseline(problem, pairs if not pruned else candidate_pairs(problem, dist))
     t1 = now()
     limit_ms = max(1, problem.time_limit_ms - (t1 - t0) // 1_000_000)
-    answer = solve_milp(problem, pairs, [a.saving_satang for a in alone], limit_ms)
+    savings = [a.saving_satang for a in alone]
+    hint = improve(problem, pairs, savings, best_groups_plan(problem, pairs, savings))
+    answer = solve_model(problem, pairs, savings, hint, limit_ms)
     t2 = now()
     chosen = [pairs[k] for k in answer.chosen]
     result = _build(problem, dist, chosen, alone)
