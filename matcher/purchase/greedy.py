@@ -9,6 +9,8 @@ member's q_b is at least the offer's minimum order, so the group's volume is too
 
 from __future__ import annotations
 
+import heapq
+
 from matcher.purchase.alone import Alone
 from matcher.purchase.model import PurchaseProblem
 from matcher.purchase.rules import Pair
@@ -44,23 +46,33 @@ def best_groups_plan(problem: PurchaseProblem, pairs: list[Pair], alone: list[in
     volume stays ≤ hi. It counts if its volume reaches lo; its saving is then recomputed
     exactly from the schedule. The best candidate is fixed, its needs leave the pool, and
     the search repeats until no candidate saves anything.
+
+    The search is lazy (a candidate's saving only falls as needs leave the pool, so the
+    one on top of the heap is recomputed and taken if it still beats the next).
     """
     by_offer: dict[int, list[int]] = {}
     for n, pair in enumerate(pairs):
         by_offer.setdefault(pair.offer, []).append(n)
     free = set(range(len(problem.needs)))
     plan: list[int] = []
-    while True:
-        best: tuple[int, int, list[int]] | None = None
-        for j in sorted(by_offer):
-            for saving, members in _candidates(problem, pairs, alone, j, by_offer[j], free):
-                if best is None or saving > best[0]:
-                    best = (saving, j, members)
-        if best is None or best[0] <= 0:
-            return sorted(plan)
-        plan.extend(best[2])
-        free -= {pairs[n].need for n in best[2]}
-        del by_offer[best[1]]
+
+    def best_of(j: int) -> tuple[int, list[int]]:
+        found = _candidates(problem, pairs, alone, j, by_offer[j], free)
+        return max(found, key=lambda c: c[0], default=(0, []))
+
+    heap = [(-best_of(j)[0], j) for j in sorted(by_offer)]
+    heapq.heapify(heap)
+    while heap:
+        _, j = heapq.heappop(heap)
+        saving, members = best_of(j)
+        if saving <= 0:
+            continue
+        if heap and (saving, -j) < (-heap[0][0], -heap[0][1]):
+            heapq.heappush(heap, (-saving, j))
+            continue
+        plan.extend(members)
+        free -= {pairs[n].need for n in members}
+    return sorted(plan)
 
 
 def _candidates(

@@ -20,6 +20,8 @@ from matcher.purchase.rules import Pair
 from matcher.purchase.schedule import offer_cost
 
 MAX_PASSES = 30
+MAX_EVALUATIONS = 60_000
+"""Work budget of the search (moves evaluated), so large rounds stay fast and deterministic."""
 
 
 @dataclass
@@ -40,6 +42,7 @@ class Plan:
             self.offers_of.setdefault(x.need, []).append(x.offer)
         self.at: dict[int, int] = {}
         self.groups = [_Group() for _ in problem.offers]
+        self.evaluations = 0
 
     def saving(self, j: int, g: _Group) -> int:
         """The group's saving (0 for an empty group)."""
@@ -76,6 +79,9 @@ class Plan:
 
     def gain(self, needs: list[int], src: int | None, dst: int | None) -> int | None:
         """Change in total saving of moving ``needs`` from ``src`` to ``dst`` (None: infeasible)."""
+        self.evaluations += 1
+        if self.evaluations > MAX_EVALUATIONS:
+            return None
         delta = 0
         for j, sign in ((src, -1), (dst, 1)):
             if j is None:

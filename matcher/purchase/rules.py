@@ -68,14 +68,13 @@ def distances(problem: PurchaseProblem) -> I64:
     n_off, n_need = len(problem.offers), len(problem.needs)
     if n_off == 0 or n_need == 0:
         return np.zeros((n_off, n_need), dtype=np.int64)
-    olat = np.array([o.lat_e5 for o in problem.offers], dtype=np.int64)
-    olon = np.array([o.lon_e5 for o in problem.offers], dtype=np.int64)
-    nlat = np.array([n.lat_e5 for n in problem.needs], dtype=np.int64)
-    nlon = np.array([n.lon_e5 for n in problem.needs], dtype=np.int64)
-    gc = great_circle_m(
-        np.repeat(olat, n_need), np.repeat(olon, n_need), np.tile(nlat, n_off), np.tile(nlon, n_off)
-    )
-    return road_m(gc, problem.road_factor_bps).reshape(n_off, n_need)
+    olat = np.array([o.lat_e5 for o in problem.offers], dtype=np.int64)[:, None]
+    olon = np.array([o.lon_e5 for o in problem.offers], dtype=np.int64)[:, None]
+    nlat = np.array([n.lat_e5 for n in problem.needs], dtype=np.int64)[None, :]
+    nlon = np.array([n.lon_e5 for n in problem.needs], dtype=np.int64)[None, :]
+    # (offers × 1) against (1 × needs): radians and cosines are taken once per point.
+    gc = great_circle_m(olat, olon, nlat, nlon)
+    return road_m(gc, problem.road_factor_bps)
 
 
 @dataclass(frozen=True)
@@ -92,21 +91,68 @@ class Pair:
 
 
 def candidate_pairs(problem: PurchaseProblem, dist: I64) -> list[Pair]:
-    """Every (need, offer) pair that passes all four rules, need-major, offer order."""
-    by_product: dict[str, list[int]] = {}
+    """Every (need, offer) pair that passes all four rules, need-major, offer order.
+
+    The rules and the delivery cost are evaluated on arrays per product; the scalar
+    predicates above state the same rules for one pair (the explanations use them).
+    """
+    offers_of: dict[str, list[int]] = {}
     for j, offer in enumerate(problem.offers):
-        by_product.setdefault(offer.product, []).append(j)
-    pairs: list[Pair] = []
+        offers_of.setdefault(offer.product, []).append(j)
+    needs_of: dict[str, list[int]] = {}
     for i, need in enumerate(problem.needs):
-        for j in by_product.get(need.product, ()):
-            offer, d = problem.offers[j], int(dist[j, i])
-            if (
-                in_reach(offer, d)
-                and in_time(offer, need, problem.round_date)
-                and fits(offer, need)
-            ):
-                delivery = delivery_cost(offer, need.quantity, d)
-                trucks = trucks_for(offer, need.quantity)
-                value = reference_value(need) - delivery
-                pairs.append(Pair(i, j, d, trucks, delivery, value))
-    return pairs
+        needs_of.setdefault(need.product, []).append(i)
+    found: list[tuple[int, ...]] = []
+    for product, js in offers_of.items():
+        if product in needs_of:
+            found.extend(_product_pairs(problem, dist, needs_of[product], js))
+    found.sort()
+    return [Pair(*row) for row in found]
+
+
+def _column(offers: list[SupplierOffer], attr: str) -> I64:
+    """One integer field of the offers as a column vector."""
+    out: I64 = np.array([getattr(o, attr) for o in offers], dtype=np.int64)[:, None]
+    return out
+
+
+def _product_pairs(
+    problem: PurchaseProblem, dist: I64, need_idx: list[int], offer_idx: list[int]
+) -> list[tuple[int, ...]]:
+    """(need, offer, distance, trucks, delivery, value) rows of one product's allowed pairs."""
+    ii, jj = np.array(need_idx, dtype=np.int64), np.array(offer_idx, dtype=np.int64)
+    offers = [problem.offers[j] for j in offer_idx]
+    needs = [problem.needs[i] for i in need_idx]
+    qty = np.array([n.quantity for n in needs], dtype=np.int64)
+    due = np.array([n.deliver_by.toordinal() for n in needs], dtype=np.int64)
+    limit = np.array([n.max_price_satang_per_unit or 0 for n in needs], dtype=np.int64)
+    d = dist[np.ix_(jj, ii)]
+    ok = (
+        (d <= _column(offers, "max_distance_m"))
+        & (problem.round_date.toordinal() + _column(offers, "lead_days") <= due[None, :])
+        & (qty[None, :] <= _column(offers, "capacity_units"))
+    )
+    trucks = np.broadcast_to(-(-qty[None, :] // _column(offers, "truck_capacity_units")), ok.shape)
+    per_km = _half_even_div(_column(offers, "truck_satang_per_km") * d, 1000)
+    delivery = trucks * (_column(offers, "truck_satang") + per_km)
+    value = (qty * limit)[None, :] - delivery
+    rows, cols = np.nonzero(ok)
+    return list(
+        zip(
+            ii[cols].tolist(),
+            jj[rows].tolist(),
+            d[rows, cols].tolist(),
+            trucks[rows, cols].tolist(),
+            delivery[rows, cols].tolist(),
+            value[rows, cols].tolist(),
+            strict=True,
+        )
+    )
+
+
+def _half_even_div(num: I64, den: int) -> I64:
+    """num / den rounded half-even, element-wise (num ≥ 0)."""
+    q, r = np.divmod(num, den)
+    up = (2 * r > den) | ((2 * r == den) & (q % 2 == 1))
+    out: I64 = (q + up).astype(np.int64)
+    return out

@@ -51,29 +51,25 @@ def _clamp(value: Fraction, lo: int, hi: int) -> Fraction:
     return min(max(value, Fraction(lo)), Fraction(hi))
 
 
-def _total(lam: Fraction, members: list[Member], base: list[int]) -> Fraction:
-    return sum(
-        (_clamp(b + lam * q, lo, hi) for b, (q, lo, hi, _) in zip(base, members, strict=True)),
-        Fraction(0),
-    )
-
-
 def _level(saving: int, members: list[Member], base: list[int]) -> Fraction:
-    """The λ with Σ clamp(base_b + λ·q_b, A_b, v_b) = saving (piecewise linear, monotone)."""
-    points = sorted(
-        {
-            Fraction(bound - b, q)
-            for b, (q, lo, hi, _) in zip(base, members, strict=True)
-            for bound in (lo, hi)
-        }
-    )
-    prev = points[0]
-    if _total(prev, members, base) >= saving:
-        return prev
-    for point in points[1:]:
-        at = _total(point, members, base)
-        if at >= saving:
-            low = _total(prev, members, base)
-            return prev + (point - prev) * (saving - low) / (at - low)
-        prev = point
-    return prev
+    """The λ with Σ clamp(base_b + λ·q_b, A_b, v_b) = saving.
+
+    The sum is piecewise linear and non-decreasing in λ: member b sits at A_b up to
+    λ = (A_b − base_b)/q_b, rises with slope q_b, and stays at v_b from (v_b − base_b)/q_b.
+    A sweep over these breakpoints in order finds the segment where the sum reaches the
+    saving (exact, with fractions; O(n log n)).
+    """
+    events: list[tuple[Fraction, int]] = []
+    for b, (q, lo, hi, _) in zip(base, members, strict=True):
+        events.append((Fraction(lo - b, q), q))
+        events.append((Fraction(hi - b, q), -q))
+    events.sort()
+    at, value, slope = events[0][0], Fraction(sum(m[1] for m in members)), 0
+    for point, change in events:
+        if point > at:
+            reach = value + slope * (point - at)
+            if reach >= saving:
+                return at if slope == 0 else at + (saving - value) / slope
+            at, value = point, reach
+        slope += change
+    return at
