@@ -31,6 +31,9 @@ from matcher.purchase.schedule import tier_windows
 from matcher.results import CP_SAT_DET_PER_SECOND
 
 GUARD = 3
+LINEARIZATION = 2
+"""Full LP relaxation with cuts: on the provincial family it halves the gap reached in the
+same deterministic time compared with level 1."""
 """Wall-clock guard as a multiple of the limit: it only stops a stalled solve."""
 
 
@@ -53,9 +56,43 @@ def solve_model(
     hint: list[int],
     time_limit_ms: int,
 ) -> Answer:
-    """Build and solve the model; ``alone`` is each need's buy-alone saving."""
+    """Solve each product on its own (products share no need or offer, so this is exact).
+
+    ``alone`` is each need's buy-alone saving; the time limit is shared out in proportion
+    to each product's number of candidate pairs. The bounds add up.
+    """
     if not pairs:
         return Answer((), 0.0, False)
+    groups: dict[str, list[int]] = {}
+    for n, pair in enumerate(pairs):
+        groups.setdefault(problem.offers[pair.offer].product, []).append(n)
+    hinted = set(hint)
+    chosen: list[int] = []
+    bound, limited = 0.0, False
+    for product in sorted(groups):
+        ns = groups[product]
+        share = max(1, time_limit_ms * len(ns) // len(pairs))
+        part = _solve_component(
+            problem,
+            [pairs[n] for n in ns],
+            alone,
+            [k for k, n in enumerate(ns) if n in hinted],
+            share,
+        )
+        chosen.extend(ns[k] for k in part.chosen)
+        bound += part.bound
+        limited = limited or part.limited
+    return Answer(tuple(sorted(chosen)), bound, limited)
+
+
+def _solve_component(
+    problem: PurchaseProblem,
+    pairs: list[Pair],
+    alone: list[int],
+    hint: list[int],
+    time_limit_ms: int,
+) -> Answer:
+    """One product's model, solved by CP-SAT from the hinted plan."""
     model = cp_model.CpModel()
     by_offer: dict[int, list[int]] = {}
     for n, pair in enumerate(pairs):
@@ -83,7 +120,7 @@ def solve_model(
     solver.parameters.relative_gap_limit = problem.gap_bps / 10_000
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
-    solver.parameters.linearization_level = 2
+    solver.parameters.linearization_level = LINEARIZATION
     solver.parameters.cp_model_probing_level = 0
     solver.parameters.symmetry_level = 0
     status = solver.solve(model)
