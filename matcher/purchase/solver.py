@@ -25,6 +25,7 @@ from matcher.purchase.model import (
     PurchaseObjective,
     PurchaseProblem,
     PurchaseResult,
+    SupplierOffer,
 )
 from matcher.purchase.rules import Pair, candidate_pairs, delivery_date, distances, reference_value
 from matcher.purchase.schedule import lowest_price, offer_cost, tier_of
@@ -74,25 +75,25 @@ def solve_purchase(problem: PurchaseProblem, clock: Clock | None = None) -> Purc
     t2 = now()
     chosen = [pairs[k] for k in answer.chosen]
     result = _build(problem, dist, chosen, alone)
-    best = result.objective.saving_satang
-    gap = _gap_bps(answer.bound, best)
-    if answer.limited:
-        status = SolveStatus.TIME_LIMITED
-    elif pruned or gap > 0:
-        status = SolveStatus.FEASIBLE
-    else:
-        status = SolveStatus.OPTIMAL
-    notes: tuple[str, ...] = ()
-    if pruned:
-        notes = (f"each need kept its {problem.max_offers_per_need} best offers",)
+    gap = _gap_bps(answer.bound, result.objective.saving_satang)
+    notes = (f"each need kept its {problem.max_offers_per_need} best offers",) if pruned else ()
     t3 = now()
     return replace(
         result,
-        status=status,
+        status=_status(answer.limited, pruned, gap),
         gap_bps=gap,
         notes=notes,
         timings=Timings((t1 - t0) // 1_000_000, (t2 - t1) // 1_000_000, (t3 - t0) // 1_000_000),
     )
+
+
+def _status(limited: bool, pruned: bool, gap_bps: int) -> SolveStatus:
+    """Time-limited if the limit stopped the search; optimal only when proven and unpruned."""
+    if limited:
+        return SolveStatus.TIME_LIMITED
+    if pruned or gap_bps > 0:
+        return SolveStatus.FEASIBLE
+    return SolveStatus.OPTIMAL
 
 
 def _prune(problem: PurchaseProblem, pairs: list[Pair]) -> tuple[list[Pair], bool]:
@@ -187,24 +188,10 @@ def _group(
             for p in members
         ],
     )
-    allocs: dict[int, Allocation] = {}
-    for p, s in zip(members, share, strict=True):
-        need = problem.needs[p.need]
-        allocs[p.need] = Allocation(
-            need_id=need.id,
-            offer_id=offer.id,
-            buyer=need.buyer,
-            supplier=offer.supplier,
-            quantity=need.quantity,
-            distance_m=p.distance_m,
-            trucks=p.trucks,
-            delivery_satang=p.delivery_satang,
-            goods_satang=p.value_satang - s,
-            pays_satang=reference_value(need) - s,
-            saving_satang=s,
-            alone_saving_satang=alone[p.need].saving_satang,
-            delivery_date=delivery_date(offer, problem.round_date),
-        )
+    allocs = {
+        p.need: _allocation(problem, offer, p, s, alone[p.need])
+        for p, s in zip(members, share, strict=True)
+    }
     tier = tier_of(offer.tiers, vol)
     group = GroupOrder(
         offer_id=offer.id,
@@ -220,6 +207,28 @@ def _group(
         members=tuple(problem.needs[p.need].id for p in members),
     )
     return group, allocs
+
+
+def _allocation(
+    problem: PurchaseProblem, offer: SupplierOffer, p: Pair, share: int, alone: Alone
+) -> Allocation:
+    """A member's allocation: it pays its value at the highest price less its share."""
+    need = problem.needs[p.need]
+    return Allocation(
+        need_id=need.id,
+        offer_id=offer.id,
+        buyer=need.buyer,
+        supplier=offer.supplier,
+        quantity=need.quantity,
+        distance_m=p.distance_m,
+        trucks=p.trucks,
+        delivery_satang=p.delivery_satang,
+        goods_satang=p.value_satang - share,
+        pays_satang=reference_value(need) - share,
+        saving_satang=share,
+        alone_saving_satang=alone.saving_satang,
+        delivery_date=delivery_date(offer, problem.round_date),
+    )
 
 
 def _explain_served(

@@ -82,51 +82,53 @@ def simulate_purchases(
     out = []
     weeks = max(1, scenario.spec.season.days // WEEK_DAYS)
     for k, jp in enumerate(scenario.spec.joint_purchases):
-        rng = np.random.default_rng(np.random.SeedSequence(seed.entropy, spawn_key=(9_000 + k,)))
+        child = np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, 9_000 + k))
+        rng = np.random.default_rng(child)
         offers = offers_of(jp, table)
-        totals = dict.fromkeys(
-            (
-                "needs",
-                "served",
-                "units_needed",
-                "units_served",
-                "saving",
-                "alone",
-                "goods",
-                "delivery",
-            ),
-            0,
-        )
+        totals: dict[str, int] = {}
         for week in range(weeks):
-            problem = week_problem(scenario, jp, offers, week, rng)
-            result = solve_purchase(problem)
-            errors = validate(problem, result)
-            if errors:
-                raise AssertionError(f"week {week} of {jp.product_id}: {errors[:3]}")
-            o = result.objective
-            totals["needs"] += len(problem.needs)
-            totals["served"] += len(result.allocations)
-            totals["units_needed"] += o.units_needed
-            totals["units_served"] += o.units_served
-            totals["saving"] += o.saving_satang
-            totals["alone"] += o.alone_saving_satang
-            totals["goods"] += o.goods_satang
-            totals["delivery"] += o.delivery_satang
+            _add_week(totals, week_problem(scenario, jp, offers, week, rng), jp.product_id, week)
         out.append(
             PurchaseSeason(
                 jp.product_id,
                 weeks,
-                totals["needs"],
-                totals["served"],
-                totals["units_needed"],
-                totals["units_served"],
-                totals["saving"],
-                totals["alone"],
-                totals["goods"],
-                totals["delivery"],
+                *(totals.get(key, 0) for key in _TOTALS),
             )
         )
     return out
+
+
+_TOTALS = (
+    "needs",
+    "served",
+    "units_needed",
+    "units_served",
+    "saving",
+    "alone",
+    "goods",
+    "delivery",
+)
+
+
+def _add_week(totals: dict[str, int], problem: PurchaseProblem, product: str, week: int) -> None:
+    """Solve one week, validate it and add its figures to the season totals."""
+    result = solve_purchase(problem)
+    errors = validate(problem, result)
+    if errors:
+        raise AssertionError(f"week {week} of {product}: {errors[:3]}")
+    o = result.objective
+    figures = (
+        len(problem.needs),
+        len(result.allocations),
+        o.units_needed,
+        o.units_served,
+        o.saving_satang,
+        o.alone_saving_satang,
+        o.goods_satang,
+        o.delivery_satang,
+    )
+    for key, value in zip(_TOTALS, figures, strict=True):
+        totals[key] = totals.get(key, 0) + value
 
 
 PURCHASE_COLUMNS: tuple[tuple[str, str], ...] = (

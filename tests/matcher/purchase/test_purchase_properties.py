@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from purchase_cases import random_problems, solve_valid
 
+from matcher.purchase.alone import baseline
+from matcher.purchase.greedy import best_groups_plan
+from matcher.purchase.local import improve
 from matcher.purchase.model import PurchaseProblem
+from matcher.purchase.rules import candidate_pairs, distances
+from matcher.purchase.solver import _build
 from matcher.purchase.validator import validate
 
 
@@ -57,3 +62,22 @@ def test_validator_catches_a_dropped_explanation_or_wrong_objective(p: PurchaseP
         assert validate(p, dataclasses.replace(r, explanations=r.explanations[1:])) != []
     obj = dataclasses.replace(r.objective, saving_satang=r.objective.saving_satang + 1)
     assert validate(p, dataclasses.replace(r, objective=obj)) != []
+
+
+@settings(max_examples=60, deadline=None)
+@given(random_problems(max_needs=8, max_offers=3))
+def test_the_starting_plan_is_feasible_and_never_beats_the_solver(p: PurchaseProblem) -> None:
+    ordered = dataclasses.replace(
+        p,
+        needs=tuple(sorted(p.needs, key=lambda n: n.id)),
+        offers=tuple(sorted(p.offers, key=lambda o: o.id)),
+    )
+    dist = distances(ordered)
+    pairs = candidate_pairs(ordered, dist)
+    alone = baseline(ordered, pairs)
+    savings = [a.saving_satang for a in alone]
+    plan = improve(ordered, pairs, savings, best_groups_plan(ordered, pairs, savings))
+    start = _build(ordered, dist, [pairs[n] for n in plan], alone)
+    assert len(start.allocations) == len(plan)  # no group of the plan was dropped
+    assert validate(ordered, start) == []
+    assert start.objective.saving_satang <= solve_valid(p).objective.saving_satang
