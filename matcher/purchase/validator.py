@@ -57,10 +57,11 @@ def cost_of(offer: SupplierOffer, volume: int) -> int:
 
 def delivery_of(p: PurchaseProblem, offer: SupplierOffer, need: PurchaseNeed) -> int | None:
     """Delivery cost of the pair, or None when a rule forbids the pair."""
+    if offer.product != need.product:
+        return None
     d = road_distance_m(p, offer, need)
     ok = (
-        offer.product == need.product
-        and d <= offer.max_distance_m
+        d <= offer.max_distance_m
         and p.round_date + timedelta(days=offer.lead_days) <= need.deliver_by
         and need.quantity <= offer.capacity_units
     )
