@@ -15,8 +15,12 @@ buy-alone saving:
                            guarantee it to each.
 
 Objective: maximise Σ g_bsk·x_bsk − Σ F_k·y_sk, the total saving against the highest
-prices. The greedy buy-alone plan is the hint; CP-SAT stops at the relative gap asked for or
-its deterministic time limit, and its proven bound gives the reported gap.
+prices. This is the *tight* formulation; a product with more than
+:data:`TIGHT_MAX_PAIRS` candidate pairs uses the *compact* one (one x_bs per pair and an
+integer volume per window, same rules, weaker bound; see :mod:`formulation`). Products
+share no need or offer, so each is solved on its own. The starting plan (best groups, then
+local search) is a complete hint; CP-SAT stops at the relative gap asked for or its
+deterministic time limit, and its proven bound gives the reported gap.
 """
 
 from __future__ import annotations
@@ -25,15 +29,24 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from matcher.purchase.formulation import (
+    CompactWindows,
+    TightWindows,
+    compact_hint,
+    compact_offer,
+    tight_hint,
+    tight_offer,
+)
 from matcher.purchase.model import PurchaseProblem
 from matcher.purchase.rules import Pair
-from matcher.purchase.schedule import tier_windows
 from matcher.results import CP_SAT_DET_PER_SECOND
 
 GUARD = 10
 """Wall-clock guard as a multiple of the limit. The limit itself is deterministic time, so
 the answer does not depend on load; the guard only stops a stalled solve (under 5× CPU
 oversubscription a solve took about 3× its nominal time, hence the margin)."""
+TIGHT_MAX_PAIRS = 8_000
+"""Components (products) with more candidate pairs use the compact formulation."""
 LINEARIZATION = 2
 """Full LP relaxation with cuts: on the provincial family it halves the gap reached in the
 same deterministic time compared with level 1."""
@@ -94,19 +107,23 @@ def _solve_component(
     hint: list[int],
     time_limit_ms: int,
 ) -> Answer:
-    """One product's model, solved by CP-SAT from the hinted plan."""
+    """One product's model (tight up to :data:`TIGHT_MAX_PAIRS` pairs), from the hinted plan."""
     model = cp_model.CpModel()
     by_offer: dict[int, list[int]] = {}
     for n, pair in enumerate(pairs):
         by_offer.setdefault(pair.offer, []).append(n)
     per_pair: list[list[cp_model.IntVar]] = [[] for _ in pairs]
     objective: list[cp_model.LinearExprT] = []
-    hinted = set(hint)
-    tiers: dict[int, list[tuple[cp_model.IntVar, cp_model.IntVar, int, int]]] = {}
+    tight = len(pairs) <= TIGHT_MAX_PAIRS
+    tight_windows: TightWindows = {}
+    compact_windows: CompactWindows = {}
     for j, ns in sorted(by_offer.items()):
-        objective.extend(
-            _offer(model, problem, j, [(n, pairs[n]) for n in ns], alone, per_pair, tiers)
-        )
+        members = [(n, pairs[n]) for n in ns]
+        if tight:
+            terms = tight_offer(model, problem, j, members, alone, per_pair, tight_windows)
+        else:
+            terms = compact_offer(model, problem, j, members, alone, per_pair, compact_windows)
+        objective.extend(terms)
     by_need: dict[int, list[cp_model.IntVar]] = {}
     for n, pair in enumerate(pairs):
         by_need.setdefault(pair.need, []).extend(per_pair[n])
@@ -114,8 +131,18 @@ def _solve_component(
         if len(xs) > 1:
             model.add_at_most_one(xs)
     model.maximize(sum(objective))
-    _hint(model, problem, pairs, per_pair, hinted, tiers)
+    if tight:
+        tight_hint(model, problem, pairs, per_pair, set(hint), tight_windows)
+    else:
+        compact_hint(model, problem, pairs, per_pair, set(hint), compact_windows)
     solver = cp_model.CpSolver()
+    _parameters(solver, problem, time_limit_ms)
+    status = solver.solve(model)
+    return _answer(solver, status, per_pair, hint)
+
+
+def _parameters(solver: cp_model.CpSolver, problem: PurchaseProblem, time_limit_ms: int) -> None:
+    """Deterministic single-thread search with the gap and the limit asked for."""
     limit_s = time_limit_ms / 1000
     solver.parameters.max_deterministic_time = limit_s * CP_SAT_DET_PER_SECOND
     solver.parameters.max_time_in_seconds = GUARD * limit_s
@@ -125,77 +152,6 @@ def _solve_component(
     solver.parameters.linearization_level = LINEARIZATION
     solver.parameters.cp_model_probing_level = 0
     solver.parameters.symmetry_level = 0
-    status = solver.solve(model)
-    return _answer(solver, status, per_pair, hint)
-
-
-def _offer(
-    model: cp_model.CpModel,
-    problem: PurchaseProblem,
-    j: int,
-    pairs: list[tuple[int, Pair]],
-    alone: list[int],
-    per_pair: list[list[cp_model.IntVar]],
-    tiers: dict[int, list[tuple[cp_model.IntVar, cp_model.IntVar, int, int]]],
-) -> list[cp_model.LinearExprT]:
-    """One offer's windows and assignment Booleans; returns its objective terms."""
-    xs: list[cp_model.IntVar] = []
-    qs: list[int] = []
-    values: list[int] = []
-    rational: list[int] = []
-    for n, pair in pairs:
-        x = model.new_bool_var(f"x{j}_{pair.need}")
-        per_pair[n].append(x)
-        xs.append(x)
-        qs.append(problem.needs[pair.need].quantity)
-        values.append(pair.value_satang)
-        rational.append(pair.value_satang - alone[pair.need])
-    reach = sum(qs)
-    cvars: list[cp_model.IntVar] = []
-    ccoef: list[int] = []
-    ys, ws = [], []
-    windows = tiers.setdefault(j, [])
-    for k, low, high, price, fixed in tier_windows(problem.offers[j]):
-        if low > reach:
-            break
-        y = model.new_bool_var(f"y{j}_{k}")
-        w = model.new_int_var(0, min(high, reach), f"w{j}_{k}")
-        windows.append((y, w, low, high))
-        model.add(w >= low * y)
-        model.add(w <= min(high, reach) * y)
-        ys.append(y)
-        ws.append(w)
-        cvars += [w, y]
-        ccoef += [price, fixed]
-    model.add_at_most_one(ys)
-    model.add(sum(ws) == cp_model.LinearExpr.weighted_sum(xs, qs))
-    cost = cp_model.LinearExpr.weighted_sum(cvars, ccoef)
-    model.add(cp_model.LinearExpr.weighted_sum(xs, rational) - cost >= 0)
-    return [cp_model.LinearExpr.weighted_sum(xs, values) - cost]
-
-
-def _hint(
-    model: cp_model.CpModel,
-    problem: PurchaseProblem,
-    pairs: list[Pair],
-    per_pair: list[list[cp_model.IntVar]],
-    hinted: set[int],
-    tiers: dict[int, list[tuple[cp_model.IntVar, cp_model.IntVar, int, int]]],
-) -> None:
-    """Hint the starting plan completely: assignments, each offer's window and volume."""
-    volume: dict[int, int] = {}
-    for n, xs in enumerate(per_pair):
-        for x in xs:
-            model.add_hint(x, n in hinted)
-        if n in hinted:
-            j = pairs[n].offer
-            volume[j] = volume.get(j, 0) + problem.needs[pairs[n].need].quantity
-    for j, windows in tiers.items():
-        v = volume.get(j, 0)
-        for y, w, low, high in windows:
-            inside = v > 0 and low <= v <= high
-            model.add_hint(y, inside)
-            model.add_hint(w, v if inside else 0)
 
 
 def _answer(
