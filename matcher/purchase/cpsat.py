@@ -152,6 +152,9 @@ def _parameters(solver: cp_model.CpSolver, problem: PurchaseProblem, time_limit_
     solver.parameters.linearization_level = LINEARIZATION
     solver.parameters.cp_model_probing_level = 0
     solver.parameters.symmetry_level = 0
+    # One presolve pass: on the provincial family the tight model then proves a 0.5 % gap at
+    # 2 s of deterministic time instead of 3 s (and 7 % instead of none at 1 s).
+    solver.parameters.max_presolve_iterations = 1
 
 
 def _answer(
