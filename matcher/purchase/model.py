@@ -101,6 +101,8 @@ class PurchaseProblem:
     road_factor_bps: int = 13_000
     """Road distance = great circle × this / 10,000."""
     time_limit_ms: int = 10_000
+    """CP-SAT's budget in deterministic time (ms × CP_SAT_DET_PER_SECOND), never the clock,
+    so the same input gives the same answer whatever the machine's load."""
     gap_bps: int = 10
     """The solve stops once the proven gap is at most this (10 bps = 0.1 %)."""
     max_offers_per_need: int = 0
