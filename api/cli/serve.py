@@ -59,13 +59,20 @@ def register(app: typer.Typer) -> None:
 def current_schema_engine(settings: Settings) -> Engine:
     """The serving engine, once its database is at the code's migration head; otherwise a
     bilingual message naming ``coopmatch db upgrade`` and exit 2. A missing SQLite file is
-    refused before any connection (connecting would create it empty)."""
+    refused before any connection (connecting would create it empty), and so is an audit
+    anchor configured without a usable key."""
     from api.db.migrate import current_revision, head_revision, missing_sqlite_file
 
     upgrade_hint = (
         "run `coopmatch db upgrade` first (with the migration role) "
         "(ให้รัน coopmatch db upgrade ก่อนเปิดบริการ)"
     )
+    from api.db.audit_anchor import AnchorKeyError, configured_anchor
+
+    try:
+        configured_anchor(settings)  # a path without a key, or a short key: refuse now
+    except (AnchorKeyError, OSError) as exc:
+        fail("serve", [str(exc)])
     engine = create_engine_from(settings)
     missing = missing_sqlite_file(engine)
     if missing is not None:

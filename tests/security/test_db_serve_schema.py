@@ -68,3 +68,12 @@ def test_an_empty_postgres_schema_is_refused(no_uvicorn: list) -> None:
         assert serve(url).exit_code == 0
     finally:
         pg.drop()
+
+
+def test_an_anchor_without_a_usable_key_is_refused(tmp_path: Path, no_uvicorn: list) -> None:
+    url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    env = {"COOPMATCH_DATABASE_URL": url, "COOPMATCH_AUDIT_ANCHOR_PATH": str(tmp_path / "a")}
+    res = CliRunner().invoke(app, ["serve"], env=env)
+    assert res.exit_code == 2 and "COOPMATCH_AUDIT_KEY" in res.output, res.output
+    res = CliRunner().invoke(app, ["serve"], env={**env, "COOPMATCH_AUDIT_KEY": "short"})
+    assert res.exit_code == 2 and "32 bytes" in res.output, res.output
