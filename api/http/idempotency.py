@@ -305,12 +305,13 @@ def claim(ctx: AppContext, principal: str, key: str, digest: str) -> Stored | No
 
 @contextmanager
 def kept_alive(ctx: AppContext, principal: str, key: str) -> Iterator[None]:
-    """Renew this request's claim on the key every ``in_flight_heartbeat_s`` while the
-    block runs (a daemon thread; the renewal takes the write lock, so it never conflicts
-    with the service's own write transaction). A renewal that fails (the database is
-    away for a moment) is logged and tried again at the next beat."""
+    """Renew this request's claim on the key every ``in_flight_heartbeat_s`` (at most a
+    third of the lease) while the block runs. A daemon thread does it; each renewal takes
+    the write lock, so it never conflicts with the service's own write transaction. A
+    renewal that fails (the database away for a moment) is logged and tried at the next
+    beat."""
     stop = threading.Event()
-    every = ctx.config.in_flight_heartbeat_s
+    every = min(ctx.config.in_flight_heartbeat_s, ctx.config.in_flight_lease_s / 3)
 
     def beat() -> None:
         while not stop.wait(every):
