@@ -13,9 +13,8 @@ import typer
 
 from api.cli.common import console, err_console, fail
 from api.cli.db import open_engine, service_errors
-from api.db.audit import verify_chain
-from api.db.audit_anchor import check_anchor, configured_anchor, write_checkpoint
-from api.db.audit_crosscheck import crosscheck
+from api.db.audit_anchor import configured_anchor, write_checkpoint
+from api.db.audit_verify import audit_check
 from api.db.tx import read_session
 from api.services.clock import system_clock
 from api.settings import Settings
@@ -40,20 +39,20 @@ def register(app: typer.Typer) -> None:
         with service_errors("audit verify"):
             anchor = configured_anchor(settings)
             with read_session(engine) as session:
-                report = verify_chain(session)
-                faults = crosscheck(session) if report.ok else []
-                anchored, fault = check_anchor(anchor, session) if anchor else (0, "")
+                verdict = audit_check(session, anchor)
+        report = verdict.chains
         if not report.ok:
             _broken(
                 f"at event {report.first_bad_id}",
                 f"{report.reason} ({report.checked} events verified before it)",
             )
-        for line in faults:
+        for line in verdict.faults:
             _broken("in the tables", line)
-        if fault:
-            _broken("against the anchor", fault)
-        if not report.ok or faults or fault:
+        if verdict.anchor_fault:
+            _broken("against the anchor", verdict.anchor_fault)
+        if not verdict.ok:
             raise typer.Exit(EXIT_TAMPERED)
+        anchored = verdict.anchored
         where = f"; {anchored} anchor checkpoints" if anchor else "; no anchor configured"
         console.print(
             f"[green]บันทึกการตรวจสอบถูกต้อง / audit chain intact[/]: {report.checked} events, "
