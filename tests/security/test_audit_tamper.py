@@ -92,3 +92,26 @@ def test_a_forged_anchor_line_is_caught(world: World) -> None:
     forged["heads"]["global"][0] -= 1
     world.anchor.write_text("\n".join([*lines[:-1], json.dumps(forged)]) + "\n")
     _verify_fails(world, "signature does not match")
+
+
+def test_an_order_slipped_in_behind_the_audit_is_caught(world: World) -> None:
+    with as_owner(world.engine) as conn:
+        conn.execute(
+            text(
+                "INSERT INTO orders (id, kind, coop_id, unit, amount, reserved, committed, "
+                "status, arrival, version, created_at, updated_at) SELECT 'PLANTED', kind, "
+                "coop_id, unit, amount * 100, 0, 0, 'open', 0, 1, created_at, updated_at "
+                "FROM orders WHERE coop_id = 'C1'"
+            )
+        )
+    _verify_fails(world, "order PLANTED: no audit event created it")
+
+
+def test_a_proposal_moved_to_another_amount_is_caught(world: World) -> None:
+    with as_owner(world.engine) as conn:
+        conn.execute(
+            text(
+                "UPDATE proposal SET amount = amount + 1 WHERE id = (SELECT MIN(id) FROM proposal)"
+            )
+        )
+    _verify_fails(world, "its proposals differ from its audit event")
