@@ -62,8 +62,8 @@ from ortools.graph.python import min_cost_flow
 from matcher.liquidity.state import I64
 
 COST_BUDGET = 2**61
-"""Bound on |unit cost| × 6 × total flow so int64 arithmetic inside the solver cannot
-overflow (the cost-scaling algorithm multiplies costs by small factors)."""
+"""Bound on |unit cost| × 6 × max(total flow, nodes + 1) so int64 arithmetic inside the
+solver cannot overflow (costs are summed along the flow and scaled by the node count)."""
 
 Bools = npt.NDArray[np.bool_]
 
@@ -107,8 +107,9 @@ def solve_lexicographic(
     weights = np.zeros((g.n_batches, len(objs)), dtype=object)
     proven = np.zeros(g.n_batches, dtype=np.bool_)
     for b in range(g.n_batches):
-        quick = _quick_weights(top[b], int(totals[b]))
-        w = _group_weights(0, bounds[b], top[b], int(totals[b]))
+        scale = max(int(totals[b]), int(n_nodes[b]) + 1)
+        quick = _quick_weights(top[b], scale)
+        w = _group_weights(0, bounds[b], top[b], scale)
         size = sum(x * int(t) for x, t in zip(w, top[b].tolist(), strict=True))
         limit = PROVEN_SLACK * sum(x * int(t) for x, t in zip(quick, top[b].tolist(), strict=True))
         proven[b] = w[-1] != 0 and size <= limit
@@ -153,7 +154,7 @@ def _solve_in_stages(g: _Graph, objs: list[I64], bounds: I64, top: I64, batches:
             return
         weights = np.zeros((g.n_batches, len(objs)), dtype=object)
         for b in todo.tolist():
-            weights[b] = _group_weights(int(nxt[b]), bounds[b], top[b], int(g.totals[b]))
+            weights[b] = _group_weights(int(nxt[b]), bounds[b], top[b], g.scale(b))
         cost = g.stage_cost(objs, weights)
         last = np.zeros(g.n_batches, dtype=np.bool_)
         last[todo] = [weights[b, -1] != 0 for b in todo.tolist()]
@@ -206,6 +207,11 @@ class _Graph:
         self.free: Bools = caps > 0
         self.flow = np.zeros(caps.size, dtype=np.int64)
         self.reset(np.ones(self.n_batches, dtype=np.bool_))
+
+    def scale(self, b: int) -> int:
+        """What weighted costs are multiplied by, at most, inside the solver: the batch's
+        flow, or its node count + 1 (the cost-scaling factor), whichever is larger."""
+        return max(int(self.totals[b]), int(self.node_off[b + 1] - self.node_off[b]) + 1)
 
     def reset(self, batches: Bools) -> None:
         """Every arc of these batches free again, no flow, only S and T with supply."""

@@ -220,7 +220,8 @@ def _check_stages(problem: LiquidityProblem, result: LiquidityResult) -> list[st
         by_tier[p.tier][p.need_id] += p.amount_satang
     if [t.tier for t in result.tiers] != [t for t in TIER_ORDER if t in by_tier]:
         return ["stages: the tiers do not match the proposals' tiers"]
-    bad, before = [], defaultdict(int)
+    bad: list[str] = []
+    before: defaultdict[str, int] = defaultdict(int)
     for stage in result.tiers:
         added = by_tier[stage.tier]
         urgency = sum(needs[n].urgency * x for n, x in added.items())
