@@ -330,7 +330,8 @@ def _potentials(tail: I64, head: I64, cap: I64, x: I64, cost: I64, n: int) -> tu
     parent = np.full(n, -1, dtype=np.int64)
     cyclic = np.zeros(n, dtype=np.bool_)
     changed = np.zeros(n, dtype=np.bool_)
-    sel = np.arange(t.size, dtype=np.int64)
+    # From all-zero distances only a negative arc can improve anything in the first pass.
+    sel = np.flatnonzero(w < 0)
     for p in range(1, n + 2):
         cand = dist[t[sel]] + w[sel]
         better = cand < dist[h[sel]]
