@@ -110,18 +110,45 @@ def _solve_component(
     total = int(st.lot_rem[lots].sum())
     n_age = int(st.s_age[lots].max()) + 1 if lots.size else 1
     k = steps if policy is not FairnessPolicy.COVERAGE else 0
-    depth = st.n_procs + 1
-    span = (int(np.abs(lanes.gain).max()) + ends.max_proc_cost) * depth
+    direct = bool(((lanes.s < st.n_lots) & (lanes.d < st.n_orders)).all())
+    span = cycle_gain_bound(lanes.d, lanes.gain, direct, ends.max_proc_cost * st.n_procs)
     k, n_age, m, reduced = resolution(k, n_age, total, span)
     flow, status = _Graph(st, lanes, lots, ends).solve(k, m if k else 0, n_age, n_age > 1)
     return FlowOutcome(flow, status, reduced)
 
 
+def cycle_gain_bound(head: I64, gain: I64, direct: bool, processing: int) -> int:
+    """The most that one simple cycle of the residual graph can change Σ gain by.
+
+    A simple cycle passes each demand node (order or processor) at most once, so it uses at
+    most two lanes into it: one forward, one backward. With direct lanes only (all gains
+    positive) their difference is at most the node's largest gain; otherwise each may be
+    the largest |gain|, twice over, and each processor's cost may be passed once. Summed
+    over the demand nodes: ``direct``·Σ_d max gain + (not direct)·2·Σ_d max |gain| +
+    ``processing`` bounds every exchange, however long its path (issue 15).
+
+    ``head`` must list each demand node's lanes together (lanes come sorted by demand).
+
+    >>> cycle_gain_bound(np.array([0, 0, 1]), np.array([5, 9, 4]), True, 0)
+    13
+    >>> cycle_gain_bound(np.array([0, 0, 1]), np.array([5, -9, 4]), False, 7)
+    33
+    """
+    if head.size == 0:
+        return 0
+    starts = np.flatnonzero(np.r_[True, head[1:] != head[:-1]])
+    top = np.maximum.reduceat(np.abs(gain), starts)
+    return int(top.sum()) * (1 if direct else 2) + processing
+
+
 def resolution(k: int, n_age: int, total: int, span: int) -> tuple[int, int, int, bool]:
     """The fairness steps K, age ranks G and segment unit M that keep costs in budget.
 
-    M = (span + 1)·G + G exceeds the largest difference in scaled gain along any path
-    (``span``: largest |gain| plus processing cost, times the path depth). While
+    M = (span + 1)·G + G exceeds the largest change in G·gain + age that one simple cycle of
+    the residual graph can make (``span``: :func:`cycle_gain_bound`; a cycle passes S once,
+    so its age change is below G). A cycle that raises the fairness score Φ by one unit
+    therefore always pays, so the min-cost flow maximises Φ exactly, then gains, then
+    minimises age: the three stages are lexicographic, not traded against each other. While
     (K + 1)·M·total exceeds :data:`COST_BUDGET`, K is halved down to 1, then ages are
     dropped (G = 1), then the segments (K = 0: plain coverage, which always fits).
 
