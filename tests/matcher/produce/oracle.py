@@ -18,14 +18,17 @@ Under ``coverage`` stage 1 is skipped. With integer trucks there is one stage, g
 cost, solved as an exact MILP (:func:`truck_optimum`). The transportation LP has integral
 vertices, so each stage's LP value is what an integer flow can reach.
 
-Processors are not modelled here (instances that have them are not audited by this oracle).
+Processors are modelled as the product states them: a processor takes its input grade at
+price 0 (lanes into it need not pay on their own), passes on what it takes, at most its
+capacity, at its processing cost, and ships its output from the round's date; units a lot
+sells into a processor count in its sold quantity but not in Φ.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -48,9 +51,29 @@ class StageValues:
 
 @dataclass(frozen=True)
 class OLane:
+    """A lane from a lot (or, with ``from_proc``, a processor's output) to an order (or,
+    with ``to_proc``, a processor's input); ``lot`` and ``order`` index those lists."""
+
     lot: int
     order: int
     gain: int
+    from_proc: bool = False
+    to_proc: bool = False
+
+    @property
+    def direct(self) -> bool:
+        return not (self.from_proc or self.to_proc)
+
+
+@dataclass(frozen=True)
+class _End:
+    coop: str
+    product: str
+    grade: str
+    ship: date
+    expiry: date
+    reserve: int
+    spoil: int
 
 
 def _half_even(num: int, den: int) -> int:
@@ -86,34 +109,77 @@ def _key(p: ProduceProblem, coop: str, level: NetworkLevel) -> str | None:
     return _network_at(p, coop, level) if p.networks else "*"
 
 
+def _supplies(p: ProduceProblem, lot_rem: list[int], proc_rem: list[int]) -> list[_End | None]:
+    """Open supply ends: lots (not expired), then processor outputs (ship today, no expiry)."""
+    far = date.max
+    out: list[_End | None] = [
+        _End(x.seller, x.product, x.grade, max(x.ready_date, p.round_date), x.expiry_date,
+             x.reserve_satang_per_unit, x.spoilage_satang_per_unit_day)
+        if lot_rem[i] > 0 and x.expiry_date >= p.round_date else None
+        for i, x in enumerate(p.lots)
+    ]  # fmt: skip
+    out += [
+        _End(x.coop, x.out_product, x.out_grade, p.round_date, far, 0, 0) if proc_rem[j] else None
+        for j, x in enumerate(p.processors)
+    ]
+    return out
+
+
+def _demands(
+    p: ProduceProblem, order_rem: list[int], proc_rem: list[int]
+) -> list[tuple[str, str, dict[str, int], date] | None]:
+    """Open demand ends: orders, then processor inputs (bid 0 for their grade, no due date)."""
+    out: list[tuple[str, str, dict[str, int], date] | None] = [
+        (o.buyer, o.product, {b.grade: b.max_price_satang_per_unit for b in o.bids}, o.deliver_by)
+        if order_rem[j] > 0 else None
+        for j, o in enumerate(p.orders)
+    ]  # fmt: skip
+    out += [
+        (x.coop, x.in_product, {x.in_grade: 0}, date.max) if proc_rem[j] else None
+        for j, x in enumerate(p.processors)
+    ]
+    return out
+
+
 def tier_lanes(
-    p: ProduceProblem, level: NetworkLevel, lot_rem: list[int], order_rem: list[int]
+    p: ProduceProblem,
+    level: NetworkLevel,
+    lot_rem: list[int],
+    order_rem: list[int],
+    proc_rem: list[int] | None = None,
 ) -> list[OLane]:
-    """Every lane of the tier between open lots and open orders (module docstring)."""
+    """Every lane of the tier between open supply and demand ends (module docstring)."""
     t = p.transport
+    proc_rem = proc_rem if proc_rem is not None else [x.capacity_units for x in p.processors]
+    n_lots, n_orders = len(p.lots), len(p.orders)
     out = []
-    for i, lt in enumerate(p.lots):
-        net = _key(p, lt.seller, level)
-        if lot_rem[i] <= 0 or lt.expiry_date < p.round_date or net is None:
+    for i, s in enumerate(_supplies(p, lot_rem, proc_rem)):
+        net = _key(p, s.coop, level) if s else None
+        if s is None or net is None:
             continue
-        for j, o in enumerate(p.orders):
-            bids = {b.grade: b.max_price_satang_per_unit for b in o.bids}
-            if order_rem[j] <= 0 or o.product != lt.product or lt.grade not in bids:
+        for j, d in enumerate(_demands(p, order_rem, proc_rem)):
+            if d is None or d[1] != s.product or s.grade not in d[2]:
                 continue
-            if o.buyer == lt.seller or _key(p, o.buyer, level) != net:
+            if d[0] == s.coop or _key(p, d[0], level) != net:
                 continue
-            dist = _distance(p, lt.seller, o.buyer)
+            dist = _distance(p, s.coop, d[0])
             if dist < 0 or dist > t.max_distance_m:
                 continue
-            days = dist // (t.km_per_day * 1000)
-            day = max(lt.ready_date, p.round_date) + timedelta(days=days)
-            if day > min(lt.expiry_date, o.deliver_by):
+            day = s.ship + timedelta(days=dist // (t.km_per_day * 1000))
+            if day > min(s.expiry, d[3]):
                 continue
             transport = _half_even(dist * t.cost_satang_per_unit_km, 1000)
-            spoil = lt.spoilage_satang_per_unit_day * (day - p.round_date).days
-            gain = bids[lt.grade] - lt.reserve_satang_per_unit - transport - spoil
-            if gain > 0:
-                out.append(OLane(i, j, gain))
+            spoil = s.spoil * (day - p.round_date).days
+            gain = d[2][s.grade] - s.reserve - transport - spoil
+            ln = OLane(
+                i if i < n_lots else i - n_lots,
+                j if j < n_orders else j - n_orders,
+                gain,
+                from_proc=i >= n_lots,
+                to_proc=j >= n_orders,
+            )
+            if gain > 0 or not ln.direct:
+                out.append(ln)
     return out
 
 
@@ -138,68 +204,92 @@ def age_ranks(p: ProduceProblem) -> list[int]:
     return [rank[x.expiry_date] for x in p.lots]
 
 
+class _Rows:
+    """Sparse rows lo ≤ a·v ≤ hi, built one at a time."""
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []
+        self.cols: list[int] = []
+        self.vals: list[float] = []
+        self.lo: list[float] = []
+        self.hi: list[float] = []
+
+    def add(self, terms: list[tuple[int, float]], lo: float, hi: float) -> None:
+        r = len(self.lo)
+        for col, val in terms:
+            self.rows.append(r)
+            self.cols.append(col)
+            self.vals.append(val)
+        self.lo.append(lo)
+        self.hi.append(hi)
+
+
 class _TierLP:
-    """Variables: x per lane, then y per (lot, segment) when fairness applies."""
+    """Variables: x per lane, then y per (lot, segment) when fairness applies.
+
+    Rows: each order takes at most what is open; each lot ships at most what is open (with
+    fairness: its direct lanes equal the sum of its segments); each processor passes on
+    what it takes, at most its open capacity.
+    """
 
     def __init__(
         self,
         p: ProduceProblem,
         lanes: list[OLane],
-        lot_rem: list[int],
-        order_rem: list[int],
+        rem: tuple[list[int], list[int], list[int]],
         k_steps: int,
     ) -> None:
-        self.lanes, self.k = lanes, k_steps
+        lot_rem, order_rem, proc_rem = rem
         n = len(lanes)
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        lo: list[float] = []
-        hi: list[float] = []
-        upper = [float(min(lot_rem[ln.lot], order_rem[ln.order])) for ln in lanes]
+        rows = _Rows()
+        self.upper = [float(self._lane_cap(ln, rem)) for ln in lanes]
         self.seg_weight: list[float] = []
-        r = 0
-        by_lot: dict[int, list[int]] = defaultdict(list)
-        by_order: dict[int, list[int]] = defaultdict(list)
+        into: dict[tuple[bool, int], list[int]] = defaultdict(list)
+        out_of: dict[tuple[bool, int], list[int]] = defaultdict(list)
         for v, ln in enumerate(lanes):
-            by_lot[ln.lot].append(v)
-            by_order[ln.order].append(v)
-        for j, vs in sorted(by_order.items()):
-            rows += [r] * len(vs)
-            cols += vs
-            vals += [1.0] * len(vs)
-            lo.append(0.0)
-            hi.append(float(order_rem[j]))
-            r += 1
+            into[(ln.to_proc, ln.order)].append(v)
+            out_of[(ln.from_proc, ln.lot)].append(v)
+        for (proc, j), vs in sorted(into.items()):
+            if not proc:
+                rows.add([(v, 1.0) for v in vs], 0.0, float(order_rem[j]))
+        for j in range(len(p.processors)):
+            ins, outs = into.get((True, j), []), out_of.get((True, j), [])
+            if ins or outs:
+                rows.add([(v, 1.0) for v in ins], 0.0, float(proc_rem[j]))
+                rows.add([(v, 1.0) for v in ins] + [(v, -1.0) for v in outs], 0.0, 0.0)
         col = n
-        for i, vs in sorted(by_lot.items()):
-            rows += [r] * len(vs)
-            cols += vs
-            vals += [1.0] * len(vs)
+        for (proc, i), vs in sorted(out_of.items()):
+            if proc:
+                continue
+            rows.add([(v, 1.0) for v in vs], 0.0, float(lot_rem[i]))
             if k_steps:
                 q = p.lots[i].quantity
                 ends, sold = segment_ends(q, k_steps), q - lot_rem[i]
+                terms = [(v, 1.0) for v in vs if lanes[v].direct]
                 for k in range(k_steps):
                     cap = ends[k + 1] - max(ends[k], sold)
                     if cap > 0:
-                        rows.append(r)
-                        cols.append(col)
-                        vals.append(-1.0)
-                        upper.append(float(cap))
+                        terms.append((col, -1.0))
+                        self.upper.append(float(cap))
                         self.seg_weight.append(float(k_steps - k))
                         col += 1
-                lo.append(0.0)
-                hi.append(0.0)
-            else:
-                lo.append(0.0)
-                hi.append(float(lot_rem[i]))
-            r += 1
+                rows.add(terms, 0.0, 0.0)
         self.n_vars = col
-        self.a = coo_matrix((vals, (rows, cols)), shape=(r, col)).tocsr()
-        self.lo, self.hi, self.upper = lo, hi, upper
-        self.gain = np.array([ln.gain for ln in lanes] + [0] * (col - n), float)
+        self.a = coo_matrix((rows.vals, (rows.rows, rows.cols)), shape=(len(rows.lo), col))
+        self.a = self.a.tocsr()
+        self.lo, self.hi = rows.lo, rows.hi
+        cost = [p.processors[ln.lot].cost_satang_per_unit if ln.from_proc else 0 for ln in lanes]
+        gains = [ln.gain - c for ln, c in zip(lanes, cost, strict=True)]
+        self.gain = np.array(gains + [0] * (col - n), float)
         self.phi = np.array([0.0] * n + self.seg_weight, float)
         self.age = np.zeros(col)
+
+    @staticmethod
+    def _lane_cap(ln: OLane, rem: tuple[list[int], list[int], list[int]]) -> int:
+        lot_rem, order_rem, proc_rem = rem
+        a = proc_rem[ln.lot] if ln.from_proc else lot_rem[ln.lot]
+        b = proc_rem[ln.order] if ln.to_proc else order_rem[ln.order]
+        return min(a, b)
 
     def optimise(self, c: np.ndarray, held: list[tuple[np.ndarray, int]]) -> float:
         """max c·v subject to the flow rows and each held (row, value): row·v ≥ value."""
@@ -216,20 +306,40 @@ class _TierLP:
         return float(-res.fun)
 
 
-def tier_optimum(
-    p: ProduceProblem,
-    level: NetworkLevel,
-    lot_rem: list[int],
-    order_rem: list[int],
-    k_steps: int,
-) -> StageValues:
+Open = tuple[list[int], list[int], list[int]]
+"""What is still open: per lot, per order, per processor (capacity)."""
+
+
+def opening(p: ProduceProblem) -> Open:
+    return (
+        [x.quantity for x in p.lots],
+        [x.quantity for x in p.orders],
+        [x.capacity_units for x in p.processors],
+    )
+
+
+def book(p: ProduceProblem, rem: Open, matches: list[ProduceMatch]) -> None:
+    """Take the matches off what is open (a processor's capacity is what it takes in)."""
+    lots = {x.id: i for i, x in enumerate(p.lots)}
+    orders = {x.id: i for i, x in enumerate(p.orders)}
+    procs = {x.id: i for i, x in enumerate(p.processors)}
+    for m in matches:
+        if m.source_id in lots:
+            rem[0][lots[m.source_id]] -= m.quantity
+        if m.target_id in orders:
+            rem[1][orders[m.target_id]] -= m.quantity
+        else:
+            rem[2][procs[m.target_id]] -= m.quantity
+
+
+def tier_optimum(p: ProduceProblem, level: NetworkLevel, rem: Open, k_steps: int) -> StageValues:
     """The tier's stage values by HiGHS, stage after stage (module docstring)."""
-    lanes = tier_lanes(p, level, lot_rem, order_rem)
+    lanes = tier_lanes(p, level, rem[0], rem[1], rem[2])
     if not lanes:
         return StageValues(0, 0, 0)
-    lp = _TierLP(p, lanes, lot_rem, order_rem, k_steps)
+    lp = _TierLP(p, lanes, rem, k_steps)
     ranks = age_ranks(p)
-    lp.age[: len(lanes)] = [ranks[ln.lot] for ln in lanes]
+    lp.age[: len(lanes)] = [0 if ln.from_proc else ranks[ln.lot] for ln in lanes]
     held: list[tuple[np.ndarray, int]] = []
     phi = 0
     if k_steps:
@@ -247,29 +357,31 @@ def _tier_name(level: NetworkLevel) -> str:
 
 
 def achieved(
-    p: ProduceProblem,
-    tier_matches: list[ProduceMatch],
-    lot_rem: list[int],
-    k_steps: int,
+    p: ProduceProblem, tier_matches: list[ProduceMatch], lot_rem: list[int], k_steps: int
 ) -> StageValues:
-    """The stage values of the matcher's matches of one tier."""
-    lot_ix = {x.id: i for i, x in enumerate(p.lots)}
+    """The stage values of the matcher's matches of one tier: Φ counts a lot's units sold
+    straight to orders, from where its earlier tiers left it; age counts all its units."""
+    lots = {x.id: i for i, x in enumerate(p.lots)}
+    procs = {x.id: x for x in p.processors}
     ranks = age_ranks(p)
-    units: dict[int, int] = defaultdict(int)
-    gains = 0
+    direct: dict[int, int] = defaultdict(int)
+    gains, age = 0, 0
     for m in tier_matches:
-        i = lot_ix[m.source_id]
-        units[i] += m.quantity
-        lt = p.lots[i]
-        gains += m.value_satang - lt.reserve_satang_per_unit * m.quantity
-        gains -= m.transport_satang + m.spoilage_satang
+        gains += m.value_satang - m.transport_satang - m.spoilage_satang
+        if m.source_id in procs:
+            gains -= procs[m.source_id].cost_satang_per_unit * m.quantity
+            continue
+        i = lots[m.source_id]
+        gains -= p.lots[i].reserve_satang_per_unit * m.quantity
+        age += ranks[i] * m.quantity
+        if m.target_id not in procs:
+            direct[i] += m.quantity
     phi = sum(
         fairness_of(p.lots[i].quantity, p.lots[i].quantity - lot_rem[i], u, k_steps)
-        for i, u in units.items()
+        for i, u in direct.items()
         if k_steps
     )
-    age = sum(ranks[i] * u for i, u in units.items())
-    return StageValues(phi if k_steps else 0, gains, age)
+    return StageValues(phi, gains, age)
 
 
 @dataclass(frozen=True)
@@ -282,23 +394,18 @@ class TierAudit:
 def audit(p: ProduceProblem, r: ProduceResult) -> list[TierAudit]:
     """Each tier's stage values, the matcher's and the oracle's, on what earlier tiers left.
 
-    Only rounds without processors and trucks are audited this way.
+    Rounds with integer trucks are audited by :func:`truck_audit` instead.
     """
-    assert not p.processors and not p.trucks
+    assert not p.trucks
     k_steps = 0 if p.policy is FairnessPolicy.COVERAGE else p.fairness_steps
-    lot_rem = [x.quantity for x in p.lots]
-    order_rem = [x.quantity for x in p.orders]
-    lot_ix = {x.id: i for i, x in enumerate(p.lots)}
-    order_ix = {x.id: i for i, x in enumerate(p.orders)}
+    rem = opening(p)
     out = []
     for level in levels_of(p):
         mine = [m for m in r.matches if m.tier == _tier_name(level)]
-        best = tier_optimum(p, level, lot_rem, order_rem, k_steps)
-        got = achieved(p, mine, lot_rem, k_steps)
+        best = tier_optimum(p, level, rem, k_steps)
+        got = achieved(p, mine, rem[0], k_steps)
         out.append(TierAudit(_tier_name(level), got, best))
-        for m in mine:
-            lot_rem[lot_ix[m.source_id]] -= m.quantity
-            order_rem[order_ix[m.target_id]] -= m.quantity
+        book(p, rem, mine)
     return out
 
 
@@ -344,21 +451,75 @@ def truck_optimum(
         options={"mip_rel_gap": 0.0},
     )
     assert res.status == 0, res.message
-    return round(-res.fun)
+    return round(-float(res.fun))
 
 
 def truck_audit(p: ProduceProblem, r: ProduceResult) -> tuple[int, int]:
     """(Σ over tiers of the exact optimum on what earlier tiers left, the matcher's gains)."""
     assert not p.processors and p.trucks
-    lot_rem = [x.quantity for x in p.lots]
-    order_rem = [x.quantity for x in p.orders]
-    lot_ix = {x.id: i for i, x in enumerate(p.lots)}
-    order_ix = {x.id: i for i, x in enumerate(p.orders)}
+    rem = opening(p)
     total = 0
     for level in levels_of(p):
-        total += truck_optimum(p, level, lot_rem, order_rem)
-        for m in r.matches:
-            if m.tier == _tier_name(level):
-                lot_rem[lot_ix[m.source_id]] -= m.quantity
-                order_rem[order_ix[m.target_id]] -= m.quantity
+        total += truck_optimum(p, level, rem[0], rem[1])
+        book(p, rem, [m for m in r.matches if m.tier == _tier_name(level)])
     return total, r.objective.gains_satang
+
+
+def maxmin_share(
+    p: ProduceProblem, lanes: list[OLane], lot_rem: list[int], order_rem: list[int]
+) -> float:
+    """max t such that every lot with a lane ends the tier with a share sold ≥ t (HiGHS LP).
+
+    Variables: x per lane, then t. Rows: orders (≤ open), lots (≤ open), and for each lot
+    sold_before + Σ x − t·q ≥ 0.
+    """
+    n = len(lanes)
+    rows = _Rows()
+    by_lot: dict[int, list[int]] = defaultdict(list)
+    by_order: dict[int, list[int]] = defaultdict(list)
+    for v, ln in enumerate(lanes):
+        by_lot[ln.lot].append(v)
+        by_order[ln.order].append(v)
+    for j, vs in sorted(by_order.items()):
+        rows.add([(v, 1.0) for v in vs], 0.0, float(order_rem[j]))
+    for i, vs in sorted(by_lot.items()):
+        q = p.lots[i].quantity
+        rows.add([(v, 1.0) for v in vs], 0.0, float(lot_rem[i]))
+        rows.add([(v, 1.0) for v in vs] + [(n, -float(q))], -float(q - lot_rem[i]), np.inf)
+    a = coo_matrix((rows.vals, (rows.rows, rows.cols)), shape=(len(rows.lo), n + 1)).tocsr()
+    c = np.zeros(n + 1)
+    c[n] = -1.0
+    res = milp(
+        c,
+        constraints=LinearConstraint(a, np.array(rows.lo), np.array(rows.hi)),
+        integrality=np.zeros(n + 1),
+        bounds=Bounds(np.zeros(n + 1), np.array([np.inf] * n + [1.0])),
+    )
+    assert res.status == 0, res.message
+    return float(res.x[n])
+
+
+def share_audit(p: ProduceProblem, r: ProduceResult) -> list[tuple[str, float, float]]:
+    """Per tier with lanes: (tier, the oracle's max-min share, the smallest share the
+    matcher left, each lot's share raised by one step 1/K and one unit 1/q)."""
+    assert not p.processors
+    k_steps = p.fairness_steps
+    rem = opening(p)
+    lot_rem, order_rem = rem[0], rem[1]
+    out = []
+    for level in levels_of(p):
+        lanes = tier_lanes(p, level, lot_rem, order_rem)
+        mine = [m for m in r.matches if m.tier == _tier_name(level)]
+        if lanes:
+            best = maxmin_share(p, lanes, lot_rem, order_rem)
+            after = (list(lot_rem), list(order_rem), list(rem[2]))
+            book(p, after, mine)
+            got = min(
+                (p.lots[i].quantity - after[0][i]) / p.lots[i].quantity
+                + 1 / k_steps
+                + 1 / p.lots[i].quantity
+                for i in {ln.lot for ln in lanes}
+            )
+            out.append((_tier_name(level), best, got))
+        book(p, rem, mine)
+    return out

@@ -10,23 +10,30 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
+from produce_cases import DAY
 
 from matcher.domain import Coop, Network, NetworkLevel
 from matcher.produce.model import (
     GradeBid,
+    Lane,
+    Processor,
     ProduceProblem,
     Product,
     PurchaseOrder,
     StockLot,
     Transport,
-    Lane,
 )
 from matcher.results import FairnessPolicy
-from produce_cases import DAY
 
 FAR_M = 9_000_000
 """A lane this long is out of reach."""
 GRADES = ("AA", "A", "B")
+STAGES = (
+    ("longan", "B", "longan", "A"),
+    ("longan", "A", "longan", "AA"),
+    ("egg", "M", "egg", "L"),
+)
+"""(in product, in grade, out product, out grade) of the processors, in turn."""
 PRODUCTS = (
     Product("longan", "ลำไย", "longan", "kg", 5, GRADES),
     Product("egg", "ไข่", "egg", "egg", 20, ("L", "M")),
@@ -51,16 +58,19 @@ def _areas(n_coops: int, n_areas: int) -> tuple[Network, ...]:
     if n_areas == 0:
         return ()
     top = Network("pv", "จังหวัด", "Province", NetworkLevel.PROVINCE)
-    return (top,) + tuple(
-        Network(
-            f"a{j}",
-            f"เขต {j}",
-            f"Area {j}",
-            NetworkLevel.AREA,
-            "pv",
-            tuple(f"c{i:02d}" for i in range(j, n_coops, n_areas)),
-        )
-        for j in range(n_areas)
+    return (
+        top,
+        *(
+            Network(
+                f"a{j}",
+                f"เขต {j}",
+                f"Area {j}",
+                NetworkLevel.AREA,
+                "pv",
+                tuple(f"c{i:02d}" for i in range(j, n_coops, n_areas)),
+            )
+            for j in range(n_areas)
+        ),
     )
 
 
@@ -75,10 +85,12 @@ def random_round(
     steps: int = 10,
     scarce: str = "buyers",
     trucks: int = 0,
+    n_procs: int = 0,
 ) -> ProduceProblem:
     """A seeded day: lots and orders of two products and several grades at ``n_coops`` coops
     (a few each), distances 0–800 km with a quarter out of reach, expiry 0–3 days away.
-    ``scarce``: "buyers" (more stock than orders), "sellers" or "even"."""
+    ``scarce``: "buyers" (more stock than orders), "sellers" or "even". ``n_procs``
+    processors at random coops, from :data:`STAGES` in turn (B → A, A → AA: a chain)."""
     rng = np.random.default_rng(seed)
     dist = rng.integers(0, 800_000, (n_coops, n_coops))
     dist[rng.random((n_coops, n_coops)) < 0.25] = FAR_M
@@ -103,9 +115,7 @@ def random_round(
     for k in range(n_orders):
         prod = PRODUCTS[int(rng.random() < 0.25)]
         bids = tuple(
-            GradeBid(g, int(rng.integers(1_000, 2_500)))
-            for g in prod.grades
-            if rng.random() < 0.7
+            GradeBid(g, int(rng.integers(1_000, 2_500))) for g in prod.grades if rng.random() < 0.7
         ) or (GradeBid(prod.grades[0], 2_000),)
         orders.append(
             PurchaseOrder(
@@ -126,6 +136,16 @@ def random_round(
         truck_cost_satang=trucks * 100,
         truck_capacity_units=30 if trucks else 0,
     )
+    procs = tuple(
+        Processor(
+            f"p{k}",
+            f"c{rng.integers(0, n_coops):02d}",
+            *STAGES[k % len(STAGES)],
+            int(rng.integers(5, 60)),
+            int(rng.integers(0, 300)),
+        )
+        for k in range(n_procs)
+    )
     return ProduceProblem(
         DAY,
         tuple(_coops(n_coops)),
@@ -134,6 +154,7 @@ def random_round(
         tuple(lots),
         tuple(orders),
         transport,
+        procs,
         policy=policy,
         fairness_steps=steps,
         max_lanes_per_order=10_000,
