@@ -17,11 +17,13 @@ from oracle import audit, share_audit, truck_audit
 from oracle_cases import DAY, chain_round, random_round
 from produce_cases import solve_valid
 
+from matcher.liquidity.model import LoanNeed, LoanOffer
 from matcher.produce.model import ProduceProblem, ProduceResult
 from matcher.results import FairnessPolicy, SolveStatus
 from matcher.round.combined import solve_round
 from matcher.round.model import RoundProblem
 from matcher.round.validator import validate_round
+from matcher.setoff.model import Obligation
 
 FAIR = (FairnessPolicy.MAXMIN, FairnessPolicy.PROPORTIONAL)
 FAMILIES = {
@@ -135,12 +137,22 @@ def test_the_combined_round_keeps_the_produce_order(policy: FairnessPolicy) -> N
             business_date=DAY,
             coops=produce.coops,
             networks=produce.networks,
+            obligations=(
+                Obligation("ob1", "c00", "c01", 50_000_00, DAY),
+                Obligation("ob2", "c01", "c02", 30_000_00, DAY),
+                Obligation("ob3", "c02", "c00", 40_000_00, DAY),
+            ),
+            offers=(LoanOffer("of1", "c03", 100_000_00, 300, 90),),
+            needs=(
+                LoanNeed("n1", "c00", 60_000_00, 600, 30, urgency=5),
+                LoanNeed("n2", "c04", 80_000_00, 600, 30, urgency=3),
+            ),
             policy=policy,
             produce=produce,
         )
         rr = solve_round(rp)
         assert validate_round(rp, rr) == []
-        assert rr.produce is not None
+        assert rr.produce is not None and rr.setoff.notices and rr.liquidity.proposals
         assert_order_holds(produce, rr.produce)
         if rr.produce.status is not SolveStatus.OPTIMAL:
             assert rr.status is not SolveStatus.OPTIMAL
