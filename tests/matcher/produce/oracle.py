@@ -292,18 +292,24 @@ class _TierLP:
         return min(a, b)
 
     def optimise(self, c: np.ndarray, held: list[tuple[np.ndarray, int]]) -> float:
-        """max c·v subject to the flow rows and each held (row, value): row·v ≥ value."""
+        """max c·v subject to the flow rows and each held (row, value): row·v ≥ value.
+
+        A held value is an integral optimum; it is held to within 10⁻⁶, looser (10⁻⁴, then
+        10⁻²) only where HiGHS's tolerances find that infeasible.
+        """
         rows = [self.a] + [csr_matrix(row[None, :]) for row, _ in held]
-        lo = np.array(self.lo + [v - 1e-7 for _, v in held])
-        hi = np.array(self.hi + [np.inf] * len(held))
-        res = milp(
-            -c,
-            constraints=LinearConstraint(vstack(rows).tocsr(), lo, hi),
-            integrality=np.zeros(self.n_vars),
-            bounds=Bounds(np.zeros(self.n_vars), np.array(self.upper)),
-        )
-        assert res.status == 0, res.message
-        return float(-res.fun)
+        for slack in (1e-6, 1e-4, 1e-2):
+            lo = np.array(self.lo + [v - slack for _, v in held])
+            hi = np.array(self.hi + [np.inf] * len(held))
+            res = milp(
+                -c,
+                constraints=LinearConstraint(vstack(rows).tocsr(), lo, hi),
+                integrality=np.zeros(self.n_vars),
+                bounds=Bounds(np.zeros(self.n_vars), np.array(self.upper)),
+            )
+            if res.status == 0:
+                return float(-res.fun)
+        raise AssertionError(res.message)
 
 
 Open = tuple[list[int], list[int], list[int]]
