@@ -267,8 +267,9 @@ def _solve_tier(
                 f"(gap {res.gap:.2%})",
             )
         if p.policy is not FairnessPolicy.COVERAGE:
+            # The policy's fairness stage is not solved at all: not proven, so not optimal.
             ship.downgrade(
-                ship.status,
+                SolveStatus.FEASIBLE,
                 "with integer trucks the objective is gains from "
                 "trade only (fairness policy not applied)",
             )
