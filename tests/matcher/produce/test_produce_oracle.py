@@ -10,6 +10,8 @@ round's produce part is checked the same way.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,7 +20,7 @@ from oracle_cases import DAY, chain_round, random_round
 from produce_cases import solve_valid
 
 from matcher.liquidity.model import LoanNeed, LoanOffer
-from matcher.produce.model import ProduceProblem, ProduceResult
+from matcher.produce.model import GradeBid, ProduceProblem, ProduceResult
 from matcher.results import FairnessPolicy, SolveStatus
 from matcher.round.combined import solve_round
 from matcher.round.model import RoundProblem
@@ -169,3 +171,25 @@ def test_the_province_benchmark_round_keeps_the_order() -> None:
     r = solve_valid(p)
     assert r.status is SolveStatus.OPTIMAL
     assert_order_holds(p, r)
+
+
+@pytest.mark.parametrize("policy", FAIR, ids=lambda x: x.value)
+def test_trucks_under_a_fairness_policy_are_not_called_optimal(policy: FairnessPolicy) -> None:
+    # With integer trucks the fairness stage is not solved, so it is not proven either.
+    r = solve_valid(random_round(1, policy, trucks=10))
+    assert r.status is not SolveStatus.OPTIMAL
+    assert any("fairness policy not applied" in n for n in r.notes)
+
+
+def test_a_reduced_fairness_resolution_is_not_called_optimal() -> None:
+    # Quantities so large that the exact weights overflow int64: coarser steps, feasible.
+    p = chain_round(3)
+    dear = (GradeBid("AA", 99_000_000),)
+    big = replace(
+        p,
+        lots=tuple(replace(x, quantity=10**9) for x in p.lots),
+        orders=tuple(replace(x, quantity=10**9, bids=dear) for x in p.orders),
+    )
+    r = solve_valid(big)
+    assert r.status is SolveStatus.FEASIBLE
+    assert "fairness resolution reduced to avoid overflow" in r.notes
