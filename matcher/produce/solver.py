@@ -30,6 +30,7 @@ from matcher.produce.pool import WORKERS
 from matcher.produce.prices import transport_duals
 from matcher.produce.shadow import ShadowBook, marginal_duals
 from matcher.produce.small import SmallRound, eligible
+from matcher.produce.small_flow import NeedsStages
 from matcher.produce.state import Layout, ProduceState, build_state, layout_of
 from matcher.produce.trucks import solve_tier_trucks
 from matcher.results import FairnessPolicy, SolveStatus, Timings
@@ -136,7 +137,10 @@ def _solve(
     if layout is None or not layout.fits(problem):
         layout = layout_of(problem.coops, problem.networks, problem.transport, tree)
     if eligible(problem):
-        return _solve_small(problem, layout, now, t0, explain)
+        try:
+            return _solve_small(problem, layout, now, t0, explain)
+        except NeedsStages:
+            pass  # a tier needs the staged solve of the array path
     st = build_state(problem, tree, layout)
     t1 = now()
     ship = Shipments(

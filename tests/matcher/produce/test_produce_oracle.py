@@ -20,6 +20,7 @@ from oracle_cases import DAY, chain_round, random_round
 from produce_cases import solve_valid
 
 from matcher.liquidity.model import LoanNeed, LoanOffer
+from matcher.produce import flow
 from matcher.produce.model import GradeBid, ProduceProblem, ProduceResult
 from matcher.results import FairnessPolicy, SolveStatus
 from matcher.round.combined import solve_round
@@ -181,8 +182,9 @@ def test_trucks_under_a_fairness_policy_are_not_called_optimal(policy: FairnessP
     assert any("fairness policy not applied" in n for n in r.notes)
 
 
-def test_a_reduced_fairness_resolution_is_not_called_optimal() -> None:
-    # Quantities so large that the exact weights overflow int64: coarser steps, feasible.
+def test_a_round_too_large_for_exact_weights_is_solved_in_stages() -> None:
+    # Quantities and prices so large that the exact weights overflow int64: the staged
+    # solve keeps the order exact, so nothing is reduced and the round stays optimal.
     p = chain_round(3)
     dear = (GradeBid("AA", 99_000_000),)
     big = replace(
@@ -191,5 +193,20 @@ def test_a_reduced_fairness_resolution_is_not_called_optimal() -> None:
         orders=tuple(replace(x, quantity=10**9, bids=dear) for x in p.orders),
     )
     r = solve_valid(big)
-    assert r.status is SolveStatus.FEASIBLE
-    assert "fairness resolution reduced to avoid overflow" in r.notes
+    assert r.status is SolveStatus.OPTIMAL
+    assert "fairness resolution reduced to avoid overflow" not in r.notes
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_the_staged_solve_keeps_the_order(family: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # With a cost budget of 1 every fairness tier takes the staged solve (fairness alone,
+    # then gains and age on its optimal face): the same stage values as the oracle.
+    monkeypatch.setattr(flow, "COST_BUDGET", 1)
+    for seed in range(4):
+        p = random_round(seed, FairnessPolicy.MAXMIN, **FAMILIES[family])  # type: ignore[arg-type]
+        r = solve_valid(p)
+        assert "fairness resolution reduced to avoid overflow" not in r.notes
+        assert_order_holds(p, r)
+    r = solve_valid(chain_round(5))
+    assert r.status is SolveStatus.OPTIMAL
+    assert_order_holds(chain_round(5), r)
