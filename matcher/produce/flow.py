@@ -8,9 +8,13 @@ Graph (capacities in base units)::
 * ``S → hub``: the lot's open quantity; unit cost = the lot's expiry rank, so older stock
   ships first when all else is equal.
 * ``hub ⇒ lot_d``: under ``maxmin``/``proportional``, K parallel *segment* arcs; segment k
-  covers the lot's sold share ((k−1)/K, k/K] at unit cost −(K+1−k)·M. M exceeds any
-  difference in gain per unit, so sellers competing for scarce buyers are served leximin
-  over their share sold (to 1/K) before gains decide; under ``coverage`` one arc, cost 0.
+  covers the lot's sold share ((k−1)/K, k/K] at unit cost −(K+1−k)·M. M exceeds what any
+  exchange, along a path of any length, can change in gains and age
+  (:func:`cycle_gain_bound`), so the step score is maximised exactly before gains decide
+  (the smallest share sold is within one step 1/K of the max-min share); where that M
+  would overflow int64 the stages are solved one after another
+  (:mod:`matcher.produce.staged`). Under ``coverage`` one arc, cost 0.
+  See docs/produce-guarantees.md.
 * lanes: unit cost −gain·G (G = expiry ranks + 1, so gain dominates age).
 * ``pin → pout``: the processor's remaining capacity at its processing cost × G; flow in
   equals flow out (transshipment, upstream → midstream → downstream).
@@ -25,6 +29,7 @@ from itertools import pairwise
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
+from matcher.produce import staged
 from matcher.produce.distance import I64
 from matcher.produce.lanes import TierLanes
 from matcher.produce.state import ProduceState
@@ -110,18 +115,54 @@ def _solve_component(
     total = int(st.lot_rem[lots].sum())
     n_age = int(st.s_age[lots].max()) + 1 if lots.size else 1
     k = steps if policy is not FairnessPolicy.COVERAGE else 0
-    depth = st.n_procs + 1
-    span = (int(np.abs(lanes.gain).max()) + ends.max_proc_cost) * depth
-    k, n_age, m, reduced = resolution(k, n_age, total, span)
-    flow, status = _Graph(st, lanes, lots, ends).solve(k, m if k else 0, n_age, n_age > 1)
+    direct = bool(((lanes.s < st.n_lots) & (lanes.d < st.n_orders)).all())
+    if k:
+        span = cycle_gain_bound(lanes.d, lanes.gain, direct, ends.max_proc_cost * st.n_procs)
+    else:
+        # No segments: only the age tie-break's G is at stake, against one lane's cost.
+        span = (int(np.abs(lanes.gain).max()) + ends.max_proc_cost) * (st.n_procs + 1)
+    k_res, g_res, m, reduced = resolution(k, n_age, total, span)
+    graph = _Graph(st, lanes, lots, ends)
+    if reduced and k:
+        # The exact weights do not fit in int64: solve the stages one after another.
+        flow, status = graph.solve_staged(k, n_age)
+        return FlowOutcome(flow, status, False)
+    flow, status = graph.solve(k_res, m if k_res else 0, g_res, g_res > 1)
     return FlowOutcome(flow, status, reduced)
+
+
+def cycle_gain_bound(head: I64, gain: I64, direct: bool, processing: int) -> int:
+    """The most that one simple cycle of the residual graph can change Σ gain by.
+
+    A simple cycle passes each demand node (order or processor) at most once, so it uses at
+    most two lanes into it: one forward, one backward. With direct lanes only (all gains
+    positive) their difference is at most the node's largest gain; otherwise each may be
+    the largest |gain|, twice over, and each processor's cost may be passed once. Summed
+    over the demand nodes: ``direct``·Σ_d max gain + (not direct)·2·Σ_d max |gain| +
+    ``processing`` bounds every exchange, however long its path (issue 15).
+
+    ``head`` must list each demand node's lanes together (lanes come sorted by demand).
+
+    >>> cycle_gain_bound(np.array([0, 0, 1]), np.array([5, 9, 4]), True, 0)
+    13
+    >>> cycle_gain_bound(np.array([0, 0, 1]), np.array([5, -9, 4]), False, 7)
+    33
+    """
+    if head.size == 0:
+        return 0
+    starts = np.flatnonzero(np.r_[True, head[1:] != head[:-1]])
+    top = np.maximum.reduceat(np.abs(gain), starts)
+    return int(top.sum()) * (1 if direct else 2) + processing
 
 
 def resolution(k: int, n_age: int, total: int, span: int) -> tuple[int, int, int, bool]:
     """The fairness steps K, age ranks G and segment unit M that keep costs in budget.
 
-    M = (span + 1)·G + G exceeds the largest difference in scaled gain along any path
-    (``span``: largest |gain| plus processing cost, times the path depth). While
+    M = (span + 1)·G + G exceeds the largest change in G·gain + age that one simple cycle of
+    the residual graph can make (``span``: :func:`cycle_gain_bound`; a cycle passes S once,
+    so its age change is below G). A cycle that raises the fairness score Φ by one unit
+    therefore always pays, so the min-cost flow maximises Φ exactly, then gains, then
+    minimises age: the three stages are lexicographic, not traded against each other. While
     (K + 1)·M·total exceeds :data:`COST_BUDGET`, K is halved down to 1, then ages are
     dropped (G = 1), then the segments (K = 0: plain coverage, which always fits).
 
@@ -185,6 +226,29 @@ class _Graph:
         return start, start + tails.size
 
     def solve(self, k: int, m: int, g: int, use_age: bool) -> tuple[I64, SolveStatus]:
+        """One weighted min-cost flow: segments at −(K + 1 − k)·M, lanes at −gain·G."""
+        n_nodes, total, span = self._build(k, m, g, use_age)
+        return self._run(k, n_nodes, total, span)
+
+    def solve_staged(self, k: int, g: int) -> tuple[I64, SolveStatus]:
+        """Fairness alone, then gains and age on its optimal face (:mod:`staged`)."""
+        n_nodes, total, span = self._build(k, 1, 0, False)
+        tails, heads, caps, cost1 = (np.concatenate([p[i] for p in self.parts]) for i in range(4))
+        self.parts = []
+        self._build(k, 0, g, g > 1)
+        cost2 = np.concatenate([p[3] for p in self.parts])
+        supplies = np.zeros(n_nodes, np.int64)
+        supplies[0], supplies[1] = total, -total
+        f1, s1 = self._flow(k, n_nodes, (tails, heads, caps, cost1), supplies)
+        open_caps, fixed = staged.optimal_face(n_nodes, tails, heads, caps, cost1, f1)
+        supplies += staged.fixed_supplies(n_nodes, tails, heads, fixed)
+        f2, s2 = self._flow(k, n_nodes, (tails, heads, open_caps, cost2), supplies)
+        worst = s1 if s1 is not SolveStatus.OPTIMAL else s2
+        lane_flow: I64 = (f2 + fixed)[span[0] : span[1]]
+        return lane_flow, worst
+
+    def _build(self, k: int, m: int, g: int, use_age: bool) -> tuple[int, int, tuple[int, int]]:
+        """The arcs into ``parts``; returns (nodes, units, the lanes' arc range)."""
         st, ln = self.st, self.lanes
         nl, npr, no = self.lots.size, self.procs.size, self.orders.size
         hub = 2 + np.arange(nl)
@@ -214,7 +278,7 @@ class _Graph:
         rem_s, rem_d = self.ends.rem_s[ln.s], self.ends.rem_d[ln.d]
         span = self.arcs(tail, head, np.minimum(rem_s, rem_d), -ln.gain * g)
         self.arcs(np.zeros(1, np.int64), np.ones(1, np.int64), np.array([total]), 0)
-        return self._run(k, int(onode[-1]) + 1 if no else base + 2 * npr, total, span)
+        return int(onode[-1]) + 1 if no else base + 2 * npr, total, span
 
     def _node_key(self, k: int) -> I64:
         """Latitude of every node's coop (S and T first), in node order."""
@@ -237,20 +301,30 @@ class _Graph:
         Push-relabel walks arcs between nearby coops, so numbering nodes by latitude keeps
         its memory accesses local (same optimum, about a third faster on a national tier).
         """
+        arcs = tuple(np.concatenate([p[i] for p in self.parts]) for i in range(4))
+        supplies = np.zeros(n_nodes, dtype=np.int64)
+        supplies[0], supplies[1] = total, -total
+        flows, status = self._flow(k, n_nodes, arcs, supplies)
+        lane_flow: I64 = flows[span[0] : span[1]]
+        return lane_flow, status
+
+    def _flow(
+        self, k: int, n_nodes: int, arcs: tuple[I64, ...], supplies: I64
+    ) -> tuple[I64, SolveStatus]:
+        """The flow on every arc of ``arcs`` (tails, heads, capacities, costs)."""
         smcf = min_cost_flow.SimpleMinCostFlow()
-        tails, heads, caps, costs = (np.concatenate([p[i] for p in self.parts]) for i in range(4))
-        source, sink = 0, 1
+        tails, heads, caps, costs = arcs
         if tails.size >= LOCALITY_ARCS:
             new_id = np.empty(n_nodes, dtype=np.int64)
             new_id[np.argsort(self._node_key(k), kind="stable")] = np.arange(n_nodes)
             tails, heads = new_id[tails], new_id[heads]
-            source, sink = int(new_id[0]), int(new_id[1])
+            renumbered = np.zeros(n_nodes, np.int64)
+            renumbered[new_id] = supplies
+            supplies = renumbered
         idx = smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
-        supplies = np.zeros(n_nodes, dtype=np.int64)
-        supplies[source], supplies[sink] = total, -total
         smcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int64), supplies)
         status = _map_status(smcf, smcf.solve())
-        flows: I64 = smcf.flows(idx[span[0] : span[1]]).astype(np.int64)
+        flows: I64 = smcf.flows(idx).astype(np.int64)
         return flows, status
 
 

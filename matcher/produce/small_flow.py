@@ -21,6 +21,11 @@ Lane = tuple[int, int, int, int, int, int, int, int]
 """(demand, supply, component, distance m, transport, spoilage, gain, delivery day)."""
 
 
+class NeedsStages(Exception):
+    """A tier too large for exact weights: the array path solves it in stages
+    (:mod:`matcher.produce.staged`), so the caller solves the round there."""
+
+
 @dataclass(frozen=True)
 class OpenLots:
     """Per lot: what is still open, what was offered and the rank of its expiry."""
@@ -65,8 +70,15 @@ def _component(
     ids = sorted({ln[1] for ln in lanes})
     total = sum(lots.rem[s] for s in ids)
     n_age = max(lots.age[s] for s in ids) + 1
-    span = max(abs(ln[6]) for ln in lanes)
+    # As flow.cycle_gain_bound for direct lanes: Σ over orders of the largest gain into it.
+    top: dict[int, int] = {}
+    for ln in lanes:
+        top[ln[0]] = max(top.get(ln[0], 0), ln[6])
+    span = sum(top.values()) if k else max(top.values())
+    fair = k > 0
     k, n_age, m, reduced = resolution(k, n_age, total, span)
+    if reduced and fair:
+        raise NeedsStages
     arcs = _Arcs(lanes, ids, lots, order_rem)
     return arcs.solve(total, k, m if k else 0, n_age, n_age > 1), reduced
 

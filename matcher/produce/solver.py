@@ -30,6 +30,7 @@ from matcher.produce.pool import WORKERS
 from matcher.produce.prices import transport_duals
 from matcher.produce.shadow import ShadowBook, marginal_duals
 from matcher.produce.small import SmallRound, eligible
+from matcher.produce.small_flow import NeedsStages
 from matcher.produce.state import Layout, ProduceState, build_state, layout_of
 from matcher.produce.trucks import solve_tier_trucks
 from matcher.results import FairnessPolicy, SolveStatus, Timings
@@ -136,7 +137,10 @@ def _solve(
     if layout is None or not layout.fits(problem):
         layout = layout_of(problem.coops, problem.networks, problem.transport, tree)
     if eligible(problem):
-        return _solve_small(problem, layout, now, t0, explain)
+        try:
+            return _solve_small(problem, layout, now, t0, explain)
+        except NeedsStages:
+            pass  # a tier needs the staged solve of the array path
     st = build_state(problem, tree, layout)
     t1 = now()
     ship = Shipments(
@@ -237,6 +241,8 @@ def _solve_tier(
         exclude = np.union1d(exclude, bad)
         ship.below_min.update(int(b) for b in bad)
     _note_tier(ship, lanes.pruned, out.reduced, bool(exclude.size) and not p.trucks)
+    if policy is not FairnessPolicy.COVERAGE and lanes.size:
+        _note_step(ship, p.fairness_steps)
     flow, trucks = out.flow, np.zeros(lanes.size, np.int64)
     ship.lanes += lanes.size
     _add_relaxed(st, lanes, flow, ship)
@@ -265,8 +271,9 @@ def _solve_tier(
                 f"(gap {res.gap:.2%})",
             )
         if p.policy is not FairnessPolicy.COVERAGE:
+            # The policy's fairness stage is not solved at all: not proven, so not optimal.
             ship.downgrade(
-                ship.status,
+                SolveStatus.FEASIBLE,
                 "with integer trucks the objective is gains from "
                 "trade only (fairness policy not applied)",
             )
@@ -297,12 +304,25 @@ def _note_tier(ship: Shipments, pruned: bool, reduced: bool, excluded: bool) -> 
         )
 
 
+def _note_step(ship: Shipments, steps: int) -> None:
+    """What the fairness stage guarantees (docs/produce-guarantees.md): a note, not a
+    downgrade, as the stage is solved exactly for the score it states."""
+    note = (
+        f"fairness in steps of 1/{steps} of each lot: the step score is exact; the smallest "
+        "share sold is within one step of the max-min share"
+    )
+    if note not in ship.notes:
+        ship.notes.append(note)
+
+
 def _solve_small_tier(small: SmallRound, level: NetworkLevel, ship: Shipments) -> None:
     """A tier of a small round (:mod:`matcher.produce.small`, which keeps its shipments),
     noted as ``_solve_tier`` notes one without trucks, shadow values or clearing prices."""
     tier = small.solve_tier(level)
     ship.below_min.update(tier.excluded)
     _note_tier(ship, tier.pruned, tier.reduced, bool(tier.excluded))
+    if small.steps and tier.lanes:
+        _note_step(ship, small.steps)
     ship.lanes += tier.lanes
 
 
