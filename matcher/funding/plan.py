@@ -30,7 +30,10 @@ cover of a day costs more the larger ``R`` is. So if a solution serves ``p`` and
 ``q`` with ``R_q ≤ R_p``, serving ``q`` instead keeps the count and never costs more: some
 optimum serves exactly the ``m = ⌈target·S·T⌉`` smallest requirements of each network.
 With ``R*_n`` the ``m``-th smallest, ``z_{n,p} = [R_{n,p} ≤ R*_n]`` is fixed and the MILP
-becomes an LP (with ``capacity[n]: F_n + Σ_k L_{k,n} ≥ R*_n``).
+becomes an LP with ``capacity[n]: F_n + Σ_k L_{k,n} = R*_n`` (equality loses nothing:
+capacity above ``R*`` serves no more sampled days and cuts no draw; it only adds fees, and
+it would serve days the model does not pay draws for). A day the buffer can cover is
+served and pays its draws, so every tie at ``R*`` is served too.
 
 **Solved without a variable per sample-day.** For fixed sizes the cheapest cover of a day
 draws in merit order (fund, then lines by ascending ``c_k = i_k − φ_k``), so the expected
@@ -160,7 +163,7 @@ def _build(problem: FundingProblem, thresholds: dict[str, int]) -> _Model:
             line[s.id, n] = model.add_variable(lb=0.0, name=f"L[{s.id},{n}]")
             obj.append(s.commitment_fee_bps * season * line[s.id, n])
         capacity[n] = model.add_linear_constraint(
-            fund[n] + sum(line[s.id, n] for s in mine) >= thresholds[n], name=f"capacity[{n}]"
+            fund[n] + sum(line[s.id, n] for s in mine) == thresholds[n], name=f"capacity[{n}]"
         )
         shortfall = _Shortfall.of(problem.requirement[:, :, j], thresholds[n])
         level = mathopt.LinearExpression(fund[n])
