@@ -165,7 +165,9 @@ def solve_cash(problem: CashProblem, time_limit_s: float = 10.0) -> CashPlan:
             for t in range(horizon):
                 alive = [v for v in xs[ins.id][max(0, t - ins.term_periods + 1) : t + 1] if v]
                 if alive:
-                    model.add_linear_constraint(sum(alive) <= ins.limit, name=f"limit[{ins.id},{t}]")
+                    model.add_linear_constraint(
+                        sum(alive) <= ins.limit, name=f"limit[{ins.id},{t}]"
+                    )
     rows = []
     for t in range(horizon):
         expr = mathopt.LinearSum(coef * v for coef, v in terms[t])
@@ -175,16 +177,16 @@ def solve_cash(problem: CashProblem, time_limit_s: float = 10.0) -> CashPlan:
     model.maximize(wealth)
     start = time.perf_counter()
     result = mathopt.solve(
-        model, mathopt.SolverType.HIGHS, params=mathopt.SolveParameters(time_limit=timedelta(seconds=time_limit_s))
+        model,
+        mathopt.SolverType.HIGHS,
+        params=mathopt.SolveParameters(time_limit=timedelta(seconds=time_limit_s)),
     )
     solve_ms = round((time.perf_counter() - start) * 1000)
     status = _status(result.termination.reason)
     if status is SolveStatus.INFEASIBLE:
         return CashPlan(status, 0.0, {}, (), "highs", solve_ms)
     values = result.variable_values()
-    issued = {
-        k: tuple(0.0 if v is None else float(values[v]) for v in vs) for k, vs in xs.items()
-    }
+    issued = {k: tuple(0.0 if v is None else float(values[v]) for v in vs) for k, vs in xs.items()}
     duals = result.dual_values() if result.has_dual_feasible_solution() else {}
     return CashPlan(
         status=status,

@@ -15,7 +15,7 @@ line that source ``k`` commits to ``n``; ``u_{k,p} ≥ 0`` what is drawn on it a
 
 **The chance-constrained MILP** (``D`` season days; rates are yearly)::
 
-    min  Σ_n ρ_n·D/365·F_n  +  Σ_{k,n} φ_k·D/365·L_{k,n}  +  (1/S) Σ_{n,p} Σ_k (i_k − φ_k)/365·u_{k,p}
+    min  Σ_n ρ_n·D/365·F_n + Σ_{k,n} φ_k·D/365·L_{k,n} + (1/S)·Σ_{n,p,k} (i_k−φ_k)/365·u_{k,p}
     s.t. F_n + Σ_k u_{k,p} ≥ R_{n,p}·z_{n,p}          cover[n,p]
          u_{k,p} ≤ L_{k,n}                            line[k,n,p]
          Σ_p z_{n,p} ≥ ⌈target·S·T⌉                   service[n]
@@ -265,7 +265,9 @@ def solve_funding(problem: FundingProblem, time_limit_s: float = 60.0) -> Fundin
         constraints=len(list(built.model.linear_constraints())),
         solve_ms=solve_ms,
         cut_rounds=rounds,
-        points=int(sum(np.count_nonzero((r > 0) & (r <= thresholds[n])) for n, r in _per_net(problem))),
+        points=int(
+            sum(np.count_nonzero((r > 0) & (r <= thresholds[n])) for n, r in _per_net(problem))
+        ),
     )
 
 
@@ -281,11 +283,11 @@ def _whole_baht(value: float) -> int:
 def _infeasible(problem: FundingProblem, built: _Model, solve_ms: int) -> FundingPlan:
     return FundingPlan(
         status=SolveStatus.INFEASIBLE,
-        fund_satang={n: 0 for n in problem.networks},
-        lines_satang={k: 0 for k in built.line},
+        fund_satang=dict.fromkeys(problem.networks, 0),
+        lines_satang=dict.fromkeys(built.line, 0),
         cost_satang=0,
         lp_cost=0.0,
-        service_bps={n: 0 for n in problem.networks},
+        service_bps=dict.fromkeys(problem.networks, 0),
         capacity_dual={},
         source_values=(),
         variables=len(list(built.model.variables())),

@@ -118,7 +118,8 @@ def sample_seasons(
     n_workers = workers or os.cpu_count() or 1
     size = chunk_size_for(runs, n_workers)
     chunks = [
-        range(lo, min(first_run + runs, lo + size)) for lo in range(first_run, first_run + runs, size)
+        range(lo, min(first_run + runs, lo + size))
+        for lo in range(first_run, first_run + runs, size)
     ]
     done: list[tuple[int, NDArray[np.int64]]] = []
     if executor == Executor.SERIAL or (executor == Executor.PROCESS and n_workers == 1):
@@ -131,12 +132,21 @@ def sample_seasons(
         task = cast(Any, _dask_task)
         done = cast(
             Any,
-            run_dask(task, cast(Any, (scenario, policy)), root_seed, chunks, n_workers, progress,
-                     dask_address),
+            run_dask(
+                task,
+                cast(Any, (scenario, policy)),
+                root_seed,
+                chunks,
+                n_workers,
+                progress,
+                dask_address,
+            ),
         )
     else:
         with ProcessPoolExecutor(
-            max_workers=min(n_workers, len(chunks)) or 1, initializer=_init, initargs=(scenario, policy)
+            max_workers=min(n_workers, len(chunks)) or 1,
+            initializer=_init,
+            initargs=(scenario, policy),
         ) as pool:
             futures = [pool.submit(_pool_task, root_seed, part) for part in chunks]
             for fut in futures:

@@ -71,7 +71,8 @@ def milp_cost(problem: FundingProblem) -> float:
         for col, val in row.items():
             a[r, col] = val
     cons = LinearConstraint(a.tocsr(), [r[1] for r in rows], [r[2] for r in rows])
-    res = milp(c, constraints=cons, integrality=integ, bounds=Bounds(lo, hi),
-               options={"mip_rel_gap": 1e-9})
+    res = milp(
+        c, constraints=cons, integrality=integ, bounds=Bounds(lo, hi), options={"mip_rel_gap": 1e-9}
+    )
     assert res.status == 0, res.message
     return float(res.fun)

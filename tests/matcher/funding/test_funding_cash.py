@@ -38,7 +38,7 @@ def _oracle() -> float:
     """x1..x5 credit line, y1..y3 paper, z1..z5 surplus, v wealth (the book's LP)."""
     n = 14
     a = np.zeros((6, n))
-    x, y, z, v = range(0, 5), range(5, 8), range(8, 13), 13
+    x, y, z, v = range(5), range(5, 8), range(8, 13), 13
     for t in range(6):
         if t < 5:
             a[t, x[t]], a[t, z[t]] = 1.0, -1.0

@@ -69,7 +69,8 @@ def test_lp_equals_full_milp(seed: int, nets: int, target: int) -> None:
 
 def test_ties_at_the_threshold_are_served() -> None:
     problem = replace(
-        _problem(0, 1, 4, 1, 5_000), requirement=np.array([[[0], [50_000], [50_000], [90_000]]], np.int64)
+        _problem(0, 1, 4, 1, 5_000),
+        requirement=np.array([[[0], [50_000], [50_000], [90_000]]], np.int64),
     )
     plan = _solve_valid(problem)
     assert plan.service_bps == {"net0": 7_500}
@@ -136,5 +137,5 @@ def test_bad_input_names_every_field() -> None:
 def test_validator_catches_an_undersized_plan() -> None:
     problem = _problem(2, 20, 20, 1, 9_500)
     plan = _solve_valid(problem)
-    small = replace(plan, fund_satang={"net0": 0}, lines_satang={k: 0 for k in plan.lines_satang})
+    small = replace(plan, fund_satang={"net0": 0}, lines_satang=dict.fromkeys(plan.lines_satang, 0))
     assert check_plan(problem, small)
