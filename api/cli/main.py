@@ -13,9 +13,11 @@ from api.cli import (
     match_liquidity,
     match_produce,
     match_setoff,
+    plan_funding,
     round_file,
     serve,
     simulate,
+    stress,
 )
 
 app = typer.Typer(
@@ -39,6 +41,8 @@ audit.register(app)
 keys.register(app)
 serve.register(app)
 simulate.register(app)
+plan_funding.register(app)
+stress.register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover
