@@ -21,7 +21,7 @@ from rich.table import Table
 from api.cli.common import console, fail
 from api.files import write_bytes_atomic
 from matcher.errors import InputError
-from matcher.stress.model import StressProblem, StressResult
+from matcher.stress.model import Shock, StressProblem, StressResult
 from matcher.stress.run import run_stress
 from scenarios.funding.report import stress_json
 from scenarios.funding.run import PlanInputError
@@ -63,7 +63,10 @@ def stress(
                 for c in scenario.coops
                 if c.lat_e5 is not None and c.lon_e5 is not None
             }
-            title = f"{scenario.spec.name_th} / {scenario.spec.name_en}, day {day}"
+            title = (
+                f"{scenario.spec.name_th} วันที่ {day}",
+                f"{scenario.spec.name_en}, day {day}",
+            )
         else:
             from api.cli.db import open_engine
             from api.services.stress_ledger import ledger_from_db, network_members_db
@@ -71,7 +74,7 @@ def stress(
             engine = open_engine()
             positions, claims = ledger_from_db(engine)
             members = network_members_db(engine)
-            title = "ฐานข้อมูล / database ledger"
+            title = ("บัญชีในฐานข้อมูล", "database ledger")
         known = {p.coop_id for p in positions}
         shocks = shocks_for(
             known, members, list(default or []), list(group or []), round(price_fall * 10_000)
@@ -81,7 +84,7 @@ def stress(
         fail(exc.source, [str(i) for i in exc.issues])
     except (PlanInputError, InputError) as exc:
         fail("stress", [str(i) for i in exc.issues])
-    _print(title, result, [s.coop_id for s in shocks], top)
+    _print(" / ".join(title), result, [s.coop_id for s in shocks], top)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         names = [s.coop_id for s in shocks]
@@ -95,7 +98,7 @@ def stress(
         console.print(f"wrote {', '.join(str(out / w) for w in wrote)}")
 
 
-def _importance(shocks: tuple) -> tuple[str, ...]:  # type: ignore[type-arg]
+def _importance(shocks: tuple[Shock, ...]) -> tuple[str, ...]:
     """DebtRank of each shocked coop alone (its systemic importance)."""
     return tuple(s.coop_id for s in shocks)
 

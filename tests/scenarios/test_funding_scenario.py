@@ -80,3 +80,16 @@ def test_stress_on_a_simulated_day_is_valid_and_deterministic(short_season) -> N
     )
     assert again.outcomes == res.outcomes and again.debtrank == res.debtrank
     assert group_members(short_season, "lp-longan") == ["longan-01", "longan-02", "longan-03"]
+
+
+@pytest.mark.slow
+def test_dask_samples_equal_serial(short_season) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("distributed")
+    from scenarios.funding.run import funding_policy
+    from scenarios.funding.sampling import sample_seasons
+
+    policy = funding_policy(short_season)
+    serial = sample_seasons(short_season, policy, 3, 4, Executor.SERIAL)
+    dask = sample_seasons(short_season, policy, 3, 4, Executor.DASK, workers=2)
+    assert serial.runs == dask.runs
+    assert (serial.uncovered == dask.uncovered).all()
