@@ -6,6 +6,9 @@ Nothing is created at import time: callers build :class:`Settings` and pass it t
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool
@@ -17,7 +20,21 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COOPMATCH_", extra="ignore")
 
     database_url: str = "sqlite:///coopmatch.sqlite3"
-    """SQLite file in the working directory by default; PostgreSQL in production."""
+    """SQLite file in the working directory by default; PostgreSQL in production, where it
+    names the runtime role (DML only; see docs/security-db.md)."""
+    migration_database_url: str | None = None
+    """PostgreSQL: the migration role (owner of the schema) that ``coopmatch db upgrade``
+    and ``coopmatch db roles`` connect as; unset: ``database_url``."""
+    runtime_role: str | None = None
+    """The role ``db roles`` and ``db upgrade`` grant the runtime privileges to; unset: the
+    user of ``database_url`` when it differs from the migration URL's."""
+    audit_key: SecretStr | None = None
+    """Key (≥ 32 bytes) that signs the audit anchor; it never enters the database."""
+    audit_key_file: Path | None = None
+    """A file holding the audit key (preferred over ``audit_key`` in production)."""
+    audit_anchor_path: Path | None = None
+    """Append-only file of signed audit checkpoints, outside the database; written at
+    every round and by ``coopmatch audit anchor``, checked by ``coopmatch audit verify``."""
     actor: str | None = None
     """Default principal of CLI commands (a coordinator id) when ``--as`` is not given."""
     proposal_ttl_hours: int = 24
@@ -32,6 +49,20 @@ class Settings(BaseSettings):
     web_secret: str | None = None
     """Key that signs the web pages' session cookies and form tokens; unset: a random key
     per process, so browser sessions end when the server restarts."""
+
+
+def migration_url(settings: Settings) -> str:
+    """The URL migrations run as (the schema's owner)."""
+    return settings.migration_database_url or settings.database_url
+
+
+def audit_key_bytes(settings: Settings) -> bytes | None:
+    """The audit anchor's key from ``audit_key_file`` or ``audit_key`` (None when unset)."""
+    if settings.audit_key_file is not None:
+        return settings.audit_key_file.read_bytes().strip()
+    if settings.audit_key is not None:
+        return settings.audit_key.get_secret_value().encode("utf-8")
+    return None
 
 
 def is_sqlite(url: str) -> bool:

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from benchmarks import instances_liquidity
+from benchmarks.liquidity_finite_weights import finite_weights
 from benchmarks.registry import Family, families
 from matcher.liquidity.greedy import solve_greedy
 from matcher.liquidity.model import LiquidityResult
@@ -31,6 +32,8 @@ def test_liquidity(benchmark, smoke: bool, fam: Family) -> None:  # type: ignore
     started = time.perf_counter()
     greedy = solve_greedy(problem)
     greedy_s = time.perf_counter() - started
+    with finite_weights():
+        before = solve_liquidity(problem, explain=False)
     assert validate_result(problem, result) == []
     assert validate_result(problem, greedy) == []
     obj, base = result.objective, greedy.objective
@@ -55,5 +58,32 @@ def test_liquidity(benchmark, smoke: bool, fam: Family) -> None:  # type: ignore
             "loans": obj.loan_count,
             "greedy_seconds": round(greedy_s, 3),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+            "notes": list(result.notes),
+            **_stage_comparison(result, before),
         }
     )
+
+
+def _stage_comparison(exact: LiquidityResult, before: LiquidityResult) -> dict[str, object]:
+    """Each tier's stage values (urgency-weighted satang, band score, rank cost) of the exact
+    matcher beside the finite weights' on the same instance, and how many tiers differ."""
+    old = {t.tier: t for t in before.tiers}
+    rows, differ = [], 0
+    for t in exact.tiers:
+        o = old.get(t.tier)
+        pair = (
+            [t.urgency_weighted_satang, t.fairness_score, t.rank_cost],
+            [o.urgency_weighted_satang, o.fairness_score, o.rank_cost] if o else None,
+        )
+        differ += pair[0] != pair[1]
+        rows.append({"tier": t.tier, "exact": pair[0], "finite_weights": pair[1]})
+    return {
+        "tiers": rows,
+        "tiers_differing": differ,
+        "share_of_tiers_differing": round(differ / max(1, len(rows)), 3),
+        "urgency_weighted_vs_finite_weights": round(
+            exact.objective.urgency_weighted_satang
+            / max(1, before.objective.urgency_weighted_satang),
+            6,
+        ),
+    }

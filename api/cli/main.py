@@ -10,8 +10,10 @@ from api.cli import (
     export,
     importer,
     keys,
+    match_knowhow,
     match_liquidity,
     match_produce,
+    match_purchase,
     match_setoff,
     plan_funding,
     round_file,
@@ -33,6 +35,8 @@ app.add_typer(match_app, name="match")
 match_liquidity.register(match_app)
 match_produce.register(match_app)
 match_setoff.register(match_app)
+match_purchase.register(match_app)
+match_knowhow.register(match_app)
 db.register(app)
 importer.register(app)
 round_file.register(app)

@@ -12,6 +12,8 @@ from rich.table import Table
 
 from api.cli.common import console, fail
 from api.cli.db import actor_or_fail, service_errors
+from api.db.audit_anchor import anchor_round
+from api.services.clock import system_clock
 from api.settings import Settings, create_engine_from
 from matcher.money import format_baht, format_bps_percent
 
@@ -79,6 +81,8 @@ def round_run(
             retries=settings.round_retries,
             progress=lambda step: bar.update(task, description=STEPS.get(step, step)),
         )
+        if not out.reused:
+            anchor_round(settings, engine, system_clock())
     table = Table(title=f"รอบ / round {out.round_id}", show_header=False)
     for label, value in (
         ("network / เครือข่าย", out.network_id),

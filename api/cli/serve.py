@@ -5,6 +5,11 @@ from __future__ import annotations
 import logging
 
 import typer
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from api.cli.common import fail
+from api.settings import Settings, create_engine_from
 
 
 def configure_logging(json_logs: bool = True) -> None:
@@ -42,12 +47,54 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from api.http.app import create_app
-        from api.settings import Settings
 
+        settings = Settings()
+        engine = current_schema_engine(settings)
         configure_logging(json_logs)
-        app = create_app(Settings())
+        app = create_app(settings, engine=engine)
         freeze_startup_heap()
         uvicorn.run(app, host=host, port=port, access_log=False)
+
+
+def current_schema_engine(settings: Settings) -> Engine:
+    """The serving engine, once its database is at the code's migration head; otherwise a
+    bilingual message naming ``coopmatch db upgrade`` and exit 2. A missing SQLite file is
+    refused before any connection (connecting would create it empty), and so is an audit
+    anchor configured without a usable key."""
+    from api.db.migrate import current_revision, head_revision, missing_sqlite_file
+
+    upgrade_hint = (
+        "run `coopmatch db upgrade` first (with the migration role) "
+        "(ให้รัน coopmatch db upgrade ก่อนเปิดบริการ)"
+    )
+    from api.db.audit_anchor import AnchorKeyError, configured_anchor
+
+    try:
+        configured_anchor(settings)  # a path without a key, or a short key: refuse now
+    except (AnchorKeyError, OSError) as exc:
+        fail("serve", [str(exc)])
+    engine = create_engine_from(settings)
+    missing = missing_sqlite_file(engine)
+    if missing is not None:
+        fail("serve", [f"no database file at {missing} (ไม่พบไฟล์ฐานข้อมูล)", upgrade_hint])
+    try:
+        current = current_revision(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        fail("serve", [f"database error (ฐานข้อมูลผิดพลาด): {exc.orig}"])
+    head = head_revision()
+    if current != head:
+        engine.dispose()
+        at = current or "none: an empty database (ฐานข้อมูลว่าง)"
+        fail(
+            "serve",
+            [
+                f"the database is at revision {at}, this version needs {head} "
+                f"(ฐานข้อมูลยังไม่ใช่รุ่นล่าสุด)",
+                upgrade_hint,
+            ],
+        )
+    return engine
 
 
 def freeze_startup_heap() -> None:

@@ -4,8 +4,9 @@ Loads and checks the scenario (bad input: the file and the field are named, exit
 ``--runs`` seasons of every policy from one ``--seed`` with a progress bar, prints the
 policies side by side and, with ``--out DIR``, writes ``summary.csv``, ``coops.csv``,
 ``seasons.csv``, ``simulation.xlsx``, ``report.html`` and (with matplotlib)
-``summary.png``. The same seed gives the same numbers whatever the executor or the number
-of workers.
+``summary.png``. A scenario with joint purchases also gets their season totals (the saving
+together beside buying alone) on screen, in ``purchases.csv`` and in the report. The same
+seed gives the same numbers whatever the executor or the number of workers.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from openpyxl import Workbook
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -25,9 +27,10 @@ from rich.table import Table
 from api.cli.common import console, fail
 from scenarios.sim.dask_runner import DaskUnavailableError, check_dask_address
 from scenarios.sim.html import html_report
-from scenarios.sim.loader import ScenarioError, load_scenario
+from scenarios.sim.loader import ScenarioError, districts, load_scenario
 from scenarios.sim.metrics import summarise
 from scenarios.sim.montecarlo import Executor, run_monte_carlo, with_days
+from scenarios.sim.purchase import PURCHASE_COLUMNS, purchase_rows, simulate_purchases
 from scenarios.sim.report import SUMMARY_COLUMNS, Cell, coop_rows, season_rows, summary_rows
 
 
@@ -121,8 +124,11 @@ def simulate(
             f"  {row['policy']}: loans by tier {row['loans_by_tier']} baht; "
             f"sales by tier {row['sales_by_tier']} baht"
         )
+    bought = purchase_rows(simulate_purchases(scenario, districts(), np.random.SeedSequence(seed)))
+    if bought:
+        console.print(_purchase_table(bought))
     if out is not None:
-        _write_outputs(out, rows, coop_rows(summaries), season_rows(seasons))
+        _write_outputs(out, rows, coop_rows(summaries), season_rows(seasons), bought)
         settings: dict[str, Cell] = {
             "scenario": str(scenario_file),
             "runs": runs,
@@ -135,7 +141,7 @@ def simulate(
         if chart is not None:
             (out / "summary.png").write_bytes(chart)
         (out / "report.html").write_text(
-            html_report(scenario, rows, settings, chart), encoding="utf-8"
+            html_report(scenario, rows, settings, chart, bought), encoding="utf-8"
         )
         console.print(
             f"wrote {out}/summary.csv, coops.csv, seasons.csv, simulation.xlsx, report.html"
@@ -177,6 +183,16 @@ def _table(title_th: str, title_en: str, rows: list[dict[str, Cell]]) -> Table:
     return table
 
 
+def _purchase_table(rows: list[dict[str, Cell]]) -> Table:
+    """Joint purchases over the season: the saving together beside buying alone."""
+    table = Table(title="จัดซื้อร่วมตลอดฤดู / Joint purchasing over the season")
+    for key, label in PURCHASE_COLUMNS:
+        table.add_column(label, justify="left" if key in ("product", "served") else "right")
+    for row in rows:
+        table.add_row(*(_cell(row[key]) for key, _ in PURCHASE_COLUMNS))
+    return table
+
+
 def _cell(value: Cell) -> str:
     if isinstance(value, float):
         return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
@@ -197,11 +213,15 @@ def _write_outputs(
     summary: list[dict[str, Cell]],
     coops: list[dict[str, Cell]],
     seasons: list[dict[str, Cell]],
+    purchases: list[dict[str, Cell]],
 ) -> None:
     out.mkdir(parents=True, exist_ok=True)
     book = Workbook()
     first = True
-    for name, rows in (("summary", summary), ("coops", coops), ("seasons", seasons)):
+    sheets = [("summary", summary), ("coops", coops), ("seasons", seasons)]
+    if purchases:
+        sheets.append(("purchases", purchases))
+    for name, rows in sheets:
         cols = _columns(rows)
         with (out / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=cols, restval=0)

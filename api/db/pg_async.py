@@ -1,7 +1,13 @@
 """An async psycopg connection pool beside the SQLAlchemy engine, for the hot HTTP paths on
-PostgreSQL (authentication and a member's order post): no thread-pool hop, no ORM, no
-ping per checkout. Connections are autocommit (each statement is its own transaction) and
-use the engine's search path, so they see the same schema.
+PostgreSQL (authentication and a member's order post): no thread-pool hop, no ORM.
+Connections are autocommit (each statement is its own transaction) and use the engine's
+search path, so they see the same schema.
+
+Every connection the pool hands out is checked first (psycopg_pool's
+``check_connection``: an empty query, one round trip), so after a database restart the
+dead connections are dropped and new ones made instead of being handed to a request; the
+pool keeps reconnecting in the background while the database is down, and a checkout
+waits up to ``timeout_s`` for it to come back.
 
 The pool belongs to the event loop that opened it (the app's lifespan opens it); a request
 on another loop, as a test client without a lifespan makes, gets a connection of its own.
@@ -36,8 +42,11 @@ def _escaped(value: str) -> str:
 class AsyncPg:
     """The async pool of one app (PostgreSQL only), opened by the app's lifespan."""
 
-    def __init__(self, engine: Engine, min_size: int, max_size: int) -> None:
+    def __init__(
+        self, engine: Engine, min_size: int, max_size: int, timeout_s: float = 30.0
+    ) -> None:
         self.engine, self.min_size, self.max_size = engine, max(1, min_size), max_size
+        self.timeout_s = timeout_s
         self._target: tuple[str, str] | None = None
         self._pool: AsyncConnectionPool[AsyncConnection[Any]] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -54,7 +63,13 @@ class AsyncPg:
             return
         url, kwargs = await self._connect_kwargs()
         pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
-            url, min_size=self.min_size, max_size=self.max_size, kwargs=kwargs, open=False
+            url,
+            min_size=self.min_size,
+            max_size=self.max_size,
+            kwargs=kwargs,
+            open=False,
+            check=AsyncConnectionPool.check_connection,
+            timeout=self.timeout_s,
         )
         await pool.open(wait=True)
         self._pool, self._loop = pool, asyncio.get_running_loop()

@@ -29,7 +29,10 @@ class HttpConfig:
     idempotency_purge_every_s: float = 300.0
     """How often (app clock, per process) keys past the retention are deleted."""
     in_flight_lease_s: int = 120
-    """A key left in flight longer than this (a crashed worker) may be taken over."""
+    """A key whose claim went this long without a heartbeat (its worker died) may be taken
+    over; a live request renews its claim every :attr:`in_flight_heartbeat_s`."""
+    in_flight_heartbeat_s: float = 30.0
+    """How often a request that holds a claim renews it (well under the lease)."""
     key_cache_s: float = 60.0
     """How long a verified secret skips argon2 (revocation is still checked every call)."""
     verify_per_minute: int = 30

@@ -3,7 +3,9 @@
 Service errors carry no HTTP codes; they are mapped here. A :class:`ForbiddenError` from a
 service is a 404 like a missing object (tenant isolation: another coop's object does not
 exist for the caller). Titles are Thai or English by ``Accept-Language``. An unhandled
-exception is a 500 ``internal`` problem with no internals in it, logged once with its
+exception is a 500 ``internal`` problem, except a lost or refused database connection
+(a restart, a failover): that is a 503 ``database_unavailable`` with ``Retry-After``, safe
+to retry under the same ``Idempotency-Key``. Any other with no internals in it, logged once with its
 traceback (:func:`log_unhandled`); :class:`api.http.app.EdgeMiddleware` answers it, so the
 500 carries the request id like any other response.
 """
@@ -13,9 +15,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import psycopg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import OperationalError as SqlOperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -34,6 +39,10 @@ TITLES: dict[str, tuple[str, str]] = {
     "bad_file": ("The file is not valid", "ไฟล์ไม่ถูกต้อง"),
     "invalid_state": ("Not possible in the current state", "ทำไม่ได้ในสถานะปัจจุบัน"),
     "conflict": ("Conflict", "ข้อมูลขัดแย้ง"),
+    "database_unavailable": (
+        "The database is unavailable; retry shortly",
+        "ฐานข้อมูลไม่พร้อมใช้งานชั่วคราว กรุณาลองใหม่",
+    ),
     "idempotency_mismatch": (
         "Idempotency-Key reused with another request",
         "ใช้ Idempotency-Key ซ้ำกับคำขออื่น",
@@ -147,8 +156,22 @@ async def handle(request: Request, exc: Exception) -> Response:
 
             headers = {**(headers or {}), "Allow": allowed_methods(request)}
         return problem_response(request, exc.status_code, code, str(exc.detail), headers=headers)
+    if database_unreachable(exc):
+        log.warning("database_unavailable", error=repr(exc))
+        detail = "the database connection was lost or refused; retry with the same key"
+        headers = {"Retry-After": "1"}
+        return problem_response(request, 503, "database_unavailable", detail, headers=headers)
     log_unhandled(request.scope.setdefault("state", {}), exc)
     return problem_response(request, 500, "internal", "internal error")
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` is a lost or refused database connection (not a bad statement)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, SqlOperationalError):
+        exc = exc.orig or exc
+    return isinstance(exc, psycopg.OperationalError)
 
 
 def log_unhandled(state: dict[str, Any], exc: BaseException) -> None:

@@ -19,6 +19,13 @@ Two ways to run a change:
   claim, and a crash leaves only the claim, which another request may take over after the
   in-flight lease (nothing of the change was committed).
 
+A claim belongs to a live request: while it runs, a heartbeat thread (:func:`kept_alive`)
+renews the claim's ``created_at`` every ``in_flight_heartbeat_s``, so a request that is
+merely slow (waiting behind its network's round lock, or solving a large round) keeps its
+key; only a claim whose owner stopped beating for ``in_flight_lease_s`` (its process died)
+is taken over. For an in-flight row ``created_at`` is thus its last sign of life; once the
+response is stored it is when the retention starts.
+
 The web pages keep their form answers here too (:mod:`api.web.form_store`), with
 :func:`claim`, :func:`store_after` and :func:`release` around work that commits by itself.
 
@@ -32,14 +39,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property, partial
 from typing import Any
 
+import structlog
 from fastapi import Request
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlmodel import Session, col
 
 from api.db.audit import lock_chain
@@ -58,6 +68,16 @@ _LOOKUP = select(
 ).where(_THIS_KEY)
 _DROP = delete(_TABLE).where(_THIS_KEY)
 _INSERT = insert(_TABLE)
+_BEAT = (
+    update(_TABLE)
+    .where(
+        (_TABLE.c.principal == bindparam("p"))
+        & (_TABLE.c.key == bindparam("k"))
+        & (_TABLE.c.status_code == IN_FLIGHT)
+    )
+    .values(created_at=bindparam("now"))
+)
+log = structlog.get_logger("coopmatch.idempotency")
 
 
 def stored_text(body: Any) -> str:
@@ -264,7 +284,8 @@ def in_service_transaction(
         stored.append(result)
 
     try:
-        result = call(store)
+        with kept_alive(ctx, principal, key):
+            result = call(store)
     except BaseException:
         release(ctx, principal, key)
         raise
@@ -280,6 +301,35 @@ def claim(ctx: AppContext, principal: str, key: str, digest: str) -> Stored | No
     flight for this caller, who must then :func:`store_after` or :func:`release` it."""
     maybe_purge(ctx)
     return in_write_transaction(ctx.engine, partial(_claim, ctx, principal, key, digest))
+
+
+@contextmanager
+def kept_alive(ctx: AppContext, principal: str, key: str) -> Iterator[None]:
+    """Renew this request's claim on the key every ``in_flight_heartbeat_s`` (at most a
+    third of the lease) while the block runs. A daemon thread does it; each renewal takes
+    the write lock, so it never conflicts with the service's own write transaction. A
+    renewal that fails (the database away for a moment) is logged and tried at the next
+    beat."""
+    stop = threading.Event()
+    every = min(ctx.config.in_flight_heartbeat_s, ctx.config.in_flight_lease_s / 3)
+
+    def beat() -> None:
+        while not stop.wait(every):
+            try:
+                in_write_transaction(
+                    ctx.engine,
+                    lambda s: s.execute(_BEAT, {"p": principal, "k": key, "now": ctx.clock()}),
+                )
+            except Exception as exc:
+                log.warning("idempotency_heartbeat_failed", error=repr(exc))
+
+    thread = threading.Thread(target=beat, name="idempotency-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def peek(ctx: AppContext, principal: str, key: str) -> Stored | None:

@@ -92,7 +92,7 @@ async def post_money(
                     head=head,
                     table=table,
                     detail=detail,
-                    payload={"kind": kind},
+                    payload={"kind": kind, "amount": head["amount"]},
                     response=text,
                 )
             break

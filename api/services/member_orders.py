@@ -69,9 +69,10 @@ def post_member_order(
     insert_produce_orders(session, lots, buys, now)
     insert_obligations(session, debts, now)
     kind = _kind_of(order)
-    append_event(
-        session, now, actor, "order.posted", "order", order_id(order), {"kind": kind}, chain
-    )
+    payload: dict[str, object] = {"kind": kind}
+    if isinstance(order, OfferSpec | NeedSpec | ObligationSpec):
+        payload["amount"] = order.amount_satang  # checked by coopmatch audit verify
+    append_event(session, now, actor, "order.posted", "order", order_id(order), payload, chain)
     return kind
 
 

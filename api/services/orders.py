@@ -201,7 +201,12 @@ def post_orders(
             "orders.posted",
             "order",
             "*",
-            {"offers": [o.id for o in offers], "needs": [n.id for n in needs]},
+            {
+                "offers": [o.id for o in offers],
+                "needs": [n.id for n in needs],
+                "amounts": {o.id: o.amount_satang for o in offers}
+                | {n.id: n.amount_satang for n in needs},
+            },
         )
 
     in_write_transaction(engine, work)
@@ -335,6 +340,23 @@ class OrderImportOutcome:
     obligations: int = 0
 
 
+def imported_amounts(
+    offers: list[OfferSpec],
+    needs: list[NeedSpec],
+    debts: list[ObligationSpec],
+    produce: ProduceRows,
+) -> dict[str, int | None]:
+    """The audit payload's ``orders`` of an import: every order id → its amount in satang
+    (None for produce, whose amount is a quantity), so that ``coopmatch audit verify`` can
+    check each imported order against the event."""
+    amounts: dict[str, int | None] = {o.id: o.amount_satang for o in offers}
+    amounts.update({n.id: n.amount_satang for n in needs})
+    amounts.update({d.id: d.amount_satang for d in debts})
+    amounts.update({lot.lot.id: None for lot in produce.lots})
+    amounts.update({po.order.id: None for po in produce.orders})
+    return amounts
+
+
 def import_orders(
     engine: Engine, path: Path, *, actor: str, clock: UtcClock = system_clock
 ) -> OrderImportOutcome:
@@ -373,7 +395,8 @@ def import_orders(
             "*",
             {"file_hash": digest, "offers": len(offers), "needs": len(needs)}
             | ({"lots": lots, "purchase_orders": pos} if lots or pos else {})
-            | ({"obligations": len(debts)} if debts else {}),
+            | ({"obligations": len(debts)} if debts else {})
+            | {"orders": imported_amounts(offers, needs, debts, produce)},
         )
         return OrderImportOutcome(digest, False, len(offers), len(needs), lots, pos, len(debts))
 

@@ -309,4 +309,5 @@ def _book_loan(
         "rate_bps": terms.rate_bps,
         "term_days": terms.term_days,
         "instalments": len(schedule),
+        "interest_satang": sum(i.interest_satang for i in schedule),
     }

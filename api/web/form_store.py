@@ -8,9 +8,10 @@ claims the key in the API's idempotency table (:func:`api.http.idempotency.claim
 action and stores the rendered answer. A post that finds the key in flight (another process
 is running the action) only reads the row until the answer is stored: it never takes the
 claim over, however long the first one runs. It claims afresh only when the row is gone (the
-first post failed and released it). The answer is stored after the action's own transaction,
-so a crash between the two leaves only the claim; a post that arrives after that claim's
-in-flight lease runs the action again.
+first post failed and released it). The first post keeps its claim alive while the action
+runs (:func:`~api.http.idempotency.kept_alive`). The answer is stored after the action's own
+transaction, so a crash between the two leaves only the claim; once that claim has had no
+heartbeat for the in-flight lease, a new post runs the action again.
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ from collections.abc import Callable
 
 from api.http.context import AppContext
 from api.http.errors import ApiError
-from api.http.idempotency import IN_FLIGHT, Stored, claim, peek, release, store_after
+from api.http.idempotency import (
+    IN_FLIGHT,
+    Stored,
+    claim,
+    kept_alive,
+    peek,
+    release,
+    store_after,
+)
 
 KEY_PREFIX = "web:"
 """Web form keys are ``web:`` and a SHA-256; an API client's own keys are its business."""
@@ -58,7 +67,8 @@ def form_answer(
     if seen is not None:
         return str(seen.body["html"]), int(seen.body["status"])
     try:
-        html, status = make()
+        with kept_alive(ctx, principal, key):
+            html, status = make()
     except BaseException:
         release(ctx, principal, key)
         raise

@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from api.db.audit_anchor import anchor_round
 from api.db.tables import RoundRow
 from api.db.tx import read_session
 from api.services.errors import ServiceError
@@ -108,6 +109,8 @@ def _run(
         retries=ctx.settings.round_retries,
         new_version=new_version,
     )
+    if not out.reused:
+        anchor_round(ctx.settings, ctx.engine, ctx.clock())
     same = not out.reused and out.input_hash == snap.input_hash
     return {
         "outcome": out,

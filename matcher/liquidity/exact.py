@@ -6,7 +6,7 @@ breaks either inside a component, that component is solved again here, exactly, 
 priorities applied as lexicographic stages:
 
 1. maximise Σ urgency·fill;
-2. holding 1, maximise the fairness segments Σ (K−k+1)·s[n,k];
+2. holding 1, maximise the fairness score Σ (2(K−k)+1)·s[n,k] (as the flow does);
 3. holding 2, minimise Σ rate_rank·lent;
 4. holding 3, minimise the number of loans.
 
@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
-from matcher.liquidity.flow import segment_bounds
+from matcher.liquidity.flow import band_weights, segment_bounds
 from matcher.liquidity.state import I64, UNLIMITED, LiquidityState, unique_sorted
 from matcher.results import CP_SAT_DET_PER_SECOND, FairnessPolicy, SolveStatus
 
@@ -123,6 +123,8 @@ def solve_component_exact(
         best = np.array([solver.value(v) for v in model.x], dtype=np.int64)
         model.fix(sense, expr, value)
         model.hint(best)
+    if model.cost_scaled and status is SolveStatus.OPTIMAL:
+        status = SolveStatus.FEASIBLE
     return ExactOutcome(best, status)
 
 
@@ -139,6 +141,7 @@ class _Model:
         steps: int,
     ) -> None:
         self.cp = cp_model.CpModel()
+        self.cost_scaled = False
         self.state, self.po, self.pn = state, po, pn
         rem = state.need_rem()
         b = state.need_borrower[pn]
@@ -197,6 +200,7 @@ class _Model:
         st = self.state
         needs = np.array(sorted(self.fill), dtype=np.int64)
         bounds, k = segment_bounds(st.need_amount[needs], st.need_min[needs], policy, steps)
+        weight = band_weights(k).tolist()
         terms = []
         for row, n in enumerate(needs.tolist()):
             filled = int(st.need_filled[n])
@@ -206,7 +210,7 @@ class _Model:
                 if size:
                     s = self.cp.new_int_var(0, size, f"s{n}_{j}")
                     segs.append(s)
-                    terms.append((k - j) * s)
+                    terms.append(weight[j] * s)
             self.cp.add(sum(segs) == self.fill[n])
         return sum(terms) if k > 1 else 0
 
@@ -215,6 +219,8 @@ class _Model:
         top = int(r.max()) if r.size else 0
         volume = int(self.state.off_rem[unique_sorted(self.po)].sum())
         if top and top * volume > OBJECTIVE_BOUND:
+            # Ranks scaled down to fit: the cost stage is no longer the stated one.
+            self.cost_scaled = True
             r = r * (OBJECTIVE_BOUND // volume) // (top + 1)
         return sum(int(c) * xi for c, xi in zip(r.tolist(), self.x, strict=True) if c)
 

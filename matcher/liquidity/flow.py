@@ -1,62 +1,50 @@
-"""The min-cost flow of one tier: each network of the level is an independent component
-(each solved on its own: the cost-scaling algorithm's work grows faster than the graph, so
-many small solves beat one large one; the arcs of all of them are built at once with numpy).
+"""The min-cost flow of one tier, solved as exact lexicographic stages.
+
+Each network of the level is an independent component (a *batch*; each solved on its own:
+the cost-scaling algorithm's work grows faster than the graph, so many small solves beat one
+large one; the arcs of all of them are built at once with numpy).
 
 Graph (all capacities in satang)::
 
     S ─▶ lender ─▶ offer ─▶ [offer×borrower] ─▶ need ═▶ borrower ─▶ T        (and S ─▶ T)
 
 * ``S → lender``: what the lender may still lend (liquid funds − reserve − lent so far).
-* ``lender → offer``: the offer's remaining amount; unit cost = the offer's rate rank, so the
-  cheapest funds are used first (the joint fund ranks last: lender of last resort).
+* ``lender → offer``: the offer's remaining amount; it carries the offer's rate rank (the
+  dense rank of its rate among the level's offers; the joint fund ranks last).
 * ``offer → offer×borrower``: only for offers with a cap per borrower (exposure cap).
 * ``→ need``: one arc per compatible pair (see :mod:`matcher.liquidity.levels`).
-* ``need ⇒ borrower``: parallel *segment* arcs. Segment k covers the fill ratio
-  ((k−1)/K, k/K] (policy ``maxmin``) with unit cost ``−(u·A + w_k)``, ``w_k`` strictly
-  decreasing in k. Any exchange of flow between needs moves one unit from one segment to
-  another, so the solver fills every need's first step before any need's second (leximin
-  over fill ratios to a resolution of 1/K), and the urgency term ``u·A`` dominates it.
+* ``need ⇒ borrower``: parallel *band* arcs. Band k of need n holds the part of its amount
+  between the bounds b_{k−1}(n) and b_k(n) of :func:`segment_bounds` (``maxmin``: fill
+  ratios ((k−1)/K, k/K]; ``proportional``: the minimum useful amount, then K−1 equal steps
+  of the rest; ``coverage``: one band).
 * ``borrower → T``: the registrar-approved limit minus what is outstanding and borrowed so far.
+* ``S → T``: a bypass that carries whatever is not lent.
 
-Weights are chosen so the priorities never mix: rate ranks lie in [0, P], fairness gaps are
-P+1, and the urgency unit A exceeds every fairness weight plus every rate rank. Every path
-through a need has negative cost, and the bypass ``S → T`` (cost 0) carries what is not lent,
-so the least-cost flow is the lexicographic optimum: urgency-weighted amount, then fairness,
-then rate rank (see ``_LevelGraph._run``).
+Stages, each exact on the optimal face of the one before (:mod:`matcher.liquidity.lexflow`):
+
+1. **urgency**: maximise U = Σₙ uₙ·xₙ (stage cost −uₙ on every band arc of need n);
+2. **fairness** (``maxmin`` and ``proportional``): for k = 1 … K in turn, maximise the amount
+   lent inside band k over all needs (stage cost −1 on band-k arcs), holding U and bands
+   1 … k−1 — the band-lexicographic order. It guarantees: if some allocation with the optimal
+   U brings every need to fill ratio j/K, every need gets there; so the smallest fill ratio is
+   within one step (1/K) of the best possible;
+3. **cost**: minimise Σ rank(offer)·x (cheapest offers first, the joint fund last).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-from ortools.graph.python import min_cost_flow
 
 from matcher.liquidity.levels import LevelPairs
+from matcher.liquidity.lexflow import solve_lexicographic
 from matcher.liquidity.state import (
     I64,
     UNLIMITED,
     LiquidityState,
     exposure_used_of,
-    unique_indices,
     unique_sorted,
 )
 from matcher.results import FairnessPolicy
-
-COST_BUDGET = 2**61
-"""Bound on |unit cost| × total flow so int64 arithmetic inside the solver cannot overflow."""
-
-
-class SolverFailure(RuntimeError):
-    """The flow solver reported a status that a valid model cannot produce."""
-
-
-@dataclass(frozen=True)
-class FlowOutcome:
-    """Flow on every pair of the level and whether resolution had to be reduced."""
-
-    pair_flow: I64
-    reduced_resolution: bool
 
 
 def segment_bounds(
@@ -89,24 +77,39 @@ def solve_level_flow(
     pairs: LevelPairs,
     policy: FairnessPolicy,
     steps: int,
-) -> FlowOutcome:
-    """Build and solve the level's min-cost flow; returns the flow on each pair."""
+) -> I64:
+    """Build the level's flow network and solve its stages; returns the flow on each pair."""
     if pairs.pair_off.size == 0:
-        return FlowOutcome(np.zeros(0, dtype=np.int64), False)
-    total = _total_supply(state, pairs)
-    reduced = False
-    rank_levels, k = rate_ranks(state, pairs), steps
-    while True:
-        n_ranks = int(rank_levels.max()) + 1
-        a_unit = (k + 2) * (n_ranks + 1)
-        if 6 * a_unit * max(total, 1) <= COST_BUDGET or (k == 1 and n_ranks == 1):
-            break
-        reduced = True
-        if k > 1:
-            k = max(1, k // 2)
-        else:
-            rank_levels = (rank_levels > 0).astype(np.int64)
-    return FlowOutcome(_LevelGraph(state, pairs, rank_levels).solve(policy, k, total), reduced)
+        return np.zeros(0, dtype=np.int64)
+    return _LevelGraph(state, pairs, rate_ranks(state, pairs)).solve(policy, steps)
+
+
+def band_weights(k: int) -> I64:
+    """Fairness weight of bands 1 … K: 2(K−k)+1, the slope of the concave score
+    a·(2t − t²) of fill ratio t at the middle of band k (the derivative, times K).
+
+    >>> band_weights(3).tolist()
+    [5, 3, 1]
+    """
+    return 2 * (k - np.arange(1, k + 1, dtype=np.int64)) + 1
+
+
+def fairness_score(
+    amount: I64, minimum: I64, before: I64, added: I64, policy: FairnessPolicy, steps: int
+) -> int:
+    """Fairness score of lending ``added`` to needs already filled ``before``: the satang
+    landing in each band, lowest bands first, times the band's weight (0 under coverage).
+
+    >>> a, m = np.array([100]), np.array([0])
+    >>> fairness_score(a, m, np.array([0]), np.array([60]), FairnessPolicy.MAXMIN, 2)
+    160
+    """
+    bounds, k = segment_bounds(amount, minimum, policy, steps)
+    if k == 1:
+        return 0
+    lo = np.clip(before[:, None], bounds[:, :-1], bounds[:, 1:])
+    hi = np.clip((before + added)[:, None], bounds[:, :-1], bounds[:, 1:])
+    return int(((hi - lo) * band_weights(k)[None, :]).sum())
 
 
 BATCH_PAIRS = 1
@@ -136,21 +139,33 @@ def _component_batches(comp: I64) -> tuple[I64, I64]:
     return order.astype(np.int64), np.repeat(batch_of_comp, sizes)
 
 
-def _total_supply(state: LiquidityState, pairs: LevelPairs) -> int:
-    offers = unique_indices(pairs.pair_off, len(state.offer_ids))
-    return int(state.off_rem[offers].sum())
-
-
 def rate_ranks(state: LiquidityState, pairs: LevelPairs) -> I64:
-    """Dense rank of each offer's rate among the level's offers; the joint fund ranks last."""
-    offers = unique_indices(pairs.pair_off, len(state.offer_ids))
-    ranks = np.zeros(len(state.offer_ids), dtype=np.int64)
+    """Dense rank of each offer's rate among the offers of its network (component) at this
+    level, 0 for the cheapest; the joint fund ranks after every other offer of its network.
+
+    >>> from types import SimpleNamespace as NS
+    >>> st = NS(offer_ids=list("abcd"), off_rate=np.array([500, 300, 500, 100]),
+    ...         off_is_fund=np.array([False, False, False, True]))
+    >>> pairs = NS(pair_off=np.array([0, 1, 2, 3]), pair_comp=np.array([0, 0, 1, 1]))
+    >>> rate_ranks(st, pairs).tolist()
+    [1, 0, 0, 1]
+    """
+    n = len(state.offer_ids)
+    comp = np.full(n, -1, dtype=np.int64)
+    comp[pairs.pair_off] = pairs.pair_comp
+    offers = np.flatnonzero(comp >= 0)
+    ranks = np.zeros(n, dtype=np.int64)
     plain = offers[~state.off_is_fund[offers]]
     if plain.size:
-        rates = state.off_rate[plain]
-        ranks[plain] = np.searchsorted(unique_sorted(rates), rates)
+        key = comp[plain] * (int(state.off_rate[plain].max()) + 1) + state.off_rate[plain]
+        keys = unique_sorted(key)
+        first = np.searchsorted(keys // (int(state.off_rate[plain].max()) + 1), comp[plain])
+        ranks[plain] = np.searchsorted(keys, key) - first
     fund = offers[state.off_is_fund[offers]]
-    ranks[fund] = (int(ranks[plain].max()) + 1) if plain.size else 0
+    if fund.size:
+        top = np.full(int(comp.max()) + 1, -1, dtype=np.int64)
+        np.maximum.at(top, comp[plain], ranks[plain])
+        ranks[fund] = top[comp[fund]] + 1
     return ranks
 
 
@@ -205,7 +220,8 @@ class _LevelGraph:
     Each batch is a flow network of its own: S = 0, T = 1, then its lenders, offers,
     offer×borrower nodes, needs and borrowers, each in index order. The arcs of all batches
     are built together, family by family, then placed by batch (:meth:`_batch_major`), so each
-    batch's arcs are one contiguous slice.
+    batch's arcs are one contiguous slice. Every arc carries three stage weights: its rate
+    rank, its need's urgency and its band (1 … K; 0 where it is not a band arc).
     """
 
     def __init__(self, state: LiquidityState, pairs: LevelPairs, ranks: I64) -> None:
@@ -232,27 +248,42 @@ class _LevelGraph:
         self.ob_base = self.offer_base + self.offers.count
         self.need_base = self.ob_base + self.obs.count
         self.borrower_base = self.need_base + self.needs.count
-        self.parts: list[tuple[I64, I64, I64, I64, I64]] = []
+        self.n_nodes = self.borrower_base + self.borrowers.count
+        self.parts: list[tuple[I64, ...]] = []
 
-    def add(self, batch: I64, tails: I64, heads: I64, caps: I64, costs: I64 | int) -> None:
+    def add(
+        self,
+        batch: I64,
+        tails: I64,
+        heads: I64,
+        caps: I64,
+        rank: I64 | int = 0,
+        urgency: I64 | int = 0,
+        band: I64 | int = 0,
+    ) -> None:
         """Add a family of arcs; ``batch`` must be nondecreasing (every family is built in
         batch order)."""
-        costs_arr = np.full(tails.size, costs, dtype=np.int64) if isinstance(costs, int) else costs
-        self.parts.append((batch, tails, heads, np.minimum(caps, UNLIMITED), costs_arr))
 
-    def _batch_major(self) -> tuple[I64, I64, I64, I64, I64]:
-        """Tails, heads, capacities and costs of all arcs ordered by batch, each batch's
-        arcs in the order the families were added (what a stable sort by batch gives), and
-        where each batch starts. Each family is already in batch order, so every arc's place
-        is counted, not sorted: start of its batch + that batch's arcs in earlier families +
-        its rank among its family's arcs of the batch."""
+        def col(v: I64 | int) -> I64:
+            return np.full(tails.size, v, dtype=np.int64) if isinstance(v, int) else v
+
+        self.parts.append(
+            (batch, tails, heads, np.minimum(caps, UNLIMITED), col(rank), col(urgency), col(band))
+        )
+
+    def _batch_major(self) -> tuple[list[I64], I64]:
+        """Columns (tails, heads, capacities, rank, urgency, band) of all arcs ordered by
+        batch, each batch's arcs in the order the families were added (what a stable sort by
+        batch gives), and where each batch starts. Each family is already in batch order, so
+        every arc's place is counted, not sorted: start of its batch + that batch's arcs in
+        earlier families + its rank among its family's arcs of the batch."""
         nb = self.n_batches
         counts = np.array([np.bincount(p[0], minlength=nb) for p in self.parts], np.int64)
         arc_start = np.zeros(nb + 1, dtype=np.int64)
         np.cumsum(counts.sum(axis=0), out=arc_start[1:])
         before = np.cumsum(counts, axis=0) - counts
         size = int(arc_start[-1])
-        cols = [np.empty(size, dtype=np.int64) for _ in range(4)]
+        cols = [np.empty(size, dtype=np.int64) for _ in range(len(self.parts[0]) - 1)]
         for f, (batch, *values) in enumerate(self.parts):
             if batch.size == 0:
                 continue
@@ -263,11 +294,11 @@ class _LevelGraph:
                 np.arange(batch.size, dtype=np.int64)
                 + (arc_start[:-1] + before[f] - fam_start)[batch]
             )
-            for col, v in zip(cols, values, strict=True):
-                col[dest] = v
-        return cols[0], cols[1], cols[2], cols[3], arc_start
+            for c, v in zip(cols, values, strict=True):
+                c[dest] = v
+        return cols, arc_start
 
-    def solve(self, policy: FairnessPolicy, steps: int, total: int) -> I64:
+    def solve(self, policy: FairnessPolicy, steps: int) -> I64:
         """Solve every batch; returns the flow on each pair (in the level's pair order)."""
         st = self.state
         off, lend = self.offers, self.lenders
@@ -279,27 +310,30 @@ class _LevelGraph:
             np.zeros(lend.item.size, np.int64),
             2 + lend.rank,
             np.minimum(st.lend_rem[lend.item], offered),
-            0,
         )
         self.add(
             off.batch,
             2 + off_lender_pos - lend.start[off.batch],
             self.offer_base[off.batch] + off.rank,
             st.off_rem[off.item],
-            self.ranks[off.item],
+            rank=self.ranks[off.item],
         )
         self._add_exposure_arcs()
         self._add_pair_arcs()
-        self._add_segments(policy, steps)
+        k = self._add_bands(policy, steps)
         bor = self.borrowers
         self.add(
             bor.batch,
             self.borrower_base[bor.batch] + bor.rank,
             np.ones(bor.item.size, np.int64),
             st.borrow_rem[bor.item],
-            0,
         )
-        return self._run(total)
+        # The bypass S → T of each batch carries whatever its offers do not lend.
+        totals = np.bincount(off.batch, st.off_rem[off.item], minlength=self.n_batches)
+        totals = totals.astype(np.int64)
+        batches = np.arange(self.n_batches, dtype=np.int64)
+        self.add(batches, np.zeros_like(batches), np.ones_like(batches), totals)
+        return self._run(totals, k)
 
     def _add_exposure_arcs(self) -> None:
         obs, st = self.obs, self.state
@@ -310,7 +344,6 @@ class _LevelGraph:
             self.offer_base[obs.batch] + self.offers.rank_of(obs.batch, o),
             self.ob_base[obs.batch] + obs.rank,
             np.minimum(st.off_rem[o], st.off_cap[o] - exposure_used_of(st, o, b)),
-            0,
         )
 
     def _add_pair_arcs(self) -> None:
@@ -323,62 +356,58 @@ class _LevelGraph:
         c = self.capped
         src[c] = self.ob_base[pb[c]] + self.obs.rank_of(pb[c], self.ob_item[c])
         head = need_node[needs.pos(pb, self.pn)]
-        self.add(pb, src, head, st.need_rem()[self.pn], 0)
+        self.add(pb, src, head, st.need_rem()[self.pn])
 
-    def _add_segments(self, policy: FairnessPolicy, steps: int) -> None:
+    def _add_bands(self, policy: FairnessPolicy, steps: int) -> int:
+        """The band arcs of every need; returns K, the number of bands."""
         st, needs = self.state, self.needs
         n = needs.item
         bounds, k = segment_bounds(st.need_amount[n], st.need_min[n], policy, steps)
         lower = np.maximum(bounds[:, :-1], st.need_filled[n][:, None])
         size = np.maximum(bounds[:, 1:] - lower, 0)
-        # Weights per batch: fairness gaps exceed the batch's largest rate rank.
-        top = np.maximum.reduceat(self.ranks[self.offers.item], self.offers.start[:-1])
-        gap = top + 2
-        col = np.arange(k, dtype=np.int64)[None, :]
-        weight = (k - col) * gap[needs.batch][:, None] if k > 1 else np.zeros((1, 1), np.int64)
-        a_unit = (k + 2) * gap[needs.batch]
-        cost = -((st.need_urgency[n] * a_unit)[:, None] + weight)
         need_node = self.need_base[needs.batch] + needs.rank
         borrower_node = self.borrower_base[needs.batch] + self.borrowers.rank_of(
             needs.batch, st.need_borrower[n]
         )
-        # Non-empty segments, need by need (row-major order of the needs × K table).
+        # Non-empty bands, need by need (row-major order of the needs × K table).
         cells = np.flatnonzero(size > 0)
         rows = cells // k
-        cost_flat = np.broadcast_to(cost, size.shape).ravel()
         self.add(
             needs.batch[rows],
             need_node[rows],
             borrower_node[rows],
             size.ravel()[cells],
-            cost_flat[cells],
+            urgency=st.need_urgency[n][rows],
+            band=cells % k + 1,
         )
+        return k
 
-    def _run(self, total: int) -> I64:
-        tails, heads, caps, costs, arc_start = self._batch_major()
+    def _run(self, totals: I64, k: int) -> I64:
+        (tails, heads, caps, rank, urgency, band), arc_start = self._batch_major()
+        objectives = [-urgency]
+        # Cycle bounds: a simple cycle passes each borrower (lender) once, using two of its
+        # band (rank) arcs in opposite directions, or one of them next to T (S), at most twice.
+        top_rank = np.maximum.reduceat(rank, arc_start[:-1]) if rank.size else rank
+        bounds = [np.zeros(self.n_batches, dtype=np.int64)]
+        if k > 1:
+            objectives.append(np.where(band > 0, -band_weights(k)[np.maximum(band, 1) - 1], 0))
+            bounds.append((2 * k - 2) * self.borrowers.count + 2 * (2 * k - 1))
+        objectives.append(rank)
+        bounds.append(top_rank * (self.lenders.count + 2))
+        flow = solve_lexicographic(
+            tails,
+            heads,
+            caps,
+            arc_start,
+            self.n_nodes,
+            totals,
+            objectives,
+            np.stack(bounds, axis=1),
+        )
+        # Pair arcs follow the lender, offer and exposure arcs inside each batch.
+        lead = arc_start[:-1] + self.lenders.count + self.offers.count + self.obs.count
         pair_start = np.searchsorted(self.pair_batch, np.arange(self.n_batches + 1))
-        lead = self.lenders.count + self.offers.count + self.obs.count
-        flow = np.zeros(self.order.size, dtype=np.int64)
-        for b in range(self.n_batches):
-            a0, a1 = int(arc_start[b]), int(arc_start[b + 1])
-            smcf = min_cost_flow.SimpleMinCostFlow()
-            idx = smcf.add_arcs_with_capacity_and_unit_cost(
-                tails[a0:a1], heads[a0:a1], caps[a0:a1], costs[a0:a1]
-            )
-            # A bypass S → T at zero cost carries whatever is not lent, so the solve is the
-            # least-cost flow of these weights: urgency-weighted amount covered first, then
-            # fairness, then rate rank. (A maximum flow of least cost would rank the plain
-            # amount lent first and could move funds from one urgent need to two less urgent
-            # ones where a borrower limit, exposure cap or lender limit makes needs compete.)
-            smcf.add_arc_with_capacity_and_unit_cost(0, 1, total, 0)
-            smcf.set_node_supply(0, total)
-            smcf.set_node_supply(1, -total)
-            status = smcf.solve()
-            if status != smcf.OPTIMAL:
-                raise SolverFailure(f"min-cost flow ended with status {status!r}")
-            p0, p1 = int(pair_start[b]), int(pair_start[b + 1])
-            first = int(lead[b])
-            flow[p0:p1] = smcf.flows(idx[first : first + p1 - p0])
-        out = np.zeros_like(flow)
-        out[self.order] = flow
+        pos = lead[self.pair_batch] + np.arange(self.order.size) - pair_start[self.pair_batch]
+        out = np.zeros(self.order.size, dtype=np.int64)
+        out[self.order] = flow[pos]
         return out

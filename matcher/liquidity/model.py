@@ -143,6 +143,20 @@ class LiquidityObjective:
     loan_count: int
 
 
+@dataclass(frozen=True, slots=True)
+class TierStages:
+    """What each exact stage of one tier reached, in priority order (see
+    :mod:`matcher.liquidity.flow`): the urgency-weighted amount lent at the tier, the
+    fairness score of what it added to each need (Σ over its fill bands k of
+    (2(K−k)+1) × the satang lent inside band k; 0 under ``coverage``) and the rate-rank cost
+    (Σ rank × amount, ranks per network, the joint fund last)."""
+
+    tier: str
+    urgency_weighted_satang: int
+    fairness_score: int
+    rank_cost: int
+
+
 @dataclass(frozen=True)
 class LiquidityResult:
     """What the liquidity matcher returns."""
@@ -156,6 +170,8 @@ class LiquidityResult:
     solver: str
     timings: Timings
     notes: tuple[str, ...] = field(default=())
+    tiers: tuple[TierStages, ...] = field(default=())
+    """Stage values of every tier that made loans, most local first."""
 
 
 Clock = Callable[[], int]

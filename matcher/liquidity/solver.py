@@ -26,7 +26,7 @@ from matcher.gc_pause import cycle_collection_paused
 from matcher.liquidity.checks import check_problem
 from matcher.liquidity.exact import repair, solve_component_exact, violations
 from matcher.liquidity.explain import explain
-from matcher.liquidity.flow import rate_ranks, solve_level_flow
+from matcher.liquidity.flow import fairness_score, rate_ranks, solve_level_flow
 from matcher.liquidity.levels import LevelPairs, level_pairs
 from matcher.liquidity.model import (
     Clock,
@@ -34,6 +34,7 @@ from matcher.liquidity.model import (
     LiquidityProblem,
     LiquidityResult,
     LoanProposal,
+    TierStages,
 )
 from matcher.liquidity.records import build_many
 from matcher.liquidity.state import (
@@ -44,7 +45,7 @@ from matcher.liquidity.state import (
     unique_indices,
 )
 from matcher.money import BPS_PER_UNIT, ratio_bps
-from matcher.results import SolveStatus, Timings
+from matcher.results import FairnessPolicy, SolveStatus, Timings
 
 SOLVER_NAME = "ortools.min_cost_flow+cp_sat"
 EXACT_PAIR_LIMIT = 300
@@ -76,6 +77,7 @@ class _Run:
     status: SolveStatus = SolveStatus.OPTIMAL
     notes: list[str] = field(default_factory=list)
     loans: list[_Loans] = field(default_factory=list)
+    stages: list[TierStages] = field(default_factory=list)
 
     def downgrade(self, status: SolveStatus, note: str) -> None:
         order = [SolveStatus.OPTIMAL, SolveStatus.FEASIBLE, SolveStatus.TIME_LIMITED]
@@ -136,7 +138,8 @@ def _solve(problem: LiquidityProblem, clock: Clock | None, explained: bool) -> L
         if pairs.pruned_components:
             run.downgrade(SolveStatus.FEASIBLE, "candidate pairs pruned in large networks")
         if pairs.pair_off.size:
-            _apply(state, pairs, _solve_level(state, pairs, problem, run, budget_s), run)
+            flow = _solve_level(state, pairs, problem, run, budget_s)
+            _apply(state, pairs, flow, run, problem)
     done = clock() if clock else 0
     return _result(
         problem,
@@ -158,10 +161,7 @@ def _solve_level(
     run: _Run,
     budget_s: float,
 ) -> I64:
-    outcome = solve_level_flow(state, pairs, problem.policy, problem.fairness_steps)
-    if outcome.reduced_resolution:
-        run.downgrade(SolveStatus.FEASIBLE, "objective resolution reduced for very large amounts")
-    flow = outcome.pair_flow
+    flow = solve_level_flow(state, pairs, problem.policy, problem.fairness_steps)
     bad = violations(state, pairs.pair_need, flow)
     if bad.size == 0:
         return flow
@@ -183,8 +183,10 @@ def _solve_level(
             budget_s,
         )
         flow[sel] = exact.pair_flow
-        if exact.status is not SolveStatus.OPTIMAL:
+        if exact.status is SolveStatus.TIME_LIMITED:
             run.downgrade(exact.status, "time limit reached in an exact (integer) solve")
+        elif exact.status is not SolveStatus.OPTIMAL:
+            run.downgrade(exact.status, "rate ranks scaled down in an exact (integer) solve")
         return flow
     sub = _subset(pairs, sel)
     if sel.size <= FULL_RESOLVE_PAIRS:
@@ -224,7 +226,7 @@ def _resolve_without_breaches(
         flow = np.zeros_like(flow)
         flow[sub] = solve_level_flow(
             state, _subset(pairs, sub), problem.policy, problem.fairness_steps
-        ).pair_flow
+        )
     return repair(state, pairs.pair_off, pairs.pair_need, flow)
 
 
@@ -247,7 +249,7 @@ def _lend_freed_funds(
         residual = _residual_state(state, pairs, fixed)
         extra = solve_level_flow(
             residual, _subset(pairs, sub), problem.policy, problem.fairness_steps
-        ).pair_flow
+        )
         flow = fixed.copy()
         flow[sub] += extra
         fixed = repair(state, pairs.pair_off, pairs.pair_need, flow)
@@ -292,12 +294,32 @@ def _residual_state(state: LiquidityState, pairs: LevelPairs, flow: I64) -> Liqu
     return out
 
 
-def _apply(state: LiquidityState, pairs: LevelPairs, flow: I64, run: _Run) -> None:
-    """Record the level's loans and shrink what stays open."""
+def _apply(
+    state: LiquidityState, pairs: LevelPairs, flow: I64, run: _Run, problem: LiquidityProblem
+) -> None:
+    """Record the level's loans and its stage values, and shrink what stays open."""
     lent = np.flatnonzero(flow > 0)
     if lent.size == 0:
         return
     po, pn, x = pairs.pair_off[lent], pairs.pair_need[lent], flow[lent]
+    needs = unique_indices(pn, len(state.need_ids))
+    added = np.bincount(pn, x, minlength=len(state.need_ids)).astype(np.int64)[needs]
+    fair = fairness_score(
+        state.need_amount[needs],
+        state.need_min[needs],
+        state.need_filled[needs],
+        added,
+        problem.policy,
+        problem.fairness_steps,
+    )
+    run.stages.append(
+        TierStages(
+            pairs.level.name.lower(),
+            int((state.need_urgency[pn] * x).sum()),
+            fair,
+            int((rate_ranks(state, pairs)[po] * x).sum()),
+        )
+    )
     state.lend_many(po, pn, x)
     run.loans.append(_Loans(po, pn, x, pairs.pair_rate[lent], pairs.level, pairs.pair_comp[lent]))
 
@@ -357,6 +379,10 @@ def _result(
     explained: bool = True,
 ) -> LiquidityResult:
     proposals, interest = _proposals(state, run)
+    partly = bool(((state.need_filled > 0) & (state.need_filled < state.need_amount)).any())
+    if partly and problem.policy is not FairnessPolicy.COVERAGE and problem.fairness_steps > 1:
+        # The fairness stage is exact for its band score; shares move in steps of 1/K.
+        run.notes.append(f"fairness shared in steps of 1/{problem.fairness_steps} of each need")
     return LiquidityResult(
         status=run.status,
         policy=problem.policy,
@@ -367,6 +393,7 @@ def _result(
         solver=SOLVER_NAME,
         timings=timings,
         notes=tuple(run.notes),
+        tiers=tuple(run.stages),
     )
 
 

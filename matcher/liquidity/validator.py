@@ -46,6 +46,7 @@ def validate_result(problem: LiquidityProblem, result: LiquidityResult) -> list[
         out += [f"proposals[{i}]: {m}" for m in _check_loan(problem, tree, offers, p, needs)]
     out += _check_totals(problem, offers, result)
     out += _check_objective(problem, result)
+    out += _check_stages(problem, result)
     out += _check_explanations(problem, result)
     return out
 
@@ -185,6 +186,62 @@ def _check_objective(problem: LiquidityProblem, result: LiquidityResult) -> list
     ratios = [got[n.id] * 10_000 // n.amount_satang for n in problem.needs]
     if ratios and abs(obj.min_fill_ratio_bps - min(ratios)) > 1:
         bad.append("objective: smallest fill ratio does not recompute")
+    return bad
+
+
+TIER_ORDER = ("area", "province", "region", "national")
+
+
+def _band_score(amount: int, minimum: int, before: int, added: int, policy: str, k: int) -> int:
+    """The fairness score of one need's fill at one tier, from the stated rule alone: band j
+    (1 … K) spans (b_{j−1}, b_j] with b_j = ⌈a·j/K⌉ (maxmin) or the minimum then K−1 equal
+    steps of the rest (proportional); each satang in band j scores 2(K−j)+1."""
+    if policy == "coverage" or k == 1:
+        return 0
+    score = 0
+    for j in range(1, k + 1):
+        if policy == "maxmin":
+            lo, hi = -((-amount * (j - 1)) // k), -((-amount * j) // k)
+        else:
+            lo = 0 if j == 1 else minimum + -((-(amount - minimum) * (j - 2)) // (k - 1))
+            hi = minimum + -((-(amount - minimum) * (j - 1)) // (k - 1))
+        inside = max(0, min(hi, before + added) - max(lo, before))
+        score += (2 * (k - j) + 1) * inside
+    return score
+
+
+def _check_stages(problem: LiquidityProblem, result: LiquidityResult) -> list[str]:
+    """Each tier's urgency and fairness stage values, recomputed from its proposals."""
+    if not result.tiers:
+        return []
+    needs = {n.id: n for n in problem.needs}
+    by_tier: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for p in result.proposals:
+        by_tier[p.tier][p.need_id] += p.amount_satang
+    if [t.tier for t in result.tiers] != [t for t in TIER_ORDER if t in by_tier]:
+        return ["stages: the tiers do not match the proposals' tiers"]
+    bad: list[str] = []
+    before: defaultdict[str, int] = defaultdict(int)
+    for stage in result.tiers:
+        added = by_tier[stage.tier]
+        urgency = sum(needs[n].urgency * x for n, x in added.items())
+        fair = sum(
+            _band_score(
+                needs[n].amount_satang,
+                needs[n].min_amount_satang,
+                before[n],
+                x,
+                result.policy.value,
+                problem.fairness_steps,
+            )
+            for n, x in added.items()
+        )
+        if urgency != stage.urgency_weighted_satang:
+            bad.append(f"stages: {stage.tier} urgency-weighted amount does not recompute")
+        if fair != stage.fairness_score:
+            bad.append(f"stages: {stage.tier} fairness score does not recompute")
+        for n, x in added.items():
+            before[n] += x
     return bad
 
 

@@ -9,6 +9,7 @@ import base64
 from html import escape
 
 from scenarios.sim.loader import Scenario
+from scenarios.sim.purchase import PURCHASE_COLUMNS
 from scenarios.sim.report import SUMMARY_COLUMNS, Cell
 
 _STYLE = (
@@ -18,13 +19,33 @@ _STYLE = (
 )
 
 
+def _purchases(rows: list[dict[str, Cell]]) -> str:
+    """The joint-purchase table, or nothing."""
+    if not rows:
+        return ""
+    head = "".join(f"<th>{escape(label)}</th>" for _, label in PURCHASE_COLUMNS)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(str(row[k]))}</td>" for k, _ in PURCHASE_COLUMNS) + "</tr>"
+        for row in rows
+    )
+    return (
+        "<h3>จัดซื้อร่วมตลอดฤดู / Joint purchasing over the season</h3>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
 def html_report(
     scenario: Scenario,
     rows: list[dict[str, Cell]],
     settings: dict[str, Cell],
     chart_png: bytes | None,
+    purchases: list[dict[str, Cell]] | None = None,
 ) -> str:
-    """The report as an HTML string (UTF-8, no external resources)."""
+    """The report as an HTML string (UTF-8, no external resources).
+
+    ``purchases``: rows of :func:`scenarios.sim.purchase.purchase_rows`, shown as a second
+    table (joint purchasing: saving together beside buying alone).
+    """
     spec = scenario.spec
     head = "".join(f"<th>{escape(label)}</th>" for _, label in SUMMARY_COLUMNS)
     body = "".join(
@@ -53,5 +74,6 @@ def html_report(
         f"<h1>{escape(spec.name_th)}</h1><h2>{escape(spec.name_en)}</h2>{label}"
         f"<p>{escape(spec.description)}</p><ul>{items}</ul>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{img}"
+        f"{_purchases(purchases or [])}"
         "</body></html>\n"
     )

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from matcher.domain import Coop, CoopKind, Network, NetworkLevel
 from matcher.errors import FieldIssue, IssueCollector
+from scenarios.sim.purchase_offers import check_purchases
 from scenarios.sim.schema import GroupSpec, NetworkSpec, ScenarioSpec
 
 DISTRICTS_CSV = Path(__file__).resolve().parent.parent / "data" / "th_districts.csv"
@@ -127,6 +128,7 @@ def build_scenario(spec: ScenarioSpec, source: str = "<scenario>") -> Scenario:
             col.require(code in table, f"groups[{i}].districts[{j}]", _no_district(code))
     _check_counts(spec, col)
     _check_season(spec, group_ids, col)
+    check_purchases(spec, group_ids, table, col)
     _check_funding(spec, net_ids, col)
     if col.issues:
         raise ScenarioError(source, col.issues)

@@ -165,6 +165,51 @@ class PolicySpec(Strict):
     stress: StressSpec = StressSpec()
 
 
+class TierSpec(Strict):
+    """A volume price tier: from ``min_units`` on, ``price_baht`` per unit."""
+
+    min_units: int = Field(strict=True, ge=0)
+    price_baht: Satang
+
+
+class SupplierSpec(Strict):
+    """A supplier's standing offer for a joint purchase (one depot, one product)."""
+
+    id: Ident
+    name_th: str
+    name_en: str
+    district: District
+    kind: Literal["all_units", "incremental"] = "all_units"
+    tiers: tuple[TierSpec, ...] = Field(min_length=1)
+    """Tiers in order; each runs up to the next one's ``min_units``."""
+    min_order_units: int = Field(default=0, strict=True, ge=0)
+    capacity_units: int = Field(strict=True, ge=1)
+    """Per week."""
+    truck_capacity_units: int = Field(strict=True, ge=1)
+    truck_baht: Satang = 0
+    truck_baht_per_km: Satang = 0
+    lead_days: Days = 1
+    max_distance_m: int = Field(default=150_000, strict=True, ge=0)
+
+
+class JointPurchaseSpec(Strict):
+    """Members of ``buyers`` buy ``product_id`` together every week from ``suppliers``."""
+
+    product_id: Ident
+    product_th: str
+    product_en: str
+    unit: Literal["kg", "egg", "litre"] = "litre"
+    buyers: Ident
+    """A group id: each member posts one need a week."""
+    weekly_units: int = Field(strict=True, ge=1)
+    """Mean need per member per week."""
+    weekly_noise_bps: Bps = 2000
+    max_price_baht: Satang
+    """Highest delivered price per unit each buyer accepts."""
+    sharing: Literal["pro_rata", "equal_per_unit"] = "pro_rata"
+    suppliers: tuple[SupplierSpec, ...] = Field(min_length=1)
+
+
 class FundSpec(Strict):
     """A planning network's joint fund in a funding plan."""
 
@@ -214,5 +259,7 @@ class ScenarioSpec(Strict):
     groups: tuple[GroupSpec, ...] = Field(min_length=1)
     season: SeasonSpec
     policies: tuple[PolicySpec, ...] = Field(min_length=1)
+    joint_purchases: tuple[JointPurchaseSpec, ...] = ()
+    """Inputs the members buy together each week (diesel, layer feed); see sim/purchase.py."""
     funding: FundingSpec | None = None
     """Funds and credit sources for the funding plan (defaults when absent)."""

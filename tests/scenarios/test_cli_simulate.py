@@ -35,7 +35,7 @@ def test_short_run_writes_outputs(tmp_path: Path) -> None:
         rows = list(csv.DictReader(fh))
     assert [r["policy"] for r in rows][:2] == ["baseline", "joint-fund"]
     book = load_workbook(tmp_path / "simulation.xlsx")
-    assert book.sheetnames == ["summary", "coops", "seasons"]
+    assert book.sheetnames == ["summary", "coops", "seasons", "purchases"]  # joint diesel buying
     assert book["seasons"].max_row == 1 + 2 * len(rows)
 
 

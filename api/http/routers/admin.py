@@ -11,7 +11,8 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from api.db.audit import verify_chain
+from api.db.audit_anchor import configured_anchor
+from api.db.audit_verify import audit_check
 from api.db.tables_http import ApiKeyRow
 from api.db.tx import read_session
 from api.http import schemas as sc
@@ -73,12 +74,15 @@ def revoke(key_id: TextId, who: Admin, ctx: Ctx, idem: Idem) -> Response:
 
 @router.get("/audit/verify", response_model=sc.AuditCheckPublic, responses=ADMIN_READ)
 def audit_verify(_who: Admin, ctx: Ctx) -> sc.AuditCheckPublic:
-    """Recompute the audit hash chain (ตรวจสอบห่วงโซ่บันทึกการตรวจสอบ)."""
+    """Recompute the audit hash chains, check every order, proposal and commitment against
+    its event, and the anchor outside the database when one is configured
+    (ตรวจสอบบันทึกการตรวจสอบ)."""
+    anchor = configured_anchor(ctx.settings)
     with read_session(ctx.engine) as s:
-        report = verify_chain(s)
+        verdict = audit_check(s, anchor)
     return sc.AuditCheckPublic(
-        ok=report.ok,
-        checked=report.checked,
-        first_bad_id=report.first_bad_id,
-        reason=report.reason,
+        ok=verdict.ok,
+        checked=verdict.chains.checked,
+        first_bad_id=verdict.chains.first_bad_id,
+        reason=verdict.reason,
     )

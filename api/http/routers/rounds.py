@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from sqlmodel import Session
 
+from api.db.audit_anchor import anchor_round
 from api.db.tables import RoundRow
 from api.db.tx import read_session
 from api.http import reads
@@ -71,6 +72,8 @@ def run(body: sc.RoundRun, network_id: Network, who: Coordinator, ctx: Ctx, idem
             retries=ctx.settings.round_retries,
             on_commit=hook,
         )
+        if out[-1].status == 201:  # a new round: anchor the audit chains outside the database
+            anchor_round(ctx.settings, ctx.engine, ctx.clock())
         return out[-1]
 
     return respond(in_service_transaction(ctx, who.principal, *idem, call))

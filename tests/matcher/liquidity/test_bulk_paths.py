@@ -84,10 +84,10 @@ def test_arcs_placed_by_counting_equal_a_stable_sort(families: list[list[int]]) 
         b = np.sort(np.array(batches, dtype=np.int64))
         tag = 1000 * f + np.arange(b.size, dtype=np.int64)
         graph.parts.append((b, tag, tag + 1, tag + 2, tag + 3))
-    tails, heads, caps, costs, start = graph._batch_major()
+    cols, start = graph._batch_major()
     batch = np.concatenate([p[0] for p in graph.parts])
     perm = np.argsort(batch, kind="stable")
-    for got, i in zip((tails, heads, caps, costs), (1, 2, 3, 4), strict=True):
+    for got, i in zip(cols, (1, 2, 3, 4), strict=True):
         assert got.tolist() == np.concatenate([p[i] for p in graph.parts])[perm].tolist()
     assert start.tolist() == np.searchsorted(batch[perm], np.arange(6)).tolist()
 

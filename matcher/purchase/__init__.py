@@ -1,0 +1,1 @@
+"""Joint purchasing: buyers pool their needs to reach a supplier's lower volume tiers."""
