@@ -69,11 +69,16 @@ def stress(
             )
         else:
             from api.cli.db import open_engine
-            from api.services.stress_ledger import ledger_from_db, network_members_db
+            from api.services.stress_ledger import (
+                coop_coordinates,
+                ledger_from_db,
+                network_members_db,
+            )
 
             engine = open_engine()
             positions, claims = ledger_from_db(engine)
             members = network_members_db(engine)
+            coords = coop_coordinates(engine)
             title = ("บัญชีในฐานข้อมูล", "database ledger")
         known = {p.coop_id for p in positions}
         shocks = shocks_for(

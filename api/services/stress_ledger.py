@@ -62,6 +62,15 @@ def ledger_from_db(engine: Engine) -> tuple[tuple[Position, ...], tuple[Claim, .
     return positions, tuple(sorted(claims, key=lambda c: c.id))
 
 
+def coop_coordinates(engine: Engine) -> dict[str, tuple[float, float]]:
+    """Coop id → (latitude, longitude) where both are known (for the map)."""
+    with read_session(engine) as s:
+        rows = s.execute(select(col(CoopRow.id), col(CoopRow.lat_e5), col(CoopRow.lon_e5))).all()
+    return {
+        c: (lat / 1e5, lon / 1e5) for c, lat, lon in rows if lat is not None and lon is not None
+    }
+
+
 def network_members_db(engine: Engine) -> dict[str, list[str]]:
     """Network id → coops in it or in any network below it."""
     with read_session(engine) as s:

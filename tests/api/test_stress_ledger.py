@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from dbseed import seed_combined, seed_lamphun
 from sqlalchemy import Engine, update
+from typer.testing import CliRunner
 
+from api.cli.main import app
 from api.db.tables import CoopRow
 from api.db.tx import in_write_transaction
-from api.services.stress_ledger import ledger_from_db, network_members_db
+from api.services.stress_ledger import coop_coordinates, ledger_from_db, network_members_db
 from matcher.stress.model import Shock, StressProblem
 from matcher.stress.run import run_stress
 from matcher.stress.validator import check_stress
@@ -42,3 +47,21 @@ def test_cycle_on_the_database_clears_and_c2_default_spreads(db: Engine) -> None
     assert by["C1"].loss_satang == 50_000_00
     members = network_members_db(db)
     assert any("C2" in v for v in members.values())
+    assert set(coop_coordinates(db)) <= {p.coop_id for p in positions}
+
+
+def test_cli_stress_on_the_database(db: Engine, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``coopmatch stress --db --default C2`` reads the same ledger (SQLite file URL)."""
+    if db.dialect.name != "sqlite":
+        pytest.skip("the CLI reaches PostgreSQL through its URL only, not a test schema")
+    seed_lamphun(db)
+    seed_combined(db)
+    _liquid(db, 10_000_00)
+    monkeypatch.setenv("COOPMATCH_DATABASE_URL", db.url.render_as_string(hide_password=False))
+    res = CliRunner().invoke(app, ["stress", "--db", "--default", "C2", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    out = json.loads((tmp_path / "stress.json").read_text(encoding="utf-8"))
+    rounds = {c["coop"]: c["default_round"] for c in out["coops"]}
+    assert (rounds["C2"], rounds["C3"], rounds["C4"]) == (0, 1, 2)
+    bad = CliRunner().invoke(app, ["stress", "--db", "--default", "nobody"])
+    assert bad.exit_code == 2 and "default[0]" in bad.output
