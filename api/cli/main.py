@@ -15,9 +15,11 @@ from api.cli import (
     match_produce,
     match_purchase,
     match_setoff,
+    plan_funding,
     round_file,
     serve,
     simulate,
+    stress,
 )
 
 app = typer.Typer(
@@ -43,6 +45,8 @@ audit.register(app)
 keys.register(app)
 serve.register(app)
 simulate.register(app)
+plan_funding.register(app)
+stress.register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

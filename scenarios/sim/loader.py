@@ -129,6 +129,7 @@ def build_scenario(spec: ScenarioSpec, source: str = "<scenario>") -> Scenario:
     _check_counts(spec, col)
     _check_season(spec, group_ids, col)
     check_purchases(spec, group_ids, table, col)
+    _check_funding(spec, net_ids, col)
     if col.issues:
         raise ScenarioError(source, col.issues)
     coops, group_of = _expand(spec, table)
@@ -221,6 +222,27 @@ def _check_season(spec: ScenarioSpec, group_ids: set[str], col: IssueCollector) 
         for key, gid in (("lender_drops_out", st.lender_drops_out), ("late_buyer", st.late_buyer)):
             if gid is not None:
                 col.require(gid in group_ids, f"{where}.stress.{key}", f"unknown group {gid!r}")
+
+
+def _check_funding(spec: ScenarioSpec, net_ids: set[str], col: IssueCollector) -> None:
+    """The funding section names known policies, networks and unique sources."""
+    fs = spec.funding
+    if fs is None:
+        return
+    if fs.policy is not None:
+        col.require(
+            fs.policy in {p.name for p in spec.policies},
+            "funding.policy",
+            f"unknown policy {fs.policy!r}",
+        )
+    for i, f in enumerate(fs.funds):
+        col.require(f.network in net_ids, f"funding.funds[{i}].network", f"unknown {f.network!r}")
+    seen: set[str] = set()
+    for i, s in enumerate(fs.sources):
+        col.require(s.id not in seen, f"funding.sources[{i}].id", f"duplicate source {s.id!r}")
+        seen.add(s.id)
+        for j, n in enumerate(s.networks):
+            col.require(n in net_ids, f"funding.sources[{i}].networks[{j}]", f"unknown {n!r}")
 
 
 def _expand(

@@ -210,6 +210,42 @@ class JointPurchaseSpec(Strict):
     suppliers: tuple[SupplierSpec, ...] = Field(min_length=1)
 
 
+class FundSpec(Strict):
+    """A planning network's joint fund in a funding plan."""
+
+    network: Ident
+    return_forgone_bps: Bps = 300
+    """Yearly return the fund's capital would earn elsewhere."""
+    limit_baht: Satang | None = None
+
+
+class SourceSpec(Strict):
+    """A named source of standby credit lines for a funding plan."""
+
+    id: Ident
+    name_th: str
+    name_en: str
+    commitment_fee_bps: Bps = 0
+    """Yearly fee on the committed line."""
+    interest_bps: Bps
+    """Yearly interest on what is drawn."""
+    limit_baht: Satang | None = None
+    networks: tuple[Ident, ...] = ()
+    """Networks it may serve (empty: every planning network)."""
+
+
+class FundingSpec(Strict):
+    """What ``coopmatch plan funding`` may use: the policy sampled, funds and sources."""
+
+    policy: Ident | None = None
+    """The policy whose seasons are sampled (default: the first); its joint fund is what
+    the plan sizes, so it is set to zero in the samples."""
+    last_year_fund_baht: Satang | None = None
+    """Last season's joint fund (compared with the plan; default: the largest policy's)."""
+    funds: tuple[FundSpec, ...] = ()
+    sources: tuple[SourceSpec, ...] = ()
+
+
 class ScenarioSpec(Strict):
     """A whole scenario file."""
 
@@ -225,3 +261,5 @@ class ScenarioSpec(Strict):
     policies: tuple[PolicySpec, ...] = Field(min_length=1)
     joint_purchases: tuple[JointPurchaseSpec, ...] = ()
     """Inputs the members buy together each week (diesel, layer feed); see sim/purchase.py."""
+    funding: FundingSpec | None = None
+    """Funds and credit sources for the funding plan (defaults when absent)."""

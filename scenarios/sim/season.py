@@ -24,6 +24,8 @@ Goods: accepted = sold + held + spoiled.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from matcher.round.combined import solve_round
@@ -46,6 +48,7 @@ def simulate_season(
     run: int = 0,
     *,
     recheck: bool = False,
+    observer: Callable[[int, SeasonState], None] | None = None,
 ) -> SeasonMetrics:
     """Simulate one season of ``scenario`` under ``policy``; deterministic for ``seed``.
 
@@ -58,6 +61,8 @@ def simulate_season(
             file (slower; the same metrics). By default the rounds, which the simulator
             builds itself, are solved with ``solve_round(..., checked=True, explain=False)``
             (the season reads no explanation).
+        observer: called with the day index and the state after each day is settled
+            (read only; the funding plan records the daily uncovered needs with it).
 
     Returns:
         The season's metrics.
@@ -92,6 +97,8 @@ def simulate_season(
                 result = solve_round(problem, checked=True, layout=setup.layout, explain=False)
             st.add("rounds", 1)
         settle(setup, st, day, bills, result)
+        if observer is not None:
+            observer(t, st)
     return _metrics(policy, run, st, start_total)
 
 

@@ -1,0 +1,1 @@
+"""Funding plans: the multi-period cash model and the season funding plan (pure)."""

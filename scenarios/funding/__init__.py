@@ -1,0 +1,1 @@
+"""Season funding plans and stress runs on scenarios: sampling, evaluation, reports."""
