@@ -10,7 +10,6 @@ of workers.
 
 from __future__ import annotations
 
-import csv
 import importlib.util
 import time
 from enum import StrEnum
@@ -18,11 +17,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from openpyxl import Workbook
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
 from api.cli.common import console, fail
+from api.services.sheets import plain_csv_bytes, write_file, xlsx_bytes
+from api.services.sim_columns import sim_sheet
 from scenarios.sim.dask_runner import DaskUnavailableError, check_dask_address
 from scenarios.sim.html import html_report
 from scenarios.sim.loader import ScenarioError, load_scenario
@@ -133,10 +133,9 @@ def simulate(
         }
         chart = _chart(f"{scenario.spec.name_th}\n{scenario.spec.name_en}", rows)
         if chart is not None:
-            (out / "summary.png").write_bytes(chart)
-        (out / "report.html").write_text(
-            html_report(scenario, rows, settings, chart), encoding="utf-8"
-        )
+            write_file(out / "summary.png", chart)
+        report = html_report(scenario, rows, settings, chart)
+        write_file(out / "report.html", report.encode("utf-8"))
         console.print(
             f"wrote {out}/summary.csv, coops.csv, seasons.csv, simulation.xlsx, report.html"
             + (", summary.png" if chart is not None else " (no chart: matplotlib not installed)")
@@ -198,20 +197,13 @@ def _write_outputs(
     coops: list[dict[str, Cell]],
     seasons: list[dict[str, Cell]],
 ) -> None:
+    """The three tables as CSV (keys as headers, values as computed) and as one workbook for
+    people (Thai headers, baht, percentages), every file 0644 and free of formulas."""
     out.mkdir(parents=True, exist_ok=True)
-    book = Workbook()
-    first = True
+    sheets = []
     for name, rows in (("summary", summary), ("coops", coops), ("seasons", seasons)):
         cols = _columns(rows)
-        with (out / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=cols, restval=0)
-            writer.writeheader()
-            writer.writerows(rows)
-        sheet = book.active if first else book.create_sheet()
-        assert sheet is not None
-        sheet.title = name
-        first = False
-        sheet.append(cols)
-        for row in rows:
-            sheet.append([row.get(c, 0) for c in cols])
-    book.save(out / "simulation.xlsx")
+        body = [[row.get(c, 0) for c in cols] for row in rows]
+        write_file(out / f"{name}.csv", plain_csv_bytes(cols, body))
+        sheets.append(sim_sheet(name, cols, rows))
+    write_file(out / "simulation.xlsx", xlsx_bytes(sheets, lang="th"))

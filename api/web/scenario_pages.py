@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 import scenarios
+from api.services.sim_columns import sim_sheet
 from api.web import core
 from scenarios.sim.loader import Scenario, ScenarioError, load_scenario
 from scenarios.sim.metrics import summarise
@@ -159,7 +160,6 @@ def export(request: Request, fmt: str) -> Response:
     if knobs is None or fmt not in ("xlsx", "csv"):
         return Response("; ".join(errors) or "format: xlsx or csv", status_code=422)
     _scenario, rows = simulate(knobs)
-    header = [label for _key, label in SUMMARY_COLUMNS]
-    body = [[row[key] for key, _label in SUMMARY_COLUMNS] for row in rows]
+    sheet = sim_sheet("policies", [key for key, _label in SUMMARY_COLUMNS], rows)
     name = f"policies-{knobs.scenario.removesuffix('.yaml')}"
-    return core.table_download(header, body, fmt, name)
+    return core.table_download(sheet, request, fmt, name)
