@@ -7,11 +7,33 @@ from contextlib import contextmanager
 
 import typer
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from api.cli.common import console, fail
 from api.services.errors import ServiceError
 from api.settings import Settings, create_engine_from
+
+NO_SCHEMA = (
+    "the database has no tables yet: run `coopmatch db upgrade` first, or point "
+    "COOPMATCH_DATABASE_URL at the database you meant (the demo's is "
+    "sqlite:///.demo/coopmatch.sqlite3) "
+    "(ฐานข้อมูลยังไม่มีตาราง: สั่ง coopmatch db upgrade ก่อน หรือกำหนด COOPMATCH_DATABASE_URL)"
+)
+
+
+def is_missing_schema(exc: Exception) -> bool:
+    """Whether a database error says a table is missing (SQLite or PostgreSQL)."""
+    text = str(getattr(exc, "orig", exc))
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
+
+
+def schema_or_fail(engine: Engine, subject: str) -> None:
+    """Exit 2 with the way out when the database was never migrated."""
+    from api.db.migrate import current_revision
+
+    with service_errors(subject):
+        if current_revision(engine) is None:
+            fail(subject, [NO_SCHEMA])
 
 
 def open_engine() -> Engine:
@@ -37,7 +59,9 @@ def service_errors(subject: str) -> Iterator[None]:
         yield
     except ServiceError as exc:
         fail(f"{subject}: {exc}", exc.lines)
-    except OperationalError as exc:
+    except (OperationalError, ProgrammingError) as exc:
+        if is_missing_schema(exc):
+            fail(subject, [NO_SCHEMA])
         fail(subject, [f"database error (ฐานข้อมูลผิดพลาด): {exc.orig}"])
     except OSError as exc:
         fail(subject, [f"file error (ไฟล์ผิดพลาด): {exc.strerror or exc}"])

@@ -6,6 +6,8 @@ import logging
 
 import typer
 
+from api.cli.common import console
+
 
 def configure_logging(json_logs: bool = True) -> None:
     """structlog with the request id (bound per request) on every line."""
@@ -41,13 +43,32 @@ def register(app: typer.Typer) -> None:
         """Serve the member and coordinator API (/v1) (เปิดบริการ API)."""
         import uvicorn
 
+        from api.cli.db import schema_or_fail
         from api.http.app import create_app
-        from api.settings import Settings
+        from api.settings import Settings, create_engine_from
 
+        settings = Settings()
+        schema_or_fail(create_engine_from(settings), "serve")
         configure_logging(json_logs)
-        app = create_app(Settings())
+        app = create_app(settings)
         freeze_startup_heap()
+        console.print(address_banner(host, port), highlight=False)
         uvicorn.run(app, host=host, port=port, access_log=False)
+
+
+def address_banner(host: str, port: int) -> str:
+    """Where to point a browser and a member system once the server is up.
+
+    >>> print(address_banner("0.0.0.0", 8000).splitlines()[0])
+    coopmatch: เปิดเว็บที่ / open http://127.0.0.1:8000/web/login
+    """
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    shown = f"[{shown}]" if ":" in shown else shown
+    base = f"http://{shown}:{port}"
+    return (
+        f"coopmatch: เปิดเว็บที่ / open {base}/web/login\n"
+        f"           API /v1 at {base}/v1, API docs at {base}/docs (Ctrl+C to stop)"
+    )
 
 
 def freeze_startup_heap() -> None:

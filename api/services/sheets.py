@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -263,5 +262,4 @@ def xlsx_bytes(sheets: Sequence[Sheet], *, lang: str = "th", buddhist: bool = Fa
 def write_file(path: Path, data: bytes) -> Path:
     """Write an export atomically, readable by the owner's group and others (0644)."""
     write_bytes_atomic(path, data)
-    os.chmod(path, 0o644)
     return path
