@@ -10,6 +10,7 @@ from api.cli import (
     export,
     importer,
     keys,
+    letters,
     match_liquidity,
     match_produce,
     match_setoff,
@@ -35,6 +36,7 @@ db.register(app)
 importer.register(app)
 round_file.register(app)
 export.register(app)
+letters.register(app)
 audit.register(app)
 keys.register(app)
 serve.register(app)
