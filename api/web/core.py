@@ -235,7 +235,9 @@ def buddhist_dates(request: Request) -> bool:
 
 def download(data: bytes, filename: str) -> Response:
     """An export as an attachment; the media type follows the file name."""
-    media = XLSX_MEDIA_TYPE if filename.endswith(".xlsx") else CSV_MEDIA_TYPE
+    media = {"xlsx": XLSX_MEDIA_TYPE, "pdf": "application/pdf", "zip": "application/zip"}.get(
+        filename.rsplit(".", 1)[-1], CSV_MEDIA_TYPE
+    )
     disposition = f'attachment; filename="{filename}"'
     return Response(data, media_type=media, headers={"Content-Disposition": disposition})
 
