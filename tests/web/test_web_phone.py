@@ -112,6 +112,12 @@ def test_coordinator_pages_fit_both_widths(
         shot(tab, f"{width}-{lang}-round")
         tab.goto("/web/scenarios")
         assert_inside(tab, tab.locator("#scenario-form button[type=submit]"), width, "simulate")
+        if lang == "th":  # one simulation a width: the chart and the policy table
+            tab.select_option("#scenario", "lamphun-2555.yaml")
+            tab.fill("input[name=runs]", "1")
+            tab.fill("input[name=days]", "3")
+            tab.click("#scenario-form button[type=submit]")
+            tab.wait_for_selector("#policies tbody tr")
         assert_fits(tab, f"scenarios at {width}")
         shot(tab, f"{width}-{lang}-scenarios")
         if lang == "th":
