@@ -62,4 +62,5 @@ def test_html_report(lamphun: Scenario, rows: list) -> None:  # type: ignore[typ
     assert lamphun.spec.name_th in page
     assert "ตัวอย่างสมมติ" in page
     assert "data:image/png;base64," in page
+    assert "@font-face{font-family:Sarabun" in page  # Thai reads without system fonts
     assert page.count("<tr>") == 1 + len(rows)
