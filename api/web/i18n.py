@@ -131,6 +131,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "download_xlsx_be": ("Excel (ปี พ.ศ.)", "Excel (Buddhist Era years)"),
     "letters_zip": ("หนังสือทั้งหมดของรอบ (PDF)", "Every letter of the round (PDF)"),
     "letter": ("หนังสือ PDF", "Letter (PDF)"),
+    "not_found_title": ("ไม่พบหน้านี้ (404)", "Page not found (404)"),
+    "not_found_text": (
+        "ไม่พบข้อมูลหรือหน้าที่ต้องการ หรือท่านไม่มีสิทธิ์ดู",
+        "There is no such page or record, or it is not yours to see.",
+    ),
+    "not_found_back": ("กลับไปหน้าแรก", "Back to the start page"),
     "pending": ("รอตอบรับ", "Waiting"),
     "committed": ("ตอบรับแล้ว", "Accepted"),
     "declined": ("ปฏิเสธ", "Declined"),
