@@ -33,7 +33,9 @@ demo: $(STAMP)
 	$(BIN)/coopmatch export round 1 --xlsx --out .demo/round-1.xlsx
 	$(BIN)/coopmatch export round 1 --csv --out .demo/round-1.csv
 	$(BIN)/coopmatch audit verify
-	@echo "== 6. Next steps: the web pages on the demo database =="
+	@echo "== 6. The round's letters to sign, as PDF in Thai =="
+	$(BIN)/coopmatch letters round 1 --out .demo/letters
+	@echo "== 7. Next steps: the web pages on the demo database =="
 	@$(BIN)/coopmatch keys issue --coordinator lamphun-coop-office --label demo | tail -n 1 > .demo/coordinator.key
 	@$(BIN)/coopmatch keys issue --coop LP-SAV-TEACH --label demo | tail -n 1 > .demo/member.key
 	@echo "  export COOPMATCH_DATABASE_URL=sqlite:///.demo/coopmatch.sqlite3"
