@@ -12,14 +12,17 @@ from __future__ import annotations
 from api.papers.pdf import Paper
 from api.papers.sources import LoanPaper, Party, RoundPapers, SalePaper
 from api.papers.thai import baht, baht_in_full, rate, thai_date, thai_time
+from api.services.sheets import STATUS_TEXT
 from matcher.money import format_baht
 
-STATUS = {"pending": "รอตอบรับ", "committed": "ตอบรับทั้งสองฝ่ายแล้ว", "declined": "ปฏิเสธ",
-          "expired": "หมดอายุ", "voided": "ยกเลิกโดยรอบใหม่"}  # fmt: skip
-TIER = {"area": "ระดับพื้นที่", "province": "ระดับจังหวัด", "region": "ระดับภาค",
-        "national": "ระดับประเทศ"}  # fmt: skip
 REPAYMENT = {"bullet": "ชำระคืนครั้งเดียวเมื่อครบกำหนด", "equal": "ผ่อนชำระเงินต้นเท่ากันทุกงวด"}
 COORDINATOR = "ผู้ประสานงานเครือข่าย"
+
+
+def _th(code: str) -> str:
+    """A stored status or tier in Thai, the same words as the spreadsheets."""
+    words = STATUS_TEXT.get(code)
+    return words[0] if words else code
 
 
 def _paper(rp: RoundPapers, title: str, number: object) -> Paper:
@@ -48,7 +51,7 @@ def _loan_facts(loan: LoanPaper) -> list[tuple[str, str]]:
         ("อัตราดอกเบี้ย", f"{rate(loan.rate_bps)} (ดอกเบี้ยอย่างง่าย ฐาน 365 วัน)"),
         ("ระยะเวลา", f"{loan.term_days} วัน · {REPAYMENT.get(loan.repayment, loan.repayment)}"),
         ("ดอกเบี้ยรวม", baht_in_full(loan.interest_satang)),
-        ("ระดับที่จับคู่", TIER.get(loan.tier, loan.tier)),
+        ("ระดับที่จับคู่", _th(loan.tier)),
     ]
 
 
@@ -62,7 +65,7 @@ def loan_proposal_letter(rp: RoundPapers, loan: LoanPaper) -> bytes:
         f"ระบบได้เสนอให้ {loan.lender.name} ให้ {loan.borrower.name} กู้ยืมเงิน "
         "ตามเงื่อนไขและกำหนดชำระคืนข้างล่างนี้"
     )
-    paper.facts([*_loan_facts(loan), ("สถานะ", STATUS.get(loan.status, loan.status)),
+    paper.facts([*_loan_facts(loan), ("สถานะ", _th(loan.status)),
                  ("ตอบรับภายใน", thai_time(loan.expires_at))])  # fmt: skip
     _schedule(paper, loan)
     paper.paragraph(
@@ -109,7 +112,7 @@ def sale_confirmation(rp: RoundPapers, sale: SalePaper) -> bytes:
         ("มูลค่า", baht_in_full(sale.value_satang)),
         ("ค่าขนส่งโดยประมาณ", baht(sale.transport_satang)),
         ("วันส่งมอบ", thai_date(sale.delivery_date)), ("กำหนดชำระเงิน", credit),
-        ("สถานะ", STATUS.get(sale.status, sale.status)),
+        ("สถานะ", _th(sale.status)),
         ("ตอบรับภายใน", thai_time(sale.expires_at)),
     ])  # fmt: skip
     paper.signatures([(sale.seller.name, "ผู้ขาย"), (sale.buyer.name, "ผู้ซื้อ")])
@@ -157,7 +160,7 @@ def round_summary(rp: RoundPapers) -> bytes:
         facts += [("หนี้ที่หักกลบได้", f"{cleared} จาก {gross}"), ("การขายผลผลิต", sold)]
     paper.facts(facts)
     loans = [[str(x.proposal_id), x.lender.name, x.borrower.name, format_baht(x.amount_satang),
-              rate(x.rate_bps).removesuffix(" ต่อปี"), STATUS.get(x.status, x.status)]
+              rate(x.rate_bps).removesuffix(" ต่อปี"), _th(x.status)]
              for x in rp.loans]  # fmt: skip
     if loans:
         paper.paragraph("เงินกู้ที่เสนอ", bold=True, indent=False)
@@ -165,7 +168,7 @@ def round_summary(rp: RoundPapers) -> bytes:
                    (13, 46, 46, 30, 17, 20))  # fmt: skip
     sales = [
         [str(x.proposal_id), x.seller.name, x.buyer.name, f"{x.product} {x.grade}",
-         format_baht(x.value_satang), STATUS.get(x.status, x.status)]
+         format_baht(x.value_satang), _th(x.status)]
         for x in rp.sales
     ]  # fmt: skip
     if sales:
