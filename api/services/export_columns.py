@@ -14,7 +14,7 @@ from api.services.sheets import Column, Kind
 T, B, INT, P, D, DT = Kind.TEXT, Kind.BAHT, Kind.INTEGER, Kind.PERCENT, Kind.DATE, Kind.DATETIME
 
 LOAN_COLUMNS = (
-    Column("เลขข้อเสนอ", "Proposal", INT, 11),
+    Column("เลขข้อเสนอ", "Proposal", INT, 11, fmt="0"),
     Column("สถานะ", "Status", T, 16, coded=True),
     Column("ระดับ", "Tier", T, 14, coded=True),
     Column("เครือข่าย", "Network", T, 14),
@@ -32,7 +32,7 @@ LOAN_COLUMNS = (
 )
 
 SALE_COLUMNS = (
-    Column("เลขข้อเสนอ", "Proposal", INT, 11),
+    Column("เลขข้อเสนอ", "Proposal", INT, 11, fmt="0"),
     Column("สถานะ", "Status", T, 16, coded=True),
     Column("ระดับ", "Tier", T, 14, coded=True),
     Column("เครือข่าย", "Network", T, 14),
@@ -55,7 +55,7 @@ SALE_COLUMNS = (
 )
 
 SETOFF_COLUMNS = (
-    Column("เลขรายการหักกลบ", "Set-off", INT, 12),
+    Column("เลขรายการหักกลบ", "Set-off", INT, 12, fmt="0"),
     Column("เลขหนี้", "Debt id", T, 20),
     Column("รหัสลูกหนี้", "Debtor id", T, 16),
     Column("ลูกหนี้", "Debtor", T, 34),

@@ -71,6 +71,7 @@ STATUS_TEXT: dict[str, tuple[str, str]] = {
     "expired": ("หมดอายุ", "expired"),
     "voided": ("ยกเลิกโดยรอบใหม่", "voided"),
     "active": ("ใช้งาน", "active"),
+    "completed": ("เสร็จสมบูรณ์", "completed"),
     "superseded": ("ถูกแทนที่ด้วยฉบับใหม่", "superseded"),
     "optimal": ("ดีที่สุด", "optimal"),
     "feasible": ("ใช้ได้", "feasible"),
@@ -246,6 +247,9 @@ def xlsx_bytes(sheets: Sequence[Sheet], *, lang: str = "th", buddhist: bool = Fa
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in sheet.rows:
             ws.append([typed(v, c, lang) for v, c in zip(row, sheet.columns, strict=True)])
+            for cell in ws[ws.max_row]:  # a date in a text column (the summary's values)
+                if isinstance(cell.value, datetime | date) and cell.number_format == "General":
+                    cell.number_format = number_format(Kind.DATE, buddhist=buddhist) or ""
         for index, column in enumerate(sheet.columns, start=1):
             letter = ws.cell(row=1, column=index).column_letter
             ws.column_dimensions[letter].width = column.column_width()

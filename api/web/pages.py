@@ -175,8 +175,8 @@ def follow(request: Request) -> Response:
 
 
 FOLLOW_COLUMNS = (
-    Column("เลขข้อเสนอ", "Proposal", Kind.INTEGER, 11),
-    Column("รอบ", "Round", Kind.INTEGER, 8),
+    Column("เลขข้อเสนอ", "Proposal", Kind.INTEGER, 11, fmt="0"),
+    Column("รอบ", "Round", Kind.INTEGER, 8, fmt="0"),
     Column("สถานะ", "Status", Kind.TEXT, 16, coded=True),
     Column("ประเภท", "Kind", Kind.TEXT, 10, coded=True),
     Column("สินค้า", "Goods", Kind.TEXT, 20),

@@ -105,6 +105,8 @@ def test_web_round_exports_are_board_ready_and_formula_free(web: Web) -> None:
         assert shown - stored == timedelta(hours=7)
     summary = book["summary"]
     figures = {r[1].value: (r[2].value, r[3].value) for r in summary.iter_rows(min_row=2)}
+    day = next(r[3] for r in summary.iter_rows(min_row=2) if r[1].value == "business_date")
+    assert "yyyy" in day.number_format
     assert isinstance(figures["covered_baht"][0], int | float)
     assert isinstance(figures["orders"][1], int)  # counts are numbers, not text
     assert isinstance(figures["business_date"][1], datetime)
