@@ -28,9 +28,15 @@ def is_missing_schema(exc: Exception) -> bool:
 
 
 def schema_or_fail(engine: Engine, subject: str) -> None:
-    """Exit 2 with the way out when the database was never migrated."""
+    """Exit 2 with the way out when the database was never migrated (a SQLite file that does
+    not exist is not created by asking)."""
+    from pathlib import Path
+
     from api.db.migrate import current_revision
 
+    file = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if file and file != ":memory:" and not Path(file).exists():
+        fail(subject, [NO_SCHEMA])
     with service_errors(subject):
         if current_revision(engine) is None:
             fail(subject, [NO_SCHEMA])

@@ -31,6 +31,8 @@ def test_a_database_without_schema_says_to_upgrade(
     out = " ".join(res.output.split())
     assert res.exit_code == 2, out
     assert "coopmatch db upgrade" in out and "Traceback" not in out
+    if args == ["serve"]:
+        assert not (tmp_path / "empty.sqlite3").exists()  # serve creates no empty database
 
 
 def test_serve_prints_where_to_go() -> None:
