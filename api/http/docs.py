@@ -27,22 +27,34 @@ def install_docs(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=openapi_url,
-            title=title,
-            swagger_js_url=f"{PREFIX}/swagger-ui-bundle.js",
-            swagger_css_url=f"{PREFIX}/swagger-ui.css",
-            swagger_favicon_url=f"{PREFIX}/favicon-32x32.png",
+        return _with_thai_font(
+            get_swagger_ui_html(
+                openapi_url=openapi_url,
+                title=title,
+                swagger_js_url=f"{PREFIX}/swagger-ui-bundle.js",
+                swagger_css_url=f"{PREFIX}/swagger-ui.css",
+                swagger_favicon_url=f"{PREFIX}/favicon-32x32.png",
+            )
         )
 
     @app.get("/redoc", include_in_schema=False)
     def redoc() -> HTMLResponse:
-        return get_redoc_html(
-            openapi_url=openapi_url,
-            title=title,
-            redoc_js_url=f"{PREFIX}/redoc.standalone.js",
-            redoc_favicon_url=f"{PREFIX}/favicon-32x32.png",
-            with_google_fonts=False,
+        return _with_thai_font(
+            get_redoc_html(
+                openapi_url=openapi_url,
+                title=title,
+                redoc_js_url=f"{PREFIX}/redoc.standalone.js",
+                redoc_favicon_url=f"{PREFIX}/favicon-32x32.png",
+                with_google_fonts=False,
+            )
         )
 
     app.mount(PREFIX, StaticFiles(directory=str(STATIC)), name="api-docs-static")
+
+
+def _with_thai_font(page: HTMLResponse) -> HTMLResponse:
+    """The page with ``static/thai.css`` linked, so Thai in the descriptions is drawn with the
+    packaged Sarabun on a machine without Thai fonts."""
+    link = f'<link rel="stylesheet" href="{PREFIX}/thai.css">'
+    html = bytes(page.body).decode("utf-8").replace("</head>", f"{link}</head>", 1)
+    return HTMLResponse(html)
