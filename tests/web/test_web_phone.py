@@ -102,6 +102,11 @@ def test_coordinator_pages_fit_both_widths(
         for path in ("/web/today", "/web/follow"):
             tab.goto(path)
             assert_fits(tab, f"{path} at {width}")
+            cues = tab.locator(".scroll.overflows")
+            if path == "/web/today":  # the swipe line shows where a table is cut, only there
+                assert (cues.count() > 0) == (width < 600), f"swipe cues at {width}"
+            for i in range(cues.count()):
+                assert cues.nth(i).evaluate("b => b.scrollWidth > b.clientWidth")
             shot(tab, f"{width}-{lang}-{path.rsplit('/', 1)[1]}")
         tab.goto("/web/round")
         if lang == "th":  # the Buddhist-Era label follows the date field
