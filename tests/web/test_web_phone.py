@@ -120,6 +120,13 @@ def test_coordinator_pages_fit_both_widths(
         tab.wait_for_selector("#proposals tbody tr")
         assert_fits(tab, f"round preview at {width}")
         shot(tab, f"{width}-{lang}-round")
+        if width > 600 and lang == "th":  # the print stylesheet: content only, no controls
+            tab.emulate_media(media="print")
+            assert not tab.locator("header.top").is_visible()
+            assert not tab.locator("#run-btn").is_visible()
+            assert tab.locator("#proposals").is_visible()
+            tab.pdf(path=str(ARTIFACTS / "round-print.pdf"), format="A4")
+            tab.emulate_media(media="screen")
         tab.goto("/web/scenarios")
         assert_inside(tab, tab.locator("#scenario-form button[type=submit]"), width, "simulate")
         if lang == "th":  # one simulation a width: the chart and the policy table
