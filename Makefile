@@ -33,6 +33,17 @@ demo: $(STAMP)
 	$(BIN)/coopmatch export round 1 --xlsx --out .demo/round-1.xlsx
 	$(BIN)/coopmatch export round 1 --csv --out .demo/round-1.csv
 	$(BIN)/coopmatch audit verify
+	@echo "== 6. The round's letters to sign, as PDF in Thai =="
+	$(BIN)/coopmatch letters round 1 --out .demo/letters
+	@echo "== 7. Next steps: the web pages on the demo database =="
+	@$(BIN)/coopmatch keys issue --coordinator lamphun-coop-office --label demo | tail -n 1 > .demo/coordinator.key
+	@$(BIN)/coopmatch keys issue --coop LP-SAV-TEACH --label demo | tail -n 1 > .demo/member.key
+	@echo "  export COOPMATCH_DATABASE_URL=sqlite:///.demo/coopmatch.sqlite3"
+	@echo "  $(BIN)/coopmatch serve"
+	@echo "  then open http://127.0.0.1:8000/web/login and paste a key:"
+	@echo "    coordinator of the Lamphun networks (lamphun-coop-office): $$(cat .demo/coordinator.key)"
+	@echo "    member coop LP-SAV-TEACH (Lamphun Teachers Savings Cooperative): $$(cat .demo/member.key)"
+	@echo "  (the keys are also in .demo/coordinator.key and .demo/member.key; API docs at http://127.0.0.1:8000/docs)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check matcher api scenarios benchmarks tests

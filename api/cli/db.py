@@ -14,6 +14,34 @@ from api.db.audit_anchor import AnchorKeyError
 from api.services.errors import ServiceError
 from api.settings import Settings, create_engine_from, is_sqlite, migration_url
 
+NO_SCHEMA = (
+    "the database has no tables yet: run `coopmatch db upgrade` first, or point "
+    "COOPMATCH_DATABASE_URL at the database you meant (the demo's is "
+    "sqlite:///.demo/coopmatch.sqlite3) "
+    "(ฐานข้อมูลยังไม่มีตาราง: สั่ง coopmatch db upgrade ก่อน หรือกำหนด COOPMATCH_DATABASE_URL)"
+)
+
+
+def is_missing_schema(exc: Exception) -> bool:
+    """Whether a database error says a table is missing (SQLite or PostgreSQL)."""
+    text = str(getattr(exc, "orig", exc))
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
+
+
+def schema_or_fail(engine: Engine, subject: str) -> None:
+    """Exit 2 with the way out when the database was never migrated (a SQLite file that does
+    not exist is not created by asking)."""
+    from pathlib import Path
+
+    from api.db.migrate import current_revision
+
+    file = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if file and file != ":memory:" and not Path(file).exists():
+        fail(subject, [NO_SCHEMA])
+    with service_errors(subject):
+        if current_revision(engine) is None:
+            fail(subject, [NO_SCHEMA])
+
 
 def open_engine() -> Engine:
     """The engine for ``COOPMATCH_DATABASE_URL`` (SQLite file in the working dir by default)."""
@@ -60,6 +88,8 @@ def service_errors(subject: str) -> Iterator[None]:
     except AnchorKeyError as exc:
         fail(subject, [str(exc)])
     except (OperationalError, ProgrammingError) as exc:
+        if is_missing_schema(exc):
+            fail(subject, [NO_SCHEMA])
         fail(subject, [f"database error (ฐานข้อมูลผิดพลาด): {exc.orig}"])
     except OSError as exc:
         fail(subject, [f"file error (ไฟล์ผิดพลาด): {exc.strerror or exc}"])

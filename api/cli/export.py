@@ -21,6 +21,12 @@ def register(app: typer.Typer) -> None:
         xlsx: Annotated[bool, typer.Option("--xlsx", help="Excel workbook")] = False,
         csv_: Annotated[bool, typer.Option("--csv", help="CSV, UTF-8 with BOM")] = False,
         out: Annotated[Path | None, typer.Option("--out", help="output file")] = None,
+        buddhist_era: Annotated[
+            bool, typer.Option("--buddhist-era", help="xlsx: show dates in the Buddhist Era")
+        ] = False,
+        english: Annotated[
+            bool, typer.Option("--english", help="English headers and statuses (Thai by default)")
+        ] = False,
     ) -> None:
         """Write a round's summary and proposals (ส่งออกผลการจับคู่ของรอบ)."""
         from api.services.export import round_report, write_csv, write_xlsx
@@ -30,7 +36,11 @@ def register(app: typer.Typer) -> None:
         target = out or Path(f"round-{round_id}.{'xlsx' if xlsx else 'csv'}")
         with service_errors(f"round {round_id}"):
             report = round_report(open_engine(), round_id)
-            written = (write_xlsx if xlsx else write_csv)(report, target)
+            lang = "en" if english else "th"
+            if xlsx:
+                written = write_xlsx(report, target, lang=lang, buddhist=buddhist_era)
+            else:
+                written = write_csv(report, target, lang=lang)
         console.print(
             f"ส่งออกแล้ว / exported round {round_id}: {len(report.proposals)} loan proposals, "
             f"{len(report.sales)} sale proposals, {len(report.setoffs)} set-offs → "

@@ -10,6 +10,7 @@ from api.cli import (
     export,
     importer,
     keys,
+    letters,
     match_knowhow,
     match_liquidity,
     match_produce,
@@ -41,6 +42,7 @@ db.register(app)
 importer.register(app)
 round_file.register(app)
 export.register(app)
+letters.register(app)
 audit.register(app)
 keys.register(app)
 serve.register(app)

@@ -8,7 +8,7 @@ import typer
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from api.cli.common import fail
+from api.cli.common import console, fail
 from api.settings import Settings, create_engine_from
 
 
@@ -53,6 +53,7 @@ def register(app: typer.Typer) -> None:
         configure_logging(json_logs)
         app = create_app(settings, engine=engine)
         freeze_startup_heap()
+        console.print(address_banner(host, port), highlight=False)
         uvicorn.run(app, host=host, port=port, access_log=False)
 
 
@@ -95,6 +96,21 @@ def current_schema_engine(settings: Settings) -> Engine:
             ],
         )
     return engine
+
+
+def address_banner(host: str, port: int) -> str:
+    """Where to point a browser and a member system once the server is up.
+
+    >>> print(address_banner("0.0.0.0", 8000).splitlines()[0])
+    coopmatch: เปิดเว็บที่ / open http://127.0.0.1:8000/web/login
+    """
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    shown = f"[{shown}]" if ":" in shown else shown
+    base = f"http://{shown}:{port}"
+    return (
+        f"coopmatch: เปิดเว็บที่ / open {base}/web/login\n"
+        f"           API /v1 at {base}/v1, API docs at {base}/docs (Ctrl+C to stop)"
+    )
 
 
 def freeze_startup_heap() -> None:

@@ -11,7 +11,6 @@ seed gives the same numbers whatever the executor or the number of workers.
 
 from __future__ import annotations
 
-import csv
 import importlib.util
 import time
 from enum import StrEnum
@@ -20,11 +19,12 @@ from typing import Annotated
 
 import numpy as np
 import typer
-from openpyxl import Workbook
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
 from api.cli.common import console, fail
+from api.services.sheets import plain_csv_bytes, write_file, xlsx_bytes
+from api.services.sim_columns import sim_sheet
 from scenarios.sim.dask_runner import DaskUnavailableError, check_dask_address
 from scenarios.sim.html import html_report
 from scenarios.sim.loader import ScenarioError, districts, load_scenario
@@ -139,10 +139,9 @@ def simulate(
         }
         chart = _chart(f"{scenario.spec.name_th}\n{scenario.spec.name_en}", rows)
         if chart is not None:
-            (out / "summary.png").write_bytes(chart)
-        (out / "report.html").write_text(
-            html_report(scenario, rows, settings, chart, bought), encoding="utf-8"
-        )
+            write_file(out / "summary.png", chart)
+        report = html_report(scenario, rows, settings, chart, bought)
+        write_file(out / "report.html", report.encode("utf-8"))
         console.print(
             f"wrote {out}/summary.csv, coops.csv, seasons.csv, simulation.xlsx, report.html"
             + (", summary.png" if chart is not None else " (no chart: matplotlib not installed)")
@@ -215,23 +214,16 @@ def _write_outputs(
     seasons: list[dict[str, Cell]],
     purchases: list[dict[str, Cell]],
 ) -> None:
+    """The three tables as CSV (keys as headers, values as computed) and as one workbook for
+    people (Thai headers, baht, percentages), every file 0644 and free of formulas."""
     out.mkdir(parents=True, exist_ok=True)
-    book = Workbook()
-    first = True
-    sheets = [("summary", summary), ("coops", coops), ("seasons", seasons)]
+    tables = [("summary", summary), ("coops", coops), ("seasons", seasons)]
     if purchases:
-        sheets.append(("purchases", purchases))
-    for name, rows in sheets:
+        tables.append(("purchases", purchases))
+    sheets = []
+    for name, rows in tables:
         cols = _columns(rows)
-        with (out / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=cols, restval=0)
-            writer.writeheader()
-            writer.writerows(rows)
-        sheet = book.active if first else book.create_sheet()
-        assert sheet is not None
-        sheet.title = name
-        first = False
-        sheet.append(cols)
-        for row in rows:
-            sheet.append([row.get(c, 0) for c in cols])
-    book.save(out / "simulation.xlsx")
+        body = [[row.get(c, 0) for c in cols] for row in rows]
+        write_file(out / f"{name}.csv", plain_csv_bytes(cols, body))
+        sheets.append(sim_sheet(name, cols, rows))
+    write_file(out / "simulation.xlsx", xlsx_bytes(sheets, lang="th"))

@@ -27,6 +27,8 @@ from api.db.pg_async import AsyncPg
 from api.db.tx import is_postgres
 from api.http import errors
 from api.http.context import AppContext, HttpConfig
+from api.http.docs import install_docs
+from api.http.openapi_examples import restore_nulls
 from api.http.routers import admin, catalogue, members, ops, rounds
 from api.http.strict import reject_unknown_query
 from api.services.clock import UtcClock, system_clock
@@ -184,6 +186,8 @@ def create_app(
             "RFC 9457 problem+json, titles in Thai or English by `Accept-Language`."
         ),
         dependencies=[Depends(reject_unknown_query)],
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.ctx = ctx
     errors.install(app)
@@ -191,6 +195,7 @@ def create_app(
     app.include_router(members.router)
     app.include_router(rounds.router)
     mount_web(app)  # the coordinator's web pages under /web
+    install_docs(app)  # /docs and /redoc from packaged assets (no CDN)
     app.include_router(catalogue.router)
     app.include_router(admin.router)
     app.add_middleware(EdgeMiddleware, ctx=ctx)
@@ -223,6 +228,7 @@ def _openapi_problem(app: FastAPI) -> None:
             "apiKey": {"type": "http", "scheme": "bearer", "description": "cm_<id>_<secret>"}
         }
         doc["security"] = [{"apiKey": []}]
+        restore_nulls(doc)  # FastAPI strips the nulls out of examples
         app.openapi_schema = doc
         return doc
 

@@ -1,19 +1,18 @@
 """Exporting a round for coordinators: its summary, loans, sales and set-offs as CSV or XLSX.
 
-CSV is UTF-8 with a byte-order mark so Excel shows Thai text correctly; the loan proposals
-go to the named file and the sale proposals and set-off commitments beside it
-(``<name>-sales.csv``, ``<name>-setoffs.csv``, when the round has any). The workbook has
-one sheet per part. Every file is written through a temporary file and renamed, so a
-failure leaves no half-written file.
+The ``*_HEADER`` lists and the report's rows are the machine view (``/v1``: decimal strings,
+UTC times). Files for people go through :mod:`api.services.sheets` with the columns of
+:mod:`api.services.export_columns` (Thai headers and statuses, numbers as numbers, Bangkok
+times, no formula from data). CSV puts the loan proposals in the named file and the sale
+proposals and set-off commitments beside it (``<name>-sales.csv``, ``<name>-setoffs.csv``,
+when the round has any); the workbook has one sheet per part. Every file is written through
+a temporary file and renamed (mode 0644), so a failure leaves no half-written file.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +29,16 @@ from api.db.tables import (
     RoundRow,
 )
 from api.db.tx import read_session
-from api.files import write_bytes_atomic
 from api.services.clock import as_utc
 from api.services.errors import NotFoundError
+from api.services.export_columns import (
+    LOAN_COLUMNS,
+    SALE_COLUMNS,
+    SETOFF_COLUMNS,
+    SUMMARY_COLUMNS,
+    summary_rows,
+)
+from api.services.sheets import Sheet, csv_bytes, write_file, xlsx_bytes
 from matcher.money import format_bps_percent, satang_to_decimal_string
 
 PROPOSAL_HEADER = [
@@ -53,9 +59,6 @@ PROPOSAL_HEADER = [
     "expires_at_utc / หมดอายุ (UTC)",
 ]
 
-
-NUMERIC_COLUMNS = frozenset({10, 11, 13})
-"""Decimal-string columns written as numbers in XLSX (amount, rate, interest)."""
 SALE_HEADER = [
     "proposal_id / เลขข้อเสนอ",
     "status / สถานะ",
@@ -78,7 +81,6 @@ SALE_HEADER = [
     "credit_due_date / ครบกำหนดชำระ (ขายเชื่อ)",
     "expires_at_utc / หมดอายุ (UTC)",
 ]
-SALE_NUMERIC = frozenset({14, 15, 16})
 SETOFF_HEADER = [
     "setoff_id / เลขรายการหักกลบ",
     "obligation_id / เลขหนี้",
@@ -89,7 +91,6 @@ SETOFF_HEADER = [
     "set_off_baht / หักกลบ (บาท)",
     "remaining_baht / คงเหลือ (บาท)",
 ]
-SETOFF_NUMERIC = frozenset({6, 7})
 
 
 @dataclass(frozen=True)
@@ -254,57 +255,40 @@ def part_paths(path: Path) -> dict[str, Path]:
     }
 
 
-def csv_bytes(header: list[str], rows: list[list[str | int]]) -> bytes:
-    """One CSV document, UTF-8 with BOM."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue().encode("utf-8-sig")
+def report_sheets(report: RoundReport) -> dict[str, Sheet]:
+    """The round's tables as board sheets: summary, loans, sales, set-offs."""
+    return {
+        "summary": Sheet("summary", SUMMARY_COLUMNS, summary_rows(report.summary)),
+        "loans": Sheet("proposals", LOAN_COLUMNS, report.proposals),
+        "sales": Sheet("sales", SALE_COLUMNS, report.sales),
+        "setoffs": Sheet("setoffs", SETOFF_COLUMNS, report.setoffs),
+    }
 
 
-def write_csv(report: RoundReport, path: Path) -> list[Path]:
+def part_csv(report: RoundReport, part: str, *, lang: str = "th") -> bytes:
+    """One part (``loans``, ``sales`` or ``setoffs``) of the round as board CSV."""
+    sheets = report_sheets(report)
+    return csv_bytes(sheets.get(part, sheets["loans"]), lang=lang)
+
+
+def write_csv(report: RoundReport, path: Path, *, lang: str = "th") -> list[Path]:
     """The loan proposals as CSV at ``path`` and, when there are any, the sales and
     set-offs beside it (UTF-8 with BOM: Excel reads the Thai text); returns the paths."""
     paths = part_paths(path)
-    write_bytes_atomic(path, csv_bytes(PROPOSAL_HEADER, report.proposals))
-    written = [path]
-    for part, header, rows in (
-        ("sales", SALE_HEADER, report.sales),
-        ("setoffs", SETOFF_HEADER, report.setoffs),
-    ):
+    written = [write_file(path, part_csv(report, "loans", lang=lang))]
+    for part, rows in (("sales", report.sales), ("setoffs", report.setoffs)):
         if rows:
-            write_bytes_atomic(paths[part], csv_bytes(header, rows))
-            written.append(paths[part])
+            written.append(write_file(paths[part], part_csv(report, part, lang=lang)))
     return written
 
 
-def write_xlsx(report: RoundReport, path: Path) -> list[Path]:
-    """A workbook with a summary sheet and a sheet each for loans, sales and set-offs."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+def report_xlsx(report: RoundReport, *, lang: str = "th", buddhist: bool = False) -> bytes:
+    """The round as a workbook: summary, proposals, sales and set-offs sheets."""
+    return xlsx_bytes(list(report_sheets(report).values()), lang=lang, buddhist=buddhist)
 
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "summary"
-    for label, value in report.summary:
-        ws.append([label, value])
-    ws.column_dimensions["A"].width = 34
-    ws.column_dimensions["B"].width = 70
-    for title, header, rows, numeric in (
-        ("proposals", PROPOSAL_HEADER, report.proposals, NUMERIC_COLUMNS),
-        ("sales", SALE_HEADER, report.sales, SALE_NUMERIC),
-        ("setoffs", SETOFF_HEADER, report.setoffs, SETOFF_NUMERIC),
-    ):
-        sheet = wb.create_sheet(title)
-        sheet.append(header)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([Decimal(v) if i in numeric else v for i, v in enumerate(row)])
-        sheet.freeze_panes = "A2"
-    buf = io.BytesIO()
-    wb.save(buf)
-    write_bytes_atomic(path, buf.getvalue())
-    return [path]
+
+def write_xlsx(
+    report: RoundReport, path: Path, *, lang: str = "th", buddhist: bool = False
+) -> list[Path]:
+    """A workbook with a summary sheet and a sheet each for loans, sales and set-offs."""
+    return [write_file(path, report_xlsx(report, lang=lang, buddhist=buddhist))]

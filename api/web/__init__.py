@@ -25,7 +25,14 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
         secret: the key that signs session cookies and form tokens; ``web_secret`` from the
             settings when present, else random per app (sessions end on restart).
     """
-    from api.web import member_pages, pages, round_pages, scenario_pages
+    from api.web import (
+        letter_pages,
+        member_pages,
+        missing_pages,
+        pages,
+        round_pages,
+        scenario_pages,
+    )
 
     configured = app.state.ctx.settings.web_secret
     key = secret or (configured.encode() if configured else None) or new_secret()
@@ -34,4 +41,6 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
     app.include_router(round_pages.router)
     app.include_router(scenario_pages.router)
     app.include_router(member_pages.router)
+    app.include_router(letter_pages.router)
     app.mount("/web/static", StaticFiles(directory=str(STATIC)), name="web-static")
+    app.include_router(missing_pages.router)  # last: any other /web address

@@ -9,8 +9,6 @@ exist.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -28,6 +26,7 @@ from api.db.ids import is_row_id
 from api.db.tables_http import ApiKeyRow
 from api.db.tx import read_session
 from api.http.context import AppContext
+from api.services.sheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Sheet, csv_bytes, xlsx_bytes
 from api.web import i18n, queries
 from api.web.form_store import form_answer
 from api.web.security import SESSION_COOKIE, FormReplay, Signer, now_s
@@ -219,34 +218,28 @@ async def once(
     return HTMLResponse(html, status_code=status)
 
 
-def table_download(header: list[str], rows: list[list[Any]], fmt: str, name: str) -> Response:
-    """A plain table as CSV (UTF-8 with BOM, for Excel) or as an XLSX workbook."""
+def table_download(sheet: Sheet, request: Request, fmt: str, name: str) -> Response:
+    """A table as CSV (UTF-8 with BOM, for Excel) or as an XLSX workbook, in the page's
+    language, Buddhist-Era dates with ``?era=be`` (:mod:`api.services.sheets`)."""
+    lang = lang_of(request)
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\r\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-        return Response(
-            buf.getvalue().encode("utf-8-sig"),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
-    from openpyxl import Workbook
+        return download(csv_bytes(sheet, lang=lang), f"{name}.csv")
+    data = xlsx_bytes([sheet], lang=lang, buddhist=buddhist_dates(request))
+    return download(data, f"{name}.xlsx")
 
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = name[:31]
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return Response(
-        out.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+
+def buddhist_dates(request: Request) -> bool:
+    """Whether a download shows Buddhist-Era years (``?era=be``)."""
+    return request.query_params.get("era") == "be"
+
+
+def download(data: bytes, filename: str) -> Response:
+    """An export as an attachment; the media type follows the file name."""
+    media = {"xlsx": XLSX_MEDIA_TYPE, "pdf": "application/pdf", "zip": "application/zip"}.get(
+        filename.rsplit(".", 1)[-1], CSV_MEDIA_TYPE
     )
+    disposition = f'attachment; filename="{filename}"'
+    return Response(data, media_type=media, headers={"Content-Disposition": disposition})
 
 
 def page_values(request: Request, who: Who, network: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from api.db.tables_http import ApiKeyRow
 from api.db.tx import read_session
 from api.http.keys import split_token, verify_secret
+from api.services.sheets import Column, Kind, Sheet
 from api.web import core, i18n, queries
 from api.web import today as today_data
 from api.web.security import LOGIN_SCOPE, SESSION_COOKIE, SESSION_SECONDS, now_s
@@ -113,12 +114,20 @@ def today(request: Request) -> Response:
     return core.render(request, "today.html", values, who=who)
 
 
-TODAY_HEADER = [
-    "network / เครือข่าย", "coop_id", "coop / สหกรณ์", "order_id", "kind / ประเภท",
-    "open_baht / ยอดคงเหลือ (บาท)", "quantity / ปริมาณ", "unit / หน่วย",
-    "rate_pct / อัตรา (%)", "term_days / ระยะเวลา (วัน)", "detail / รายละเอียด",
-    "date / วันที่",
-]  # fmt: skip
+TODAY_COLUMNS = (
+    Column("เครือข่าย", "Network", Kind.TEXT, 14),
+    Column("รหัสสหกรณ์", "Coop id", Kind.TEXT, 16),
+    Column("สหกรณ์", "Coop", Kind.TEXT, 34),
+    Column("เลขคำสั่ง", "Order id", Kind.TEXT, 18),
+    Column("ประเภท", "Kind", Kind.TEXT, 16, coded=True),
+    Column("ยอดคงเหลือ (บาท)", "Open (baht)", Kind.BAHT, 18),
+    Column("ปริมาณ", "Quantity", Kind.INTEGER),
+    Column("หน่วย", "Unit", Kind.TEXT, 8),
+    Column("อัตราดอกเบี้ยต่อปี", "Rate a year", Kind.PERCENT, 12),
+    Column("ระยะเวลา (วัน)", "Term (days)", Kind.INTEGER),
+    Column("รายละเอียด", "Detail", Kind.TEXT, 30),
+    Column("วันที่", "Date", Kind.DATE),
+)
 
 
 @router.get("/today/export.{fmt}")
@@ -141,7 +150,8 @@ def today_export(request: Request, fmt: str) -> Response:
                  o.day]
                 for o in coop["orders"]
             ]  # fmt: skip
-    return core.table_download(TODAY_HEADER, rows, fmt, f"today-{network}")
+    sheet = Sheet("today", TODAY_COLUMNS, rows)
+    return core.table_download(sheet, request, fmt, f"today-{network}")
 
 
 @router.get("/follow")
@@ -164,12 +174,19 @@ def follow(request: Request) -> Response:
     return core.render(request, "follow.html", values, who=who)
 
 
-FOLLOW_HEADER = [
-    "proposal_id / เลขข้อเสนอ", "round_id / รอบ", "status / สถานะ", "kind / ประเภท",
-    "goods / สินค้า", "supplier / ผู้ให้กู้หรือผู้ขาย", "taker / ผู้กู้หรือผู้ซื้อ",
-    "amount_baht / จำนวนเงิน (บาท)", "rate_pct / อัตรา (%)",
-    "term_days / ระยะเวลา (วัน)", "tier / ระดับ",
-]  # fmt: skip
+FOLLOW_COLUMNS = (
+    Column("เลขข้อเสนอ", "Proposal", Kind.INTEGER, 11, fmt="0"),
+    Column("รอบ", "Round", Kind.INTEGER, 8, fmt="0"),
+    Column("สถานะ", "Status", Kind.TEXT, 16, coded=True),
+    Column("ประเภท", "Kind", Kind.TEXT, 10, coded=True),
+    Column("สินค้า", "Goods", Kind.TEXT, 20),
+    Column("ผู้ให้กู้หรือผู้ขาย", "Lender or seller", Kind.TEXT, 34),
+    Column("ผู้กู้หรือผู้ซื้อ", "Borrower or buyer", Kind.TEXT, 34),
+    Column("จำนวนเงิน (บาท)", "Amount (baht)", Kind.BAHT, 18),
+    Column("อัตราดอกเบี้ยต่อปี", "Rate a year", Kind.PERCENT, 12),
+    Column("ระยะเวลา (วัน)", "Term (days)", Kind.INTEGER),
+    Column("ระดับ", "Tier", Kind.TEXT, 14, coded=True),
+)
 
 
 @router.get("/follow/export.{fmt}")
@@ -189,4 +206,5 @@ def follow_export(request: Request, fmt: str) -> Response:
         for status in STATUSES
         for p in by_status.get(status, [])
     ]  # fmt: skip
-    return core.table_download(FOLLOW_HEADER, rows, fmt, f"proposals-{network}")
+    sheet = Sheet("proposals", FOLLOW_COLUMNS, rows)
+    return core.table_download(sheet, request, fmt, f"proposals-{network}")

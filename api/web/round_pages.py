@@ -9,10 +9,8 @@ posts the same token twice and gets the first answer.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,16 +20,10 @@ from api.db.audit_anchor import anchor_round
 from api.db.tables import RoundRow
 from api.db.tx import read_session
 from api.services.errors import ServiceError
-from api.services.export import (
-    PROPOSAL_HEADER,
-    SALE_HEADER,
-    SETOFF_HEADER,
-    csv_bytes,
-    round_report,
-    write_xlsx,
-)
+from api.services.export import RoundReport, part_csv, report_sheets, report_xlsx, round_report
 from api.services.loans import with_quoted_interest
 from api.services.rounds import RoundParams, Snapshot, load_snapshot, run_round
+from api.services.sheets import shown
 from api.web import core, queries
 from api.web.round_view import result_view
 from matcher.errors import InputError
@@ -112,12 +104,27 @@ def _run(
     if not out.reused:
         anchor_round(ctx.settings, ctx.engine, ctx.clock())
     same = not out.reused and out.input_hash == snap.input_hash
+    report = round_report(ctx.engine, out.round_id)
     return {
         "outcome": out,
         "solved": result if same else None,
-        "report": round_report(ctx.engine, out.round_id),
-        "headers": {"loans": PROPOSAL_HEADER, "sales": SALE_HEADER, "setoffs": SETOFF_HEADER},
+        "report": report,
+        "tables": saved_tables(report, core.lang_of(request)),
     }
+
+
+def saved_tables(report: RoundReport, lang: str) -> list[tuple[str, list[str], list[list[str]]]]:
+    """The saved round's loans, sales and set-offs as the page shows them: headers in the
+    page's language, baht with separators, statuses in words, Bangkok times."""
+    tables = []
+    for part, sheet in report_sheets(report).items():
+        if part == "summary" or (part != "loans" and not sheet.rows):
+            continue
+        header = [c.header(lang) for c in sheet.columns]
+        rows = [[shown(v, c, lang) for v, c in zip(row, sheet.columns, strict=True)]
+                for row in sheet.rows]  # fmt: skip
+        tables.append((part, header, rows))
+    return tables
 
 
 async def _post(request: Request, action: str) -> Response:
@@ -202,23 +209,9 @@ def export(request: Request, round_id: core.PageRowId, fmt: str) -> Response:
         return core.not_found_page(request, who)
     report = round_report(engine, round_id)
     part = request.query_params.get("part", "loans")
-    name = f"round-{round_id}" + ("" if part == "loans" else f"-{part}")
+    lang = core.lang_of(request)
     if fmt == "csv":
-        header, rows = {
-            "sales": (SALE_HEADER, report.sales),
-            "setoffs": (SETOFF_HEADER, report.setoffs),
-        }.get(part, (PROPOSAL_HEADER, report.proposals))
-        return Response(
-            csv_bytes(header, rows),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"round-{round_id}.xlsx"
-        write_xlsx(report, path)
-        data = path.read_bytes()
-    return Response(
-        data,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="round-{round_id}.xlsx"'},
-    )
+        name = f"round-{round_id}" + ("" if part == "loans" else f"-{part}")
+        return core.download(part_csv(report, part, lang=lang), f"{name}.csv")
+    data = report_xlsx(report, lang=lang, buddhist=core.buddhist_dates(request))
+    return core.download(data, f"round-{round_id}.xlsx")

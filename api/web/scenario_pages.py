@@ -11,6 +11,7 @@ nothing.
 from __future__ import annotations
 
 import base64
+import functools
 import importlib.util
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,6 +21,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 import scenarios
+from api.services.sheets import Column, Kind
+from api.services.sim_columns import sim_column, sim_sheet
 from api.web import core
 from scenarios.sim.loader import Scenario, ScenarioError, load_scenario
 from scenarios.sim.metrics import summarise
@@ -36,6 +39,20 @@ FAIRNESS = ("", "maxmin", "proportional", "coverage")
 def scenario_files() -> list[str]:
     """The scenario files offered (``scenarios/*.yaml``), by name."""
     return sorted(p.name for p in SCENARIO_DIR.glob("*.yaml"))
+
+
+@functools.cache
+def scenario_titles() -> dict[str, tuple[str, str]]:
+    """Each scenario file's Thai and English name, as the form lists them (the file name
+    when a file cannot be read; the files ship with the package and do not change)."""
+    titles = {}
+    for name in scenario_files():
+        try:
+            spec = load_scenario(SCENARIO_DIR / name).spec
+            titles[name] = (spec.name_th, spec.name_en)
+        except ScenarioError:
+            titles[name] = (name, name)
+    return titles
 
 
 @dataclass(frozen=True)
@@ -113,6 +130,7 @@ def scenarios_form(request: Request) -> Response:
     network = core.chosen_network(request, who) or ""
     values = {
         "files": scenario_files(),
+        "titles": scenario_titles(),
         "knobs": DEFAULTS,
         "limits": LIMITS,
         "fairness": FAIRNESS,
@@ -121,9 +139,16 @@ def scenarios_form(request: Request) -> Response:
     return core.render(request, "scenarios.html", values, who=who)
 
 
+def _header(column: Column, lang: str) -> str:
+    """A policy-table header in the page's language; shares are shown in percent points."""
+    return column.header(lang) + (" (%)" if column.kind == Kind.PERCENT else "")
+
+
 def _answer(request: Request, who: core.Who, form: dict[str, str]) -> tuple[str, int]:
     knobs, errors = parse_knobs(form)
-    values: dict[str, Any] = {"errors": errors, "columns": SUMMARY_COLUMNS, "knobs": knobs}
+    lang = core.lang_of(request)
+    columns = [(key, _header(sim_column(key), lang)) for key, _label in SUMMARY_COLUMNS]
+    values: dict[str, Any] = {"errors": errors, "columns": columns, "knobs": knobs}
     status = 422 if errors else 200
     if knobs is not None:
         try:
@@ -159,7 +184,6 @@ def export(request: Request, fmt: str) -> Response:
     if knobs is None or fmt not in ("xlsx", "csv"):
         return Response("; ".join(errors) or "format: xlsx or csv", status_code=422)
     _scenario, rows = simulate(knobs)
-    header = [label for _key, label in SUMMARY_COLUMNS]
-    body = [[row[key] for key, _label in SUMMARY_COLUMNS] for row in rows]
+    sheet = sim_sheet("policies", [key for key, _label in SUMMARY_COLUMNS], rows)
     name = f"policies-{knobs.scenario.removesuffix('.yaml')}"
-    return core.table_download(header, body, fmt, name)
+    return core.table_download(sheet, request, fmt, name)

@@ -1,8 +1,8 @@
 """PNG charts of a Monte Carlo run (matplotlib, optional), with Thai and English labels.
 
-Charts are returned as PNG bytes; the caller writes them. Thai text needs a Thai font
-(``fonts-thai-tlwg``: Loma, Garuda, Waree …); :func:`thai_font` finds one and the charts
-use it with DejaVu Sans as the fallback for Latin text.
+Charts are returned as PNG bytes; the caller writes them. Thai text is set in Sarabun, the
+font packaged in :mod:`scenarios.fonts` (SIL OFL), so a machine without Thai system fonts
+still renders it; DejaVu Sans is the fallback for any other symbol.
 """
 
 from __future__ import annotations
@@ -10,17 +10,15 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from scenarios import fonts
 from scenarios.sim.report import Cell
 
-THAI_FONTS = ("Loma", "Garuda", "Waree", "Umpush", "Sawasdee", "Norasi", "Kinnari")
+CHART_FONTS = (fonts.FAMILY, "DejaVu Sans")
 
 
-def thai_font() -> str | None:
-    """The first installed Thai font family, or None."""
-    from matplotlib import font_manager
-
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((n for n in THAI_FONTS if n in names), None)
+def thai_font() -> str:
+    """The packaged Thai font family, registered with matplotlib."""
+    return fonts.register_with_matplotlib()
 
 
 def _setup() -> Any:
@@ -29,9 +27,8 @@ def _setup() -> Any:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    font = thai_font()
-    families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
-    plt.rcParams["font.family"] = families
+    thai_font()
+    plt.rcParams["font.family"] = list(CHART_FONTS)
     return plt
 
 

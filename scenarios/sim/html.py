@@ -1,6 +1,8 @@
 """One self-contained HTML report per run: scenario, settings, the policy table, the chart.
 
-Everything is escaped; the chart is embedded as a base64 PNG so the file stands alone.
+Everything is escaped; the chart is embedded as a base64 PNG and the packaged Thai font
+(Sarabun, SIL OFL) as a base64 ``@font-face``, so the file stands alone and reads in Thai on
+a machine without Thai fonts.
 """
 
 from __future__ import annotations
@@ -8,12 +10,13 @@ from __future__ import annotations
 import base64
 from html import escape
 
+from scenarios import fonts
 from scenarios.sim.loader import Scenario
 from scenarios.sim.purchase import PURCHASE_COLUMNS
 from scenarios.sim.report import SUMMARY_COLUMNS, Cell
 
 _STYLE = (
-    "body{font-family:Loma,Garuda,'Noto Sans Thai',sans-serif;margin:2em}"
+    "body{font-family:Sarabun,Loma,Garuda,'Noto Sans Thai',sans-serif;margin:2em}"
     "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:4px 8px}"
     "td.n{text-align:right}.ill{color:#a40}"
 )
@@ -31,6 +34,14 @@ def _purchases(rows: list[dict[str, Cell]]) -> str:
     return (
         "<h3>จัดซื้อร่วมตลอดฤดู / Joint purchasing over the season</h3>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def _font_face() -> str:
+    data = base64.b64encode(fonts.REGULAR.read_bytes()).decode("ascii")
+    return (
+        "@font-face{font-family:Sarabun;font-weight:400;"
+        f"src:url(data:font/ttf;base64,{data}) format('truetype')}}"
     )
 
 
@@ -70,7 +81,7 @@ def html_report(
     )
     return (
         '<!DOCTYPE html><html lang="th"><head><meta charset="utf-8">'
-        f"<title>{escape(spec.name_en)}</title><style>{_STYLE}</style></head><body>"
+        f"<title>{escape(spec.name_en)}</title><style>{_font_face()}{_STYLE}</style></head><body>"
         f"<h1>{escape(spec.name_th)}</h1><h2>{escape(spec.name_en)}</h2>{label}"
         f"<p>{escape(spec.description)}</p><ul>{items}</ul>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{img}"

@@ -1,8 +1,10 @@
-"""Charts render Thai labels with no missing-glyph warnings; the HTML report stands alone."""
+"""Charts render Thai labels from the packaged Sarabun font (no missing-glyph warnings, on a
+machine with or without Thai system fonts); the HTML report stands alone."""
 
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -21,10 +23,8 @@ def rows(lamphun: Scenario) -> list[dict[str, str | int | float]]:
 
 def test_thai_chart_has_every_glyph(lamphun: Scenario, rows: list) -> None:  # type: ignore[type-arg]
     pytest.importorskip("matplotlib")
-    from scenarios.sim.charts import summary_chart, thai_font
+    from scenarios.sim.charts import summary_chart
 
-    if thai_font() is None:
-        pytest.skip("no Thai font installed (apt-get install fonts-thai-tlwg)")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         png = summary_chart(f"{lamphun.spec.name_th}\n{lamphun.spec.name_en}", rows)
@@ -33,10 +33,34 @@ def test_thai_chart_has_every_glyph(lamphun: Scenario, rows: list) -> None:  # t
     assert missing == []
 
 
+def test_thai_glyphs_come_from_the_packaged_font(lamphun: Scenario) -> None:
+    """The first font matplotlib tries is the packaged Sarabun file, and it holds every Thai
+    letter of the chart, so no system font is ever asked for one."""
+    pytest.importorskip("matplotlib")
+    from fontTools.ttLib import TTFont
+    from matplotlib import font_manager
+    from matplotlib.font_manager import FontProperties
+
+    from scenarios import fonts
+    from scenarios.sim.charts import CHART_FONTS, thai_font
+
+    assert thai_font() == fonts.FAMILY == CHART_FONTS[0]
+    chosen = font_manager.fontManager._find_fonts_by_props(FontProperties(family=list(CHART_FONTS)))
+    assert Path(chosen[0]).resolve() == fonts.REGULAR
+    bold = font_manager.findfont(FontProperties(family=fonts.FAMILY, weight="bold"))
+    assert Path(bold).resolve() == fonts.BOLD
+    thai_text = lamphun.spec.name_th + "สภาพคล่อง ผลผลิต วันขาดเงิน ได้รับเงินตามต้องการ ๑๒๓"
+    cmap = TTFont(fonts.REGULAR)["cmap"].getBestCmap()
+    assert [ch for ch in thai_text if "\u0e00" <= ch <= "\u0e7f" and ord(ch) not in cmap] == []
+    assert all(ord(ch) in cmap for ch in "0123456789 ABCxyz.,%()")
+    assert "SIL Open Font License" in fonts.LICENSE.read_text(encoding="utf-8")
+
+
 def test_html_report(lamphun: Scenario, rows: list) -> None:  # type: ignore[type-arg]
     page = html_report(lamphun, rows, {"runs": 2, "seed": 1}, b"\x89PNG fake")
     assert page.startswith("<!DOCTYPE html>")
     assert lamphun.spec.name_th in page
     assert "ตัวอย่างสมมติ" in page
     assert "data:image/png;base64," in page
+    assert "@font-face{font-family:Sarabun" in page  # Thai reads without system fonts
     assert page.count("<tr>") == 1 + len(rows)

@@ -31,7 +31,7 @@ def test_short_run_writes_outputs(tmp_path: Path) -> None:
     res = CliRunner().invoke(_app(), [*args, "--executor", "serial", "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
     assert "baseline" in res.output
-    with (tmp_path / "summary.csv").open(encoding="utf-8") as fh:
+    with (tmp_path / "summary.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["policy"] for r in rows][:2] == ["baseline", "joint-fund"]
     book = load_workbook(tmp_path / "simulation.xlsx")

@@ -80,7 +80,17 @@ def assert_no_other_network(page: Any) -> None:
     assert not any(name in body for name in LOEI_NAMES)
 
 
-THAI_FAMILIES = ("Loma", "Garuda", "Kinnari", "Norasi", "Purisa", "Sawasdee", "Umpush", "Waree")
+THAI_FAMILIES = (
+    "Sarabun",
+    "Loma",
+    "Garuda",
+    "Kinnari",
+    "Norasi",
+    "Purisa",
+    "Sawasdee",
+    "Umpush",
+    "Waree",
+)
 
 
 def assert_thai_renders(page: Any, selector: str = "h1") -> None:

@@ -26,6 +26,7 @@ from api.http.app import create_app
 from api.http.keys import issue_key, revoke_key
 from api.services.loans import with_quoted_interest
 from api.services.rounds import RoundParams, load_snapshot, run_round
+from api.services.sheets import STATUS_TEXT
 from api.settings import Settings
 from api.web import round_pages
 from api.web.i18n import long_date
@@ -255,8 +256,9 @@ def test_round_downloads_read_back(web: Web) -> None:
     sheet = today.active
     assert sheet is not None
     cells = list(sheet.iter_rows(min_row=2, values_only=True))
-    money = [c for c in cells if c[4] in ("liquidity_offer", "liquidity_need", "obligation")]
-    goods = [c for c in cells if c[4] in ("stock_lot", "purchase_order")]
+    kind = {th: code for code, (th, _en) in STATUS_TEXT.items()}  # kinds are shown in Thai
+    money = [c for c in cells if kind[c[4]] in ("liquidity_offer", "liquidity_need", "obligation")]
+    goods = [c for c in cells if kind[c[4]] in ("stock_lot", "purchase_order")]
     assert money and all(isinstance(c[5], int | float) for c in money)  # numbers, not text
     assert goods and all(isinstance(c[6], int) and c[5] is None for c in goods)
     nets = ["LPN", "LPN-A1", "LPN-A2"]

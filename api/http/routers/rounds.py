@@ -4,8 +4,6 @@ report and explanations, export it as CSV. A coordinator sees only their own net
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import asdict, is_dataclass
 from enum import Enum
@@ -31,6 +29,7 @@ from api.services.errors import InvalidStateError
 from api.services.export import PROPOSAL_HEADER, SALE_HEADER, SETOFF_HEADER, round_report
 from api.services.loans import with_quoted_interest
 from api.services.rounds import RoundOutcome, RoundParams, load_snapshot, run_round
+from api.services.sheets import plain_csv_bytes
 from matcher.errors import InputError
 from matcher.money import satang_to_decimal_string
 
@@ -184,13 +183,10 @@ def report(rnd: Round, ctx: Ctx) -> sc.RoundReportPublic:
 def export_csv(rnd: Round, ctx: Ctx) -> Response:
     """The round's proposals as CSV (UTF-8 with BOM, opens in Excel) (ส่งออก)."""
     rep = round_report(ctx.engine, int(rnd.id or 0))
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(PROPOSAL_HEADER)
-    writer.writerows(rep.proposals)
+    body = plain_csv_bytes(PROPOSAL_HEADER, rep.proposals)
     name = f"round-{rep.round_id}.csv"
     return Response(
-        buf.getvalue().encode("utf-8-sig"),
+        body,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
