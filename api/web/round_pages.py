@@ -20,6 +20,7 @@ from fastapi.responses import Response
 
 from api.db.tables import RoundRow
 from api.db.tx import read_session
+from api.schemas.common import parse_iso_date
 from api.services.errors import ServiceError
 from api.services.export import (
     PROPOSAL_HEADER,
@@ -55,7 +56,7 @@ def round_form(request: Request) -> Response:
 
 def _business_date(form: dict[str, str]) -> date | None:
     try:
-        return date.fromisoformat(form.get("business_date", ""))
+        return parse_iso_date(form.get("business_date", ""))
     except ValueError:
         return None
 

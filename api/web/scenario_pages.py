@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 import scenarios
+from api.schemas.common import parse_whole
 from api.web import core
 from scenarios.sim.loader import Scenario, ScenarioError, load_scenario
 from scenarios.sim.metrics import summarise
@@ -60,10 +61,10 @@ def parse_knobs(form: dict[str, str]) -> tuple[Knobs | None, list[str]]:
     numbers: dict[str, int] = {}
     for field_name, (low, high) in LIMITS.items():
         raw = form.get(field_name, str(DEFAULTS[field_name])).strip()
-        if not raw.isdigit() or not low <= int(raw) <= high:
-            errors.append(f"{field_name}: {raw!r} is not a whole number from {low} to {high}")
-        else:
-            numbers[field_name] = int(raw)
+        try:
+            numbers[field_name] = parse_whole(raw, low, high)
+        except ValueError as exc:
+            errors.append(f"{field_name}: {exc}; a whole number from {low} to {high}")
     fairness = form.get("fairness", "")
     if fairness not in FAIRNESS:
         errors.append(f"fairness: {fairness!r} is not one of {', '.join(FAIRNESS[1:])}")

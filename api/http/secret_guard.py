@@ -1,0 +1,164 @@
+"""Checks of secrets (an API key on ``/v1``, the login form on ``/web``): argon2 off the
+event loop, a bound on how many run at once, and limits that a guesser cannot turn into a
+lockout of the key's owner.
+
+* **Off the loop, bounded.** argon2 runs in worker threads behind a capacity limiter of
+  ``verify_concurrency`` checks; at most ``verify_queue`` more wait for a slot, and any check
+  past that is refused at once (429). A flood of wrong secrets therefore costs the server at
+  most ``verify_concurrency`` busy threads, and the event loop (health, every other request)
+  never waits for a hash.
+* **Per client** (its address, as the server sees it; behind a reverse proxy the address the
+  proxy reports, see ``docs/security-web.md``): at most ``verify_per_client_minute`` checks a
+  minute (a token bucket), whatever key they name.
+* **Per key id and client**: after ``free_failures`` wrong secrets in a row, each further try
+  from that client waits ``2^(n - free_failures)`` seconds (at most :data:`MAX_BACKOFF_S`); a
+  right secret clears it. Another client is never affected, so guessing at a key from one
+  address cannot lock its owner out.
+* **Per key id**: at most ``verify_per_key_minute`` wrong secrets a minute from all clients
+  together; past that, only clients that verified this key before (within a day) may still
+  try. The owner's usual machines pass; only a new address waits while a key is attacked
+  from many addresses at once.
+
+State is in memory, per process, and bounded (the least recently seen entries go first).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import anyio
+import anyio.to_thread
+
+MAX_BACKOFF_S = 900.0
+"""The longest back-off of a key id at one client (15 minutes)."""
+VERIFIED_S = 86_400.0
+"""How long a client that verified a key counts as one of the key's clients."""
+MAX_ENTRIES = 20_000
+"""Entries kept per table (clients, key-and-client pairs, keys); the oldest go first."""
+
+
+class Busy(Exception):
+    """Too many checks are already waiting: refused without hashing."""
+
+
+@dataclass(frozen=True)
+class GuardLimits:
+    """The numbers of :class:`SecretGuard` (from :class:`~api.http.context.HttpConfig`)."""
+
+    concurrency: int = 2
+    queue: int = 32
+    per_client_minute: int = 30
+    per_key_minute: int = 60
+    free_failures: int = 5
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Lru(OrderedDict[K, V]):
+    """An ordered dict that forgets its oldest entries past :data:`MAX_ENTRIES`."""
+
+    def touch(self, key: K, value: V) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > MAX_ENTRIES:
+            self.popitem(last=False)
+
+
+class _Buckets:
+    """Token buckets (``per_minute`` a minute, burst of one minute's worth) by name."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.rate, self.burst = per_minute / 60.0, float(per_minute)
+        self._state: _Lru[str, tuple[float, float]] = _Lru()
+
+    def level(self, name: str, now: float) -> float:
+        tokens, last = self._state.get(name, (self.burst, now))
+        return min(self.burst, tokens + (now - last) * self.rate)
+
+    def wait(self, name: str, now: float) -> float:
+        """Seconds until one token is there (0 when it is there now)."""
+        tokens = self.level(name, now)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+
+    def take(self, name: str, now: float) -> None:
+        self._state.touch(name, (self.level(name, now) - 1.0, now))
+
+
+class SecretGuard:
+    """Admits, runs and records the checks of secrets of one app (see the module text)."""
+
+    def __init__(self, limits: GuardLimits, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limits, self._clock = limits, clock
+        self._lock = threading.Lock()
+        self._clients = _Buckets(limits.per_client_minute)
+        self._keys = _Buckets(limits.per_key_minute)
+        self._failures: _Lru[tuple[str, str], tuple[int, float]] = _Lru()
+        """(key id, client) → (wrong secrets in a row, when the last one came)."""
+        self._verified: _Lru[tuple[str, str], float] = _Lru()
+        """(key id, client) → when the client last verified the key."""
+        self._waiting = 0
+        self._limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter]
+        self._limiters = weakref.WeakKeyDictionary()
+
+    def admit(self, key_id: str, client: str) -> float:
+        """Seconds ``client`` must wait before it may try a secret of ``key_id`` (0: now);
+        an admitted try takes one of the client's tokens."""
+        now = self._clock()
+        with self._lock:
+            wait = max(self._backoff(key_id, client, now), self._clients.wait(client, now))
+            known = now - self._verified.get((key_id, client), -VERIFIED_S) < VERIFIED_S
+            if not known:
+                wait = max(wait, self._keys.wait(key_id, now))
+            if wait == 0.0:
+                self._clients.take(client, now)
+            return wait
+
+    def _backoff(self, key_id: str, client: str, now: float) -> float:
+        failures, last = self._failures.get((key_id, client), (0, now))
+        extra = failures - self.limits.free_failures
+        if extra < 0:
+            return 0.0
+        pause = min(MAX_BACKOFF_S, 2.0 ** min(extra, 20))
+        return max(0.0, last + pause - now)
+
+    def record(self, key_id: str, client: str, ok: bool) -> None:
+        """Note the outcome of an admitted check."""
+        now = self._clock()
+        with self._lock:
+            if ok:
+                self._failures.pop((key_id, client), None)
+                self._verified.touch((key_id, client), now)
+                return
+            failures, _ = self._failures.get((key_id, client), (0, now))
+            self._failures.touch((key_id, client), (failures + 1, now))
+            self._keys.take(key_id, now)
+
+    async def run(self, check: Callable[[], bool]) -> bool:
+        """``check()`` in a worker thread, at most ``concurrency`` at once; :class:`Busy`
+        when ``queue`` checks are already waiting for a slot."""
+        with self._lock:
+            if self._waiting >= self.limits.queue + self.limits.concurrency:
+                raise Busy
+            self._waiting += 1
+        try:
+            return await anyio.to_thread.run_sync(check, limiter=self._limiter())
+        finally:
+            with self._lock:
+                self._waiting -= 1
+
+    def _limiter(self) -> anyio.CapacityLimiter:
+        """The capacity limiter of the running loop (a test client may run several loops)."""
+        loop = asyncio.get_running_loop()
+        limiter = self._limiters.get(loop)
+        if limiter is None:
+            limiter = self._limiters[loop] = anyio.CapacityLimiter(self.limits.concurrency)
+        return limiter
