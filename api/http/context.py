@@ -33,7 +33,7 @@ class HttpConfig:
     """A key left in flight longer than this (a crashed worker) may be taken over."""
     key_cache_s: float = 60.0
     """How long a verified secret skips argon2 (revocation is still checked every call)."""
-    verify_concurrency: int = 2
+    verify_concurrency: int = 1
     """argon2 checks running at once (worker threads); a wrong secret costs about 0.1 s of
     CPU, so this bounds what a flood of wrong secrets can take (:mod:`api.http.secret_guard`)."""
     verify_queue: int = 32
@@ -45,6 +45,8 @@ class HttpConfig:
     verified the key before may still try."""
     verify_free_failures: int = 5
     """Wrong secrets in a row for one key id from one client before the back-off starts."""
+    verify_per_client_running: int = 1
+    """Checks of one client address running at once (the rest get 429, Retry-After: 1)."""
 
 
 class RateLimiter:
@@ -133,6 +135,7 @@ class AppContext:
                 c.verify_per_client_minute,
                 c.verify_per_key_minute,
                 c.verify_free_failures,
+                c.verify_per_client_running,
             )
         )
 

@@ -111,14 +111,16 @@ async def checked_key(ctx: AppContext, key_id: str, secret: str, client: str) ->
             or too many checks are already waiting.
     """
     _throttle(ctx.guard.admit(key_id, client), "too many checks of this API key; wait")
-    row = await _live_key(ctx, key_id)
+    ok: bool | None = None
     try:
+        row = await _live_key(ctx, key_id)
         ok = await ctx.guard.run(partial(verify_secret, row, secret))
     except Busy:
         raise ApiError(
             429, "rate_limited", "too many key checks at once", {"Retry-After": "1"}
         ) from None
-    ctx.guard.record(key_id, client, ok)
+    finally:
+        ctx.guard.record(key_id, client, ok)
     if not ok:
         raise revoked()
     return row

@@ -2,18 +2,22 @@
 event loop, a bound on how many run at once, and limits that a guesser cannot turn into a
 lockout of the key's owner.
 
-* **Off the loop, bounded.** argon2 runs in worker threads behind a capacity limiter of
-  ``verify_concurrency`` checks; at most ``verify_queue`` more wait for a slot, and any check
-  past that is refused at once (429). A flood of wrong secrets therefore costs the server at
-  most ``verify_concurrency`` busy threads, and the event loop (health, every other request)
-  never waits for a hash.
+* **Off the loop, bounded, behind the requests.** argon2 runs in a pool of its own of
+  ``verify_concurrency`` threads, at a lower CPU priority (``nice`` +:data:`NICENESS` on
+  Linux, where it is per thread): serving a request always goes first. At most
+  ``verify_queue`` more checks wait for a thread, and any check past that is refused at once
+  (429). A flood of wrong secrets therefore costs the server at most ``verify_concurrency``
+  low-priority threads, and the event loop (health, every other request) never waits for a
+  hash.
 * **Per client** (its address, as the server sees it; behind a reverse proxy the address the
   proxy reports, see ``docs/security-web.md``): at most ``verify_per_client_minute`` checks a
-  minute (a token bucket), whatever key they name.
+  minute (a token bucket), whatever key they name, and at most ``per_client_running`` at a
+  time (a burst waits for the outcome of the first instead of filling the pool).
 * **Per key id and client**: after ``free_failures`` wrong secrets in a row, each further try
   from that client waits ``2^(n - free_failures)`` seconds (at most :data:`MAX_BACKOFF_S`); a
-  right secret clears it. Another client is never affected, so guessing at a key from one
-  address cannot lock its owner out.
+  right secret clears it. Checks still running count as failures until they end, so a burst
+  sent all at once gets no more checks than one sent in turn. Another client is never
+  affected, so guessing at a key from one address cannot lock its owner out.
 * **Per key id**: at most ``verify_per_key_minute`` wrong secrets a minute from all clients
   together; past that, only clients that verified this key before (within a day) may still
   try. The owner's usual machines pass; only a new address waits while a key is attacked
@@ -25,16 +29,15 @@ State is in memory, per process, and bounded (the least recently seen entries go
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import threading
 import time
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
-
-import anyio
-import anyio.to_thread
 
 MAX_BACKOFF_S = 900.0
 """The longest back-off of a key id at one client (15 minutes)."""
@@ -42,6 +45,8 @@ VERIFIED_S = 86_400.0
 """How long a client that verified a key counts as one of the key's clients."""
 MAX_ENTRIES = 20_000
 """Entries kept per table (clients, key-and-client pairs, keys); the oldest go first."""
+NICENESS = 10
+"""How much lower the checking threads' CPU priority is than the server's."""
 
 
 class Busy(Exception):
@@ -52,11 +57,12 @@ class Busy(Exception):
 class GuardLimits:
     """The numbers of :class:`SecretGuard` (from :class:`~api.http.context.HttpConfig`)."""
 
-    concurrency: int = 2
+    concurrency: int = 1
     queue: int = 32
     per_client_minute: int = 30
     per_key_minute: int = 60
     free_failures: int = 5
+    per_client_running: int = 1
 
 
 K = TypeVar("K")
@@ -105,35 +111,59 @@ class SecretGuard:
         """(key id, client) → (wrong secrets in a row, when the last one came)."""
         self._verified: _Lru[tuple[str, str], float] = _Lru()
         """(key id, client) → when the client last verified the key."""
+        self._pending: dict[tuple[str, str], int] = {}
+        """(key id, client) → admitted checks not yet recorded."""
+        self._running: dict[str, int] = {}
+        """client → admitted checks not yet recorded."""
         self._waiting = 0
-        self._limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter]
-        self._limiters = weakref.WeakKeyDictionary()
+        self._pool = ThreadPoolExecutor(
+            limits.concurrency, thread_name_prefix="secret-check", initializer=_lower_priority
+        )
 
     def admit(self, key_id: str, client: str) -> float:
-        """Seconds ``client`` must wait before it may try a secret of ``key_id`` (0: now);
-        an admitted try takes one of the client's tokens."""
+        """Seconds ``client`` must wait before it may try a secret of ``key_id`` (0: now).
+        An admitted try takes one of the client's tokens and is pending until
+        :meth:`record` (which the caller must call, whatever happens)."""
         now = self._clock()
         with self._lock:
             wait = max(self._backoff(key_id, client, now), self._clients.wait(client, now))
             known = now - self._verified.get((key_id, client), -VERIFIED_S) < VERIFIED_S
             if not known:
                 wait = max(wait, self._keys.wait(key_id, now))
+            if self._running.get(client, 0) >= self.limits.per_client_running:
+                wait = max(wait, 1.0)  # this client's earlier check is still running
             if wait == 0.0:
                 self._clients.take(client, now)
+                pair = (key_id, client)
+                self._pending[pair] = self._pending.get(pair, 0) + 1
+                self._running[client] = self._running.get(client, 0) + 1
             return wait
 
     def _backoff(self, key_id: str, client: str, now: float) -> float:
         failures, last = self._failures.get((key_id, client), (0, now))
+        pending = self._pending.get((key_id, client), 0)
+        if pending and failures + pending >= self.limits.free_failures:
+            return 1.0  # as many checks as may fail are running: wait for their outcome
         extra = failures - self.limits.free_failures
         if extra < 0:
             return 0.0
         pause = min(MAX_BACKOFF_S, 2.0 ** min(extra, 20))
         return max(0.0, last + pause - now)
 
-    def record(self, key_id: str, client: str, ok: bool) -> None:
-        """Note the outcome of an admitted check."""
+    def record(self, key_id: str, client: str, ok: bool | None) -> None:
+        """Note the outcome of an admitted check (None: it did not run, e.g. the key is
+        unknown or the queue was full)."""
         now = self._clock()
+        pair = (key_id, client)
         with self._lock:
+            left = self._pending.pop(pair, 1) - 1
+            if left > 0:
+                self._pending[pair] = left
+            running = self._running.pop(client, 1) - 1
+            if running > 0:
+                self._running[client] = running
+            if ok is None:
+                return
             if ok:
                 self._failures.pop((key_id, client), None)
                 self._verified.touch((key_id, client), now)
@@ -143,22 +173,20 @@ class SecretGuard:
             self._keys.take(key_id, now)
 
     async def run(self, check: Callable[[], bool]) -> bool:
-        """``check()`` in a worker thread, at most ``concurrency`` at once; :class:`Busy`
-        when ``queue`` checks are already waiting for a slot."""
+        """``check()`` in the checking pool, at most ``concurrency`` at once; :class:`Busy`
+        when ``queue`` checks are already waiting for a thread."""
         with self._lock:
             if self._waiting >= self.limits.queue + self.limits.concurrency:
                 raise Busy
             self._waiting += 1
         try:
-            return await anyio.to_thread.run_sync(check, limiter=self._limiter())
+            return await asyncio.get_running_loop().run_in_executor(self._pool, check)
         finally:
             with self._lock:
                 self._waiting -= 1
 
-    def _limiter(self) -> anyio.CapacityLimiter:
-        """The capacity limiter of the running loop (a test client may run several loops)."""
-        loop = asyncio.get_running_loop()
-        limiter = self._limiters.get(loop)
-        if limiter is None:
-            limiter = self._limiters[loop] = anyio.CapacityLimiter(self.limits.concurrency)
-        return limiter
+
+def _lower_priority() -> None:
+    """Run this checking thread behind the server's own threads (Linux: per thread)."""
+    with contextlib.suppress(AttributeError, OSError):  # elsewhere: run as is
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)

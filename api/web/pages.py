@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import checked_key, client_of
@@ -61,6 +61,21 @@ def _login_page(request: Request, error: str | None, status: int) -> Response:
     return response
 
 
+def _short_refusal(
+    request: Request, error: str, status: int, headers: dict[str, str] | None = None
+) -> Response:
+    """A small page for a refused login post, made without a template: a flood of refused
+    posts costs the event loop next to nothing (a wrong key, which the guard bounds, gets
+    the whole form again)."""
+    lang = core.lang_of(request)
+    login = i18n.text("login", lang)
+    body = (
+        f'<!doctype html><html lang="{lang}"><meta charset="utf-8"><title>{login}</title>'
+        f'<p role="alert">{i18n.text(error, lang)}</p><p><a href="/web/login">{login}</a></p>'
+    )
+    return HTMLResponse(body, status, headers={**core.SECURITY_HEADERS, **(headers or {})})
+
+
 @router.post("/login")
 async def login(request: Request) -> Response:
     """Check the key and start a server-side session (HttpOnly, SameSite=Strict cookie,
@@ -79,7 +94,7 @@ async def login(request: Request) -> Response:
         or scope is None
         or not signer.check_form_token(scope, form.get("form_token"))
     ):
-        return _login_page(request, "bad_form", 403)
+        return _short_refusal(request, "bad_form", 403)
     parts = split_token(form.get("api_key", "").strip())
     if parts is None:
         return _login_page(request, "bad_key", 401)
@@ -87,8 +102,9 @@ async def login(request: Request) -> Response:
     try:
         row = await checked_key(ctx, parts[0], parts[1], client_of(request))
     except ApiError as exc:
-        refused = "too_many" if exc.status == 429 else "bad_key"
-        return _login_page(request, refused, exc.status)
+        if exc.status == 429:
+            return _short_refusal(request, "too_many", 429, exc.headers)
+        return _login_page(request, "bad_key", exc.status)
     if row.role not in ("coordinator", "member"):
         return _login_page(request, "bad_key", 401)
     cookie = await run_in_threadpool(open_session, ctx.engine, row.id, wall_now())

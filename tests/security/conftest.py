@@ -1,0 +1,14 @@
+"""Fixtures of the security suite: the database tiers of tests/api (SQLite always,
+PostgreSQL when ``COOPMATCH_TEST_POSTGRES_URL`` is set) and its helper modules."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the helper modules beside us
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))  # dbtiers, dbseed, …
+
+from dbtiers import backend, clock, db, sqlite_template
+
+__all__ = ["backend", "clock", "db", "sqlite_template"]  # pytest fixtures
