@@ -99,6 +99,9 @@ def parse_iso_date(value: object) -> date:
     raise ValueError("must be a date written YYYY-MM-DD (ต้องเป็นวันที่ในรูปแบบ YYYY-MM-DD)")
 
 
+IsoDate = Annotated[date, BeforeValidator(parse_iso_date)]
+"""A calendar date in an input file or body: ``YYYY-MM-DD`` and nothing else."""
+
 Money = Annotated[
     int,
     BeforeValidator(parse_money),

@@ -63,8 +63,9 @@ def parse_knobs(form: dict[str, str]) -> tuple[Knobs | None, list[str]]:
         raw = form.get(field_name, str(DEFAULTS[field_name])).strip()
         try:
             numbers[field_name] = parse_whole(raw, low, high)
-        except ValueError as exc:
-            errors.append(f"{field_name}: {exc}; a whole number from {low} to {high}")
+        except ValueError:
+            shown = raw if len(raw) <= 24 else raw[:24] + "…"
+            errors.append(f"{field_name}: {shown!r} is not a whole number from {low} to {high}")
     fairness = form.get("fairness", "")
     if fairness not in FAIRNESS:
         errors.append(f"fairness: {fairness!r} is not one of {', '.join(FAIRNESS[1:])}")

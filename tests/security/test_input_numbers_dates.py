@@ -20,8 +20,6 @@ from http_fixtures import DEBT, OFFER, Api, make_api, refused
 from sqlalchemy import Engine
 from web_attack import Web, make_web, token_of
 
-from api.http.strict import StrictJsonRoute
-from api.schemas.common import parse_iso_date, parse_whole
 from api.services.errors import BadFileError
 from api.services.members import import_members
 
@@ -42,6 +40,8 @@ ODD_DATES: tuple[object, ...] = (
 
 
 def test_the_one_whole_number_rule() -> None:
+    from api.schemas.common import parse_whole
+
     assert parse_whole("42", 0, 100) == 42 and parse_whole("-7", -10, 0) == -7
     for text in ODD_NUMBERS:
         with pytest.raises(ValueError, match="0-9"):
@@ -51,6 +51,8 @@ def test_the_one_whole_number_rule() -> None:
 
 
 def test_the_one_date_rule() -> None:
+    from api.schemas.common import parse_iso_date
+
     assert parse_iso_date("2026-12-31").isoformat() == "2026-12-31"
     for value in ODD_DATES:
         with pytest.raises(ValueError, match="YYYY-MM-DD"):
@@ -141,6 +143,8 @@ def test_a_key_given_twice_is_a_422_naming_it(api: Api) -> None:
 
 
 def test_every_route_that_takes_a_body_refuses_repeated_keys(api: Api) -> None:
+    from api.http.strict import StrictJsonRoute
+
     routes = [c.route for c in iter_route_contexts(api.app.router.routes)]
     with_body = [r for r in routes if isinstance(r, APIRoute) and r.dependant.body_params]
     assert len(with_body) >= 3

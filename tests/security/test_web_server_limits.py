@@ -16,7 +16,6 @@ import pytest
 from web_attack import served_cli
 
 from api.db.migrate import upgrade
-from api.http.server import uvicorn_options
 from api.settings import Settings, create_engine_from
 
 LIMIT_S = 1.5
@@ -102,6 +101,8 @@ def test_an_idle_keep_alive_connection_is_closed(server: tuple[str, int]) -> Non
 
 
 def test_serve_sets_every_limit() -> None:
+    from api.http.server import uvicorn_options
+
     options = uvicorn_options(Settings(forwarded_allow_ips="10.0.0.5"))
     assert options["h11_max_incomplete_event_size"] == 16_384
     assert options["timeout_keep_alive"] == 5 and options["limit_concurrency"] == 400

@@ -23,7 +23,6 @@ from web_attack import WEB_SECRET, Web, make_web, token_of
 
 from api.http.app import create_app
 from api.settings import Settings
-from api.web.security import WeakSecretError
 
 
 @pytest.fixture
@@ -142,6 +141,8 @@ def test_a_cookie_made_offline_is_refused_even_with_the_web_secret(db: Engine, c
 def test_a_short_web_secret_is_refused_at_start_up(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from api.web.security import WeakSecretError
+
     for short in ("s", "x" * 31):
         with pytest.raises(WeakSecretError):
             create_app(Settings(database_url="sqlite://", web_secret=short))

@@ -1,5 +1,6 @@
 """Pure helpers of the web pages: Buddhist Era dates, the language switch, form tokens and
-the web secret's length, the form replay store and the picture (same input, same SVG, in any order)."""
+the web secret's length, the form replay store and the picture (same input, same SVG, in any
+order)."""
 
 from __future__ import annotations
 
