@@ -221,12 +221,14 @@ def create_app(
 
 @asynccontextmanager
 async def _lifespan(ctx: AppContext, _app: FastAPI) -> AsyncIterator[None]:
-    """Open the async pool (PostgreSQL) on the server's loop; close it at shutdown."""
+    """Open the async pool (PostgreSQL) on the server's loop; close it and the secret
+    checks' threads at shutdown."""
     if ctx.pg is not None:
         await ctx.pg.open()
     try:
         yield
     finally:
+        ctx.guard.close()
         if ctx.pg is not None:
             await ctx.pg.close()
 

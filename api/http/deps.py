@@ -159,7 +159,7 @@ TextId = Annotated[str, Path(max_length=64, pattern=PLAIN_TEXT, description="a t
 """A text id in a path (an order, a network, a key): at most 64 characters and no control
 character (which :mod:`api.http.strict` refuses on every route; this documents it)."""
 RowId = Annotated[
-    int, BeforeValidator(whole_text), Path(ge=1, le=MAX_ROW_ID, description="a row id")
+    int, Path(ge=1, le=MAX_ROW_ID, description="a row id"), BeforeValidator(whole_text)
 ]
 """An integer id in a path: 1 to :data:`MAX_ROW_ID` (larger ones can name nothing, and
 PostgreSQL would refuse them as out of range)."""

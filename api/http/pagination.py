@@ -18,8 +18,8 @@ MAX_LIMIT = 100
 
 Limit = Annotated[
     int,
-    BeforeValidator(whole_text),
     Query(ge=1, le=MAX_LIMIT, description="items per page (at most 100)"),
+    BeforeValidator(whole_text),
 ]
 Cursor = Annotated[
     str | None,

@@ -116,9 +116,7 @@ class SecretGuard:
         self._running: dict[str, int] = {}
         """client → admitted checks not yet recorded."""
         self._waiting = 0
-        self._pool = ThreadPoolExecutor(
-            limits.concurrency, thread_name_prefix="secret-check", initializer=_lower_priority
-        )
+        self._pool: ThreadPoolExecutor | None = None
 
     def admit(self, key_id: str, client: str) -> float:
         """Seconds ``client`` must wait before it may try a secret of ``key_id`` (0: now).
@@ -172,6 +170,24 @@ class SecretGuard:
             self._failures.touch((key_id, client), (failures + 1, now))
             self._keys.take(key_id, now)
 
+    def close(self) -> None:
+        """Let the checking threads go (the app is shutting down; a later check starts a
+        new pool)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _checking_pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    self.limits.concurrency,
+                    thread_name_prefix="secret-check",
+                    initializer=_lower_priority,
+                )
+            return self._pool
+
     async def run(self, check: Callable[[], bool]) -> bool:
         """``check()`` in the checking pool, at most ``concurrency`` at once; :class:`Busy`
         when ``queue`` checks are already waiting for a thread."""
@@ -180,7 +196,8 @@ class SecretGuard:
                 raise Busy
             self._waiting += 1
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._pool, check)
+            pool = self._checking_pool()
+            return await asyncio.get_running_loop().run_in_executor(pool, check)
         finally:
             with self._lock:
                 self._waiting -= 1
