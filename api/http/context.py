@@ -45,8 +45,6 @@ class HttpConfig:
     verified the key before may still try."""
     verify_free_failures: int = 5
     """Wrong secrets in a row for one key id from one client before the back-off starts."""
-    verify_per_client_running: int = 1
-    """Checks of one client address running at once (the rest get 429, Retry-After: 1)."""
 
 
 class RateLimiter:
@@ -135,7 +133,6 @@ class AppContext:
                 c.verify_per_client_minute,
                 c.verify_per_key_minute,
                 c.verify_free_failures,
-                c.verify_per_client_running,
             )
         )
 

@@ -103,22 +103,29 @@ def client_of(request: Request) -> str:
 
 async def checked_key(ctx: AppContext, key_id: str, secret: str, client: str) -> StoredKey:
     """The live key ``key_id`` when ``secret`` is its secret: the one check of a secret,
-    for ``/v1`` and the login form alike (:mod:`api.http.secret_guard`: admitted per
-    client and key, argon2 in a bounded worker pool, the outcome recorded).
+    for ``/v1`` and the login form alike (:mod:`api.http.secret_guard`: one check at a time
+    per client, admitted per client and key, argon2 in a bounded low-priority pool, the
+    outcome recorded).
 
     Raises:
         ApiError: 401 for an unknown, revoked or wrong key; 429 when ``client`` must wait
             or too many checks are already waiting.
     """
+    try:
+        async with ctx.guard.turn(client):
+            return await _checked_in_turn(ctx, key_id, secret, client)
+    except Busy:
+        raise ApiError(
+            429, "rate_limited", "too many key checks at once", {"Retry-After": "1"}
+        ) from None
+
+
+async def _checked_in_turn(ctx: AppContext, key_id: str, secret: str, client: str) -> StoredKey:
     _throttle(ctx.guard.admit(key_id, client), "too many checks of this API key; wait")
     ok: bool | None = None
     try:
         row = await _live_key(ctx, key_id)
         ok = await ctx.guard.run(partial(verify_secret, row, secret))
-    except Busy:
-        raise ApiError(
-            429, "rate_limited", "too many key checks at once", {"Retry-After": "1"}
-        ) from None
     finally:
         ctx.guard.record(key_id, client, ok)
     if not ok:

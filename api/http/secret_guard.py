@@ -11,8 +11,9 @@ lockout of the key's owner.
   hash.
 * **Per client** (its address, as the server sees it; behind a reverse proxy the address the
   proxy reports, see ``docs/security-web.md``): at most ``verify_per_client_minute`` checks a
-  minute (a token bucket), whatever key they name, and at most ``per_client_running`` at a
-  time (a burst waits for the outcome of the first instead of filling the pool).
+  minute (a token bucket), whatever key they name, and one at a time (:meth:`turn`): a
+  burst waits for the outcome of each check before the next is admitted, so it gets no more
+  checks than requests sent in turn, and never fills the pool.
 * **Per key id and client**: after ``free_failures`` wrong secrets in a row, each further try
   from that client waits ``2^(n - free_failures)`` seconds (at most :data:`MAX_BACKOFF_S`); a
   right secret clears it. Checks still running count as failures until they end, so a burst
@@ -34,7 +35,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
@@ -62,7 +63,6 @@ class GuardLimits:
     per_client_minute: int = 30
     per_key_minute: int = 60
     free_failures: int = 5
-    per_client_running: int = 1
 
 
 K = TypeVar("K")
@@ -113,8 +113,8 @@ class SecretGuard:
         """(key id, client) → when the client last verified the key."""
         self._pending: dict[tuple[str, str], int] = {}
         """(key id, client) → admitted checks not yet recorded."""
-        self._running: dict[str, int] = {}
-        """client → admitted checks not yet recorded."""
+        self._turns: dict[str, tuple[asyncio.Lock, int]] = {}
+        """client → the lock its checks take turns on, and how many hold or wait for it."""
         self._waiting = 0
         self._pool: ThreadPoolExecutor | None = None
 
@@ -128,13 +128,10 @@ class SecretGuard:
             known = now - self._verified.get((key_id, client), -VERIFIED_S) < VERIFIED_S
             if not known:
                 wait = max(wait, self._keys.wait(key_id, now))
-            if self._running.get(client, 0) >= self.limits.per_client_running:
-                wait = max(wait, 1.0)  # this client's earlier check is still running
             if wait == 0.0:
                 self._clients.take(client, now)
                 pair = (key_id, client)
                 self._pending[pair] = self._pending.get(pair, 0) + 1
-                self._running[client] = self._running.get(client, 0) + 1
             return wait
 
     def _backoff(self, key_id: str, client: str, now: float) -> float:
@@ -157,9 +154,6 @@ class SecretGuard:
             left = self._pending.pop(pair, 1) - 1
             if left > 0:
                 self._pending[pair] = left
-            running = self._running.pop(client, 1) - 1
-            if running > 0:
-                self._running[client] = running
             if ok is None:
                 return
             if ok:
@@ -188,19 +182,32 @@ class SecretGuard:
                 )
             return self._pool
 
-    async def run(self, check: Callable[[], bool]) -> bool:
-        """``check()`` in the checking pool, at most ``concurrency`` at once; :class:`Busy`
-        when ``queue`` checks are already waiting for a thread."""
+    @contextlib.asynccontextmanager
+    async def turn(self, client: str) -> AsyncIterator[None]:
+        """Hold ``client``'s turn: its checks run one after another. Every holder and waiter
+        counts against ``concurrency + queue``; past that, :class:`Busy` at once."""
         with self._lock:
             if self._waiting >= self.limits.queue + self.limits.concurrency:
                 raise Busy
             self._waiting += 1
+            lock, users = self._turns.get(client) or (asyncio.Lock(), 0)
+            self._turns[client] = (lock, users + 1)
         try:
-            pool = self._checking_pool()
-            return await asyncio.get_running_loop().run_in_executor(pool, check)
+            async with lock:
+                yield
         finally:
             with self._lock:
                 self._waiting -= 1
+                _, users = self._turns[client]
+                if users <= 1:
+                    del self._turns[client]
+                else:
+                    self._turns[client] = (lock, users - 1)
+
+    async def run(self, check: Callable[[], bool]) -> bool:
+        """``check()`` in the checking pool (``concurrency`` low-priority threads)."""
+        pool = self._checking_pool()
+        return await asyncio.get_running_loop().run_in_executor(pool, check)
 
 
 def _lower_priority() -> None:

@@ -58,15 +58,6 @@ def test_each_client_has_its_own_budget_of_checks() -> None:
     assert guard.admit("k3", "other") == 0
 
 
-def test_a_burst_from_one_client_waits_for_its_first_check() -> None:
-    guard = SecretGuard(GuardLimits(per_client_running=1), Clock())
-    assert guard.admit("k", "c") == 0
-    assert guard.admit("k", "c") == 1.0 and guard.admit("other-key", "c") == 1.0
-    assert guard.admit("k", "someone-else") == 0
-    guard.record("k", "c", ok=None)  # the first ended (here: it never ran)
-    assert guard.admit("k", "c") == 0
-
-
 def test_a_key_under_attack_still_admits_its_known_clients() -> None:
     clock = Clock()
     guard = SecretGuard(GuardLimits(per_key_minute=3), clock)
@@ -87,33 +78,40 @@ def test_the_tables_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(guard._failures) == 50 and len(guard._clients._state) == 50
 
 
-def test_checks_run_off_the_loop_a_few_at_a_time_and_a_full_queue_is_refused() -> None:
+def test_checks_run_off_the_loop_one_per_client_and_a_full_queue_is_refused() -> None:
     guard = SecretGuard(GuardLimits(concurrency=2, queue=3))
     release = threading.Event()
-    running: list[int] = []
-    peak = [0]
+    running: list[str] = []
+    peak: dict[str, int] = {}
     lock = threading.Lock()
 
-    def check() -> bool:
+    def check(client: str) -> bool:
         with lock:
-            running.append(1)
-            peak[0] = max(peak[0], len(running))
+            running.append(client)
+            peak[client] = max(peak.get(client, 0), running.count(client))
+            peak["all"] = max(peak.get("all", 0), len(running))
         release.wait(5)
         with lock:
-            running.pop()
+            running.remove(client)
         return False
 
+    async def one(client: str) -> bool:
+        async with guard.turn(client):
+            return await guard.run(lambda: check(client))
+
     async def main() -> tuple[int, float]:
-        tasks = [asyncio.create_task(guard.run(check)) for _ in range(5)]
+        clients = ["a", "a", "a", "b", "c"]  # 5 = concurrency 2 + queue 3
+        tasks = [asyncio.create_task(one(c)) for c in clients]
         await asyncio.sleep(0.2)
-        loop_free = asyncio.get_running_loop().time()
+        before = asyncio.get_running_loop().time()
         await asyncio.sleep(0.01)  # the loop is not blocked while checks run
-        lag = asyncio.get_running_loop().time() - loop_free
+        lag = asyncio.get_running_loop().time() - before
         with pytest.raises(Busy):
-            await guard.run(check)  # 2 running + 3 waiting: the 6th is refused at once
+            await one("d")  # the 6th is refused at once, without hashing
         release.set()
-        results = await asyncio.gather(*tasks)
-        return len(results), lag
+        return len(await asyncio.gather(*tasks)), lag
 
     done, lag = asyncio.run(main())
-    assert done == 5 and peak[0] == 2 and lag < 0.5
+    assert done == 5 and lag < 0.5
+    assert peak["a"] == 1 and peak["all"] == 2  # one at a time per client, 2 in all
+    assert guard._turns == {} and guard._waiting == 0

@@ -181,7 +181,8 @@ def test_health_stays_fast_while_150_wrong_logins_arrive(
     }
     _report("login_flood", figures)
     assert len(statuses) == WRONG_LOGINS and set(statuses) <= {401, 429}, figures
-    assert statuses.count(401) <= 5 and len(ms) >= 10, figures  # 5 free failures at most
+    # 5 free failures, then a back-off of 1 s, 2 s, 4 s …: a handful of checks in all
+    assert statuses.count(401) <= 10 and len(ms) >= 10, figures
     assert figures["health_p99_ms"] < bound, figures
     with _client(base, "127.0.0.9") as owner:  # the owner logs in right after
         token = token_of(owner.get("/web/login").text)
