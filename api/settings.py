@@ -7,6 +7,7 @@ Nothing is created at import time: callers build :class:`Settings` and pass it t
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,8 +48,41 @@ class Settings(BaseSettings):
     db_max_overflow: int = 10
     """PostgreSQL: connections a process may open beyond the pool under load."""
     web_secret: str | None = None
-    """Key that signs the web pages' session cookies and form tokens; unset: a random key
-    per process, so browser sessions end when the server restarts."""
+    """Key (at least 32 bytes) that signs the web pages' form tokens; set the same one on
+    every process. Unset: a random key per process (open forms are refused after a
+    restart). A shorter one is refused at start-up."""
+    environment: Literal["development", "production"] = "development"
+    """``production`` turns the API documentation off and ``/metrics`` off unless it has
+    a token (each overridable below)."""
+    api_docs: bool | None = None
+    """Serve ``/docs``, ``/redoc`` and ``/openapi.json``; unset: on in development only."""
+    metrics_token: str | None = None
+    """When set, ``/metrics`` needs ``Authorization: Bearer <token>``; unset, it is open in
+    development and absent (404) in production."""
+    secure_cookies: bool = False
+    """Always mark cookies ``Secure``; without it they are marked when the request came
+    over HTTPS (directly, or through a trusted proxy's ``X-Forwarded-Proto``)."""
+    public_origin: str | None = None
+    """The origin browsers see (``https://coopmatch.example.go.th``); web posts whose
+    ``Origin`` differs are refused. Unset: the origin each request was addressed to."""
+    forwarded_allow_ips: str = "127.0.0.1"
+    """Reverse proxies trusted for ``X-Forwarded-For``/``-Proto`` (comma-separated
+    addresses or ``*``): the client address the limits use and the scheme come from them."""
+    http_limit_concurrency: int = 400
+    """Connections and requests served at once; past it the server answers 503."""
+    http_timeout_keep_alive_s: int = 5
+    """An idle keep-alive connection is closed after this many seconds."""
+    http_head_timeout_s: float = 10.0
+    """A request's line and headers must arrive within this many seconds."""
+    http_body_timeout_s: float = 30.0
+    """A request's body must arrive within this many seconds (else 408)."""
+    http_max_header_bytes: int = 16_384
+    """The request line and headers together may be at most this long (else 400)."""
+
+    @property
+    def docs_enabled(self) -> bool:
+        """Whether the API documentation is served."""
+        return self.api_docs if self.api_docs is not None else self.environment == "development"
 
 
 def migration_url(settings: Settings) -> str:

@@ -38,7 +38,8 @@ def fail(title: str, lines: list[str]) -> NoReturn:
 
 
 def read_json(path: Path) -> Any:
-    """Read a JSON file; NaN, Infinity and duplicate keys are errors."""
+    """Read a JSON file; NaN, Infinity, duplicate keys, numbers past Python's digit limit and
+    nesting past its recursion limit are errors (exit 2), never a traceback."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -62,6 +63,8 @@ def read_json(path: Path) -> Any:
         fail(str(path), ["the file is not UTF-8 text"])
     except ValueError as exc:
         fail(str(path), [f"not valid JSON: {exc}"])
+    except RecursionError:
+        fail(str(path), ["not valid JSON: nested too deeply (ซ้อนกันลึกเกินไป)"])
 
 
 def format_loc(loc: tuple[int | str, ...]) -> str:

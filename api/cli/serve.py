@@ -1,4 +1,5 @@
-"""``coopmatch serve``: the ``/v1`` HTTP API under uvicorn, with JSON structured logs."""
+"""``coopmatch serve``: the ``/v1`` HTTP API and the web pages under uvicorn, with JSON
+structured logs and the server limits of :mod:`api.http.server`."""
 
 from __future__ import annotations
 
@@ -43,18 +44,29 @@ def register(app: typer.Typer) -> None:
         port: int = typer.Option(8000, help="TCP port"),
         json_logs: bool = typer.Option(True, "--json-logs/--console-logs", help="log format"),
     ) -> None:
-        """Serve the member and coordinator API (/v1) (เปิดบริการ API)."""
+        """Serve the member and coordinator API (/v1) (เปิดบริการ API), with the limits
+        and timeouts of :mod:`api.http.server`. A web secret shorter than 32 bytes is
+        refused (exit 2)."""
         import uvicorn
+        from pydantic import ValidationError
 
         from api.http.app import create_app
+        from api.http.server import uvicorn_options
+        from api.web.security import WeakSecretError
 
-        settings = Settings()
+        try:
+            settings = Settings()
+        except ValidationError as exc:
+            fail("COOPMATCH_* settings", [f"{e['loc']}: {e['msg']}" for e in exc.errors()])
         engine = current_schema_engine(settings)
         configure_logging(json_logs)
-        app = create_app(settings, engine=engine)
+        try:
+            app = create_app(settings, engine=engine)
+        except WeakSecretError as exc:
+            fail("COOPMATCH_WEB_SECRET", [str(exc)])
         freeze_startup_heap()
         console.print(address_banner(host, port), highlight=False)
-        uvicorn.run(app, host=host, port=port, access_log=False)
+        uvicorn.run(app, host=host, port=port, **uvicorn_options(settings))
 
 
 def current_schema_engine(settings: Settings) -> Engine:

@@ -70,6 +70,21 @@ def ancestors(session: Session, network_id: str) -> list[str]:
     return chain
 
 
+def share_a_network(session: Session, coop_a: str, coop_b: str) -> bool:
+    """Whether two coops are members of one network: their home networks have a common
+    ancestor (a coop is a member of its home network and of every network above it)."""
+    homes = dict(
+        session.execute(
+            select(col(MembershipRow.coop_id), col(MembershipRow.network_id)).where(
+                col(MembershipRow.coop_id).in_((coop_a, coop_b))
+            )
+        ).all()
+    )
+    if coop_a not in homes or coop_b not in homes:
+        return False
+    return not set(ancestors(session, homes[coop_a])).isdisjoint(ancestors(session, homes[coop_b]))
+
+
 def coordinates(session: Session, principal: str, network_id: str) -> bool:
     """Whether ``principal`` coordinates the network or one of its ancestors."""
     chain = ancestors(session, network_id)

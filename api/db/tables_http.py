@@ -49,3 +49,21 @@ class IdempotencyKeyRow(SQLModel, table=True):
     status_code: int
     response_body: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(sa_column=_ts())
+
+
+class WebSessionRow(SQLModel, table=True):
+    """A browser session of the web pages, kept on the server so that logout ends it.
+
+    ``id`` is the SHA-256 of the cookie's random value (the value itself is never stored);
+    a session is live while ``ended_at`` is empty, ``expires_at`` is ahead and its key is
+    not revoked.
+    """
+
+    __tablename__ = "web_session"
+    __table_args__ = (Index("ix_web_session_expires", "expires_at"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    key_id: str = Field(foreign_key="api_key.id", max_length=32)
+    created_at: datetime = Field(sa_column=_ts())
+    expires_at: datetime = Field(sa_column=_ts())
+    ended_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

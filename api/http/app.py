@@ -1,14 +1,17 @@
 """``create_app(settings)``: the one wiring place of the HTTP API. Nothing is created at
 import time; the engine, clock and limits are built (or passed in) here.
 
-Middleware (outermost first): request id + structured access log + metrics, then the
-request size limit. Errors of every kind go through :func:`api.http.errors.handle`; an
-unhandled exception is answered at the edge (inside Starlette's ``ServerErrorMiddleware``),
-so its 500 problem carries the request id and the access log records it.
+Middleware (outermost first): request id + structured access log + metrics + security
+headers (:mod:`api.http.headers`), then the request size limit and the body's time limit.
+The API documentation is served only where the settings say so. Errors of every kind go
+through :func:`api.http.errors.handle`; an unhandled exception is answered at the edge
+(inside Starlette's ``ServerErrorMiddleware``), so its 500 problem carries the request id
+and the access log records it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -28,6 +31,7 @@ from api.db.tx import is_postgres
 from api.http import errors
 from api.http.context import AppContext, HttpConfig
 from api.http.docs import install_docs
+from api.http.headers import with_security_headers
 from api.http.openapi_examples import restore_nulls
 from api.http.routers import admin, catalogue, members, ops, rounds
 from api.http.strict import reject_unknown_query
@@ -53,19 +57,25 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The whole request body, or None once it passes ``limit`` bytes (chunked too)."""
+async def _read_body(receive: Receive, limit: int, timeout_s: float) -> bytes | None:
+    """The whole request body, or None once it passes ``limit`` bytes (chunked too).
+
+    Raises:
+        TimeoutError: the body did not arrive within ``timeout_s`` (a client that sends half
+            a request and waits holds nothing for long).
+    """
     chunks, size, more = [], 0, True
-    while more:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        more = message.get("more_body", False)
+    async with asyncio.timeout(timeout_s):
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+            more = message.get("more_body", False)
     return b"".join(chunks)
 
 
@@ -112,16 +122,23 @@ class EdgeMiddleware:
             nonlocal status, started
             if message["type"] == "http.response.start":
                 status, started = message["status"], True
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+                headers = with_security_headers(scope["path"], message.get("headers", []))
+                message["headers"] = [*headers, (b"x-request-id", rid.encode())]
             await send(message)
 
-        body = None
-        if not (declared.isdigit() and int(declared) > limit):
-            body = await _read_body(receive, limit)
+        body, late = None, False
+        if not (declared.isascii() and declared.isdigit() and int(declared) > limit):
+            try:
+                body = await _read_body(receive, limit, self.ctx.settings.http_body_timeout_s)
+            except TimeoutError:
+                late = True
         try:
-            if body is None:
-                await self._too_large(scope, receive, send_wrapper, limit)
+            if late:
+                await self._refuse(scope, receive, send_wrapper, 408, "timeout", "body too slow")
+            elif body is None:
+                await self._refuse(
+                    scope, receive, send_wrapper, 413, "too_large", f"at most {limit} bytes"
+                )
             else:
                 await self.app(scope, _replay(body, receive), send_wrapper)
         except Exception as exc:
@@ -150,10 +167,10 @@ class EdgeMiddleware:
         response = await errors.handle(Request(scope, receive), exc)
         await response(scope, receive, send)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        response = errors.problem_response(
-            Request(scope, receive), 413, "too_large", f"at most {limit} bytes"
-        )
+    async def _refuse(
+        self, scope: Scope, receive: Receive, send: Send, status: int, code: str, detail: str
+    ) -> None:
+        response = errors.problem_response(Request(scope, receive), status, code, detail)
         await response(scope, receive, send)
 
 
@@ -175,8 +192,10 @@ def create_app(
         ctx.pg = AsyncPg(
             ctx.engine, settings.db_pool_size, settings.db_pool_size + settings.db_max_overflow
         )
+    docs = settings.docs_enabled
     app = FastAPI(
         lifespan=partial(_lifespan, ctx),
+        openapi_url="/openapi.json" if docs else None,
         title="coopmatch API",
         version="1.0.0",
         description=(
@@ -195,7 +214,8 @@ def create_app(
     app.include_router(members.router)
     app.include_router(rounds.router)
     mount_web(app)  # the coordinator's web pages under /web
-    install_docs(app)  # /docs and /redoc from packaged assets (no CDN)
+    if docs:
+        install_docs(app)  # /docs and /redoc from packaged assets (no CDN)
     app.include_router(catalogue.router)
     app.include_router(admin.router)
     app.add_middleware(EdgeMiddleware, ctx=ctx)
@@ -205,12 +225,14 @@ def create_app(
 
 @asynccontextmanager
 async def _lifespan(ctx: AppContext, _app: FastAPI) -> AsyncIterator[None]:
-    """Open the async pool (PostgreSQL) on the server's loop; close it at shutdown."""
+    """Open the async pool (PostgreSQL) on the server's loop; close it and the secret
+    checks' threads at shutdown."""
     if ctx.pg is not None:
         await ctx.pg.open()
     try:
         yield
     finally:
+        ctx.guard.close()
         if ctx.pg is not None:
             await ctx.pg.close()
 

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from api.db.pg_async import AsyncPg
 from api.http.keys import StoredKey
+from api.http.secret_guard import GuardLimits, SecretGuard
 from api.services.clock import UtcClock, system_clock
 from api.settings import Settings
 
@@ -35,9 +36,18 @@ class HttpConfig:
     """How often a request that holds a claim renews it (well under the lease)."""
     key_cache_s: float = 60.0
     """How long a verified secret skips argon2 (revocation is still checked every call)."""
-    verify_per_minute: int = 30
-    """argon2 checks per key id per minute (token bucket): a wrong secret costs the server
-    about 0.1 s of CPU, so guessing at one key is a 429 past this; a verified key is cached."""
+    verify_concurrency: int = 1
+    """argon2 checks running at once (worker threads); a wrong secret costs about 0.1 s of
+    CPU, so this bounds what a flood of wrong secrets can take (:mod:`api.http.secret_guard`)."""
+    verify_queue: int = 32
+    """Checks that may wait for a slot; past this a check is refused (429) without hashing."""
+    verify_per_client_minute: int = 30
+    """Secret checks per client address per minute (a verified key is cached and not checked)."""
+    verify_per_key_minute: int = 60
+    """Wrong secrets per key id per minute from all clients; past it only the clients that
+    verified the key before may still try."""
+    verify_free_failures: int = 5
+    """Wrong secrets in a row for one key id from one client before the back-off starts."""
 
 
 class RateLimiter:
@@ -105,8 +115,8 @@ class AppContext:
     clock: UtcClock = system_clock
     config: HttpConfig = field(default_factory=HttpConfig)
     limiter: RateLimiter = field(init=False)
-    verify_limiter: RateLimiter = field(init=False)
-    """argon2 checks per key id (:attr:`HttpConfig.verify_per_minute`)."""
+    guard: SecretGuard = field(init=False)
+    """Admits, runs and records every check of a secret (:mod:`api.http.secret_guard`)."""
     metrics: Metrics = field(default_factory=Metrics)
     verified: dict[str, tuple[str, float, StoredKey]] = field(default_factory=dict)
     """sha256(token) → (key id, monotonic time verified, the key as then stored)."""
@@ -118,7 +128,16 @@ class AppContext:
 
     def __post_init__(self) -> None:
         self.limiter = RateLimiter(self.config.rate_per_minute)
-        self.verify_limiter = RateLimiter(self.config.verify_per_minute)
+        c = self.config
+        self.guard = SecretGuard(
+            GuardLimits(
+                c.verify_concurrency,
+                c.verify_queue,
+                c.verify_per_client_minute,
+                c.verify_per_key_minute,
+                c.verify_free_failures,
+            )
+        )
 
     @staticmethod
     def token_digest(token: str) -> str:

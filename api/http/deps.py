@@ -8,9 +8,11 @@ read the database through the engine stay plain functions."""
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
 from api.db import repo
@@ -27,7 +29,9 @@ from api.http.keys import (
     split_token,
     verify_secret,
 )
+from api.http.secret_guard import Busy
 from api.http.strict import PLAIN_TEXT
+from api.schemas.common import whole_text
 
 
 async def get_ctx(request: Request) -> AppContext:
@@ -59,7 +63,8 @@ async def authenticate(request: Request, ctx: Ctx) -> Principal:
     """The caller, from ``Authorization: Bearer cm_<id>_<secret>``; then the rate limit.
 
     ``async``: the key is read on the async pool on PostgreSQL (the thread pool on SQLite)
-    and argon2 runs in the thread pool, so a cached key costs no thread hop. Revocation is
+    and argon2 runs in a bounded worker pool (:func:`checked_key`), so a cached key costs
+    no thread hop. Revocation is
     checked on every request: here, or (:data:`DEFERS_REVOCATION`) by the handler, which
     ``request.state.revocation_deferred`` tells."""
     header = request.headers.get("authorization", "")
@@ -79,17 +84,53 @@ async def authenticate(request: Request, ctx: Ctx) -> Principal:
         assert cached is not None
         row = cached[2]
         request.state.revocation_deferred = True
-    else:
+    elif fresh:
         row = await _live_key(ctx, key_id)
-        if not fresh:
-            _throttle(ctx.verify_limiter.take(key_id), "too many checks of this API key")
-            if not await run_in_threadpool(verify_secret, row, secret):
-                raise revoked()
-            ctx.verified[digest] = (key_id, now, row)
+    else:
+        row = await checked_key(ctx, key_id, secret, client_of(request))
+        ctx.verified[digest] = (key_id, now, row)
     who = Principal(row.id, row.role, row.principal, row.coop_id)
     request.state.principal = who.principal
     _throttle(ctx.limiter.take(who.principal), "rate limit exceeded")
     return who
+
+
+def client_of(request: Request) -> str:
+    """The client's address as the server sees it (behind a trusted reverse proxy, the
+    address the proxy reports: uvicorn's ``--forwarded-allow-ips``)."""
+    return request.client.host if request.client else "unknown"
+
+
+async def checked_key(ctx: AppContext, key_id: str, secret: str, client: str) -> StoredKey:
+    """The live key ``key_id`` when ``secret`` is its secret: the one check of a secret,
+    for ``/v1`` and the login form alike (:mod:`api.http.secret_guard`: one check at a time
+    per client, admitted per client and key, argon2 in a bounded low-priority pool, the
+    outcome recorded).
+
+    Raises:
+        ApiError: 401 for an unknown, revoked or wrong key; 429 when ``client`` must wait
+            or too many checks are already waiting.
+    """
+    try:
+        async with ctx.guard.turn(client):
+            return await _checked_in_turn(ctx, key_id, secret, client)
+    except Busy:
+        raise ApiError(
+            429, "rate_limited", "too many key checks at once", {"Retry-After": "1"}
+        ) from None
+
+
+async def _checked_in_turn(ctx: AppContext, key_id: str, secret: str, client: str) -> StoredKey:
+    _throttle(ctx.guard.admit(key_id, client), "too many checks of this API key; wait")
+    ok: bool | None = None
+    try:
+        row = await _live_key(ctx, key_id)
+        ok = await ctx.guard.run(partial(verify_secret, row, secret))
+    finally:
+        ctx.guard.record(key_id, client, ok)
+    if not ok:
+        raise revoked()
+    return row
 
 
 def _throttle(wait: float, detail: str) -> None:
@@ -124,7 +165,9 @@ Caller = Annotated[Principal, Depends(authenticate)]
 TextId = Annotated[str, Path(max_length=64, pattern=PLAIN_TEXT, description="a text id")]
 """A text id in a path (an order, a network, a key): at most 64 characters and no control
 character (which :mod:`api.http.strict` refuses on every route; this documents it)."""
-RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="a row id")]
+RowId = Annotated[
+    int, Path(ge=1, le=MAX_ROW_ID, description="a row id"), BeforeValidator(whole_text)
+]
 """An integer id in a path: 1 to :data:`MAX_ROW_ID` (larger ones can name nothing, and
 PostgreSQL would refuse them as out of range)."""
 

@@ -53,6 +53,7 @@ TITLES: dict[str, tuple[str, str]] = {
     ),
     "idempotency_required": ("Idempotency-Key header is required", "ต้องระบุ Idempotency-Key"),
     "too_large": ("Request body too large", "คำขอมีขนาดใหญ่เกินไป"),
+    "timeout": ("The request body arrived too slowly", "ส่งข้อมูลคำขอช้าเกินไป"),
     "rate_limited": ("Too many requests", "ส่งคำขอมากเกินไป"),
     "method_not_allowed": ("Method not allowed", "ไม่รองรับเมธอดนี้"),
     "internal": ("Internal error", "ระบบขัดข้อง"),

@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from api.db.mapping import Location
-from api.schemas.common import Days, Identifier, RateBps, StrictModel
+from api.schemas.common import Days, Identifier, RateBps, StrictModel, parse_iso_date
 from api.schemas.common import Money as MoneyIn
 from api.schemas.common import PositiveMoney as PositiveMoneyIn
 from api.services.member_orders import MemberOrder
@@ -107,18 +107,11 @@ PositivePrice = Annotated[
 ]
 
 
-def _iso_date(value: object) -> object:
-    """Only an ISO date string (or a date): numbers are not dates here."""
-    if isinstance(value, str | date):
-        return value
-    raise ValueError("must be a date string YYYY-MM-DD (ต้องเป็นวันที่ YYYY-MM-DD)")
-
-
-Date = Annotated[date, BeforeValidator(_iso_date)]
-"""A calendar date, sent as ``YYYY-MM-DD``."""
+Date = Annotated[date, BeforeValidator(parse_iso_date)]
+"""A calendar date, sent as ``YYYY-MM-DD`` and nothing else (:func:`parse_iso_date`)."""
 BusinessDate = Annotated[
     date,
-    BeforeValidator(_iso_date),
+    BeforeValidator(parse_iso_date),
     Field(ge=date(2000, 1, 1), le=date(2199, 12, 31)),
     WithJsonSchema(
         {

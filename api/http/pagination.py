@@ -7,14 +7,20 @@ import json
 from typing import Annotated, Any
 
 from fastapi import Query
+from pydantic import BeforeValidator
 
 from api.db.ids import is_row_id
 from api.http.errors import ApiError
 from api.http.strict import PLAIN_TEXT, has_control
+from api.schemas.common import whole_text
 
 MAX_LIMIT = 100
 
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page (at most 100)")]
+Limit = Annotated[
+    int,
+    Query(ge=1, le=MAX_LIMIT, description="items per page (at most 100)"),
+    BeforeValidator(whole_text),
+]
 Cursor = Annotated[
     str | None,
     Query(max_length=200, pattern=PLAIN_TEXT, description="`next_cursor` of the previous page"),

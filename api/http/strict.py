@@ -1,10 +1,12 @@
 """Strictness at the edge: a control character in a path parameter or a query value is a
 422 on every route, before any query runs; unknown or repeated query parameters are a 422 (a
-typo such as ``?statu=`` must not silently list everything); and a 405 lists exactly the
-path's methods in ``Allow``."""
+typo such as ``?statu=`` must not silently list everything); a JSON body with a key given
+twice is a 422 naming the key (:class:`StrictJsonRoute`: no silent "last one wins"); and a
+405 lists exactly the path's methods in ``Allow``."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -12,6 +14,7 @@ from typing import Any, TypeVar
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.responses import Response
 from starlette.routing import Match
 
 from api.http.errors import ApiError
@@ -94,3 +97,57 @@ def allowed_methods(request: Request) -> str:
         if first.endpoint not in _REFUSERS:
             allowed.add(method)
     return ", ".join(sorted(allowed))
+
+
+class DuplicateKeyError(ValueError):
+    """A JSON object names the same key twice."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"duplicate key {key!r}")
+        self.key = key
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DuplicateKeyError(key)
+        out[key] = value
+    return out
+
+
+def strict_json(body: bytes) -> Any:
+    """``body`` as JSON, refusing a key given twice in one object.
+
+    Raises:
+        DuplicateKeyError: a repeated key.
+        ValueError: not JSON at all.
+    """
+    return json.loads(body, object_pairs_hook=_no_duplicates)
+
+
+class StrictJsonRoute(APIRoute):
+    """A route whose JSON body is parsed once, strictly (:func:`strict_json`): a key given
+    twice is a 422 naming it; anything else that is not JSON is left to FastAPI's own
+    ``json_invalid`` error. Every ``/v1`` router that takes a body uses it."""
+
+    def get_route_handler(self) -> Callable[[Request], Any]:
+        handler = super().get_route_handler()
+
+        async def strict_handler(request: Request) -> Response:
+            body = await request.body()
+            kind = request.headers.get("content-type", "application/json").lower()
+            if body and "json" in kind:
+                try:
+                    request._json = strict_json(body)  # FastAPI reads this cached value
+                except DuplicateKeyError as exc:
+                    msg = f"{exc.key!r} given twice (ระบุคีย์ {exc.key!r} ซ้ำ)"
+                    raise RequestValidationError(
+                        [{"loc": ("body", exc.key), "msg": msg, "type": "duplicate_key"}]
+                    ) from None
+                except ValueError:
+                    pass  # not JSON: FastAPI answers its json_invalid 422
+            response: Response = await handler(request)
+            return response
+
+        return strict_handler

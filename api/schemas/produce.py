@@ -15,7 +15,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
-from api.schemas.common import Identifier, Money, PositiveMoney, StrictModel
+from api.schemas.common import Identifier, IsoDate, Money, PositiveMoney, StrictModel
 from api.schemas.domain import CoopIn, NetworkIn, coop_to_domain, network_to_domain
 from matcher.money import satang_to_decimal_string
 from matcher.produce import reasons
@@ -64,8 +64,8 @@ class LotIn(StrictModel):
     quantity: Units
     reserve_price: Money
     """Lowest price per base unit at the seller's gate (baht)."""
-    ready_date: date
-    expiry_date: date
+    ready_date: IsoDate
+    expiry_date: IsoDate
     spoilage_per_day: Money = 0
     """Value lost per unit for each day until delivery (baht)."""
     arrival: Units0 = 0
@@ -86,7 +86,7 @@ class OrderIn(StrictModel):
     product: Identifier
     bids: Annotated[list[BidIn], Field(min_length=1)]
     quantity: Units
-    deliver_by: date
+    deliver_by: IsoDate
     min_lot: Units0 = 0
     arrival: Units0 = 0
 
@@ -128,7 +128,7 @@ class ProduceIn(StrictModel):
     """The produce matching input file."""
 
     description: str = ""
-    round_date: date
+    round_date: IsoDate
     coops: list[CoopIn]
     networks: list[NetworkIn] = Field(default_factory=list)
     products: Annotated[list[ProductIn], Field(min_length=1)]

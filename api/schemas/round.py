@@ -12,14 +12,13 @@ gives byte-identical output.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from pydantic import Field
 
 from api.schemas import produce as produce_schema
 from api.schemas import setoff as setoff_schema
-from api.schemas.common import Identifier, StrictModel
+from api.schemas.common import Identifier, IsoDate, StrictModel
 from api.schemas.domain import CoopIn, NetworkIn
 from api.schemas.liquidity import (
     JointFundIn,
@@ -67,7 +66,7 @@ class RoundIn(StrictModel):
     """The combined round input file."""
 
     description: Annotated[str, Field(max_length=2000)] = ""
-    business_date: date
+    business_date: IsoDate
     coops: list[CoopIn]
     networks: list[NetworkIn]
     obligations: list[ObligationIn] = Field(default_factory=list)

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
-from api.schemas.common import Identifier, Money, PositiveMoney, RateBps, StrictModel
+from api.schemas.common import Identifier, IsoDate, Money, PositiveMoney, RateBps, StrictModel
 from matcher.domain import Coop
 from matcher.money import satang_to_decimal_string
 from matcher.setoff.checks import MAX_CURVE_STEPS
@@ -39,7 +39,7 @@ class ObligationIn(StrictModel):
     debtor: Identifier
     creditor: Identifier
     amount: PositiveMoney
-    due_date: date | None = None
+    due_date: IsoDate | None = None
 
 
 class LiquiditySourceIn(StrictModel):

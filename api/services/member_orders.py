@@ -16,6 +16,7 @@ from api.db.mapping import (
     PURCHASE_ORDER,
     STOCK_LOT,
 )
+from api.db.repo import share_a_network
 from api.db.tables import (
     CoopRow,
     LiquidityNeedRow,
@@ -51,7 +52,9 @@ def post_member_order(
 
     Raises:
         ServiceError: an unknown product or grade, or a creditor that is not another coop
-            (the message names the body field); nothing is written.
+            of a network the caller is a member of (answered exactly like an unknown coop,
+            so other networks cannot be probed; the message names the body field); nothing
+            is written.
     """
     offers = [order] if isinstance(order, OfferSpec) else []
     needs = [order] if isinstance(order, NeedSpec) else []
@@ -59,7 +62,11 @@ def post_member_order(
     buys = [order] if isinstance(order, PurchaseSpec) else []
     debts = [order] if isinstance(order, ObligationSpec) else []
     for d in debts:
-        if d.creditor == d.debtor or session.get(CoopRow, d.creditor) is None:
+        if (
+            d.creditor == d.debtor
+            or session.get(CoopRow, d.creditor) is None
+            or not share_a_network(session, d.debtor, d.creditor)
+        ):
             raise ServiceError(
                 f"creditor_coop_id: {d.creditor!r} is not another coop",
                 f"creditor_coop_id: {d.creditor} ไม่ใช่สหกรณ์อื่น",

@@ -25,8 +25,9 @@ from sqlmodel import Session, col
 from api.db.audit import append_event
 from api.db.tables import CoopRow, CoordinatorRow, MemberImportRow, MembershipRow, NetworkRow
 from api.db.tx import in_write_transaction
+from api.services.cells import int_cell
 from api.services.clock import UtcClock, system_clock
-from api.services.tabular import RowErrors, bool_cell, int_cell, money_cell, read_table
+from api.services.tabular import RowErrors, bool_cell, money_cell, read_table
 from matcher.domain import CoopKind, NetworkLevel
 
 ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-")

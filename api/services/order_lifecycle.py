@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 from api.db.audit import append_event
 from api.db.mapping import OBLIGATION
 from api.db.orders import apply_deltas
+from api.db.repo import share_a_network
 from api.db.tables import ObligationRow, OrderRow, ProposalRow
 from api.db.tx import in_write_transaction
 from api.services.clock import UtcClock, system_clock
@@ -66,7 +67,9 @@ def _end(session: Session, order_ids: list[str], status: str, now: datetime) -> 
 
 
 def _check_may_cancel(session: Session, order: OrderRow, coop_id: str) -> None:
-    """Refuse unless ``coop_id`` may cancel ``order``: its owner, or for a debt its creditor."""
+    """Refuse unless ``coop_id`` may cancel ``order``: its owner, or for a debt its creditor
+    when the two share a network (a debt named to a coop of another network, posted before
+    that was refused, is not that coop's to waive: it is a 404 to it, like any other's)."""
     debt = session.get(ObligationRow, order.id) if order.kind == OBLIGATION.kind else None
     if debt is None:
         if order.coop_id != coop_id:
@@ -74,7 +77,8 @@ def _check_may_cancel(session: Session, order: OrderRow, coop_id: str) -> None:
                 f"order {order.id!r} is not {coop_id!r}'s", f"คำสั่ง {order.id} ไม่ใช่ของ {coop_id}"
             )
         return
-    if coop_id not in (order.coop_id, debt.creditor_coop_id):
+    stranger = coop_id != order.coop_id and not share_a_network(session, coop_id, order.coop_id)
+    if coop_id not in (order.coop_id, debt.creditor_coop_id) or stranger:
         raise ForbiddenError(
             f"obligation {order.id!r} is not {coop_id!r}'s", f"หนี้ {order.id} ไม่ใช่ของ {coop_id}"
         )

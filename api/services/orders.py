@@ -34,6 +34,7 @@ from api.db.tables import (
     OrderRow,
 )
 from api.db.tx import in_write_transaction
+from api.services.cells import int_cell
 from api.services.clock import UtcClock, system_clock
 from api.services.loans import REPAYMENTS
 from api.services.members import _ident, file_hash
@@ -45,7 +46,7 @@ from api.services.produce_orders import (
     parse_product_row,
     upsert_products,
 )
-from api.services.tabular import RowErrors, int_cell, money_cell, read_table
+from api.services.tabular import RowErrors, money_cell, read_table
 from matcher.produce.model import Product
 
 

@@ -35,9 +35,10 @@ from api.db.tables import (
     PurchaseOrderRow,
     StockLotRow,
 )
+from api.services.cells import int_cell
 from api.services.errors import ServiceError
 from api.services.members import _ident
-from api.services.tabular import RowErrors, int_cell, money_cell
+from api.services.tabular import RowErrors, money_cell
 from matcher.produce.checks import MAX_UNITS
 from matcher.produce.model import GradeBid, Product, PurchaseOrder, StockLot
 
@@ -192,7 +193,7 @@ def _location(err: RowErrors, n: int, r: dict[str, str]) -> Location:
         err.add(n, "lat_e5", "give both lat_e5 and lon_e5 or neither (ต้องระบุทั้งคู่)")
         return Location()
     district = r.get("district_code", "")
-    if district and (len(district) > 8 or not district.isdigit()):
+    if district and (len(district) > 8 or not (district.isascii() and district.isdigit())):
         err.add(n, "district_code", f"{district!r} is not a district code (รหัสอำเภอไม่ถูกต้อง)")
     if not lat_t:
         return Location(district_code=district)

@@ -118,24 +118,6 @@ def money_cell(err: RowErrors, row: int, col: str, text: str, *, required: bool)
         return None
 
 
-def int_cell(
-    err: RowErrors, row: int, col: str, text: str, *, lo: int, hi: int, default: int | None = None
-) -> int | None:
-    """An integer within ``[lo, hi]``; blank gives ``default`` (or an error if None)."""
-    if text == "":
-        if default is None:
-            err.add(row, col, "required (ต้องระบุ)")
-        return default
-    if not text.lstrip("-").isdigit():
-        err.add(row, col, f"{text!r} is not a whole number (ต้องเป็นจำนวนเต็ม)")
-        return None
-    value = int(text)
-    if not lo <= value <= hi:
-        err.add(row, col, f"{value} is outside {lo}..{hi} (อยู่นอกช่วงที่อนุญาต)")
-        return None
-    return value
-
-
 def bool_cell(err: RowErrors, row: int, col: str, text: str, default: bool) -> bool:
     """yes/no, true/false, 1/0, ใช่/ไม่ใช่; blank gives ``default``."""
     t = text.strip().lower()

@@ -22,8 +22,11 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
 
     Args:
         app: the app built by ``create_app`` (its ``state.ctx`` is already set).
-        secret: the key that signs session cookies and form tokens; ``web_secret`` from the
-            settings when present, else random per app (sessions end on restart).
+        secret: the key that signs form tokens; ``web_secret`` from the settings when
+            present, else random per app (open forms are refused after a restart).
+
+    Raises:
+        WeakSecretError: the secret is shorter than 32 bytes (start-up is refused).
     """
     from api.web import (
         letter_pages,
@@ -35,7 +38,7 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
     )
 
     configured = app.state.ctx.settings.web_secret
-    key = secret or (configured.encode() if configured else None) or new_secret()
+    key = secret if secret is not None else configured.encode() if configured else new_secret()
     app.state.web = WebState(Signer(key))
     app.include_router(pages.router)
     app.include_router(round_pages.router)

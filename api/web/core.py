@@ -19,40 +19,43 @@ from urllib.parse import parse_qs
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from pydantic import AfterValidator
+from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
-from api.db.ids import is_row_id
-from api.db.tables_http import ApiKeyRow
-from api.db.tx import read_session
+from api.db.ids import MAX_ROW_ID, is_row_id
 from api.http.context import AppContext
+from api.http.headers import PAGE_CSP
+from api.schemas.common import parse_whole
 from api.services.sheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Sheet, csv_bytes, xlsx_bytes
 from api.web import i18n, queries
 from api.web.form_store import form_answer
-from api.web.security import SESSION_COOKIE, FormReplay, Signer, now_s
+from api.web.security import SESSION_COOKIE, FormReplay, Signer, login_scope, wall_now
+from api.web.sessions import live_session
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; img-src 'self' data:; "
-        "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'"
-    ),
+    "Content-Security-Policy": PAGE_CSP,
     "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
-"""Pages load only this app's own script (the vendored htmx) and cannot be framed.
-Inline styles stay allowed: htmx adds its indicator style at run time."""
+"""Every rendered page: see :data:`api.http.headers.PAGE_CSP`."""
 
 
-def _row_id_or_zero(value: int) -> int:
-    return value if is_row_id(value) else 0
+def _row_id_or_zero(value: object) -> int:
+    if isinstance(value, str):
+        try:
+            return parse_whole(value, 1, MAX_ROW_ID)
+        except ValueError:
+            return 0
+    return value if isinstance(value, int) and is_row_id(value) else 0
 
 
-PageRowId = Annotated[int, AfterValidator(_row_id_or_zero)]
-"""An integer id in a page's path. One no row can have (past
-:data:`~api.db.ids.MAX_ROW_ID`, or below 1) reads as 0, which names no row either: the page
-answers not-found exactly as for a missing row, and the database never sees a number it
-would refuse."""
+PageRowId = Annotated[int, BeforeValidator(_row_id_or_zero)]
+"""An integer id in a page's path, read by :func:`~api.schemas.common.parse_whole`'s rule.
+Anything else, or a number no row can have (past :data:`~api.db.ids.MAX_ROW_ID`, or below
+1), reads as 0, which names no row either: the page answers not-found exactly as for a
+missing row, and the database never sees a number it would refuse."""
 
 
 @dataclass
@@ -78,11 +81,13 @@ class WebState:
 
 @dataclass(frozen=True)
 class Who:
-    """The logged-in user: the API key's id, its principal and (members) its coop."""
+    """The logged-in user: the API key's id, its principal, (members) its coop, and the
+    session's id (the scope of its form tokens)."""
 
     key_id: str
     principal: str
     coop_id: str | None = None
+    session_id: str = ""
 
 
 def web(request: Request) -> WebState:
@@ -103,17 +108,32 @@ def lang_of(request: Request) -> str:
 
 
 def signed_in(request: Request, role: str = "coordinator") -> Who | Response:
-    """The ``role`` key of a valid session cookie, or a redirect to the login form."""
-    key_id = web(request).signer.session_key_id(request.cookies.get(SESSION_COOKIE), now_s())
-    row = None
-    if key_id is not None:
-        with read_session(ctx_of(request).engine) as s:
-            row = s.get(ApiKeyRow, key_id)
-    if row is None or row.revoked_at is not None or row.role != role:
+    """The ``role`` key of a live session (:mod:`api.web.sessions`), or a redirect to the
+    login form."""
+    live = live_session(ctx_of(request).engine, request.cookies.get(SESSION_COOKIE), wall_now())
+    if live is None or live.role != role:
         if request.headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": "/web/login"})
         return RedirectResponse("/web/login", status_code=303)
-    return Who(row.id, row.principal, row.coop_id)
+    return Who(live.key_id, live.principal, live.coop_id, live.id)
+
+
+def secure_cookies(request: Request) -> bool:
+    """Whether cookies get ``Secure``: always when the settings say so, else when the page
+    was asked for over HTTPS (directly, or through a trusted proxy's
+    ``X-Forwarded-Proto``)."""
+    return ctx_of(request).settings.secure_cookies or request.url.scheme == "https"
+
+
+def same_origin(request: Request) -> bool:
+    """Whether a post comes from this site: its ``Origin`` (when the browser sends one) is
+    the configured public origin, or else the origin the request was addressed to."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True  # not a browser, or one that says nothing: the cookies still bind it
+    public = ctx_of(request).settings.public_origin
+    expected = public.rstrip("/") if public else f"{request.url.scheme}://{request.url.netloc}"
+    return origin == expected
 
 
 def coordinator(request: Request) -> Who | Response:
@@ -133,12 +153,18 @@ def chosen_network(request: Request, who: Who, form: dict[str, str] | None = Non
 
 
 def render(
-    request: Request, name: str, values: dict[str, Any], status: int = 200, who: Who | None = None
+    request: Request,
+    name: str,
+    values: dict[str, Any],
+    status: int = 200,
+    who: Who | None = None,
+    login_nonce: str | None = None,
 ) -> HTMLResponse:
-    """Render a template with the language, the text function and a fresh form token."""
+    """Render a template with the language, the text function and a fresh form token (bound
+    to ``who``'s session, else to the login form's pre-session ``login_nonce``)."""
     lang = lang_of(request)
     state = web(request)
-    scope = who.key_id if who is not None else "login"
+    scope = who.session_id if who is not None else login_scope(login_nonce) or "none"
     page = {
         "lang": lang,
         "t": lambda key: i18n.text(key, lang),
@@ -151,7 +177,12 @@ def render(
     response.headers.update(SECURITY_HEADERS)
     if request.query_params.get("lang") in i18n.LANGS:
         response.set_cookie(
-            i18n.LANG_COOKIE, lang, max_age=365 * 86400, httponly=True, samesite="strict"
+            i18n.LANG_COOKIE,
+            lang,
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="strict",
+            secure=secure_cookies(request),
         )
     return response
 
@@ -170,13 +201,16 @@ async def form_of(request: Request) -> dict[str, str]:
 def checked(request: Request, who: Who, form: dict[str, str]) -> str | None:
     """The form's token when it is a valid CSRF token for this session; None otherwise."""
     token = form.get("form_token")
-    return token if web(request).signer.check_form_token(who.key_id, token) else None
+    return token if web(request).signer.check_form_token(who.session_id, token) else None
 
 
 async def posted_form(
     request: Request, role: str = "coordinator"
 ) -> tuple[Who, dict[str, str], str] | Response:
-    """A post's user (of ``role``), fields and valid form token; else the refusal."""
+    """A post's user (of ``role``), fields and valid form token; else the refusal (a post
+    from another origin is refused before anything is read)."""
+    if not same_origin(request):
+        return Response(i18n.text("bad_form", lang_of(request)), status_code=403)
     who = signed_in(request, role)
     if isinstance(who, Response):
         return who

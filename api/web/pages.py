@@ -8,15 +8,23 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from api.db.tables_http import ApiKeyRow
-from api.db.tx import read_session
-from api.http.keys import split_token, verify_secret
+from api.http.deps import checked_key, client_of
+from api.http.errors import ApiError
+from api.http.keys import split_token
 from api.services.sheets import Column, Kind, Sheet
 from api.web import core, i18n, queries
 from api.web import today as today_data
-from api.web.security import LOGIN_SCOPE, SESSION_COOKIE, SESSION_SECONDS, now_s
+from api.web.security import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    login_scope,
+    new_login_nonce,
+    wall_now,
+)
+from api.web.sessions import SESSION_HOURS, end_session, open_session
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 STATUSES = ("pending", "committed", "declined", "expired", "voided")
@@ -30,61 +38,103 @@ def home() -> Response:
 
 @router.get("/login")
 def login_form(request: Request) -> Response:
-    """The login form (an API key)."""
-    return core.render(request, "login.html", {"error": None})
+    """The login form (an API key), with its pre-session cookie."""
+    return _login_page(request, None, 200)
 
 
-def _key_row(request: Request, token: str) -> ApiKeyRow | None:
-    """The coordinator or member key behind ``token``, or None."""
-    parts = split_token(token.strip())
-    if parts is None:
-        return None
-    with read_session(core.ctx_of(request).engine) as s:
-        row = s.get(ApiKeyRow, parts[0])
-    if row is None or row.revoked_at is not None or row.role not in ("coordinator", "member"):
-        return None
-    return row if verify_secret(row, parts[1]) else None
+def _login_page(request: Request, error: str | None, status: int) -> Response:
+    """The login form; its token is bound to the pre-session cookie (set here when the
+    browser has none yet), so only a page of this site can post it."""
+    nonce = request.cookies.get(LOGIN_COOKIE)
+    fresh = login_scope(nonce) is None
+    if fresh:
+        nonce = new_login_nonce()
+    response = core.render(request, "login.html", {"error": error}, status, login_nonce=nonce)
+    if fresh:
+        response.set_cookie(
+            LOGIN_COOKIE,
+            str(nonce),
+            httponly=True,
+            samesite="strict",
+            secure=core.secure_cookies(request),
+            path="/web/login",
+        )
+    return response
+
+
+def _short_refusal(
+    request: Request, error: str, status: int, headers: dict[str, str] | None = None
+) -> Response:
+    """A small page for a refused login post, made without a template: a flood of refused
+    posts costs the event loop next to nothing (a wrong key, which the guard bounds, gets
+    the whole form again)."""
+    lang = core.lang_of(request)
+    login = i18n.text("login", lang)
+    body = (
+        f'<!doctype html><html lang="{lang}"><meta charset="utf-8"><title>{login}</title>'
+        f'<p role="alert">{i18n.text(error, lang)}</p><p><a href="/web/login">{login}</a></p>'
+    )
+    return HTMLResponse(body, status, headers={**core.SECURITY_HEADERS, **(headers or {})})
 
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    """Check the key and set the signed, HttpOnly, SameSite=Strict session cookie.
+    """Check the key and start a server-side session (HttpOnly, SameSite=Strict cookie,
+    ``Secure`` over HTTPS). The form must come from this site: its token is bound to the
+    pre-session cookie and the ``Origin`` must be ours. The key goes through the same
+    guarded check as ``/v1`` (:func:`api.http.deps.checked_key`: argon2 off the event
+    loop, limited per client and per key).
 
     Coordinators start on Today; members (coop keys) on their own proposals.
     """
     form = await core.form_of(request)
-    if not core.web(request).signer.check_form_token(LOGIN_SCOPE, form.get("form_token")):
-        return core.render(request, "login.html", {"error": "bad_form"}, 403)
-    client = request.client.host if request.client else "unknown"
-    wait = core.ctx_of(request).limiter.take(f"web-login:{client}")
-    if wait > 0:
-        return core.render(request, "login.html", {"error": "too_many"}, 429)
-    row = _key_row(request, form.get("api_key", ""))
-    if row is None:
-        return core.render(request, "login.html", {"error": "bad_key"}, 401)
+    scope = login_scope(request.cookies.get(LOGIN_COOKIE))
+    signer = core.web(request).signer
+    if (
+        not core.same_origin(request)
+        or scope is None
+        or not signer.check_form_token(scope, form.get("form_token"))
+    ):
+        return _short_refusal(request, "bad_form", 403)
+    parts = split_token(form.get("api_key", "").strip())
+    if parts is None:
+        return _login_page(request, "bad_key", 401)
+    ctx = core.ctx_of(request)
+    try:
+        row = await checked_key(ctx, parts[0], parts[1], client_of(request))
+    except ApiError as exc:
+        if exc.status == 429:
+            return _short_refusal(request, "too_many", 429, exc.headers)
+        return _login_page(request, "bad_key", exc.status)
+    if row.role not in ("coordinator", "member"):
+        return _login_page(request, "bad_key", 401)
+    cookie = await run_in_threadpool(open_session, ctx.engine, row.id, wall_now())
     start = "/web/member" if row.role == "member" else "/web/today"
     response = RedirectResponse(start, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        core.web(request).signer.session_cookie(row.id, now_s()),
-        max_age=SESSION_SECONDS,
+        cookie,
+        max_age=SESSION_HOURS * 3600,
         httponly=True,
         samesite="strict",
+        secure=core.secure_cookies(request),
         path="/web",
     )
+    response.delete_cookie(LOGIN_COOKIE, path="/web/login")
     return response
 
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    """End the session (needs the form token like any other post)."""
-    who = core.signed_in(request, "coordinator")
-    if isinstance(who, Response):
-        who = core.signed_in(request, "member")
-    if isinstance(who, Response):
-        return who
-    if core.checked(request, who, await core.form_of(request)) is None:
-        return Response("forbidden", status_code=403)
+    """End the session on the server (a copy of the cookie stops working too); needs the
+    form token like any other post."""
+    posted = await core.posted_form(request, "coordinator")
+    if isinstance(posted, Response) and posted.status_code != 403:
+        posted = await core.posted_form(request, "member")
+    if isinstance(posted, Response):
+        return posted
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    await run_in_threadpool(end_session, core.ctx_of(request).engine, cookie, wall_now())
     response = RedirectResponse("/web/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/web")
     return response

@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from api.db.audit_anchor import anchor_round
 from api.db.tables import RoundRow
 from api.db.tx import read_session
+from api.schemas.common import parse_iso_date
 from api.services.errors import ServiceError
 from api.services.export import RoundReport, part_csv, report_sheets, report_xlsx, round_report
 from api.services.loans import with_quoted_interest
@@ -48,7 +49,7 @@ def round_form(request: Request) -> Response:
 
 def _business_date(form: dict[str, str]) -> date | None:
     try:
-        return date.fromisoformat(form.get("business_date", ""))
+        return parse_iso_date(form.get("business_date", ""))
     except ValueError:
         return None
 

@@ -21,6 +21,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 import scenarios
+from api.schemas.common import parse_whole
 from api.services.sheets import Column, Kind
 from api.services.sim_columns import sim_column, sim_sheet
 from api.web import core
@@ -77,10 +78,11 @@ def parse_knobs(form: dict[str, str]) -> tuple[Knobs | None, list[str]]:
     numbers: dict[str, int] = {}
     for field_name, (low, high) in LIMITS.items():
         raw = form.get(field_name, str(DEFAULTS[field_name])).strip()
-        if not raw.isdigit() or not low <= int(raw) <= high:
-            errors.append(f"{field_name}: {raw!r} is not a whole number from {low} to {high}")
-        else:
-            numbers[field_name] = int(raw)
+        try:
+            numbers[field_name] = parse_whole(raw, low, high)
+        except ValueError:
+            shown = raw if len(raw) <= 24 else raw[:24] + "…"
+            errors.append(f"{field_name}: {shown!r} is not a whole number from {low} to {high}")
     fairness = form.get("fairness", "")
     if fairness not in FAIRNESS:
         errors.append(f"fairness: {fairness!r} is not one of {', '.join(FAIRNESS[1:])}")

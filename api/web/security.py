@@ -1,12 +1,17 @@
-"""Browser sessions, CSRF tokens and form replay for the web pages.
+"""Form tokens, the login form's pre-session, the origin check and form replay.
 
-* The session cookie holds the API key's id and an expiry, signed with HMAC-SHA256; it is
-  HttpOnly and SameSite=Strict. The key is re-checked (not revoked, still a coordinator) on
-  every request, so revoking a key ends its browser sessions.
-* Every rendered form carries a fresh token ``nonce.signature`` bound to the session. It is
-  the CSRF token and, at the same time, the form's idempotency key: a second post of the same
-  form (a double click) gets the stored answer of the first and changes nothing more:
-  :class:`FormReplay` in this process, :mod:`api.web.form_store` across processes.
+* Sessions live on the server (:mod:`api.web.sessions`); the cookie holds a random value.
+* Every rendered form carries a fresh token ``nonce.signature`` (HMAC-SHA256 with the web
+  secret) bound to the session's id, so a form of a session that ended is refused in the
+  next one. It is the CSRF token and, at the same time, the form's idempotency key: a second
+  post of the same form (a double click) gets the stored answer of the first and changes
+  nothing more: :class:`FormReplay` in this process, :mod:`api.web.form_store` across
+  processes.
+* The login form has no session yet: its token is bound to a random pre-session cookie
+  (:data:`LOGIN_COOKIE`, HttpOnly, SameSite=Strict) that only this site's own login page
+  sets, so a page of another site cannot post a login (login CSRF).
+* Every post must also come from this site's own origin when the browser says where it
+  comes from (``Origin``).
 """
 
 from __future__ import annotations
@@ -14,60 +19,49 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import secrets
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 SESSION_COOKIE = "cm_session"
-SESSION_SECONDS = 8 * 3600
+LOGIN_COOKIE = "cm_login"
+"""The pre-session cookie of the login form (its random value scopes the form's token)."""
 LOGIN_SCOPE = "login"
 REPLAY_LIMIT = 256
+MIN_SECRET_BYTES = 32
+"""A web secret must be at least this long: it signs every form token."""
+
+
+class WeakSecretError(ValueError):
+    """The configured web secret is too short to sign anything."""
 
 
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 @dataclass
 class Signer:
-    """Signs and checks session cookies and form tokens with one secret."""
+    """Signs and checks form tokens with one secret (at least :data:`MIN_SECRET_BYTES`)."""
 
     secret: bytes
+
+    def __post_init__(self) -> None:
+        if len(self.secret) < MIN_SECRET_BYTES:
+            raise WeakSecretError(
+                f"COOPMATCH_WEB_SECRET must be at least {MIN_SECRET_BYTES} bytes "
+                f"(คีย์ลับของเว็บต้องยาวอย่างน้อย {MIN_SECRET_BYTES} ไบต์); "
+                "make one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
 
     def _mac(self, message: str) -> str:
         return _b64(hmac.new(self.secret, message.encode(), hashlib.sha256).digest()[:24])
 
-    def session_cookie(self, key_id: str, now: float) -> str:
-        """A signed cookie value naming ``key_id``, valid for :data:`SESSION_SECONDS`."""
-        body = _b64(json.dumps({"k": key_id, "e": int(now) + SESSION_SECONDS}).encode())
-        return f"{body}.{self._mac('s:' + body)}"
-
-    def session_key_id(self, cookie: str | None, now: float) -> str | None:
-        """The key id in a valid, unexpired cookie; None otherwise."""
-        if not cookie or "." not in cookie:
-            return None
-        body, _, mac = cookie.rpartition(".")
-        if not hmac.compare_digest(mac, self._mac("s:" + body)):
-            return None
-        try:
-            data = json.loads(_unb64(body))
-        except ValueError:
-            return None
-        if not isinstance(data, dict) or int(data.get("e", 0)) < now:
-            return None
-        key = data.get("k")
-        return key if isinstance(key, str) else None
-
     def form_token(self, scope: str) -> str:
-        """A fresh per-render token bound to ``scope`` (the session's key id, or login)."""
+        """A fresh per-render token bound to ``scope`` (a session's id, or a login's)."""
         nonce = secrets.token_urlsafe(12)
         return f"{nonce}.{self._mac(f'f:{scope}:{nonce}')}"
 
@@ -77,6 +71,18 @@ class Signer:
             return False
         nonce, mac = token.split(".")
         return hmac.compare_digest(mac, self._mac(f"f:{scope}:{nonce}"))
+
+
+def login_scope(nonce: str | None) -> str | None:
+    """The form-token scope of a login form whose pre-session cookie is ``nonce``."""
+    if not nonce or len(nonce) > 64:
+        return None
+    return f"{LOGIN_SCOPE}:{nonce}"
+
+
+def new_login_nonce() -> str:
+    """A random pre-session value for the login form's cookie."""
+    return secrets.token_urlsafe(24)
 
 
 @dataclass
@@ -130,6 +136,7 @@ def new_secret() -> bytes:
     return secrets.token_bytes(32)
 
 
-def now_s() -> float:
-    """Wall-clock seconds for cookie expiry."""
-    return time.time()
+def wall_now() -> datetime:
+    """The wall clock (UTC) for session expiry: a session lasts real hours, whatever the
+    app's business clock says."""
+    return datetime.now(UTC)

@@ -105,8 +105,12 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         text = Path(path).read_text(encoding="utf-8")
         data = yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ScenarioError(source, [FieldIssue("(file)", str(exc).splitlines()[0])]) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
+        # ValueError: a number past Python's digit limit
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise ScenarioError(source, [FieldIssue("(file)", first)]) from None
+    except RecursionError:
+        raise ScenarioError(source, [FieldIssue("(file)", "nested too deeply")]) from None
     return build_scenario(parse_spec(data, source), source)
 
 

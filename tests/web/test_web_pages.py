@@ -401,7 +401,7 @@ def test_a_double_click_across_two_workers_runs_the_action_once(
     """Two server processes (two apps: their own in-process replay, one database, one web
     secret) get the two posts of one "run a new version" form: the version is made once,
     whether the second post comes while the first is running or after it."""
-    settings = Settings(database_url="sqlite://", web_secret="shared-by-both-workers")
+    settings = Settings(database_url="sqlite://", web_secret="shared-by-both-workers-" + "s" * 16)
     apps = [create_app(settings, engine=web.engine, clock=clock) for _ in range(2)]
     first, second = (TestClient(a, raise_server_exceptions=False) for a in apps)
     running, real_run = threading.Event(), round_pages.run_round

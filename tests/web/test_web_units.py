@@ -1,18 +1,20 @@
-"""Pure helpers of the web pages: Buddhist Era dates, the language switch, signed cookies and
-form tokens, the form replay store and the picture (same input, same SVG, in any order)."""
+"""Pure helpers of the web pages: Buddhist Era dates, the language switch, form tokens and
+the web secret's length, the form replay store and the picture (same input, same SVG, in any
+order)."""
 
 from __future__ import annotations
 
 import threading
 from datetime import date
 
+import pytest
 from babel.dates import get_month_names
 from hypothesis import given
 from hypothesis import strategies as st
 
 from api.web.i18n import long_date, pick_lang, text
 from api.web.picture import Flow, flow_svg
-from api.web.security import SESSION_SECONDS, FormReplay, Signer
+from api.web.security import FormReplay, Signer, WeakSecretError
 
 
 @given(st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)))
@@ -31,16 +33,11 @@ def test_language_choice_and_texts() -> None:
     assert text("funds_exhausted", "th") == "เงินทุนในเครือข่ายไม่พอ"
 
 
-def test_session_cookie_is_signed_and_expires() -> None:
-    signer = Signer(b"k" * 32)
-    cookie = signer.session_cookie("abc", 1000.0)
-    assert signer.session_key_id(cookie, 1000.0) == "abc"
-    assert signer.session_key_id(cookie, 1000.0 + SESSION_SECONDS + 1) is None
-    body, mac = cookie.rsplit(".", 1)
-    forged = Signer(b"x" * 32).session_cookie("abc", 1000.0)
-    assert signer.session_key_id(forged, 1000.0) is None
-    assert signer.session_key_id(body + "." + mac[::-1], 1000.0) is None
-    assert signer.session_key_id("garbage", 1000.0) is None
+def test_a_web_secret_under_32_bytes_is_refused() -> None:
+    for short in (b"", b"s", b"x" * 31):
+        with pytest.raises(WeakSecretError, match="at least 32 bytes"):
+            Signer(short)
+    Signer(b"x" * 32)
 
 
 def test_form_tokens_are_bound_to_their_session() -> None:
@@ -118,7 +115,7 @@ def test_scenario_knobs_apply_to_every_policy_and_bad_ones_are_named() -> None:
     assert knobs is None and errors[0].startswith("scenario: '../secrets.yaml'")
 
 
-def test_configured_web_secret_keeps_sessions_across_restarts() -> None:
+def test_configured_web_secret_keeps_form_tokens_across_restarts() -> None:
     from api.http.app import create_app
     from api.settings import Settings
 
@@ -126,7 +123,9 @@ def test_configured_web_secret_keeps_sessions_across_restarts() -> None:
         app = create_app(Settings(database_url="sqlite://", web_secret=secret))
         return app.state.web.signer  # type: ignore[no-any-return]
 
-    cookie = signer_of("s" * 40).session_cookie("abc", 1000.0)
-    assert signer_of("s" * 40).session_key_id(cookie, 1000.0) == "abc"
-    assert signer_of("t" * 40).session_key_id(cookie, 1000.0) is None
-    assert signer_of(None).session_key_id(cookie, 1000.0) is None
+    token = signer_of("s" * 40).form_token("session-a")
+    assert signer_of("s" * 40).check_form_token("session-a", token)
+    assert not signer_of("t" * 40).check_form_token("session-a", token)
+    assert not signer_of(None).check_form_token("session-a", token)
+    with pytest.raises(WeakSecretError):
+        signer_of("s")

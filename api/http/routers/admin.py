@@ -22,9 +22,10 @@ from api.http.idempotency import Stored, in_one_transaction
 from api.http.keys import revoke_in
 from api.http.pagination import Cursor, Limit, decode, next_cursor
 from api.http.routers.common import ADMIN_ONLY, READ_ERRORS, WRITE_ERRORS, Idem, respond
+from api.http.strict import StrictJsonRoute
 from api.services.clock import as_utc
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"])
+router = APIRouter(prefix="/v1/admin", tags=["admin"], route_class=StrictJsonRoute)
 ADMIN_READ = {**READ_ERRORS, **ADMIN_ONLY}
 ADMIN_WRITE = {**WRITE_ERRORS, **ADMIN_ONLY}
 

@@ -57,12 +57,12 @@ from api.http.routers.common import (
     IdempotencyHeader,
     respond,
 )
-from api.http.strict import PLAIN_TEXT
+from api.http.strict import PLAIN_TEXT, StrictJsonRoute
 from api.services.member_orders import order_id, post_member_order
 from api.services.order_lifecycle import cancel_order
 from api.services.proposals import accept_proposal, decline_proposal
 
-router = APIRouter(prefix="/v1", tags=["member"])
+router = APIRouter(prefix="/v1", tags=["member"], route_class=StrictJsonRoute)
 Status = Annotated[
     str | None, Query(max_length=16, pattern=PLAIN_TEXT, description="only this status")
 ]

@@ -24,7 +24,7 @@ from api.http.errors import ApiError
 from api.http.idempotency import Stored, StoreHook, in_service_transaction
 from api.http.pagination import Cursor, Limit, decode, next_cursor
 from api.http.routers.common import READ_ERRORS, WRITE_ERRORS, Idem, respond
-from api.http.strict import only_refuses
+from api.http.strict import StrictJsonRoute, only_refuses
 from api.services.errors import InvalidStateError
 from api.services.export import PROPOSAL_HEADER, SALE_HEADER, SETOFF_HEADER, round_report
 from api.services.loans import with_quoted_interest
@@ -33,7 +33,9 @@ from api.services.sheets import plain_csv_bytes
 from matcher.errors import InputError
 from matcher.money import satang_to_decimal_string
 
-router = APIRouter(prefix="/v1/networks/{network_id}", tags=["coordinator"])
+router = APIRouter(
+    prefix="/v1/networks/{network_id}", tags=["coordinator"], route_class=StrictJsonRoute
+)
 Round = Annotated[RoundRow, Depends(network_round)]
 RUN_RESPONSES: dict[int | str, dict[str, Any]] = {
     **WRITE_ERRORS,
