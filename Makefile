@@ -29,7 +29,7 @@ demo: $(STAMP)
 	$(BIN)/coopmatch db upgrade
 	$(BIN)/coopmatch import members scenarios/examples/lamphun-members.csv
 	$(BIN)/coopmatch import orders scenarios/examples/lamphun-orders.csv
-	$(BIN)/coopmatch round run --network LPN-FIN --date 2026-11-21 --as lamphun-coop-office
+	$(BIN)/coopmatch round run --network LPN-FIN --date 2026-11-21 --as lamphun-coop-office --force
 	$(BIN)/coopmatch export round 1 --xlsx --out .demo/round-1.xlsx
 	$(BIN)/coopmatch export round 1 --csv --out .demo/round-1.csv
 	$(BIN)/coopmatch audit verify

@@ -3,7 +3,6 @@ loans, produce sales) on the database, with progress."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
@@ -12,6 +11,8 @@ from rich.table import Table
 
 from api.cli.common import console, fail
 from api.cli.db import actor_or_fail, service_errors
+from api.schemas.dates import DateTextError, parse_date_text
+from api.services.clock import system_clock
 from api.settings import Settings, create_engine_from
 from matcher.money import format_baht, format_bps_percent
 
@@ -43,14 +44,22 @@ def round_run(
     credit_days: Annotated[
         int, typer.Option("--credit-days", help="days until a sale on credit is due", min=0)
     ] = 30,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="run although the date is far from today (บังคับรัน)"),
+    ] = False,
 ) -> None:
-    """Run the network's combined round for a date (idempotent unless --new-version)."""
+    """Run the network's combined round for a date (idempotent unless --new-version).
+
+    A Buddhist-Era year (2569-12-06) is refused with the Gregorian date meant, and a date
+    more than ``COOPMATCH_ROUND_DATE_WINDOW_DAYS`` from today unless ``--force``."""
+    from api.services.round.calendar import check_round_date
     from api.services.rounds import RoundParams, run_round
 
     try:
-        day = date.fromisoformat(business_date)
-    except ValueError:
-        fail("--date", [f"{business_date!r} is not a date YYYY-MM-DD (วันที่ไม่ถูกต้อง)"])
+        day = parse_date_text(business_date)
+    except DateTextError as exc:
+        fail("--date", [str(exc)])
     who = actor_or_fail(actor)
     settings = Settings()
     engine = create_engine_from(settings)
@@ -64,6 +73,7 @@ def round_run(
             transient=True,
         ) as bar,
     ):
+        check_round_date(day, system_clock(), settings.round_date_window_days, force)
         task = bar.add_task(STEPS["snapshot"], total=None)
         out = run_round(
             engine,

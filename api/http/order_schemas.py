@@ -7,6 +7,7 @@ year. The caller's coop is never in the body: it comes from the API key.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -23,6 +24,7 @@ from api.db.mapping import Location
 from api.schemas.common import Days, Identifier, RateBps, StrictModel
 from api.schemas.common import Money as MoneyIn
 from api.schemas.common import PositiveMoney as PositiveMoneyIn
+from api.schemas.dates import check_gregorian, parse_date_text
 from api.services.member_orders import MemberOrder
 from api.services.orders import NeedSpec, ObligationSpec, OfferSpec
 from api.services.produce_orders import LotSpec, PurchaseSpec
@@ -107,9 +109,18 @@ PositivePrice = Annotated[
 ]
 
 
+_BE_ISO = re.compile(r"^(2[4-9]|[3-9][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$")
+"""An ISO date whose year is 2400 or later (Buddhist Era)."""
+
+
 def _iso_date(value: object) -> object:
-    """Only an ISO date string (or a date): numbers are not dates here."""
-    if isinstance(value, str | date):
+    """Only an ISO date string (or a date): numbers are not dates here. A Buddhist-Era
+    year (2400 or later) is refused with the Gregorian date meant (:mod:`api.schemas.dates`)."""
+    if isinstance(value, date):
+        return check_gregorian(value)
+    if isinstance(value, str):
+        if _BE_ISO.match(value):
+            parse_date_text(value)  # raises, showing the Gregorian date meant
         return value
     raise ValueError("must be a date string YYYY-MM-DD (ต้องเป็นวันที่ YYYY-MM-DD)")
 

@@ -296,7 +296,12 @@ class Page(Public, Generic[T]):
 
 
 class RoundRun(StrictModel):
-    """Run the network's liquidity round for a business date."""
+    """Run the network's combined round for a business date.
+
+    A date more than the server's window (``COOPMATCH_ROUND_DATE_WINDOW_DAYS``) from today
+    in Asia/Bangkok is refused unless ``force``; ``retry_declined`` proposes pairs again
+    that a member declined (normally a declined pair is not proposed while neither order
+    changed)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -305,6 +310,8 @@ class RoundRun(StrictModel):
     )
     business_date: BusinessDate
     new_version: Annotated[bool, Field(strict=True)] = False
+    force: Annotated[bool, Field(strict=True)] = False
+    retry_declined: Annotated[bool, Field(strict=True)] = False
 
 
 class RoundPublic(Public):

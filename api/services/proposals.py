@@ -15,11 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, or_, select
 from sqlmodel import Session, col
 
 from api.db.audit import append_event
 from api.db.orders import apply_deltas
+from api.db.repo import member_coops
 from api.db.tables import (
     CommitmentLoanRow,
     CommitmentRow,
@@ -182,17 +183,25 @@ def decline_proposal(
     return in_write_transaction(engine, lambda s: with_hook(s, work(s), on_commit))
 
 
-def expire_due(session: Session, now: datetime, actor: str) -> list[int]:
-    """Expire every pending proposal whose expiry has passed; returns their ids."""
-    rows = (
-        session.execute(
-            select(ProposalRow)
-            .where(col(ProposalRow.status) == "pending", col(ProposalRow.expires_at) <= now)
-            .order_by(col(ProposalRow.id))
-        )
-        .scalars()
-        .all()
+def expire_due(
+    session: Session, now: datetime, actor: str, network_ids: list[str] | None = None
+) -> list[int]:
+    """Expire every pending proposal whose expiry has passed; returns their ids.
+
+    With ``network_ids`` (a round's subtree) only proposals with a party among the
+    subtree's coops are touched: a round never acts on another network."""
+    stmt = select(ProposalRow).where(
+        col(ProposalRow.status) == "pending", col(ProposalRow.expires_at) <= now
     )
+    if network_ids is not None:
+        coops = member_coops(network_ids)
+        stmt = stmt.where(
+            or_(
+                col(ProposalRow.supply_coop_id).in_(coops),
+                col(ProposalRow.demand_coop_id).in_(coops),
+            )
+        )
+    rows = session.execute(stmt.order_by(col(ProposalRow.id))).scalars().all()
     for p in rows:
         p.status, p.closed_at = "expired", now
         session.add(p)

@@ -39,10 +39,8 @@ from api.db.tx import in_write_transaction, network_lock, read_session
 from api.services.clock import MonotonicNs, UtcClock, monotonic_ns, system_clock
 from api.services.errors import ConflictError, ForbiddenError, InvalidStateError, NotFoundError
 from api.services.hooks import OnCommit, with_hook
-from api.services.obligations import promote_due
-from api.services.order_lifecycle import expire_orders
 from api.services.persist import persist_round
-from api.services.proposals import expire_due
+from api.services.round.sweep import sweep
 from api.services.snapshot import KIND, RoundParams, Snapshot, load_snapshot
 from matcher.errors import InputError
 from matcher.liquidity.model import LiquidityProblem, LiquidityResult
@@ -137,7 +135,7 @@ def run_round(
                 if existing is not None:
                     return _reused(engine, existing, on_commit)
             in_write_transaction(
-                engine, partial(_sweep, day=business_date, actor=actor, clock=clock)
+                engine, lambda s: sweep(s, network_id, business_date, clock(), actor)
             )
             with read_session(engine) as s:
                 snap = load_snapshot(s, network_id, business_date, params, new_version)
@@ -192,15 +190,6 @@ def _solve(
             "ข้อมูลคำสั่งในระบบผิดกฎ",
             [str(i) for i in exc.issues],
         ) from exc
-
-
-def _sweep(session: Session, *, day: date, actor: str, clock: UtcClock) -> None:
-    """Expire due proposals and orders no longer valid on ``day``, and promote loan
-    instalments due by ``day`` to obligations (their own transaction)."""
-    now = clock()
-    expire_due(session, now, actor)
-    expire_orders(session, day, now, actor)
-    promote_due(session, day, now, actor)
 
 
 def _persist(

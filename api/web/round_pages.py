@@ -20,6 +20,7 @@ from fastapi.responses import Response
 
 from api.db.tables import RoundRow
 from api.db.tx import read_session
+from api.schemas.dates import DateTextError, parse_date_text
 from api.services.errors import ServiceError
 from api.services.export import (
     PROPOSAL_HEADER,
@@ -30,6 +31,7 @@ from api.services.export import (
     write_xlsx,
 )
 from api.services.loans import with_quoted_interest
+from api.services.round.calendar import RoundDateError, check_round_date
 from api.services.rounds import RoundParams, Snapshot, load_snapshot, run_round
 from api.web import core, queries
 from api.web.round_view import result_view
@@ -53,11 +55,13 @@ def round_form(request: Request) -> Response:
     return core.render(request, "round.html", values, who=who)
 
 
-def _business_date(form: dict[str, str]) -> date | None:
+def _business_date(form: dict[str, str]) -> date | str:
+    """The form's date, or the bilingual reason it is not one (a Buddhist-Era year shows
+    the Gregorian date meant)."""
     try:
-        return date.fromisoformat(form.get("business_date", ""))
-    except ValueError:
-        return None
+        return parse_date_text(form.get("business_date", ""))
+    except DateTextError as exc:
+        return f"business_date: {exc}"
 
 
 def _params(request: Request) -> RoundParams:
@@ -128,12 +132,13 @@ async def _post(request: Request, action: str) -> Response:
         return core.not_found_page(request, who)
     day = _business_date(form)
     again = form.get("new_version") == "1"
+    force = form.get("force") == "1"
     return await core.once(
         request,
         who,
         action,
         token,
-        lambda: _answer(request, who, network, day, action, again),
+        lambda: _answer(request, who, network, day, action, again, force),
         changes=action == "run",  # a preview saves nothing
     )
 
@@ -142,19 +147,23 @@ def _answer(
     request: Request,
     who: core.Who,
     network: str,
-    day: date | None,
+    day: date | str,
     action: str,
     new_version: bool = False,
+    force: bool = False,
 ) -> tuple[str, int]:
     lang = core.lang_of(request)
     values: dict[str, Any] = {"network": network, "action": action, "error": None, "day": day}
     status = 200
-    if day is None:
-        values["error"] = "business_date: YYYY-MM-DD"
+    if isinstance(day, str):
+        values["error"], values["day"] = day, None
         status = 422
     else:
         try:
-            engine = core.ctx_of(request).engine
+            ctx = core.ctx_of(request)
+            engine = ctx.engine
+            if action == "run":
+                check_round_date(day, ctx.clock(), ctx.settings.round_date_window_days, force)
             if action == "preview":
                 solved = solve_snapshot(request, network, day, True)[1]
                 values.update(result_view(engine, solved, lang))
@@ -163,6 +172,9 @@ def _answer(
                 values.update(ran)
                 if ran["solved"] is not None:
                     values.update(result_view(engine, ran["solved"], lang))
+        except RoundDateError as exc:
+            values["error"] = exc.message_th if lang == "th" and exc.message_th else exc.message_en
+            status = 422
         except ServiceError as exc:
             values["error"] = exc.message_th if lang == "th" and exc.message_th else exc.message_en
             status = 409

@@ -29,6 +29,7 @@ from api.http.strict import only_refuses
 from api.services.errors import InvalidStateError
 from api.services.export import PROPOSAL_HEADER, SALE_HEADER, SETOFF_HEADER, round_report
 from api.services.loans import with_quoted_interest
+from api.services.round.calendar import check_round_date
 from api.services.rounds import RoundOutcome, RoundParams, load_snapshot, run_round
 from matcher.errors import InputError
 from matcher.money import satang_to_decimal_string
@@ -52,6 +53,9 @@ def run(body: sc.RoundRun, network_id: Network, who: Coordinator, ctx: Ctx, idem
 
     def call(store: StoreHook) -> Stored:
         out: list[Stored] = []
+        check_round_date(
+            body.business_date, ctx.clock(), ctx.settings.round_date_window_days, body.force
+        )
 
         def hook(session: Session, outcome: RoundOutcome) -> None:
             rnd = session.get(RoundRow, outcome.round_id)
