@@ -184,7 +184,9 @@ class ProposalPublic(Public):
             "side": "demand",
             "order_id": "P1",
             "counterparty_coop_id": "C3",
-            "amount": "8.00",
+            "amount": "22720.00",
+            "quantity": 800,
+            "unit": "kg",
             "tier": "province",
             "network_id": "LPN",
             "status": "pending",
@@ -214,8 +216,11 @@ class ProposalPublic(Public):
     term_days: int | None
     interest: MoneyOut | None
     sale: SaleTermsPublic | None = None
-    """For ``kind == "sale"``: quantity, unit, unit price, value and delivery terms
-    (``amount`` then repeats the quantity and is not baht: read ``sale``)."""
+    """For ``kind == "sale"``: quantity, unit, unit price, value and delivery terms."""
+    quantity: int | None = None
+    """For a sale: the quantity in ``unit`` (``amount`` is then the sale's value in baht)."""
+    unit: str = "satang"
+    """``satang`` for a loan; the product's base unit (kg, egg, litre) for a sale."""
 
 
 class ProposalDecision(Public):
@@ -247,7 +252,8 @@ class InstalmentPublic(Public):
 
 
 class CommitmentPublic(Public):
-    """A committed loan the caller's coop is a party to, with its repayment schedule."""
+    """A committed loan or sale the caller's coop is a party to; a loan with its repayment
+    schedule, a sale with its quantity, product and price."""
 
     model_config = _examples(
         {
@@ -276,9 +282,11 @@ class CommitmentPublic(Public):
     id: int
     proposal_id: int
     kind: str
-    role: Literal["lender", "borrower"]
+    role: Literal["lender", "borrower", "seller", "buyer"]
+    """A loan's ``lender`` or ``borrower``; a sale's ``seller`` or ``buyer``."""
     counterparty_coop_id: str
     amount: MoneyOut
+    """Baht: the loan's principal, or the sale's value (never a quantity)."""
     business_date: date
     rate_bps: int | None
     term_days: int | None
@@ -286,6 +294,14 @@ class CommitmentPublic(Public):
     maturity_date: date | None
     repayment: str | None
     schedule: list[InstalmentPublic]
+    quantity: int | None = None
+    """For a sale: the quantity sold, in ``unit``."""
+    unit: str = "satang"
+    product_id: str | None = None
+    grade: str | None = None
+    unit_price: MoneyOut | None = None
+    credit_obligation_id: str | None = None
+    """For a sale on credit: the buyer's debt (an obligation order)."""
 
 
 class Page(Public, Generic[T]):
