@@ -44,6 +44,10 @@ def round_run(
     credit_days: Annotated[
         int, typer.Option("--credit-days", help="days until a sale on credit is due", min=0)
     ] = 30,
+    retry_declined: Annotated[
+        bool,
+        typer.Option("--retry-declined", help="propose declined pairs again (เสนอคู่ที่ถูกปฏิเสธอีกครั้ง)"),
+    ] = False,
     force: Annotated[
         bool,
         typer.Option("--force", help="run although the date is far from today (บังคับรัน)"),
@@ -54,7 +58,7 @@ def round_run(
     A Buddhist-Era year (2569-12-06) is refused with the Gregorian date meant, and a date
     more than ``COOPMATCH_ROUND_DATE_WINDOW_DAYS`` from today unless ``--force``."""
     from api.services.round.calendar import check_round_date
-    from api.services.rounds import RoundParams, run_round
+    from api.services.round.service import RoundParams, run_round
 
     try:
         day = parse_date_text(business_date)
@@ -81,6 +85,7 @@ def round_run(
             business_date=day,
             actor=who,
             new_version=new_version,
+            retry_declined=retry_declined,
             params=RoundParams(
                 proposal_ttl_hours=settings.proposal_ttl_hours,
                 credit_buyers=tuple(sorted(set(credit_buyers or ()))),

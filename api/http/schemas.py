@@ -223,6 +223,40 @@ class ProposalPublic(Public):
     """``satang`` for a loan; the product's base unit (kg, egg, litre) for a sale."""
 
 
+class ProposalDecline(StrictModel):
+    """Why the caller declines (optional; the coordinator sees it, เหตุผลที่ปฏิเสธ)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"examples": [{"reason": "rate too high / ดอกเบี้ยสูงเกินไป"}]},
+    )
+    reason: Annotated[str | None, Field(max_length=500, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")] = None
+
+
+class DeclinePublic(Public):
+    """A remembered decline: the pair is not proposed again while neither order changed."""
+
+    model_config = _examples(
+        {
+            "proposal_id": 7,
+            "kind": "liquidity",
+            "supply_order_id": "O1",
+            "demand_order_id": "N2",
+            "declined_by_coop_id": "C2",
+            "reason": "rate too high / ดอกเบี้ยสูงเกินไป",
+            "declined_at": "2026-11-21T03:00:00Z",
+        }
+    )
+    proposal_id: int
+    kind: str
+    supply_order_id: str
+    demand_order_id: str
+    declined_by_coop_id: str
+    reason: str | None
+    declined_at: datetime
+
+
 class ProposalDecision(Public):
     """The state of a proposal after accept or decline."""
 

@@ -30,6 +30,7 @@ from api.db.tables import (
     ProposalRow,
     RoundRow,
 )
+from api.db.tables_round import DeclinedPairRow
 from api.db.tx import in_write_transaction
 from api.services.clock import UtcClock, as_utc, system_clock
 from api.services.errors import ForbiddenError, InvalidStateError, NotFoundError
@@ -146,10 +147,13 @@ def decline_proposal(
     actor: str | None = None,
     clock: UtcClock = system_clock,
     on_commit: OnCommit[ProposalView] | None = None,
+    reason: str | None = None,
 ) -> ProposalView:
     """Decline a pending proposal and free both orders; a closed one is left as it is.
 
-    ``on_commit``: as for :func:`accept_proposal`.
+    The pair of orders is remembered (``declined_pair``, with the optional ``reason``): the
+    network's rounds do not propose it again while neither order changed, unless the
+    coordinator asks for it. ``on_commit``: as for :func:`accept_proposal`.
 
     Raises:
         InvalidStateError: the proposal is already committed.
@@ -167,6 +171,17 @@ def decline_proposal(
             )
         p.status, p.closed_at = "declined", now
         session.add(p)
+        session.add(
+            DeclinedPairRow(
+                proposal_id=int(p.id or 0),
+                kind=p.kind,
+                supply_order_id=p.supply_order_id,
+                demand_order_id=p.demand_order_id,
+                declined_by_coop_id=coop_id,
+                reason=reason,
+                declined_at=now,
+            )
+        )
         session.flush()
         _free(session, p, now)
         append_event(
@@ -176,7 +191,7 @@ def decline_proposal(
             "proposal.declined",
             "proposal",
             str(p.id),
-            {"side": side, "coop_id": coop_id},
+            {"side": side, "coop_id": coop_id, "reason": reason},
         )
         return _view(p, changed=True)
 

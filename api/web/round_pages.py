@@ -1,5 +1,5 @@
 """Web pages of the daily round: the form, the preview (saves nothing), the run (saves the
-round through :func:`api.services.rounds.run_round`), and the round's Excel / CSV files.
+round through :func:`api.services.round.service.run_round`), and the round's Excel / CSV files.
 
 Both posts answer with an HTML fragment for HTMX: the result table, the explanations, the
 unmatched orders with their reasons, and the picture. Each fragment also carries a fresh
@@ -10,7 +10,6 @@ posts the same token twice and gets the first answer.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -30,12 +29,11 @@ from api.services.export import (
     round_report,
     write_xlsx,
 )
-from api.services.loans import with_quoted_interest
 from api.services.round.calendar import RoundDateError, check_round_date
-from api.services.rounds import RoundParams, Snapshot, load_snapshot, run_round
+from api.services.round.service import RoundParams, Snapshot, run_round
+from api.services.round.service import preview as preview_round
 from api.web import core, queries
 from api.web.round_view import result_view
-from matcher.errors import InputError
 from matcher.round.model import RoundResult
 
 router = APIRouter(prefix="/web/round", include_in_schema=False)
@@ -69,39 +67,23 @@ def _params(request: Request) -> RoundParams:
 
 
 def solve_snapshot(
-    request: Request, network: str, day: date, new_version: bool
+    request: Request, network: str, day: date, new_version: bool = True
 ) -> tuple[Snapshot, RoundResult]:
-    """Solve the combined round on the current open orders; nothing is saved. Loans quote
-    the interest of their repayment schedule, as the saved round does."""
-    from matcher.round.combined import solve_round
-
-    with read_session(core.ctx_of(request).engine) as s:
-        snap = load_snapshot(s, network, day, _params(request), new_version)
-    assert snap.round_problem is not None
-    try:
-        result = solve_round(snap.round_problem, None)
-    except InputError as exc:
-        raise ServiceError(
-            "the stored orders break a matcher rule", "ข้อมูลคำสั่งในระบบผิดกฎ",
-            [str(i) for i in exc.issues],
-        ) from exc  # fmt: skip
-    quoted = with_quoted_interest(result.liquidity, day, snap.repayments)
-    return snap, replace(result, liquidity=quoted)
+    """The round's preview (:func:`api.services.round.service.preview`): nothing is saved.
+    ``new_version`` is kept for the callers' signature: a preview is always a new version."""
+    ctx = core.ctx_of(request)
+    seen = preview_round(ctx.engine, network_id=network, business_date=day, params=_params(request))
+    return seen.snapshot, seen.result
 
 
 def _run(
     request: Request, who: core.Who, network: str, day: date, new_version: bool = False
 ) -> dict[str, Any]:
-    """Run and save the combined round.
-
-    The explanations come from solving the same snapshot just before: the solve is
-    deterministic, so when the saved round's input hash equals that snapshot's hash the
-    explanations are exactly the saved round's. Otherwise (a round already saved, or
-    orders that moved meanwhile) only the saved tables are shown. ``new_version`` re-runs
-    a saved round (its un-accepted proposals are voided).
-    """
+    """Run and save the combined round; the explanations are those of the result the run
+    saved (returned by the service, solved once). A round that already existed shows only
+    its saved tables. ``new_version`` re-runs a saved round (its un-accepted proposals are
+    voided)."""
     ctx = core.ctx_of(request)
-    snap, result = solve_snapshot(request, network, day, new_version)
     out = run_round(
         ctx.engine,
         network_id=network,
@@ -112,10 +94,9 @@ def _run(
         retries=ctx.settings.round_retries,
         new_version=new_version,
     )
-    same = not out.reused and out.input_hash == snap.input_hash
     return {
         "outcome": out,
-        "solved": result if same else None,
+        "solved": out.solved,
         "report": round_report(ctx.engine, out.round_id),
         "headers": {"loans": PROPOSAL_HEADER, "sales": SALE_HEADER, "setoffs": SETOFF_HEADER},
     }

@@ -15,7 +15,7 @@ from api.db.tables import AuditEventRow, MemberImportRow, ObligationRow, OrderRo
 from api.services.errors import BadFileError
 from api.services.members import import_members
 from api.services.orders import import_orders
-from api.services.rounds import run_round
+from api.services.round.service import run_round
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "scenarios" / "examples"
 HEADER = "side,id,coop_id,amount,rate_bps,term_days,creditor_coop_id,due_date\n"

@@ -6,17 +6,20 @@ promotion of due instalments never reach another network, whatever the round's d
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 from dbseed import COORDINATOR, T0, check_invariants, seed_lamphun
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from api.db.tables import OrderRow, ProposalRow
+from api.db.tables import AuditEventRow, OrderRow, ProposalRow, RoundRow
 from api.db.tx import in_write_transaction
 from api.services.members import CoopSpec, NetworkSpec, upsert_members
 from api.services.orders import NeedSpec, OfferSpec, insert_orders
-from api.services.rounds import run_round
+from api.services.proposals import decline_proposal
+from api.services.round.declines import declines_of_network
+from api.services.round.service import run_round
 from matcher.domain import NetworkLevel
 
 DAY = date(2026, 11, 21)
@@ -106,4 +109,51 @@ def test_own_subtree_is_swept(db, clock) -> None:
         ]
     assert set(first.values()) == {"expired"}
     assert loei == ["pending"]
+    check_invariants(db)
+
+
+def _pairs(engine: Engine, round_id: int) -> set[tuple[str, str]]:
+    with Session(engine) as s:
+        rows = s.execute(select(ProposalRow).where(ProposalRow.round_id == round_id)).scalars()
+        return {(p.supply_order_id, p.demand_order_id) for p in rows}
+
+
+def test_a_declined_pair_is_not_proposed_again(db, clock) -> None:
+    """Day 1: C2 declines a loan with a reason. Day 2 (the rest expired): every other pair
+    comes back, the declined one does not, and the round says why; asked for, it returns."""
+    seed_lamphun(db)
+    first = run_round(db, network_id="LPN", business_date=DAY, actor=COORDINATOR, clock=clock)
+    with Session(db) as s:
+        p = (
+            s.execute(
+                select(ProposalRow)
+                .where(ProposalRow.demand_coop_id == "C2")
+                .order_by(ProposalRow.id)
+            )
+            .scalars()
+            .first()
+        )
+    assert p is not None
+    pair = (p.supply_order_id, p.demand_order_id)
+    decline_proposal(db, int(p.id or 0), "C2", clock=clock, reason="rate too high / แพงไป")
+    clock.advance(hours=25)
+    day2 = DAY + timedelta(days=1)
+    second = run_round(db, network_id="LPN", business_date=day2, actor=COORDINATOR, clock=clock)
+    assert pair in _pairs(db, first.round_id)
+    again = _pairs(db, second.round_id)
+    assert pair not in again and again, "the other pairs are proposed again"
+    with Session(db) as s:
+        notes = json.loads(s.get(RoundRow, second.round_id).notes_json)  # type: ignore[union-attr]
+        event = s.execute(
+            select(AuditEventRow).where(AuditEventRow.action == "proposal.declined")
+        ).scalar_one()
+    assert any(pair[0] in n and pair[1] in n and "rate too high" in n for n in notes), notes
+    assert json.loads(event.payload)["reason"] == "rate too high / แพงไป"
+    seen = declines_of_network(db, "LPN")
+    assert [(d.supply_order_id, d.demand_order_id, d.reason) for d in seen] == [
+        (*pair, "rate too high / แพงไป")
+    ]
+    retry = run_round(db, network_id="LPN", business_date=day2, actor=COORDINATOR, clock=clock,
+                      new_version=True, retry_declined=True)  # fmt: skip
+    assert pair in _pairs(db, retry.round_id)
     check_invariants(db)
