@@ -13,6 +13,7 @@ from api.cli import (
     match_liquidity,
     match_produce,
     match_setoff,
+    policy,
     round_file,
     serve,
     simulate,
@@ -37,6 +38,7 @@ round_file.register(app)
 export.register(app)
 audit.register(app)
 keys.register(app)
+policy.register(app)
 serve.register(app)
 simulate.register(app)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from datetime import date
 from enum import Enum
 from typing import Any
@@ -55,6 +55,21 @@ class RoundParams:
     sale_credit_days: int = 30
     credit_buyers: tuple[str, ...] = ()
     """Coops that buy on credit: their purchases become obligations when committed."""
+    price_rule: str = "split"
+    """Produce sale price: ``split`` of the gap or ``clearing`` (uniform, from the duals)."""
+    road_factor_bps: int = 13_000
+    reach_m: int = 300_000
+    truck_capacity_units: int = 0
+    """Above 0: an integer number of trucks per lane of this capacity."""
+    truck_cost_satang: int = 0
+    proposal_ttl_business_days: int = 0
+    """Above 0: proposals expire at the end (Bangkok) of this business day after the
+    round's date; 0: ``proposal_ttl_hours`` after the round ran."""
+    posted_rates: tuple[tuple[str, int], ...] = ()
+    """(network id, posted rate bps) from the policies of the subtree's networks."""
+    policy_network_id: str = ""
+    policy_version: int = 0
+    """Which stored policy the round took (network and version; "" and 0: defaults)."""
 
     def as_json(self) -> dict[str, Any]:
         return {k: (v.value if isinstance(v, Enum) else v) for k, v in asdict(self).items()}
@@ -146,6 +161,7 @@ def round_hash(liquidity_hash: str, rp: RoundProblem) -> str:
         "produce": None
         if produce is None
         else _plain((produce.products, produce.lots, produce.orders, produce.transport)),
+        "price_rule": None if produce is None else produce.price_rule.value,
     }
     return hashlib.sha256(canonical_json(data).encode()).hexdigest()
 
@@ -233,9 +249,13 @@ def load_snapshot(
     for oid, amount in freed.items():
         if oid in owner:
             freed_by_coop[owner[oid]] += amount
+    posted = dict(params.posted_rates)
     problem = LiquidityProblem(
         coops=tuple(coop_to_domain(c) for c in coops),
-        networks=networks_to_domain(nets, members, network_id),
+        networks=tuple(
+            replace(n, posted_rate_bps=posted.get(n.id, n.posted_rate_bps))
+            for n in networks_to_domain(nets, members, network_id)
+        ),
         offers=tuple(offer_to_domain(o) for o in offers),
         needs=tuple(need_to_domain(o) for o in needs),
         rules=tuple(

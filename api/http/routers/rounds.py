@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from api.db.tables import RoundRow
@@ -29,6 +30,7 @@ from api.services.clock import as_utc
 from api.services.export import PROPOSAL_HEADER, SALE_HEADER, SETOFF_HEADER, round_report
 from api.services.round.calendar import check_round_date
 from api.services.round.declines import declines_of_network
+from api.services.round.policy import PolicySpec, StoredPolicy, set_policy, show_policy
 from api.services.round.service import RoundOutcome, RoundParams, run_round
 from api.services.round.service import preview as preview_round
 from matcher.money import satang_to_decimal_string
@@ -140,6 +142,54 @@ def preview(body: sc.RoundRun, network_id: Network, ctx: Ctx) -> dict[str, Any]:
 def preview_is_post(network_id: Network) -> None:
     """Keep ``GET …/rounds/preview`` off ``GET …/rounds/{round_id}``: a 405, preview is POST."""
     raise ApiError(405, "method_not_allowed", "preview is a POST", headers={"Allow": "POST"})
+
+
+class PolicyPublic(BaseModel):
+    """The policy a round of the network takes: stored at ``network_id`` (itself or an
+    ancestor; null: defaults), ``version`` (0: defaults)."""
+
+    network_id: str | None
+    version: int
+    policy: PolicySpec
+
+
+@router.get("/policy", response_model=PolicyPublic, responses=READ_ERRORS)
+def get_policy(network_id: Network, ctx: Ctx) -> PolicyPublic:
+    """The network's round policy (นโยบายเครือข่าย): fairness, rate and price rules, posted
+    rate, transport and trucks, proposal lifetime in business days."""
+    stored = show_policy(ctx.engine, network_id)
+    return PolicyPublic(network_id=stored.network_id, version=stored.version, policy=stored.spec)
+
+
+@router.post("/policy", status_code=201, response_model=PolicyPublic, responses=WRITE_ERRORS)
+def post_policy(
+    body: PolicySpec, network_id: Network, who: Coordinator, ctx: Ctx, idem: Idem
+) -> Response:
+    """Store a new version of the network's policy (ตั้งนโยบายเครือข่าย); audited. Fields left
+    out take their defaults; the next round of the network and of the networks below it that
+    have none of their own takes it."""
+
+    def call(store: StoreHook) -> Stored:
+        def hook(session: Session, stored: StoredPolicy) -> None:
+            public = PolicyPublic(
+                network_id=stored.network_id, version=stored.version, policy=stored.spec
+            )
+            store(session, Stored(201, public.model_dump(mode="json")))
+
+        stored = set_policy(
+            ctx.engine,
+            network_id,
+            body.model_dump(mode="json"),
+            actor=who.principal,
+            clock=ctx.clock,
+            on_commit=hook,
+        )
+        public = PolicyPublic(
+            network_id=stored.network_id, version=stored.version, policy=stored.spec
+        )
+        return Stored(201, public.model_dump(mode="json"))
+
+    return respond(in_service_transaction(ctx, who.principal, *idem, call))
 
 
 @router.get("/declines", response_model=list[sc.DeclinePublic], responses=READ_ERRORS)

@@ -55,6 +55,7 @@ from api.services.round.declines import (
     round_order_ids,
     without_declined,
 )
+from api.services.round.policy import round_params
 from api.services.round.sweep import sweep
 from api.services.snapshot import KIND, RoundParams, Snapshot, load_snapshot
 from matcher.errors import InputError
@@ -138,7 +139,7 @@ def run_round(
         InvalidStateError: the stored orders break a matcher rule.
         ConflictError: the orders kept changing under the round ``retries`` times.
     """
-    params = params or RoundParams()
+    base = params or RoundParams()
     step = progress or (lambda _s: None)
     authorize(engine, actor, network_id)
     with network_lock(engine, network_id):
@@ -154,6 +155,7 @@ def run_round(
                 engine, lambda s: sweep(s, network_id, business_date, clock(), actor)
             )
             with read_session(engine) as s:
+                params = round_params(s, network_id, base)
                 snap = load_snapshot(s, network_id, business_date, params, new_version)
                 declined = {} if retry_declined else _declined(s, snap)
             t1 = monotonic()
@@ -240,7 +242,8 @@ def preview(
 ) -> Preview:
     """Solve the round as :func:`run_round` would (a new version), saving nothing."""
     with read_session(engine) as s:
-        snap = load_snapshot(s, network_id, business_date, params or RoundParams(), True)
+        taken = round_params(s, network_id, params or RoundParams())
+        snap = load_snapshot(s, network_id, business_date, taken, True)
         declined = {} if retry_declined else _declined(s, snap)
     return Preview(snap, solve_snapshot(snap, declined))
 
