@@ -8,9 +8,9 @@ again until either order changes (``cleared_at`` set) or the coordinator asks fo
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Column, DateTime, Index, Text
+from sqlalchemy import BigInteger, Column, DateTime, Index, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -44,3 +44,19 @@ class DeclinedPairRow(SQLModel, table=True):
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
     """Set when either order changed since: the pair may be proposed again."""
+
+
+class CashPaymentRow(SQLModel, table=True):
+    """A cash payment of a debt outside any round (append-only): an instalment that fell
+    due, a sale bought on credit, or a debt posted by hand; full or partial."""
+
+    __tablename__ = "cash_payment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    obligation_order_id: str = Field(foreign_key="orders.id", max_length=64, index=True)
+    debtor_coop_id: str = Field(max_length=64)
+    creditor_coop_id: str = Field(max_length=64)
+    amount_satang: int = Field(sa_column=Column(BigInteger, nullable=False))
+    paid_on: date
+    recorded_by: str = Field(max_length=128)
+    recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -27,7 +27,7 @@ from api.db.pg_async import AsyncPg
 from api.db.tx import is_postgres
 from api.http import errors
 from api.http.context import AppContext, HttpConfig
-from api.http.routers import admin, catalogue, members, ops, rounds
+from api.http.routers import admin, catalogue, debts, members, ops, rounds
 from api.http.strict import reject_unknown_query
 from api.services.clock import UtcClock, system_clock
 from api.settings import Settings, create_engine_from
@@ -190,6 +190,7 @@ def create_app(
     app.include_router(ops.router)
     app.include_router(members.router)
     app.include_router(rounds.router)
+    app.include_router(debts.router)
     mount_web(app)  # the coordinator's web pages under /web
     app.include_router(catalogue.router)
     app.include_router(admin.router)

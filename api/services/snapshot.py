@@ -33,7 +33,7 @@ from api.db.mapping import (
 from api.db.tables import OrderRow, ProposalRow
 from matcher.domain import NetworkLevel
 from matcher.liquidity.checks import MAX_TOTAL_SATANG
-from matcher.liquidity.model import LiquidityProblem
+from matcher.liquidity.model import CoopRules, LiquidityProblem
 from matcher.results import FairnessPolicy, RateRule
 from matcher.round.model import RoundProblem
 
@@ -67,6 +67,9 @@ class RoundParams:
     round's date; 0: ``proposal_ttl_hours`` after the round ran."""
     posted_rates: tuple[tuple[str, int], ...] = ()
     """(network id, posted rate bps) from the policies of the subtree's networks."""
+    overdue_loans: str = "allow"
+    """A borrower with an overdue debt: ``allow``, ``refuse`` or ``cap`` new loans."""
+    overdue_cap_satang: int = 0
     policy_network_id: str = ""
     policy_version: int = 0
     """Which stored policy the round took (network and version; "" and 0: defaults)."""
@@ -166,6 +169,26 @@ def round_hash(liquidity_hash: str, rp: RoundProblem) -> str:
     return hashlib.sha256(canonical_json(data).encode()).hexdigest()
 
 
+def overdue_rules(
+    rules: tuple[CoopRules, ...], late: set[str], params: RoundParams
+) -> tuple[tuple[CoopRules, ...], list[str]]:
+    """Rules of borrowers with an overdue debt under the policy: ``refuse`` — they may not
+    borrow; ``cap`` — their borrowing limit becomes what they owe now plus the cap. Returns
+    the rules and the coops affected."""
+    out, hit = [], []
+    for r in rules:
+        if r.coop_id in late and r.may_borrow:
+            hit.append(r.coop_id)
+            if params.overdue_loans == "refuse":
+                r = replace(r, may_borrow=False)
+            else:
+                cap = r.outstanding_satang + params.overdue_cap_satang
+                limit = r.borrowing_limit_satang
+                r = replace(r, borrowing_limit_satang=cap if limit is None else min(limit, cap))
+        out.append(r)
+    return tuple(out), sorted(hit)
+
+
 def fit_one_round(
     offers: list[OpenOrder], needs: list[OpenOrder]
 ) -> tuple[list[OpenOrder], list[OpenOrder], list[str]]:
@@ -250,6 +273,22 @@ def load_snapshot(
         if oid in owner:
             freed_by_coop[owner[oid]] += amount
     posted = dict(params.posted_rates)
+    rules = tuple(
+        coop_rules_to_domain(
+            c,
+            borrowed_satang=engaged.get((c.id, "liquidity_need"), 0)
+            - freed_by_coop.get((c.id, "liquidity_need"), 0),
+            lent_satang=engaged.get((c.id, "liquidity_offer"), 0)
+            - freed_by_coop.get((c.id, "liquidity_offer"), 0),
+        )
+        for c in coops
+    )
+    overdue: list[str] = []
+    if params.overdue_loans != "allow":
+        from api.services.payments import overdue_in  # it builds on the db layer only
+
+        late = {d.debtor for d in overdue_in(session, business_date, network_id=network_id)}
+        rules, overdue = overdue_rules(rules, late, params)
     problem = LiquidityProblem(
         coops=tuple(coop_to_domain(c) for c in coops),
         networks=tuple(
@@ -258,16 +297,7 @@ def load_snapshot(
         ),
         offers=tuple(offer_to_domain(o) for o in offers),
         needs=tuple(need_to_domain(o) for o in needs),
-        rules=tuple(
-            coop_rules_to_domain(
-                c,
-                borrowed_satang=engaged.get((c.id, "liquidity_need"), 0)
-                - freed_by_coop.get((c.id, "liquidity_need"), 0),
-                lent_satang=engaged.get((c.id, "liquidity_offer"), 0)
-                - freed_by_coop.get((c.id, "liquidity_offer"), 0),
-            )
-            for c in coops
-        ),
+        rules=rules,
         policy=params.policy,
         rate_rule=params.rate_rule,
         time_limit_ms=params.time_limit_ms,
@@ -295,6 +325,14 @@ def load_snapshot(
                     f"(ข้อเสนอให้กู้ที่พักไว้เพราะสหกรณ์เดียวกันต้องการเงินกู้): {', '.join(held_back)}",
                 )
                 if held_back
+                else ()
+            ),
+            *(
+                (
+                    f"borrowers with an overdue debt, new loans {params.overdue_loans} by policy "
+                    f"(ผู้กู้ที่มีหนี้ค้างชำระเกินกำหนด): {', '.join(overdue)}",
+                )
+                if overdue
                 else ()
             ),
             *(

@@ -9,16 +9,20 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from dbseed import COORDINATOR, T0, check_invariants, seed_lamphun
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from api.db.tables import AuditEventRow, OrderRow, ProposalRow, RoundRow
+from api.db.tables import AuditEventRow, LoanInstalmentRow, OrderRow, ProposalRow, RoundRow
 from api.db.tx import in_write_transaction
+from api.services.errors import NotFoundError, ServiceError
 from api.services.members import CoopSpec, NetworkSpec, upsert_members
 from api.services.orders import NeedSpec, OfferSpec, insert_orders
-from api.services.proposals import decline_proposal
+from api.services.payments import overdue_debts, record_payment
+from api.services.proposals import accept_proposal, decline_proposal
 from api.services.round.declines import declines_of_network
+from api.services.round.policy import set_policy
 from api.services.round.service import run_round
 from matcher.domain import NetworkLevel
 
@@ -157,3 +161,100 @@ def test_a_declined_pair_is_not_proposed_again(db, clock) -> None:
                       new_version=True, retry_declined=True)  # fmt: skip
     assert pair in _pairs(db, retry.round_id)
     check_invariants(db)
+
+
+def _state(engine: Engine, coops: set[str]) -> tuple[dict[str, tuple[str, int, int]], dict]:
+    """Orders (status, reserved, committed) and proposals (status) of ``coops``."""
+    with Session(engine) as s:
+        orders = {
+            o.id: (o.status, o.reserved, o.committed)
+            for o in s.execute(select(OrderRow)).scalars()
+            if o.coop_id in coops
+        }
+        props = {
+            int(p.id or 0): p.status
+            for p in s.execute(select(ProposalRow)).scalars()
+            if p.supply_coop_id in coops or p.demand_coop_id in coops
+        }
+    return orders, props
+
+
+def test_several_business_days_two_networks(db, clock) -> None:
+    """Lamphun and Loei over three business days: a loan is committed, its first instalment
+    falls due and is paid in cash, the second is missed and becomes overdue (and, under the
+    policy, the borrower's new need gets no loan); Loei's rounds on other dates never touch
+    Lamphun's orders or proposals, nor Lamphun's Loei's."""
+    seed_lamphun(db)
+    seed_loei(db)
+    set_policy(db, "LPN", {"overdue_loans": "refuse"}, actor=COORDINATOR)
+    run_round(db, network_id="LPN", business_date=DAY, actor=COORDINATOR, clock=clock)
+    with Session(db) as s:
+        p = (
+            s.execute(
+                select(ProposalRow)
+                .where(ProposalRow.demand_order_id == "N4")
+                .order_by(ProposalRow.id)
+            )
+            .scalars()
+            .first()
+        )
+    assert p is not None
+    for coop in (p.supply_coop_id, p.demand_coop_id):
+        accept_proposal(db, int(p.id or 0), coop, clock=clock)
+    with Session(db) as s:
+        dues = [i.due_date for i in s.execute(select(LoanInstalmentRow).order_by(
+            LoanInstalmentRow.seq)).scalars()]  # fmt: skip
+    loei = {"LC1", "LC2"}
+    clock.advance(hours=2)
+    run_round(db, network_id="LOEI", business_date=DAY + timedelta(days=2), actor=LOEI_OFFICE,
+              clock=clock)  # fmt: skip
+    loei_before = _state(db, loei)
+
+    # day 2: the first instalment falls due; Lamphun's round turns it into a debt, paid in cash
+    clock.now = datetime.combine(dues[0], datetime.min.time(), UTC) + timedelta(hours=1)
+    lamphun = {"C1", "C2", "C3", "C4"}
+    run_round(db, network_id="LPN", business_date=dues[0], actor=COORDINATOR, clock=clock)
+    assert _state(db, loei) == loei_before
+    first = _debt_of(db, dues[0])
+    paid = record_payment(db, first.id, first.amount, dues[0], actor="C4", coop_id="C4",
+                          clock=clock)  # fmt: skip
+    assert paid.status == "filled" and paid.open_satang == 0
+    with pytest.raises(ServiceError, match="nothing is left to pay"):
+        record_payment(db, first.id, 1, dues[0], actor="C4", coop_id="C4", clock=clock)
+    with pytest.raises(NotFoundError):  # another coop's debt reads as unknown
+        record_payment(db, first.id, 1, dues[0], actor="C2", coop_id="C2", clock=clock)
+
+    # Loei runs on its own date in between: Lamphun is not touched
+    lamphun_before = _state(db, lamphun)
+    run_round(db, network_id="LOEI", business_date=dues[0] + timedelta(days=3),
+              actor=LOEI_OFFICE, clock=clock)  # fmt: skip
+    assert _state(db, lamphun) == lamphun_before
+
+    # day 3: five days after the second due date the instalment is unpaid: overdue
+    day3 = dues[1] + timedelta(days=5)
+    clock.now = datetime.combine(day3, datetime.min.time(), UTC) + timedelta(hours=1)
+    need = NeedSpec("N4-2", "C4", 100_000_00, 700, 60, valid_until=day3 + timedelta(days=9))
+    in_write_transaction(db, lambda s: insert_orders(s, [], [need], clock.now))
+    loei_before = _state(db, loei)
+    out = run_round(db, network_id="LPN", business_date=day3, actor=COORDINATOR, clock=clock)
+    assert _state(db, loei) == loei_before
+    late = overdue_debts(db, day3, network_id="LPN")
+    assert [(d.debtor, d.days_past_due, d.source) for d in late] == [("C4", 5, "instalment")]
+    assert late[0].open_satang == _debt_of(db, dues[1]).amount
+    assert overdue_debts(db, day3, network_id="LOEI") == []
+    assert first.id not in {d.obligation_id for d in late}
+    with Session(db) as s:
+        n4 = s.execute(select(ProposalRow).where(ProposalRow.demand_order_id == "N4-2")).all()
+        notes = json.loads(s.get(RoundRow, out.round_id).notes_json)  # type: ignore[union-attr]
+    assert n4 == [] and any("overdue" in n and "C4" in n for n in notes), notes
+    check_invariants(db)
+
+
+def _debt_of(engine: Engine, due: date) -> OrderRow:
+    """The obligation an instalment due on ``due`` became."""
+    with Session(engine) as s:
+        inst = s.execute(select(LoanInstalmentRow).where(LoanInstalmentRow.due_date == due))
+        inst_id = inst.scalar_one().id
+        order = s.get(OrderRow, f"OBL-{inst_id}")
+        assert order is not None
+        return order

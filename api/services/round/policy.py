@@ -13,6 +13,8 @@ has one; with none at all the defaults below apply. Fields (see docs/daily-round
                                truck capacity (units, 0 = no integer trucks), truck cost
 ``proposal_ttl_business_days`` a proposal expires at the end (Bangkok) of this business day
                                after the round's date; 0/absent: the server's hours
+``overdue_loans``              a borrower with an overdue debt: ``allow`` (default),
+                               ``refuse`` new loans, or ``cap`` them at ``overdue_cap_satang``
 =============================  ============================================================
 """
 
@@ -91,6 +93,10 @@ class PolicySpec(BaseModel):
     price_rule: str = Field("split", pattern=r"^(split|clearing)$")
     transport: TransportPolicy = TransportPolicy()
     proposal_ttl_business_days: Whole = Field(0, ge=0, le=30)
+    overdue_loans: str = Field("allow", pattern=r"^(allow|refuse|cap)$")
+    """A borrower with an overdue debt: new loans ``allow``-ed, ``refuse``-d, or ``cap``-ped
+    at ``overdue_cap_satang`` more than it owes now."""
+    overdue_cap_satang: Whole = Field(0, ge=0, le=10**13)
 
     @model_validator(mode="after")
     def _posted_needs_a_rate(self) -> PolicySpec:
@@ -174,6 +180,8 @@ def round_params(session: Session, network_id: str, base: RoundParams) -> RoundP
         truck_capacity_units=t.truck_capacity_units,
         truck_cost_satang=t.truck_cost_satang,
         proposal_ttl_business_days=spec.proposal_ttl_business_days,
+        overdue_loans=spec.overdue_loans,
+        overdue_cap_satang=spec.overdue_cap_satang,
         posted_rates=tuple(sorted(posted)),
         policy_network_id=stored.network_id or "",
         policy_version=stored.version,
