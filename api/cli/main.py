@@ -7,6 +7,7 @@ import typer
 from api.cli import (
     audit,
     db,
+    debts,
     export,
     importer,
     keys,
@@ -14,6 +15,7 @@ from api.cli import (
     match_produce,
     match_setoff,
     policy,
+    proposals,
     round_file,
     serve,
     simulate,
@@ -39,6 +41,8 @@ export.register(app)
 audit.register(app)
 keys.register(app)
 policy.register(app)
+debts.register(app)
+proposals.register(app)
 serve.register(app)
 simulate.register(app)
 

@@ -111,6 +111,8 @@ def round_run(
     ):
         table.add_row(label, value)
     console.print(table)
+    for note in out.notes:
+        console.print(f"  • {note}", markup=False, highlight=False)
 
 
 def _summary_rows(s: dict[str, int]) -> list[tuple[str, str]]:

@@ -287,7 +287,11 @@ def load_snapshot(
     if params.overdue_loans != "allow":
         from api.services.payments import overdue_in  # it builds on the db layer only
 
-        late = {d.debtor for d in overdue_in(session, business_date, network_id=network_id)}
+        late = {  # a borrower that missed a loan instalment (debts set-off may clear do not count)
+            d.debtor
+            for d in overdue_in(session, business_date, network_id=network_id)
+            if d.source == "instalment"
+        }
         rules, overdue = overdue_rules(rules, late, params)
     problem = LiquidityProblem(
         coops=tuple(coop_to_domain(c) for c in coops),

@@ -2,10 +2,11 @@
 
 When a member declines a proposal, the pair of orders it joined (an offer and a need, or a
 lot and a purchase order) is stored in ``declined_pair``. Every later round of any network
-drops a loan or sale on a remembered pair from its result, with a note naming the pair, the
-coop that declined and its reason; the headline figures are recomputed without it. The
-amounts stay free for a later round. A pair is forgotten when either order changes
-(``cleared_at``) or, for one round, when the coordinator asks to retry declined pairs.
+drops a loan or sale on a remembered pair from its result and notes every remembered pair
+among its orders (the pair, the coop that declined, its reason); the headline figures are
+recomputed without it. The amounts stay free for a later round. A pair is forgotten when
+either order changes (``cleared_at``) or, for one round, when the coordinator asks to retry
+declined pairs.
 
 The solvers do not know declined pairs, so a round whose best match was a declined pair
 leaves that amount unmatched today rather than sending it elsewhere; the note says so.
@@ -22,6 +23,7 @@ from sqlmodel import Session, col
 from api.db import repo
 from api.db.tables_round import DeclinedPairRow
 from api.db.tx import read_session
+from api.services.round.calendar import bangkok_date
 from matcher.round.combined import credit_obligations, summarise
 from matcher.round.model import RoundProblem, RoundResult
 
@@ -73,7 +75,7 @@ def _note(d: Declined) -> str:
     why = f": {d.reason}" if d.reason else ""
     return (
         f"pair {d.supply_order_id} → {d.demand_order_id} not proposed again: {d.declined_by} "
-        f"declined proposal {d.proposal_id} on {d.declined_at.date().isoformat()}{why} "
+        f"declined proposal {d.proposal_id} on {bangkok_date(d.declined_at).isoformat()}{why} "
         f"(ไม่เสนอคู่นี้ซ้ำเพราะ {d.declined_by} ปฏิเสธข้อเสนอ {d.proposal_id} แล้ว)"
     )
 
@@ -84,6 +86,7 @@ def without_declined(
     """``result`` without loans and sales on remembered pairs, figures recomputed."""
     if not pairs:
         return result
+    notes = (*result.notes, *(_note(pairs[p]) for p in sorted(pairs)))
     liq = result.liquidity
     loans = tuple(p for p in liq.proposals if (p.offer_id, p.need_id) not in pairs)
     dropped = {(p.offer_id, p.need_id) for p in liq.proposals} - {
@@ -100,13 +103,12 @@ def without_declined(
         dropped |= {(m.source_id, m.target_id) for m in produce.matches if m not in kept}
         produce = replace(produce, matches=kept)
     if not dropped:
-        return result
+        return replace(result, notes=notes)
     liquidity = replace(liq, proposals=loans)
     new_obligations = credit_obligations(problem, produce)
     summary = summarise(
         problem, result.setoff, liquidity, produce, result.need_changes, new_obligations
     )
-    notes = (*result.notes, *(_note(pairs[p]) for p in sorted(dropped)))
     return replace(
         result,
         liquidity=liquidity,

@@ -13,7 +13,7 @@ has one; with none at all the defaults below apply. Fields (see docs/daily-round
                                truck capacity (units, 0 = no integer trucks), truck cost
 ``proposal_ttl_business_days`` a proposal expires at the end (Bangkok) of this business day
                                after the round's date; 0/absent: the server's hours
-``overdue_loans``              a borrower with an overdue debt: ``allow`` (default),
+``overdue_loans``              a borrower with an overdue instalment: ``allow`` (default),
                                ``refuse`` new loans, or ``cap`` them at ``overdue_cap_satang``
 =============================  ============================================================
 """
@@ -94,8 +94,8 @@ class PolicySpec(BaseModel):
     transport: TransportPolicy = TransportPolicy()
     proposal_ttl_business_days: Whole = Field(0, ge=0, le=30)
     overdue_loans: str = Field("allow", pattern=r"^(allow|refuse|cap)$")
-    """A borrower with an overdue debt: new loans ``allow``-ed, ``refuse``-d, or ``cap``-ped
-    at ``overdue_cap_satang`` more than it owes now."""
+    """A borrower with an overdue loan instalment: new loans ``allow``-ed, ``refuse``-d, or
+    ``cap``-ped at ``overdue_cap_satang`` more than it owes now."""
     overdue_cap_satang: Whole = Field(0, ge=0, le=10**13)
 
     @model_validator(mode="after")

@@ -94,6 +94,9 @@ class RoundOutcome:
     summary: dict[str, int] = field(default_factory=dict)
     """The combined round's headline figures (``RoundSummary`` scalars: debt cleared,
     loans, sales, new obligations …)."""
+    notes: tuple[str, ...] = ()
+    """The round's explanations (Thai and English): what was held back, not proposed again,
+    left unmatched and why."""
     solved: RoundResult | None = None
     """The result this call solved and saved (None when an existing round was returned)."""
 
@@ -151,12 +154,13 @@ def run_round(
                     existing = repo.latest_round(s, network_id, KIND, business_date)
                 if existing is not None:
                     return _reused(engine, existing, on_commit)
-            in_write_transaction(
+            swept = in_write_transaction(
                 engine, lambda s: sweep(s, network_id, business_date, clock(), actor)
             )
             with read_session(engine) as s:
                 params = round_params(s, network_id, base)
                 snap = load_snapshot(s, network_id, business_date, params, new_version)
+                snap = replace(snap, notes=(*swept.notes(), *snap.notes))
                 declined = {} if retry_declined else _declined(s, snap)
             t1 = monotonic()
             step("solve")
@@ -285,6 +289,7 @@ def _outcome(rnd: RoundRow, *, reused: bool, timings: dict[str, int] | None = No
         solve_status=rnd.solve_status,
         timings_ms=dict(t),
         summary=_summary(rnd),
+        notes=tuple(json.loads(rnd.notes_json)),
     )
 
 

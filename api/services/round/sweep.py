@@ -28,6 +28,26 @@ class SweepOutcome:
     expired_orders: list[str]
     promoted: list[str]
 
+    def notes(self) -> tuple[str, ...]:
+        """What the sweep did, in Thai and English (one line per kind, when any)."""
+        out = []
+        if self.expired_orders:
+            out.append(
+                "orders ended today, past their valid_until (คำสั่งที่หมดอายุวันนี้): "
+                + ", ".join(self.expired_orders)
+            )
+        if self.expired_proposals:
+            out.append(
+                f"{len(self.expired_proposals)} proposals expired unanswered "
+                "(ข้อเสนอที่หมดอายุโดยไม่มีผู้ตอบรับ)"
+            )
+        if self.promoted:
+            out.append(
+                "loan instalments due, now debts (งวดเงินกู้ที่ถึงกำหนด กลายเป็นหนี้): "
+                + ", ".join(self.promoted)
+            )
+        return tuple(out)
+
 
 def sweep(session: Session, network_id: str, day: date, now: datetime, actor: str) -> SweepOutcome:
     """Expire, void and promote within ``network_id``'s subtree (caller's transaction)."""
