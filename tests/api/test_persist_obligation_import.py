@@ -30,7 +30,7 @@ BAD = HEADER + (
     "obligation,D3,C1,100.00,,,C1,2026-12-31\n"
     "obligation,D4,C1,0.00,,,C2,2026-12-31\n"
     "obligation,D5,C1,100.00,,,C2,\n"
-    "obligation,D6,C1,100.00,,,C2,31/12/2026\n"
+    "obligation,D6,C1,100.00,,,C2,2026/12/31\n"  # D/M/YYYY is read; Y/M/D is not
 )
 
 
