@@ -46,6 +46,21 @@ class PaymentCreate(StrictModel):
 class PaymentPublic(Public):
     """A recorded payment and what is left of the debt."""
 
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "payment_id": 1,
+                    "obligation_id": "OBL-12",
+                    "amount": "150000.00",
+                    "paid_on": "2026-12-21",
+                    "open": "2539.04",
+                    "status": "open",
+                }
+            ]
+        },
+    )
     payment_id: int
     obligation_id: str
     amount: MoneyOut
@@ -57,6 +72,22 @@ class PaymentPublic(Public):
 class OverduePublic(Public):
     """A debt past its due date with part of it open (หนี้ค้างชำระเกินกำหนด)."""
 
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "obligation_id": "OBL-13",
+                    "debtor_coop_id": "C4",
+                    "creditor_coop_id": "C1",
+                    "due_date": "2027-01-20",
+                    "open": "127739.73",
+                    "days_past_due": 5,
+                    "source": "instalment",
+                }
+            ]
+        },
+    )
     obligation_id: str
     debtor_coop_id: str
     creditor_coop_id: str

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
 from api.db.tables import RoundRow
@@ -148,6 +148,33 @@ class PolicyPublic(BaseModel):
     """The policy a round of the network takes: stored at ``network_id`` (itself or an
     ancestor; null: defaults), ``version`` (0: defaults)."""
 
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "network_id": "LPN",
+                    "version": 2,
+                    "policy": {
+                        "fairness": "maxmin",
+                        "rate_rule": "posted",
+                        "posted_rate_bps": 500,
+                        "price_rule": "split",
+                        "transport": {
+                            "satang_per_unit_km": 1,
+                            "road_factor_bps": 13000,
+                            "reach_km": 300,
+                            "truck_capacity_units": 0,
+                            "truck_cost_satang": 0,
+                        },
+                        "proposal_ttl_business_days": 1,
+                        "overdue_loans": "refuse",
+                        "overdue_cap_satang": 0,
+                    },
+                }
+            ]
+        },
+    )
     network_id: str | None
     version: int
     policy: PolicySpec
