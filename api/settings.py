@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     """How long a proposal stays a pending reservation before it expires."""
     sqlite_busy_timeout_ms: int = 30_000
     round_retries: int = 5
+    round_date_window_days: int = 14
+    """A round dated more than this many days from today (Asia/Bangkok) is refused unless
+    forced (``--force``, ``"force": true``): a mistyped year must not run a round."""
     """How often a round re-snapshots and re-solves when its orders changed meanwhile."""
     db_pool_size: int = 5
     """PostgreSQL: connections each process keeps open (SQLAlchemy's pool)."""

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, create_engine, delete, text, update
 from api.db.migrate import upgrade
 from api.db.tables import OrderRow, ProposalLoanRow, ProposalRow, RoundRow
 from api.db.tx import in_write_transaction, read_session
-from api.services.rounds import RoundParams, Snapshot, load_snapshot, persist_round
+from api.services.round.service import RoundParams, Snapshot, load_snapshot, persist_round
 from api.settings import Settings, create_engine_from
 from benchmarks.instances_persistence import (
     ROOT,

@@ -7,6 +7,7 @@ import typer
 from api.cli import (
     audit,
     db,
+    debts,
     export,
     importer,
     keys,
@@ -17,6 +18,8 @@ from api.cli import (
     match_purchase,
     match_setoff,
     plan_funding,
+    policy,
+    proposals,
     round_file,
     serve,
     simulate,
@@ -45,6 +48,9 @@ export.register(app)
 letters.register(app)
 audit.register(app)
 keys.register(app)
+policy.register(app)
+debts.register(app)
+proposals.register(app)
 serve.register(app)
 simulate.register(app)
 plan_funding.register(app)

@@ -3,7 +3,6 @@ loans, produce sales) on the database, with progress."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
@@ -13,6 +12,7 @@ from rich.table import Table
 from api.cli.common import console, fail
 from api.cli.db import actor_or_fail, service_errors
 from api.db.audit_anchor import anchor_round
+from api.schemas.dates import DateTextError, parse_date_text
 from api.services.clock import system_clock
 from api.settings import Settings, create_engine_from
 from matcher.money import format_baht, format_bps_percent
@@ -45,14 +45,26 @@ def round_run(
     credit_days: Annotated[
         int, typer.Option("--credit-days", help="days until a sale on credit is due", min=0)
     ] = 30,
+    retry_declined: Annotated[
+        bool,
+        typer.Option("--retry-declined", help="propose declined pairs again (เสนอคู่ที่ถูกปฏิเสธอีกครั้ง)"),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="run although the date is far from today (บังคับรัน)"),
+    ] = False,
 ) -> None:
-    """Run the network's combined round for a date (idempotent unless --new-version)."""
-    from api.services.rounds import RoundParams, run_round
+    """Run the network's combined round for a date (idempotent unless --new-version).
+
+    A Buddhist-Era year (2569-12-06) is refused with the Gregorian date meant, and a date
+    more than ``COOPMATCH_ROUND_DATE_WINDOW_DAYS`` from today unless ``--force``."""
+    from api.services.round.calendar import check_round_date
+    from api.services.round.service import RoundParams, run_round
 
     try:
-        day = date.fromisoformat(business_date)
-    except ValueError:
-        fail("--date", [f"{business_date!r} is not a date YYYY-MM-DD (วันที่ไม่ถูกต้อง)"])
+        day = parse_date_text(business_date)
+    except DateTextError as exc:
+        fail("--date", [str(exc)])
     who = actor_or_fail(actor)
     settings = Settings()
     engine = create_engine_from(settings)
@@ -66,6 +78,7 @@ def round_run(
             transient=True,
         ) as bar,
     ):
+        check_round_date(day, system_clock(), settings.round_date_window_days, force)
         task = bar.add_task(STEPS["snapshot"], total=None)
         out = run_round(
             engine,
@@ -73,6 +86,7 @@ def round_run(
             business_date=day,
             actor=who,
             new_version=new_version,
+            retry_declined=retry_declined,
             params=RoundParams(
                 proposal_ttl_hours=settings.proposal_ttl_hours,
                 credit_buyers=tuple(sorted(set(credit_buyers or ()))),
@@ -100,6 +114,8 @@ def round_run(
     ):
         table.add_row(label, value)
     console.print(table)
+    for note in out.notes:
+        console.print(f"  • {note}", markup=False, highlight=False)
 
 
 def _summary_rows(s: dict[str, int]) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Column, ColumnElement, Table, func, or_, select
+from sqlalchemy import Column, ColumnElement, Select, Table, func, or_, select
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlmodel import Session, SQLModel, col
 
@@ -136,10 +136,13 @@ def _cols(model: type[SQLModel]) -> ReadOnlyColumnCollection[str, Column[Any]]:
     return _table(model).c
 
 
+def member_coops(network_ids: list[str]) -> Select[Any]:
+    """The ids of the coops that are direct members of ``network_ids`` (a subquery)."""
+    return select(col(MembershipRow.coop_id)).where(col(MembershipRow.network_id).in_(network_ids))
+
+
 def _member_filter(network_ids: list[str]) -> ColumnElement[bool]:
-    return col(OrderRow.coop_id).in_(
-        select(col(MembershipRow.coop_id)).where(col(MembershipRow.network_id).in_(network_ids))
-    )
+    return col(OrderRow.coop_id).in_(member_coops(network_ids))
 
 
 def open_liquidity_orders(

@@ -485,3 +485,5 @@ APPEND_ONLY_TABLES = (
 """Tables whose rows are never updated or deleted (enforced by triggers in the migration)."""
 
 metadata = SQLModel.metadata
+
+from api.db import tables_round as _tables_round  # noqa: E402,F401  (registers them in metadata)

@@ -108,7 +108,8 @@ PositivePrice = Annotated[
 
 
 Date = Annotated[date, BeforeValidator(parse_iso_date)]
-"""A calendar date, sent as ``YYYY-MM-DD`` and nothing else (:func:`parse_iso_date`)."""
+"""A calendar date, sent as ``YYYY-MM-DD`` and nothing else (:func:`parse_iso_date`; a
+Buddhist-Era year is refused with the Gregorian date meant)."""
 BusinessDate = Annotated[
     date,
     BeforeValidator(parse_iso_date),

@@ -13,6 +13,7 @@ from api.db import repo
 from api.db.tables import (
     CommitmentLoanRow,
     CommitmentRow,
+    CommitmentSaleRow,
     CoopRow,
     LoanInstalmentRow,
     MembershipRow,
@@ -128,7 +129,8 @@ def _commitment(s: Any, c: CommitmentRow, coop_id: str) -> sc.CommitmentPublic:
             .order_by(col(LoanInstalmentRow.seq))
         ).scalars()
     )
-    return rv.commitment_public(c, s.get(CommitmentLoanRow, c.id), schedule, coop_id)
+    sale = s.get(CommitmentSaleRow, c.id) if c.kind == "sale" else None
+    return rv.commitment_public(c, s.get(CommitmentLoanRow, c.id), schedule, coop_id, sale)
 
 
 def commitments(

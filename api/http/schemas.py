@@ -184,7 +184,9 @@ class ProposalPublic(Public):
             "side": "demand",
             "order_id": "P1",
             "counterparty_coop_id": "C3",
-            "amount": "8.00",
+            "amount": "22720.00",
+            "quantity": 800,
+            "unit": "kg",
             "tier": "province",
             "network_id": "LPN",
             "status": "pending",
@@ -214,8 +216,45 @@ class ProposalPublic(Public):
     term_days: int | None
     interest: MoneyOut | None
     sale: SaleTermsPublic | None = None
-    """For ``kind == "sale"``: quantity, unit, unit price, value and delivery terms
-    (``amount`` then repeats the quantity and is not baht: read ``sale``)."""
+    """For ``kind == "sale"``: quantity, unit, unit price, value and delivery terms."""
+    quantity: int | None = None
+    """For a sale: the quantity in ``unit`` (``amount`` is then the sale's value in baht)."""
+    unit: str = "satang"
+    """``satang`` for a loan; the product's base unit (kg, egg, litre) for a sale."""
+
+
+class ProposalDecline(StrictModel):
+    """Why the caller declines (optional; the coordinator sees it, เหตุผลที่ปฏิเสธ)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"examples": [{"reason": "rate too high / ดอกเบี้ยสูงเกินไป"}]},
+    )
+    reason: Annotated[str | None, Field(max_length=500, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")] = None
+
+
+class DeclinePublic(Public):
+    """A remembered decline: the pair is not proposed again while neither order changed."""
+
+    model_config = _examples(
+        {
+            "proposal_id": 7,
+            "kind": "liquidity",
+            "supply_order_id": "O1",
+            "demand_order_id": "N2",
+            "declined_by_coop_id": "C2",
+            "reason": "rate too high / ดอกเบี้ยสูงเกินไป",
+            "declined_at": "2026-11-21T03:00:00Z",
+        }
+    )
+    proposal_id: int
+    kind: str
+    supply_order_id: str
+    demand_order_id: str
+    declined_by_coop_id: str
+    reason: str | None
+    declined_at: datetime
 
 
 class ProposalDecision(Public):
@@ -247,7 +286,8 @@ class InstalmentPublic(Public):
 
 
 class CommitmentPublic(Public):
-    """A committed loan the caller's coop is a party to, with its repayment schedule."""
+    """A committed loan or sale the caller's coop is a party to; a loan with its repayment
+    schedule, a sale with its quantity, product and price."""
 
     model_config = _examples(
         {
@@ -276,9 +316,11 @@ class CommitmentPublic(Public):
     id: int
     proposal_id: int
     kind: str
-    role: Literal["lender", "borrower"]
+    role: Literal["lender", "borrower", "seller", "buyer"]
+    """A loan's ``lender`` or ``borrower``; a sale's ``seller`` or ``buyer``."""
     counterparty_coop_id: str
     amount: MoneyOut
+    """Baht: the loan's principal, or the sale's value (never a quantity)."""
     business_date: date
     rate_bps: int | None
     term_days: int | None
@@ -286,6 +328,14 @@ class CommitmentPublic(Public):
     maturity_date: date | None
     repayment: str | None
     schedule: list[InstalmentPublic]
+    quantity: int | None = None
+    """For a sale: the quantity sold, in ``unit``."""
+    unit: str = "satang"
+    product_id: str | None = None
+    grade: str | None = None
+    unit_price: MoneyOut | None = None
+    credit_obligation_id: str | None = None
+    """For a sale on credit: the buyer's debt (an obligation order)."""
 
 
 class Page(Public, Generic[T]):
@@ -296,7 +346,12 @@ class Page(Public, Generic[T]):
 
 
 class RoundRun(StrictModel):
-    """Run the network's liquidity round for a business date."""
+    """Run the network's combined round for a business date.
+
+    A date more than the server's window (``COOPMATCH_ROUND_DATE_WINDOW_DAYS``) from today
+    in Asia/Bangkok is refused unless ``force``; ``retry_declined`` proposes pairs again
+    that a member declined (normally a declined pair is not proposed while neither order
+    changed)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -305,6 +360,8 @@ class RoundRun(StrictModel):
     )
     business_date: BusinessDate
     new_version: Annotated[bool, Field(strict=True)] = False
+    force: Annotated[bool, Field(strict=True)] = False
+    retry_declined: Annotated[bool, Field(strict=True)] = False
 
 
 class RoundPublic(Public):

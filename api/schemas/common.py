@@ -84,18 +84,23 @@ def whole_text(value: object) -> object:
 def parse_iso_date(value: object) -> date:
     """A calendar date written ``YYYY-MM-DD`` (ASCII digits), or a :class:`date` (not a
     datetime). Numbers, ``"0"``, ``"0.00"``, ``"-0"``, week dates, ``20261121`` and
-    datetimes are refused.
+    datetimes are refused, and so is a Buddhist-Era year (2400 or later), with the
+    Gregorian date meant (:func:`api.schemas.dates.check_gregorian`).
 
     Raises:
         ValueError: anything else, with a message in English and Thai.
     """
+    from api.schemas.dates import check_gregorian
+
     if isinstance(value, date) and not hasattr(value, "hour"):
-        return value
+        return check_gregorian(value)
     if isinstance(value, str) and _ISO_DATE.fullmatch(value):
         try:
-            return date.fromisoformat(value)
+            parsed = date.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            return check_gregorian(parsed)
     raise ValueError("must be a date written YYYY-MM-DD (ต้องเป็นวันที่ในรูปแบบ YYYY-MM-DD)")
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 
 from api.db.audit import append_event
 from api.db.mapping import OBLIGATION
+from api.db.repo import member_coops
 from api.db.tables import CommitmentRow, LoanInstalmentRow, ObligationRow, OrderRow
 from api.db.tx import in_write_transaction
 from api.services.clock import UtcClock, system_clock
@@ -27,12 +28,15 @@ def promote_due_instalments(
     return in_write_transaction(engine, lambda s: promote_due(s, as_of, clock(), actor))
 
 
-def promote_due(session: Session, as_of: date, now: datetime, actor: str) -> list[str]:
-    """:func:`promote_due_instalments` in the caller's transaction."""
+def promote_due(
+    session: Session, as_of: date, now: datetime, actor: str, network_ids: list[str] | None = None
+) -> list[str]:
+    """:func:`promote_due_instalments` in the caller's transaction; with ``network_ids`` (a
+    round's subtree) only the instalments owed by the subtree's coops."""
     done = select(col(ObligationRow.source_instalment_id)).where(
         col(ObligationRow.source_instalment_id).is_not(None)
     )
-    rows = session.execute(
+    stmt = (
         select(
             col(LoanInstalmentRow.id),
             col(LoanInstalmentRow.due_date),
@@ -44,7 +48,10 @@ def promote_due(session: Session, as_of: date, now: datetime, actor: str) -> lis
         .join(CommitmentRow, col(CommitmentRow.id) == col(LoanInstalmentRow.commitment_id))
         .where(col(LoanInstalmentRow.due_date) <= as_of, col(LoanInstalmentRow.id).not_in(done))
         .order_by(col(LoanInstalmentRow.id))
-    ).all()
+    )
+    if network_ids is not None:
+        stmt = stmt.where(col(CommitmentRow.demand_coop_id).in_(member_coops(network_ids)))
+    rows = session.execute(stmt).all()
     if not rows:
         return []
     heads, details, ids = [], [], []

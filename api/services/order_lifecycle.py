@@ -20,7 +20,7 @@ from sqlmodel import Session, col
 from api.db.audit import append_event
 from api.db.mapping import OBLIGATION
 from api.db.orders import apply_deltas
-from api.db.repo import share_a_network
+from api.db.repo import member_coops, share_a_network
 from api.db.tables import ObligationRow, OrderRow, ProposalRow
 from api.db.tx import in_write_transaction
 from api.services.clock import UtcClock, system_clock
@@ -143,18 +143,21 @@ def cancel_order(
     return in_write_transaction(engine, work)
 
 
-def expire_orders(session: Session, business_date: date, now: datetime, actor: str) -> list[str]:
-    """End open orders whose ``valid_until`` is before ``business_date``."""
-    ids = list(
-        session.execute(
-            select(col(OrderRow.id))
-            .where(
-                col(OrderRow.status).in_(("open", "reserved")),
-                col(OrderRow.valid_until) < business_date,
-            )
-            .order_by(col(OrderRow.id))
-        ).scalars()
+def expire_orders(
+    session: Session,
+    business_date: date,
+    now: datetime,
+    actor: str,
+    network_ids: list[str] | None = None,
+) -> list[str]:
+    """End open orders whose ``valid_until`` is before ``business_date``; with
+    ``network_ids`` (a round's subtree) only the orders of the subtree's coops."""
+    stmt = select(col(OrderRow.id)).where(
+        col(OrderRow.status).in_(("open", "reserved")), col(OrderRow.valid_until) < business_date
     )
+    if network_ids is not None:
+        stmt = stmt.where(col(OrderRow.coop_id).in_(member_coops(network_ids)))
+    ids = list(session.execute(stmt.order_by(col(OrderRow.id))).scalars())
     if not ids:
         return []
     voided = _void_pending(session, ids, now)

@@ -34,6 +34,7 @@ from api.db.tables import (
     OrderRow,
 )
 from api.db.tx import in_write_transaction
+from api.schemas.dates import DateTextError, parse_date_text
 from api.services.cells import int_cell
 from api.services.clock import UtcClock, system_clock
 from api.services.loans import REPAYMENTS
@@ -322,9 +323,9 @@ def _date_cell(err: RowErrors, n: int, text: str, column: str = "valid_until") -
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        err.add(n, column, f"{text!r} is not a date YYYY-MM-DD")
+        return parse_date_text(text)
+    except DateTextError as exc:
+        err.add(n, column, str(exc))
         return None
 
 

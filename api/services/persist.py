@@ -28,6 +28,7 @@ from api.db.orders import OrdersChangedError
 from api.db.tables import ProposalRow, RoundRow
 from api.services.clock import MonotonicNs, monotonic_ns
 from api.services.loans import BULLET, quoted_interest
+from api.services.round.calendar import add_business_days, business_day_end
 from api.services.snapshot import KIND, RoundParams, Snapshot
 from matcher.liquidity.model import LiquidityResult
 from matcher.produce.model import ProduceMatch
@@ -137,6 +138,15 @@ def _plan(snap: Snapshot, result: LiquidityResult | RoundResult) -> _Plan:
     return _Plan(liquidity, combined, sales, setoffs, deltas, relief if combined else [])
 
 
+def proposal_expiry(params: RoundParams, business_date: date, now: datetime) -> datetime:
+    """When the round's proposals expire: the end (Asia/Bangkok) of the policy's n-th
+    business day after the round's date, or the server's hours after ``now``."""
+    if params.proposal_ttl_business_days > 0:
+        last = add_business_days(business_date, params.proposal_ttl_business_days)
+        return business_day_end(last)
+    return now + timedelta(hours=params.proposal_ttl_hours)
+
+
 def persist_round(
     session: Session,
     snap: Snapshot,
@@ -169,7 +179,7 @@ def persist_round(
     session.add(rnd)
     session.flush()
     round_id = int(rnd.id or 0)
-    expires = now + timedelta(hours=params.proposal_ttl_hours)
+    expires = proposal_expiry(params, business_date, now)
     heads = _write_proposals(session, snap, plan, round_id, business_date, now, expires)
     setoff_rows = [
         (round_id, n.obligation_id, n.debtor, n.creditor, n.set_off_satang, n.remaining_satang)

@@ -35,6 +35,7 @@ from api.db.tables import (
     PurchaseOrderRow,
     StockLotRow,
 )
+from api.schemas.dates import DateTextError, parse_date_text
 from api.services.cells import int_cell
 from api.services.errors import ServiceError
 from api.services.members import _ident
@@ -207,9 +208,9 @@ def _date(err: RowErrors, n: int, column: str, text: str) -> date | None:
         err.add(n, column, "required (ต้องระบุ)")
         return None
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        err.add(n, column, f"{text!r} is not a date YYYY-MM-DD")
+        return parse_date_text(text)
+    except DateTextError as exc:
+        err.add(n, column, str(exc))
         return None
 
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, or_, select
 from sqlmodel import Session, col
 
 from api.db.audit import append_event
 from api.db.orders import apply_deltas
+from api.db.repo import member_coops
 from api.db.tables import (
     CommitmentLoanRow,
     CommitmentRow,
@@ -29,6 +30,7 @@ from api.db.tables import (
     ProposalRow,
     RoundRow,
 )
+from api.db.tables_round import DeclinedPairRow
 from api.db.tx import in_write_transaction
 from api.services.clock import UtcClock, as_utc, system_clock
 from api.services.errors import ForbiddenError, InvalidStateError, NotFoundError
@@ -145,10 +147,13 @@ def decline_proposal(
     actor: str | None = None,
     clock: UtcClock = system_clock,
     on_commit: OnCommit[ProposalView] | None = None,
+    reason: str | None = None,
 ) -> ProposalView:
     """Decline a pending proposal and free both orders; a closed one is left as it is.
 
-    ``on_commit``: as for :func:`accept_proposal`.
+    The pair of orders is remembered (``declined_pair``, with the optional ``reason``): the
+    network's rounds do not propose it again while neither order changed, unless the
+    coordinator asks for it. ``on_commit``: as for :func:`accept_proposal`.
 
     Raises:
         InvalidStateError: the proposal is already committed.
@@ -166,6 +171,17 @@ def decline_proposal(
             )
         p.status, p.closed_at = "declined", now
         session.add(p)
+        session.add(
+            DeclinedPairRow(
+                proposal_id=int(p.id or 0),
+                kind=p.kind,
+                supply_order_id=p.supply_order_id,
+                demand_order_id=p.demand_order_id,
+                declined_by_coop_id=coop_id,
+                reason=reason,
+                declined_at=now,
+            )
+        )
         session.flush()
         _free(session, p, now)
         append_event(
@@ -175,24 +191,32 @@ def decline_proposal(
             "proposal.declined",
             "proposal",
             str(p.id),
-            {"side": side, "coop_id": coop_id},
+            {"side": side, "coop_id": coop_id, "reason": reason},
         )
         return _view(p, changed=True)
 
     return in_write_transaction(engine, lambda s: with_hook(s, work(s), on_commit))
 
 
-def expire_due(session: Session, now: datetime, actor: str) -> list[int]:
-    """Expire every pending proposal whose expiry has passed; returns their ids."""
-    rows = (
-        session.execute(
-            select(ProposalRow)
-            .where(col(ProposalRow.status) == "pending", col(ProposalRow.expires_at) <= now)
-            .order_by(col(ProposalRow.id))
-        )
-        .scalars()
-        .all()
+def expire_due(
+    session: Session, now: datetime, actor: str, network_ids: list[str] | None = None
+) -> list[int]:
+    """Expire every pending proposal whose expiry has passed; returns their ids.
+
+    With ``network_ids`` (a round's subtree) only proposals with a party among the
+    subtree's coops are touched: a round never acts on another network."""
+    stmt = select(ProposalRow).where(
+        col(ProposalRow.status) == "pending", col(ProposalRow.expires_at) <= now
     )
+    if network_ids is not None:
+        coops = member_coops(network_ids)
+        stmt = stmt.where(
+            or_(
+                col(ProposalRow.supply_coop_id).in_(coops),
+                col(ProposalRow.demand_coop_id).in_(coops),
+            )
+        )
+    rows = session.execute(stmt.order_by(col(ProposalRow.id))).scalars().all()
     for p in rows:
         p.status, p.closed_at = "expired", now
         session.add(p)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from datetime import date
 from enum import Enum
 from typing import Any
@@ -33,7 +33,7 @@ from api.db.mapping import (
 from api.db.tables import OrderRow, ProposalRow
 from matcher.domain import NetworkLevel
 from matcher.liquidity.checks import MAX_TOTAL_SATANG
-from matcher.liquidity.model import LiquidityProblem
+from matcher.liquidity.model import CoopRules, LiquidityProblem
 from matcher.results import FairnessPolicy, RateRule
 from matcher.round.model import RoundProblem
 
@@ -55,6 +55,24 @@ class RoundParams:
     sale_credit_days: int = 30
     credit_buyers: tuple[str, ...] = ()
     """Coops that buy on credit: their purchases become obligations when committed."""
+    price_rule: str = "split"
+    """Produce sale price: ``split`` of the gap or ``clearing`` (uniform, from the duals)."""
+    road_factor_bps: int = 13_000
+    reach_m: int = 300_000
+    truck_capacity_units: int = 0
+    """Above 0: an integer number of trucks per lane of this capacity."""
+    truck_cost_satang: int = 0
+    proposal_ttl_business_days: int = 0
+    """Above 0: proposals expire at the end (Bangkok) of this business day after the
+    round's date; 0: ``proposal_ttl_hours`` after the round ran."""
+    posted_rates: tuple[tuple[str, int], ...] = ()
+    """(network id, posted rate bps) from the policies of the subtree's networks."""
+    overdue_loans: str = "allow"
+    """A borrower with an overdue debt: ``allow``, ``refuse`` or ``cap`` new loans."""
+    overdue_cap_satang: int = 0
+    policy_network_id: str = ""
+    policy_version: int = 0
+    """Which stored policy the round took (network and version; "" and 0: defaults)."""
 
     def as_json(self) -> dict[str, Any]:
         return {k: (v.value if isinstance(v, Enum) else v) for k, v in asdict(self).items()}
@@ -146,8 +164,29 @@ def round_hash(liquidity_hash: str, rp: RoundProblem) -> str:
         "produce": None
         if produce is None
         else _plain((produce.products, produce.lots, produce.orders, produce.transport)),
+        "price_rule": None if produce is None else produce.price_rule.value,
     }
     return hashlib.sha256(canonical_json(data).encode()).hexdigest()
+
+
+def overdue_rules(
+    rules: tuple[CoopRules, ...], late: set[str], params: RoundParams
+) -> tuple[tuple[CoopRules, ...], list[str]]:
+    """Rules of borrowers with an overdue debt under the policy: ``refuse`` — they may not
+    borrow; ``cap`` — their borrowing limit becomes what they owe now plus the cap. Returns
+    the rules and the coops affected."""
+    out, hit = [], []
+    for r in rules:
+        if r.coop_id in late and r.may_borrow:
+            hit.append(r.coop_id)
+            if params.overdue_loans == "refuse":
+                r = replace(r, may_borrow=False)
+            else:
+                cap = r.outstanding_satang + params.overdue_cap_satang
+                limit = r.borrowing_limit_satang
+                r = replace(r, borrowing_limit_satang=cap if limit is None else min(limit, cap))
+        out.append(r)
+    return tuple(out), sorted(hit)
 
 
 def fit_one_round(
@@ -233,21 +272,36 @@ def load_snapshot(
     for oid, amount in freed.items():
         if oid in owner:
             freed_by_coop[owner[oid]] += amount
+    posted = dict(params.posted_rates)
+    rules = tuple(
+        coop_rules_to_domain(
+            c,
+            borrowed_satang=engaged.get((c.id, "liquidity_need"), 0)
+            - freed_by_coop.get((c.id, "liquidity_need"), 0),
+            lent_satang=engaged.get((c.id, "liquidity_offer"), 0)
+            - freed_by_coop.get((c.id, "liquidity_offer"), 0),
+        )
+        for c in coops
+    )
+    overdue: list[str] = []
+    if params.overdue_loans != "allow":
+        from api.services.payments import overdue_in  # it builds on the db layer only
+
+        late = {  # a borrower that missed a loan instalment (debts set-off may clear do not count)
+            d.debtor
+            for d in overdue_in(session, business_date, network_id=network_id)
+            if d.source == "instalment"
+        }
+        rules, overdue = overdue_rules(rules, late, params)
     problem = LiquidityProblem(
         coops=tuple(coop_to_domain(c) for c in coops),
-        networks=networks_to_domain(nets, members, network_id),
+        networks=tuple(
+            replace(n, posted_rate_bps=posted.get(n.id, n.posted_rate_bps))
+            for n in networks_to_domain(nets, members, network_id)
+        ),
         offers=tuple(offer_to_domain(o) for o in offers),
         needs=tuple(need_to_domain(o) for o in needs),
-        rules=tuple(
-            coop_rules_to_domain(
-                c,
-                borrowed_satang=engaged.get((c.id, "liquidity_need"), 0)
-                - freed_by_coop.get((c.id, "liquidity_need"), 0),
-                lent_satang=engaged.get((c.id, "liquidity_offer"), 0)
-                - freed_by_coop.get((c.id, "liquidity_offer"), 0),
-            )
-            for c in coops
-        ),
+        rules=rules,
         policy=params.policy,
         rate_rule=params.rate_rule,
         time_limit_ms=params.time_limit_ms,
@@ -275,6 +329,14 @@ def load_snapshot(
                     f"(ข้อเสนอให้กู้ที่พักไว้เพราะสหกรณ์เดียวกันต้องการเงินกู้): {', '.join(held_back)}",
                 )
                 if held_back
+                else ()
+            ),
+            *(
+                (
+                    f"borrowers with an overdue debt, new loans {params.overdue_loans} by policy "
+                    f"(ผู้กู้ที่มีหนี้ค้างชำระเกินกำหนด): {', '.join(overdue)}",
+                )
+                if overdue
                 else ()
             ),
             *(

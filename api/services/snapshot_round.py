@@ -20,7 +20,7 @@ from api.db import repo
 from api.db.bulk import versions_of
 from api.services.snapshot import RoundParams, Snapshot, round_hash
 from matcher.domain import Coop
-from matcher.produce.model import ProduceProblem, PurchaseOrder, StockLot, Transport
+from matcher.produce.model import PriceRule, ProduceProblem, PurchaseOrder, StockLot, Transport
 from matcher.round.model import CreditTerms, RoundProblem
 from matcher.setoff.model import Obligation
 from scenarios.sim.loader import districts
@@ -124,8 +124,15 @@ def _produce(
         products=products,
         lots=tuple(kept_lots),
         orders=tuple(kept_orders),
-        transport=Transport(cost_satang_per_unit_km=params.transport_satang_per_unit_km),
+        transport=Transport(
+            cost_satang_per_unit_km=params.transport_satang_per_unit_km,
+            road_factor_bps=params.road_factor_bps,
+            max_distance_m=params.reach_m,
+            truck_cost_satang=params.truck_cost_satang,
+            truck_capacity_units=params.truck_capacity_units,
+        ),
         policy=params.policy,
+        price_rule=PriceRule(params.price_rule),
         time_limit_ms=params.time_limit_ms,
     )
     return problem, {p.id: p.base_unit for p in products}, skipped

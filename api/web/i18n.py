@@ -74,6 +74,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "รันใหม่เป็นฉบับใหม่ (ยกเลิกข้อเสนอที่ยังไม่มีใครตอบรับ)",
         "Run a new version (voids proposals nobody accepted yet)",
     ),
+    "force_date": (
+        "รันแม้วันที่ห่างจากวันนี้มาก (ตรวจสอบปีก่อน)",
+        "Run although the date is far from today (check the year first)",
+    ),
     "running": ("กำลังคำนวณ…", "Solving…"),
     "preview_note": ("ผลล่วงหน้ายังไม่ถูกบันทึก", "A preview saves nothing"),
     "round_saved": ("บันทึกรอบแล้ว", "Round saved"),

@@ -1,5 +1,5 @@
 """Web pages of the daily round: the form, the preview (saves nothing), the run (saves the
-round through :func:`api.services.rounds.run_round`), and the round's Excel / CSV files.
+round through :func:`api.services.round.service.run_round`), and the round's Excel / CSV files.
 
 Both posts answer with an HTML fragment for HTMX: the result table, the explanations, the
 unmatched orders with their reasons, and the picture. Each fragment also carries a fresh
@@ -9,7 +9,6 @@ posts the same token twice and gets the first answer.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -19,15 +18,15 @@ from fastapi.responses import Response
 from api.db.audit_anchor import anchor_round
 from api.db.tables import RoundRow
 from api.db.tx import read_session
-from api.schemas.common import parse_iso_date
+from api.schemas.dates import DateTextError, parse_date_text
 from api.services.errors import ServiceError
 from api.services.export import RoundReport, part_csv, report_sheets, report_xlsx, round_report
-from api.services.loans import with_quoted_interest
-from api.services.rounds import RoundParams, Snapshot, load_snapshot, run_round
+from api.services.round.calendar import RoundDateError, check_round_date
+from api.services.round.service import RoundParams, Snapshot, run_round
+from api.services.round.service import preview as preview_round
 from api.services.sheets import shown
 from api.web import core, queries
 from api.web.round_view import result_view
-from matcher.errors import InputError
 from matcher.round.model import RoundResult
 
 router = APIRouter(prefix="/web/round", include_in_schema=False)
@@ -47,11 +46,13 @@ def round_form(request: Request) -> Response:
     return core.render(request, "round.html", values, who=who)
 
 
-def _business_date(form: dict[str, str]) -> date | None:
+def _business_date(form: dict[str, str]) -> date | str:
+    """The form's date, or the bilingual reason it is not one (a Buddhist-Era year shows
+    the Gregorian date meant)."""
     try:
-        return parse_iso_date(form.get("business_date", ""))
-    except ValueError:
-        return None
+        return parse_date_text(form.get("business_date", ""))
+    except DateTextError as exc:
+        return f"business_date: {exc}"
 
 
 def _params(request: Request) -> RoundParams:
@@ -59,39 +60,23 @@ def _params(request: Request) -> RoundParams:
 
 
 def solve_snapshot(
-    request: Request, network: str, day: date, new_version: bool
+    request: Request, network: str, day: date, new_version: bool = True
 ) -> tuple[Snapshot, RoundResult]:
-    """Solve the combined round on the current open orders; nothing is saved. Loans quote
-    the interest of their repayment schedule, as the saved round does."""
-    from matcher.round.combined import solve_round
-
-    with read_session(core.ctx_of(request).engine) as s:
-        snap = load_snapshot(s, network, day, _params(request), new_version)
-    assert snap.round_problem is not None
-    try:
-        result = solve_round(snap.round_problem, None)
-    except InputError as exc:
-        raise ServiceError(
-            "the stored orders break a matcher rule", "ข้อมูลคำสั่งในระบบผิดกฎ",
-            [str(i) for i in exc.issues],
-        ) from exc  # fmt: skip
-    quoted = with_quoted_interest(result.liquidity, day, snap.repayments)
-    return snap, replace(result, liquidity=quoted)
+    """The round's preview (:func:`api.services.round.service.preview`): nothing is saved.
+    ``new_version`` is kept for the callers' signature: a preview is always a new version."""
+    ctx = core.ctx_of(request)
+    seen = preview_round(ctx.engine, network_id=network, business_date=day, params=_params(request))
+    return seen.snapshot, seen.result
 
 
 def _run(
     request: Request, who: core.Who, network: str, day: date, new_version: bool = False
 ) -> dict[str, Any]:
-    """Run and save the combined round.
-
-    The explanations come from solving the same snapshot just before: the solve is
-    deterministic, so when the saved round's input hash equals that snapshot's hash the
-    explanations are exactly the saved round's. Otherwise (a round already saved, or
-    orders that moved meanwhile) only the saved tables are shown. ``new_version`` re-runs
-    a saved round (its un-accepted proposals are voided).
-    """
+    """Run and save the combined round; the explanations are those of the result the run
+    saved (returned by the service, solved once). A round that already existed shows only
+    its saved tables. ``new_version`` re-runs a saved round (its un-accepted proposals are
+    voided)."""
     ctx = core.ctx_of(request)
-    snap, result = solve_snapshot(request, network, day, new_version)
     out = run_round(
         ctx.engine,
         network_id=network,
@@ -104,11 +89,10 @@ def _run(
     )
     if not out.reused:
         anchor_round(ctx.settings, ctx.engine, ctx.clock())
-    same = not out.reused and out.input_hash == snap.input_hash
     report = round_report(ctx.engine, out.round_id)
     return {
         "outcome": out,
-        "solved": result if same else None,
+        "solved": out.solved,
         "report": report,
         "tables": saved_tables(report, core.lang_of(request)),
     }
@@ -139,12 +123,13 @@ async def _post(request: Request, action: str) -> Response:
         return core.not_found_page(request, who)
     day = _business_date(form)
     again = form.get("new_version") == "1"
+    force = form.get("force") == "1"
     return await core.once(
         request,
         who,
         action,
         token,
-        lambda: _answer(request, who, network, day, action, again),
+        lambda: _answer(request, who, network, day, action, again, force),
         changes=action == "run",  # a preview saves nothing
     )
 
@@ -153,19 +138,23 @@ def _answer(
     request: Request,
     who: core.Who,
     network: str,
-    day: date | None,
+    day: date | str,
     action: str,
     new_version: bool = False,
+    force: bool = False,
 ) -> tuple[str, int]:
     lang = core.lang_of(request)
     values: dict[str, Any] = {"network": network, "action": action, "error": None, "day": day}
     status = 200
-    if day is None:
-        values["error"] = "business_date: YYYY-MM-DD"
+    if isinstance(day, str):
+        values["error"], values["day"] = day, None
         status = 422
     else:
         try:
-            engine = core.ctx_of(request).engine
+            ctx = core.ctx_of(request)
+            engine = ctx.engine
+            if action == "run":
+                check_round_date(day, ctx.clock(), ctx.settings.round_date_window_days, force)
             if action == "preview":
                 solved = solve_snapshot(request, network, day, True)[1]
                 values.update(result_view(engine, solved, lang))
@@ -174,6 +163,9 @@ def _answer(
                 values.update(ran)
                 if ran["solved"] is not None:
                     values.update(result_view(engine, ran["solved"], lang))
+        except RoundDateError as exc:
+            values["error"] = exc.message_th if lang == "th" and exc.message_th else exc.message_en
+            status = 422
         except ServiceError as exc:
             values["error"] = exc.message_th if lang == "th" and exc.message_th else exc.message_en
             status = 409

@@ -100,8 +100,8 @@ def seed_combined(engine: Engine) -> None:
 
 
 def check_invariants(engine: Engine) -> None:
-    """Every order's counters equal its pending proposals and commitments (set-offs
-    included), within its amount."""
+    """Every order's counters equal its pending proposals and commitments (set-offs and
+    cash payments included), within its amount."""
     from collections import defaultdict
 
     from sqlalchemy import select
@@ -114,8 +114,10 @@ def check_invariants(engine: Engine) -> None:
         OrderRow,
         ProposalRow,
     )
+    from api.db.tables_round import CashPaymentRow
 
     with Session(engine) as s:
+        cash = s.execute(select(CashPaymentRow)).scalars().all()
         orders = s.execute(select(OrderRow)).scalars().all()
         props = s.execute(select(ProposalRow)).scalars().all()
         commits = {c.proposal_id for c in s.execute(select(CommitmentRow)).scalars()}
@@ -129,6 +131,9 @@ def check_invariants(engine: Engine) -> None:
     for r in relief:
         assert r.amount_satang > 0
         done[r.need_order_id] += r.amount_satang
+    for c in cash:  # cash payments of debts outside rounds
+        assert c.amount_satang > 0
+        done[c.obligation_order_id] += c.amount_satang
     for p in props:
         if p.status == "pending":
             pending[p.supply_order_id] += p.amount

@@ -29,7 +29,7 @@ from api.db.tx import read_session
 from api.services.errors import ForbiddenError, InvalidStateError
 from api.services.order_lifecycle import cancel_order
 from api.services.proposals import accept_proposal, decline_proposal
-from api.services.rounds import RoundParams, load_snapshot, run_round
+from api.services.round.service import RoundParams, load_snapshot, run_round
 from matcher.round.combined import sales_of, solve_round
 from matcher.round.model import RoundResult
 from matcher.round.validator import validate_round

@@ -22,6 +22,12 @@ COOPS = ("C1", "C2", "C3", "C4")
 BODIES = {
     "/v1/networks/{network_id}/rounds": {"business_date": "2026-11-21"},
     "/v1/networks/{network_id}/rounds/preview": {"business_date": "2026-11-21"},
+    "/v1/networks/{network_id}/policy": {"rate_rule": "posted", "posted_rate_bps": 500},
+    "/v1/debts/{order_id}/payments": {"amount": "1.00", "paid_on": "2026-11-21"},
+    "/v1/networks/{network_id}/debts/{order_id}/payments": {
+        "amount": "1.00",
+        "paid_on": "2026-11-21",
+    },
 }
 
 

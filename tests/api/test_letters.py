@@ -24,7 +24,7 @@ from api.papers.pdf import ZWSP, breakable
 from api.papers.sources import load_round_papers
 from api.papers.thai import baht_words, thai_date
 from api.services.proposals import accept_proposal
-from api.services.rounds import RoundParams, run_round
+from api.services.round.service import RoundParams, run_round
 from matcher.money import format_baht
 
 POPPLER = shutil.which("pdftoppm") is not None and shutil.which("pdftotext") is not None

@@ -27,7 +27,7 @@ from api.db.tx import in_chain_transaction, in_write_transaction, is_postgres
 from api.services.member_orders import post_member_order
 from api.services.orders import OfferSpec
 from api.services.proposals import accept_proposal
-from api.services.rounds import run_round
+from api.services.round.service import run_round
 
 
 def test_migrations_match_models_and_round_trip(db) -> None:

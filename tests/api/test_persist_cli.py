@@ -28,6 +28,9 @@ def make_app() -> typer.Typer:
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("COOPMATCH_DATABASE_URL", f"sqlite:///{tmp_path / 'cm.sqlite3'}")
     monkeypatch.delenv("COOPMATCH_ACTOR", raising=False)
+    # the example files are dated 2026-11-21: no refusal for a date far from today here
+    # (tests/api/test_round_dates.py tests the window)
+    monkeypatch.setenv("COOPMATCH_ROUND_DATE_WINDOW_DAYS", "36500")
     runner, app = CliRunner(), make_app()
 
     def run(*args: str) -> tuple[int, str]:
@@ -100,7 +103,7 @@ def test_round_refused_for_non_coordinator_and_bad_date(cli) -> None:  # type: i
     cli("import", "members", str(MEMBERS))
     code, out = cli("round", "run", "--network", "LPN-FIN", "--date", "2026-11-21", "--as", "x")
     assert code == 2 and "does not coordinate" in out
-    code, out = cli("round", "run", "--network", "LPN-FIN", "--date", "21/11/2026", "--as", COORD)
+    code, out = cli("round", "run", "--network", "LPN-FIN", "--date", "21-11-2026", "--as", COORD)
     assert code == 2 and "YYYY-MM-DD" in out
     code, out = cli("round", "run", "--network", "LPN-FIN", "--date", "2026-11-21")
     assert code == 2 and "--as" in out

@@ -23,7 +23,7 @@ from api.db.tables import (
 )
 from api.db.tx import in_write_transaction, is_postgres
 from api.services.orders import NeedSpec, OfferSpec, insert_orders
-from api.services.rounds import CRASH_HOOK_ENV, run_round
+from api.services.round.service import CRASH_HOOK_ENV, run_round
 
 REPO = Path(__file__).resolve().parents[2]
 DAY0 = date(2026, 11, 21)
@@ -88,7 +88,7 @@ CHILD = """
 import sys
 from datetime import date
 from api.settings import Settings, create_engine_from
-from api.services.rounds import run_round
+from api.services.round.service import run_round
 url, schema = sys.argv[1], (sys.argv[2] or None)
 engine = create_engine_from(Settings(database_url=url), schema=schema)
 run_round(engine, network_id="LPN", business_date=date(2026, 11, 21), actor=sys.argv[3])

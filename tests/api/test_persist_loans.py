@@ -15,7 +15,7 @@ from api.services.loans import loan_schedule
 from api.services.obligations import open_obligations, promote_due_instalments
 from api.services.order_lifecycle import cancel_order
 from api.services.proposals import accept_proposal
-from api.services.rounds import run_round
+from api.services.round.service import run_round
 from matcher.money import simple_interest_satang
 
 DAY = date(2026, 11, 21)

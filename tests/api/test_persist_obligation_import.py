@@ -15,7 +15,7 @@ from api.db.tables import AuditEventRow, MemberImportRow, ObligationRow, OrderRo
 from api.services.errors import BadFileError
 from api.services.members import import_members
 from api.services.orders import import_orders
-from api.services.rounds import run_round
+from api.services.round.service import run_round
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "scenarios" / "examples"
 HEADER = "side,id,coop_id,amount,rate_bps,term_days,creditor_coop_id,due_date\n"
@@ -30,7 +30,7 @@ BAD = HEADER + (
     "obligation,D3,C1,100.00,,,C1,2026-12-31\n"
     "obligation,D4,C1,0.00,,,C2,2026-12-31\n"
     "obligation,D5,C1,100.00,,,C2,\n"
-    "obligation,D6,C1,100.00,,,C2,31/12/2026\n"
+    "obligation,D6,C1,100.00,,,C2,2026/12/31\n"  # D/M/YYYY is read; Y/M/D is not
 )
 
 

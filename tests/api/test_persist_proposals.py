@@ -20,7 +20,7 @@ from api.db.tables import (
 )
 from api.services.errors import ForbiddenError, InvalidStateError, NotFoundError
 from api.services.proposals import accept_proposal, decline_proposal, expire_proposals
-from api.services.rounds import run_round
+from api.services.round.service import run_round
 
 DAY = date(2026, 11, 21)
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from api.db.tenant import member_session
 from api.db.tx import is_postgres
 from api.services.proposals import accept_proposal
-from api.services.rounds import run_round
+from api.services.round.service import run_round
 
 
 def _all(engine: Engine, coop: str, sql: str) -> list[tuple[object, ...]]:

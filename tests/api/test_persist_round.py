@@ -12,7 +12,7 @@ from sqlmodel import Session
 from api.db.tables import OrderRow, ProposalRow, RoundRow
 from api.db.tx import in_write_transaction, read_session
 from api.services.orders import NeedSpec, OfferSpec, insert_orders
-from api.services.rounds import run_round
+from api.services.round.service import run_round
 from api.services.snapshot import RoundParams, load_snapshot
 from matcher.liquidity.reasons import NO_OFFER_IN_REACH
 from matcher.liquidity.solver import solve_liquidity

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from api.db.tables import AuditEventRow, ProposalRow, RoundRow
 from api.services.errors import ForbiddenError, NotFoundError
 from api.services.proposals import accept_proposal
-from api.services.rounds import run_round
+from api.services.round.service import run_round
 
 DAY = date(2026, 11, 21)
 

@@ -31,7 +31,7 @@ from api.services.order_lifecycle import cancel_order
 from api.services.orders import NeedSpec, OfferSpec, insert_orders
 from api.services.produce_orders import LotSpec, PurchaseSpec, insert_produce_orders
 from api.services.proposals import accept_proposal, decline_proposal, expire_proposals
-from api.services.rounds import RoundParams, run_round
+from api.services.round.service import RoundParams, run_round
 from matcher.produce.model import GradeBid, PurchaseOrder, StockLot
 
 DAY = date(2026, 11, 21)

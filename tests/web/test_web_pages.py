@@ -25,7 +25,7 @@ from api.db.tx import in_write_transaction, read_session
 from api.http.app import create_app
 from api.http.keys import issue_key, revoke_key
 from api.services.loans import with_quoted_interest
-from api.services.rounds import RoundParams, load_snapshot, run_round
+from api.services.round.service import RoundParams, load_snapshot, run_round
 from api.services.sheets import STATUS_TEXT
 from api.settings import Settings
 from api.web import round_pages

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -212,10 +213,17 @@ def accept(
     "/proposals/{proposal_id}/decline", response_model=sc.ProposalDecision, responses=WRITE_ERRORS
 )
 def decline(
-    p: Annotated[ProposalRow, Depends(own_proposal)], who: Member, ctx: Ctx, idem: Idem
+    p: Annotated[ProposalRow, Depends(own_proposal)],
+    who: Member,
+    ctx: Ctx,
+    idem: Idem,
+    body: sc.ProposalDecline | None = None,
 ) -> Response:
-    """Decline a pending proposal; both reservations are freed (ปฏิเสธข้อเสนอ)."""
-    return _decide(decline_proposal, p, who, ctx, idem)
+    """Decline a pending proposal; both reservations are freed (ปฏิเสธข้อเสนอ). An optional
+    ``reason`` is kept for the coordinator; the pair is not proposed again while neither
+    order changed."""
+    reason = body.reason if body is not None else None
+    return _decide(partial(decline_proposal, reason=reason), p, who, ctx, idem)
 
 
 def _decide(

@@ -11,11 +11,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
 from api.db.audit_anchor import anchor_round
 from api.db.tables import RoundRow
-from api.db.tx import read_session
 from api.http import reads
 from api.http import row_views as rv
 from api.http import schemas as sc
@@ -25,12 +25,14 @@ from api.http.idempotency import Stored, StoreHook, in_service_transaction
 from api.http.pagination import Cursor, Limit, decode, next_cursor
 from api.http.routers.common import READ_ERRORS, WRITE_ERRORS, Idem, respond
 from api.http.strict import StrictJsonRoute, only_refuses
-from api.services.errors import InvalidStateError
+from api.services.clock import as_utc
 from api.services.export import PROPOSAL_HEADER, SALE_HEADER, SETOFF_HEADER, round_report
-from api.services.loans import with_quoted_interest
-from api.services.rounds import RoundOutcome, RoundParams, load_snapshot, run_round
+from api.services.round.calendar import check_round_date
+from api.services.round.declines import declines_of_network
+from api.services.round.policy import PolicySpec, StoredPolicy, set_policy, show_policy
+from api.services.round.service import RoundOutcome, RoundParams, run_round
+from api.services.round.service import preview as preview_round
 from api.services.sheets import plain_csv_bytes
-from matcher.errors import InputError
 from matcher.money import satang_to_decimal_string
 
 router = APIRouter(
@@ -54,6 +56,9 @@ def run(body: sc.RoundRun, network_id: Network, who: Coordinator, ctx: Ctx, idem
 
     def call(store: StoreHook) -> Stored:
         out: list[Stored] = []
+        check_round_date(
+            body.business_date, ctx.clock(), ctx.settings.round_date_window_days, body.force
+        )
 
         def hook(session: Session, outcome: RoundOutcome) -> None:
             rnd = session.get(RoundRow, outcome.round_id)
@@ -69,6 +74,7 @@ def run(body: sc.RoundRun, network_id: Network, who: Coordinator, ctx: Ctx, idem
             actor=who.principal,
             params=RoundParams(proposal_ttl_hours=ctx.settings.proposal_ttl_hours),
             new_version=body.new_version,
+            retry_declined=body.retry_declined,
             clock=ctx.clock,
             retries=ctx.settings.round_retries,
             on_commit=hook,
@@ -114,27 +120,23 @@ def preview(body: sc.RoundRun, network_id: Network, ctx: Ctx) -> dict[str, Any]:
 
     Changes nothing, so it needs no Idempotency-Key.
     """
-    from matcher.round.combined import sales_of, solve_round
+    from matcher.round.combined import sales_of
 
-    params = RoundParams(proposal_ttl_hours=ctx.settings.proposal_ttl_hours)
-    with read_session(ctx.engine) as s:
-        snap = load_snapshot(s, network_id, body.business_date, params, True)
+    seen = preview_round(
+        ctx.engine,
+        network_id=network_id,
+        business_date=body.business_date,
+        params=RoundParams(proposal_ttl_hours=ctx.settings.proposal_ttl_hours),
+        retry_declined=body.retry_declined,
+    )
+    snap, result = seen.snapshot, seen.result
     assert snap.round_problem is not None
-    try:
-        result = solve_round(snap.round_problem, None)
-    except InputError as exc:
-        raise InvalidStateError(
-            "the stored orders break a matcher rule",
-            "ข้อมูลคำสั่งในระบบผิดกฎ",
-            [str(i) for i in exc.issues],
-        ) from exc
-    # the interest each loan will be saved with (its repayment schedule's)
-    liquidity = with_quoted_interest(result.liquidity, body.business_date, snap.repayments)
-    out: dict[str, Any] = _plain(liquidity)
+    out: dict[str, Any] = _plain(result.liquidity)
     out.pop("timings", None)
     out["summary"] = _plain(result.summary)
     out["sales"] = _plain(sales_of(snap.round_problem.produce, result.produce))
     out["setoffs"] = _plain([n._asdict() for n in result.setoff.notices if n.set_off_satang > 0])
+    out["notes"] = [*snap.notes, *result.liquidity.notes, *result.notes]
     out["input_hash"] = snap.input_hash
     return out
 
@@ -144,6 +146,99 @@ def preview(body: sc.RoundRun, network_id: Network, ctx: Ctx) -> dict[str, Any]:
 def preview_is_post(network_id: Network) -> None:
     """Keep ``GET …/rounds/preview`` off ``GET …/rounds/{round_id}``: a 405, preview is POST."""
     raise ApiError(405, "method_not_allowed", "preview is a POST", headers={"Allow": "POST"})
+
+
+class PolicyPublic(BaseModel):
+    """The policy a round of the network takes: stored at ``network_id`` (itself or an
+    ancestor; null: defaults), ``version`` (0: defaults)."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "network_id": "LPN",
+                    "version": 2,
+                    "policy": {
+                        "fairness": "maxmin",
+                        "rate_rule": "posted",
+                        "posted_rate_bps": 500,
+                        "price_rule": "split",
+                        "transport": {
+                            "satang_per_unit_km": 1,
+                            "road_factor_bps": 13000,
+                            "reach_km": 300,
+                            "truck_capacity_units": 0,
+                            "truck_cost_satang": 0,
+                        },
+                        "proposal_ttl_business_days": 1,
+                        "overdue_loans": "refuse",
+                        "overdue_cap_satang": 0,
+                    },
+                }
+            ]
+        },
+    )
+    network_id: str | None
+    version: int
+    policy: PolicySpec
+
+
+@router.get("/policy", response_model=PolicyPublic, responses=READ_ERRORS)
+def get_policy(network_id: Network, ctx: Ctx) -> PolicyPublic:
+    """The network's round policy (นโยบายเครือข่าย): fairness, rate and price rules, posted
+    rate, transport and trucks, proposal lifetime in business days."""
+    stored = show_policy(ctx.engine, network_id)
+    return PolicyPublic(network_id=stored.network_id, version=stored.version, policy=stored.spec)
+
+
+@router.post("/policy", status_code=201, response_model=PolicyPublic, responses=WRITE_ERRORS)
+def post_policy(
+    body: PolicySpec, network_id: Network, who: Coordinator, ctx: Ctx, idem: Idem
+) -> Response:
+    """Store a new version of the network's policy (ตั้งนโยบายเครือข่าย); audited. Fields left
+    out take their defaults; the next round of the network and of the networks below it that
+    have none of their own takes it."""
+
+    def call(store: StoreHook) -> Stored:
+        def hook(session: Session, stored: StoredPolicy) -> None:
+            public = PolicyPublic(
+                network_id=stored.network_id, version=stored.version, policy=stored.spec
+            )
+            store(session, Stored(201, public.model_dump(mode="json")))
+
+        stored = set_policy(
+            ctx.engine,
+            network_id,
+            body.model_dump(mode="json"),
+            actor=who.principal,
+            clock=ctx.clock,
+            on_commit=hook,
+        )
+        public = PolicyPublic(
+            network_id=stored.network_id, version=stored.version, policy=stored.spec
+        )
+        return Stored(201, public.model_dump(mode="json"))
+
+    return respond(in_service_transaction(ctx, who.principal, *idem, call))
+
+
+@router.get("/declines", response_model=list[sc.DeclinePublic], responses=READ_ERRORS)
+def declines(network_id: Network, ctx: Ctx) -> list[sc.DeclinePublic]:
+    """Declined pairs between the orders of the network's subtree, newest first, with the
+    reason given; the rounds do not propose them again (ข้อเสนอที่ถูกปฏิเสธ)."""
+    return [
+        sc.DeclinePublic(
+            proposal_id=d.proposal_id,
+            kind=d.kind,
+            supply_order_id=d.supply_order_id,
+            demand_order_id=d.demand_order_id,
+            declined_by_coop_id=d.declined_by,
+            reason=d.reason,
+            declined_at=as_utc(d.declined_at),
+        )
+        for d in declines_of_network(ctx.engine, network_id)
+    ]
 
 
 @router.get("/rounds", response_model=sc.Page[sc.RoundPublic], responses=READ_ERRORS)

@@ -1,4 +1,11 @@
-"""The daily round: lock → snapshot open orders → solve outside any write → persist at once.
+"""The one round service: :func:`preview` and :func:`run_round`, for every entrance.
+
+The CLI, ``/v1`` and ``/web`` all call these two; none assembles a round itself. Both
+solve the same way (:func:`solve_snapshot`: the combined round, declined pairs dropped,
+loans quoting their repayment schedule's interest), so a preview shows what a run saves,
+and :func:`run_round` hands back the result it saved, so nothing solves twice.
+
+The daily round: lock → snapshot open orders → solve outside any write → persist at once.
 
 The round is the combined round (:func:`matcher.round.combined.solve_round`): set-off on
 the open obligations between the subtree's coops, needs shrunk by the payables set-off
@@ -9,9 +16,9 @@ proposals.
 1. Check the caller coordinates the network (or an ancestor); hold the per-network lock.
 2. Idempotency: a round with this key (network, kind, business date) is returned as it is,
    unless a new version is asked for.
-3. Expire due proposals and orders and turn due loan instalments into obligations (own
-   transaction), then take a consistent snapshot of the subtree's
-   open orders and every order's ``version``.
+3. Expire due proposals and orders and turn due loan instalments into obligations, within
+   the network's subtree only (own transaction, :mod:`api.services.round.sweep`), then take
+   a consistent snapshot of the subtree's open orders and every order's ``version``.
 4. Solve with no transaction open.
 5. Persist in ONE transaction: re-check the key and the versions of every order touched,
    void the previous version's un-accepted proposals, write the round, its proposals and the
@@ -25,7 +32,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 
@@ -39,18 +46,23 @@ from api.db.tx import in_write_transaction, network_lock, read_session
 from api.services.clock import MonotonicNs, UtcClock, monotonic_ns, system_clock
 from api.services.errors import ConflictError, ForbiddenError, InvalidStateError, NotFoundError
 from api.services.hooks import OnCommit, with_hook
-from api.services.obligations import promote_due
-from api.services.order_lifecycle import expire_orders
+from api.services.loans import with_quoted_interest
 from api.services.persist import persist_round
-from api.services.proposals import expire_due
+from api.services.round.declines import (
+    Declined,
+    Pair,
+    remembered,
+    round_order_ids,
+    without_declined,
+)
+from api.services.round.policy import round_params
+from api.services.round.sweep import sweep
 from api.services.snapshot import KIND, RoundParams, Snapshot, load_snapshot
 from matcher.errors import InputError
-from matcher.liquidity.model import LiquidityProblem, LiquidityResult
 from matcher.round.model import RoundResult
 
 CRASH_HOOK_ENV = "COOPMATCH_TEST_CRASH_BEFORE_PERSIST"
 """Test-only: when set to "1", the process exits between solve and persist."""
-Solve = Callable[[LiquidityProblem, Callable[[], int] | None], LiquidityResult]
 Progress = Callable[[str], None]
 __all__ = [
     "CRASH_HOOK_ENV",
@@ -60,6 +72,7 @@ __all__ = [
     "authorize",
     "load_snapshot",
     "persist_round",
+    "preview",
     "run_round",
 ]
 
@@ -80,7 +93,12 @@ class RoundOutcome:
     timings_ms: dict[str, int] = field(default_factory=dict)
     summary: dict[str, int] = field(default_factory=dict)
     """The combined round's headline figures (``RoundSummary`` scalars: debt cleared,
-    loans, sales, new obligations …); empty for a liquidity-only round."""
+    loans, sales, new obligations …)."""
+    notes: tuple[str, ...] = ()
+    """The round's explanations (Thai and English): what was held back, not proposed again,
+    left unmatched and why."""
+    solved: RoundResult | None = None
+    """The result this call solved and saved (None when an existing round was returned)."""
 
 
 def authorize(engine: Engine, actor: str, network_id: str) -> None:
@@ -107,24 +125,24 @@ def run_round(
     new_version: bool = False,
     clock: UtcClock = system_clock,
     monotonic: MonotonicNs = monotonic_ns,
-    solve: Solve | None = None,
     progress: Progress | None = None,
     retries: int = 5,
     on_commit: OnCommit[RoundOutcome] | None = None,
+    retry_declined: bool = False,
 ) -> RoundOutcome:
     """Run (or return) the daily combined round of ``network_id`` on ``business_date``.
 
-    ``solve``, when given, replaces the combined round by a liquidity-only solve of the
-    snapshot's :class:`LiquidityProblem` (kept for callers of the earlier round).
-    ``on_commit(session, outcome)`` runs inside the transaction that persists the round
-    (or, when the round already exists, in a transaction of its own), just before commit.
+    ``retry_declined`` proposes declined pairs again (normally they are left out while
+    neither order changed). ``on_commit(session, outcome)`` runs inside the transaction
+    that persists the round (or, when the round already exists, in a transaction of its
+    own), just before commit.
 
     Raises:
         NotFoundError / ForbiddenError: unknown network, or ``actor`` does not coordinate it.
         InvalidStateError: the stored orders break a matcher rule.
         ConflictError: the orders kept changing under the round ``retries`` times.
     """
-    params = params or RoundParams()
+    base = params or RoundParams()
     step = progress or (lambda _s: None)
     authorize(engine, actor, network_id)
     with network_lock(engine, network_id):
@@ -136,14 +154,17 @@ def run_round(
                     existing = repo.latest_round(s, network_id, KIND, business_date)
                 if existing is not None:
                     return _reused(engine, existing, on_commit)
-            in_write_transaction(
-                engine, partial(_sweep, day=business_date, actor=actor, clock=clock)
+            swept = in_write_transaction(
+                engine, lambda s: sweep(s, network_id, business_date, clock(), actor)
             )
             with read_session(engine) as s:
+                params = round_params(s, network_id, base)
                 snap = load_snapshot(s, network_id, business_date, params, new_version)
+                snap = replace(snap, notes=(*swept.notes(), *snap.notes))
+                declined = {} if retry_declined else _declined(s, snap)
             t1 = monotonic()
             step("solve")
-            result = _solve(solve, snap, monotonic)
+            result = solve_snapshot(snap, declined, monotonic)
             t2 = monotonic()
             if os.environ.get(CRASH_HOOK_ENV) == "1":
                 os._exit(75)
@@ -169,38 +190,66 @@ def run_round(
                 continue  # an order or the round key moved on: snapshot and solve again
             timings["persist"] = (monotonic() - t2) // 1_000_000
             step("done")
-            return _outcome(rnd, reused=False, timings=timings)
+            return replace(_outcome(rnd, reused=False, timings=timings), solved=result)
     raise ConflictError(
         "orders kept changing while the round ran; try again",
         "คำสั่งเปลี่ยนแปลงระหว่างรันรอบซ้ำหลายครั้ง กรุณาลองใหม่",
     )
 
 
-def _solve(
-    solve_fn: Solve | None, snap: Snapshot, monotonic: MonotonicNs
-) -> LiquidityResult | RoundResult:
+def _declined(session: Session, snap: Snapshot) -> dict[Pair, Declined]:
+    assert snap.round_problem is not None
+    return remembered(session, round_order_ids(snap.round_problem))
+
+
+def solve_snapshot(
+    snap: Snapshot, declined: dict[Pair, Declined], monotonic: MonotonicNs | None = None
+) -> RoundResult:
+    """The combined round of a snapshot, without declined pairs, loans quoting the interest
+    of their repayment schedule (what the round saves).
+
+    Raises:
+        InvalidStateError: the stored orders break a matcher rule.
+    """
     from matcher.round.combined import solve_round  # lazy: the solvers load OR-Tools
 
+    problem = snap.round_problem
+    assert problem is not None
     try:
-        if solve_fn is not None:
-            return solve_fn(snap.problem, monotonic)
-        assert snap.round_problem is not None
-        return solve_round(snap.round_problem, monotonic)
+        result = solve_round(problem, monotonic)
     except InputError as exc:
         raise InvalidStateError(
             "the stored orders break a matcher rule",
             "ข้อมูลคำสั่งในระบบผิดกฎ",
             [str(i) for i in exc.issues],
         ) from exc
+    result = without_declined(problem, result, declined)
+    quoted = with_quoted_interest(result.liquidity, problem.business_date, snap.repayments)
+    return replace(result, liquidity=quoted)
 
 
-def _sweep(session: Session, *, day: date, actor: str, clock: UtcClock) -> None:
-    """Expire due proposals and orders no longer valid on ``day``, and promote loan
-    instalments due by ``day`` to obligations (their own transaction)."""
-    now = clock()
-    expire_due(session, now, actor)
-    expire_orders(session, day, now, actor)
-    promote_due(session, day, now, actor)
+@dataclass(frozen=True)
+class Preview:
+    """A round solved on the current open orders and not saved."""
+
+    snapshot: Snapshot
+    result: RoundResult
+
+
+def preview(
+    engine: Engine,
+    *,
+    network_id: str,
+    business_date: date,
+    params: RoundParams | None = None,
+    retry_declined: bool = False,
+) -> Preview:
+    """Solve the round as :func:`run_round` would (a new version), saving nothing."""
+    with read_session(engine) as s:
+        taken = round_params(s, network_id, params or RoundParams())
+        snap = load_snapshot(s, network_id, business_date, taken, True)
+        declined = {} if retry_declined else _declined(s, snap)
+    return Preview(snap, solve_snapshot(snap, declined))
 
 
 def _persist(
@@ -240,6 +289,7 @@ def _outcome(rnd: RoundRow, *, reused: bool, timings: dict[str, int] | None = No
         solve_status=rnd.solve_status,
         timings_ms=dict(t),
         summary=_summary(rnd),
+        notes=tuple(json.loads(rnd.notes_json)),
     )
 
 

@@ -1,0 +1,262 @@
+"""The network policy: stored, versioned, the only source of a round's settings.
+
+Each edit appends a version to ``network_policy`` (audited as ``policy.set``). A round of
+network N takes the newest policy of N or, when N has none, of its nearest ancestor that
+has one; with none at all the defaults below apply. Fields (see docs/daily-round.md):
+
+=============================  ============================================================
+``fairness``                   ``maxmin`` (default), ``proportional`` or ``coverage``
+``rate_rule``                  ``midpoint`` (default) or ``posted``
+``posted_rate_bps``            the network's posted loan rate; required with ``posted``
+``price_rule``                 ``split`` (default) or ``clearing`` (produce sales)
+``transport``                  satang per base unit per km, road factor (bps), reach (km),
+                               truck capacity (units, 0 = no integer trucks), truck cost
+``proposal_ttl_business_days`` a proposal expires at the end (Bangkok) of this business day
+                               after the round's date; 0/absent: the server's hours
+``overdue_loans``              a borrower with an overdue instalment: ``allow`` (default),
+                               ``refuse`` new loans, or ``cap`` them at ``overdue_cap_satang``
+=============================  ============================================================
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session, col
+
+from api.db import repo
+from api.db.audit import append_event, canonical_json
+from api.db.tables_round import NetworkPolicyRow
+from api.db.tx import in_write_transaction, read_session
+from api.services.clock import UtcClock, system_clock
+from api.services.errors import ServiceError
+from api.services.hooks import OnCommit, with_hook
+from api.services.snapshot import RoundParams
+from matcher.results import FairnessPolicy, RateRule
+
+
+def _whole_number(value: object) -> object:
+    """A JSON number that is whole (``500`` or ``500.0``); strings and fractions refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be a whole number of basis points (ต้องเป็นจำนวนเต็ม)")
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_whole_number)]
+"""A whole JSON number (bounds are set per field)."""
+
+
+PostedRate = Annotated[
+    int,
+    BeforeValidator(_whole_number),
+    Field(ge=0, le=10_000),
+    WithJsonSchema({"type": "integer", "minimum": 0, "maximum": 10_000}),
+]
+"""A posted loan rate in basis points per year (500 = 5.00 %)."""
+
+
+class TransportPolicy(BaseModel):
+    """Produce transport of the network's rounds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    satang_per_unit_km: Whole = Field(1, ge=0, le=100_000)
+    road_factor_bps: Whole = Field(13_000, ge=10_000, le=30_000)
+    reach_km: Whole = Field(300, ge=1, le=3_000)
+    truck_capacity_units: Whole = Field(0, ge=0, le=1_000_000)
+    """0: transport is priced per unit; above 0: an integer number of trucks per lane."""
+    truck_cost_satang: Whole = Field(0, ge=0, le=10**10)
+
+
+class PolicySpec(BaseModel):
+    """A network policy as stored and as edited (every field optional: defaults)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    fairness: FairnessPolicy = FairnessPolicy.MAXMIN
+    rate_rule: RateRule = RateRule.MIDPOINT
+    posted_rate_bps: PostedRate | None = None
+    """The network's posted loan rate, basis points per year (500 = 5.00 %)."""
+    price_rule: str = Field("split", pattern=r"^(split|clearing)$")
+    transport: TransportPolicy = TransportPolicy()
+    proposal_ttl_business_days: Whole = Field(0, ge=0, le=30)
+    overdue_loans: str = Field("allow", pattern=r"^(allow|refuse|cap)$")
+    """A borrower with an overdue loan instalment: new loans ``allow``-ed, ``refuse``-d, or
+    ``cap``-ped at ``overdue_cap_satang`` more than it owes now."""
+    overdue_cap_satang: Whole = Field(0, ge=0, le=10**13)
+
+    @model_validator(mode="after")
+    def _posted_needs_a_rate(self) -> PolicySpec:
+        if self.rate_rule is RateRule.POSTED and self.posted_rate_bps is None:
+            raise ValueError(
+                "posted_rate_bps is required with rate_rule posted "
+                "(ต้องระบุอัตราดอกเบี้ยประกาศเมื่อใช้กฎอัตราประกาศ)"
+            )
+        return self
+
+
+class PolicyError(ServiceError):
+    """A policy that breaks a rule; the lines name the fields."""
+
+
+@dataclass(frozen=True)
+class StoredPolicy:
+    """The policy a network's round takes, with where it comes from."""
+
+    spec: PolicySpec
+    network_id: str | None
+    """The network whose stored policy applies (itself or an ancestor); None: defaults."""
+    version: int = 0
+
+
+def parse_policy(data: Any) -> PolicySpec:
+    """Validate a policy document.
+
+    Raises:
+        PolicyError: Thai and English, one line per bad field.
+    """
+    try:
+        return PolicySpec.model_validate(data)
+    except ValidationError as exc:
+        lines = [
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            if e["loc"]
+            else str(e["msg"]).removeprefix("Value error, ")  # names its field itself
+            for e in exc.errors(include_url=False)
+        ]
+        raise PolicyError("the policy is not valid", "นโยบายเครือข่ายไม่ถูกต้อง", lines) from exc
+
+
+def _newest(session: Session, network_id: str) -> NetworkPolicyRow | None:
+    return session.execute(
+        select(NetworkPolicyRow)
+        .where(col(NetworkPolicyRow.network_id) == network_id)
+        .order_by(col(NetworkPolicyRow.version).desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def policy_of(session: Session, network_id: str) -> StoredPolicy:
+    """The policy of ``network_id``: its own newest version, else its nearest ancestor's."""
+    for nid in repo.ancestors(session, network_id):
+        row = _newest(session, nid)
+        if row is not None:
+            return StoredPolicy(parse_policy(json.loads(row.policy_json)), nid, row.version)
+    return StoredPolicy(PolicySpec(), None)
+
+
+def round_params(session: Session, network_id: str, base: RoundParams) -> RoundParams:
+    """``base`` with the settings of the round network's policy, and the posted rate of
+    every network of the subtree whose own policy posts one."""
+    stored = policy_of(session, network_id)
+    spec = stored.spec
+    posted = []
+    for net in repo.subtree(session, network_id):
+        own = policy_of(session, net.id).spec
+        if own.posted_rate_bps is not None:
+            posted.append((net.id, own.posted_rate_bps))
+    t = spec.transport
+    return replace(
+        base,
+        policy=spec.fairness,
+        rate_rule=spec.rate_rule,
+        price_rule=spec.price_rule,
+        transport_satang_per_unit_km=t.satang_per_unit_km,
+        road_factor_bps=t.road_factor_bps,
+        reach_m=t.reach_km * 1000,
+        truck_capacity_units=t.truck_capacity_units,
+        truck_cost_satang=t.truck_cost_satang,
+        proposal_ttl_business_days=spec.proposal_ttl_business_days,
+        overdue_loans=spec.overdue_loans,
+        overdue_cap_satang=spec.overdue_cap_satang,
+        posted_rates=tuple(sorted(posted)),
+        policy_network_id=stored.network_id or "",
+        policy_version=stored.version,
+    )
+
+
+def show_policy(engine: Engine, network_id: str) -> StoredPolicy:
+    """The policy a round of ``network_id`` takes now."""
+    with read_session(engine) as s:
+        return policy_of(s, network_id)
+
+
+def set_policy(
+    engine: Engine,
+    network_id: str,
+    data: Any,
+    *,
+    actor: str,
+    clock: UtcClock = system_clock,
+    on_commit: OnCommit[StoredPolicy] | None = None,
+) -> StoredPolicy:
+    """Append a new version of ``network_id``'s policy (audited ``policy.set``).
+
+    The caller has checked that ``actor`` coordinates the network.
+
+    Raises:
+        PolicyError: a field breaks a rule (nothing is stored).
+    """
+    spec = parse_policy(data)
+
+    def work(session: Session) -> StoredPolicy:
+        now: datetime = clock()
+        last = session.execute(
+            select(func.max(NetworkPolicyRow.version)).where(
+                col(NetworkPolicyRow.network_id) == network_id
+            )
+        ).scalar_one()
+        version = int(last or 0) + 1
+        doc = spec.model_dump(mode="json")
+        session.add(
+            NetworkPolicyRow(
+                network_id=network_id,
+                version=version,
+                policy_json=canonical_json(doc),
+                created_by=actor,
+                created_at=now,
+            )
+        )
+        session.flush()
+        append_event(
+            session, now, actor, "policy.set", "network", network_id,
+            {"version": version, "policy": doc},
+        )  # fmt: skip
+        return with_hook(session, StoredPolicy(spec, network_id, version), on_commit)
+
+    return in_write_transaction(engine, work)
+
+
+def policy_json(stored: StoredPolicy) -> dict[str, Any]:
+    """The policy as the edges show it (with where it comes from)."""
+    return {
+        "network_id": stored.network_id,
+        "version": stored.version,
+        "policy": stored.spec.model_dump(mode="json"),
+    }
+
+
+__all__ = [
+    "PolicyError",
+    "PolicySpec",
+    "StoredPolicy",
+    "parse_policy",
+    "policy_json",
+    "policy_of",
+    "round_params",
+    "set_policy",
+    "show_policy",
+]

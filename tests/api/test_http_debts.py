@@ -1,0 +1,65 @@
+"""Cash payments and overdue debts over /v1: a member pays its own debt (partial, then the
+rest), a replay with the same key pays nothing more, another coop's debt is a 404, and the
+coordinator lists what is overdue with days past due."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from dbseed import COORDINATOR
+from http_fixtures import api, refused  # noqa: F401
+from sqlalchemy import select
+from sqlmodel import Session
+
+from api.db.tables import LoanInstalmentRow
+
+
+def _due_debt(api, clock) -> tuple[str, list, str]:  # type: ignore[no-untyped-def]  # noqa: F811
+    """Commit a loan of C4, run the round of its first due date: the instalment's debt."""
+    assert api.post(COORDINATOR, "/v1/networks/LPN/rounds", {"business_date": "2026-11-21"})
+    p = api.get("C4", "/v1/proposals").json()["items"][0]
+    for coop in ("C4", p["counterparty_coop_id"]):
+        assert api.post(coop, f"/v1/proposals/{p['id']}/accept").status_code == 200
+    with Session(api.engine) as s:
+        inst = s.execute(select(LoanInstalmentRow).order_by(LoanInstalmentRow.seq)).scalars()
+        dues = [(i.id, i.due_date) for i in inst]
+    clock.now = datetime.combine(dues[0][1], datetime.min.time(), UTC) + timedelta(hours=1)
+    r = api.post(COORDINATOR, "/v1/networks/LPN/rounds", {"business_date": str(dues[0][1])})
+    assert r.status_code == 201, r.text
+    return f"OBL-{dues[0][0]}", dues, p["counterparty_coop_id"]
+
+
+def test_member_pays_its_debt_and_coordinator_sees_overdue(api, clock) -> None:  # noqa: F811
+    debt, dues, lender = _due_debt(api, clock)
+    day = str(dues[0][1])
+    url = f"/v1/debts/{debt}/payments"
+    refused(api.post("C4", url, {"amount": "-1.00", "paid_on": day}), "amount")
+    refused(api.post("C4", url, {"amount": "1.00", "paid_on": "2569-12-21"}), "paid_on")
+    assert api.post("C2", url, {"amount": "1.00", "paid_on": day}).status_code == 404
+    r = api.post("C4", url, {"amount": "1000.00", "paid_on": day}, idem="pay-1")
+    assert r.status_code == 201 and r.json()["status"] == "open", r.text
+    left = r.json()["open"]
+    again = api.post("C4", url, {"amount": "1000.00", "paid_on": day}, idem="pay-1")
+    assert again.json() == r.json()  # the replay pays nothing more
+    too_much = api.post("C4", url, {"amount": "99999999.00", "paid_on": day})
+    assert too_much.status_code == 422 and "amount" in too_much.json()["detail"]
+    late_day = str(dues[0][1] + timedelta(days=7))
+    rows = api.get(COORDINATOR, f"/v1/networks/LPN/overdue?as_of={late_day}").json()
+    assert [(x["obligation_id"], x["days_past_due"], x["open"]) for x in rows] == [(debt, 7, left)]
+    mine = api.get(lender, f"/v1/debts/overdue?as_of={late_day}").json()
+    assert [x["obligation_id"] for x in mine] == [debt]
+    assert api.get("C2", f"/v1/debts/overdue?as_of={late_day}").json() == []
+    assert api.get("area1-office", "/v1/networks/LPN/overdue").status_code == 404
+    # the creditor's coordinator records the rest: settled, no longer overdue
+    r = api.post(
+        COORDINATOR, f"/v1/networks/LPN/debts/{debt}/payments", {"amount": left, "paid_on": day}
+    )
+    assert r.status_code == 201 and r.json()["status"] == "filled", r.text
+    assert api.get(COORDINATOR, f"/v1/networks/LPN/overdue?as_of={late_day}").json() == []
+    assert (
+        api.post(
+            "area1-office", f"/v1/networks/LPN-A1/debts/{debt}/payments",
+            {"amount": "1.00", "paid_on": day},
+        ).status_code
+        == 404
+    )  # fmt: skip
