@@ -35,7 +35,7 @@ demo: $(STAMP)
 	$(BIN)/coopmatch export round 1 --xlsx --out .demo/round-1.xlsx
 	$(BIN)/coopmatch export round 1 --csv --out .demo/round-1.csv
 	@echo "== 5b. The next business day: a decline, a cash repayment, an expired offer, a declined pair not proposed again =="
-	$(BIN)/coopmatch proposal decline 3 --side demand --reason "rate too high / ดอกเบี้ยสูงไป" --as lamphun-coop-office
+	$(BIN)/coopmatch proposal decline 5 --side demand --reason "rate too high / ดอกเบี้ยสูงไป" --as lamphun-coop-office
 	$(BIN)/coopmatch debt pay --network LPN-FIN --debt OB-LI-BANTHI --amount 50000.00 --date 2026-11-23 --as lamphun-coop-office
 	$(BIN)/coopmatch round run --network LPN-FIN --date 2026-11-23 --as lamphun-coop-office --force
 	$(BIN)/coopmatch debt overdue --network LPN-FIN --date 2026-12-07 --as lamphun-coop-office

@@ -52,12 +52,16 @@ def register(app: typer.Typer) -> None:
 
         from api.http.app import create_app
         from api.http.server import uvicorn_options
-        from api.web.security import WeakSecretError
+        from api.web.security import Signer, WeakSecretError
 
         try:
             settings = Settings()
+            if settings.web_secret is not None:
+                Signer(settings.web_secret.encode("utf-8"))  # a short secret: refuse first
         except ValidationError as exc:
             fail("COOPMATCH_* settings", [f"{e['loc']}: {e['msg']}" for e in exc.errors()])
+        except WeakSecretError as exc:
+            fail("COOPMATCH_WEB_SECRET", [str(exc)])
         engine = current_schema_engine(settings)
         configure_logging(json_logs)
         try:

@@ -212,7 +212,7 @@ def _write_outputs(
     summary: list[dict[str, Cell]],
     coops: list[dict[str, Cell]],
     seasons: list[dict[str, Cell]],
-    purchases: list[dict[str, Cell]],
+    purchases: list[dict[str, Cell]] | None = None,
 ) -> None:
     """The three tables as CSV (keys as headers, values as computed) and as one workbook for
     people (Thai headers, baht, percentages), every file 0644 and free of formulas."""

@@ -41,9 +41,9 @@ def test_second_business_day(cli) -> None:  # type: ignore[no-untyped-def]
     code, out = cli("round", "run", "--network", "LPN-FIN", "--date", "2026-11-21", *AS,
                     "--force")  # fmt: skip
     assert code == 0, out
-    code, out = cli("proposal", "decline", "3", "--side", "demand", "--reason", "too dear", *AS)
+    code, out = cli("proposal", "decline", "5", "--side", "demand", "--reason", "too dear", *AS)
     assert code == 0 and "declined" in out, out
-    code, out = cli("proposal", "decline", "3", "--side", "sideways", *AS)
+    code, out = cli("proposal", "decline", "5", "--side", "sideways", *AS)
     assert code == 2 and "--side" in out
     pay = ("debt", "pay", "--network", "LPN-FIN", "--debt", "OB-LI-BANTHI")
     code, out = cli(*pay, "--amount", "50000.00", "--date", "2026-11-23", *AS)

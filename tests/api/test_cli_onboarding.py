@@ -26,6 +26,7 @@ def test_a_database_without_schema_says_to_upgrade(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
 ) -> None:
     monkeypatch.setenv("COOPMATCH_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    monkeypatch.setenv("COOPMATCH_ROUND_DATE_WINDOW_DAYS", "36500")
     monkeypatch.chdir(tmp_path)
     res = CliRunner().invoke(app, args)
     out = " ".join(res.output.split())

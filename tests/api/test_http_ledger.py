@@ -206,7 +206,11 @@ def test_many_clients_ledger_balances(pg: Any) -> None:
         Settings(database_url="postgresql://"),
         engine=pg,
         clock=clock,
-        config=HttpConfig(rate_per_minute=100_000),
+        config=HttpConfig(
+            rate_per_minute=100_000,
+            verify_per_client_minute=100_000,
+            verify_per_key_minute=100_000,
+        ),
     )
     rng = random.Random(SEED)
     with served(app) as base:

@@ -141,7 +141,7 @@ BAD = HEADER + (
     "stock_lot,L5,C2,,,,longan,A,10,-1.00,,2026-11-20,2026-11-25,,,,,,\n"
     "purchase_order,P1,C4,,,,longan,,800,,,,,AA:-3.00,2026-11-28,,,,\n"
     "purchase_order,P2,C4,,,,longan,,800,,,,,C:30.00|AA:0,2026-11-28,900,,,\n"
-    "purchase_order,P3,C4,,,,longan,,0,,,,,AA:30.00,28/11/2026,,123,,\n"
+    "purchase_order,P3,C4,,,,longan,,0,,,,,AA:30.00,2026-02-31,,123,,\n"
 )
 
 

@@ -73,7 +73,10 @@ def build_world(engine: Engine, tmp_path: Path) -> World:
     world = World(engine, cli_url(engine), tmp_path / "anchor" / "audit.jsonl")
     _members(engine)
     settings = Settings(
-        database_url="sqlite://", audit_key=AUDIT_KEY, audit_anchor_path=world.anchor
+        database_url="sqlite://",
+        audit_key=AUDIT_KEY,
+        audit_anchor_path=world.anchor,
+        round_date_window_days=36500,
     )
     tokens = {
         c: issue_key(engine, role="member", coop_id=c, hasher=FAST_HASHER).token

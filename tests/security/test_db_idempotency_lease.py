@@ -25,8 +25,8 @@ from sqlmodel import Session
 from api.db.tables import RoundRow
 from api.db.tx import is_postgres, network_lock
 from api.http.context import HttpConfig
-from api.services import rounds
 from api.services.clock import system_clock
+from api.services.round import service as rounds
 
 LIVE = HttpConfig(in_flight_lease_s=1, in_flight_heartbeat_s=0.2)
 BODY = {"business_date": "2026-11-21", "new_version": True}

@@ -78,6 +78,17 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], dict[str, bytes]]] = {
     "match produce": (_json_command("match", "produce"), JSON_FILES),
     "match setoff": (_json_command("match", "setoff"), JSON_FILES),
     "round solve": (_json_command("round"), JSON_FILES),  # `coopmatch round FILE`
+    "match purchase": (_json_command("match", "purchase"), JSON_FILES),
+    "match knowhow": (_json_command("match", "knowhow"), JSON_FILES),
+    "policy set": (
+        lambda p: ["policy", "set", "--network", "N1", str(p), "--as", "office"],
+        JSON_FILES,
+    ),
+    "plan funding": (
+        lambda p: ["plan", "funding", str(p), "--runs", "2", "--executor", "serial"],
+        YAML_FILES,
+    ),
+    "stress": (lambda p: ["stress", str(p)], YAML_FILES),
     "simulate": (lambda p: ["simulate", str(p), "--runs", "1", "--executor", "serial"], YAML_FILES),
     "import members": (
         _json_command("import", "members"),

@@ -23,12 +23,13 @@ from api.http.order_schemas import BusinessDate, OrderAmount
 from api.http.routers.common import READ_ERRORS, WRITE_ERRORS, Idem, respond
 from api.http.sale_views import MoneyOut
 from api.http.schemas import Public
+from api.http.strict import StrictJsonRoute
 from api.schemas.common import StrictModel
 from api.services.errors import NotFoundError
 from api.services.payments import OverdueDebt, PaymentOutcome, overdue_debts, record_payment
 from api.services.round.calendar import bangkok_date
 
-router = APIRouter(prefix="/v1", tags=["debts"])
+router = APIRouter(prefix="/v1", tags=["debts"], route_class=StrictJsonRoute)
 
 
 class PaymentCreate(StrictModel):
