@@ -10,8 +10,6 @@ matcher.errors.InputError: requests[0].topic: ไม่มีหัวข้อ�
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from matcher.errors import IssueCollector
 from matcher.knowhow.model import KnowhowProblem
 from matcher.knowhow.topics import TOPICS
@@ -23,21 +21,21 @@ MAX_DISTANCE_M = 5_000_000
 def check_problem(p: KnowhowProblem) -> None:
     """Raise :class:`InputError` naming every field that breaks a rule."""
     col = IssueCollector()
-    _unique(col, "requests", [r.id for r in p.requests])
-    _unique(col, "offers", [o.id for o in p.offers])
+    col.unique_ids("requests", [r.id for r in p.requests])
+    col.unique_ids("offers", [o.id for o in p.offers])
     for i, r in enumerate(p.requests):
         w = f"requests[{i}]"
         col.require(bool(r.learner), f"{w}.learner", "ต้องระบุผู้เรียน / learner must not be empty")
         _topic(col, f"{w}.topic", r.topic)
-        _place(col, w, r.lat_e5, r.lon_e5)
-        _int_in(col, f"{w}.max_distance_m", r.max_distance_m, 0, MAX_DISTANCE_M)
+        col.place(w, r.lat_e5, r.lon_e5)
+        col.int_in(f"{w}.max_distance_m", r.max_distance_m, 0, MAX_DISTANCE_M)
     for i, o in enumerate(p.offers):
         w = f"offers[{i}]"
         col.require(bool(o.mentor), f"{w}.mentor", "ต้องระบุผู้สอน / mentor must not be empty")
         _topic(col, f"{w}.topic", o.topic)
-        _place(col, w, o.lat_e5, o.lon_e5)
-        _int_in(col, f"{w}.capacity", o.capacity, 1, MAX_CAPACITY)
-    _int_in(col, "road_factor_bps", p.road_factor_bps, 10_000, 30_000)
+        col.place(w, o.lat_e5, o.lon_e5)
+        col.int_in(f"{w}.capacity", o.capacity, 1, MAX_CAPACITY)
+    col.int_in("road_factor_bps", p.road_factor_bps, 10_000, 30_000)
     col.raise_if_any()
 
 
@@ -47,25 +45,3 @@ def _topic(col: IssueCollector, field: str, topic: str) -> None:
         field,
         f"ไม่มีหัวข้อนี้ในรายการ / unknown topic {topic!r} (one of {', '.join(sorted(TOPICS))})",
     )
-
-
-def _unique(col: IssueCollector, prefix: str, ids: Sequence[str]) -> None:
-    seen: set[str] = set()
-    for i, ident in enumerate(ids):
-        if not ident:
-            col.add(f"{prefix}[{i}].id", "รหัสต้องไม่ว่าง / id must not be empty")
-        elif ident in seen:
-            col.add(f"{prefix}[{i}].id", f"รหัสซ้ำ / duplicate id {ident!r}")
-        seen.add(ident)
-
-
-def _int_in(col: IssueCollector, field: str, value: object, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        col.add(field, "ต้องเป็นจำนวนเต็ม / must be an integer")
-    elif not low <= value <= high:
-        col.add(field, f"ต้องอยู่ระหว่าง {low:,} ถึง {high:,} / must be between {low:,} and {high:,}")
-
-
-def _place(col: IssueCollector, w: str, lat_e5: int, lon_e5: int) -> None:
-    _int_in(col, f"{w}.lat_e5", lat_e5, -9_000_000, 9_000_000)
-    _int_in(col, f"{w}.lon_e5", lon_e5, -18_000_000, 18_000_000)

@@ -18,8 +18,6 @@ matcher.errors.InputError: needs[0].max_price_satang_per_unit: ไม่ได�
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from matcher.errors import IssueCollector
 from matcher.purchase.model import (
     PriceTier,
@@ -41,8 +39,8 @@ MAX_DISTANCE_M = 50_000_000
 def check_problem(p: PurchaseProblem) -> None:
     """Raise :class:`InputError` naming every field that breaks a rule."""
     col = IssueCollector()
-    _unique(col, "needs", [n.id for n in p.needs])
-    _unique(col, "offers", [o.id for o in p.offers])
+    col.unique_ids("needs", [n.id for n in p.needs])
+    col.unique_ids("offers", [o.id for o in p.offers])
     for i, need in enumerate(p.needs):
         _check_need(col, f"needs[{i}]", need, p)
     for i, offer in enumerate(p.offers):
@@ -52,55 +50,30 @@ def check_problem(p: PurchaseProblem) -> None:
         "sharing",
         f"กฎการแบ่งส่วนประหยัดไม่ถูกต้อง / must be one of {[r.value for r in SharingRule]}",
     )
-    _int_in(col, "road_factor_bps", p.road_factor_bps, 10_000, 30_000)
-    _int_in(col, "time_limit_ms", p.time_limit_ms, 1, 3_600_000)
-    _int_in(col, "gap_bps", p.gap_bps, 0, 10_000)
-    _int_in(col, "max_offers_per_need", p.max_offers_per_need, 0, 100_000)
+    col.int_in("road_factor_bps", p.road_factor_bps, 10_000, 30_000)
+    col.int_in("time_limit_ms", p.time_limit_ms, 1, 3_600_000)
+    col.int_in("gap_bps", p.gap_bps, 0, 10_000)
+    col.int_in("max_offers_per_need", p.max_offers_per_need, 0, 100_000)
     col.raise_if_any()
-
-
-def _unique(col: IssueCollector, prefix: str, ids: Sequence[str]) -> None:
-    seen: set[str] = set()
-    for i, ident in enumerate(ids):
-        if not ident:
-            col.add(f"{prefix}[{i}].id", "รหัสต้องไม่ว่าง / id must not be empty")
-        elif ident in seen:
-            col.add(f"{prefix}[{i}].id", f"รหัสซ้ำ / duplicate id {ident!r}")
-        seen.add(ident)
-
-
-def _int_in(col: IssueCollector, field: str, value: object, low: int, high: int) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int):
-        col.add(field, "ต้องเป็นจำนวนเต็ม / must be an integer")
-        return False
-    if not low <= value <= high:
-        col.add(field, f"ต้องอยู่ระหว่าง {low:,} ถึง {high:,} / must be between {low:,} and {high:,}")
-        return False
-    return True
-
-
-def _check_place(col: IssueCollector, where: str, lat_e5: int, lon_e5: int) -> None:
-    _int_in(col, f"{where}.lat_e5", lat_e5, -9_000_000, 9_000_000)
-    _int_in(col, f"{where}.lon_e5", lon_e5, -18_000_000, 18_000_000)
 
 
 def _check_need(col: IssueCollector, w: str, need: PurchaseNeed, p: PurchaseProblem) -> None:
     col.require(bool(need.buyer), f"{w}.buyer", "ต้องระบุผู้ซื้อ / buyer must not be empty")
     col.require(bool(need.product), f"{w}.product", "ต้องระบุสินค้า / product must not be empty")
-    _int_in(col, f"{w}.quantity", need.quantity, 1, MAX_UNITS)
+    col.int_in(f"{w}.quantity", need.quantity, 1, MAX_UNITS)
     if need.max_price_satang_per_unit is None:
         col.add(
             f"{w}.max_price_satang_per_unit",
             "ไม่ได้ระบุราคาสูงสุดต่อหน่วย / a need must state its highest unit price",
         )
     else:
-        _int_in(col, f"{w}.max_price_satang_per_unit", need.max_price_satang_per_unit, 1, MAX_PRICE)
+        col.int_in(f"{w}.max_price_satang_per_unit", need.max_price_satang_per_unit, 1, MAX_PRICE)
     if need.deliver_by < p.round_date:
         col.add(
             f"{w}.deliver_by",
             f"วันที่ต้องการก่อนวันรอบจับคู่ / deliver-by date is before the round date {p.round_date}",
         )
-    _check_place(col, w, need.lat_e5, need.lon_e5)
+    col.place(w, need.lat_e5, need.lon_e5)
 
 
 def _check_offer(col: IssueCollector, w: str, offer: SupplierOffer) -> None:
@@ -111,8 +84,8 @@ def _check_offer(col: IssueCollector, w: str, offer: SupplierOffer) -> None:
         f"{w}.kind",
         f"ชนิดตารางราคาไม่ถูกต้อง / must be one of {[k.value for k in ScheduleKind]}",
     )
-    cap_ok = _int_in(col, f"{w}.capacity_units", offer.capacity_units, 1, MAX_UNITS)
-    if _int_in(col, f"{w}.min_order_units", offer.min_order_units, 0, MAX_UNITS) and cap_ok:
+    cap_ok = col.int_in(f"{w}.capacity_units", offer.capacity_units, 1, MAX_UNITS)
+    if col.int_in(f"{w}.min_order_units", offer.min_order_units, 0, MAX_UNITS) and cap_ok:
         col.require(
             offer.min_order_units <= offer.capacity_units,
             f"{w}.min_order_units",
@@ -120,12 +93,12 @@ def _check_offer(col: IssueCollector, w: str, offer: SupplierOffer) -> None:
             f" / minimum order {offer.min_order_units:,} is above the capacity"
             f" {offer.capacity_units:,}",
         )
-    _int_in(col, f"{w}.truck_capacity_units", offer.truck_capacity_units, 1, MAX_UNITS)
-    _int_in(col, f"{w}.truck_satang", offer.truck_satang, 0, MAX_COST)
-    _int_in(col, f"{w}.truck_satang_per_km", offer.truck_satang_per_km, 0, MAX_PRICE)
-    _int_in(col, f"{w}.lead_days", offer.lead_days, 0, 365)
-    _int_in(col, f"{w}.max_distance_m", offer.max_distance_m, 0, MAX_DISTANCE_M)
-    _check_place(col, w, offer.lat_e5, offer.lon_e5)
+    col.int_in(f"{w}.truck_capacity_units", offer.truck_capacity_units, 1, MAX_UNITS)
+    col.int_in(f"{w}.truck_satang", offer.truck_satang, 0, MAX_COST)
+    col.int_in(f"{w}.truck_satang_per_km", offer.truck_satang_per_km, 0, MAX_PRICE)
+    col.int_in(f"{w}.lead_days", offer.lead_days, 0, 365)
+    col.int_in(f"{w}.max_distance_m", offer.max_distance_m, 0, MAX_DISTANCE_M)
+    col.place(w, offer.lat_e5, offer.lon_e5)
     _check_tiers(col, w, offer.tiers, offer.capacity_units if cap_ok else None)
 
 
@@ -140,8 +113,8 @@ def _check_tiers(
         col.add(f"{w}.tiers[0].min_units", "ขั้นแรกต้องเริ่มที่ 0 / the first tier must start at 0")
     for k, tier in enumerate(tiers):
         t = f"{w}.tiers[{k}]"
-        _int_in(col, f"{t}.price_satang_per_unit", tier.price_satang_per_unit, 1, MAX_PRICE)
-        if not _int_in(col, f"{t}.min_units", tier.min_units, 0, MAX_UNITS):
+        col.int_in(f"{t}.price_satang_per_unit", tier.price_satang_per_unit, 1, MAX_PRICE)
+        if not col.int_in(f"{t}.min_units", tier.min_units, 0, MAX_UNITS):
             return
         if tier.max_units is None:
             col.require(
@@ -149,7 +122,7 @@ def _check_tiers(
                 f"{t}.max_units",
                 "มีเพียงขั้นสุดท้ายที่ไม่มีเพดาน / only the last tier may be open-ended",
             )
-        elif _int_in(col, f"{t}.max_units", tier.max_units, tier.min_units, MAX_UNITS):
+        elif col.int_in(f"{t}.max_units", tier.max_units, tier.min_units, MAX_UNITS):
             pass
         else:
             return
