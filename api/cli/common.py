@@ -14,6 +14,7 @@ from typing import Any, NoReturn, TypeVar
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from api.files import write_bytes_atomic
 from matcher.errors import InputError
@@ -112,3 +113,15 @@ def write_atomic(path: Path, text: str) -> None:
 def dumps_canonical(data: Any) -> str:
     """Deterministic JSON text: sorted keys, UTF-8, two-space indent, newline at the end."""
     return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+
+
+def progress_bar() -> Progress:
+    """The bar long commands show while they work (it disappears when done)."""
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )

@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from api.cli.common import console, fail
+from api.cli.common import console, fail, progress_bar
 from api.cli.simulate import ExecutorChoice, _check_dask
 from api.files import write_bytes_atomic
 from matcher.errors import InputError
@@ -69,14 +68,7 @@ def funding(
     _check_dask(executor, dask_address)
     if days is not None:
         scenario = with_days(scenario, days)
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    with progress_bar() as bar:
         tasks: dict[str, object] = {}
 
         def tell(phase: str, done: int, total: int) -> None:

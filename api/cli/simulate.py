@@ -19,10 +19,9 @@ from typing import Annotated
 
 import numpy as np
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from api.cli.common import console, fail
+from api.cli.common import console, fail, progress_bar
 from api.services.sheets import plain_csv_bytes, write_file, xlsx_bytes
 from api.services.sim_columns import sim_sheet
 from scenarios.sim.dask_runner import DaskUnavailableError, check_dask_address
@@ -87,14 +86,7 @@ def simulate(
         scenario = with_days(scenario, days)
     total = runs * len(scenario.spec.policies)
     started = time.perf_counter()
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    with progress_bar() as bar:
         task = bar.add_task(f"{scenario.spec.id}: seasons", total=total)
         try:
             seasons = run_monte_carlo(
