@@ -9,9 +9,11 @@ CP-SAT (:mod:`matcher.liquidity.exact`) when small; larger ones are repaired (br
 dropped or cut to their largest loans) and the flow solved again on what remains, or, above
 ``FULL_RESOLVE_PAIRS``, only the funds the repair freed are lent again (a residual flow).
 
-Priorities inside a tier: (a) urgency-weighted amount covered, (b) the fairness policy,
-(c) least interest (cheapest offers first, the joint fund last) and fewest loans, (d) the
-canonical order of ids (inputs are sorted, so the answer never depends on input order).
+Priorities inside a tier, each an exact stage that no later one can trade away
+(:mod:`matcher.liquidity.lexflow`): (a) urgency-weighted amount covered, (b) the fairness
+policy's band score, (c) the rate-rank cost (cheapest offers first, the joint fund last);
+the exact integer solve then takes the fewest loans; the canonical order of ids settles the
+rest (inputs are sorted, so the answer never depends on input order).
 """
 
 from __future__ import annotations
@@ -303,7 +305,9 @@ def _apply(
         return
     po, pn, x = pairs.pair_off[lent], pairs.pair_need[lent], flow[lent]
     needs = unique_indices(pn, len(state.need_ids))
-    added = np.bincount(pn, x, minlength=len(state.need_ids)).astype(np.int64)[needs]
+    lent_to = np.zeros(len(state.need_ids), dtype=np.int64)
+    np.add.at(lent_to, pn, x)  # integers: bincount's weights would be floats
+    added = lent_to[needs]
     fair = fairness_score(
         state.need_amount[needs],
         state.need_min[needs],
