@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 
 from matcher.domain import NetworkTree
 from matcher.errors import IssueCollector
-from matcher.produce.model import Processor, ProduceProblem, PurchaseOrder, StockLot
+from matcher.produce.model import Processor, ProduceProblem, PurchaseOrder, StockLot, Transport
 
 MAX_UNITS = 10**9
 """Largest quantity in one lot, order or capacity (base units)."""
@@ -242,19 +242,27 @@ def _check_product_transport(col: IssueCollector, p: ProduceProblem) -> None:
         _int_in(col, f"{w}.truck_capacity_units", x.truck_capacity_units, 0, MAX_UNITS)
         if x.truck_cost_satang > 0 and x.truck_capacity_units == 0:
             col.add(f"{w}.truck_capacity_units", "a truck cost needs a truck capacity")
-    if not p.transport.products:
-        return
-    for i, pr in enumerate(p.processors):
-        a, b = p.transport.of(pr.in_product), p.transport.of(pr.out_product)
+    for i in truck_conflicts(p.transport, p.processors):
+        pr = p.processors[i]
+        col.add(
+            f"processors[{i}]",
+            f"{pr.in_product!r} and {pr.out_product!r} need the same truck terms "
+            "(one truck model carries a processor's input and output)",
+        )
+
+
+def truck_conflicts(t: Transport, processors: Sequence[Processor]) -> list[int]:
+    """Positions of the processors whose input and output products travel on different
+    truck terms (capacity, cost per truck): one truck model carries a processor's flow."""
+    out = []
+    for i, pr in enumerate(processors):
+        a, b = t.of(pr.in_product), t.of(pr.out_product)
         if (a.truck_capacity_units, a.truck_cost_satang) != (
             b.truck_capacity_units,
             b.truck_cost_satang,
         ):
-            col.add(
-                f"processors[{i}]",
-                f"{pr.in_product!r} and {pr.out_product!r} need the same truck terms "
-                "(one truck model carries a processor's input and output)",
-            )
+            out.append(i)
+    return out
 
 
 def trading_pairs(p: ProduceProblem) -> set[tuple[str, str]]:
