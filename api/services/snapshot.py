@@ -174,8 +174,8 @@ def round_hash(liquidity_hash: str, rp: RoundProblem) -> str:
         "produce": None
         if produce is None
         else [
-            *_plain((produce.products, produce.lots, produce.orders, produce.transport)[:3]),
-            _plain(produce.transport)[:-1],
+            *_plain((produce.products, produce.lots, produce.orders)),
+            _plain(produce.transport)[:-1],  # its per-product terms apart, below
         ],
         "price_rule": None if produce is None else produce.price_rule.value,
     }
