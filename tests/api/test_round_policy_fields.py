@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from eggseed import CLUSTER, DAY, GRADING, NATIONAL, seed_eggs
+from http_fixtures import api  # noqa: F401
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
@@ -324,3 +325,40 @@ def test_every_round_is_validated_and_a_refused_one_is_not_saved(db, clock, monk
     assert "invented fault" in " ".join(err.value.lines) and err.value.message_th
     with Session(db) as s:
         assert len(s.execute(select(RoundRow)).all()) == 1
+
+
+# --- /v1 -------------------------------------------------------------------------------------
+
+
+def test_v1_policy_with_product_transport_and_processors(api) -> None:  # noqa: F811
+    from dbseed import COORDINATOR, seed_combined
+
+    seed_combined(api.engine)
+    grading = {"id": "grade-b", "coop_id": "C3", "in_product": "longan", "in_grade": "B",
+               "out_product": "longan", "out_grade": "A", "capacity_units": 500}  # fmt: skip
+    body = {
+        "product_transport": [{"product": "longan", "satang_per_unit_km": 2, "reach_km": 120}],
+        "processors": [grading],
+    }
+    path = "/v1/networks/LPN/policy"
+    r = api.post(COORDINATOR, path, body, idem="pol-fields-1")
+    assert r.status_code == 201, r.text
+    got = api.get(COORDINATOR, path).json()["policy"]
+    assert got["product_transport"][0]["reach_km"] == 120
+    assert got["processors"][0]["id"] == "grade-b" and got["joint_fund"] is None
+    # refused, naming the field, in Thai and English; nothing stored
+    for bad, field in [
+        ({"product_transport": [{"product": "durian", "satang_per_unit_km": 1}]}, "durian"),
+        ({"processors": [grading | {"coop_id": "C9"}]}, "processors[0].coop_id"),
+        ({"processors": [grading | {"capacity_units": 0}]}, "capacity_units"),
+        ({"joint_fund": FUND}, "joint_fund"),
+    ]:
+        r = api.post(COORDINATOR, path, bad)
+        assert r.status_code == 422 and field in r.text, r.text
+        headers = api.headers(COORDINATOR, f"th-{field}", **{"Accept-Language": "th"})
+        th = api.client.post(path, json=bad, headers=headers)
+        assert th.status_code == 422 and "ไม่ถูกต้อง" in th.text, th.text
+    assert api.get(COORDINATOR, path).json()["version"] == 1
+    # a member and a coordinator of another network never see or set it
+    assert api.get("C1", path).status_code in (403, 404)
+    assert api.post("stranger-office", path, body).status_code == 404
