@@ -13,6 +13,7 @@ re-shows the form with the fields as typed and one line per bad field.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -40,7 +41,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "ttl": (
         "อายุข้อเสนอ (วันทำการ, 0 = ตามชั่วโมงของระบบ)",
         "Proposal lifetime (business days, 0 = server hours)",
-    ),  # fmt: skip
+    ),
     "overdue_loans": ("ผู้กู้ที่ค้างชำระ", "Borrowers with an overdue instalment"),
     "overdue_cap": ("วงเงินกู้ใหม่สูงสุดเมื่อค้างชำระ (บาท)", "New-loan cap when overdue (baht)"),
     "transport": ("การขนส่ง (สินค้าที่ไม่ได้ระบุแยก)", "Transport (products not listed below)"),
@@ -59,7 +60,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "processors": (
         "ผู้แปรรูป (คัดเกรด โรงสีอาหารสัตว์ บรรจุ)",
         "Processors (grading, feed milling, packing)",
-    ),  # fmt: skip
+    ),
     "proc_id": ("รหัส", "Id"),
     "in": ("วัตถุดิบ (สินค้า/เกรด)", "Input (product/grade)"),
     "out": ("ผลผลิต (สินค้า/เกรด)", "Output (product/grade)"),
@@ -75,7 +76,7 @@ ROW_FIELDS = {
         "reach_km",
         "truck_capacity_units",
         "truck_cost",
-    ),  # fmt: skip
+    ),
     "pr": (
         "id",
         "coop_id",
@@ -85,7 +86,7 @@ ROW_FIELDS = {
         "out_grade",
         "capacity_units",
         "cost",
-    ),  # fmt: skip
+    ),
 }
 
 
@@ -125,8 +126,12 @@ def form_of_spec(spec: PolicySpec) -> dict[str, str]:
         out.update({f"pr-{i}-{k}": str(v) for k, v in zip(ROW_FIELDS["pr"], row, strict=True)})
     if spec.joint_fund is not None:
         f = spec.joint_fund
-        out |= {"fund-account_id": f.account_id, "fund-balance": _baht(f.balance_satang),
-                "fund-rate_bps": str(f.rate_bps), "fund-max_term_days": str(f.max_term_days)}  # fmt: skip
+        out |= {
+            "fund-account_id": f.account_id,
+            "fund-balance": _baht(f.balance_satang),
+            "fund-rate_bps": str(f.rate_bps),
+            "fund-max_term_days": str(f.max_term_days),
+        }  # fmt: skip
     return out
 
 
@@ -161,10 +166,20 @@ class _Reader:
         out = []
         for key, value in self.form.items():
             parts = key.split("-")
-            if len(parts) == 3 and parts[0] == prefix and parts[2] == first and value.strip():
-                if parts[1].isdigit() and len(parts[1]) <= 3:
-                    out.append(int(parts[1]))
+            if (
+                len(parts) == 3
+                and (parts[0], parts[2]) == (prefix, first)
+                and value.strip()
+                and parts[1].isdigit()
+                and len(parts[1]) <= 3
+            ):
+                out.append(int(parts[1]))
         return sorted(set(out))
+
+
+def _cell(prefix: str, row: int, name: str) -> str:
+    """The form field of one cell of a row: ``pt-0-product``."""
+    return f"{prefix}-{row}-{name}"
 
 
 def spec_doc(form: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
@@ -188,7 +203,7 @@ def spec_doc(form: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     doc["transport"] = transport
     doc["product_transport"] = []
     for n, i in enumerate(r.rows("pt")):
-        g, w = (lambda k, i=i: f"pt-{i}-{k}"), f"product_transport[{n}]"
+        g, w = partial(_cell, "pt", i), f"product_transport[{n}]"
         row: dict[str, Any] = {"product": form[g("product")].strip()}
         for name in ("satang_per_unit_km", "road_factor_bps", "reach_km", "truck_capacity_units"):
             value = r.whole(g(name), f"{w}.{name}")
@@ -198,7 +213,7 @@ def spec_doc(form: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
         doc["product_transport"].append(row)
     doc["processors"] = []
     for n, i in enumerate(r.rows("pr")):
-        g, w = (lambda k, i=i: f"pr-{i}-{k}"), f"processors[{n}]"
+        g, w = partial(_cell, "pr", i), f"processors[{n}]"
         row = {k: form.get(g(k), "").strip() for k in ROW_FIELDS["pr"][:6]}
         row["capacity_units"] = r.whole(g("capacity_units"), f"{w}.capacity_units", 0)
         row["cost_satang_per_unit"] = r.money(g("cost"), f"{w}.cost_satang_per_unit")

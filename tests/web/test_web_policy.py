@@ -89,11 +89,11 @@ def test_bad_fields_are_named_and_nothing_is_stored(web: Web) -> None:
                 "pr-0-capacity_units": "5",
             },
             "processors[0].coop_id",
-        ),  # fmt: skip
+        ),
         (
             {"fund-account_id": "LPN-FUND", "fund-balance": "1000.00", "fund-rate_bps": "500"},
             "joint_fund",
-        ),  # fmt: skip
+        ),
         ({"overdue_cap": "1.234"}, "overdue_cap_satang"),
     ]:
         _, data = _form(web)
