@@ -41,7 +41,7 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from api.db import repo
@@ -209,6 +209,12 @@ def _newest(session: Session, network_id: str) -> NetworkPolicyRow | None:
     ).scalar_one_or_none()
 
 
+def stored_version(session: Session, network_id: str) -> int:
+    """The newest version stored for ``network_id`` itself (0: none)."""
+    row = _newest(session, network_id)
+    return 0 if row is None else row.version
+
+
 def policy_of(session: Session, network_id: str) -> StoredPolicy:
     """The policy of ``network_id``: its own newest version, else its nearest ancestor's."""
     for nid in repo.ancestors(session, network_id):
@@ -267,6 +273,51 @@ def show_policy(engine: Engine, network_id: str) -> StoredPolicy:
         return policy_of(s, network_id)
 
 
+def store_policy(
+    session: Session,
+    network_id: str,
+    spec: PolicySpec,
+    *,
+    actor: str,
+    now: datetime,
+    only_if_changed: bool = False,
+) -> StoredPolicy:
+    """Append ``spec`` as the next version of ``network_id``'s policy in the caller's
+    transaction (audited ``policy.set``), after the checks against the stored network
+    (:func:`~api.services.round.fund.network_lines`); the joint fund's account follows.
+    ``only_if_changed``: when the newest stored version is already ``spec``, store nothing
+    and return it (a re-import).
+
+    Raises:
+        PolicyError: a field breaks a rule (nothing is stored).
+    """
+    lines = network_lines(session, network_id, spec)
+    if lines:
+        raise PolicyError("the policy is not valid", "นโยบายเครือข่ายไม่ถูกต้อง", lines)
+    doc = spec.model_dump(mode="json")
+    newest = _newest(session, network_id)
+    if only_if_changed and newest is not None and newest.policy_json == canonical_json(doc):
+        return StoredPolicy(spec, network_id, newest.version)
+    if spec.joint_fund is not None:
+        ensure_fund_account(session, network_id, spec.joint_fund, now)
+    version = (0 if newest is None else newest.version) + 1
+    session.add(
+        NetworkPolicyRow(
+            network_id=network_id,
+            version=version,
+            policy_json=canonical_json(doc),
+            created_by=actor,
+            created_at=now,
+        )
+    )
+    session.flush()
+    append_event(
+        session, now, actor, "policy.set", "network", network_id,
+        {"version": version, "policy": doc},
+    )  # fmt: skip
+    return StoredPolicy(spec, network_id, version)
+
+
 def set_policy(
     engine: Engine,
     network_id: str,
@@ -286,34 +337,8 @@ def set_policy(
     spec = parse_policy(data)
 
     def work(session: Session) -> StoredPolicy:
-        now: datetime = clock()
-        lines = network_lines(session, network_id, spec)
-        if lines:
-            raise PolicyError("the policy is not valid", "นโยบายเครือข่ายไม่ถูกต้อง", lines)
-        if spec.joint_fund is not None:
-            ensure_fund_account(session, network_id, spec.joint_fund, now)
-        last = session.execute(
-            select(func.max(NetworkPolicyRow.version)).where(
-                col(NetworkPolicyRow.network_id) == network_id
-            )
-        ).scalar_one()
-        version = int(last or 0) + 1
-        doc = spec.model_dump(mode="json")
-        session.add(
-            NetworkPolicyRow(
-                network_id=network_id,
-                version=version,
-                policy_json=canonical_json(doc),
-                created_by=actor,
-                created_at=now,
-            )
-        )
-        session.flush()
-        append_event(
-            session, now, actor, "policy.set", "network", network_id,
-            {"version": version, "policy": doc},
-        )  # fmt: skip
-        return with_hook(session, StoredPolicy(spec, network_id, version), on_commit)
+        stored = store_policy(session, network_id, spec, actor=actor, now=clock())
+        return with_hook(session, stored, on_commit)
 
     return in_write_transaction(engine, work)
 
@@ -337,4 +362,6 @@ __all__ = [
     "round_params",
     "set_policy",
     "show_policy",
+    "store_policy",
+    "stored_version",
 ]
