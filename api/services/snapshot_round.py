@@ -16,13 +16,22 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from api.db import repo
 from api.db.bulk import versions_of
+from api.db.tables import ProposalRow, RoundRow
 from api.services.snapshot import RoundParams, Snapshot, round_hash
 from matcher.domain import Coop
-from matcher.produce.model import PriceRule, ProduceProblem, PurchaseOrder, StockLot, Transport
+from matcher.produce.model import (
+    PriceRule,
+    Processor,
+    ProduceProblem,
+    PurchaseOrder,
+    StockLot,
+    Transport,
+)
 from matcher.round.model import CreditTerms, RoundProblem
 from matcher.setoff.model import Obligation
 from scenarios.sim.loader import districts
@@ -47,7 +56,9 @@ def add_round_parts(
             obligations.append(
                 Obligation(o.id, o.coop_id, o.detail["creditor"], o.available, o.detail["due_date"])
             )
-    produce, units, skipped = _produce(session, snap, network_ids, coops, business_date, params)
+    produce, units, skipped, full = _produce(
+        session, snap, network_ids, coops, business_date, params
+    )
     if produce is not None:
         ids = [x.id for x in produce.lots] + [x.id for x in produce.orders]
         versions.update(versions_of(session, ids))
@@ -77,6 +88,12 @@ def add_round_parts(
             "produce orders left out because their coop has no coordinates "
             f"(คำสั่งผลผลิตที่ไม่นำมาจับคู่เพราะสหกรณ์ไม่มีพิกัด): {', '.join(skipped)}",
         )
+    if full:
+        notes = (
+            *notes,
+            "processors with no capacity left today (ผู้แปรรูปที่ใช้กำลังการผลิตของวันนี้หมดแล้ว): "
+            f"{', '.join(full)}",
+        )
     return replace(
         snap,
         round_problem=rp,
@@ -97,6 +114,45 @@ def located_coops(coops: tuple[Coop, ...]) -> tuple[Coop, ...]:
     return tuple(out)
 
 
+def _processors_left(
+    session: Session,
+    params: RoundParams,
+    located: set[str],
+    business_date: date,
+    void_ids: list[int],
+) -> tuple[tuple[Processor, ...], list[str]]:
+    """The policy's processors at located coops, each with the capacity today's rounds have
+    not already used (legs into it proposed or committed on this business date, less those
+    a new version voids), and the ids of those with nothing left."""
+    ids = [x.id for x in params.processors if x.coop in located]
+    used: dict[str, int] = {}
+    if ids:
+        voided = set(void_ids)
+        rows = session.execute(
+            select(col(ProposalRow.id), col(ProposalRow.demand_order_id), col(ProposalRow.amount))
+            .join(RoundRow, col(RoundRow.id) == col(ProposalRow.round_id))
+            .where(
+                col(ProposalRow.kind) == "sale",
+                col(ProposalRow.demand_order_id).in_(ids),
+                col(ProposalRow.status).in_(("pending", "committed")),
+                col(RoundRow.business_date) == business_date,
+            )
+        )
+        for pid, proc, amount in rows:
+            if pid not in voided:
+                used[str(proc)] = used.get(str(proc), 0) + int(amount)
+    out, full = [], []
+    for x in params.processors:
+        if x.coop not in located:
+            continue
+        left = x.capacity_units - used.get(x.id, 0)
+        if left > 0:
+            out.append(replace(x, capacity_units=left))
+        else:
+            full.append(x.id)
+    return tuple(out), full
+
+
 def _produce(
     session: Session,
     snap: Snapshot,
@@ -104,8 +160,9 @@ def _produce(
     coops: list[Any],
     business_date: date,
     params: RoundParams,
-) -> tuple[ProduceProblem | None, dict[str, str], list[str]]:
-    """Today's produce round (None without both lots and orders), units, skipped ids."""
+) -> tuple[ProduceProblem | None, dict[str, str], list[str], list[str]]:
+    """Today's produce round (None without both lots and orders), units, skipped ids and
+    the processors with no capacity left today."""
     lots, orders = repo.open_produce_orders(session, network_ids, business_date, snap.freed)
     domain = located_coops(snap.problem.coops)
     located = {c.id for c in domain if c.lat_e5 is not None and c.lon_e5 is not None}
@@ -115,9 +172,9 @@ def _produce(
         [x.id for x in lots if x.seller not in located]
         + [x.id for x in orders if x.buyer not in located]
     )
+    procs, full = _processors_left(session, params, located, business_date, snap.void_ids)
     if not kept_lots or not kept_orders:
-        return None, {}, skipped
-    procs = tuple(x for x in params.processors if x.coop in located)
+        return None, {}, skipped, full
     used = {x.product for x in kept_lots} | {x.product for x in kept_orders}
     used |= {x.in_product for x in procs} | {x.out_product for x in procs}
     products = tuple(p for p in repo.products(session) if p.id in used)
@@ -141,4 +198,4 @@ def _produce(
         price_rule=PriceRule(params.price_rule),
         time_limit_ms=params.time_limit_ms,
     )
-    return problem, {p.id: p.base_unit for p in products}, skipped
+    return problem, {p.id: p.base_unit for p in products}, skipped, full

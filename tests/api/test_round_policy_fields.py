@@ -362,3 +362,32 @@ def test_v1_policy_with_product_transport_and_processors(api) -> None:  # noqa: 
     # a member and a coordinator of another network never see or set it
     assert api.get("C1", path).status_code in (403, 404)
     assert api.post("stranger-office", path, body).status_code == 404
+
+
+def test_a_processor_capacity_is_per_business_day(db, clock) -> None:
+    """What the grading coop took in today's first version (accepted legs) is not offered
+    again by a new version of the same day's round; the notes say so."""
+    from api.services.proposals import accept_proposal
+
+    seed_eggs(db)
+    set_policy(db, "EGG", {"processors": [GRADING | {"capacity_units": 8_000}]}, actor=CLUSTER)
+    first = _run(db, clock, "EGG", CLUSTER)
+    legs = {k: v for k, v in _sales(db, int(first.id or 0)).items() if "grading-1" in k}
+    assert sum(v["qty"] for k, v in legs.items() if k[1] == "grading-1") == 8_000
+    with Session(db) as s:
+        props = (
+            s.execute(
+                select(ProposalRow).where(
+                    ProposalRow.round_id == first.id, ProposalRow.kind == "sale"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    for p in props:
+        if "grading-1" in (p.supply_order_id, p.demand_order_id):
+            for coop in (p.supply_coop_id, p.demand_coop_id):
+                accept_proposal(db, int(p.id or 0), coop, clock=clock)
+    again = _run(db, clock, "EGG", CLUSTER)
+    assert not any("grading-1" in k for k in _sales(db, int(again.id or 0)))
+    assert any("grading-1" in n for n in json.loads(again.notes_json)), again.notes_json

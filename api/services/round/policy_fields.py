@@ -14,7 +14,7 @@ the database round and a file round run the same model on the same terms.
   any offer.
 * ``processors``: a midstream stage at a coop (grading, feed milling, packing): it buys
   ``in_product``/``in_grade`` and sells ``out_product``/``out_grade``, one unit for one unit,
-  at most ``capacity_units`` a round, at ``cost_satang_per_unit``.
+  at most ``capacity_units`` a business day, at ``cost_satang_per_unit``.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ class ProcessorPolicy(BaseModel):
     out_product: Ident
     out_grade: Grade
     capacity_units: Whole = Field(ge=1, le=10**9)
-    """Most units it processes in one round."""
+    """Most units it processes in one business day (over every round of the day)."""
     cost_satang_per_unit: Whole = Field(0, ge=0, le=10**8)
 
     @model_validator(mode="after")
