@@ -64,7 +64,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "proc_id": ("รหัส", "Id"),
     "in": ("วัตถุดิบ (สินค้า/เกรด)", "Input (product/grade)"),
     "out": ("ผลผลิต (สินค้า/เกรด)", "Output (product/grade)"),
-    "capacity": ("กำลังการผลิตต่อรอบ (หน่วย)", "Capacity per round (units)"),
+    "capacity": ("กำลังการผลิตต่อวัน (หน่วย)", "Capacity per business day (units)"),
     "cost_unit": ("ต้นทุนต่อหน่วย (บาท)", "Cost per unit (baht)"),
     "save": ("บันทึกนโยบาย", "Save the policy"),
 }
