@@ -35,8 +35,10 @@ class DeclinedPairRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     proposal_id: int = Field(foreign_key="proposal.id", unique=True)
     kind: str = Field(max_length=16)
-    supply_order_id: str = Field(foreign_key="orders.id", max_length=64)
-    demand_order_id: str = Field(foreign_key="orders.id", max_length=64)
+    supply_order_id: str = Field(max_length=64)
+    """An order id, or a processor id of the network policy (no foreign key: a processor is
+    no order; migration 0014)."""
+    demand_order_id: str = Field(max_length=64)
     declined_by_coop_id: str = Field(max_length=64)
     reason: str | None = Field(default=None, max_length=500)
     declined_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

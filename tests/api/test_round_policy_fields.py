@@ -391,3 +391,28 @@ def test_a_processor_capacity_is_per_business_day(db, clock) -> None:
     again = _run(db, clock, "EGG", CLUSTER)
     assert not any("grading-1" in k for k in _sales(db, int(again.id or 0)))
     assert any("grading-1" in n for n in json.loads(again.notes_json)), again.notes_json
+
+
+def test_a_declined_processor_leg_takes_the_processor_out_of_the_pair(db, clock) -> None:
+    """A shop declines the graded eggs: the next version proposes neither that sale nor the
+    grading coop's purchase of raw eggs for it (in = out at a processor)."""
+    from api.services.proposals import decline_proposal
+
+    seed_eggs(db)
+    set_policy(db, "EGG", {"processors": [GRADING]}, actor=CLUSTER)
+    first = _run(db, clock, "EGG", CLUSTER)
+    with Session(db) as s:
+        out_leg = (
+            s.execute(
+                select(ProposalRow).where(
+                    ProposalRow.round_id == first.id, ProposalRow.supply_order_id == "grading-1"
+                )
+            )
+            .scalars()
+            .first()
+        )
+    assert out_leg is not None
+    decline_proposal(db, int(out_leg.id or 0), out_leg.demand_coop_id, clock=clock)
+    again = _run(db, clock, "EGG", CLUSTER)
+    assert not any("grading-1" in k for k in _sales(db, int(again.id or 0)))
+    assert any("not proposed again" in n for n in json.loads(again.notes_json))

@@ -64,10 +64,11 @@ def remembered(session: Session, order_ids: set[str]) -> dict[Pair, Declined]:
 
 
 def round_order_ids(problem: RoundProblem) -> set[str]:
-    """The ids of the offers, needs, lots and purchase orders a round sees."""
+    """The ids of the offers, needs, lots, purchase orders and processors a round sees."""
     ids = {o.id for o in problem.offers} | {n.id for n in problem.needs}
     if problem.produce is not None:
         ids |= {x.id for x in problem.produce.lots} | {x.id for x in problem.produce.orders}
+        ids |= {x.id for x in problem.produce.processors}
     return ids
 
 
@@ -94,12 +95,11 @@ def without_declined(
     }
     produce = result.produce
     if produce is not None:
-        orders = {o.id for o in problem.produce.orders} if problem.produce else set()
-        kept = tuple(
-            m
-            for m in produce.matches
-            if m.target_id not in orders or (m.source_id, m.target_id) not in pairs
-        )
+        kept = tuple(m for m in produce.matches if (m.source_id, m.target_id) not in pairs)
+        procs = {x.id for x in problem.produce.processors} if problem.produce else set()
+        cut = {x for m in produce.matches if m not in kept for x in (m.source_id, m.target_id)}
+        if cut & procs:  # a processor keeps in = out: all its legs go with a declined one
+            kept = tuple(m for m in kept if not {m.source_id, m.target_id} & cut & procs)
         dropped |= {(m.source_id, m.target_id) for m in produce.matches if m not in kept}
         produce = replace(produce, matches=kept)
     if not dropped:
