@@ -13,6 +13,7 @@ from http_fixtures import api  # noqa: F401
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from api.db.audit_crosscheck import crosscheck
 from api.db.tables import CoopRow, OrderRow, ProposalLoanRow, ProposalRow, RoundRow
 from api.db.tables_round import NetworkPolicyRow
 from api.services.errors import InvalidStateError
@@ -248,6 +249,8 @@ def test_joint_fund_lends_last_at_the_national_tier_at_its_rate(db, clock) -> No
     with Session(db) as s:
         order = s.get(OrderRow, "TH-FUND")
         assert order is not None and (order.amount, order.reserved) == (700_000_00, 100_000_00)
+        # the fund's account and its balance changes are in the audit trail, as orders are
+        assert [f for f in crosscheck(s) if "TH-FUND" in f] == []
 
 
 def test_an_area_round_never_reaches_the_fund(db, clock) -> None:

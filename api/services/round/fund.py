@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from api.db import repo
+from api.db.audit import append_event
 from api.db.tables import CoopRow, LiquidityOfferRow, MembershipRow, NetworkRow, OrderRow
 from api.services.snapshot import FUND_KIND
 from matcher.domain import NetworkLevel
@@ -93,10 +94,11 @@ def _network_of(session: Session, coop_id: str) -> str | None:
 
 
 def ensure_fund_account(
-    session: Session, network_id: str, fund: JointFundPolicy, now: datetime
+    session: Session, network_id: str, fund: JointFundPolicy, now: datetime, actor: str
 ) -> None:
     """Create the fund's account and offer, or set the offer to the new balance and rate
-    (the caller has checked :func:`network_lines`)."""
+    (the caller has checked :func:`network_lines`). A new or changed offer is audited as
+    ``order.posted`` with its amount (what ``coopmatch audit verify`` checks it against)."""
     if session.get(CoopRow, fund.account_id) is None:
         session.add(
             CoopRow(
@@ -135,6 +137,7 @@ def ensure_fund_account(
             )
         )
         session.flush()
+        _audit(session, network_id, fund, now, actor)
         return
     offer = session.get(LiquidityOfferRow, fund.account_id)
     assert offer is not None
@@ -152,6 +155,20 @@ def ensure_fund_account(
     session.add(order)
     session.add(offer)
     session.flush()
+    _audit(session, network_id, fund, now, actor)
+
+
+def _audit(
+    session: Session, network_id: str, fund: JointFundPolicy, now: datetime, actor: str
+) -> None:
+    payload = {
+        "kind": "liquidity_offer",
+        "amount": fund.balance_satang,
+        "rate_bps": fund.rate_bps,
+        "max_term_days": fund.max_term_days,
+        "joint_fund_of": network_id,
+    }
+    append_event(session, now, actor, "order.posted", "order", fund.account_id, payload)
 
 
 __all__ = ["FUND_KIND", "ensure_fund_account", "network_lines"]

@@ -299,7 +299,7 @@ def store_policy(
     if only_if_changed and newest is not None and newest.policy_json == canonical_json(doc):
         return StoredPolicy(spec, network_id, newest.version)
     if spec.joint_fund is not None:
-        ensure_fund_account(session, network_id, spec.joint_fund, now)
+        ensure_fund_account(session, network_id, spec.joint_fund, now, actor)
     version = (0 if newest is None else newest.version) + 1
     session.add(
         NetworkPolicyRow(
