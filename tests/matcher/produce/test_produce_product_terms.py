@@ -6,18 +6,23 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from produce_cases import LONGAN, coop, lot, order, problem, reasons, solve_valid
+import test_produce_properties as props
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from produce_cases import LONGAN, coop, lot, lp_gains, order, problem, reasons, solve_valid
 
 from matcher.errors import InputError
 from matcher.produce.model import (
     PriceRule,
     Processor,
+    ProduceProblem,
     Product,
     ProductTransport,
     StockLot,
     Transport,
 )
 from matcher.produce.validator import validate
+from matcher.results import FairnessPolicy
 
 EGG = Product("egg", "ไข่ไก่", "egg", "egg", 14, ("raw", "graded"))
 A, B = coop("a", "lamphun"), coop("b", "pasang")
@@ -133,3 +138,51 @@ def test_processor_sells_between_what_it_paid_and_the_bid(rule: PriceRule) -> No
     )
     errs = validate(p, replace(r, matches=cheap))
     assert any("below what it paid" in e for e in errs), errs
+
+
+EGG4 = Product("egg", "ไข่ไก่", "egg", "egg", 14, LONGAN.grades)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(props.rounds(policy=FairnessPolicy.COVERAGE), st.data())
+def test_product_terms_agree_with_each_product_alone(
+    p: ProduceProblem, data: st.DataObject
+) -> None:
+    """Oracle: with eggs on their own terms, the gains from trade equal the LP optimum of the
+    longan round on the round's terms plus that of the egg round on the egg terms, each
+    solved alone by an LP built in the test (products share no lane)."""
+    egg_lots = data.draw(st.lists(st.booleans(), min_size=len(p.lots), max_size=len(p.lots)))
+    egg_orders = data.draw(st.lists(st.booleans(), min_size=len(p.orders), max_size=len(p.orders)))
+    terms = ProductTransport(
+        "egg",
+        data.draw(st.integers(0, 5)),
+        data.draw(st.sampled_from([10_000, 13_000, 20_000])),
+        data.draw(st.sampled_from([40_000, 120_000, 300_000])),
+    )
+    lots = tuple(
+        replace(x, product="egg") if e else x for x, e in zip(p.lots, egg_lots, strict=True)
+    )
+    orders = tuple(
+        replace(o, product="egg", min_lot_units=0) if e else replace(o, min_lot_units=0)
+        for o, e in zip(p.orders, egg_orders, strict=True)
+    )
+    both = replace(
+        p,
+        products=(LONGAN, EGG4),
+        lots=lots,
+        orders=orders,
+        transport=replace(p.transport, products=(terms,)),
+    )
+    r = solve_valid(both)
+
+    def alone(product: str) -> int:
+        part = replace(
+            both,
+            products=(LONGAN if product == "longan" else EGG4,),
+            lots=tuple(x for x in lots if x.product == product),
+            orders=tuple(o for o in orders if o.product == product),
+            transport=both.transport.of(product),
+        )
+        return lp_gains(part) if part.lots and part.orders else 0
+
+    assert r.objective.gains_satang == alone("longan") + alone("egg")
