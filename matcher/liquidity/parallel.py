@@ -10,7 +10,9 @@ how many workers there are, or whether there are any.
 Workers are used only where they pay: at least :data:`PARALLEL_MIN_ARCS` arcs in one call,
 more than one usable core, and not inside a worker process of some other pool (the season
 simulator's Monte Carlo already spreads its runs over the cores). A pool that breaks is
-dropped and the call is solved here.
+dropped and the call is solved here. As with every process pool that does not fork the
+caller, a script that solves a large round must guard its top level with
+``if __name__ == "__main__":`` (the workers import the main module).
 """
 
 from __future__ import annotations
@@ -124,8 +126,10 @@ def _pool() -> ProcessPoolExecutor | None:
     with _lock:
         pool = _state.get("pool")
         if pool is None:
-            # forkserver: a clean process to fork from, safe in a threaded server.
+            # forkserver: a clean process to fork from, safe in a threaded server; it loads
+            # this module (numpy, OR-Tools) once, so each worker starts at once.
             ctx = mp.get_context("forkserver")
+            ctx.set_forkserver_preload([__name__])
             pool = _state["pool"] = ProcessPoolExecutor(_WORKERS, mp_context=ctx)
         return pool
 
