@@ -1,4 +1,5 @@
-"""``coopmatch import members|orders FILE``: whole-file imports, idempotent by file hash."""
+"""``coopmatch import members|orders|scenario FILE``: whole-file imports; members and orders
+are idempotent by file hash, a scenario by content (an unchanged policy is not stored again)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,23 @@ def register(app: typer.Typer) -> None:
             import_orders,
             "{out.offers} offers, {out.needs} needs, {out.lots} stock lots, "
             "{out.purchase_orders} purchase orders, {out.obligations} debts",
+        )
+
+    @import_app.command("scenario")
+    def scenario(
+        file: Annotated[Path, typer.Argument(help="scenario .yaml (scenarios/*.yaml)")],
+        actor: ActorOption = None,
+    ) -> None:
+        """Import a scenario's networks, coops and network policies (joint fund,
+        processors, transport per product) (นำเข้าเครือข่ายและนโยบายจากไฟล์สถานการณ์)."""
+        from api.services.scenario_import import import_scenario
+
+        with service_errors(str(file)):
+            out = import_scenario(open_engine(), file, actor=actor or "import")
+        shown = ", ".join(f"{k} v{v}" for k, v in sorted(out.policies.items())) or "-"
+        console.print(
+            f"นำเข้าแล้ว / imported {out.scenario_id}: {out.networks} networks, "
+            f"{out.coops} coops; policies {shown} ({out.new_versions} new)"
         )
 
     app.add_typer(import_app, name="import")

@@ -121,10 +121,14 @@ def _plan(snap: Snapshot, result: LiquidityResult | RoundResult) -> _Plan:
         due = {o.id: o.due_date for o in combined.new_obligations}
         problem = snap.round_problem.produce if snap.round_problem is not None else None
         matches = sales_of(problem, combined.produce)
+        procs = {x.id for x in problem.processors} if problem is not None else set()
+        if procs and combined.produce is not None:  # legs into processors are sales too
+            matches += [m for m in combined.produce.matches if m.target_id in procs]
         for m in sorted(matches, key=lambda x: (x.target_id, x.source_id, x.grade)):
             sales.append((m, due.get(sale_obligation_id(m.source_id, m.target_id))))
-            reserve[m.source_id] += m.quantity
-            reserve[m.target_id] += m.quantity
+            for oid in (m.source_id, m.target_id):
+                if oid not in procs:  # a processor is no order: nothing to reserve
+                    reserve[oid] += m.quantity
         setoffs = sorted(
             (n for n in combined.setoff.notices if n.set_off_satang > 0),
             key=lambda n: n.obligation_id,

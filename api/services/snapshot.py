@@ -31,12 +31,15 @@ from api.db.mapping import (
     offer_to_domain,
 )
 from api.db.tables import OrderRow, ProposalRow
-from matcher.domain import NetworkLevel
+from matcher.domain import CoopKind, NetworkLevel
 from matcher.liquidity.checks import MAX_TOTAL_SATANG
-from matcher.liquidity.model import CoopRules, LiquidityProblem
+from matcher.liquidity.model import CoopRules, JointFund, LiquidityProblem
+from matcher.produce.model import Processor, ProductTransport
 from matcher.results import FairnessPolicy, RateRule
 from matcher.round.model import RoundProblem
 
+FUND_KIND = CoopKind.JOINT_FUND.value
+"""``coop.kind`` of a joint fund's account (:mod:`api.services.round.fund`)."""
 KIND = "daily"
 """Round kind of the combined daily round (set-off, loans, produce) in the round key."""
 
@@ -70,6 +73,13 @@ class RoundParams:
     overdue_loans: str = "allow"
     """A borrower with an overdue debt: ``allow``, ``refuse`` or ``cap`` new loans."""
     overdue_cap_satang: int = 0
+    product_transport: tuple[ProductTransport, ...] = ()
+    """Products with their own transport terms (the others: the fields above)."""
+    processors: tuple[Processor, ...] = ()
+    """Midstream stages (grading, feed milling, packing) of the subtree's coops."""
+    joint_fund: JointFund | None = None
+    """The joint fund's terms (account id, network, rate, term; its ``amount_satang`` is 0
+    here: the round lends what the account's offer has still free)."""
     policy_network_id: str = ""
     policy_version: int = 0
     """Which stored policy the round took (network and version; "" and 0: defaults)."""
@@ -163,9 +173,17 @@ def round_hash(liquidity_hash: str, rp: RoundProblem) -> str:
         "credit": _plain(rp.credit),
         "produce": None
         if produce is None
-        else _plain((produce.products, produce.lots, produce.orders, produce.transport)),
+        else [
+            *_plain((produce.products, produce.lots, produce.orders)),
+            _plain(produce.transport)[:-1],  # its per-product terms apart, below
+        ],
         "price_rule": None if produce is None else produce.price_rule.value,
     }
+    # Only where present, so the hash of a round without them is as it always was.
+    if produce is not None and produce.transport.products:
+        data["product_transport"] = _plain(produce.transport.products)
+    if produce is not None and produce.processors:
+        data["processors"] = _plain(produce.processors)
     return hashlib.sha256(canonical_json(data).encode()).hexdigest()
 
 
@@ -207,6 +225,32 @@ def fit_one_round(
         total -= o.available
     keep = [o for o in offers if o.id not in out], [o for o in needs if o.id not in out]
     return keep[0], keep[1], sorted(out)
+
+
+def _joint_fund(
+    params: RoundParams,
+    net_ids: list[str],
+    offers: list[OpenOrder],
+    coops: list[Any],
+    members: dict[str, list[str]],
+) -> tuple[JointFund | None, list[OpenOrder], list[Any], dict[str, list[str]]]:
+    """The joint fund of the round (its account's free offer, at the policy's terms) and
+    the offers, coops and members without fund accounts (a fund is no coop to the engine;
+    an account whose network's policy no longer has a fund lends nothing)."""
+    accounts = {c.id for c in coops if c.kind == FUND_KIND}
+    if not accounts:
+        return None, offers, coops, members
+    terms = params.joint_fund
+    fund = None
+    if terms is not None and terms.network_id in net_ids and terms.id in accounts:
+        free = sum(o.available for o in offers if o.id == terms.id and o.coop_id == terms.id)
+        fund = replace(terms, amount_satang=free) if free > 0 else None
+    return (
+        fund,
+        [o for o in offers if o.coop_id not in accounts],
+        [c for c in coops if c.id not in accounts],
+        {k: [m for m in v if m not in accounts] for k, v in members.items()},
+    )
 
 
 def load_snapshot(
@@ -256,6 +300,7 @@ def load_snapshot(
         if avail != o.available:
             o = OpenOrder(o.id, o.kind, o.coop_id, avail, o.version, o.arrival, o.detail)
         (offers if o.kind == "liquidity_offer" else needs).append(o)
+    fund, offers, coops, members = _joint_fund(params, net_ids, offers, coops, members)
     borrowers = {o.coop_id for o in needs}
     held_back = sorted(o.id for o in offers if o.coop_id in borrowers)
     offers = [o for o in offers if o.coop_id not in borrowers]
@@ -302,6 +347,7 @@ def load_snapshot(
         offers=tuple(offer_to_domain(o) for o in offers),
         needs=tuple(need_to_domain(o) for o in needs),
         rules=rules,
+        joint_fund=fund,
         policy=params.policy,
         rate_rule=params.rate_rule,
         time_limit_ms=params.time_limit_ms,

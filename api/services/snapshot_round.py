@@ -5,7 +5,9 @@ can only cancel debts between coops the round sees). Stock lots and purchase ord
 when their coop has a location (the stored round has no distance matrix; transport is
 great-circle × road factor): the coop's own coordinates, else the centroid of its district
 (``scenarios/data/th_districts.csv``); the others are named in a note. Credit buyers outside the
-subtree are ignored.
+subtree are ignored. Transport per product and the processors come from the network policy
+(:func:`api.services.round.policy.round_params`); a processor at a coop without a location
+is left out.
 """
 
 from __future__ import annotations
@@ -115,7 +117,9 @@ def _produce(
     )
     if not kept_lots or not kept_orders:
         return None, {}, skipped
+    procs = tuple(x for x in params.processors if x.coop in located)
     used = {x.product for x in kept_lots} | {x.product for x in kept_orders}
+    used |= {x.in_product for x in procs} | {x.out_product for x in procs}
     products = tuple(p for p in repo.products(session) if p.id in used)
     problem = ProduceProblem(
         round_date=business_date,
@@ -130,7 +134,9 @@ def _produce(
             max_distance_m=params.reach_m,
             truck_cost_satang=params.truck_cost_satang,
             truck_capacity_units=params.truck_capacity_units,
+            products=tuple(x for x in params.product_transport if x.product in used),
         ),
+        processors=procs,
         policy=params.policy,
         price_rule=PriceRule(params.price_rule),
         time_limit_ms=params.time_limit_ms,

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 
 from matcher.domain import NetworkTree
 from matcher.errors import IssueCollector
-from matcher.produce.model import Processor, ProduceProblem, PurchaseOrder, StockLot
+from matcher.produce.model import Processor, ProduceProblem, PurchaseOrder, StockLot, Transport
 
 MAX_UNITS = 10**9
 """Largest quantity in one lot, order or capacity (base units)."""
@@ -205,6 +205,7 @@ def _check_transport(col: IssueCollector, p: ProduceProblem, coops: set[str]) ->
     _int_in(col, "transport.truck_capacity_units", t.truck_capacity_units, 0, MAX_UNITS)
     if t.truck_cost_satang > 0 and t.truck_capacity_units == 0:
         col.add("transport.truck_capacity_units", "a truck cost needs a truck capacity")
+    _check_product_transport(col, p)
     seen: set[tuple[str, str]] = set()
     for i, lane in enumerate(t.lanes):
         w = f"transport.lanes[{i}]"
@@ -222,6 +223,46 @@ def _check_transport(col: IssueCollector, p: ProduceProblem, coops: set[str]) ->
         _check_matrix(col, p, seen)
     else:
         _check_coordinates(col, p)
+
+
+def _check_product_transport(col: IssueCollector, p: ProduceProblem) -> None:
+    """Each product's own transport terms: in range, a known product listed once, and the
+    same truck terms on both sides of a processor (its flow is one truck model)."""
+    known = {x.id for x in p.products}
+    listed: set[str] = set()
+    for i, x in enumerate(p.transport.products):
+        w = f"transport.products[{i}]"
+        col.require(x.product in known, f"{w}.product", f"unknown product {x.product!r}")
+        col.require(x.product not in listed, f"{w}.product", f"{x.product!r} listed twice")
+        listed.add(x.product)
+        _int_in(col, f"{w}.cost_satang_per_unit_km", x.cost_satang_per_unit_km, 0, MAX_PRICE)
+        _int_in(col, f"{w}.road_factor_bps", x.road_factor_bps, 10_000, 30_000)
+        _int_in(col, f"{w}.max_distance_m", x.max_distance_m, 1, MAX_DISTANCE_M)
+        _int_in(col, f"{w}.truck_cost_satang", x.truck_cost_satang, 0, 10**12)
+        _int_in(col, f"{w}.truck_capacity_units", x.truck_capacity_units, 0, MAX_UNITS)
+        if x.truck_cost_satang > 0 and x.truck_capacity_units == 0:
+            col.add(f"{w}.truck_capacity_units", "a truck cost needs a truck capacity")
+    for i in truck_conflicts(p.transport, p.processors):
+        pr = p.processors[i]
+        col.add(
+            f"processors[{i}]",
+            f"{pr.in_product!r} and {pr.out_product!r} need the same truck terms "
+            "(one truck model carries a processor's input and output)",
+        )
+
+
+def truck_conflicts(t: Transport, processors: Sequence[Processor]) -> list[int]:
+    """Positions of the processors whose input and output products travel on different
+    truck terms (capacity, cost per truck): one truck model carries a processor's flow."""
+    out = []
+    for i, pr in enumerate(processors):
+        a, b = t.of(pr.in_product), t.of(pr.out_product)
+        if (a.truck_capacity_units, a.truck_cost_satang) != (
+            b.truck_capacity_units,
+            b.truck_cost_satang,
+        ):
+            out.append(i)
+    return out
 
 
 def trading_pairs(p: ProduceProblem) -> set[tuple[str, str]]:

@@ -7,6 +7,8 @@ points with half-even rounding, so every output is an exact integer.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import numpy.typing as npt
 
@@ -72,6 +74,14 @@ class DistanceTable:
         order = np.argsort(keys, kind="stable")
         self.keys = keys[order]
         self.vals = np.array([x.distance_m for x in lanes], dtype=np.int64)[order]
+
+    def with_factor(self, road_factor_bps: int) -> DistanceTable:
+        """The same table with another road factor (a product's own roads)."""
+        if road_factor_bps == self.factor:
+            return self
+        out = copy.copy(self)
+        out.factor = road_factor_bps
+        return out
 
     def between(self, origin: I64, destination: I64) -> I64:
         """Distance in metres for each (origin, destination) coop index pair; −1 if unknown."""

@@ -34,7 +34,6 @@ class GreedyOutcome:
 def solve_greedy(p: ProduceProblem) -> GreedyOutcome:
     """Run the nearest-buyer, first-come-first-served baseline."""
     st = build_state(p, check_problem(p))
-    t = p.transport
     lot_order = sorted(range(st.n_lots), key=lambda i: (st.lots[i].arrival, st.lots[i].id))
     gains = transport = spoil = sold = 0
     ships: list[tuple[str, str, int]] = []
@@ -57,7 +56,9 @@ def solve_greedy(p: ProduceProblem) -> GreedyOutcome:
             )
             if cand.size == 0:
                 continue
-            dist = st.dist.between(np.full(cand.size, st.s_coop[i]), st.d_coop[cand])
+            t = p.transport.of(st.products[st.s_prod[i]])
+            table = st.dist.with_factor(t.road_factor_bps)
+            dist = table.between(np.full(cand.size, st.s_coop[i]), st.d_coop[cand])
             day = st.s_ship_day[i] + transit_days(np.maximum(dist, 0), t.km_per_day)
             tr = lane_cost(np.maximum(dist, 0), t.cost_satang_per_unit_km)
             sp = st.s_spoil[i] * (day - st.round_day)

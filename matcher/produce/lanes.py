@@ -4,7 +4,8 @@ At level L every network of that level is an independent component. A lane (s, d
 when, in the same component and for the same product,
 
 * grade:   the demand accepts the supply's grade (``bid[d, grade(s)] ≥ 0``);
-* reach:   ``0 ≤ distance(s, d) ≤ max_distance``, and seller ≠ buyer;
+* reach:   ``0 ≤ distance(s, d) ≤ max_distance``, and seller ≠ buyer (distance, reach and
+  transport cost on the product's own terms, :meth:`Transport.of`);
 * dates:   ``delivery = max(round, ready) + floor(km / km_per_day) ≤ min(expiry, deliver_by)``;
 * price:   for a direct lot → order lane the gain per unit
   ``bid − reserve − transport − spoilage × days`` is positive (lanes touching a processor
@@ -33,7 +34,7 @@ from itertools import pairwise
 import numpy as np
 
 from matcher.domain import NetworkLevel
-from matcher.produce.distance import I64, Bool, lane_cost, transit_days
+from matcher.produce.distance import I64, Bool, DistanceTable, lane_cost, transit_days
 from matcher.produce.model import Transport
 from matcher.produce.pool import WORKERS, ordered_map
 from matcher.produce.reach import DEG_PER_M, CoopPairs, coop_pairs
@@ -127,8 +128,9 @@ def tier_lanes(
     parts: list[tuple[I64, ...]] = []
     pruned = False
     for key in np.intersect1d(s_key, d_key):
+        product = st.products[int(key) % len(st.products)]
         got, cut = _group_lanes(
-            st, sup[s_key == key], dem[d_key == key], t, max_per_demand, workers
+            st, sup[s_key == key], dem[d_key == key], t.of(product), max_per_demand, workers
         )
         pruned |= cut
         comp = np.full(got[0].size, key // len(st.products), dtype=np.int64)
@@ -202,8 +204,9 @@ def _group_lanes(
     not depend on the order), so they run on up to ``workers`` threads, joined in order.
     """
     _grade_stage(st, sup, dem)
+    table = st.dist.with_factor(t.road_factor_bps)
     if sup.size * dem.size <= CHUNK_CELLS:
-        ss, dd, dist = _dense_pairs(st, sup, dem, t.max_distance_m)
+        ss, dd, dist = _dense_pairs(st, table, sup, dem, t.max_distance_m)
         tdays = transit_days(dist, t.km_per_day)
         tcost = lane_cost(dist, t.cost_satang_per_unit_km)
         return _evaluate(st, ss, dd, dist, tdays, tcost, max_per_demand)
@@ -211,7 +214,7 @@ def _group_lanes(
     sup = sup[np.lexsort((sup, st.s_coop[sup]))]
     dem = dem[np.lexsort((dem, st.d_coop[dem]))]
     s_coops, d_coops = np.unique(st.s_coop[sup]), np.unique(st.d_coop[dem])
-    pairs = coop_pairs(st.dist, s_coops, d_coops, t.max_distance_m, workers)
+    pairs = coop_pairs(table, s_coops, d_coops, t.max_distance_m, workers)
     grades = np.unique(st.s_grade[sup]).tolist()
     sides = [_GradeSide(st, s_coops, d_coops, sup, dem, g) for g in grades]
     total = np.zeros(pairs.si.size, np.int64)
@@ -240,7 +243,9 @@ def _group_lanes(
     return tuple(np.concatenate([o[0][i] for o in out]) for i in range(7)), pruned
 
 
-def _dense_pairs(st: ProduceState, sup: I64, dem: I64, reach_m: int) -> tuple[I64, I64, I64]:
+def _dense_pairs(
+    st: ProduceState, table: DistanceTable, sup: I64, dem: I64, reach_m: int
+) -> tuple[I64, I64, I64]:
     """Node pairs of a small group whose grade matches, within reach, seller ≠ buyer.
 
     Every pair is tested at once: the grade and a latitude/longitude box (degrees from
@@ -258,7 +263,7 @@ def _dense_pairs(st: ProduceState, sup: I64, dem: I64, reach_m: int) -> tuple[I6
         near &= np.abs(lon_d[:, None] - lon_s[None, :]) <= int(band / cos) + 1
     rows, cols = np.nonzero(near)
     ss, dd = sup[cols], dem[rows]
-    dist = st.dist.between(st.s_coop[ss], st.d_coop[dd])
+    dist = table.between(st.s_coop[ss], st.d_coop[dd])
     ok = (dist >= 0) & (dist <= reach_m)
     return ss[ok], dd[ok], dist[ok]
 

@@ -39,17 +39,51 @@ def lane_floor_bid(st: ProduceState, ln: TierLanes) -> tuple[I64, I64]:
     return floor.astype(np.int64), bid.astype(np.int64)
 
 
+def with_input_cost(st: ProduceState, parts: Sequence[Part]) -> list[tuple[I64, I64]]:
+    """(floor, bid) per lane of each part, a processor's output floor raised by what the
+    processor paid per unit for its input.
+
+    A leg into a processor is priced at its floor (what the processor pays); the
+    processor's cost per unit ``c_k = ⌈Σ q·price / Σ q⌉`` over its input legs. Its
+    output's floor is ``max(transport + processing, min(bid, transport + processing + c_k))``,
+    so the processor sells between what it paid (plus its costs) and the buyer's bid.
+    Chains of processors (acyclic) settle in at most one pass per processor.
+    """
+    base = [lane_floor_bid(st, ln) for ln, *_ in parts]
+    if not st.n_procs:
+        return base
+    paid = np.zeros(st.n_procs, np.int64)
+    out = base
+    for _ in range(st.n_procs + 1):
+        num, got = np.zeros(st.n_procs, np.int64), np.zeros(st.n_procs, np.int64)
+        out = []
+        for (ln, qty, *_), (floor, bid) in zip(parts, base, strict=True):
+            from_proc = ln.s >= st.n_lots
+            raised = floor + np.where(from_proc, paid[np.where(from_proc, ln.s - st.n_lots, 0)], 0)
+            into = ln.d >= st.n_orders
+            f = np.where(into, raised, np.maximum(floor, np.minimum(raised, bid)))
+            b = np.where(into, f, bid)
+            np.add.at(num, ln.d[into] - st.n_orders, qty[into] * f[into])
+            np.add.at(got, ln.d[into] - st.n_orders, qty[into])
+            out.append((f.astype(np.int64), b.astype(np.int64)))
+        new = -(-num // np.maximum(got, 1))
+        if bool((new == paid).all()):
+            break
+        paid = new
+    return out
+
+
 def build_matches(
     p: ProduceProblem, st: ProduceState, parts: Sequence[Part]
 ) -> tuple[ProduceMatch, ...]:
     """Priced matches of every tier, in canonical order (source, target, tier)."""
     out: list[ProduceMatch] = []
     keys: list[tuple[I64, I64, str]] = []
-    for ln, qty, trucks, level, duals in parts:
+    bounds = with_input_cost(st, parts)
+    for (ln, qty, trucks, level, duals), (floor, bid) in zip(parts, bounds, strict=True):
         if ln.size == 0:
             continue
         keys.append((ln.s, ln.d, level.name.lower()))
-        floor, bid = lane_floor_bid(st, ln)
         to_proc = ln.d >= st.n_orders
         if p.price_rule is PriceRule.CLEARING and duals is not None:
             group = (ln.comp * len(st.products) + st.s_prod[ln.s]) * 64 + st.s_grade[ln.s]
@@ -160,7 +194,7 @@ def objective_of(p: ProduceProblem, matches: Sequence[ProduceMatch]) -> ProduceO
     value = sum(m.value_satang for m in matches)
     transport = sum(m.transport_satang for m in matches)
     spoil = sum(m.spoilage_satang for m in matches)
-    trucks = sum(m.trucks for m in matches) * p.transport.truck_cost_satang
+    trucks = sum(m.trucks * p.transport.of(m.product).truck_cost_satang for m in matches)
     sold_by: dict[str, int] = {}
     offered_by: dict[str, int] = {}
     for lot in p.lots:

@@ -7,7 +7,7 @@ integer metres, dates :class:`datetime.date`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
@@ -105,11 +105,27 @@ class Lane:
 
 
 @dataclass(frozen=True, slots=True)
+class ProductTransport:
+    """Transport terms of one product, in place of the round's (eggs, kilograms and litres
+    travel at different costs, on different roads, in different trucks)."""
+
+    product: str
+    cost_satang_per_unit_km: int
+    road_factor_bps: int = 13_000
+    max_distance_m: int = 300_000
+    truck_cost_satang: int = 0
+    truck_capacity_units: int = 0
+    """Above 0: an integer number of trucks of this capacity per lane of this product."""
+
+
+@dataclass(frozen=True, slots=True)
 class Transport:
     """Transport terms of the round.
 
     Lane distance: the supplied matrix when ``lanes`` is non-empty (a missing lane is an
     input error), otherwise great circle × ``road_factor_bps`` / 10,000 from coordinates.
+    A product listed in ``products`` travels on its own terms (rate, road factor, reach,
+    trucks); the others on the round's (:meth:`of`).
     """
 
     cost_satang_per_unit_km: int
@@ -122,6 +138,35 @@ class Transport:
     """Per truck per lane; with ``truck_capacity_units`` the number of trucks is an integer."""
     truck_capacity_units: int = 0
     lanes: tuple[Lane, ...] = ()
+    products: tuple[ProductTransport, ...] = ()
+
+    def of(self, product: str) -> Transport:
+        """The terms a lane of ``product`` travels on (its own, else the round's).
+
+        >>> t = Transport(1, products=(ProductTransport("egg", 3, 12_000, 90_000),))
+        >>> egg, rice = t.of("egg"), t.of("rice")
+        >>> (egg.cost_satang_per_unit_km, egg.max_distance_m, rice.cost_satang_per_unit_km)
+        (3, 90000, 1)
+        """
+        for x in self.products:
+            if x.product == product:
+                return Transport(
+                    x.cost_satang_per_unit_km,
+                    x.road_factor_bps,
+                    x.max_distance_m,
+                    self.km_per_day,
+                    x.truck_cost_satang,
+                    x.truck_capacity_units,
+                    self.lanes,
+                )
+        return self if not self.products else replace(self, products=())
+
+    @property
+    def any_trucks(self) -> bool:
+        """Whether some product travels in an integer number of trucks."""
+        return self.truck_capacity_units > 0 or any(
+            x.truck_capacity_units > 0 for x in self.products
+        )
 
 
 @dataclass(frozen=True)
@@ -149,8 +194,8 @@ class ProduceProblem:
 
     @property
     def trucks(self) -> bool:
-        """Whether the number of trucks per lane is an integer decision."""
-        return self.transport.truck_capacity_units > 0
+        """Whether the number of trucks per lane is an integer decision (for some product)."""
+        return self.transport.any_trucks
 
 
 @dataclass(frozen=True, slots=True)

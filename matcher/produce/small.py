@@ -35,6 +35,7 @@ def eligible(p: ProduceProblem) -> bool:
     return (
         not p.processors
         and not p.trucks
+        and not p.transport.products
         and p.price_rule is PriceRule.SPLIT
         and p.shadow_max_lanes == 0
         and len(p.lots) * len(p.orders) <= SMALL_PAIRS

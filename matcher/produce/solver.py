@@ -253,25 +253,24 @@ def _solve_tier(
         # later tier (later tiers only see the leftovers, so they are small).
         left = p.time_limit_ms - ship.truck_ms_used
         budget_ms = max(left - p.time_limit_ms // 10 * (ship.tiers_left - 1), 50)
-        res = solve_tier_trucks(
-            st,
-            lanes,
-            p.transport.truck_capacity_units,
-            p.transport.truck_cost_satang,
-            flow,
-            budget_ms / 1000,
-        )
-        ship.truck_ms_used += res.effort_ms
-        ship.truck_best += res.best
-        ship.truck_bound += res.bound
-        flow, trucks = res.flow, res.trucks
-        if res.status is not SolveStatus.OPTIMAL:
-            ship.downgrade(
-                res.status,
-                f"integer trucks at {level.name.lower()}: {res.status.value}, gains − trucks "
-                f"{res.best / 100:,.2f} baht, proven bound {res.bound / 100:,.2f} baht "
-                f"(gap {res.gap:.2%})",
+        flow, trucks = flow.copy(), trucks.copy()
+        classes = truck_classes(p, st, lanes)
+        for (capacity, cost), sel in classes:
+            share = budget_ms * sel.size // max(1, sum(c[1].size for c in classes))
+            res = solve_tier_trucks(
+                st, lanes.take(sel), capacity, cost, flow[sel], max(share, 50) / 1000
             )
+            ship.truck_ms_used += res.effort_ms
+            ship.truck_best += res.best
+            ship.truck_bound += res.bound
+            flow[sel], trucks[sel] = res.flow, res.trucks
+            if res.status is not SolveStatus.OPTIMAL:
+                ship.downgrade(
+                    res.status,
+                    f"integer trucks at {level.name.lower()}: {res.status.value}, gains − "
+                    f"trucks {res.best / 100:,.2f} baht, proven bound "
+                    f"{res.bound / 100:,.2f} baht (gap {res.gap:.2%})",
+                )
         if p.policy is not FairnessPolicy.COVERAGE:
             # The policy's fairness stage is not solved at all: not proven, so not optimal.
             ship.downgrade(
@@ -291,6 +290,25 @@ def _solve_tier(
             duals[used] if duals is not None else None,
         )
     )
+
+
+def truck_classes(
+    p: ProduceProblem, st: ProduceState, lanes: TierLanes
+) -> list[tuple[tuple[int, int], I64]]:
+    """The tier's lanes that travel in integer trucks, grouped by (capacity, cost per
+    truck) of their product (:meth:`Transport.of`), in ascending order of the pair.
+
+    A processor's input and output products share their truck terms (checked by
+    :func:`matcher.produce.checks.check_problem`), so no group splits a processor's flow.
+    """
+    terms = [p.transport.of(x) for x in st.products]
+    cap = np.array([t.truck_capacity_units for t in terms], np.int64)[st.s_prod[lanes.s]]
+    cost = np.array([t.truck_cost_satang for t in terms], np.int64)[st.s_prod[lanes.s]]
+    out = []
+    for c, f in sorted(set(zip(cap.tolist(), cost.tolist(), strict=True))):
+        if c > 0:
+            out.append(((c, f), np.flatnonzero((cap == c) & (cost == f)).astype(np.int64)))
+    return out
 
 
 def _note_tier(ship: Shipments, pruned: bool, reduced: bool, excluded: bool) -> None:

@@ -28,9 +28,14 @@ R_EARTH = 6_371_008.8
 
 
 def distance_m(
-    p: ProduceProblem, origin: str, destination: str, coops: dict[str, Coop] | None = None
+    p: ProduceProblem,
+    origin: str,
+    destination: str,
+    coops: dict[str, Coop] | None = None,
+    road_factor_bps: int | None = None,
 ) -> int:
-    """Road distance between two coops, recomputed from scratch."""
+    """Road distance between two coops, recomputed from scratch (on the round's road
+    factor, or on ``road_factor_bps``: a product's own)."""
     if p.transport.lanes:
         table = {(x.origin, x.destination): x.distance_m for x in p.transport.lanes}
         return table.get((origin, destination), -1)
@@ -43,7 +48,8 @@ def distance_m(
         + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
     )
     gc = round(2 * R_EARTH * math.asin(math.sqrt(min(max(h, 0.0), 1.0))))
-    return div_round_half_even(gc * p.transport.road_factor_bps, 10_000)
+    factor = p.transport.road_factor_bps if road_factor_bps is None else road_factor_bps
+    return div_round_half_even(gc * factor, 10_000)
 
 
 def validate(p: ProduceProblem, r: ProduceResult) -> list[str]:
@@ -57,8 +63,10 @@ def validate(p: ProduceProblem, r: ProduceResult) -> list[str]:
     lanes = {(x.origin, x.destination): x.distance_m for x in p.transport.lanes}
     sold: dict[str, int] = defaultdict(int)
     got: dict[str, int] = defaultdict(int)
+    paid = _paid_per_unit(r, procs)
     for m in r.matches:
         errs += _check_match(p, m, (lots, orders, procs), tree, coops, lanes)
+        errs += _check_processor_margin(p, m, procs, orders, paid)
         sold[m.source_id] += m.quantity
         got[m.target_id] += m.quantity
     for lot in p.lots:
@@ -118,14 +126,14 @@ def _check_match(
     due = order.deliver_by if order is not None else date.max
     if not ready <= m.delivery_date <= min(expiry, due):
         e.append(f"{tag}: delivery date {m.delivery_date} outside [{ready}, {min(expiry, due)}]")
+    t = p.transport.of(m.product)
     known = lanes.get((m.seller, m.buyer), -1)
-    dist = known if lanes else distance_m(p, m.seller, m.buyer, coops)
-    if abs(dist - m.distance_m) > 1 or m.distance_m > p.transport.max_distance_m:
+    dist = known if lanes else distance_m(p, m.seller, m.buyer, coops, t.road_factor_bps)
+    if abs(dist - m.distance_m) > 1 or m.distance_m > t.max_distance_m:
         e.append(
-            f"{tag}: distance {m.distance_m} m (recomputed {dist} m, reach "
-            f"{p.transport.max_distance_m} m)"
+            f"{tag}: distance {m.distance_m} m (recomputed {dist} m, reach {t.max_distance_m} m)"
         )
-    per_km = div_round_half_even(m.distance_m * p.transport.cost_satang_per_unit_km, 1000)
+    per_km = div_round_half_even(m.distance_m * t.cost_satang_per_unit_km, 1000)
     if m.transport_satang != per_km * m.quantity:
         e.append(f"{tag}: transport {m.transport_satang} ≠ {per_km * m.quantity}")
     days = (m.delivery_date - p.round_date).days
@@ -144,7 +152,7 @@ def _check_match(
         assert proc_d is not None
         if (proc_d.coop, proc_d.in_product, proc_d.in_grade) != (m.buyer, m.product, m.grade):
             e.append(f"{tag}: processor does not take {m.product}/{m.grade}")
-    if p.trucks and m.trucks * p.transport.truck_capacity_units < m.quantity:
+    if t.truck_capacity_units and m.trucks * t.truck_capacity_units < m.quantity:
         e.append(f"{tag}: {m.trucks} trucks cannot carry {m.quantity}")
     if tree is not None:
         net = tree.networks.get(m.network_id)
@@ -155,6 +163,42 @@ def _check_match(
         ):
             e.append(f"{tag}: not inside network {m.network_id} at tier {m.tier}")
     return e
+
+
+def _paid_per_unit(r: ProduceResult, procs: dict[str, Processor]) -> dict[str, int]:
+    """What each processor paid per unit for its input: ⌈Σ q·price / Σ q⌉ over its legs."""
+    num: dict[str, int] = defaultdict(int)
+    qty: dict[str, int] = defaultdict(int)
+    for m in r.matches:
+        if m.target_id in procs:
+            num[m.target_id] += m.quantity * m.price_satang_per_unit
+            qty[m.target_id] += m.quantity
+    return {k: -(-num[k] // qty[k]) for k in qty if qty[k] > 0}
+
+
+def _check_processor_margin(
+    p: ProduceProblem,
+    m: ProduceMatch,
+    procs: dict[str, Processor],
+    orders: dict[str, PurchaseOrder],
+    paid: dict[str, int],
+) -> list[str]:
+    """A processor's output sells at no less than what it paid for its input plus its
+    processing and transport, unless the buyer's bid is lower (then at the bid)."""
+    proc, order = procs.get(m.source_id), orders.get(m.target_id)
+    if proc is None or order is None or m.quantity <= 0:
+        return []
+    bid = {b.grade: b.max_price_satang_per_unit for b in order.bids}.get(m.grade)
+    if bid is None:
+        return []
+    per_unit = m.transport_satang // m.quantity + proc.cost_satang_per_unit
+    least = max(per_unit, min(bid, per_unit + paid.get(proc.id, 0)))
+    if m.price_satang_per_unit < least:
+        return [
+            f"match {m.source_id}→{m.target_id}: processor output at "
+            f"{m.price_satang_per_unit} below what it paid plus costs ({least})"
+        ]
+    return []
 
 
 def _check_objective(
@@ -171,7 +215,7 @@ def _check_objective(
         for m in r.matches
         if m.source_id in procs
     )
-    trucks = sum(m.trucks for m in r.matches) * p.transport.truck_cost_satang
+    trucks = sum(m.trucks * p.transport.of(m.product).truck_cost_satang for m in r.matches)
     gains = (
         value
         - reserve

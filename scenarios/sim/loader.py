@@ -134,6 +134,12 @@ def build_scenario(spec: ScenarioSpec, source: str = "<scenario>") -> Scenario:
     _check_season(spec, group_ids, col)
     check_purchases(spec, group_ids, table, col)
     _check_funding(spec, net_ids, col)
+    seen: set[str] = set()
+    for i, entry in enumerate(spec.network_policies):
+        w = f"network_policies[{i}].network"
+        col.require(entry.network in net_ids, w, f"unknown {entry.network!r}")
+        col.require(entry.network not in seen, w, f"{entry.network!r} listed twice")
+        seen.add(entry.network)
     if col.issues:
         raise ScenarioError(source, col.issues)
     coops, group_of = _expand(spec, table)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -246,6 +246,15 @@ class FundingSpec(Strict):
     sources: tuple[SourceSpec, ...] = ()
 
 
+class NetworkPolicyEntry(Strict):
+    """A network's stored round policy, for ``coopmatch import scenario`` (fairness, rate
+    and price rules, transport per product, trucks, the joint fund, processors: the fields
+    of docs/daily-round.md, checked when imported). The season simulator does not read it."""
+
+    network: Ident
+    policy: dict[str, Any] = Field(default_factory=dict)
+
+
 class ScenarioSpec(Strict):
     """A whole scenario file."""
 
@@ -263,3 +272,5 @@ class ScenarioSpec(Strict):
     """Inputs the members buy together each week (diesel, layer feed); see sim/purchase.py."""
     funding: FundingSpec | None = None
     """Funds and credit sources for the funding plan (defaults when absent)."""
+    network_policies: tuple[NetworkPolicyEntry, ...] = ()
+    """Round policies of networks, for the database (see :class:`NetworkPolicyEntry`)."""

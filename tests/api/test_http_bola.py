@@ -22,7 +22,22 @@ COOPS = ("C1", "C2", "C3", "C4")
 BODIES = {
     "/v1/networks/{network_id}/rounds": {"business_date": "2026-11-21"},
     "/v1/networks/{network_id}/rounds/preview": {"business_date": "2026-11-21"},
-    "/v1/networks/{network_id}/policy": {"rate_rule": "posted", "posted_rate_bps": 500},
+    "/v1/networks/{network_id}/policy": {
+        "rate_rule": "posted",
+        "posted_rate_bps": 500,
+        "product_transport": [{"product": "longan", "satang_per_unit_km": 2}],
+        "processors": [
+            {
+                "id": "grade-b",
+                "coop_id": "C3",
+                "in_product": "longan",
+                "in_grade": "B",
+                "out_product": "longan",
+                "out_grade": "A",
+                "capacity_units": 500,
+            }
+        ],
+    },
     "/v1/debts/{order_id}/payments": {"amount": "1.00", "paid_on": "2026-11-21"},
     "/v1/networks/{network_id}/debts/{order_id}/payments": {
         "amount": "1.00",

@@ -174,6 +174,29 @@ class PolicyPublic(BaseModel):
                         "proposal_ttl_business_days": 1,
                         "overdue_loans": "refuse",
                         "overdue_cap_satang": 0,
+                        "product_transport": [
+                            {
+                                "product": "longan",
+                                "satang_per_unit_km": 2,
+                                "road_factor_bps": 13000,
+                                "reach_km": 250,
+                                "truck_capacity_units": 5000,
+                                "truck_cost_satang": 150000,
+                            }
+                        ],
+                        "joint_fund": None,
+                        "processors": [
+                            {
+                                "id": "grading-1",
+                                "coop_id": "C3",
+                                "in_product": "longan",
+                                "in_grade": "B",
+                                "out_product": "longan",
+                                "out_grade": "A",
+                                "capacity_units": 2000,
+                                "cost_satang_per_unit": 150,
+                            }
+                        ],
                     },
                 }
             ]
@@ -187,7 +210,8 @@ class PolicyPublic(BaseModel):
 @router.get("/policy", response_model=PolicyPublic, responses=READ_ERRORS)
 def get_policy(network_id: Network, ctx: Ctx) -> PolicyPublic:
     """The network's round policy (นโยบายเครือข่าย): fairness, rate and price rules, posted
-    rate, transport and trucks, proposal lifetime in business days."""
+    rate, transport and trucks (per product), proposal lifetime in business days, the joint
+    fund and the processors."""
     stored = show_policy(ctx.engine, network_id)
     return PolicyPublic(network_id=stored.network_id, version=stored.version, policy=stored.spec)
 

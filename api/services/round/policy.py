@@ -10,7 +10,13 @@ has one; with none at all the defaults below apply. Fields (see docs/daily-round
 ``posted_rate_bps``            the network's posted loan rate; required with ``posted``
 ``price_rule``                 ``split`` (default) or ``clearing`` (produce sales)
 ``transport``                  satang per base unit per km, road factor (bps), reach (km),
-                               truck capacity (units, 0 = no integer trucks), truck cost
+                               truck capacity (units, 0 = no integer trucks), truck cost:
+                               the terms of every product not in ``product_transport``
+``product_transport``          a product's own terms (same fields, plus ``product``)
+``joint_fund``                 the network's fund: ``account_id``, ``balance_satang``,
+                               ``rate_bps``, ``max_term_days`` (a national root only)
+``processors``                 midstream stages (grading, feed milling, packing): coop,
+                               input and output product/grade, capacity, cost per unit
 ``proposal_ttl_business_days`` a proposal expires at the end (Bangkok) of this business day
                                after the round's date; 0/absent: the server's hours
 ``overdue_loans``              a borrower with an overdue instalment: ``allow`` (default),
@@ -21,6 +27,7 @@ has one; with none at all the defaults below apply. Fields (see docs/daily-round
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated, Any
@@ -34,7 +41,7 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from api.db import repo
@@ -44,7 +51,17 @@ from api.db.tx import in_write_transaction, read_session
 from api.services.clock import UtcClock, system_clock
 from api.services.errors import ServiceError
 from api.services.hooks import OnCommit, with_hook
+from api.services.round.fund import ensure_fund_account, network_lines
+from api.services.round.policy_fields import (
+    JointFundPolicy,
+    ProcessorPolicy,
+    ProductTransportPolicy,
+    unique_lines,
+)
 from api.services.snapshot import RoundParams
+from matcher.liquidity.model import JointFund
+from matcher.produce.checks import truck_conflicts
+from matcher.produce.model import Transport
 from matcher.results import FairnessPolicy, RateRule
 
 
@@ -97,6 +114,10 @@ class PolicySpec(BaseModel):
     """A borrower with an overdue loan instalment: new loans ``allow``-ed, ``refuse``-d, or
     ``cap``-ped at ``overdue_cap_satang`` more than it owes now."""
     overdue_cap_satang: Whole = Field(0, ge=0, le=10**13)
+    product_transport: tuple[ProductTransportPolicy, ...] = Field((), max_length=200)
+    """Transport terms per product; products not listed travel on ``transport``."""
+    joint_fund: JointFundPolicy | None = None
+    processors: tuple[ProcessorPolicy, ...] = Field((), max_length=1000)
 
     @model_validator(mode="after")
     def _posted_needs_a_rate(self) -> PolicySpec:
@@ -105,7 +126,30 @@ class PolicySpec(BaseModel):
                 "posted_rate_bps is required with rate_rule posted "
                 "(ต้องระบุอัตราดอกเบี้ยประกาศเมื่อใช้กฎอัตราประกาศ)"
             )
+        lines = unique_lines(self.product_transport, "product", "product_transport")
+        lines += unique_lines(self.processors, "id", "processors")
+        for i in truck_conflicts(self.transport_domain(), [p.to_domain() for p in self.processors]):
+            lines.append(
+                f"processors[{i}]: its input and output products need the same truck terms "
+                "(วัตถุดิบและผลผลิตของผู้แปรรูปต้องใช้รถบรรทุกแบบเดียวกัน)"
+            )
+        if lines:
+            raise ValueError("; ".join(lines))
         return self
+
+    def transport_domain(self) -> Transport:
+        """The engine's transport terms of the policy (per product where listed)."""
+        t = self.transport
+        return Transport(
+            cost_satang_per_unit_km=t.satang_per_unit_km,
+            road_factor_bps=t.road_factor_bps,
+            max_distance_m=t.reach_km * 1000,
+            truck_cost_satang=t.truck_cost_satang,
+            truck_capacity_units=t.truck_capacity_units,
+            products=tuple(
+                sorted((x.to_domain() for x in self.product_transport), key=lambda x: x.product)
+            ),
+        )
 
 
 class PolicyError(ServiceError):
@@ -131,13 +175,29 @@ def parse_policy(data: Any) -> PolicySpec:
     try:
         return PolicySpec.model_validate(data)
     except ValidationError as exc:
-        lines = [
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-            if e["loc"]
-            else str(e["msg"]).removeprefix("Value error, ")  # names its field itself
-            for e in exc.errors(include_url=False)
-        ]
+        lines = []
+        for e in exc.errors(include_url=False):
+            msg = str(e["msg"]).removeprefix("Value error, ")
+            where = _field_path(e["loc"])
+            for m in msg.split("; "):
+                if not where:
+                    lines.append(m)
+                elif _NAMES_FIELD.match(m):  # a rule names its field itself
+                    lines.append(f"{where}{'' if m.startswith('[') else '.'}{m}")
+                else:
+                    lines.append(f"{where}: {m}")
         raise PolicyError("the policy is not valid", "นโยบายเครือข่ายไม่ถูกต้อง", lines) from exc
+
+
+_NAMES_FIELD = re.compile(r"^[a-z_]+(\[\d+\])?(\.[a-z_]+)?: ")
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    """``("processors", 0, "id")`` → ``processors[0].id``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
 
 
 def _newest(session: Session, network_id: str) -> NetworkPolicyRow | None:
@@ -147,6 +207,12 @@ def _newest(session: Session, network_id: str) -> NetworkPolicyRow | None:
         .order_by(col(NetworkPolicyRow.version).desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+def stored_version(session: Session, network_id: str) -> int:
+    """The newest version stored for ``network_id`` itself (0: none)."""
+    row = _newest(session, network_id)
+    return 0 if row is None else row.version
 
 
 def policy_of(session: Session, network_id: str) -> StoredPolicy:
@@ -159,15 +225,25 @@ def policy_of(session: Session, network_id: str) -> StoredPolicy:
 
 
 def round_params(session: Session, network_id: str, base: RoundParams) -> RoundParams:
-    """``base`` with the settings of the round network's policy, and the posted rate of
-    every network of the subtree whose own policy posts one."""
+    """``base`` with the settings of the round network's policy; the posted rate of every
+    network of the subtree whose policy posts one; the joint fund and the processors of
+    the policies stored on the subtree's networks (and of the policy the round takes)."""
     stored = policy_of(session, network_id)
     spec = stored.spec
     posted = []
+    fund: JointFund | None = None
+    procs = {p.id: p.to_domain() for p in spec.processors}
     for net in repo.subtree(session, network_id):
-        own = policy_of(session, net.id).spec
+        got = policy_of(session, net.id)
+        own = got.spec
         if own.posted_rate_bps is not None:
             posted.append((net.id, own.posted_rate_bps))
+        if got.network_id != net.id:
+            continue  # inherited: its fund and processors belong to the ancestor
+        if own.joint_fund is not None:
+            fund = own.joint_fund.to_domain(net.id, 0)
+        for p in own.processors:
+            procs.setdefault(p.id, p.to_domain())
     t = spec.transport
     return replace(
         base,
@@ -183,6 +259,9 @@ def round_params(session: Session, network_id: str, base: RoundParams) -> RoundP
         overdue_loans=spec.overdue_loans,
         overdue_cap_satang=spec.overdue_cap_satang,
         posted_rates=tuple(sorted(posted)),
+        product_transport=spec.transport_domain().products,
+        processors=tuple(procs[k] for k in sorted(procs)),
+        joint_fund=fund,
         policy_network_id=stored.network_id or "",
         policy_version=stored.version,
     )
@@ -192,6 +271,51 @@ def show_policy(engine: Engine, network_id: str) -> StoredPolicy:
     """The policy a round of ``network_id`` takes now."""
     with read_session(engine) as s:
         return policy_of(s, network_id)
+
+
+def store_policy(
+    session: Session,
+    network_id: str,
+    spec: PolicySpec,
+    *,
+    actor: str,
+    now: datetime,
+    only_if_changed: bool = False,
+) -> StoredPolicy:
+    """Append ``spec`` as the next version of ``network_id``'s policy in the caller's
+    transaction (audited ``policy.set``), after the checks against the stored network
+    (:func:`~api.services.round.fund.network_lines`); the joint fund's account follows.
+    ``only_if_changed``: when the newest stored version is already ``spec``, store nothing
+    and return it (a re-import).
+
+    Raises:
+        PolicyError: a field breaks a rule (nothing is stored).
+    """
+    lines = network_lines(session, network_id, spec)
+    if lines:
+        raise PolicyError("the policy is not valid", "นโยบายเครือข่ายไม่ถูกต้อง", lines)
+    doc = spec.model_dump(mode="json")
+    newest = _newest(session, network_id)
+    if only_if_changed and newest is not None and newest.policy_json == canonical_json(doc):
+        return StoredPolicy(spec, network_id, newest.version)
+    if spec.joint_fund is not None:
+        ensure_fund_account(session, network_id, spec.joint_fund, now)
+    version = (0 if newest is None else newest.version) + 1
+    session.add(
+        NetworkPolicyRow(
+            network_id=network_id,
+            version=version,
+            policy_json=canonical_json(doc),
+            created_by=actor,
+            created_at=now,
+        )
+    )
+    session.flush()
+    append_event(
+        session, now, actor, "policy.set", "network", network_id,
+        {"version": version, "policy": doc},
+    )  # fmt: skip
+    return StoredPolicy(spec, network_id, version)
 
 
 def set_policy(
@@ -213,29 +337,8 @@ def set_policy(
     spec = parse_policy(data)
 
     def work(session: Session) -> StoredPolicy:
-        now: datetime = clock()
-        last = session.execute(
-            select(func.max(NetworkPolicyRow.version)).where(
-                col(NetworkPolicyRow.network_id) == network_id
-            )
-        ).scalar_one()
-        version = int(last or 0) + 1
-        doc = spec.model_dump(mode="json")
-        session.add(
-            NetworkPolicyRow(
-                network_id=network_id,
-                version=version,
-                policy_json=canonical_json(doc),
-                created_by=actor,
-                created_at=now,
-            )
-        )
-        session.flush()
-        append_event(
-            session, now, actor, "policy.set", "network", network_id,
-            {"version": version, "policy": doc},
-        )  # fmt: skip
-        return with_hook(session, StoredPolicy(spec, network_id, version), on_commit)
+        stored = store_policy(session, network_id, spec, actor=actor, now=clock())
+        return with_hook(session, stored, on_commit)
 
     return in_write_transaction(engine, work)
 
@@ -259,4 +362,6 @@ __all__ = [
     "round_params",
     "set_policy",
     "show_policy",
+    "store_policy",
+    "stored_version",
 ]

@@ -19,7 +19,8 @@ proposals.
 3. Expire due proposals and orders and turn due loan instalments into obligations, within
    the network's subtree only (own transaction, :mod:`api.services.round.sweep`), then take
    a consistent snapshot of the subtree's open orders and every order's ``version``.
-4. Solve with no transaction open.
+4. Solve with no transaction open, then check the result with the engine's independent
+   validators (:func:`check_round`); a round they refuse is not saved.
 5. Persist in ONE transaction: re-check the key and the versions of every order touched,
    void the previous version's un-accepted proposals, write the round, its proposals and the
    reservations, and one audit event. If anything moved meanwhile, re-snapshot and re-solve.
@@ -59,7 +60,7 @@ from api.services.round.policy import round_params
 from api.services.round.sweep import sweep
 from api.services.snapshot import KIND, RoundParams, Snapshot, load_snapshot
 from matcher.errors import InputError
-from matcher.round.model import RoundResult
+from matcher.round.model import RoundProblem, RoundResult
 
 CRASH_HOOK_ENV = "COOPMATCH_TEST_CRASH_BEFORE_PERSIST"
 """Test-only: when set to "1", the process exits between solve and persist."""
@@ -223,9 +224,29 @@ def solve_snapshot(
             "ข้อมูลคำสั่งในระบบผิดกฎ",
             [str(i) for i in exc.issues],
         ) from exc
+    check_round(problem, result)
     result = without_declined(problem, result, declined)
     quoted = with_quoted_interest(result.liquidity, problem.business_date, snap.repayments)
     return replace(result, liquidity=quoted)
+
+
+def check_round(problem: RoundProblem, result: RoundResult) -> None:
+    """The engine's independent validators (set-off, liquidity, produce and the combined
+    figures, :func:`matcher.round.validator.validate_round`) on the solved round, as every
+    file round is checked; nothing is saved or shown from a round they refuse.
+
+    Raises:
+        InvalidStateError: the lines the validators report.
+    """
+    from matcher.round.validator import validate_round  # lazy: as the solvers
+
+    errors = validate_round(problem, result)
+    if errors:
+        raise InvalidStateError(
+            "the solved round failed the independent validation; nothing was saved",
+            "รอบที่คำนวณได้ไม่ผ่านการตรวจสอบอิสระ จึงไม่บันทึก",
+            errors[:50],
+        )
 
 
 @dataclass(frozen=True)
