@@ -226,7 +226,6 @@ def tier_stages_of(
     fills them; a sale into a processor passes none) and its gains from trade."""
     lots = {x.id: x for x in p.lots}
     procs = {x.id: x for x in p.processors}
-    truck = p.transport.truck_cost_satang
     k = p.fairness_steps if p.policy.value != "coverage" else 0
     sold_before: dict[str, int] = {}
     out: list[ProduceTierStages] = []
@@ -239,7 +238,8 @@ def tier_stages_of(
         direct: dict[str, int] = {}
         sold: dict[str, int] = {}
         for m in here:
-            cost = m.transport_satang + m.spoilage_satang + m.trucks * truck
+            truck = m.trucks * p.transport.of(m.product).truck_cost_satang
+            cost = m.transport_satang + m.spoilage_satang + truck
             if m.source_id in lots:
                 cost += lots[m.source_id].reserve_satang_per_unit * m.quantity
                 sold[m.source_id] = sold.get(m.source_id, 0) + m.quantity

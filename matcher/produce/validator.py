@@ -267,7 +267,7 @@ def _check_stages(
             if m.tier != stage.tier:
                 continue
             gains += m.value_satang - m.transport_satang - m.spoilage_satang
-            gains -= m.trucks * p.transport.truck_cost_satang
+            gains -= m.trucks * p.transport.of(m.product).truck_cost_satang
             if m.source_id in lots:
                 gains -= lots[m.source_id].reserve_satang_per_unit * m.quantity
                 sold[m.source_id] += m.quantity
