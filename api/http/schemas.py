@@ -421,6 +421,15 @@ class RoundReportPublic(Public):
     setoff_header: list[str] = []
     setoffs: list[list[str | int]] = []
     """Set-off rows per obligation (การหักกลบหนี้), columns as ``setoff_header``."""
+    rules: list[Annotated[list[str], Field(min_length=2, max_length=2)]] = []
+    """(rule, value) pairs: fairness, loan-rate rule, posted rates, sale-price rule, policy."""
+    explanation_header: list[str] = []
+    explanations: list[list[str | int | None]] = []
+    """Every order the round saw, of every kind, with its outcome and reasons (เหตุผลของ
+    ทุกคำสั่ง), columns as ``explanation_header``."""
+    shadow_header: list[str] = []
+    shadow_values: list[list[str | int]] = []
+    """Where produce supply is scarce: the value of one more unit (มูลค่าเงา)."""
 
 
 class ApiKeyPublic(Public):

@@ -154,6 +154,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "ledger": ("บัญชีภาระผูกพัน", "Commitments ledger"),
     "repayments": ("กำหนดชำระคืน", "Repayment dates"),
     "setoffs": ("หนังสือแจ้งหักกลบลบหนี้", "Set-off notices"),
+    "explanations": ("ผลและเหตุผลของทุกคำสั่ง", "Every order: outcome and reasons"),
+    "shadow_values": ("มูลค่าเงาของสินค้าที่ขาดแคลน", "Shadow values where supply is scarce"),
     "debtor": ("ลูกหนี้", "Debtor"),
     "creditor": ("เจ้าหนี้", "Creditor"),
     "remaining": ("คงเหลือ (บาท)", "Remaining (baht)"),

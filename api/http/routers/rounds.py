@@ -26,7 +26,14 @@ from api.http.pagination import Cursor, Limit, decode, next_cursor
 from api.http.routers.common import READ_ERRORS, WRITE_ERRORS, Idem, respond
 from api.http.strict import StrictJsonRoute, only_refuses
 from api.services.clock import as_utc
-from api.services.export import PROPOSAL_HEADER, SALE_HEADER, SETOFF_HEADER, round_report
+from api.services.export import (
+    EXPLANATION_HEADER,
+    PROPOSAL_HEADER,
+    SALE_HEADER,
+    SETOFF_HEADER,
+    SHADOW_HEADER,
+    round_report,
+)
 from api.services.round.calendar import check_round_date
 from api.services.round.declines import declines_of_network
 from api.services.round.policy import PolicySpec, StoredPolicy, set_policy, show_policy
@@ -138,6 +145,7 @@ def preview(body: sc.RoundRun, network_id: Network, ctx: Ctx) -> dict[str, Any]:
     out["setoffs"] = _plain([n._asdict() for n in result.setoff.notices if n.set_off_satang > 0])
     out["notes"] = [*snap.notes, *result.liquidity.notes, *result.notes]
     out["input_hash"] = snap.input_hash
+    out["report"] = seen.report
     return out
 
 
@@ -253,8 +261,11 @@ def list_rounds(
 
 @router.get("/rounds/{round_id}", response_model=sc.RoundReportPublic, responses=READ_ERRORS)
 def report(rnd: Round, ctx: Ctx) -> sc.RoundReportPublic:
-    """A round's report: summary, notes (explanations), loan proposals, sale proposals and
-    set-offs, each with its column header (รายงานรอบ)."""
+    """A round's report: summary, notes, loan proposals, sale proposals and set-offs, and
+    from the report stored with the round: the rules it used, every order's explanation
+    (offers, needs, stock lots, purchase orders, debts: outcome, amounts, reason codes and
+    sentences in Thai and English, shadow values) and the shadow values where produce is
+    scarce, each with its column header (รายงานรอบ) — what the preview showed."""
     rep = round_report(ctx.engine, int(rnd.id or 0))
     return sc.RoundReportPublic(
         round_id=rep.round_id,
@@ -266,6 +277,11 @@ def report(rnd: Round, ctx: Ctx) -> sc.RoundReportPublic:
         sales=rep.sales,
         setoff_header=SETOFF_HEADER,
         setoffs=rep.setoffs,
+        rules=[list(r) for r in rep.rules],
+        explanation_header=EXPLANATION_HEADER,
+        explanations=rep.explanations,
+        shadow_header=SHADOW_HEADER,
+        shadow_values=rep.shadow_values,
     )
 
 

@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -56,6 +57,7 @@ from api.services.round.declines import (
     without_declined,
 )
 from api.services.round.policy import round_params
+from api.services.round.report import build_report
 from api.services.round.sweep import sweep
 from api.services.snapshot import KIND, RoundParams, Snapshot, load_snapshot
 from matcher.errors import InputError
@@ -234,6 +236,8 @@ class Preview:
 
     snapshot: Snapshot
     result: RoundResult
+    report: dict[str, Any] = field(default_factory=dict)
+    """What the stored round would say about every order (:mod:`.report`)."""
 
 
 def preview(
@@ -249,7 +253,8 @@ def preview(
         taken = round_params(s, network_id, params or RoundParams())
         snap = load_snapshot(s, network_id, business_date, taken, True)
         declined = {} if retry_declined else _declined(s, snap)
-    return Preview(snap, solve_snapshot(snap, declined))
+    result = solve_snapshot(snap, declined)
+    return Preview(snap, result, build_report(snap.round_problem, result, taken))
 
 
 def _persist(
