@@ -147,7 +147,9 @@ def _units(problem: RoundProblem | None) -> dict[str, str]:
     if produce is None:
         return {}
     base = {p.id: p.base_unit for p in produce.products}
-    return {x.id: base.get(x.product, "") for x in (*produce.lots, *produce.orders)}
+    units = {x.id: base.get(x.product, "") for x in produce.lots}
+    units.update({x.id: base.get(x.product, "") for x in produce.orders})
+    return units
 
 
 def store_report(session: Session, round_id: int, report: dict[str, Any]) -> int:
