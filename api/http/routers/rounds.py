@@ -36,6 +36,7 @@ from api.services.export import (
 )
 from api.services.round.calendar import check_round_date
 from api.services.round.declines import declines_of_network
+from api.services.round.escalation import escalations
 from api.services.round.policy import PolicySpec, StoredPolicy, set_policy, show_policy
 from api.services.round.service import RoundOutcome, RoundParams, run_round
 from api.services.round.service import preview as preview_round
@@ -247,6 +248,35 @@ def declines(network_id: Network, ctx: Ctx) -> list[sc.DeclinePublic]:
         )
         for d in declines_of_network(ctx.engine, network_id)
     ]
+
+
+@router.get("/escalations", response_model=list[sc.EscalationPublic], responses=READ_ERRORS)
+def escalated(network_id: Network, ctx: Ctx) -> list[sc.EscalationPublic]:
+    """What the latest rounds of the networks below left open and is still open: needs and
+    purchase orders, how much, and why (งานที่ส่งต่อขึ้นมาจากเครือข่ายระดับล่าง). The
+    network's next round takes them up (its snapshot is its whole subtree)."""
+    out = []
+    for e in escalations(ctx.engine, network_id):
+        money = e.unit == "satang"
+        out.append(
+            sc.EscalationPublic(
+                from_network_id=e.from_network_id,
+                round_id=e.round_id,
+                business_date=e.business_date,
+                order_id=e.order_id,
+                kind=e.kind,
+                coop_id=e.coop_id,
+                unit=e.unit,
+                left_open=satang_to_decimal_string(e.left_open) if money else None,
+                open_now=satang_to_decimal_string(e.open_now) if money else None,
+                left_open_quantity=None if money else e.left_open,
+                open_now_quantity=None if money else e.open_now,
+                reasons=list(e.reasons),
+                text_th=e.text("th"),
+                text_en=e.text("en"),
+            )
+        )
+    return out
 
 
 @router.get("/rounds", response_model=sc.Page[sc.RoundPublic], responses=READ_ERRORS)

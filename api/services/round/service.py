@@ -56,6 +56,7 @@ from api.services.round.declines import (
     round_order_ids,
     without_declined,
 )
+from api.services.round.escalation import escalation_notes
 from api.services.round.policy import round_params
 from api.services.round.report import build_report
 from api.services.round.sweep import sweep
@@ -162,7 +163,8 @@ def run_round(
             with read_session(engine) as s:
                 params = round_params(s, network_id, base)
                 snap = load_snapshot(s, network_id, business_date, params, new_version)
-                snap = replace(snap, notes=(*swept.notes(), *snap.notes))
+                taken_up = escalation_notes(s, network_id)
+                snap = replace(snap, notes=(*swept.notes(), *taken_up, *snap.notes))
                 declined = {} if retry_declined else _declined(s, snap)
             t1 = monotonic()
             step("solve")
@@ -252,6 +254,7 @@ def preview(
     with read_session(engine) as s:
         taken = round_params(s, network_id, params or RoundParams())
         snap = load_snapshot(s, network_id, business_date, taken, True)
+        snap = replace(snap, notes=(*escalation_notes(s, network_id), *snap.notes))
         declined = {} if retry_declined else _declined(s, snap)
     result = solve_snapshot(snap, declined)
     return Preview(snap, result, build_report(snap.round_problem, result, taken))
