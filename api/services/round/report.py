@@ -23,6 +23,7 @@ adds the Thai and English sentences when a report is shown.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from sqlmodel import Session
@@ -166,8 +167,14 @@ def load_report(session: Session, round_id: int) -> dict[str, Any] | None:
     return None if row is None else dict(json.loads(row.report_json))
 
 
-def reason_text(codes: list[str], lang: str) -> str:
+def reason_text(codes: list[str] | tuple[str, ...], lang: str) -> str:
     """The reasons' sentences in ``lang`` ("th" or "en"), joined with "; "."""
+    return _reason_text(tuple(codes), lang)
+
+
+@lru_cache(maxsize=4096)
+def _reason_text(codes: tuple[str, ...], lang: str) -> str:
+    """(A round has few distinct reason lists and many orders: each is worded once.)"""
     i = 0 if lang == "th" else 1
     return "; ".join(TEXT[c][i] if c in TEXT else c for c in codes)
 
