@@ -47,14 +47,15 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Import liquidity offers and needs, stock lots, purchase orders and debts
         (obligations) (นำเข้าคำสั่ง)."""
-        from api.services.orders import import_orders
+        from api.services.order_import import import_orders
 
         _run_import(
             file,
             actor,
             import_orders,
             "{out.offers} offers, {out.needs} needs, {out.lots} stock lots, "
-            "{out.purchase_orders} purchase orders, {out.obligations} debts",
+            "{out.purchase_orders} purchase orders, {out.obligations} debts; "
+            "{out.amended} amended, {out.unchanged} unchanged",
         )
 
     @import_app.command("scenario")

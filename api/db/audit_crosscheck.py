@@ -9,7 +9,8 @@ rewritten, an order that no event ever posted) is caught by ``coopmatch audit ve
   (its id; ``amount`` in the payload), ``orders.posted`` (``offers``/``needs``),
   ``orders.imported`` (``orders``: id → amount), ``obligation.created`` (its id and
   ``amount_satang``) or ``obligations.promoted`` (``ids``); the amount must match where
-  the event carries it. Imports recorded before their events named the orders only
+  the event carries it, or where the order was amended since (``order.amended``), the
+  amount of its last amendment. Imports recorded before their events named the orders only
   counted them: at most that many orders may be unnamed;
 * a round's proposals must hash to its ``round.persisted`` event's ``proposals_digest``
   (``[supply, demand, amount]`` in id order, as written), and its set-offs to
@@ -52,6 +53,7 @@ ORDER_ACTIONS = (
     "orders.imported",
     "obligation.created",
     "obligations.promoted",
+    "order.amended",
 )
 
 
@@ -78,7 +80,7 @@ def _posted_orders(session: Session) -> tuple[dict[str, int | None], int]:
     named: dict[str, int | None] = {}
     legacy = 0
     for action, entity_id, payload in _events(session, ORDER_ACTIONS):
-        if action == "order.posted":
+        if action in ("order.posted", "order.amended"):
             named[entity_id] = payload.get("amount")
         elif action == "obligation.created":
             named[entity_id] = payload.get("amount_satang")

@@ -257,6 +257,46 @@ class DeclinePublic(Public):
     declined_at: datetime
 
 
+class EscalationPublic(Public):
+    """An order a lower network's latest round left open, escalated to this network (ส่งต่อ
+    ขึ้นมา): which order, how much that round left open and how much is still open now,
+    and why. Money in decimal baht (``left_open``, ``open_now``); a purchase order in whole
+    units of its product (``*_quantity``). It is gone once served, cancelled or expired."""
+
+    model_config = _examples(
+        {
+            "from_network_id": "LPN-A2",
+            "round_id": 12,
+            "business_date": "2026-11-23",
+            "order_id": "N4",
+            "kind": "liquidity_need",
+            "coop_id": "C4",
+            "unit": "satang",
+            "left_open": "300000.00",
+            "open_now": "300000.00",
+            "left_open_quantity": None,
+            "open_now_quantity": None,
+            "reasons": ["funds_exhausted"],
+            "text_th": "เงินทุนในเครือข่ายไม่พอ",
+            "text_en": "funds in reach are exhausted",
+        }
+    )
+    from_network_id: str
+    round_id: int
+    business_date: date
+    order_id: str
+    kind: str
+    coop_id: str
+    unit: str
+    left_open: str | None
+    open_now: str | None
+    left_open_quantity: int | None
+    open_now_quantity: int | None
+    reasons: list[str]
+    text_th: str
+    text_en: str
+
+
 class ProposalDecision(Public):
     """The state of a proposal after accept or decline."""
 
@@ -421,6 +461,15 @@ class RoundReportPublic(Public):
     setoff_header: list[str] = []
     setoffs: list[list[str | int]] = []
     """Set-off rows per obligation (การหักกลบหนี้), columns as ``setoff_header``."""
+    rules: list[Annotated[list[str], Field(min_length=2, max_length=2)]] = []
+    """(rule, value) pairs: fairness, loan-rate rule, posted rates, sale-price rule, policy."""
+    explanation_header: list[str] = []
+    explanations: list[list[str | int | None]] = []
+    """Every order the round saw, of every kind, with its outcome and reasons (เหตุผลของ
+    ทุกคำสั่ง), columns as ``explanation_header``."""
+    shadow_header: list[str] = []
+    shadow_values: list[list[str | int]] = []
+    """Where produce supply is scarce: the value of one more unit (มูลค่าเงา)."""
 
 
 class ApiKeyPublic(Public):

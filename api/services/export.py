@@ -32,12 +32,15 @@ from api.db.tx import read_session
 from api.services.clock import as_utc
 from api.services.errors import NotFoundError
 from api.services.export_columns import (
+    EXPLANATION_COLUMNS,
     LOAN_COLUMNS,
     SALE_COLUMNS,
     SETOFF_COLUMNS,
+    SHADOW_VALUE_COLUMNS,
     SUMMARY_COLUMNS,
     summary_rows,
 )
+from api.services.round.report import explanation_rows, load_report
 from api.services.sheets import Sheet, csv_bytes, write_file, xlsx_bytes
 from matcher.money import format_bps_percent, satang_to_decimal_string
 
@@ -93,16 +96,48 @@ SETOFF_HEADER = [
 ]
 
 
+EXPLANATION_HEADER = [
+    "order_id / คำสั่ง",
+    "kind / ชนิด",
+    "coop_id / สหกรณ์",
+    "state / ผล",
+    "amount_baht / จำนวนเงิน (บาท)",
+    "matched_baht / จับคู่ได้ (บาท)",
+    "quantity / ปริมาณ",
+    "matched_quantity / จับคู่ได้ (ปริมาณ)",
+    "unit / หน่วย",
+    "reasons / รหัสเหตุผล",
+    "reasons_th / เหตุผล",
+    "reasons_en / reasons",
+    "detail / รายละเอียด",
+    "shadow_baht_per_unit / มูลค่าเงาต่อหน่วย (บาท)",
+    "marginal_value_urgency_per_baht / มูลค่าส่วนเพิ่ม",
+]
+SHADOW_HEADER = [
+    "tier / ระดับ",
+    "network / เครือข่าย",
+    "product / สินค้า",
+    "grade / เกรด",
+    "value_baht_per_unit / มูลค่าต่อหน่วย (บาท)",
+    "lot_id / ล็อตสินค้า",
+]
+RULES_HEADER = ["rule / กฎ", "value / ค่า"]
+
+
 @dataclass(frozen=True)
 class RoundReport:
     """A round's summary (label, value) pairs, its loan proposal rows, its sale proposal
-    rows and its set-off rows."""
+    rows, its set-off rows, and from its stored report: every order's explanation, the
+    shadow values and the rules it used."""
 
     round_id: int
     summary: list[tuple[str, str]]
     proposals: list[list[str | int]]
     sales: list[list[str | int]] = field(default_factory=list)
     setoffs: list[list[str | int]] = field(default_factory=list)
+    explanations: list[list[str | int | None]] = field(default_factory=list)
+    shadow_values: list[list[str | int]] = field(default_factory=list)
+    rules: list[tuple[str, str]] = field(default_factory=list)
 
 
 def round_report(engine: Engine, round_id: int) -> RoundReport:
@@ -142,6 +177,7 @@ def round_report(engine: Engine, round_id: int) -> RoundReport:
         ]
         sales = _sale_rows(s, round_id)
         setoffs = _setoff_rows(s, round_id)
+        stored = load_report(s, round_id)
     proposals: list[list[str | int]] = [
         [
             int(p.id or 0),
@@ -162,7 +198,72 @@ def round_report(engine: Engine, round_id: int) -> RoundReport:
         ]
         for p, loan, lname, bname in rows
     ]
-    return RoundReport(round_id, summary, proposals, sales, setoffs)
+    return RoundReport(
+        round_id,
+        summary,
+        proposals,
+        sales,
+        setoffs,
+        explanation_table(stored),
+        shadow_table(stored),
+        rules_table(stored),
+    )
+
+
+def explanation_table(stored: dict[str, Any] | None) -> list[list[str | int | None]]:
+    """The stored report's order rows as :data:`EXPLANATION_HEADER` rows (money as decimal
+    baht strings, produce as whole units)."""
+    baht = satang_to_decimal_string
+    out: list[list[str | int | None]] = []
+    for x in explanation_rows(stored):
+        money = x["unit"] == "satang"
+        shadow = x["shadow"]
+        out.append(
+            [
+                x["order_id"],
+                x["kind"],
+                x["coop_id"],
+                x["state"],
+                baht(x["amount"]) if money else "",
+                baht(x["matched"]) if money else "",
+                "" if money else x["amount"],
+                "" if money else x["matched"],
+                "baht" if money else x["unit"],
+                "|".join(x["reasons"]),
+                x["text_th"],
+                x["text_en"],
+                x["detail"],
+                baht(shadow) if shadow is not None and x["kind"] == "stock_lot" else "",
+                shadow if shadow is not None and x["kind"] == "liquidity_need" else "",
+            ]
+        )
+    return out
+
+
+def shadow_table(stored: dict[str, Any] | None) -> list[list[str | int]]:
+    """The stored report's shadow values as :data:`SHADOW_HEADER` rows."""
+    if not stored:
+        return []
+    return [
+        [t, net, product, grade, satang_to_decimal_string(v), lot]
+        for t, net, product, grade, v, lot in stored["shadow_values"]
+    ]
+
+
+def rules_table(stored: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The rules the round used, as (rule, value) pairs."""
+    if not stored:
+        return []
+    r = stored["rules"]
+    posted = ", ".join(f"{net} {format_bps_percent(bps)}" for net, bps in r["posted_rates"])
+    policy = f"{r['policy_network_id']} v{r['policy_version']}" if r["policy_version"] else "-"
+    return [
+        ("fairness / หลักความเป็นธรรม", r["fairness"]),
+        ("rate_rule / กฎอัตราดอกเบี้ย", r["rate_rule"]),
+        ("posted_rates / อัตราที่ประกาศ", posted or "-"),
+        ("price_rule / กฎราคาขาย", r["price_rule"]),
+        ("policy / นโยบาย", policy),
+    ]
 
 
 def _round_figures(data: dict[str, Any] | None) -> list[tuple[str, str]]:
@@ -250,18 +351,25 @@ def part_paths(path: Path) -> dict[str, Path]:
     """Where the CSV export writes each part: loans at ``path``, the rest beside it."""
     return {
         "loans": path,
-        "sales": path.with_name(f"{path.stem}-sales{path.suffix}"),
-        "setoffs": path.with_name(f"{path.stem}-setoffs{path.suffix}"),
+        **{
+            part: path.with_name(f"{path.stem}-{part.replace('_', '-')}{path.suffix}")
+            for part in ("sales", "setoffs", "explanations", "shadow_values")
+        },
     }
 
 
 def report_sheets(report: RoundReport) -> dict[str, Sheet]:
-    """The round's tables as board sheets: summary, loans, sales, set-offs."""
+    """The round's tables as board sheets: summary (with the rules), loans, sales, set-offs,
+    every order's explanation and the shadow values."""
     return {
-        "summary": Sheet("summary", SUMMARY_COLUMNS, summary_rows(report.summary)),
+        "summary": Sheet(
+            "summary", SUMMARY_COLUMNS, summary_rows([*report.summary, *report.rules])
+        ),
         "loans": Sheet("proposals", LOAN_COLUMNS, report.proposals),
         "sales": Sheet("sales", SALE_COLUMNS, report.sales),
         "setoffs": Sheet("setoffs", SETOFF_COLUMNS, report.setoffs),
+        "explanations": Sheet("explanations", EXPLANATION_COLUMNS, report.explanations),
+        "shadow_values": Sheet("shadow_values", SHADOW_VALUE_COLUMNS, report.shadow_values),
     }
 
 
@@ -276,7 +384,13 @@ def write_csv(report: RoundReport, path: Path, *, lang: str = "th") -> list[Path
     set-offs beside it (UTF-8 with BOM: Excel reads the Thai text); returns the paths."""
     paths = part_paths(path)
     written = [write_file(path, part_csv(report, "loans", lang=lang))]
-    for part, rows in (("sales", report.sales), ("setoffs", report.setoffs)):
+    parts = (
+        ("sales", report.sales),
+        ("setoffs", report.setoffs),
+        ("explanations", report.explanations),
+        ("shadow_values", report.shadow_values),
+    )
+    for part, rows in parts:
         if rows:
             written.append(write_file(paths[part], part_csv(report, part, lang=lang)))
     return written

@@ -65,6 +65,34 @@ SETOFF_COLUMNS = (
     Column("คงเหลือ (บาท)", "Remaining (baht)", B, 18),
 )
 
+EXPLANATION_COLUMNS = (
+    Column("คำสั่ง", "Order", T, 18),
+    Column("ชนิด", "Kind", T, 16, coded=True),
+    Column("สหกรณ์", "Coop", T, 14),
+    Column("ผล", "Outcome", T, 16, coded=True),
+    Column("จำนวนเงิน (บาท)", "Amount (baht)", B, 18),
+    Column("จับคู่ได้ (บาท)", "Matched (baht)", B, 18),
+    Column("ปริมาณ", "Quantity", INT, 12),
+    Column("จับคู่ได้ (ปริมาณ)", "Matched quantity", INT, 14),
+    Column("หน่วย", "Unit", T, 8),
+    Column("รหัสเหตุผล", "Reason codes", T, 28),
+    Column("เหตุผล", "Reasons (Thai)", T, 50),
+    Column("เหตุผล (อังกฤษ)", "Reasons", T, 50),
+    Column("รายละเอียด", "Detail", T, 50),
+    Column("มูลค่าเงาต่อหน่วย (บาท)", "Shadow value a unit (baht)", B, 16),
+    Column("มูลค่าส่วนเพิ่มต่อบาท", "Marginal value a baht", INT, 14),
+)
+"""One row per order of every kind the round saw, from the stored round report."""
+
+SHADOW_VALUE_COLUMNS = (
+    Column("ระดับ", "Tier", T, 14, coded=True),
+    Column("เครือข่าย", "Network", T, 14),
+    Column("สินค้า", "Product", T, 12),
+    Column("เกรด", "Grade", T, 8),
+    Column("มูลค่าต่อหน่วย (บาท)", "Value a unit (baht)", B, 16),
+    Column("ล็อตสินค้า", "Lot id", T, 16),
+)
+
 SUMMARY_COLUMNS = (
     Column("รายการ", "Item", T, 44),
     Column("รายการ (อังกฤษ)", "Key", T, 28),

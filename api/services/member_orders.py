@@ -32,6 +32,7 @@ from api.services.orders import (
     insert_obligations,
     insert_orders,
     order_head,
+    order_id_of,
 )
 from api.services.produce_orders import (
     LotSpec,
@@ -75,7 +76,7 @@ def post_member_order(
     insert_orders(session, offers, needs, now)
     insert_produce_orders(session, lots, buys, now)
     insert_obligations(session, debts, now)
-    kind = _kind_of(order)
+    kind = kind_of(order)
     payload: dict[str, object] = {"kind": kind}
     if isinstance(order, OfferSpec | NeedSpec | ObligationSpec):
         payload["amount"] = order.amount_satang  # checked by coopmatch audit verify
@@ -85,14 +86,10 @@ def post_member_order(
 
 def order_id(order: MemberOrder) -> str:
     """The id of the order ``order`` posts."""
-    if isinstance(order, LotSpec):
-        return order.lot.id
-    if isinstance(order, PurchaseSpec):
-        return order.order.id
-    return order.id
+    return order_id_of(order)
 
 
-def _kind_of(order: MemberOrder) -> str:
+def kind_of(order: MemberOrder) -> str:
     kinds: dict[type, str] = {
         OfferSpec: LIQUIDITY_OFFER.kind,
         NeedSpec: LIQUIDITY_NEED.kind,

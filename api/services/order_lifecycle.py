@@ -30,7 +30,7 @@ from api.services.hooks import OnCommit, with_hook
 ENDED = ("cancelled", "expired")
 
 
-def _void_pending(session: Session, order_ids: list[str], now: datetime) -> list[int]:
+def void_pending(session: Session, order_ids: list[str], now: datetime) -> list[int]:
     """Void every pending proposal on ``order_ids`` and free both of its orders."""
     rows = (
         session.execute(
@@ -133,7 +133,7 @@ def cancel_order(
             raise InvalidStateError(
                 f"order {order_id!r} is already filled", f"คำสั่ง {order_id} จับคู่ครบแล้ว"
             )
-        voided = _void_pending(session, [order_id], now)
+        voided = void_pending(session, [order_id], now)
         _end(session, [order_id], "cancelled", now)
         append_event(
             session, now, actor or coop_id, "order.cancelled", "order", order_id, {"voided": voided}
@@ -160,7 +160,7 @@ def expire_orders(
     ids = list(session.execute(stmt.order_by(col(OrderRow.id))).scalars())
     if not ids:
         return []
-    voided = _void_pending(session, ids, now)
+    voided = void_pending(session, ids, now)
     _end(session, ids, "expired", now)
     append_event(
         session,

@@ -10,7 +10,8 @@ yearly rate), ``term_days`` (the lender's longest or the borrower's term), and o
 :mod:`api.services.produce_orders`). Rows with ``side`` ``obligation`` are debts for
 set-off: ``coop_id`` (the debtor) owes ``creditor_coop_id`` ``amount`` baht, due on
 ``due_date`` (YYYY-MM-DD).
-Whole-file rejection and file-hash idempotency as for member files.
+Importing a file (whole-file rejection, file-hash idempotency, updates by id):
+:mod:`api.services.order_import`.
 """
 
 from __future__ import annotations
@@ -19,17 +20,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, Table, insert, select
-from sqlmodel import Session, SQLModel, col
+from sqlalchemy import Engine, Table, insert
+from sqlmodel import Session, SQLModel
 
 from api.db.audit import append_event
 from api.db.mapping import LIQUIDITY_NEED, LIQUIDITY_OFFER, OBLIGATION
-from api.db.repo import products
 from api.db.tables import (
-    CoopRow,
     LiquidityNeedRow,
     LiquidityOfferRow,
-    MemberImportRow,
     ObligationRow,
     OrderRow,
 )
@@ -38,14 +36,14 @@ from api.schemas.dates import DateTextError, parse_date_text
 from api.services.cells import int_cell
 from api.services.clock import UtcClock, system_clock
 from api.services.loans import REPAYMENTS
-from api.services.members import _ident, file_hash
+from api.services.members import _ident
 from api.services.produce_orders import (
     PRODUCE_SIDES,
+    LotSpec,
     ProduceRows,
-    insert_produce_orders,
+    PurchaseSpec,
     parse_produce_row,
     parse_product_row,
-    upsert_products,
 )
 from api.services.tabular import RowErrors, money_cell, read_table
 from matcher.produce.model import Product
@@ -217,13 +215,15 @@ def post_orders(
 def parse_order_rows(
     path: Path,
     known_coops: set[str],
-    known_orders: set[str],
     products: dict[str, Product] | None = None,
     obligations: list[ObligationSpec] | None = None,
+    rows: dict[str, int] | None = None,
 ) -> tuple[list[OfferSpec], list[NeedSpec], ProduceRows, str]:
     """Parse and check a whole order file; raise :class:`BadFileError` on any bad row.
 
     Obligation rows are appended to ``obligations``; without that list they are refused.
+    ``rows`` (when given) receives each order id's row number. An id that already exists
+    is not an error here: the import compares it with the stored order.
     """
     table = read_table(path)
     err = RowErrors()
@@ -243,8 +243,6 @@ def parse_order_rows(
             err.add(n, "id", f"duplicate order id {oid!r} (also row {seen[oid]})")
             continue
         seen[oid] = n
-        if oid in known_orders:
-            err.add(n, "id", f"order {oid!r} already exists (มีคำสั่งนี้แล้ว)")
         coop = r.get("coop_id", "")
         if coop not in known_coops:
             err.add(n, "coop_id", f"unknown coop {coop!r} (ไม่พบสหกรณ์)")
@@ -276,6 +274,8 @@ def parse_order_rows(
                 + (" or obligation" if obligations is not None else ""),
             )
     err.raise_if_any(str(path))
+    if rows is not None:
+        rows.update(seen)
     return offers, needs, produce, table.sha256
 
 
@@ -329,77 +329,10 @@ def _date_cell(err: RowErrors, n: int, text: str, column: str = "valid_until") -
         return None
 
 
-@dataclass(frozen=True)
-class OrderImportOutcome:
-    """What an order import did."""
-
-    file_hash: str
-    already_imported: bool
-    offers: int
-    needs: int
-    lots: int = 0
-    purchase_orders: int = 0
-    obligations: int = 0
-
-
-def imported_amounts(
-    offers: list[OfferSpec],
-    needs: list[NeedSpec],
-    debts: list[ObligationSpec],
-    produce: ProduceRows,
-) -> dict[str, int | None]:
-    """The audit payload's ``orders`` of an import: every order id → its amount in satang
-    (None for produce, whose amount is a quantity), so that ``coopmatch audit verify`` can
-    check each imported order against the event."""
-    amounts: dict[str, int | None] = {o.id: o.amount_satang for o in offers}
-    amounts.update({n.id: n.amount_satang for n in needs})
-    amounts.update({d.id: d.amount_satang for d in debts})
-    amounts.update({lot.lot.id: None for lot in produce.lots})
-    amounts.update({po.order.id: None for po in produce.orders})
-    return amounts
-
-
-def import_orders(
-    engine: Engine, path: Path, *, actor: str, clock: UtcClock = system_clock
-) -> OrderImportOutcome:
-    """Import an order file in one transaction; the same file twice is a no-op."""
-
-    def work(session: Session) -> OrderImportOutcome:
-        coops = set(session.execute(select(col(CoopRow.id))).scalars())
-        existing = set(session.execute(select(col(OrderRow.id))).scalars())
-        known = file_hash(path)
-        if known and session.get(MemberImportRow, known) is not None:
-            return OrderImportOutcome(known, True, 0, 0)
-        catalogue = {p.id: p for p in products(session)}
-        debts: list[ObligationSpec] = []
-        offers, needs, produce, digest = parse_order_rows(path, coops, existing, catalogue, debts)
-        now = clock()
-        insert_orders(session, offers, needs, now)
-        insert_obligations(session, debts, now)
-        upsert_products(session, produce.products)
-        insert_produce_orders(session, produce.lots, produce.orders, now)
-        lots, pos = len(produce.lots), len(produce.orders)
-        session.add(
-            MemberImportRow(
-                file_hash=digest,
-                kind="orders",
-                filename=path.name,
-                row_count=len(offers) + len(needs) + lots + pos + len(debts),
-                imported_at=now,
-            )
-        )
-        append_event(
-            session,
-            now,
-            actor,
-            "orders.imported",
-            "order",
-            "*",
-            {"file_hash": digest, "offers": len(offers), "needs": len(needs)}
-            | ({"lots": lots, "purchase_orders": pos} if lots or pos else {})
-            | ({"obligations": len(debts)} if debts else {})
-            | {"orders": imported_amounts(offers, needs, debts, produce)},
-        )
-        return OrderImportOutcome(digest, False, len(offers), len(needs), lots, pos, len(debts))
-
-    return in_write_transaction(engine, work)
+def order_id_of(spec: object) -> str:
+    """The order id of any order spec (an offer, need, debt, stock lot or purchase order)."""
+    if isinstance(spec, LotSpec):
+        return spec.lot.id
+    if isinstance(spec, PurchaseSpec):
+        return spec.order.id
+    return str(spec.id)  # type: ignore[attr-defined]

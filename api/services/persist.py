@@ -29,6 +29,7 @@ from api.db.tables import ProposalRow, RoundRow
 from api.services.clock import MonotonicNs, monotonic_ns
 from api.services.loans import BULLET, quoted_interest
 from api.services.round.calendar import add_business_days, business_day_end
+from api.services.round.report import build_report, store_report
 from api.services.snapshot import KIND, RoundParams, Snapshot
 from matcher.liquidity.model import LiquidityResult
 from matcher.produce.model import ProduceMatch
@@ -183,6 +184,8 @@ def persist_round(
     session.add(rnd)
     session.flush()
     round_id = int(rnd.id or 0)
+    if isinstance(result, RoundResult):
+        store_report(session, round_id, build_report(snap.round_problem, result, params))
     expires = proposal_expiry(params, business_date, now)
     heads = _write_proposals(session, snap, plan, round_id, business_date, now, expires)
     setoff_rows = [

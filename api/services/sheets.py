@@ -88,6 +88,9 @@ STATUS_TEXT: dict[str, tuple[str, str]] = {
     "stock_lot": ("สินค้าพร้อมขาย", "stock lot"),
     "purchase_order": ("ใบสั่งซื้อ", "purchase order"),
     "obligation": ("หนี้ค้างชำระ", "debt"),
+    "filled": ("จับคู่ได้ครบ", "filled"),
+    "partly_filled": ("จับคู่ได้บางส่วน", "partly filled"),
+    "unmatched": ("จับคู่ไม่ได้", "unmatched"),
 }
 """Stored codes (statuses, tiers, order kinds) in Thai and English; unknown codes pass."""
 

@@ -154,6 +154,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "ledger": ("บัญชีภาระผูกพัน", "Commitments ledger"),
     "repayments": ("กำหนดชำระคืน", "Repayment dates"),
     "setoffs": ("หนังสือแจ้งหักกลบลบหนี้", "Set-off notices"),
+    "explanations": ("ผลและเหตุผลของทุกคำสั่ง", "Every order: outcome and reasons"),
+    "escalated": ("งานที่ส่งต่อขึ้นมาจากเครือข่ายระดับล่าง", "Escalated from the networks below"),
+    "escalated_help": (
+        "ความต้องการที่รอบล่าสุดของเครือข่ายระดับล่างยังจับคู่ไม่ได้ รอบถัดไปของเครือข่ายนี้จะนำไปจับคู่ต่อ",
+        "What the latest rounds of the networks below left open; this network's next round "
+        "takes it up",
+    ),
+    "from_network": ("จากเครือข่าย", "From network"),
+    "left_open": ("ค้างจากรอบนั้น", "Left open"),
+    "open_now": ("ยังค้างอยู่", "Open now"),
+    "shadow_values": ("มูลค่าเงาของสินค้าที่ขาดแคลน", "Shadow values where supply is scarce"),
     "debtor": ("ลูกหนี้", "Debtor"),
     "creditor": ("เจ้าหนี้", "Creditor"),
     "remaining": ("คงเหลือ (บาท)", "Remaining (baht)"),

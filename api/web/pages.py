@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from api.http.deps import checked_key, client_of
 from api.http.errors import ApiError
 from api.http.keys import split_token
+from api.services.round.escalation import escalations
 from api.services.sheets import Column, Kind, Sheet
 from api.web import core, i18n, queries
 from api.web import today as today_data
@@ -146,7 +147,8 @@ def _today(request: Request) -> date:
 
 @router.get("/today")
 def today(request: Request) -> Response:
-    """Members of the network tree with their open offers and needs; totals per tier."""
+    """Members of the network tree with their open offers and needs; totals per tier; what
+    the rounds of the networks below left open (escalated to this network)."""
     who = core.coordinator(request)
     if isinstance(who, Response):
         return who
@@ -154,10 +156,12 @@ def today(request: Request) -> Response:
     if network is None:
         return core.not_found_page(request, who)
     day = _today(request)
-    nodes = today_data.network_tree(core.ctx_of(request).engine, network, day)
+    engine = core.ctx_of(request).engine
+    nodes = today_data.network_tree(engine, network, day)
     values = {
         "day": day,
         "nodes": nodes,
+        "escalations": escalations(engine, network),
         "totals": today_data.tier_totals(nodes),
         **core.page_values(request, who, network),
     }

@@ -57,8 +57,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
-from ortools.graph.python import min_cost_flow
 
+from matcher.liquidity.parallel import SolverFailure, solve_all
 from matcher.liquidity.state import I64
 
 COST_BUDGET = 2**61
@@ -66,10 +66,6 @@ COST_BUDGET = 2**61
 solver cannot overflow (costs are summed along the flow and scaled by the node count)."""
 
 Bools = npt.NDArray[np.bool_]
-
-
-class SolverFailure(RuntimeError):
-    """The flow solver reported a status that a valid model cannot produce."""
 
 
 def solve_lexicographic(
@@ -254,19 +250,16 @@ class _Graph:
 
     def solve(self, batches: I64, cost: I64) -> None:
         """Solve the free arcs of each batch at this stage's costs; writes their flow."""
+        arcs_of, jobs = [], []
         for b in batches.tolist():
             a0, a1 = int(self.arc_start[b]), int(self.arc_start[b + 1])
             arcs = a0 + np.flatnonzero(self.free[a0:a1])
-            smcf = min_cost_flow.SimpleMinCostFlow()
-            ids = smcf.add_arcs_with_capacity_and_unit_cost(
-                self.tails[arcs], self.heads[arcs], self.caps[arcs], cost[arcs]
-            )
             n0, n1 = int(self.node_off[b]), int(self.node_off[b + 1])
-            smcf.set_nodes_supplies(np.arange(n1 - n0, dtype=np.int64), self.supply[n0:n1])
-            status = smcf.solve()
-            if status != smcf.OPTIMAL:
-                raise SolverFailure(f"min-cost flow ended with status {status!r}")
-            self.flow[arcs] = smcf.flows(ids)
+            arcs_of.append(arcs)
+            t, h, c = self.tails[arcs], self.heads[arcs], self.caps[arcs]
+            jobs.append((t, h, c, cost[arcs], self.supply[n0:n1]))
+        for arcs, flow in zip(arcs_of, solve_all(jobs), strict=True):
+            self.flow[arcs] = flow
 
     def restrict(self, batches: Bools, cost: I64, *, strict: bool, keep: bool = False) -> Bools:
         """Restrict the given batches to the optimal face of ``cost`` around their flow.

@@ -38,6 +38,7 @@ from matcher.liquidity.model import (
     LoanProposal,
     TierStages,
 )
+from matcher.liquidity.parallel import warm_up
 from matcher.liquidity.records import build_many
 from matcher.liquidity.state import (
     I64,
@@ -58,6 +59,9 @@ REPAIR_ROUNDS = 3
 FULL_RESOLVE_PAIRS = 20_000
 """Up to this many pairs in the components that break an integer rule, the repaired level is
 solved again in full; above it only the funds that the repair freed are lent again."""
+WARM_UP_ORDERS = 5_000
+"""Orders from which a round is large enough to spread its flows over worker processes
+(:mod:`matcher.liquidity.parallel`); they are started before the problem is built."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,8 @@ def solve_liquidity(
 
 def _solve(problem: LiquidityProblem, clock: Clock | None, explained: bool) -> LiquidityResult:
     start = clock() if clock else 0
+    if len(problem.offers) + len(problem.needs) >= WARM_UP_ORDERS:
+        warm_up()  # the worker processes start while the problem is checked and built
     tree = check_problem(problem)
     state = build_state(problem, tree)
     built = clock() if clock else 0

@@ -10,8 +10,15 @@ import numpy as np
 from matcher.domain import NetworkLevel
 from matcher.money import ratio_bps
 from matcher.produce.distance import I64
+from matcher.produce.flow import segment_caps
 from matcher.produce.lanes import TierLanes
-from matcher.produce.model import PriceRule, ProduceMatch, ProduceObjective, ProduceProblem
+from matcher.produce.model import (
+    PriceRule,
+    ProduceMatch,
+    ProduceObjective,
+    ProduceProblem,
+    ProduceTierStages,
+)
 from matcher.produce.prices import clearing_prices, split_prices
 from matcher.produce.state import ProduceState
 
@@ -209,3 +216,45 @@ def objective_of(p: ProduceProblem, matches: Sequence[ProduceMatch]) -> ProduceO
         units_offered=sum(offered_by.values()),
         min_seller_share_bps=min(shares, default=10_000),
     )
+
+
+def tier_stages_of(
+    p: ProduceProblem, matches: Sequence[ProduceMatch]
+) -> tuple[ProduceTierStages, ...]:
+    """Each tier's stage values: the fairness score of its lots' sales straight to orders
+    (the flow's segments, from what earlier tiers sold, filled in order as an optimal flow
+    fills them; a sale into a processor passes none) and its gains from trade."""
+    lots = {x.id: x for x in p.lots}
+    procs = {x.id: x for x in p.processors}
+    k = p.fairness_steps if p.policy.value != "coverage" else 0
+    sold_before: dict[str, int] = {}
+    out: list[ProduceTierStages] = []
+    for level in NetworkLevel:
+        tier = level.name.lower()
+        here = [m for m in matches if m.tier == tier]
+        if not here:
+            continue
+        gains = 0
+        direct: dict[str, int] = {}
+        sold: dict[str, int] = {}
+        for m in here:
+            truck = m.trucks * p.transport.of(m.product).truck_cost_satang
+            cost = m.transport_satang + m.spoilage_satang + truck
+            if m.source_id in lots:
+                cost += lots[m.source_id].reserve_satang_per_unit * m.quantity
+                sold[m.source_id] = sold.get(m.source_id, 0) + m.quantity
+                if m.target_id not in procs:  # sales into a processor pass no segment
+                    direct[m.source_id] = direct.get(m.source_id, 0) + m.quantity
+            elif m.source_id in procs:
+                cost += procs[m.source_id].cost_satang_per_unit * m.quantity
+            gains += m.value_satang - cost
+        score = 0
+        for lot_id, units in sorted(direct.items()) if k else ():
+            before = np.array([sold_before.get(lot_id, 0)])
+            caps = segment_caps(np.array([lots[lot_id].quantity]), before, k)[0]
+            fill = np.minimum(caps, np.maximum(units - np.r_[0, np.cumsum(caps)[:-1]], 0))
+            score += int(((k - np.arange(k)) * fill).sum())
+        for lot_id, units in sold.items():
+            sold_before[lot_id] = sold_before.get(lot_id, 0) + units
+        out.append(ProduceTierStages(tier, score, gains))
+    return tuple(out)

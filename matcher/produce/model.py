@@ -273,6 +273,19 @@ class ProduceObjective:
     min_seller_share_bps: int
 
 
+@dataclass(frozen=True, slots=True)
+class ProduceTierStages:
+    """What each stage of one tier reached, in priority order (issue 15): the fairness score
+    of the lots' sales straight to orders at the tier (Σ over the steps j = 1 … K of each
+    lot's sold share, (K + 1 − j) × the units sold inside step j, step j spanning
+    (⌈q·(j−1)/K⌉, ⌈q·j/K⌉] of its quantity q, counted from what earlier tiers sold; 0 under
+    ``coverage``), then the gains from trade of the tier's matches."""
+
+    tier: str
+    fairness_score: int
+    gains_satang: int
+
+
 @dataclass(frozen=True)
 class ProduceResult:
     """What the produce matcher returns."""
@@ -290,6 +303,8 @@ class ProduceResult:
     """Per tier, network, product and grade where supply is scarce (see ShadowValue)."""
     lanes: int = 0
     """Candidate lanes over all tiers (for reports and benchmarks)."""
+    tiers: tuple[ProduceTierStages, ...] = field(default=())
+    """Stage values of every tier that made matches, most local first."""
     truck_gap_bps: int | None = None
     """With integer trucks: the proven gap over all tiers, (Σ bound − Σ best) / |Σ best|, in
     basis points rounded up; None without trucks."""

@@ -24,7 +24,7 @@ from matcher.produce.explain import explain as explain_orders
 from matcher.produce.explain import explain_lists
 from matcher.produce.flow import solve_tier_flow
 from matcher.produce.lanes import TierLanes, has_trade, tier_lanes
-from matcher.produce.matches import Part, build_matches, objective_of
+from matcher.produce.matches import Part, build_matches, objective_of, tier_stages_of
 from matcher.produce.model import Clock, PriceRule, ProduceProblem, ProduceResult
 from matcher.produce.pool import WORKERS
 from matcher.produce.prices import transport_duals
@@ -175,6 +175,7 @@ def _solve(
         notes=tuple(ship.notes),
         shadow_values=ship.shadow.values(st),
         lanes=ship.lanes,
+        tiers=tier_stages_of(problem, matches),
         truck_gap_bps=_gap_bps(ship) if problem.trucks else None,
     )
 
@@ -217,6 +218,7 @@ def _solve_small(
         timings=Timings((t1 - t0) // 1_000_000, (t2 - t1) // 1_000_000, (t3 - t0) // 1_000_000),
         notes=tuple(ship.notes),
         lanes=ship.lanes,
+        tiers=tier_stages_of(problem, matches),
     )
 
 

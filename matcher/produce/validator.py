@@ -13,7 +13,7 @@ import math
 from collections import defaultdict
 from datetime import date
 
-from matcher.domain import Coop, NetworkTree
+from matcher.domain import Coop, NetworkLevel, NetworkTree
 from matcher.money import div_round_half_even
 from matcher.produce.model import (
     Processor,
@@ -85,6 +85,7 @@ def validate(p: ProduceProblem, r: ProduceResult) -> list[str]:
         if got[pr.id] > pr.capacity_units:
             errs.append(f"processor {pr.id} over capacity")
     errs += _check_objective(p, r, lots, procs)
+    errs += _check_stages(p, r, lots, procs)
     errs += _check_explanations(p, r, sold, got)
     return errs
 
@@ -232,6 +233,57 @@ def _check_objective(
     ):
         return [f"objective terms differ: gains {o.gains_satang} vs recomputed {gains}"]
     return []
+
+
+def _step_score(quantity: int, before: int, added: int, k: int) -> int:
+    """The fairness score of one lot's sales straight to orders at one tier, from the stated
+    rule alone: step j (1 … K) spans (⌈q·(j−1)/K⌉, ⌈q·j/K⌉] of the lot's quantity q, counted
+    from what earlier tiers sold; each unit sold inside it scores K + 1 − j."""
+    score = 0
+    for j in range(1, k + 1):
+        lo, hi = -((-quantity * (j - 1)) // k), -((-quantity * j) // k)
+        score += (k + 1 - j) * max(0, min(hi, before + added) - max(lo, before))
+    return score
+
+
+def _check_stages(
+    p: ProduceProblem, r: ProduceResult, lots: dict[str, StockLot], procs: dict[str, Processor]
+) -> list[str]:
+    """Each tier's fairness score and gains from trade, recomputed from its matches."""
+    if not r.tiers:
+        return []
+    order = [lvl.name.lower() for lvl in NetworkLevel]
+    present = {m.tier for m in r.matches}
+    if [t.tier for t in r.tiers] != [t for t in order if t in present]:
+        return ["stages: the tiers do not match the matches' tiers"]
+    k = 0 if r.policy.value == "coverage" else p.fairness_steps
+    bad: list[str] = []
+    before: dict[str, int] = defaultdict(int)
+    for stage in r.tiers:
+        direct: dict[str, int] = defaultdict(int)
+        sold: dict[str, int] = defaultdict(int)
+        gains = 0
+        for m in r.matches:
+            if m.tier != stage.tier:
+                continue
+            gains += m.value_satang - m.transport_satang - m.spoilage_satang
+            gains -= m.trucks * p.transport.of(m.product).truck_cost_satang
+            if m.source_id in lots:
+                gains -= lots[m.source_id].reserve_satang_per_unit * m.quantity
+                sold[m.source_id] += m.quantity
+                direct[m.source_id] += 0 if m.target_id in procs else m.quantity
+            elif m.source_id in procs:
+                gains -= procs[m.source_id].cost_satang_per_unit * m.quantity
+        score = sum(_step_score(lots[i].quantity, before[i], x, k) for i, x in direct.items())
+        if score != stage.fairness_score:
+            bad.append(f"stages: {stage.tier} fairness score does not recompute")
+        if gains != stage.gains_satang:
+            bad.append(f"stages: {stage.tier} gains from trade do not recompute")
+        for i, x in sold.items():
+            before[i] += x
+    if sum(t.gains_satang for t in r.tiers) != r.objective.gains_satang:
+        bad.append("stages: the tiers' gains do not add up to the round's")
+    return bad
 
 
 def _check_explanations(

@@ -39,6 +39,12 @@ BODIES = {
         ],
     },
     "/v1/debts/{order_id}/payments": {"amount": "1.00", "paid_on": "2026-11-21"},
+    "/v1/orders/{order_id}/amend": {
+        "kind": "liquidity_offer",
+        "amount": "1.00",
+        "min_rate_bps": 1,
+        "max_term_days": 1,
+    },
     "/v1/networks/{network_id}/debts/{order_id}/payments": {
         "amount": "1.00",
         "paid_on": "2026-11-21",

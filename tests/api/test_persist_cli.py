@@ -57,7 +57,15 @@ def test_demo_flow(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert raw.startswith(b"\xef\xbb\xbf") and "ผู้ให้กู้".encode() in raw
     assert cli("export", "round", "1", "--xlsx", "--out", str(xlsx_path))[0] == 0
     wb = load_workbook(xlsx_path)
-    assert wb.sheetnames == ["summary", "proposals", "sales", "setoffs"]
+    assert wb.sheetnames == [
+        "summary",
+        "proposals",
+        "sales",
+        "setoffs",
+        "explanations",
+        "shadow_values",
+    ]
+    assert wb["explanations"].max_row > 1  # every order, with its reasons
     assert wb["proposals"].max_row > 1
     code, out = cli("audit", "verify")
     assert code == 0 and "intact" in out

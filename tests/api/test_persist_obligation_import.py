@@ -14,7 +14,7 @@ from sqlmodel import Session
 from api.db.tables import AuditEventRow, MemberImportRow, ObligationRow, OrderRow, ProposalRow
 from api.services.errors import BadFileError
 from api.services.members import import_members
-from api.services.orders import import_orders
+from api.services.order_import import import_orders
 from api.services.round.service import run_round
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "scenarios" / "examples"

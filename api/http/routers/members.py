@@ -60,6 +60,7 @@ from api.http.routers.common import (
 )
 from api.http.strict import PLAIN_TEXT, StrictJsonRoute
 from api.services.member_orders import order_id, post_member_order
+from api.services.order_amend import AmendOutcome, amend_own_order
 from api.services.order_lifecycle import cancel_order
 from api.services.proposals import accept_proposal, decline_proposal
 
@@ -162,6 +163,42 @@ def cancel(
             order.id,
             str(who.coop_id),
             actor=who.principal,
+            clock=ctx.clock,
+            on_commit=hook,
+        )
+        return out[-1]
+
+    return respond(in_service_transaction(ctx, who.principal, *idem, call))
+
+
+@router.post("/orders/{order_id}/amend", response_model=sc.OrderPublic, responses=WRITE_ERRORS)
+def amend(
+    order: Annotated[OrderRow, Depends(own_order)],
+    body: sc.OrderCreate,
+    who: Member,
+    ctx: Ctx,
+    idem: Idem,
+) -> Response:
+    """Amend an open order of the caller's coop: the body is the whole order as it should
+    now read, of the same ``kind`` (แก้ไขคำสั่ง). A new version of the order, audited; its
+    pending proposals are voided and their reservations freed, and pairs declined with it
+    may be proposed again. The same content again changes nothing. A filled, cancelled,
+    expired or partly committed order, or a debt, is a 409 naming the field."""
+    coop = str(who.coop_id)
+    spec = order_spec(body, order.id, coop)
+
+    def call(store: StoreHook) -> Stored:
+        out: list[Stored] = []
+
+        def hook(session: Session, _outcome: AmendOutcome) -> None:
+            out.append(Stored(200, reads.order_view(session, order.id).model_dump(mode="json")))
+            store(session, out[-1])
+
+        amend_own_order(
+            ctx.engine,
+            spec,
+            actor=who.principal,
+            chain=coop_chain(coop),
             clock=ctx.clock,
             on_commit=hook,
         )

@@ -26,9 +26,17 @@ from api.http.pagination import Cursor, Limit, decode, next_cursor
 from api.http.routers.common import READ_ERRORS, WRITE_ERRORS, Idem, respond
 from api.http.strict import StrictJsonRoute, only_refuses
 from api.services.clock import as_utc
-from api.services.export import PROPOSAL_HEADER, SALE_HEADER, SETOFF_HEADER, round_report
+from api.services.export import (
+    EXPLANATION_HEADER,
+    PROPOSAL_HEADER,
+    SALE_HEADER,
+    SETOFF_HEADER,
+    SHADOW_HEADER,
+    round_report,
+)
 from api.services.round.calendar import check_round_date
 from api.services.round.declines import declines_of_network
+from api.services.round.escalation import escalations
 from api.services.round.policy import PolicySpec, StoredPolicy, set_policy, show_policy
 from api.services.round.service import RoundOutcome, RoundParams, run_round
 from api.services.round.service import preview as preview_round
@@ -138,6 +146,7 @@ def preview(body: sc.RoundRun, network_id: Network, ctx: Ctx) -> dict[str, Any]:
     out["setoffs"] = _plain([n._asdict() for n in result.setoff.notices if n.set_off_satang > 0])
     out["notes"] = [*snap.notes, *result.liquidity.notes, *result.notes]
     out["input_hash"] = snap.input_hash
+    out["report"] = seen.report
     return out
 
 
@@ -265,6 +274,35 @@ def declines(network_id: Network, ctx: Ctx) -> list[sc.DeclinePublic]:
     ]
 
 
+@router.get("/escalations", response_model=list[sc.EscalationPublic], responses=READ_ERRORS)
+def escalated(network_id: Network, ctx: Ctx) -> list[sc.EscalationPublic]:
+    """What the latest rounds of the networks below left open and is still open: needs and
+    purchase orders, how much, and why (งานที่ส่งต่อขึ้นมาจากเครือข่ายระดับล่าง). The
+    network's next round takes them up (its snapshot is its whole subtree)."""
+    out = []
+    for e in escalations(ctx.engine, network_id):
+        money = e.unit == "satang"
+        out.append(
+            sc.EscalationPublic(
+                from_network_id=e.from_network_id,
+                round_id=e.round_id,
+                business_date=e.business_date,
+                order_id=e.order_id,
+                kind=e.kind,
+                coop_id=e.coop_id,
+                unit=e.unit,
+                left_open=satang_to_decimal_string(e.left_open) if money else None,
+                open_now=satang_to_decimal_string(e.open_now) if money else None,
+                left_open_quantity=None if money else e.left_open,
+                open_now_quantity=None if money else e.open_now,
+                reasons=list(e.reasons),
+                text_th=e.text("th"),
+                text_en=e.text("en"),
+            )
+        )
+    return out
+
+
 @router.get("/rounds", response_model=sc.Page[sc.RoundPublic], responses=READ_ERRORS)
 def list_rounds(
     network_id: Network, ctx: Ctx, limit: Limit = 50, cursor: Cursor = None
@@ -277,8 +315,11 @@ def list_rounds(
 
 @router.get("/rounds/{round_id}", response_model=sc.RoundReportPublic, responses=READ_ERRORS)
 def report(rnd: Round, ctx: Ctx) -> sc.RoundReportPublic:
-    """A round's report: summary, notes (explanations), loan proposals, sale proposals and
-    set-offs, each with its column header (รายงานรอบ)."""
+    """A round's report: summary, notes, loan proposals, sale proposals and set-offs, and
+    from the report stored with the round: the rules it used, every order's explanation
+    (offers, needs, stock lots, purchase orders, debts: outcome, amounts, reason codes and
+    sentences in Thai and English, shadow values) and the shadow values where produce is
+    scarce, each with its column header (รายงานรอบ) — what the preview showed."""
     rep = round_report(ctx.engine, int(rnd.id or 0))
     return sc.RoundReportPublic(
         round_id=rep.round_id,
@@ -290,6 +331,11 @@ def report(rnd: Round, ctx: Ctx) -> sc.RoundReportPublic:
         sales=rep.sales,
         setoff_header=SETOFF_HEADER,
         setoffs=rep.setoffs,
+        rules=[list(r) for r in rep.rules],
+        explanation_header=EXPLANATION_HEADER,
+        explanations=rep.explanations,
+        shadow_header=SHADOW_HEADER,
+        shadow_values=rep.shadow_values,
     )
 
 

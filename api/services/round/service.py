@@ -36,6 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -56,7 +57,9 @@ from api.services.round.declines import (
     round_order_ids,
     without_declined,
 )
+from api.services.round.escalation import escalation_notes
 from api.services.round.policy import round_params
+from api.services.round.report import build_report
 from api.services.round.sweep import sweep
 from api.services.snapshot import KIND, RoundParams, Snapshot, load_snapshot
 from matcher.errors import InputError
@@ -161,7 +164,8 @@ def run_round(
             with read_session(engine) as s:
                 params = round_params(s, network_id, base)
                 snap = load_snapshot(s, network_id, business_date, params, new_version)
-                snap = replace(snap, notes=(*swept.notes(), *snap.notes))
+                taken_up = escalation_notes(s, network_id)
+                snap = replace(snap, notes=(*swept.notes(), *taken_up, *snap.notes))
                 declined = {} if retry_declined else _declined(s, snap)
             t1 = monotonic()
             step("solve")
@@ -255,6 +259,8 @@ class Preview:
 
     snapshot: Snapshot
     result: RoundResult
+    report: dict[str, Any] = field(default_factory=dict)
+    """What the stored round would say about every order (:mod:`.report`)."""
 
 
 def preview(
@@ -269,8 +275,10 @@ def preview(
     with read_session(engine) as s:
         taken = round_params(s, network_id, params or RoundParams())
         snap = load_snapshot(s, network_id, business_date, taken, True)
+        snap = replace(snap, notes=(*escalation_notes(s, network_id), *snap.notes))
         declined = {} if retry_declined else _declined(s, snap)
-    return Preview(snap, solve_snapshot(snap, declined))
+    result = solve_snapshot(snap, declined)
+    return Preview(snap, result, build_report(snap.round_problem, result, taken))
 
 
 def _persist(

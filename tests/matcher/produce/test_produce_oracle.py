@@ -46,8 +46,12 @@ def assert_order_holds(p: ProduceProblem, r: ProduceResult) -> None:
     """Optimal means every tier's stage values are the oracle's."""
     if r.status is not SolveStatus.OPTIMAL:
         return
+    stages = {t.tier: t for t in r.tiers}
     for tier in audit(p, r):
         assert tier.got == tier.best, tier
+        if tier.tier in stages:  # the result's own stage values are the oracle's too
+            assert stages[tier.tier].fairness_score == tier.best.fairness, tier
+            assert stages[tier.tier].gains_satang == tier.best.gains, tier
     if p.policy is not FairnessPolicy.COVERAGE and not p.processors:
         # What the exact step score means for shares: the smallest share sold is within one
         # step (1/K, plus one unit of rounding) of the max-min share.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from produce_cases import (
     DAY,
     LONGAN,
@@ -14,10 +15,12 @@ from produce_cases import (
     order,
     problem,
     reasons,
+    seeded_round,
     solve_valid,
 )
 
 from matcher.produce.model import Lane, PriceRule, Processor, Product, Transport
+from matcher.produce.validator import validate
 from matcher.results import FairnessPolicy, FillState, SolveStatus
 
 A, B = coop("a", "lamphun"), coop("b", "pasang")
@@ -266,3 +269,17 @@ def test_clearing_price_is_set_by_the_marginal_lot() -> None:
     marginal_floor = by_lot["l2"].price_satang_per_unit
     assert marginal_floor > 1900
     assert {m.price_satang_per_unit for m in r.matches} == {marginal_floor}
+
+
+@pytest.mark.parametrize("policy", [FairnessPolicy.MAXMIN, FairnessPolicy.PROPORTIONAL])
+def test_the_validator_recomputes_each_tiers_stage_values(policy: FairnessPolicy) -> None:
+    p = replace(seeded_round(7, 8, 2, 12, 10), policy=policy)
+    r = solve_valid(p)
+    assert r.tiers and all(t.fairness_score > 0 for t in r.tiers)
+    first = r.tiers[0]
+    for wrong in (
+        replace(first, fairness_score=first.fairness_score + 1),
+        replace(first, gains_satang=first.gains_satang - 1),
+    ):
+        errs = validate(p, replace(r, tiers=(wrong, *r.tiers[1:])))
+        assert any(e.startswith(f"stages: {first.tier}") for e in errs), errs
