@@ -62,13 +62,23 @@ def register(app: typer.Typer) -> None:
     def scenario(
         file: Annotated[Path, typer.Argument(help="scenario .yaml (scenarios/*.yaml)")],
         actor: ActorOption = None,
+        policy_name: Annotated[
+            str | None,
+            typer.Option(
+                "--policy",
+                help="also store this simulator policy's fairness, transport rate and joint "
+                "fund on the root network",
+            ),
+        ] = None,
     ) -> None:
         """Import a scenario's networks, coops and network policies (joint fund,
         processors, transport per product) (นำเข้าเครือข่ายและนโยบายจากไฟล์สถานการณ์)."""
         from api.services.scenario_import import import_scenario
 
         with service_errors(str(file)):
-            out = import_scenario(open_engine(), file, actor=actor or "import")
+            out = import_scenario(
+                open_engine(), file, actor=actor or "import", policy_name=policy_name
+            )
         shown = ", ".join(f"{k} v{v}" for k, v in sorted(out.policies.items())) or "-"
         console.print(
             f"นำเข้าแล้ว / imported {out.scenario_id}: {out.networks} networks, "

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -106,10 +107,50 @@ def _season_product(session: Session, sc: Scenario) -> None:
     )
 
 
+def _documents(
+    sc: Scenario, path: Path, policy_name: str | None
+) -> list[tuple[str, dict[str, Any]]]:
+    """(network, policy document) to store: the ``network_policies`` entries and, with
+    ``policy_name``, the simulator policy of that name on the root network — its fairness,
+    transport rate and joint fund (account ``<root>-fund``) — under the root's own entry,
+    whose fields win."""
+    docs = [(e.network, dict(e.policy)) for e in sc.spec.network_policies]
+    if policy_name is None:
+        return docs
+    pol = next((p for p in sc.spec.policies if p.name == policy_name), None)
+    if pol is None:
+        names = ", ".join(p.name for p in sc.spec.policies)
+        raise BadFileError(
+            f"--policy: {path.name} has no policy {policy_name!r} ({names})",
+            f"--policy: ไม่พบนโยบาย {policy_name!r} ในไฟล์ ({names})",
+        )
+    root = next(n.id for n in sc.spec.networks if n.parent is None)
+    base: dict[str, Any] = {
+        "fairness": pol.fairness,
+        "transport": {"satang_per_unit_km": pol.transport_satang_per_kg_km},
+    }
+    if pol.joint_fund_baht > 0:
+        base["joint_fund"] = {
+            "account_id": f"{root}-fund",
+            "balance_satang": pol.joint_fund_baht,
+            "rate_bps": pol.joint_fund_rate_bps,
+        }
+    own = next((d for n, d in docs if n == root), None)
+    if own is None:
+        return [*docs, (root, base)]
+    return [(n, base | d if n == root else d) for n, d in docs]
+
+
 def import_scenario(
-    engine: Engine, path: Path, *, actor: str, clock: UtcClock = system_clock
+    engine: Engine,
+    path: Path,
+    *,
+    actor: str,
+    policy_name: str | None = None,
+    clock: UtcClock = system_clock,
 ) -> ScenarioImport:
-    """Store the scenario's networks, coops and network policies (one transaction).
+    """Store the scenario's networks, coops and network policies (one transaction); with
+    ``policy_name``, also that simulator policy's terms on the root (:func:`_documents`).
 
     Raises:
         BadFileError: the file is not a valid scenario, or a network policy breaks a rule
@@ -117,11 +158,13 @@ def import_scenario(
     """
     sc = _read(path)
     specs = []
-    for i, entry in enumerate(sc.spec.network_policies):
+    own = len(sc.spec.network_policies)
+    for i, (network, doc) in enumerate(_documents(sc, path, policy_name)):
+        label = f"network_policies[{i}].policy" if i < own else f"policies[{policy_name}]"
         try:
-            specs.append((i, entry.network, parse_policy(entry.policy)))
+            specs.append((label, network, parse_policy(doc)))
         except PolicyError as exc:
-            raise _policy_error(path, i, exc) from None
+            raise _policy_error(path, label, exc) from None
     nets, coops = _members(sc)
 
     def work(session: Session) -> ScenarioImport:
@@ -130,14 +173,14 @@ def import_scenario(
         _season_product(session, sc)
         session.flush()
         stored, new = {}, 0
-        for i, network, spec in specs:
+        for label, network, spec in specs:
             before = stored_version(session, network)
             try:
                 out = store_policy(
                     session, network, spec, actor=actor, now=now, only_if_changed=True
                 )
             except PolicyError as exc:
-                raise _policy_error(path, i, exc) from None
+                raise _policy_error(path, label, exc) from None
             new += int(out.version != before)
             stored[network] = out.version
         append_event(
@@ -149,11 +192,11 @@ def import_scenario(
     return in_write_transaction(engine, work)
 
 
-def _policy_error(path: Path, i: int, exc: PolicyError) -> BadFileError:
+def _policy_error(path: Path, label: str, exc: PolicyError) -> BadFileError:
     return BadFileError(
-        f"{path.name}: network_policies[{i}] is not valid",
-        f"{path.name}: นโยบายเครือข่ายรายการที่ {i + 1} ไม่ถูกต้อง",
-        [f"network_policies[{i}].policy.{line}" for line in exc.lines],
+        f"{path.name}: {label} is not valid",
+        f"{path.name}: นโยบายเครือข่าย {label} ไม่ถูกต้อง",
+        [f"{label}.{line}" for line in exc.lines],
     )
 
 

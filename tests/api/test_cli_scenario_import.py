@@ -102,3 +102,18 @@ def test_a_bad_scenario_policy_is_named_and_nothing_is_stored(  # type: ignore[n
     with Session(cli.engine) as s:
         assert s.scalar(select(func.count()).select_from(NetworkRow)) == 0
         assert s.scalar(select(func.count()).select_from(NetworkPolicyRow)) == 0
+
+
+def test_a_simulator_policy_goes_onto_the_root(cli) -> None:  # type: ignore[no-untyped-def]
+    """Loei has no network_policies: --policy joint-fund stores the national root's fund
+    (500,000 baht at 5.00 %) and fairness; an unknown name is refused naming --policy."""
+    loei = EGGS.parent / "loei.yaml"
+    code, out = cli("import", "scenario", str(loei), "--policy", "nowhere")
+    assert code == 2 and "--policy" in out and "joint-fund" in out, out
+    code, out = cli("import", "scenario", str(loei), "--policy", "joint-fund")
+    assert code == 0 and "th-national v1" in out and "(1 new)" in out, out
+    with Session(cli.engine) as s:
+        fund = s.get(OrderRow, "th-national-fund")
+        assert fund is not None and fund.amount == 500_000_00
+    code, out = cli("import", "scenario", str(loei), "--policy", "proportional")
+    assert code == 0 and "th-national v2" in out, out  # no fund in that one: a new version
