@@ -6,7 +6,7 @@ could not be remembered. The sides are now plain ids (an order id or a processor
 ``proposal`` itself.
 
 Revision ID: 0014
-Revises: 0015 (chained after the stored round report, which main took first)
+Revises: 0013 (chained after the stored round report, which main took first)
 Create Date: 2026-12-06 15:10:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0015"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
