@@ -6,7 +6,7 @@ could not be remembered. The sides are now plain ids (an order id or a processor
 ``proposal`` itself.
 
 Revision ID: 0014
-Revises: 0013 (chained after the stored round report, which main took first)
+Revises: 0013
 Create Date: 2026-12-06 15:10:00
 """
 
