@@ -15,6 +15,7 @@ from dbfixtures import FakeClock
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
+from api.db.audit import append_event
 from api.db.tables import ObligationRow, OrderRow
 from api.db.tables_purchase import JointOrderMemberRow, JointOrderRow
 from api.db.tx import in_write_transaction
@@ -235,14 +236,14 @@ def test_a_crash_while_placing_leaves_nothing_half_written(db, clock, monkeypatc
     ).joint_order_ids
     for coop in FUEL:
         accept_joint_order(db, jid, coop, clock=clock)
-    real = pr.append_event
+    real = append_event
 
     def crash(session, at, actor, action, *args, **kwargs):  # type: ignore[no-untyped-def]
         if action == "joint_order.placed":
             raise RuntimeError("power cut")
         return real(session, at, actor, action, *args, **kwargs)
 
-    monkeypatch.setattr(pr, "append_event", crash)
+    monkeypatch.setattr(pr, "append_event", crash, raising=True)
     with pytest.raises(RuntimeError):
         accept_joint_order(db, jid, "DEPOT", clock=clock)
     jo, members = _group(db, jid)
