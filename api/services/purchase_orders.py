@@ -3,7 +3,7 @@
 The input rules are the matcher's (:func:`matcher.purchase.checks.check_problem`: a need
 states its highest price, a schedule is monotone without overlaps or gaps, the minimum
 order is not above the capacity, ...), applied to the posted orders before anything is
-written; a broken rule is an :class:`InvalidStateError` whose lines name each field in
+written; a broken rule is a :class:`ServiceError` (code ``invalid``) whose lines name each field in
 Thai and English, and nothing is written. Ids must be new. Loading turns stored rows back
 into the matcher's :class:`PurchaseNeed` and :class:`SupplierOffer` (one mapping each way).
 """
@@ -22,7 +22,8 @@ from api.db.tables import CoopRow, OrderRow
 from api.db.tables_purchase import InputNeedRow, SupplierOfferRow
 from api.db.tx import in_write_transaction
 from api.services.clock import UtcClock, system_clock
-from api.services.errors import InvalidStateError
+from api.services.errors import ServiceError
+from api.services.hooks import OnCommit, with_hook
 from matcher.errors import InputError
 from matcher.purchase.checks import check_problem
 from matcher.purchase.model import (
@@ -46,17 +47,21 @@ def post_purchase_orders(
     business_date: date,
     actor: str,
     clock: UtcClock = system_clock,
+    on_commit: OnCommit[list[str]] | None = None,
 ) -> list[str]:
     """Check and store needs (buyer = coop id) and offers (supplier = the supplying coop's id).
 
     ``units`` names each product's base unit ("litre", "kg"). Returns the stored ids.
 
     Raises:
-        InvalidStateError: a rule is broken, an id exists already, a party is unknown or a
+        ServiceError: a rule is broken, an id exists already, a party is unknown or a
             product has no unit; nothing is written.
     """
     check_orders(needs, offers, units, business_date)
-    return in_write_transaction(engine, lambda s: _insert(s, needs, offers, units, clock(), actor))
+    return in_write_transaction(
+        engine,
+        lambda s: with_hook(s, _insert(s, needs, offers, units, clock(), actor), on_commit),
+    )
 
 
 def check_orders(
@@ -81,8 +86,8 @@ def check_orders(
         raise _bad(lines)
 
 
-def _bad(lines: list[str]) -> InvalidStateError:
-    return InvalidStateError(
+def _bad(lines: list[str]) -> ServiceError:
+    return ServiceError(
         "the joint-purchase orders break a rule; nothing was written",
         "คำสั่งจัดซื้อร่วมผิดกฎ ไม่ได้บันทึกสิ่งใด",
         lines,

@@ -44,6 +44,7 @@ from api.db.tables_purchase import JointOrderMemberRow, JointOrderRow
 from api.db.tx import in_write_transaction, network_lock, read_session
 from api.services.clock import UtcClock, as_utc, system_clock
 from api.services.errors import InvalidStateError, NotFoundError
+from api.services.hooks import OnCommit, with_hook
 from api.services.persist import code_version
 from api.services.purchase_orders import open_purchase_orders
 from api.services.round.calendar import add_business_days, business_day_end
@@ -85,6 +86,8 @@ class JointOrderView:
     waiting: tuple[str, ...]
     """Coops whose answer is still missing, sorted."""
     obligation_ids: tuple[str, ...]
+    obligations: tuple[tuple[str, str], ...]
+    """(debtor coop, obligation order id) of each placed line."""
     changed: bool
 
 
@@ -99,6 +102,7 @@ def run_purchase_round(
     commit_days: int = COMMIT_DAYS,
     time_limit_ms: int = TIME_LIMIT_MS,
     gap_bps: int = GAP_BPS,
+    on_commit: OnCommit[PurchaseRoundOutcome] | None = None,
 ) -> PurchaseRoundOutcome:
     """Run (or return the stored) joint-purchase round of ``network_id`` on the date.
 
@@ -111,8 +115,11 @@ def run_purchase_round(
         if not new_version:
             with read_session(engine) as s:
                 existing = repo.latest_round(s, network_id, KIND, business_date)
-                if existing is not None:
-                    return _outcome(s, existing, reused=True)
+            if existing is not None:
+                return in_write_transaction(
+                    engine,
+                    lambda s: with_hook(s, _outcome(s, existing, reused=True), on_commit),
+                )
 
         def work(s: Session) -> PurchaseRoundOutcome:
             now = clock()
@@ -142,7 +149,8 @@ def run_purchase_round(
                 str(rnd.id),
                 {"network": network_id, "date": business_date.isoformat(), "groups": jids},
             )
-            return _outcome(s, rnd, reused=False, expired=expired, voided=voided)
+            out = _outcome(s, rnd, reused=False, expired=expired, voided=voided)
+            return with_hook(s, out, on_commit)
 
         return in_write_transaction(engine, work)
 
@@ -289,7 +297,12 @@ def _outcome(
 
 
 def accept_joint_order(
-    engine: Engine, joint_order_id: int, coop_id: str, *, clock: UtcClock = system_clock
+    engine: Engine,
+    joint_order_id: int,
+    coop_id: str,
+    *,
+    clock: UtcClock = system_clock,
+    on_commit: OnCommit[JointOrderView] | None = None,
 ) -> JointOrderView:
     """``coop_id`` (a member buyer or the supplier) accepts; the last acceptance places it.
 
@@ -302,7 +315,7 @@ def accept_joint_order(
         now = clock()
         jo, members = _load(s, joint_order_id, coop_id)
         if jo.status == "placed":
-            return _view(s, jo, members, changed=False)
+            return with_hook(s, _view(s, jo, members, changed=False), on_commit)
         if jo.status in CLOSED or now > as_utc(jo.commit_by):
             raise InvalidStateError(
                 f"group order {joint_order_id} can no longer be accepted ({jo.status})",
@@ -324,7 +337,7 @@ def accept_joint_order(
             append_event(s, now, coop_id, "joint_order.accepted", "joint_order", str(jo.id), {})
         if jo.supplier_accepted_at is not None and all(m.accepted_at for m in members):
             _place(s, jo, members, now, coop_id)
-        return _view(s, jo, members, changed=changed)
+        return with_hook(s, _view(s, jo, members, changed=changed), on_commit)
 
     return in_write_transaction(engine, work)
 
@@ -335,6 +348,7 @@ def decline_joint_order(
     coop_id: str,
     *,
     clock: UtcClock = system_clock,
+    on_commit: OnCommit[JointOrderView] | None = None,
 ) -> JointOrderView:
     """``coop_id`` declines: the whole group order ends and its reservations are freed.
 
@@ -347,7 +361,7 @@ def decline_joint_order(
         now = clock()
         jo, members = _load(s, joint_order_id, coop_id)
         if jo.status in CLOSED:
-            return _view(s, jo, members, changed=False)
+            return with_hook(s, _view(s, jo, members, changed=False), on_commit)
         if jo.status == "placed":
             raise InvalidStateError(
                 f"group order {joint_order_id} is placed and cannot be declined",
@@ -359,7 +373,7 @@ def decline_joint_order(
                 s.add(m)
         _close(s, jo, members, "declined", now)
         append_event(s, now, coop_id, "joint_order.declined", "joint_order", str(jo.id), {})
-        return _view(s, jo, members, changed=True)
+        return with_hook(s, _view(s, jo, members, changed=True), on_commit)
 
     return in_write_transaction(engine, work)
 
@@ -510,6 +524,9 @@ def _view(
         accepted=tuple(sorted(accepted)),
         waiting=tuple(sorted(waiting - accepted)),
         obligation_ids=tuple(m.obligation_order_id for m in members if m.obligation_order_id),
+        obligations=tuple(
+            (m.coop_id, m.obligation_order_id) for m in members if m.obligation_order_id
+        ),
         changed=changed,
     )
 

@@ -20,7 +20,7 @@ from api.db.tables import ObligationRow, OrderRow
 from api.db.tables_purchase import JointOrderMemberRow, JointOrderRow
 from api.db.tx import in_write_transaction
 from api.services import purchase_round as pr
-from api.services.errors import InvalidStateError, NotFoundError
+from api.services.errors import InvalidStateError, NotFoundError, ServiceError
 from api.services.members import CoopSpec, NetworkSpec, upsert_members
 from api.services.obligations import open_obligations
 from api.services.purchase_orders import post_purchase_orders
@@ -267,13 +267,13 @@ def test_bad_orders_name_the_field_in_thai_and_english_and_write_nothing(db, clo
         "OF-MIN", "DEPOT", "diesel", offer.kind, offer.tiers, 9_000, 5_000, *LAMPHUN, 10_000
     )
     no_limit = PurchaseNeed("N-X", "F1", "diesel", 100, DAY + timedelta(days=3), None, *LAMPHUN)
-    with pytest.raises(InvalidStateError) as err:
+    with pytest.raises(ServiceError) as err:
         _post(db, clock, [no_limit], [rising, too_big])
     text = "\n".join(err.value.lines)
     assert "needs[0].max_price_satang_per_unit" in text
     assert "offers[0].tiers" in text and "offers[1].min_order_units" in text
     assert " / " in err.value.lines[0]  # Thai / English
-    with pytest.raises(InvalidStateError) as unknown:
+    with pytest.raises(ServiceError) as unknown:
         _post(db, clock, [_need("N-Y", "NOBODY", "diesel", 100, 3_000)], [])
     assert "NOBODY" in "\n".join(unknown.value.lines)
     with Session(db) as s:
