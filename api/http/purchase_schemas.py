@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, WithJsonSchema
 
 from api.http.order_schemas import BusinessDate, Money, PositiveMoney
 from api.http.sale_views import MoneyOut
@@ -21,6 +21,14 @@ from matcher.purchase.model import ScheduleKind
 
 Unit = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[a-z][a-z_]*$")]
 Quantity = Annotated[int, Field(strict=True, ge=1, le=100_000_000)]
+_DEGREES = r"^-?[0-9]{1,3}(\.[0-9]{1,5})?$"
+Latitude = Annotated[
+    Lat, WithJsonSchema({"type": "string", "pattern": _DEGREES, "examples": ["18.58000"]})
+]
+"""Degrees as a decimal string with at most 5 places ("18.58000"), stored in 1e-5 degree."""
+Longitude = Annotated[
+    Lon, WithJsonSchema({"type": "string", "pattern": _DEGREES, "examples": ["99.02000"]})
+]
 
 
 class InputNeedCreate(StrictModel):
@@ -49,8 +57,8 @@ class InputNeedCreate(StrictModel):
     deliver_by: ThaiDate
     max_price: PositiveMoney
     """Highest delivered price per base unit in baht."""
-    latitude: Lat
-    longitude: Lon
+    latitude: Latitude
+    longitude: Longitude
 
 
 class SupplierOfferCreate(StrictModel):
@@ -62,8 +70,8 @@ class SupplierOfferCreate(StrictModel):
     tiers: Annotated[list[TierIn], Field(min_length=1, max_length=20)]
     min_order_units: Count = 0
     capacity_units: Quantity
-    latitude: Lat
-    longitude: Lon
+    latitude: Latitude
+    longitude: Longitude
     truck_capacity_units: Quantity
     truck_cost: Money = 0
     truck_cost_per_km: Money = 0
