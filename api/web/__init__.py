@@ -33,6 +33,7 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
         member_pages,
         missing_pages,
         pages,
+        purchase_pages,
         round_pages,
         scenario_pages,
     )
@@ -45,5 +46,6 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
     app.include_router(scenario_pages.router)
     app.include_router(member_pages.router)
     app.include_router(letter_pages.router)
+    app.include_router(purchase_pages.router)
     app.mount("/web/static", StaticFiles(directory=str(STATIC)), name="web-static")
     app.include_router(missing_pages.router)  # last: any other /web address

@@ -45,7 +45,7 @@ from matcher.purchase.model import PriceTier, PurchaseNeed, SupplierOffer
 
 router = APIRouter(prefix="/v1/purchase", tags=["joint purchase"], route_class=StrictJsonRoute)
 network_router = APIRouter(
-    prefix="/v1/networks/{network_id}", tags=["joint purchase"], route_class=StrictJsonRoute
+    prefix="/v1/networks/{network_id}", tags=["coordinator"], route_class=StrictJsonRoute
 )
 
 
