@@ -12,12 +12,17 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, WithJsonSchema
 
-from api.http.order_schemas import BusinessDate, Money, PositiveMoney
+from api.http.order_schemas import BusinessDate, Money, PositiveMoney, no_money
 from api.http.sale_views import MoneyOut
 from api.http.schemas import Public
 from api.schemas.common import Count, Identifier, StrictModel
-from api.schemas.purchase import Lat, Lon, ThaiDate, TierIn
+from api.schemas.purchase import Lat, Lon, ThaiDate
 from matcher.purchase.model import ScheduleKind
+
+
+def _examples(*examples: dict[str, object]) -> ConfigDict:
+    return ConfigDict(frozen=True, json_schema_extra={"examples": list(examples)})
+
 
 Unit = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[a-z][a-z_]*$")]
 Quantity = Annotated[int, Field(strict=True, ge=1, le=100_000_000)]
@@ -29,6 +34,14 @@ Latitude = Annotated[
 Longitude = Annotated[
     Lon, WithJsonSchema({"type": "string", "pattern": _DEGREES, "examples": ["99.02000"]})
 ]
+
+
+class TierCreate(StrictModel):
+    """Units ``min_units`` … ``max_units`` (null: no upper end) at ``price`` baht per unit."""
+
+    min_units: Count
+    max_units: Count | None = None
+    price: PositiveMoney
 
 
 class InputNeedCreate(StrictModel):
@@ -64,23 +77,48 @@ class InputNeedCreate(StrictModel):
 class SupplierOfferCreate(StrictModel):
     """A supplier's offer from one depot with its volume price schedule (ข้อเสนอขายตามขั้นปริมาณ)."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "product": "diesel",
+                    "unit": "litre",
+                    "kind": "all_units",
+                    "tiers": [
+                        {"min_units": 0, "max_units": 1999, "price": "30.00"},
+                        {"min_units": 2000, "price": "29.00"},
+                    ],
+                    "capacity_units": 50000,
+                    "latitude": "18.58000",
+                    "longitude": "99.02000",
+                    "truck_capacity_units": 10000,
+                    "truck_cost": "500.00",
+                }
+            ]
+        },
+    )
+
     product: Identifier
     unit: Unit
     kind: ScheduleKind
-    tiers: Annotated[list[TierIn], Field(min_length=1, max_length=20)]
+    tiers: Annotated[list[TierCreate], Field(min_length=1, max_length=20)]
     min_order_units: Count = 0
     capacity_units: Quantity
     latitude: Latitude
     longitude: Longitude
     truck_capacity_units: Quantity
-    truck_cost: Money = 0
-    truck_cost_per_km: Money = 0
+    truck_cost: Money = no_money()
+    truck_cost_per_km: Money = no_money()
     lead_days: Annotated[int, Field(strict=True, ge=0, le=365)] = 0
     max_distance_m: Annotated[int, Field(strict=True, ge=0, le=50_000_000)] = 300_000
 
 
 class PostedPurchaseOrder(Public):
     """The id of the stored order."""
+
+    model_config = _examples({"id": "inp_3b1f0a4e8c1d4c559a571f2e", "kind": "input_need"})
 
     id: str
     kind: str
@@ -89,12 +127,32 @@ class PostedPurchaseOrder(Public):
 class PurchaseRoundRun(StrictModel):
     """Run the network's joint-purchase round for a business date."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"examples": [{"business_date": "2026-11-21", "new_version": False}]},
+    )
+
     business_date: BusinessDate
     new_version: Annotated[bool, Field(strict=True)] = False
 
 
 class PurchaseRoundPublic(Public):
     """A purchase round and the group orders it proposed."""
+
+    model_config = _examples(
+        {
+            "round_id": 12,
+            "version": 1,
+            "reused": False,
+            "solve_status": "optimal",
+            "saving": "1400.00",
+            "alone_saving": "0.00",
+            "joint_order_ids": [3],
+            "expired": 0,
+            "voided": 0,
+        }
+    )
 
     round_id: int
     version: int
@@ -109,6 +167,20 @@ class PurchaseRoundPublic(Public):
 
 class GroupLinePublic(Public):
     """One need's line of a group order."""
+
+    model_config = _examples(
+        {
+            "need_order_id": "inp_3b1f0a4e8c1d4c559a571f2e",
+            "coop_id": "C1",
+            "quantity": 1200,
+            "delivery": "500.00",
+            "pays": "35300.00",
+            "saving": "700.00",
+            "alone_saving": "0.00",
+            "accepted": True,
+            "obligation_order_id": None,
+        }
+    )
 
     need_order_id: str
     coop_id: str
@@ -148,6 +220,16 @@ class GroupOrderPublic(Public):
 
 class GroupOrderDecision(Public):
     """The state of a group order after accept or decline."""
+
+    model_config = _examples(
+        {
+            "id": 3,
+            "status": "placed",
+            "accepted_by_me": True,
+            "obligation_ids": ["JPO-3-1"],
+            "changed": True,
+        }
+    )
 
     id: int
     status: str
