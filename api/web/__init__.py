@@ -47,5 +47,6 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
     app.include_router(member_pages.router)
     app.include_router(letter_pages.router)
     app.include_router(purchase_pages.router)
+    app.include_router(purchase_pages.network_router)
     app.mount("/web/static", StaticFiles(directory=str(STATIC)), name="web-static")
     app.include_router(missing_pages.router)  # last: any other /web address

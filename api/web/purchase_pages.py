@@ -1,4 +1,5 @@
-"""The member coop's joint-purchase page: its group orders, with Commit and Decline buttons.
+"""Joint-purchase web pages: the member coop's group orders (Commit / Decline), and the
+coordinator's page that runs the network's purchase round and lists its group orders.
 
 A member sees only the group orders its coop is in (as a buyer: its own lines; as the
 supplier: every line); any other id is a 404 like one that does not exist. The buttons post
@@ -13,12 +14,23 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from api.schemas.dates import DateTextError, parse_date_text
 from api.services.errors import ServiceError
-from api.services.purchase_reads import group_order_of_coop, group_orders_of_coop
-from api.services.purchase_round import accept_joint_order, decline_joint_order
+from api.services.purchase_reads import (
+    group_order_of_coop,
+    group_orders_of_coop,
+    group_orders_of_network,
+)
+from api.services.purchase_round import (
+    accept_joint_order,
+    decline_joint_order,
+    run_purchase_round,
+)
+from api.services.round.calendar import check_round_date
 from api.web import core
 
 router = APIRouter(prefix="/web/member/purchases", include_in_schema=False)
+network_router = APIRouter(prefix="/web/purchases", include_in_schema=False)
 ACTIONS = {"accept": accept_joint_order, "decline": decline_joint_order}
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("คำสั่งซื้อร่วมของฉัน", "My joint purchases"),
@@ -40,6 +52,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "declined": ("ยกเลิก (มีผู้ปฏิเสธ)", "Ended (declined)"),
     "expired": ("หมดเวลายืนยัน", "Expired"),
     "voided": ("ยกเลิกโดยรอบใหม่", "Voided"),
+    "network_title": ("การจัดซื้อร่วมของเครือข่าย", "The network's joint purchases"),
+    "run": ("รันรอบจัดซื้อร่วม", "Run the joint-purchase round"),
+    "business_date": ("วันทำการ", "Business date"),
+    "new_version": (
+        "รันใหม่ (ยกเลิกคำสั่งที่ยังไม่ยืนยันของวันนี้)",
+        "Run again (voids today's open group orders)",
+    ),
+    "round_saving": ("รอบนี้ประหยัดได้ (บาท)", "This round saves (baht)"),
+    "coordinator": ("ผู้ประสานงาน", "Coordinator"),
 }
 
 
@@ -106,3 +127,62 @@ async def decide(request: Request, joint_order_id: core.PageRowId, action: str) 
         request, who, f"purchase-{action}:{joint_order_id}", token,
         lambda: _decide(request, who, joint_order_id, action),
     )  # fmt: skip
+
+
+@network_router.get("")
+def network_page(request: Request) -> Response:
+    """The network's group orders and the form that runs its purchase round."""
+    who = core.coordinator(request)
+    if isinstance(who, Response):
+        return who
+    network = core.chosen_network(request, who)
+    if network is None:
+        return core.not_found_page(request, who)
+    values = {**_network_values(request, network), **core.page_values(request, who, network)}
+    values["day"] = core.ctx_of(request).clock().date()
+    return core.render(request, "purchases_network.html", values, who=who)
+
+
+def _network_values(request: Request, network: str) -> dict[str, Any]:
+    engine = core.ctx_of(request).engine
+    rows = [{"g": v, "accepted_by_me": True} for v in group_orders_of_network(engine, network)]
+    return _values(request, rows)
+
+
+def _run(request: Request, who: core.Who, network: str, form: dict[str, str]) -> tuple[str, int]:
+    ctx = core.ctx_of(request)
+    values = {**_network_values(request, network), "error": None, "outcome": None}
+    try:
+        day = parse_date_text(form.get("business_date", ""))
+        check_round_date(day, ctx.clock(), ctx.settings.round_date_window_days, False)
+        values["outcome"] = run_purchase_round(
+            ctx.engine,
+            network_id=network,
+            business_date=day,
+            actor=who.principal,
+            new_version=form.get("new_version") == "1",
+            clock=ctx.clock,
+        )
+    except DateTextError as exc:
+        values["error"] = f"business_date: {exc}"
+    except ServiceError as exc:
+        lang = core.lang_of(request)
+        values["error"] = exc.message_th if lang == "th" and exc.message_th else exc.message_en
+    values.update(_network_values(request, network))
+    status = 200 if values["error"] is None else 422
+    return core.fragment(request, "purchases_result.html", values, status, who)
+
+
+@network_router.post("/run")
+async def run(request: Request) -> Response:
+    """Run (or show) the network's purchase round for the date (HTMX fragment)."""
+    posted = await core.posted_form(request)
+    if isinstance(posted, Response):
+        return posted
+    who, form, token = posted
+    network = core.chosen_network(request, who, form)
+    if network is None:
+        return core.not_found_page(request, who)
+    return await core.once(
+        request, who, "purchase-run", token, lambda: _run(request, who, network, form)
+    )

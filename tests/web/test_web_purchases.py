@@ -68,3 +68,33 @@ def test_members_commit_to_their_group_order_once(web: Web, clock: FakeClock) ->
         assert answer.status_code == 200, answer.text
         web.logout()
     assert "สั่งซื้อแล้ว" in answer.text
+
+
+def test_coordinator_runs_the_purchase_round_from_the_page(web: Web, clock: FakeClock) -> None:
+    tiers = (PriceTier(0, 1999, 3000), PriceTier(2000, None, 2900))
+    offer = SupplierOffer(
+        "OF-D", "C3", "diesel", ScheduleKind.ALL_UNITS, tiers, 0, 50_000, *WHERE, 10_000, 50_000
+    )
+    needs = [
+        PurchaseNeed(f"N-{c}", c, "diesel", 1_200, DAY + timedelta(days=9), 3_000, *WHERE)
+        for c in ("C1", "C2")
+    ]
+    post_purchase_orders(
+        web.engine, needs, [offer], units={"diesel": "litre"}, business_date=DAY,
+        actor="seed", clock=clock,
+    )  # fmt: skip
+    web.login("loei-office")
+    assert web.client.get("/web/purchases?network=LPN").status_code == 404
+    web.logout()
+    web.login("lamphun-office")
+    page = web.client.get("/web/purchases?network=LPN")
+    assert page.status_code == 200 and "การจัดซื้อร่วมของเครือข่าย" in page.text
+    form = {"form_token": token_of(page.text), "network": "LPN", "business_date": "2026-11-21"}
+    first = web.client.post("/web/purchases/run", data=form)
+    again = web.client.post("/web/purchases/run", data=form)
+    assert first.status_code == 200 and first.text == again.text  # one run per click
+    assert 'id="purchase-outcome"' in first.text and 'id="group-order-' in first.text
+    fresh = token_of(web.client.get("/web/purchases?network=LPN").text)
+    assert 'id="group-order-' in web.client.get("/web/purchases?network=LPN").text
+    bad = {**form, "form_token": fresh, "business_date": "21/11"}
+    assert web.client.post("/web/purchases/run", data=bad).status_code == 422

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
@@ -231,11 +231,20 @@ def decline(order: GroupOrder, who: Member, ctx: Ctx, idem: Idem) -> Response:
     return _decide(decline_joint_order, order, who, ctx, idem)
 
 
+RUN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **WRITE_ERRORS,
+    200: {
+        "model": ps.PurchaseRoundPublic,
+        "description": "The round for this date already existed and is returned (รอบของวันนี้มีอยู่แล้ว)",
+    },
+}
+
+
 @network_router.post(
     "/purchase-rounds",
     status_code=201,
     response_model=ps.PurchaseRoundPublic,
-    responses=WRITE_ERRORS,
+    responses=RUN_RESPONSES,
 )
 def run(
     body: ps.PurchaseRoundRun, network_id: Network, who: Coordinator, ctx: Ctx, idem: Idem
