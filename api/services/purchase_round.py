@@ -15,6 +15,7 @@ A group order's state machine (two-phase, like a proposal)::
     pending ──any member or the supplier declines──▶ declined  (reservations freed)
     pending ──commit-by passes (swept by the next round)──▶ expired (reservations freed)
     pending ──a new round version of the same day──▶ voided     (reservations freed)
+    pending ──a need or the offer was cancelled or expired, at the last acceptance──▶ voided
 
 The group's price depends on its whole volume, so the order is placed only when the group
 commitment is complete; one refusal ends it (its members are proposed again by a later
@@ -336,7 +337,11 @@ def accept_joint_order(
         if changed:
             append_event(s, now, coop_id, "joint_order.accepted", "joint_order", str(jo.id), {})
         if jo.supplier_accepted_at is not None and all(m.accepted_at for m in members):
-            _place(s, jo, members, now, coop_id)
+            if _ended(s, jo, members):  # a need or the offer was cancelled or expired since
+                _close(s, jo, members, "voided", now)
+                append_event(s, now, coop_id, "joint_order.voided", "joint_order", str(jo.id), {})
+            else:
+                _place(s, jo, members, now, coop_id)
         return with_hook(s, _view(s, jo, members, changed=changed), on_commit)
 
     return in_write_transaction(engine, work)
@@ -429,6 +434,17 @@ def _void_day(s: Session, network_id: str, day: date, now: datetime, actor: str)
             s, now, actor, "joint_order.voided", "joint_order", "*", {"ids": [j.id for j in rows]}
         )
     return len(rows)
+
+
+def _ended(s: Session, jo: JointOrderRow, members: list[JointOrderMemberRow]) -> bool:
+    """A need or the offer of the group order was cancelled or expired."""
+    ids = [jo.offer_order_id, *(m.need_order_id for m in members)]
+    ended = s.execute(
+        select(col(OrderRow.id)).where(
+            col(OrderRow.id).in_(ids), col(OrderRow.status).in_(("cancelled", "expired"))
+        )
+    ).first()
+    return ended is not None
 
 
 def _members(s: Session, jid: int) -> list[JointOrderMemberRow]:

@@ -278,3 +278,20 @@ def test_bad_orders_name_the_field_in_thai_and_english_and_write_nothing(db, clo
     assert "NOBODY" in "\n".join(unknown.value.lines)
     with Session(db) as s:
         assert s.execute(select(func.count()).select_from(OrderRow)).scalar_one() == 0
+
+
+def test_a_need_cancelled_while_pending_voids_the_group_instead_of_placing_it(db, clock) -> None:  # type: ignore[no-untyped-def]
+    from api.services.order_lifecycle import cancel_order
+
+    _seed(db, clock)
+    _post(db, clock, _needs(), _offers())
+    (jid,) = run_purchase_round(
+        db, network_id="EGG", business_date=DAY, actor="egg-office", clock=clock
+    ).joint_order_ids
+    assert cancel_order(db, "N-E3", "E3", clock=clock)
+    for coop in [*EGG, "MILL"]:
+        view = accept_joint_order(db, jid, coop, clock=clock)
+    assert view.status == "voided" and view.obligation_ids == ()
+    assert _obligation_count(db) == 0
+    assert _order(db, "OF-FEED").reserved == 0 and _order(db, "N-E1").reserved == 0
+    assert _order(db, "N-E3").status == "cancelled"
