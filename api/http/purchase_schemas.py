@@ -8,7 +8,7 @@ comes from the API key, never from the body.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, WithJsonSchema
 
@@ -20,7 +20,7 @@ from api.schemas.purchase import Lat, Lon, ThaiDate
 from matcher.purchase.model import ScheduleKind
 
 
-def _examples(*examples: dict[str, object]) -> ConfigDict:
+def _examples(*examples: dict[str, Any]) -> ConfigDict:
     return ConfigDict(frozen=True, json_schema_extra={"examples": list(examples)})
 
 
