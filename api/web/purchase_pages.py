@@ -16,16 +16,13 @@ from fastapi.responses import Response
 
 from api.schemas.dates import DateTextError, parse_date_text
 from api.services.errors import ServiceError
+from api.services.group_orders import accept_joint_order, decline_joint_order
 from api.services.purchase_reads import (
     group_order_of_coop,
     group_orders_of_coop,
     group_orders_of_network,
 )
-from api.services.purchase_round import (
-    accept_joint_order,
-    decline_joint_order,
-    run_purchase_round,
-)
+from api.services.purchase_round import run_purchase_round
 from api.services.round.calendar import check_round_date
 from api.web import core
 

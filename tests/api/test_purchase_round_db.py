@@ -19,16 +19,13 @@ from api.db.audit import append_event
 from api.db.tables import ObligationRow, OrderRow
 from api.db.tables_purchase import JointOrderMemberRow, JointOrderRow
 from api.db.tx import in_write_transaction
-from api.services import purchase_round as pr
+from api.services import group_orders as go
 from api.services.errors import InvalidStateError, NotFoundError, ServiceError
+from api.services.group_orders import accept_joint_order, decline_joint_order
 from api.services.members import CoopSpec, NetworkSpec, upsert_members
 from api.services.obligations import open_obligations
 from api.services.purchase_orders import post_purchase_orders
-from api.services.purchase_round import (
-    accept_joint_order,
-    decline_joint_order,
-    run_purchase_round,
-)
+from api.services.purchase_round import run_purchase_round
 from matcher.domain import NetworkLevel
 from matcher.purchase.model import (
     PriceTier,
@@ -243,7 +240,7 @@ def test_a_crash_while_placing_leaves_nothing_half_written(db, clock, monkeypatc
             raise RuntimeError("power cut")
         return real(session, at, actor, action, *args, **kwargs)
 
-    monkeypatch.setattr(pr, "append_event", crash, raising=True)
+    monkeypatch.setattr(go, "append_event", crash, raising=True)
     with pytest.raises(RuntimeError):
         accept_joint_order(db, jid, "DEPOT", clock=clock)
     jo, members = _group(db, jid)
@@ -251,7 +248,7 @@ def test_a_crash_while_placing_leaves_nothing_half_written(db, clock, monkeypatc
     assert all(m.obligation_order_id is None for m in members)
     assert _obligation_count(db) == 0
     assert _order(db, "OF-DIESEL").reserved == 6_000 and _order(db, "OF-DIESEL").committed == 0
-    monkeypatch.setattr(pr, "append_event", real)
+    monkeypatch.setattr(go, "append_event", real)
     assert accept_joint_order(db, jid, "DEPOT", clock=clock).status == "placed"  # the retry
     assert _obligation_count(db) == 5
 

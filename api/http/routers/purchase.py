@@ -26,6 +26,7 @@ from api.http.keys import Principal
 from api.http.routers.common import READ_ERRORS, WRITE_ERRORS, Idem, respond
 from api.http.strict import StrictJsonRoute
 from api.services.errors import NotFoundError
+from api.services.group_orders import JointOrderView, accept_joint_order, decline_joint_order
 from api.services.purchase_orders import INPUT_NEED, SUPPLIER_OFFER, post_purchase_orders
 from api.services.purchase_reads import (
     GroupOrderView,
@@ -33,13 +34,7 @@ from api.services.purchase_reads import (
     group_orders_of_coop,
     group_orders_of_network,
 )
-from api.services.purchase_round import (
-    JointOrderView,
-    PurchaseRoundOutcome,
-    accept_joint_order,
-    decline_joint_order,
-    run_purchase_round,
-)
+from api.services.purchase_round import PurchaseRoundOutcome, run_purchase_round
 from api.services.round.calendar import bangkok_date, check_round_date
 from matcher.purchase.model import PriceTier, PurchaseNeed, SupplierOffer
 
