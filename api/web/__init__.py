@@ -34,6 +34,7 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
         missing_pages,
         pages,
         policy_pages,
+        purchase_pages,
         round_pages,
         scenario_pages,
     )
@@ -47,5 +48,7 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
     app.include_router(member_pages.router)
     app.include_router(letter_pages.router)
     app.include_router(policy_pages.router)
+    app.include_router(purchase_pages.router)
+    app.include_router(purchase_pages.network_router)
     app.mount("/web/static", StaticFiles(directory=str(STATIC)), name="web-static")
     app.include_router(missing_pages.router)  # last: any other /web address
