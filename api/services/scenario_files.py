@@ -26,15 +26,14 @@ def load_named(name: str, field: str = "scenario") -> Scenario:
     """
     if name not in scenario_files():
         choices = ", ".join(scenario_files())
-        raise ServiceError(
-            f"{field}: {name!r} is not one of {choices}",
-            f"{field}: ไม่มีฉากทัศน์ {name!r} (มี {choices})",
-            [f"{field}: ไม่รู้จักฉากทัศน์ / unknown scenario {name!r}"],
-        )
+        raise _refused(field, f"ไม่รู้จักฉากทัศน์ / unknown scenario {name!r} (one of {choices})")
     try:
         return load_scenario(SCENARIO_DIR / name)
     except ScenarioError as exc:
-        lines = [str(i) for i in exc.issues]
-        raise ServiceError(
-            f"{field}: the file does not load", f"{field}: อ่านไฟล์ไม่ได้", lines
-        ) from exc
+        raise _refused(field, "; ".join(str(i) for i in exc.issues)) from exc
+
+
+def _refused(field: str, line: str) -> ServiceError:
+    return ServiceError(
+        f"the request is not valid: {field}", f"คำขอไม่ถูกต้อง: {field}", [f"{field}: {line}"]
+    )

@@ -150,7 +150,9 @@ class JobRunner:
             log.exception("job_failed", job_id=job_id, error=repr(exc))
             store.fail(self.engine, job_id, FAILED, self.clock(), self.runner_id)
             return
-        store.finish(self.engine, job_id, self.runner_id, result, chart, self.clock())
+        with self._lock:
+            last = self._progress.get(job_id)
+        store.finish(self.engine, job_id, self.runner_id, result, chart, self.clock(), last)
 
     def _work(self, kind: str, network_id: str, params: dict[str, Any]) -> Work:
         if kind == "funding":

@@ -142,8 +142,10 @@ def finish(
     result: dict[str, Any],
     chart: bytes | None,
     now: datetime,
+    last: Progress | None = None,
 ) -> bool:
-    """Store the result of a running job ``runner`` holds; False when it no longer does."""
+    """Store the result of a running job ``runner`` holds, with its ``last`` progress;
+    False when it no longer holds it."""
     text = canonical(result)
 
     def tx(s: Session) -> bool:
@@ -152,6 +154,8 @@ def finish(
             return False
         row.status, row.result_json, row.chart_png = DONE, text, chart
         row.finished_at, row.beat_at, row.error_json = now, now, None
+        if last is not None:
+            row.phase, row.total_count = last.phase, last.total
         row.done_count = row.total_count
         s.add(row)
         digest = hashlib.sha256(text.encode()).hexdigest()
