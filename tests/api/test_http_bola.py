@@ -17,6 +17,7 @@ from http_fixtures import api  # noqa: F401
 from sqlmodel import Session, col, select
 
 from api.db.tables import OrderRow, ProposalRow
+from api.db.tables_jobs import AnalysisJobRow
 
 COOPS = ("C1", "C2", "C3", "C4")
 BODIES = {
@@ -27,6 +28,13 @@ BODIES = {
     "/v1/networks/{network_id}/debts/{order_id}/payments": {
         "amount": "1.00",
         "paid_on": "2026-11-21",
+    },
+    "/v1/networks/{network_id}/jobs/stress": {"ledger": "database", "default": ["C1"]},
+    "/v1/networks/{network_id}/jobs/funding": {
+        "scenario": "lamphun-2555.yaml",
+        "runs": 1,
+        "days": 3,
+        "check_runs": 0,
     },
 }
 
@@ -46,6 +54,9 @@ def _setup(api: Any) -> dict[str, Any]:  # noqa: F811
         if p["status"] == "pending"
     )
     commitment_id = api.get("C1", "/v1/commitments").json()["items"][0]["id"]
+    job = api.post(COORDINATOR, "/v1/networks/LPN/jobs/stress", {"default": ["C1"]})
+    assert job.status_code == 202, job.text
+    assert api.app.state.ctx.jobs.wait_idle(60)  # done, with its chart
     with Session(api.engine) as s:
         p = s.get(ProposalRow, pending["id"])
         c_parties = {"C1", committed["counterparty_coop_id"]}
@@ -59,6 +70,7 @@ def _setup(api: Any) -> dict[str, Any]:  # noqa: F811
             "network_id": "LPN",
             "round_id": str(round_id),
             "key_id": api.tokens["C4"].split("_")[1],
+            "job_id": str(job.json()["id"]),
         },
         # a member attacker that owns / is party to none of the objects above
         "member": next(c for c in COOPS if c not in p_parties | c_parties | {order.coop_id}),
@@ -73,9 +85,10 @@ def _setup(api: Any) -> dict[str, Any]:  # noqa: F811
 def _state(s: Session) -> tuple[list[Any], list[Any]]:
     orders = s.exec(select(OrderRow).order_by(col(OrderRow.id))).all()
     props = s.exec(select(ProposalRow).order_by(col(ProposalRow.id))).all()
+    jobs = s.exec(select(AnalysisJobRow).order_by(col(AnalysisJobRow.id))).all()
     return (
         [(o.id, o.status, o.reserved, o.committed) for o in orders],
-        [(p.id, p.status) for p in props],
+        [(p.id, p.status) for p in props] + [(j.id, j.status, j.attempts) for j in jobs],
     )
 
 

@@ -129,7 +129,7 @@ def test_stress_of_an_area_reads_only_its_own_coops(api) -> None:  # noqa: F811
         ("funding", {**FUNDING, "scenario": "missing.yaml"}, ["scenario"]),
         ("stress", {"default": ["C9"], "price_fall_bps": 20000}, ["default[0]", "price_fall_bps"]),
         ("stress", {"ledger": "scenario", "scenario": "lamphun-2555.yaml", "day": 400}, ["day"]),
-        ("stress", {"ledger": "elsewhere"}, ["ledger"]),
+        ("stress", {"ledger": "scenario"}, ["scenario"]),
         ("stress", {}, ["default"]),
     ],
 )
@@ -159,6 +159,8 @@ def test_wrong_types_and_roles_are_refused(api) -> None:  # noqa: F811
     assert r.status_code == 422 and "runs" in r.json()["detail"]
     r = api.post(COORDINATOR, f"{JOBS}/funding", {**FUNDING, "colour": "red"})
     assert r.status_code == 422
+    r = api.post(COORDINATOR, f"{JOBS}/stress", {"ledger": "elsewhere", "default": ["C2"]})
+    assert r.status_code == 422 and "ledger" in r.json()["detail"]
     assert api.post("C1", f"{JOBS}/stress", {"default": ["C2"]}).status_code == 403
     r = api.client.post(
         f"{JOBS}/stress", json={"default": ["C2"]}, headers=api.headers(COORDINATOR)

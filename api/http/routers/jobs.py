@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
@@ -51,7 +51,15 @@ class FundingJobCreate(StrictModel):
         extra="forbid",
         frozen=True,
         json_schema_extra={
-            "examples": [{"scenario": "lamphun-2555.yaml", "target_bps": 9500, "runs": 200}]
+            "examples": [
+                {
+                    "scenario": "lamphun-2555.yaml",
+                    "target_bps": 9500,
+                    "runs": 4,
+                    "days": 10,
+                    "check_runs": 2,
+                }
+            ]
         },
     )
     scenario: Identifier
@@ -74,7 +82,7 @@ class StressJobCreate(StrictModel):
         frozen=True,
         json_schema_extra={"examples": [{"ledger": "database", "default": ["C2"]}]},
     )
-    ledger: Annotated[str | None, Field(max_length=16)] = None
+    ledger: Literal["database", "scenario"] | None = None
     scenario: Identifier | None = None
     day: Whole = None
     seed: Whole = None
