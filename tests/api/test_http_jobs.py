@@ -285,3 +285,32 @@ def test_a_crash_in_the_middle_then_a_retry(api, backend, clock) -> None:  # noq
         "job.started",
         "job.done",
     ]
+
+
+def test_stress_job_on_a_simulated_day_equals_the_cli(api) -> None:  # noqa: F811
+    from matcher.stress.model import StressProblem
+    from matcher.stress.run import run_stress
+    from scenarios.funding.report import stress_dict
+    from scenarios.funding.stress_day import group_members, shocks_for, simulated_ledger
+
+    body = {
+        "ledger": "scenario",
+        "scenario": "lamphun-2555.yaml",
+        "day": 20,
+        "seed": 2,
+        "default": ["agri-buyer-01"],
+        "group": ["longan"],
+        "price_fall_bps": 4000,
+    }
+    done = finished(api, api.post(COORDINATOR, f"{JOBS}/stress", body).json())
+    assert done["status"] == "done", done
+    scenario = load_scenario(SCENARIO_DIR / "lamphun-2555.yaml")
+    positions, claims = simulated_ledger(scenario, 2, 20)
+    members = {"longan": group_members(scenario, "longan")}
+    shocks = shocks_for(
+        {p.coop_id for p in positions}, members, ["agri-buyer-01"], ["longan"], 4000
+    )
+    result = run_stress(StressProblem(positions, claims, shocks), tuple(s.coop_id for s in shocks))
+    expected = money_strings(stress_dict(result, [s.coop_id for s in shocks]))
+    assert {k: done["result"][k] for k in expected} == json.loads(json.dumps(expected))
+    assert done["result"]["title"][1].endswith("day 20")
