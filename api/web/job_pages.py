@@ -26,7 +26,7 @@ from api.services.jobs.funding import check_funding
 from api.services.jobs.stress import check_stress
 from api.services.scenario_files import scenario_files
 from api.services.stress_ledger import subtree_members
-from api.web import core
+from api.web import core, i18n
 from api.web.core import PageRowId
 from api.web.scenario_pages import scenario_titles
 
@@ -133,7 +133,7 @@ def _start(request: Request, who: core.Who, form: dict[str, str], kind: str) -> 
 
 def _gone(request: Request, who: core.Who) -> tuple[str, int]:
     """The uniform not-found answer of a post (another network's job does not exist)."""
-    errors = [core.i18n.text("not_found_title", core.lang_of(request))]
+    errors = [i18n.text("not_found_title", core.lang_of(request))]
     return core.fragment(request, "analysis_job.html", {"errors": errors, "network": ""}, 404, who)
 
 
@@ -273,7 +273,7 @@ def funding_view(result: dict[str, Any], th: bool) -> dict[str, Any]:
     names = result.get("names", {})
     nets, srcs = names.get("networks", {}), names.get("sources", {})
     values = {v["source"]: v for v in result["sources"]}
-    sizes = []
+    sizes: list[tuple[str, str | None, int, str]] = []
     for net, amount in sorted(result["fund_satang"].items()):
         sizes.append((_name(nets.get(net), net, th), None, amount, ""))
         for line in (x for x in result["lines_satang"] if x["network"] == net):
