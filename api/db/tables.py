@@ -486,5 +486,5 @@ APPEND_ONLY_TABLES = (
 
 metadata = SQLModel.metadata
 
-from api.db import tables_round as _tables_round  # noqa: E402,F401  (registers them in metadata)
 from api.db import tables_jobs as _tables_jobs  # noqa: E402,F401  (registers them in metadata)
+from api.db import tables_round as _tables_round  # noqa: E402,F401  (registers them in metadata)
