@@ -173,7 +173,7 @@ def _job_of(
         return None
     ctx = core.ctx_of(request)
     row = store.job_of_network(ctx.engine, network, job_id)
-    if row is not None and row.status in store.LIVE and ctx.jobs.sweep(job_id):
+    if row is not None and not ctx.jobs.fresh(row) and ctx.jobs.sweep(job_id):
         row = store.job_of_network(ctx.engine, network, job_id)
     return None if row is None else (row, network)
 

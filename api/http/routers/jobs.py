@@ -173,9 +173,9 @@ def money_strings(value: Any) -> Any:
     return out
 
 
-def job_public(row: AnalysisJobRow) -> JobPublic:
-    """The job as the API shows it."""
-    done = row.status == store.DONE
+def job_public(row: AnalysisJobRow, with_result: bool = True) -> JobPublic:
+    """The job as the API shows it (a list leaves the results out: read each job)."""
+    done = row.status == store.DONE and with_result
     return JobPublic(
         id=int(row.id or 0),
         network_id=row.network_id,
@@ -203,7 +203,7 @@ def network_job(job_id: RowId, network_id: Network, ctx: Ctx) -> AnalysisJobRow:
     row = store.job_of_network(ctx.engine, network_id, job_id)
     if row is None:
         raise not_found(f"job {job_id}")
-    if row.status in store.LIVE and ctx.jobs.sweep(job_id):
+    if not ctx.jobs.fresh(row) and ctx.jobs.sweep(job_id):
         row = store.job_of_network(ctx.engine, network_id, job_id)
         assert row is not None
     return row
@@ -250,9 +250,10 @@ def create_stress(
 
 @router.get("", response_model=JobPage, responses=READ_ERRORS)
 def list_jobs(network_id: Network, ctx: Ctx, limit: Limit = 20, cursor: Cursor = None) -> JobPage:
-    """Jobs of the network and the networks below it, newest first (งานเบื้องหลัง)."""
+    """Jobs of the network and the networks below it, newest first, without their results
+    (งานเบื้องหลัง)."""
     rows = store.jobs_of_network(ctx.engine, network_id, decode(cursor, int), limit)
-    items, nxt = next_cursor([job_public(r) for r in rows], limit, "id")
+    items, nxt = next_cursor([job_public(r, with_result=False) for r in rows], limit, "id")
     return JobPage(items=items, next_cursor=nxt)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import structlog
 from sqlalchemy import Engine
 
+from api.db.tables_jobs import AnalysisJobRow
 from api.services.clock import UtcClock
 from api.services.errors import ServiceError
 from api.services.jobs import store
@@ -69,6 +70,10 @@ class JobRunner:
     def sweep(self, job_id: int | None = None) -> list[int]:
         """Mark interrupted the live jobs (or ``job_id``) whose heartbeat stopped."""
         return store.sweep_stale(self.engine, self.clock(), self.limits.lease_s, job_id)
+
+    def fresh(self, row: AnalysisJobRow) -> bool:
+        """Whether ``row`` as read needs no sweep (it ended, or its heartbeat is recent)."""
+        return not store.is_stale(row, self.clock(), self.limits.lease_s)
 
     def submit(self, job_id: int) -> None:
         """Queue a job this runner holds (stored with :attr:`runner_id`)."""

@@ -14,12 +14,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col
 
 from api.db import repo
 from api.db.audit import append_event
 from api.db.tables_jobs import AnalysisJobRow
 from api.db.tx import in_write_transaction, read_session
+from api.services.clock import as_utc
 from api.services.errors import InvalidStateError, NotFoundError
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
@@ -89,10 +91,16 @@ def job_of_network(engine: Engine, network_id: str, job_id: int) -> AnalysisJobR
 def jobs_of_network(
     engine: Engine, network_id: str, before: int | None, limit: int
 ) -> list[AnalysisJobRow]:
-    """Jobs of the network and the networks below it, newest first (``limit + 1`` read)."""
+    """Jobs of the network and the networks below it, newest first (``limit + 1`` read),
+    without their results and charts (left unloaded: a list reads each job's state only)."""
     with read_session(engine) as s:
         ids = [n.id for n in repo.subtree(s, network_id)]
-        stmt = select(AnalysisJobRow).where(col(AnalysisJobRow.network_id).in_(ids))
+        heavy = (col(AnalysisJobRow.result_json), col(AnalysisJobRow.chart_png))
+        stmt = (
+            select(AnalysisJobRow)
+            .options(*(defer(c, raiseload=True) for c in heavy))
+            .where(col(AnalysisJobRow.network_id).in_(ids))
+        )
         if before is not None:
             stmt = stmt.where(col(AnalysisJobRow.id) < before)
         stmt = stmt.order_by(col(AnalysisJobRow.id).desc()).limit(limit + 1)
@@ -192,6 +200,12 @@ def _fail_row(s: Session, row: AnalysisJobRow, error: tuple[str, str, str], now:
     row.error_json = canonical({"code": code, "message_th": th, "message_en": en})
     s.add(row)
     append_event(s, now, RUNNER_ACTOR, "job.failed", "analysis_job", str(row.id), {"code": code})
+
+
+def is_stale(row: AnalysisJobRow, now: datetime, lease_s: float) -> bool:
+    """Whether a live job's heartbeat is older than ``lease_s`` (read only; the sweep
+    decides again in its own transaction)."""
+    return row.status in LIVE and as_utc(row.beat_at) < now - timedelta(seconds=lease_s)
 
 
 def sweep_stale(
