@@ -21,9 +21,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from api.db.tables_jobs import AnalysisJobRow
+from api.http.context import AppContext
 from api.http.deps import Coordinator, Ctx, Network, RowId
 from api.http.errors import not_found
 from api.http.idempotency import Stored, in_one_transaction
+from api.http.keys import Principal
 from api.http.pagination import Cursor, Limit, decode, next_cursor
 from api.http.routers.common import READ_ERRORS, WRITE_ERRORS, Idem, respond
 from api.http.strict import StrictJsonRoute
@@ -214,8 +216,15 @@ CREATED = {**WRITE_ERRORS, 202: {"model": JobPublic, "description": "The job, qu
 
 
 def _create(
-    ctx: Any, who: Any, idem: tuple[str, str], network_id: str, kind: str, params: dict[str, Any]
+    ctx: AppContext,
+    who: Principal,
+    idem: tuple[str, str],
+    network_id: str,
+    kind: str,
+    params: dict[str, Any],
 ) -> Response:
+    """Store the checked job with its key and audit event; submit it unless replayed."""
+
     def work(session: Session, now: datetime) -> Stored:
         row = store.create_job(
             session, network_id, kind, params, who.principal, now, ctx.jobs.runner_id

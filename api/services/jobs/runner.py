@@ -61,6 +61,9 @@ class JobRunner:
         self.runner_id = uuid.uuid4().hex
         self._queue: queue.Queue[int] = queue.Queue()
         self._progress: dict[int, Progress] = {}
+        self._held: set[int] = set()
+        """Jobs submitted here and not yet ended: the only ones whose heartbeat is renewed
+        (a job this process lost track of stops beating and is swept as interrupted)."""
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -79,6 +82,7 @@ class JobRunner:
         """Queue a job this runner holds (stored with :attr:`runner_id`)."""
         with self._lock:
             self._pending += 1
+            self._held.add(job_id)
             self._start_threads()
         self._queue.put(job_id)
 
@@ -104,10 +108,12 @@ class JobRunner:
 
     def _beat_loop(self) -> None:
         while not self._stop.wait(self.limits.beat_s):
+            with self._lock:
+                held, progress = sorted(self._held), dict(self._progress)
+            if not held:
+                continue  # nothing to keep alive (start-up and reads sweep the others)
             try:
-                with self._lock:
-                    progress = dict(self._progress)
-                store.beat(self.engine, self.runner_id, self.clock(), progress)
+                store.beat(self.engine, self.runner_id, held, self.clock(), progress)
                 store.sweep_stale(self.engine, self.clock(), self.limits.lease_s)
             except Exception as exc:  # the database away for a moment: next beat
                 log.warning("job_heartbeat_failed", error=repr(exc))
@@ -122,6 +128,7 @@ class JobRunner:
             finally:
                 with self._idle:
                     self._progress.pop(job_id, None)
+                    self._held.discard(job_id)
                     self._pending -= 1
                     self._idle.notify_all()
 

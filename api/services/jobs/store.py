@@ -123,20 +123,22 @@ def start(engine: Engine, job_id: int, runner: str, now: datetime) -> AnalysisJo
     return in_write_transaction(engine, tx)
 
 
-def beat(engine: Engine, runner: str, now: datetime, progress: dict[int, Progress]) -> None:
-    """Renew the heartbeat of every live job ``runner`` holds and store their progress."""
+def beat(
+    engine: Engine, runner: str, held: list[int], now: datetime, progress: dict[int, Progress]
+) -> None:
+    """Renew the heartbeat of the live jobs ``held`` by ``runner`` and store their progress."""
 
     def tx(s: Session) -> None:
-        live = col(AnalysisJobRow.status).in_(LIVE)
-        s.execute(
-            update(AnalysisJobRow)
-            .where(col(AnalysisJobRow.runner) == runner, live)
-            .values(beat_at=now)
+        mine = (
+            col(AnalysisJobRow.id).in_(held),
+            col(AnalysisJobRow.runner) == runner,
+            col(AnalysisJobRow.status).in_(LIVE),
         )
+        s.execute(update(AnalysisJobRow).where(*mine).values(beat_at=now))
         for job_id, p in sorted(progress.items()):
             s.execute(
                 update(AnalysisJobRow)
-                .where(col(AnalysisJobRow.id) == job_id, col(AnalysisJobRow.runner) == runner, live)
+                .where(col(AnalysisJobRow.id) == job_id, *mine)
                 .values(phase=p.phase, done_count=p.done, total_count=p.total)
             )
 
