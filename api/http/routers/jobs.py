@@ -275,7 +275,18 @@ def get_job(job: Job) -> JobPublic:
 @router.get(
     "/{job_id}/chart.png",
     response_class=Response,
-    responses={**READ_ERRORS, 200: {"content": {"image/png": {}}}},
+    responses={
+        **READ_ERRORS,
+        200: {
+            "description": "The chart (PNG) / แผนภูมิ",
+            "content": {
+                "image/png": {
+                    "schema": {"type": "string", "contentMediaType": "image/png"},
+                    "example": "(PNG image bytes)",
+                }
+            },
+        },
+    },
 )
 def chart(job: Job) -> Response:
     """The chart of a finished job (PNG); 404 while it runs or when it has none."""
