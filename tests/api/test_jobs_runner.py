@@ -106,3 +106,19 @@ def test_a_lost_job_stops_beating_and_is_swept(db: Engine, clock: Any) -> None:
     clock.advance(seconds=1)
     assert runner.sweep() == []  # once only
     assert not store.is_stale(_row(db, job_id), clock() + timedelta(days=1), 60)
+
+
+def test_a_request_that_went_bad_fails_naming_the_field(db: Engine, clock: Any) -> None:
+    runner = _runner(db, clock)
+    params = {"ledger": "database", "default": ["GONE"], "group": [], "price_fall_bps": 0}
+    row = in_write_transaction(
+        db,
+        lambda s: store.create_job(
+            s, "LPN", "stress", params, "lamphun-office", clock(), runner.runner_id
+        ),
+    )
+    runner.submit(int(row.id or 0))  # e.g. the coop left the network after the job was stored
+    assert runner.wait_idle(30)
+    failed = _row(db, int(row.id or 0))
+    assert failed.status == "failed" and '"code":"invalid"' in (failed.error_json or "")
+    assert "default[0]" in (failed.error_json or "") and "GONE" in (failed.error_json or "")

@@ -155,7 +155,9 @@ class JobRunner:
             store.fail(self.engine, job_id, STOPPED, self.clock(), self.runner_id)
             return
         except ServiceError as exc:
-            error = (exc.code, exc.message_th or exc.message_en, exc.message_en)
+            lines = "".join(f"; {line}" for line in exc.lines)
+            th, en = exc.message_th or exc.message_en, exc.message_en
+            error = (exc.code, th + lines, en + lines)
             store.fail(self.engine, job_id, error, self.clock(), self.runner_id)
             return
         except Exception as exc:
