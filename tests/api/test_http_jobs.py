@@ -30,6 +30,7 @@ from api.http.routers.jobs import money_strings
 from api.services.scenario_files import SCENARIO_DIR
 from scenarios.funding.report import funding_dict
 from scenarios.funding.run import plan_funding
+from scenarios.funding.sampling import SampleCache
 from scenarios.sim.loader import load_scenario
 from scenarios.sim.montecarlo import Executor, with_days
 
@@ -78,6 +79,7 @@ def test_funding_job_stores_the_cli_result_and_its_chart(api) -> None:  # noqa: 
 
 
 def test_the_same_request_gives_the_same_bytes(api) -> None:  # noqa: F811
+    api.app.state.ctx.jobs.samples = SampleCache(size=0)  # both jobs sample afresh
     ids = [api.post(COORDINATOR, f"{JOBS}/funding", FUNDING).json()["id"] for _ in range(2)]
     assert api.app.state.ctx.jobs.wait_idle(120)
     with Session(api.engine) as s:
@@ -198,11 +200,11 @@ engine = create_engine_from(Settings(database_url=sys.argv[1]))
 jobs = r.JobRunner(engine, system_clock, r.JobLimits(beat_s=0.05, lease_s=60))
 real = r.run_funding
 
-def slow(params, workers, tell):
+def slow(params, workers, tell, cache=None):
     def step(p):
         tell(p)
         time.sleep(0.3)
-    return real(params, workers, step)
+    return real(params, workers, step, cache)
 
 r.run_funding = slow
 params = {**%(params)r}
@@ -252,6 +254,7 @@ def test_a_crash_in_the_middle_then_a_retry(api, backend, clock) -> None:  # noq
     # a new process starts after the lease: its start-up marks the job interrupted
     clock.now = datetime.now(UTC) + timedelta(seconds=61)
     restarted = make_api(api.engine, clock, seed=False)
+    restarted.app.state.ctx.jobs.samples = SampleCache(size=0)  # both runs sample afresh
     with restarted.client:
         got = restarted.get(COORDINATOR, f"{JOBS}/{job_id}").json()
         assert got["status"] == "failed" and got["error"]["code"] == "interrupted"
@@ -314,3 +317,15 @@ def test_stress_job_on_a_simulated_day_equals_the_cli(api) -> None:  # noqa: F81
     expected = money_strings(stress_dict(result, [s.coop_id for s in shocks]))
     assert {k: done["result"][k] for k in expected} == json.loads(json.dumps(expected))
     assert done["result"]["title"][1].endswith("day 20")
+
+
+def test_a_second_plan_on_the_same_samples_samples_nothing(api) -> None:  # noqa: F811
+    runner = api.app.state.ctx.jobs
+    first = api.post(COORDINATOR, f"{JOBS}/funding", {**FUNDING, "target_bps": 9000}).json()
+    finished(api, first)
+    second = finished(api, api.post(COORDINATOR, f"{JOBS}/funding", FUNDING).json())
+    assert runner.samples.hits == 1 and second["status"] == "done"
+    scenario = with_days(load_scenario(SCENARIO_DIR / "lamphun-2555.yaml"), 4)
+    fresh = plan_funding(scenario, 9500, 2, 3, check_runs=1, executor=Executor.SERIAL)
+    expected = money_strings(funding_dict(fresh))
+    assert {k: second["result"][k] for k in expected} == json.loads(json.dumps(expected))

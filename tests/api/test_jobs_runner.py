@@ -49,7 +49,7 @@ def test_a_job_that_raises_fails_and_is_retried(
     runner = _runner(db, clock)
     calls: list[int] = []
 
-    def flaky(params: Any, workers: int, tell: Any) -> tuple[dict[str, Any], None]:
+    def flaky(params: Any, workers: int, tell: Any, *_: Any) -> tuple[dict[str, Any], None]:
         calls.append(1)
         tell(Progress("sample", 1, 2))
         if len(calls) == 1:
@@ -78,7 +78,7 @@ def test_closing_stops_a_running_job_as_interrupted(
     runner = _runner(db, clock)
     started, go_on = threading.Event(), threading.Event()
 
-    def slow(params: Any, workers: int, tell: Any) -> tuple[dict[str, Any], None]:
+    def slow(params: Any, workers: int, tell: Any, *_: Any) -> tuple[dict[str, Any], None]:
         tell(Progress("sample", 0, 10))
         started.set()
         go_on.wait(30)

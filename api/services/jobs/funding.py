@@ -21,6 +21,7 @@ from api.services.scenario_files import load_named
 from matcher.errors import FieldIssue, InputError
 from scenarios.funding.report import funding_dict
 from scenarios.funding.run import PlanInputError, build_sources, check_request, plan_funding
+from scenarios.funding.sampling import SampleCache
 from scenarios.sim.loader import Scenario
 from scenarios.sim.montecarlo import Executor, with_days
 
@@ -102,10 +103,14 @@ def scenario_of(params: dict[str, Any]) -> Scenario:
 
 
 def run_funding(
-    params: dict[str, Any], sample_workers: int, progress: Callable[[Progress], None]
+    params: dict[str, Any],
+    sample_workers: int,
+    progress: Callable[[Progress], None],
+    cache: SampleCache | None = None,
 ) -> tuple[dict[str, Any], bytes | None]:
     """Plan on the checked request; returns the result and the chart (None without
-    matplotlib). ``sample_workers`` > 1 samples on a process pool of that size."""
+    matplotlib). ``sample_workers`` > 1 samples on a process pool of that size; ``cache``
+    keeps the samples for the next plan on the same scenario, runs and seed."""
     scenario = scenario_of(params)
     executor = Executor.PROCESS if sample_workers > 1 else Executor.SERIAL
     try:
@@ -120,6 +125,7 @@ def run_funding(
             executor=executor,
             workers=sample_workers,
             progress=lambda phase, done, total: progress(Progress(phase, done, total)),
+            cache=cache,
         )
     except (PlanInputError, InputError) as exc:
         raise refuse(exc.issues) from exc

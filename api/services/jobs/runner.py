@@ -27,6 +27,7 @@ from api.services.jobs import store
 from api.services.jobs.funding import run_funding
 from api.services.jobs.store import Progress
 from api.services.jobs.stress import run_stress_job
+from scenarios.funding.sampling import SampleCache
 
 log = structlog.get_logger("coopmatch.jobs")
 Work = Callable[[Callable[[Progress], None]], tuple[dict[str, Any], bytes | None]]
@@ -69,6 +70,8 @@ class JobRunner:
         self._threads: list[threading.Thread] = []
         self._idle = threading.Condition(self._lock)
         self._pending = 0
+        self.samples = SampleCache()
+        """The recent plans' sampled seasons: a second plan on them samples nothing."""
 
     def sweep(self, job_id: int | None = None) -> list[int]:
         """Mark interrupted the live jobs (or ``job_id``) whose heartbeat stopped."""
@@ -170,5 +173,5 @@ class JobRunner:
 
     def _work(self, kind: str, network_id: str, params: dict[str, Any]) -> Work:
         if kind == "funding":
-            return lambda tell: run_funding(params, self.limits.sample_workers, tell)
+            return lambda tell: run_funding(params, self.limits.sample_workers, tell, self.samples)
         return lambda tell: run_stress_job(self.engine, network_id, params, tell)
