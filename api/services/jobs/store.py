@@ -95,10 +95,12 @@ def jobs_of_network(
     without their results and charts (left unloaded: a list reads each job's state only)."""
     with read_session(engine) as s:
         ids = [n.id for n in repo.subtree(s, network_id)]
-        heavy = (col(AnalysisJobRow.result_json), col(AnalysisJobRow.chart_png))
         stmt = (
             select(AnalysisJobRow)
-            .options(*(defer(c, raiseload=True) for c in heavy))
+            .options(
+                defer(AnalysisJobRow.result_json, raiseload=True),  # type: ignore[arg-type]
+                defer(AnalysisJobRow.chart_png, raiseload=True),  # type: ignore[arg-type]
+            )
             .where(col(AnalysisJobRow.network_id).in_(ids))
         )
         if before is not None:
