@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: demo test lint typecheck contracts unit bench bench-smoke clean
+.PHONY: demo test lint typecheck contracts unit bench bench-smoke clean messages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -51,6 +51,10 @@ demo: $(STAMP)
 	@echo "    coordinator of the Lamphun networks (lamphun-coop-office): $$(cat .demo/coordinator.key)"
 	@echo "    member coop LP-SAV-TEACH (Lamphun Teachers Savings Cooperative): $$(cat .demo/member.key)"
 	@echo "  (the keys are also in .demo/coordinator.key and .demo/member.key; API docs at http://127.0.0.1:8000/docs)"
+
+# The web pages' message catalogue: new ids from the templates and code into both .po files.
+messages: $(STAMP)
+	$(BIN)/python -m api.web.extract_messages
 
 lint: $(STAMP)
 	$(BIN)/ruff check matcher api scenarios benchmarks tests

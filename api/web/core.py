@@ -76,6 +76,8 @@ class WebState:
             tier_name=i18n.tier_name,
             tier_label=i18n.tier_label,
             state_text=i18n.state_text,
+            goods_text=i18n.goods_text,
+            unit_name=i18n.unit_name,
         )
 
 

@@ -154,7 +154,9 @@ def today(request: Request) -> Response:
     if network is None:
         return core.not_found_page(request, who)
     day = _today(request)
-    nodes = today_data.network_tree(core.ctx_of(request).engine, network, day)
+    nodes = today_data.network_tree(
+        core.ctx_of(request).engine, network, day, core.lang_of(request)
+    )
     values = {
         "day": day,
         "nodes": nodes,
@@ -190,8 +192,8 @@ def today_export(request: Request, fmt: str) -> Response:
     if network is None or fmt not in ("xlsx", "csv"):
         return core.not_found_page(request, who)
     rows: list[list[Any]] = []
-    engine = core.ctx_of(request).engine
-    for node in today_data.network_tree(engine, network, _today(request)):
+    engine, lang = core.ctx_of(request).engine, core.lang_of(request)
+    for node in today_data.network_tree(engine, network, _today(request), lang):
         for coop in node.coops:
             rows += [
                 [node.id, coop["id"], coop["name"], o.id, o.kind,
@@ -249,8 +251,10 @@ def follow_export(request: Request, fmt: str) -> Response:
     if network is None or fmt not in ("xlsx", "csv"):
         return core.not_found_page(request, who)
     by_status = queries.proposals_by_status(core.ctx_of(request).engine, network)
+    lang = core.lang_of(request)
     rows = [
-        [p["id"], p["round_id"], status, p["kind"], p["goods"], p["lender"], p["borrower"],
+        [p["id"], p["round_id"], status, p["kind"], i18n.goods_text(p["goods"], lang),
+         p["lender"], p["borrower"],
          i18n.baht_decimal(p["amount"]), i18n.percent_decimal(p["rate_bps"]), p["term_days"],
          p["tier"]]
         for status in STATUSES

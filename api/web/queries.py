@@ -23,6 +23,7 @@ from api.db.tables import (
     CoordinatorRow,
     LoanInstalmentRow,
     NetworkRow,
+    ProductRow,
     ProposalLoanRow,
     ProposalRow,
     ProposalSaleRow,
@@ -63,8 +64,33 @@ def coop_places(engine: Engine, coop_ids: list[str]) -> dict[str, Place]:
         return {r.id: (r.name_th, r.district_code, r.lat_e5, r.lon_e5) for r in rows}
 
 
+Names = dict[str, tuple[str, str]]
+"""Product id → (Thai name, English name or the Thai one)."""
+
+
+def products_of(engine: Engine) -> Names:
+    """Every product's names, in a session of its own."""
+    with read_session(engine) as s:
+        return product_names(s)
+
+
+def product_names(s: Any) -> Names:
+    """Every product's names (a handful of rows), read once per page."""
+    rows = s.execute(select(ProductRow)).scalars()
+    return {r.id: (r.name_th, r.name_en or r.name_th) for r in rows}
+
+
+def goods_of(
+    products: Names, product_id: str, grade: str, quantity: int, unit: str
+) -> dict[str, Any]:
+    """Goods as the pages show them: the product's Thai and English names (its id when it
+    is unknown), grade, quantity and unit (see :func:`api.web.i18n.goods_text`)."""
+    names = products.get(product_id, (product_id, product_id))
+    return {"names": names, "grade": grade, "quantity": quantity, "unit": unit}
+
+
 def terms_of(
-    p: ProposalRow, loan: ProposalLoanRow | None, sale: ProposalSaleRow | None
+    products: Names, p: ProposalRow, loan: ProposalLoanRow | None, sale: ProposalSaleRow | None
 ) -> dict[str, Any]:
     """A proposal's terms: a loan's rate and term, or a sale's goods and price; ``amount``
     is money in satang for both (a sale's price × quantity)."""
@@ -74,7 +100,7 @@ def terms_of(
             "rate_bps": loan.rate_bps if loan else None,
             "term_days": loan.term_days if loan else None,
         }  # fmt: skip
-    goods = f"{sale.product_id} {sale.grade} {p.amount:,} {p.unit}"
+    goods = goods_of(products, sale.product_id, sale.grade, p.amount, p.unit)
     return {"kind": "sale", "amount": sale.price_satang_per_unit * p.amount, "goods": goods,
             "rate_bps": None, "term_days": None}  # fmt: skip
 
@@ -84,6 +110,7 @@ def proposals_by_status(engine: Engine, network_id: str) -> dict[str, list[dict[
     ids = subtree_ids(engine, network_id)
     with read_session(engine) as s:
         names = {c.id: c.name_th for c in repo.coops_of(s, ids)}
+        products = product_names(s)
         rows = s.execute(
             select(ProposalRow, ProposalLoanRow, ProposalSaleRow)
             .join(RoundRow, col(RoundRow.id) == col(ProposalRow.round_id))
@@ -100,7 +127,7 @@ def proposals_by_status(engine: Engine, network_id: str) -> dict[str, list[dict[
                 "round_id": p.round_id,
                 "lender": names.get(p.supply_coop_id, p.supply_coop_id),
                 "borrower": names.get(p.demand_coop_id, p.demand_coop_id),
-                **terms_of(p, loan, sale),
+                **terms_of(products, p, loan, sale),
                 "tier": p.tier,
                 "expires_at": p.expires_at,
                 "supply_accepted": p.supply_accepted_at is not None,
@@ -130,6 +157,7 @@ def ledger(engine: Engine, network_id: str) -> list[dict[str, Any]]:
             )
             .order_by(col(CommitmentRow.id))
         ).all()
+        products = product_names(s)
         dues: dict[int, list[LoanInstalmentRow]] = defaultdict(list)
         commitment_ids = [int(c.id or 0) for c, _, _ in rows]
         for inst in s.execute(
@@ -138,7 +166,15 @@ def ledger(engine: Engine, network_id: str) -> list[dict[str, Any]]:
             .order_by(col(LoanInstalmentRow.commitment_id), col(LoanInstalmentRow.seq))
         ).scalars():
             dues[inst.commitment_id].append(inst)
-    return [_ledger_row(c, loan, sale, names, dues[int(c.id or 0)]) for c, loan, sale in rows]
+        goods = {
+            int(c.id or 0): goods_of(products, sale.product_id, sale.grade, c.amount, c.unit)
+            for c, _, sale in rows
+            if sale is not None
+        }
+    return [
+        _ledger_row(c, loan, sale, names, dues[int(c.id or 0)], goods.get(int(c.id or 0)))
+        for c, loan, sale in rows
+    ]
 
 
 def _ledger_row(
@@ -147,6 +183,7 @@ def _ledger_row(
     sale: CommitmentSaleRow | None,
     names: dict[str, str],
     dues: list[LoanInstalmentRow],
+    goods: dict[str, Any] | None,
 ) -> dict[str, Any]:
     return {
         "id": c.id,
@@ -154,7 +191,7 @@ def _ledger_row(
         "supplier": names.get(c.supply_coop_id, c.supply_coop_id),
         "taker": names.get(c.demand_coop_id, c.demand_coop_id),
         "amount": c.amount if loan is not None else (sale.value_satang if sale else c.amount),
-        "quantity": None if sale is None else (c.amount, c.unit, sale.product_id, sale.grade),
+        "goods": goods,
         "rate_bps": loan.rate_bps if loan else None,
         "interest": loan.interest_satang if loan else None,
         "maturity": loan.maturity_date if loan else None,
@@ -219,7 +256,8 @@ def _seen_by(s: Any, coop_id: str, proposal_id: int) -> dict[str, Any]:
     other = p.demand_coop_id if side == "supply" else p.supply_coop_id
     mine = p.supply_accepted_at if side == "supply" else p.demand_accepted_at
     row = s.get(CoopRow, other)
-    terms = terms_of(p, s.get(ProposalLoanRow, proposal_id), s.get(ProposalSaleRow, proposal_id))
+    loan, sale = s.get(ProposalLoanRow, proposal_id), s.get(ProposalSaleRow, proposal_id)
+    terms = terms_of(product_names(s), p, loan, sale)
     return {
         "id": p.id,
         "side": f"{side}_{terms['kind']}",

@@ -64,7 +64,9 @@ def _loans(result: RoundResult, name: dict[str, str], lang: str) -> list[dict[st
     return rows
 
 
-def _sales(result: RoundResult, name: dict[str, str], lang: str) -> list[dict[str, Any]]:
+def _sales(
+    result: RoundResult, name: dict[str, str], lang: str, products: queries.Names
+) -> list[dict[str, Any]]:
     if result.produce is None:
         return []
     by_order = {e.order_id: e for e in result.produce.explanations}
@@ -75,7 +77,8 @@ def _sales(result: RoundResult, name: dict[str, str], lang: str) -> list[dict[st
         rows.append(
             {
                 "seller": name.get(m.seller, m.seller), "buyer": name.get(m.buyer, m.buyer),
-                "product": m.product, "grade": m.grade, "quantity": m.quantity,
+                "product": products.get(m.product, (m.product, m.product))[lang != "th"],
+                "grade": m.grade, "quantity": m.quantity,
                 "price": m.price_satang_per_unit, "value": m.price_satang_per_unit * m.quantity,
                 "transport": m.transport_satang, "tier": m.tier, "delivery": m.delivery_date,
                 "state": order.state.value if order is not None else "",
@@ -145,7 +148,7 @@ def result_view(engine: Engine, result: RoundResult, lang: str) -> dict[str, Any
         "setoffs": setoffs,
         "shrunk": shrunk,
         "loans": _loans(result, name, lang),
-        "sales": _sales(result, name, lang),
+        "sales": _sales(result, name, lang, queries.products_of(engine)),
         "unmatched": _unmatched(result, name, lang),
         "svg": flow_svg(flows, _involved(places, flows), i18n.text("picture", lang)),
     }
