@@ -32,7 +32,9 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
         letter_pages,
         member_pages,
         missing_pages,
+        order_pages,
         pages,
+        proposal_pages,
         round_pages,
         scenario_pages,
     )
@@ -44,6 +46,8 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
     app.include_router(round_pages.router)
     app.include_router(scenario_pages.router)
     app.include_router(member_pages.router)
+    app.include_router(proposal_pages.router)
+    app.include_router(order_pages.router)
     app.include_router(letter_pages.router)
     app.mount("/web/static", StaticFiles(directory=str(STATIC)), name="web-static")
     app.include_router(missing_pages.router)  # last: any other /web address

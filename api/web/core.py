@@ -71,8 +71,10 @@ class WebState:
         env = self.templates.env
         env.globals.update(
             baht=i18n.baht,
+            baht_text=i18n.baht_text,
             pct=i18n.percent,
             long_date=i18n.long_date,
+            long_datetime=i18n.long_datetime,
             tier_name=i18n.tier_name,
             tier_label=i18n.tier_label,
             state_text=i18n.state_text,

@@ -8,12 +8,14 @@ only. Month names come from Babel's Thai and English locale data.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from babel.dates import get_month_names
 
+from api.schemas.common import parse_money
+from api.services.round.calendar import BANGKOK
 from api.web import messages
 from matcher.domain import NetworkLevel
 from matcher.liquidity.reasons import TEXT as REASON_TEXT
@@ -48,6 +50,21 @@ RUN_TIME_IDS = (
     N_("bad_key"), N_("too_many"),
     # products' base units
     N_("unit_kg"), N_("unit_egg"), N_("unit_litre"),
+    # order states, the order form's labels and choices, the notices after a post
+    N_("order_open"), N_("order_reserved"), N_("order_filled"), N_("order_cancelled"),
+    N_("order_expired"), N_("order_posted"), N_("order_amended"), N_("order_cancelled_now"),
+    N_("field_amount"), N_("field_rate"), N_("field_max_term_days"),
+    N_("field_cap_per_borrower"), N_("field_valid_until"), N_("field_term_days"),
+    N_("field_min_amount"), N_("field_urgency"), N_("field_repayment"),
+    N_("field_instalments"), N_("field_product"), N_("field_grade"), N_("field_quantity"),
+    N_("field_reserve_price"), N_("field_spoilage_per_day"), N_("field_ready_date"),
+    N_("field_expiry_date"), N_("field_bid_grade"), N_("field_bid_price"),
+    N_("field_deliver_by"), N_("field_min_lot"), N_("field_creditor_coop_id"),
+    N_("field_due_date"), N_("field_kind"), N_("choice_urgency_1"), N_("choice_urgency_2"),
+    N_("choice_urgency_3"), N_("choice_urgency_4"), N_("choice_urgency_5"),
+    N_("choice_repayment_bullet"), N_("choice_repayment_equal"), N_("hint_money"),
+    N_("hint_rate"), N_("repayment_bullet"), N_("repayment_equal"), N_("date_time"),
+    N_("reason_too_long"),
     # the policies of the packaged scenarios (``policy_`` + the policy's name)
     N_("policy_baseline"), N_("policy_egg-price-crash"), N_("policy_feed-credit-stops"),
     N_("policy_idle-minus-30"), N_("policy_joint-fund"), N_("policy_joint-fund-2m"),
@@ -137,9 +154,36 @@ def long_date(day: date | datetime | None, lang: str) -> str:
     return f"{day.day} {months[day.month]} {year}"
 
 
+def long_datetime(moment: datetime | None, lang: str) -> str:
+    """An instant as a person in Thailand reads it: the Asia/Bangkok date written out and
+    the time of day.
+
+    >>> long_datetime(datetime(2026, 11, 23, 16, 59, 59, tzinfo=UTC), "th")
+    '23 พฤศจิกายน 2569 เวลา 23:59 น.'
+    >>> long_datetime(datetime(2026, 11, 23, 16, 59, 59), "en")
+    '23 November 2026, 23:59 Bangkok time'
+    """
+    if moment is None:
+        return "-"
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    local = aware.astimezone(BANGKOK)
+    clock = f"{local.hour:02d}:{local.minute:02d}"
+    day = long_date(local.date(), lang)
+    return text("date_time", lang).format(day=day, clock=clock)
+
+
 def baht(amount_satang: int | None) -> str:
     """Satang as baht with thousands separators (``1,234.50``); ``-`` when unknown."""
     return "-" if amount_satang is None else format_baht(int(amount_satang))
+
+
+def baht_text(amount: str | None) -> str:
+    """A decimal baht string (as ``/v1`` writes money) with thousands separators.
+
+    >>> baht_text("1234567.50"), baht_text(None)
+    ('1,234,567.50', '-')
+    """
+    return "-" if amount is None else format_baht(parse_money(amount))
 
 
 def percent(rate_bps: int | None) -> str:

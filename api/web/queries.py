@@ -267,3 +267,15 @@ def _seen_by(s: Any, coop_id: str, proposal_id: int) -> dict[str, Any]:
         "expires_at": p.expires_at,
         "accepted_by_me": mine is not None,
     }
+
+
+def partner_coops(engine: Engine, coop_id: str) -> list[tuple[str, str]]:
+    """(id, Thai name) of every other coop ``coop_id`` shares a network with (a debt may
+    be owed only to one of them), by id."""
+    with read_session(engine) as s:
+        rows = s.execute(select(CoopRow).order_by(col(CoopRow.id))).scalars().all()
+        return [
+            (r.id, r.name_th)
+            for r in rows
+            if r.id != coop_id and repo.share_a_network(s, coop_id, r.id)
+        ]
