@@ -125,8 +125,10 @@ def accept_as_members(page: Any, web: Web, server: str) -> int:
     tab.wait_for_url("**/web/member")
     row = tab.locator("#member-proposals tbody tr").first
     proposal_id = int(row.locator("td").first.inner_text())
-    row.locator("button.accept").click()
-    tab.wait_for_selector(f"#proposal-{proposal_id} >> text=ตอบรับแล้ว รออีกฝ่าย")
+    row.locator("a.see-terms").click()  # the terms before the answer
+    tab.wait_for_selector("#proposal-terms")
+    tab.click("button.accept")
+    tab.wait_for_selector("#proposal-terms >> text=ตอบรับแล้ว รออีกฝ่าย")
     assert_no_other_network(tab)
     shot(tab, "05-member")
     member.close()

@@ -148,10 +148,47 @@ def test_member_actions_on_screen_at_both_widths(
 ) -> None:
     saved_round(web)
     for width in WIDTHS:
-        tab = tab_for(browser, server, width, web.tokens["C2"], lang)
-        tab.wait_for_selector("#member-proposals button.accept")
+        tab = tab_for(browser, server, width, web.tokens["C4"], lang)
+        tab.wait_for_selector("#member-proposals a.see-terms")
         assert_fits(tab, f"member page at {width}")
-        for action in ("button.accept", "button.decline"):
-            assert_inside(tab, tab.locator(f"#member-proposals {action}"), width, action)
+        assert_inside(tab, tab.locator("#member-proposals a.see-terms"), width, "see the terms")
         shot(tab, f"{width}-{lang}-member")
+        tab.locator("#member-proposals a.see-terms").first.click()  # N4: four instalments
+        tab.wait_for_selector("#schedule tbody tr")
+        assert_fits(tab, f"proposal page at {width}")
+        for action in ("button.accept", "a.decline"):
+            assert_inside(tab, tab.locator(action), width, action)
+        shot(tab, f"{width}-{lang}-proposal")
+        tab.click("a.decline")
+        tab.wait_for_selector("#decline-form textarea")
+        assert_fits(tab, f"decline page at {width}")
+        assert_inside(tab, tab.locator("#decline-form button.decline"), width, "confirm decline")
+        shot(tab, f"{width}-{lang}-decline")
+        tab.context.close()
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_member_order_pages_fit_both_widths(browser: Any, server: str, web: Web, lang: str) -> None:
+    for width in WIDTHS:
+        tab = tab_for(browser, server, width, web.tokens["C2"], lang)
+        tab.goto("/web/member/orders")
+        tab.wait_for_selector("#member-orders a.amend")
+        assert_fits(tab, f"orders at {width}")
+        assert_inside(tab, tab.locator("#new-order a.button"), width, "new order")
+        for action in ("a.amend", "a.cancel"):
+            assert_inside(tab, tab.locator(f"#member-orders {action}"), width, action)
+        shot(tab, f"{width}-{lang}-orders")
+        tab.goto("/web/member/orders/new?kind=liquidity_need")
+        tab.fill("#f-amount", "12x")  # a refused form: the error beside its field
+        tab.fill("#f-rate", "6.5")
+        tab.click("#post-order")
+        tab.wait_for_selector("#e-amount")
+        assert tab.input_value("#f-amount") == "12x"
+        assert_fits(tab, f"order form at {width}")
+        assert_inside(tab, tab.locator("#post-order"), width, "post the order")
+        shot(tab, f"{width}-{lang}-order-form")
+        tab.goto("/web/member/orders/N2/amend")
+        assert_inside(tab, tab.locator("#amend-order"), width, "amend")
+        assert_fits(tab, f"amend at {width}")
+        shot(tab, f"{width}-{lang}-order-amend")
         tab.context.close()
