@@ -73,12 +73,9 @@ def error_text(error: dict[str, Any], thai: bool) -> str:
     """
     msg = str(error.get("msg", ""))
     kind = str(error.get("type", ""))
-    if kind in ("value_error", "assertion_error"):
-        en, th = split_own(
-            msg.split(", ", 1)[1]
-            if msg.startswith(("Value error, ", "Assertion failed, "))
-            else msg
-        )
+    own = msg.split(", ", 1)[1] if msg.startswith(("Value error, ", "Assertion failed, ")) else msg
+    en, th = split_own(own)
+    if th != en or kind in ("value_error", "assertion_error"):
         return th if thai else en
     if not thai:
         return msg
