@@ -40,6 +40,9 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 """Every rendered page: see :data:`api.http.headers.PAGE_CSP`."""
+PASSWORD_PAGE = "/web/password"
+START_PAGE = {"member": "/web/member", "coordinator": "/web/today", "admin": "/web/admin/users"}
+"""Where each role starts after logging in."""
 
 
 def _row_id_or_zero(value: object) -> int:
@@ -92,6 +95,7 @@ class Who:
     principal: str
     coop_id: str | None = None
     session_id: str = ""
+    role: str = ""
 
 
 def web(request: Request) -> WebState:
@@ -115,11 +119,25 @@ def signed_in(request: Request, role: str = "coordinator") -> Who | Response:
     """The ``role`` key of a live session (:mod:`api.web.sessions`), or a redirect to the
     login form."""
     live = live_session(ctx_of(request).engine, request.cookies.get(SESSION_COOKIE), wall_now())
+    where = None
     if live is None or live.role != role:
+        where = "/web/login"
+    elif live.must_change_password and request.url.path != PASSWORD_PAGE:
+        where = PASSWORD_PAGE  # a person's first password is the admin's: pick one first
+    if where is not None:
         if request.headers.get("hx-request"):
-            return Response(status_code=401, headers={"HX-Redirect": "/web/login"})
+            return Response(status_code=401, headers={"HX-Redirect": where})
+        return RedirectResponse(where, status_code=303)
+    assert live is not None
+    return Who(live.key_id, live.principal, live.coop_id, live.id, live.role)
+
+
+def signed_in_any(request: Request) -> Who | Response:
+    """Whoever is logged in, whatever the role (the password page serves them all)."""
+    live = live_session(ctx_of(request).engine, request.cookies.get(SESSION_COOKIE), wall_now())
+    if live is None:
         return RedirectResponse("/web/login", status_code=303)
-    return Who(live.key_id, live.principal, live.coop_id, live.id)
+    return Who(live.key_id, live.principal, live.coop_id, live.id, live.role)
 
 
 def secure_cookies(request: Request) -> bool:

@@ -65,6 +65,11 @@ RUN_TIME_IDS = (
     N_("choice_repayment_bullet"), N_("choice_repayment_equal"), N_("hint_money"),
     N_("hint_rate"), N_("repayment_bullet"), N_("repayment_equal"), N_("date_time"),
     N_("reason_too_long"),
+    # accounts: roles, states, the password and account forms' fields
+    N_("role_member"), N_("role_coordinator"), N_("role_admin"), N_("user_disabled"),
+    N_("user_first_login"), N_("user_active"), N_("field_username"), N_("field_role"),
+    N_("field_coop_id"), N_("field_principal"), N_("field_old_password"),
+    N_("field_password"), N_("field_password_again"), N_("bad_password"),
     # the policies of the packaged scenarios (``policy_`` + the policy's name)
     N_("policy_baseline"), N_("policy_egg-price-crash"), N_("policy_feed-credit-stops"),
     N_("policy_idle-minus-30"), N_("policy_joint-fund"), N_("policy_joint-fund-2m"),

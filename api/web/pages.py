@@ -11,9 +11,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.db.tables_http import ApiKeyRow
+from api.db.tx import read_session
 from api.http.deps import checked_key, client_of
 from api.http.errors import ApiError
 from api.http.keys import split_token
+from api.http.secret_guard import Busy
+from api.http.users import MAX_PASSWORD, password_ok
 from api.services.sheets import Column, Kind, Sheet
 from api.web import core, i18n, queries
 from api.web import today as today_data
@@ -79,13 +83,15 @@ def _short_refusal(
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    """Check the key and start a server-side session (HttpOnly, SameSite=Strict cookie,
-    ``Secure`` over HTTPS). The form must come from this site: its token is bound to the
-    pre-session cookie and the ``Origin`` must be ours. The key goes through the same
-    guarded check as ``/v1`` (:func:`api.http.deps.checked_key`: argon2 off the event
-    loop, limited per client and per key).
+    """Check a person's user name and password (:mod:`api.http.users`) or an API key, and
+    start a server-side session (HttpOnly, SameSite=Strict cookie, ``Secure`` over HTTPS).
+    The form must come from this site: its token is bound to the pre-session cookie and the
+    ``Origin`` must be ours. A key goes through the same guarded check as ``/v1``
+    (:func:`api.http.deps.checked_key`: argon2 off the event loop, limited per client and
+    per key); a password through the same guard, per client and user name.
 
-    Coordinators start on Today; members (coop keys) on their own proposals.
+    Coordinators start on Today, members on their own proposals, admins on the accounts;
+    a person whose first password is still the admin's is sent to change it first.
     """
     form = await core.form_of(request)
     scope = login_scope(request.cookies.get(LOGIN_COOKIE))
@@ -96,20 +102,16 @@ async def login(request: Request) -> Response:
         or not signer.check_form_token(scope, form.get("form_token"))
     ):
         return _short_refusal(request, "bad_form", 403)
-    parts = split_token(form.get("api_key", "").strip())
-    if parts is None:
-        return _login_page(request, "bad_key", 401)
     ctx = core.ctx_of(request)
-    try:
-        row = await checked_key(ctx, parts[0], parts[1], client_of(request))
-    except ApiError as exc:
-        if exc.status == 429:
-            return _short_refusal(request, "too_many", 429, exc.headers)
-        return _login_page(request, "bad_key", exc.status)
-    if row.role not in ("coordinator", "member"):
-        return _login_page(request, "bad_key", 401)
-    cookie = await run_in_threadpool(open_session, ctx.engine, row.id, wall_now())
-    start = "/web/member" if row.role == "member" else "/web/today"
+    if form.get("username", "").strip():
+        checked = await _user_login(request, form)
+    else:
+        checked = await _key_login(request, form)
+    if isinstance(checked, Response):
+        return checked
+    key_id, role = checked
+    cookie = await run_in_threadpool(open_session, ctx.engine, key_id, wall_now())
+    start = core.START_PAGE[role]
     response = RedirectResponse(start, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -124,13 +126,62 @@ async def login(request: Request) -> Response:
     return response
 
 
+async def _key_login(request: Request, form: dict[str, str]) -> tuple[str, str] | Response:
+    """A machine's API key (coordinator or member): its id and role, or the refusal."""
+    parts = split_token(form.get("api_key", "").strip())
+    if parts is None:
+        return _login_page(request, "bad_key", 401)
+    try:
+        row = await checked_key(core.ctx_of(request), parts[0], parts[1], client_of(request))
+    except ApiError as exc:
+        if exc.status == 429:
+            return _short_refusal(request, "too_many", 429, exc.headers)
+        return _login_page(request, "bad_key", exc.status)
+    if row.role not in ("coordinator", "member"):
+        return _login_page(request, "bad_key", 401)
+    return row.id, row.role
+
+
+async def _user_login(request: Request, form: dict[str, str]) -> tuple[str, str] | Response:
+    """A person's user name and password: the account's key id and role, or the refusal.
+    The password is checked like a key's secret (:mod:`api.http.secret_guard`: one check
+    at a time per client, admitted per client and name, argon2 off the event loop)."""
+    ctx, client = core.ctx_of(request), client_of(request)
+    name = form.get("username", "").strip().lower()[:64]
+    password = form.get("password", "")[:MAX_PASSWORD]
+    slot = f"user:{name}"
+    try:
+        async with ctx.guard.turn(client):
+            wait = ctx.guard.admit(slot, client)
+            if wait > 0:
+                return _short_refusal(request, "too_many", 429, {"Retry-After": str(int(wait) + 1)})
+            key_id: str | None = None
+            try:
+                key_id = await run_in_threadpool(password_ok, ctx.engine, name, password)
+            finally:
+                ctx.guard.record(slot, client, key_id is not None)
+    except Busy:
+        return _short_refusal(request, "too_many", 429, {"Retry-After": "1"})
+    live = None if key_id is None else await run_in_threadpool(_role_of, ctx.engine, key_id)
+    if key_id is None or live is None:
+        return _login_page(request, "bad_password", 401)
+    return key_id, live
+
+
+def _role_of(engine: Any, key_id: str) -> str | None:
+    with read_session(engine) as s:
+        row = s.get(ApiKeyRow, key_id)
+        return None if row is None or row.role not in core.START_PAGE else row.role
+
+
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     """End the session on the server (a copy of the cookie stops working too); needs the
     form token like any other post."""
     posted = await core.posted_form(request, "coordinator")
-    if isinstance(posted, Response) and posted.status_code != 403:
-        posted = await core.posted_form(request, "member")
+    for role in ("member", "admin"):
+        if isinstance(posted, Response) and posted.status_code != 403:
+            posted = await core.posted_form(request, role)
     if isinstance(posted, Response):
         return posted
     cookie = request.cookies.get(SESSION_COOKIE, "")

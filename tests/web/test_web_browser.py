@@ -120,6 +120,7 @@ def accept_as_members(page: Any, web: Web, server: str) -> int:
     member = page.context.browser.new_context(base_url=server)
     tab = member.new_page()
     tab.goto("/web/login")
+    tab.click("details.key-login summary")
     tab.fill("#api_key", web.tokens["C2"])
     tab.click("button[type=submit]")
     tab.wait_for_url("**/web/member")
@@ -153,6 +154,7 @@ def test_coordinator_session_in_chromium(page: Any, web: Web, server: str) -> No
     page.goto("/web/login")
     assert page.locator("html").get_attribute("lang") == "th"
     shot(page, "01-login")
+    page.click("details.key-login summary")
     page.fill("#api_key", web.tokens["lamphun-office"])
     page.click("button[type=submit]")
     page.wait_for_url("**/web/today")

@@ -47,6 +47,7 @@ def tab_for(browser: Any, base: str, width: int, token: str, lang: str) -> Any:
     tab.goto(f"/web/login?lang={lang}")
     login = tab.locator("button[type=submit]")
     assert_inside(tab, login, width, "login button")
+    tab.click("details.key-login summary")  # a machine key: people log in with a password
     tab.fill("#api_key", token)
     login.click()
     tab.wait_for_load_state("networkidle")

@@ -1,0 +1,37 @@
+"""People's accounts for the web pages (``web_user``): a user name, an argon2 password
+hash, the account's own API key (its role, network or coop) and the first-login flag
+(:mod:`api.http.users`).
+
+Revision ID: 0016
+Revises: 0013
+Create Date: 2026-12-06 15:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0016"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "web_user",
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("password_hash", sa.String(length=200), nullable=False),
+        sa.Column("key_id", sa.String(length=32), nullable=False),
+        sa.Column("must_change_password", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("password_changed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["key_id"], ["api_key.id"]),
+        sa.PrimaryKeyConstraint("username"),
+        sa.UniqueConstraint("key_id"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("web_user")
