@@ -193,3 +193,47 @@ def test_member_order_pages_fit_both_widths(browser: Any, server: str, web: Web,
         assert_fits(tab, f"amend at {width}")
         shot(tab, f"{width}-{lang}-order-amend")
         tab.context.close()
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_account_pages_fit_both_widths(browser: Any, server: str, web: Web, lang: str) -> None:
+    from http_fixtures import FAST_HASHER
+
+    from api.http.users import create_user
+
+    for width in WIDTHS:
+        made = create_user(web.engine, f"admin{width}", role="admin", principal="ops",
+                           hasher=FAST_HASHER)  # fmt: skip
+        context = browser.new_context(
+            base_url=server, viewport={"width": width, "height": 844 if width < 600 else 900}
+        )
+        tab = context.new_page()
+        tab.goto(f"/web/login?lang={lang}")
+        assert_fits(tab, f"login at {width}")
+        shot(tab, f"{width}-{lang}-login")
+        tab.fill("#username", made.username)
+        tab.fill("#password", made.first_password)
+        tab.click("button[type=submit]")
+        tab.wait_for_selector("#password-form")  # the first login picks a password first
+        assert_inside(tab, tab.locator("#change-password"), width, "change password")
+        tab.fill("#f-old_password", made.first_password)
+        tab.fill("#f-password", "short")
+        tab.fill("#f-password_again", "short")
+        tab.click("#change-password")
+        tab.wait_for_selector("#password-form .field-error")
+        assert_fits(tab, f"password at {width}")
+        shot(tab, f"{width}-{lang}-password")
+        tab.fill("#f-old_password", made.first_password)
+        tab.fill("#f-password", "a-good-password")
+        tab.fill("#f-password_again", "a-good-password")
+        tab.click("#change-password")
+        tab.click("a.button.primary")
+        tab.wait_for_selector("#user-form")
+        tab.fill("#f-username", f"member{width}")
+        tab.select_option("#f-coop_id", "C2")
+        tab.click("#create-user")
+        tab.wait_for_selector("#first-password")
+        assert_fits(tab, f"accounts at {width}")
+        assert_inside(tab, tab.locator("#create-user"), width, "create the account")
+        shot(tab, f"{width}-{lang}-accounts")
+        context.close()

@@ -16,6 +16,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from http_fixtures import FAST_HASHER
 from sqlalchemy import select
 from sqlalchemy import text as sql
 from test_web_phone import saved_round
@@ -23,6 +24,7 @@ from webfixtures import Web, token_of
 
 from api.db.tables import ProposalRow
 from api.db.tx import read_session
+from api.http.users import create_user
 from api.web import extract_messages, messages, order_form
 
 THAI = re.compile(r"[\u0e00-\u0e7f]+")
@@ -150,6 +152,28 @@ def pages(web: Web, lang: str) -> dict[str, str]:
     )  # fmt: skip
     assert bad.status_code == 422
     out["refused order form"] = bad.text
+    web.logout()
+    made = create_user(web.engine, f"admin.{lang}", role="admin", principal="ops",
+                       hasher=FAST_HASHER)  # fmt: skip
+    page = client.get(f"/web/login?lang={lang}")  # logging out forgot the language
+    client.post("/web/login", data={"username": made.username, "password": made.first_password,
+                                    "form_token": token_of(page.text)})  # fmt: skip
+    out["first password"] = client.get("/web/password").text
+    out["refused password"] = client.post(
+        "/web/password", data={"form_token": token_of(out["first password"]),
+                               "old_password": "x", "password": "y", "password_again": "z"},
+    ).text  # fmt: skip
+    done = client.post(
+        "/web/password", data={"form_token": token_of(out["first password"]),
+                               "old_password": made.first_password, "password": "pass-word-1",
+                               "password_again": "pass-word-1"},
+    )  # fmt: skip
+    out["password changed"] = done.text
+    out["accounts"] = client.get("/web/admin/users").text
+    out["account created"] = client.post(
+        "/web/admin/users", data={"form_token": token_of(out["accounts"]), "username": "m.c1",
+                                  "role": "member", "coop_id": "C1"},
+    ).text  # fmt: skip
     web.logout()
     return out
 
