@@ -81,6 +81,15 @@ class Settings(BaseSettings):
     """A request's body must arrive within this many seconds (else 408)."""
     http_max_header_bytes: int = 16_384
     """The request line and headers together may be at most this long (else 400)."""
+    smtp_host: str | None = None
+    """The mail server reminders go through; no e-mail is sent when unset."""
+    smtp_port: int = 25
+    smtp_from: str = "coopmatch@localhost"
+    """The sender of reminder e-mails."""
+    line_channel_token: SecretStr | None = None
+    """The LINE Messaging API channel access token; no LINE message is sent when unset."""
+    line_api_url: str = "https://api.line.me"
+    """Where the LINE Messaging API answers (a stand-in on loopback in the tests)."""
 
     @property
     def docs_enabled(self) -> bool:
