@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from api.web import i18n, queries
+from api.web.map_view import map_data
 from api.web.picture import Flow, flow_svg
 from matcher.produce.reasons import TEXT as PRODUCE_TEXT
 from matcher.round.model import RoundResult
@@ -151,4 +152,5 @@ def result_view(engine: Engine, result: RoundResult, lang: str) -> dict[str, Any
         "sales": _sales(result, name, lang, queries.products_of(engine)),
         "unmatched": _unmatched(result, name, lang),
         "svg": flow_svg(flows, _involved(places, flows), i18n.text("picture", lang)),
+        "map": map_data(_involved(places, flows), flows, lang),
     }

@@ -175,6 +175,16 @@ def test_coordinator_session_in_chromium(page: Any, web: Web, server: str) -> No
     assert page.locator("#sales tbody tr").count() == page.locator("#result svg line.sale").count()
     assert_no_other_network(page)
     assert_thai_renders(page, "#proposals tbody td")
+    # the map: a province outline, a line per loan and sale, a dot per coop (Leaflet, offline)
+    page.wait_for_selector("#round-map path.leaflet-interactive")
+    lines = page.locator("#round-map path.leaflet-interactive[stroke='#2f6f4f']").count()
+    sales = page.locator("#round-map path.leaflet-interactive[stroke='#c0621b']").count()
+    assert (lines, sales) == (rows, page.locator("#sales tbody tr").count())
+    assert page.locator("#round-map path.leaflet-interactive[fill='#dfe8e3']").count() >= 1
+    page.locator("#round-map path.leaflet-interactive[fill='#fff']").first.hover()
+    page.wait_for_selector(".leaflet-tooltip")  # names show on hover, never overlapping
+    assert_thai_renders(page, ".leaflet-tooltip")
+    page.click("details.picture-box summary")  # the diagram is still there, folded
     assert_thai_renders(page, "#result svg text")
     shot(page, "04-round-run")
     with page.expect_download() as download:
