@@ -110,6 +110,26 @@ def goods_text(goods: dict[str, Any] | None, lang: str) -> str:
     return f"{name} {goods['grade']} {goods['quantity']:,} {unit_name(goods['unit'], lang)}"
 
 
+def policy_row(row: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A simulator's policy row as a person reads it: the policy's name from the catalogue
+    (``policy_`` + its name; the name itself when it has none) and the tiers in ``lang``.
+
+    >>> policy_row({"policy": "joint-fund", "loans_by_tier": "area 5; province 7",
+    ...             "sales_by_tier": "-"}, "th")["loans_by_tier"]
+    'ระดับพื้นที่ 5; ระดับจังหวัด 7'
+    """
+    shown = dict(row)
+    name = str(row["policy"])
+    key = f"policy_{name}"
+    shown["policy"] = name if text(key, lang) == key else text(key, lang)
+    for column in ("loans_by_tier", "sales_by_tier"):
+        shown[column] = "; ".join(
+            " ".join((tier_label(part.split(" ")[0], lang), *part.split(" ")[1:]))
+            for part in str(row[column]).split("; ")
+        )
+    return shown
+
+
 def tier_label(name: str, lang: str) -> str:
     """A tier stored by name (``area``) in words (``ระดับพื้นที่``)."""
     level = TIER_BY_NAME.get(name)

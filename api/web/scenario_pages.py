@@ -141,21 +141,6 @@ def scenarios_form(request: Request) -> Response:
     return core.render(request, "scenarios.html", values, who=who)
 
 
-def in_words(row: dict[str, Cell], lang: str) -> dict[str, Cell]:
-    """A policy row as the page shows it: the policy's name from the catalogue (``policy_``
-    + its name; the name itself when it has none) and the tiers named in ``lang``."""
-    shown = dict(row)
-    name = str(row["policy"])
-    key = f"policy_{name}"
-    shown["policy"] = name if i18n.text(key, lang) == key else i18n.text(key, lang)
-    for column in ("loans_by_tier", "sales_by_tier"):
-        shown[column] = "; ".join(
-            " ".join((i18n.tier_label(part.split(" ")[0], lang), *part.split(" ")[1:]))
-            for part in str(row[column]).split("; ")
-        )
-    return shown
-
-
 def _header(column: Column, lang: str) -> str:
     """A policy-table header in the page's language; shares are shown in percent points."""
     return column.header(lang) + (" (%)" if column.kind == Kind.PERCENT else "")
@@ -175,7 +160,7 @@ def _answer(request: Request, who: core.Who, form: dict[str, str]) -> tuple[str,
             status = 422
         else:
             title = f"{scenario.spec.name_th}\n{scenario.spec.name_en}"
-            shown = [in_words(row, lang) for row in rows]
+            shown = [i18n.policy_row(row, lang) for row in rows]
             values.update(scenario=scenario, rows=shown, chart=chart_uri(title, rows))
     return core.fragment(request, "scenario_result.html", values, status, who)
 

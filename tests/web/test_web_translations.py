@@ -193,3 +193,24 @@ def test_every_page_speaks_one_language(web: Web, lang: str) -> None:
     found = {name: leaks(html, lang, names) for name, html in pages(web, lang).items()}
     found = {name: words for name, words in found.items() if words}
     assert not found, f"untranslated words on the {lang} pages: {found}"
+
+
+def test_the_simulation_report_reads_in_thai() -> None:
+    from api.cli.simulate import thai_report
+    from api.web.scenario_pages import SCENARIO_DIR
+    from scenarios.sim.loader import load_scenario
+    from scenarios.sim.metrics import summarise
+    from scenarios.sim.montecarlo import Executor, run_monte_carlo, with_days
+    from scenarios.sim.report import summary_rows
+
+    scenario = with_days(load_scenario(SCENARIO_DIR / "lamphun-2555.yaml"), 3)
+    rows = summary_rows(summarise(run_monte_carlo(scenario, 1, 1, Executor.SERIAL)))
+    settings = {"scenario": "lamphun-2555.yaml", "runs": 1, "seed": 1, "executor": "serial",
+                "days": 3, "seconds": 0.5}  # fmt: skip
+    page = thai_report(scenario, rows, settings, None, [])
+    table = page.split("<table>")[1].split("</table>")[0]
+    words = {w for w in LATIN_WORD.findall(visible_text(table)) if not w.isupper()}
+    assert not words - ENGLISH_ALLOWED, f"untranslated words in the report's table: {words}"
+    assert "สัมประสิทธิ์จีนี" in table and "ระดับพื้นที่" in table and "แบบปัจจุบัน" in table
+    assert re.search(r">\d{1,3}(,\d{3})+\.\d\d<", table), "money without separators"
+    assert "จำลองฤดูกาล 3 วัน จำนวน 1 รอบ" in page and "จำนวนรอบจำลอง: 1" in page
