@@ -30,7 +30,7 @@ from api.services.sheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Sheet, csv_byte
 from api.web import i18n, queries
 from api.web.form_store import form_answer
 from api.web.security import SESSION_COOKIE, FormReplay, Signer, login_scope, wall_now
-from api.web.sessions import live_session
+from api.web.sessions import live_session, why_ended
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SECURITY_HEADERS = {
@@ -120,7 +120,11 @@ def signed_in(request: Request, role: str = "coordinator") -> Who | Response:
     login form."""
     live = live_session(ctx_of(request).engine, request.cookies.get(SESSION_COOKIE), wall_now())
     where = None
-    if live is None or live.role != role:
+    if live is None:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        why = why_ended(ctx_of(request).engine, cookie, wall_now()) if cookie else None
+        where = f"/web/login?why={why}" if why in ("revoked", "expired") else "/web/login"
+    elif live.role != role:
         where = "/web/login"
     elif live.must_change_password and request.url.path != PASSWORD_PAGE:
         where = PASSWORD_PAGE  # a person's first password is the admin's: pick one first

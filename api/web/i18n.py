@@ -47,7 +47,7 @@ RUN_TIME_IDS = (
     N_("needs_posted"), N_("needs_shrunk"), N_("loans_total"), N_("sales_total"),
     N_("new_obligations"), N_("runs"), N_("days"), N_("seed"), N_("idle_share"),
     # login refusals
-    N_("bad_key"), N_("too_many"),
+    N_("bad_key"), N_("too_many"), N_("session_revoked"), N_("session_expired"),
     # products' base units
     N_("unit_kg"), N_("unit_egg"), N_("unit_litre"),
     # order states, the order form's labels and choices, the notices after a post

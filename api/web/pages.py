@@ -42,8 +42,10 @@ def home() -> Response:
 
 @router.get("/login")
 def login_form(request: Request) -> Response:
-    """The login form (an API key), with its pre-session cookie."""
-    return _login_page(request, None, 200)
+    """The login form, with its pre-session cookie; after a session was cut short
+    (``?why=revoked`` or ``expired``) it says why."""
+    why = request.query_params.get("why")
+    return _login_page(request, f"session_{why}" if why in ("revoked", "expired") else None, 200)
 
 
 def _login_page(request: Request, error: str | None, status: int) -> Response:

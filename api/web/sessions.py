@@ -107,3 +107,31 @@ def end_session(engine: Engine, cookie: str, now: datetime) -> None:
         )
 
     in_write_transaction(engine, work)
+
+
+def why_ended(engine: Engine, cookie: str | None, now: datetime) -> str | None:
+    """Why the session of ``cookie`` is not live, for the login page to say: ``revoked``
+    (its key or account was revoked), ``expired``, ``ended`` (logged out); None when the
+    cookie names no session at all."""
+    if not cookie or len(cookie) > 128:
+        return None
+    stmt = (
+        select(WebSessionRow, col(ApiKeyRow.revoked_at))
+        .join(ApiKeyRow, col(ApiKeyRow.id) == col(WebSessionRow.key_id))
+        .where(col(WebSessionRow.id) == session_id(cookie))
+    )
+    with read_session(engine) as s:
+        row = s.execute(stmt).first()
+    if row is None:
+        return None
+    session, revoked_at = row
+    if revoked_at is not None:
+        return "revoked"
+    if session.ended_at is not None:
+        return "ended"
+    expires = (
+        session.expires_at
+        if session.expires_at.tzinfo
+        else session.expires_at.replace(tzinfo=now.tzinfo)
+    )
+    return "expired" if expires <= now else None

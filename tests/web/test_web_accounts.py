@@ -142,3 +142,32 @@ def test_the_cli_creates_a_user_and_refuses_a_coordinator_of_nothing(
     first = res.output.strip().splitlines()[-1]
     assert runner.invoke(app, ["keys", "user", "malee2", "--coop", "NOPE"]).exit_code == 2
     assert login_as(web, "malee", first).headers["location"] == "/web/member"
+
+
+def test_a_revoked_key_or_an_expired_session_explains_itself(web: Web) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from api.db.tables_http import WebSessionRow
+    from api.db.tx import in_write_transaction
+
+    web.login("C2")
+    assert web.client.get("/web/member").status_code == 200
+    in_write_transaction(web.engine, lambda s: s.execute(
+        update(WebSessionRow).values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
+    ))  # fmt: skip
+    gone = web.client.get("/web/member", follow_redirects=False)
+    assert gone.headers["location"] == "/web/login?why=expired"
+    assert "หมดเวลาแล้ว" in web.client.get(gone.headers["location"]).text
+    web.logout()
+    web.login("C3")
+    revoke_key(web.engine, web.tokens["C3"].split("_")[1])
+    cut = web.client.get("/web/member", follow_redirects=False)
+    assert cut.headers["location"] == "/web/login?why=revoked"
+    page = web.client.get(cut.headers["location"] + "&lang=en").text
+    assert "Your key or account was revoked" in page
+    web.logout()
+    assert web.client.get("/web/member", follow_redirects=False).headers["location"] == (
+        "/web/login"
+    )  # no session at all: nothing to explain
