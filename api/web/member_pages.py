@@ -31,7 +31,9 @@ def proposals_page(request: Request) -> Response:
     who = core.signed_in(request, "member")
     if isinstance(who, Response):
         return who
-    rows = queries.coop_proposals(core.ctx_of(request).engine, str(who.coop_id))
+    rows = queries.coop_proposals(
+        core.ctx_of(request).engine, str(who.coop_id), core.lang_of(request)
+    )
     values = {"rows": rows, "network": None, "networks": []}
     return core.render(request, "member.html", values, who=who)
 
@@ -66,7 +68,8 @@ def _decide(
             error, status = service_message(exc, lang), 409
     if whole_page:
         return proposal_page(request, who, proposal_id, error=error, status=status)
-    values: dict[str, Any] = {"error": error, "p": queries.coop_proposal(engine, coop, proposal_id)}
+    seen = queries.coop_proposal(engine, coop, proposal_id, lang)
+    values: dict[str, Any] = {"error": error, "p": seen}
     return core.fragment(request, "member_row.html", values, status, who)
 
 

@@ -84,7 +84,7 @@ def _form_values(
         "kind": kind, "fields": order_form.FIELDS[kind], "form": form, "errors": errors,
         "error_lines": order_form.error_lines(errors, lang),
         "label": lambda name: order_form.label(name, lang),
-        "products": products_of(engine), "partners": partner_coops(engine, str(who.coop_id)),
+        "products": products_of(engine), "partners": partner_coops(engine, str(who.coop_id), lang),
         "network": None, "networks": [],
     }  # fmt: skip
 

@@ -271,9 +271,9 @@ def follow(request: Request) -> Response:
     engine = core.ctx_of(request).engine
     values = {
         "statuses": STATUSES,
-        "by_status": queries.proposals_by_status(engine, network),
-        "ledger": queries.ledger(engine, network),
-        "setoffs": queries.setoff_notices(engine, network),
+        "by_status": queries.proposals_by_status(engine, network, core.lang_of(request)),
+        "ledger": queries.ledger(engine, network, core.lang_of(request)),
+        "setoffs": queries.setoff_notices(engine, network, core.lang_of(request)),
         **core.page_values(request, who, network),
     }
     return core.render(request, "follow.html", values, who=who)
@@ -303,8 +303,8 @@ def follow_export(request: Request, fmt: str) -> Response:
     network = core.chosen_network(request, who)
     if network is None or fmt not in ("xlsx", "csv"):
         return core.not_found_page(request, who)
-    by_status = queries.proposals_by_status(core.ctx_of(request).engine, network)
     lang = core.lang_of(request)
+    by_status = queries.proposals_by_status(core.ctx_of(request).engine, network, lang)
     rows = [
         [p["id"], p["round_id"], status, p["kind"], i18n.goods_text(p["goods"], lang),
          p["lender"], p["borrower"],

@@ -25,9 +25,9 @@ REASON_MAX = 300
 """The longest decline reason kept (characters)."""
 
 
-def terms(engine: Any, coop_id: str, proposal_id: int) -> dict[str, Any] | None:
+def terms(engine: Any, coop_id: str, proposal_id: int, lang: str) -> dict[str, Any] | None:
     """What the proposal page shows; None when the proposal is not ``coop_id``'s."""
-    seen = queries.coop_proposal(engine, coop_id, proposal_id)
+    seen = queries.coop_proposal(engine, coop_id, proposal_id, lang)
     if seen is None:
         return None
     with read_session(engine) as s:
@@ -51,7 +51,8 @@ def proposal_page(
     status: int = 200,
 ) -> tuple[str, int]:
     """The page of one proposal (404 page when it is not the coop's), as HTML."""
-    values = terms(core.ctx_of(request).engine, str(who.coop_id), proposal_id)
+    values = terms(core.ctx_of(request).engine, str(who.coop_id), proposal_id,
+                   core.lang_of(request))  # fmt: skip
     if values is None:
         return core.fragment(request, "not_found.html", {"network": None}, 404, who)
     values.update(error=error, network=None, networks=[])
@@ -64,7 +65,8 @@ def show(request: Request, proposal_id: core.PageRowId) -> Response:
     who = core.signed_in(request, "member")
     if isinstance(who, Response):
         return who
-    values = terms(core.ctx_of(request).engine, str(who.coop_id), proposal_id)
+    values = terms(core.ctx_of(request).engine, str(who.coop_id), proposal_id,
+                   core.lang_of(request))  # fmt: skip
     if values is None:
         return core.not_found_page(request, who)
     values.update(error=None, network=None, networks=[])
@@ -77,7 +79,8 @@ def confirm_decline(request: Request, proposal_id: core.PageRowId) -> Response:
     who = core.signed_in(request, "member")
     if isinstance(who, Response):
         return who
-    seen = queries.coop_proposal(core.ctx_of(request).engine, str(who.coop_id), proposal_id)
+    engine, lang = core.ctx_of(request).engine, core.lang_of(request)
+    seen = queries.coop_proposal(engine, str(who.coop_id), proposal_id, lang)
     if seen is None:
         return core.not_found_page(request, who)
     values = {"p": seen, "reason_max": REASON_MAX, "network": None, "networks": []}

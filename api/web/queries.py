@@ -57,11 +57,18 @@ def subtree_ids(engine: Engine, network_id: str) -> list[str]:
 Place = tuple[str, str, int | None, int | None]
 
 
-def coop_places(engine: Engine, coop_ids: list[str]) -> dict[str, Place]:
+def coop_places(engine: Engine, coop_ids: list[str], lang: str = "th") -> dict[str, Place]:
     """Coop id → (Thai name, district code, lat e5, lon e5) for the picture."""
     with read_session(engine) as s:
         rows = s.execute(select(CoopRow).where(col(CoopRow.id).in_(coop_ids))).scalars().all()
-        return {r.id: (r.name_th, r.district_code, r.lat_e5, r.lon_e5) for r in rows}
+        return {r.id: (coop_name(r, lang), r.district_code, r.lat_e5, r.lon_e5) for r in rows}
+
+
+def coop_name(row: Any, lang: str) -> str:
+    """A coop's (or network's) name in ``lang``: the English one when asked and entered,
+    else the Thai one."""
+    english = str(getattr(row, "name_en", None) or "")
+    return english if lang == "en" and english else str(row.name_th)
 
 
 Names = dict[str, tuple[str, str]]
@@ -105,11 +112,13 @@ def terms_of(
             "rate_bps": None, "term_days": None}  # fmt: skip
 
 
-def proposals_by_status(engine: Engine, network_id: str) -> dict[str, list[dict[str, Any]]]:
+def proposals_by_status(
+    engine: Engine, network_id: str, lang: str = "th"
+) -> dict[str, list[dict[str, Any]]]:
     """Loan and sale proposals of the subtree's rounds, grouped by status, newest first."""
     ids = subtree_ids(engine, network_id)
     with read_session(engine) as s:
-        names = {c.id: c.name_th for c in repo.coops_of(s, ids)}
+        names = {c.id: coop_name(c, lang) for c in repo.coops_of(s, ids)}
         products = product_names(s)
         rows = s.execute(
             select(ProposalRow, ProposalLoanRow, ProposalSaleRow)
@@ -137,12 +146,12 @@ def proposals_by_status(engine: Engine, network_id: str) -> dict[str, list[dict[
     return out
 
 
-def ledger(engine: Engine, network_id: str) -> list[dict[str, Any]]:
+def ledger(engine: Engine, network_id: str, lang: str = "th") -> list[dict[str, Any]]:
     """Commitments between the subtree's coops: loans with their repayment dates, sales
     with their delivery date and, for credit sales, the obligation they became."""
     ids = subtree_ids(engine, network_id)
     with read_session(engine) as s:
-        names = {c.id: c.name_th for c in repo.coops_of(s, ids)}
+        names = {c.id: coop_name(c, lang) for c in repo.coops_of(s, ids)}
         rows = s.execute(
             select(CommitmentRow, CommitmentLoanRow, CommitmentSaleRow)
             .outerjoin(
@@ -201,11 +210,11 @@ def _ledger_row(
     }
 
 
-def setoff_notices(engine: Engine, network_id: str) -> list[dict[str, Any]]:
+def setoff_notices(engine: Engine, network_id: str, lang: str = "th") -> list[dict[str, Any]]:
     """Debt set-offs recorded by the subtree's rounds."""
     ids = subtree_ids(engine, network_id)
     with read_session(engine) as s:
-        names = {c.id: c.name_th for c in repo.coops_of(s, ids)}
+        names = {c.id: coop_name(c, lang) for c in repo.coops_of(s, ids)}
         rows = s.execute(
             select(CommitmentSetoffRow)
             .join(RoundRow, col(RoundRow.id) == col(CommitmentSetoffRow.round_id))
@@ -225,7 +234,7 @@ def setoff_notices(engine: Engine, network_id: str) -> list[dict[str, Any]]:
         ]
 
 
-def coop_proposals(engine: Engine, coop_id: str) -> list[dict[str, Any]]:
+def coop_proposals(engine: Engine, coop_id: str, lang: str = "th") -> list[dict[str, Any]]:
     """Proposals ``coop_id`` is a party to (and no other), newest first, with the
     counterparty's name and whether this coop has accepted."""
     with read_session(engine) as s:
@@ -237,19 +246,21 @@ def coop_proposals(engine: Engine, coop_id: str) -> list[dict[str, Any]]:
             )
             .order_by(col(ProposalRow.id).desc())
         ).scalars()
-        return [_seen_by(s, coop_id, int(i)) for i in ids]
+        return [_seen_by(s, coop_id, int(i), lang) for i in ids]
 
 
-def coop_proposal(engine: Engine, coop_id: str, proposal_id: int) -> dict[str, Any] | None:
+def coop_proposal(
+    engine: Engine, coop_id: str, proposal_id: int, lang: str = "th"
+) -> dict[str, Any] | None:
     """One proposal seen by ``coop_id``; None when it does not exist or is another coop's."""
     with read_session(engine) as s:
         p = s.get(ProposalRow, proposal_id)
         if p is None or coop_id not in (p.supply_coop_id, p.demand_coop_id):
             return None
-        return _seen_by(s, coop_id, proposal_id)
+        return _seen_by(s, coop_id, proposal_id, lang)
 
 
-def _seen_by(s: Any, coop_id: str, proposal_id: int) -> dict[str, Any]:
+def _seen_by(s: Any, coop_id: str, proposal_id: int, lang: str = "th") -> dict[str, Any]:
     """A proposal as one of its parties sees it."""
     p = s.get(ProposalRow, proposal_id)
     side = "supply" if p.supply_coop_id == coop_id else "demand"
@@ -261,7 +272,7 @@ def _seen_by(s: Any, coop_id: str, proposal_id: int) -> dict[str, Any]:
     return {
         "id": p.id,
         "side": f"{side}_{terms['kind']}",
-        "counterparty": row.name_th if row else other,
+        "counterparty": coop_name(row, lang) if row else other,
         **terms,
         "status": p.status,
         "expires_at": p.expires_at,
@@ -269,13 +280,13 @@ def _seen_by(s: Any, coop_id: str, proposal_id: int) -> dict[str, Any]:
     }
 
 
-def partner_coops(engine: Engine, coop_id: str) -> list[tuple[str, str]]:
+def partner_coops(engine: Engine, coop_id: str, lang: str = "th") -> list[tuple[str, str]]:
     """(id, Thai name) of every other coop ``coop_id`` shares a network with (a debt may
     be owed only to one of them), by id."""
     with read_session(engine) as s:
         rows = s.execute(select(CoopRow).order_by(col(CoopRow.id))).scalars().all()
         return [
-            (r.id, r.name_th)
+            (r.id, coop_name(r, lang))
             for r in rows
             if r.id != coop_id and repo.share_a_network(s, coop_id, r.id)
         ]

@@ -120,7 +120,7 @@ def _involved(places: dict[str, queries.Place], flows: list[Flow]) -> dict[str, 
 
 def result_view(engine: Engine, result: RoundResult, lang: str) -> dict[str, Any]:
     """Everything the result fragment shows, from one solved combined round."""
-    places = queries.coop_places(engine, _coop_ids(result))
+    places = queries.coop_places(engine, _coop_ids(result), lang)
     name = {cid: p[0] for cid, p in places.items()}
     setoffs = [
         {

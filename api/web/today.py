@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from api.db import repo
 from api.db.tx import read_session
 from api.web import i18n
+from api.web.queries import coop_name
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def network_tree(engine: Engine, network_id: str, day: date, lang: str = "th") -
         nets = repo.subtree(s, network_id)
         ids = [n.id for n in nets]
         members = repo.members_of(s, ids)
-        names = {c.id: c.name_th for c in repo.coops_of(s, ids)}
+        names = {c.id: coop_name(c, lang) for c in repo.coops_of(s, ids)}
         lines = order_lines(s, ids, day, names, lang)
     parent = {n.id: n.parent_id for n in nets}
     nodes = []

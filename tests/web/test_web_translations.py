@@ -188,6 +188,10 @@ MEMBER_PAGES = (
 @pytest.mark.parametrize("lang", ["th", "en"])
 def test_every_page_speaks_one_language(web: Web, lang: str) -> None:
     saved_round(web)
+    with web.engine.begin() as conn:  # two coops with English names: shown on English pages
+        for coop, name in (("C2", "Mueang Lamphun Agricultural Coop"),
+                           ("C3", "Pa Sang Agricultural Coop")):  # fmt: skip
+            conn.execute(sql("UPDATE coop SET name_en = :n WHERE id = :c"), {"n": name, "c": coop})
     web.client.get(f"/web/login?lang={lang}")  # the language cookie
     names = data_names(web, lang)
     found = {name: leaks(html, lang, names) for name, html in pages(web, lang).items()}
