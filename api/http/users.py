@@ -219,3 +219,17 @@ def list_users(engine: Engine) -> list[UserView]:
                  k.revoked_at is not None, u.created_at)
         for u, k in rows
     ]  # fmt: skip
+
+
+def disable_user(engine: Engine, username: str, *, actor: str = "cli") -> bool:
+    """Disable an account by revoking its key (its sessions end at once); False when it
+    was already disabled.
+
+    Raises:
+        NotFoundError: no such account.
+    """
+    with read_session(engine) as s:
+        user = s.get(WebUserRow, username)
+    if user is None:
+        raise NotFoundError(f"user {username!r} does not exist", f"ไม่พบผู้ใช้ {username}")
+    return revoke_key(engine, user.key_id, actor=actor)

@@ -17,7 +17,7 @@ from sqlmodel import col
 
 from api.db.tables import CoopRow, CoordinatorRow
 from api.db.tx import read_session
-from api.http.users import change_password, create_user, list_users
+from api.http.users import change_password, create_user, disable_user, list_users
 from api.services.errors import ServiceError
 from api.web import core, i18n
 from api.web.member_pages import service_message
@@ -88,7 +88,8 @@ def _choices(request: Request) -> dict[str, Any]:
 
 def _users_values(request: Request, **extra: Any) -> dict[str, Any]:
     return {"users": list_users(core.ctx_of(request).engine), "roles": ROLES,
-            "form": {}, "errors": {}, "created": None, "network": None, **_choices(request),
+            "form": {}, "errors": {}, "created": None, "notice": None, "network": None,
+            **_choices(request),
             **extra}  # fmt: skip
 
 
@@ -136,6 +137,27 @@ async def post_user(request: Request) -> Response:
         return posted
     who, form, token = posted
     return await core.once(request, who, "user", token, lambda: _create(request, who, form))
+
+
+def _disable(request: Request, who: core.Who, username: str) -> tuple[str, int]:
+    try:
+        disable_user(core.ctx_of(request).engine, username[:64], actor=who.principal)
+    except ServiceError:
+        return core.fragment(request, "not_found.html", {"network": None}, 404, who)
+    values = _users_values(request, notice="user_disabled_now")
+    return core.fragment(request, "admin_users.html", values, 200, who)
+
+
+@router.post("/admin/users/{username}/disable")
+async def post_disable(request: Request, username: str) -> Response:
+    """Disable an account (its key is revoked, its sessions end)."""
+    posted = await core.posted_form(request, "admin")
+    if isinstance(posted, Response):
+        return posted
+    who, _form, token = posted
+    return await core.once(
+        request, who, f"disable:{username[:64]}", token, lambda: _disable(request, who, username)
+    )
 
 
 @router.get("/admin")

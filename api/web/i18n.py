@@ -48,6 +48,7 @@ RUN_TIME_IDS = (
     N_("new_obligations"), N_("runs"), N_("days"), N_("seed"), N_("idle_share"),
     # login refusals
     N_("bad_key"), N_("too_many"), N_("session_revoked"), N_("session_expired"),
+    N_("user_disabled_now"),
     # products' base units
     N_("unit_kg"), N_("unit_egg"), N_("unit_litre"),
     # order states, the order form's labels and choices, the notices after a post

@@ -171,3 +171,31 @@ def test_a_revoked_key_or_an_expired_session_explains_itself(web: Web) -> None:
     assert web.client.get("/web/member", follow_redirects=False).headers["location"] == (
         "/web/login"
     )  # no session at all: nothing to explain
+
+
+def test_an_admin_disables_an_account_and_its_session_ends(web: Web) -> None:
+    member = create_user(web.engine, "malee", role="member", coop_id="C1", hasher=FAST_HASHER)
+    admin = create_user(web.engine, "boss", role="admin", principal="ops", hasher=FAST_HASHER)
+    member_client = web.client
+    login_as(web, "malee", member.first_password)
+    change(web, member.first_password, "malee-password")
+    member_cookies = dict(member_client.cookies)
+    web.logout()
+    login_as(web, "boss", admin.first_password)
+    change(web, admin.first_password, "boss-password-1")
+    page = web.client.get("/web/admin/users")
+    done = web.client.post(
+        "/web/admin/users/malee/disable", data={"form_token": token_of(page.text)}
+    )
+    assert done.status_code == 200 and "ระงับบัญชีแล้ว" in done.text
+    assert "ระงับแล้ว" in done.text.split(">malee<")[1].split("</tr>")[0]
+    missing = web.client.post(
+        "/web/admin/users/nobody/disable", data={"form_token": token_of(done.text)}
+    )
+    assert missing.status_code == 404
+    web.logout()
+    for name, value in member_cookies.items():
+        web.client.cookies.set(name, value)
+    cut = web.client.get("/web/member", follow_redirects=False)
+    assert cut.headers["location"] == "/web/login?why=revoked"
+    assert login_as(web, "malee", "malee-password").status_code == 401
