@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: demo test lint typecheck contracts unit bench bench-smoke clean
+.PHONY: demo test lint typecheck contracts unit bench bench-smoke clean messages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -45,12 +45,21 @@ demo: $(STAMP)
 	@echo "== 7. Next steps: the web pages on the demo database =="
 	@$(BIN)/coopmatch keys issue --coordinator lamphun-coop-office --label demo | tail -n 1 > .demo/coordinator.key
 	@$(BIN)/coopmatch keys issue --coop LP-SAV-TEACH --label demo | tail -n 1 > .demo/member.key
+	@$(BIN)/coopmatch keys user demo.office --coordinator lamphun-coop-office | tail -n 1 > .demo/coordinator.password
+	@$(BIN)/coopmatch keys user demo.member --coop LP-SAV-TEACH | tail -n 1 > .demo/member.password
 	@echo "  export COOPMATCH_DATABASE_URL=sqlite:///.demo/coopmatch.sqlite3"
 	@echo "  $(BIN)/coopmatch serve"
-	@echo "  then open http://127.0.0.1:8000/web/login and paste a key:"
+	@echo "  then open http://127.0.0.1:8000/web/login and log in as a person (pick your own password at the first login):"
+	@echo "    coordinator: demo.office / $$(cat .demo/coordinator.password)"
+	@echo "    member coop LP-SAV-TEACH: demo.member / $$(cat .demo/member.password)"
+	@echo "  or, under 'log in with an API key', paste a key:"
 	@echo "    coordinator of the Lamphun networks (lamphun-coop-office): $$(cat .demo/coordinator.key)"
 	@echo "    member coop LP-SAV-TEACH (Lamphun Teachers Savings Cooperative): $$(cat .demo/member.key)"
 	@echo "  (the keys are also in .demo/coordinator.key and .demo/member.key; API docs at http://127.0.0.1:8000/docs)"
+
+# The web pages' message catalogue: new ids from the templates and code into both .po files.
+messages: $(STAMP)
+	$(BIN)/python -m api.web.extract_messages
 
 lint: $(STAMP)
 	$(BIN)/ruff check matcher api scenarios benchmarks tests

@@ -90,6 +90,15 @@ class Settings(BaseSettings):
     jobs_lease_s: float = 60.0
     """A job whose heartbeat stopped this long ago (its process died) is marked
     interrupted and may be retried."""
+    smtp_host: str | None = None
+    """The mail server reminders go through; no e-mail is sent when unset."""
+    smtp_port: int = 25
+    smtp_from: str = "coopmatch@localhost"
+    """The sender of reminder e-mails."""
+    line_channel_token: SecretStr | None = None
+    """The LINE Messaging API channel access token; no LINE message is sent when unset."""
+    line_api_url: str = "https://api.line.me"
+    """Where the LINE Messaging API answers (a stand-in on loopback in the tests)."""
 
     @property
     def docs_enabled(self) -> bool:

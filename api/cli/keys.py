@@ -1,4 +1,5 @@
-"""``coopmatch keys``: issue and revoke API keys (only their argon2 hash is stored)."""
+"""``coopmatch keys``: issue and revoke API keys (only their argon2 hash is stored), and
+create a person's web account (``keys user``: a user name and a first password)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Issue a key; the token is printed once and never stored (ออกคีย์ API)."""
         from api.http.keys import issue_key
+        from api.http.users import check_coordinator
 
         chosen = [
             (r, v)
@@ -33,6 +35,8 @@ def register(app: typer.Typer) -> None:
             fail("keys issue", ["give exactly one of --coop, --coordinator, --admin (ระบุหนึ่งอย่าง)"])
         role, value = chosen[0]
         with service_errors("keys issue"):
+            if role == "coordinator":  # a key for a network that does not exist is refused
+                check_coordinator(open_engine(), value)
             issued = issue_key(
                 open_engine(),
                 role=role,
@@ -45,6 +49,32 @@ def register(app: typer.Typer) -> None:
         )
         console.print("token (shown once, keep it secret / แสดงครั้งเดียว):")
         print(issued.token)
+
+    @keys_app.command("user")
+    def user(
+        username: str = typer.Argument(..., help="the person's user name (a-z 0-9 . _ -)"),
+        coop: str | None = typer.Option(None, "--coop", help="a member of this coop id"),
+        coordinator: str | None = typer.Option(
+            None, "--coordinator", help="a coordinator: this principal (must coordinate)"
+        ),
+        admin: str | None = typer.Option(None, "--admin", help="an admin: this principal"),
+    ) -> None:
+        """Create a person's web account; the first password is printed once and must be
+        changed at the first login (สร้างบัญชีผู้ใช้เว็บ)."""
+        from api.http.users import create_user
+
+        chosen = [(r, v) for r, v in (("member", coop), ("coordinator", coordinator),
+                                       ("admin", admin)) if v]  # fmt: skip
+        if len(chosen) != 1:
+            fail("keys user", ["give exactly one of --coop, --coordinator, --admin (ระบุหนึ่งอย่าง)"])
+        role, value = chosen[0]
+        with service_errors("keys user"):
+            made = create_user(open_engine(), username, role=role,
+                               coop_id=value if role == "member" else None,
+                               principal=None if role == "member" else value)  # fmt: skip
+        console.print(f"user: {made.username}  role: {made.role}  principal: {made.principal}")
+        console.print("first password (shown once; changed at the first login / แสดงครั้งเดียว):")
+        print(made.first_password)
 
     @keys_app.command("revoke")
     def revoke(key_id: str = typer.Argument(..., help="the key id (cm_<id>_…)")) -> None:

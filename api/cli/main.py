@@ -20,6 +20,7 @@ from api.cli import (
     plan_funding,
     policy,
     proposals,
+    reminders,
     round_file,
     serve,
     simulate,
@@ -48,6 +49,7 @@ export.register(app)
 letters.register(app)
 audit.register(app)
 keys.register(app)
+reminders.register(app)
 policy.register(app)
 debts.register(app)
 proposals.register(app)

@@ -26,7 +26,7 @@ from api.services.sheets import plain_csv_bytes, write_file, xlsx_bytes
 from api.services.sim_columns import sim_sheet
 from scenarios.sim.dask_runner import DaskUnavailableError, check_dask_address
 from scenarios.sim.html import html_report
-from scenarios.sim.loader import ScenarioError, districts, load_scenario
+from scenarios.sim.loader import Scenario, ScenarioError, districts, load_scenario
 from scenarios.sim.metrics import summarise
 from scenarios.sim.montecarlo import Executor, run_monte_carlo, with_days
 from scenarios.sim.purchase import PURCHASE_COLUMNS, purchase_rows, simulate_purchases
@@ -132,12 +132,41 @@ def simulate(
         chart = _chart(f"{scenario.spec.name_th}\n{scenario.spec.name_en}", rows)
         if chart is not None:
             write_file(out / "summary.png", chart)
-        report = html_report(scenario, rows, settings, chart, bought)
+        report = thai_report(scenario, rows, settings, chart, bought)
         write_file(out / "report.html", report.encode("utf-8"))
         console.print(
             f"wrote {out}/summary.csv, coops.csv, seasons.csv, simulation.xlsx, report.html"
             + (", summary.png" if chart is not None else " (no chart: matplotlib not installed)")
         )
+
+
+def thai_report(
+    scenario: Scenario,
+    rows: list[dict[str, Cell]],
+    settings: dict[str, Cell],
+    chart: bytes | None,
+    bought: list[dict[str, Cell]],
+) -> str:
+    """The HTML report in Thai: the columns' Thai headers (as in ``simulation.xlsx``),
+    policies and tiers named from the web's message catalogue, the settings in Thai words,
+    a paragraph of what was run, numbers with separators."""
+    from api.services.sim_columns import sim_column
+    from api.web import i18n
+
+    columns = [(key, sim_column(key).header("th")) for key, _ in SUMMARY_COLUMNS]
+    names = {"scenario": "ไฟล์สถานการณ์", "runs": "จำนวนรอบจำลอง", "seed": "เมล็ดสุ่ม",
+             "executor": "วิธีประมวลผล", "days": "จำนวนวันของฤดูกาล",
+             "seconds": "เวลาที่ใช้ (วินาที)"}  # fmt: skip
+    thai_settings = {names.get(k, k): v for k, v in settings.items()}
+    policies = ", ".join(str(i18n.policy_row(r, "th")["policy"]) for r in rows)
+    narrative = (
+        f"จำลองฤดูกาล {settings['days']} วัน จำนวน {settings['runs']} รอบ (เมล็ดสุ่ม "
+        f"{settings['seed']}) เปรียบเทียบนโยบาย: {policies} ตารางแสดงค่าเฉลี่ยของทุกรอบ "
+        "เงินเป็นบาท วันที่ขาดเงินนับจากสหกรณ์ที่ขาดมากที่สุด"
+    )
+    shown = [i18n.policy_row(r, "th") for r in rows]
+    return html_report(scenario, shown, thai_settings, chart, bought, columns=columns,
+                       narrative=narrative)  # fmt: skip
 
 
 def _check_dask(executor: ExecutorChoice, address: str | None) -> None:

@@ -67,3 +67,22 @@ class WebSessionRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_ts())
     expires_at: datetime = Field(sa_column=_ts())
     ended_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class WebUserRow(SQLModel, table=True):
+    """A person's account for the web pages: a user name and the argon2 hash of a password.
+
+    Its role, principal and coop are those of its own API key (``key_id``), which is never
+    shown to anyone: a session of the user is a session of that key, so revoking the key
+    disables the user and ends its sessions. ``must_change_password`` holds from creation
+    (an admin chose the first password) until the user picks one.
+    """
+
+    __tablename__ = "web_user"
+
+    username: str = Field(primary_key=True, max_length=64)
+    password_hash: str = Field(max_length=200)
+    key_id: str = Field(foreign_key="api_key.id", max_length=32, unique=True)
+    must_change_password: bool = True
+    created_at: datetime = Field(sa_column=_ts())
+    password_changed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

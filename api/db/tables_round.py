@@ -1,4 +1,5 @@
-"""Table models of the daily round's memory: network policy versions and declined pairs.
+"""Table models of the daily round's memory: network policy versions and declined pairs;
+and where reminders go (``coop_contact``) and which were sent (``reminder_sent``).
 
 ``network_policy`` is append-only: each edit adds a version, the newest one governs the
 network's rounds. ``declined_pair`` remembers that one side declined a proposal of an
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Text
+from sqlalchemy import BigInteger, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -62,3 +63,34 @@ class CashPaymentRow(SQLModel, table=True):
     paid_on: date
     recorded_by: str = Field(max_length=128)
     recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class CoopContactRow(SQLModel, table=True):
+    """Where a coop's reminders go: an e-mail address, a LINE user or group id, or both;
+    a coop with neither gets none (:mod:`api.services.reminders`)."""
+
+    __tablename__ = "coop_contact"
+
+    coop_id: str = Field(primary_key=True, foreign_key="coop.id", max_length=64)
+    email: str | None = Field(default=None, max_length=254)
+    line_to: str | None = Field(default=None, max_length=64)
+    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class ReminderSentRow(SQLModel, table=True):
+    """A reminder already sent: one per coop, kind, subject, business date and channel, so a
+    second run on the same day sends nothing twice."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (
+        UniqueConstraint("coop_id", "kind", "ref", "business_date", "channel",
+                         name="uq_reminder_once"),
+    )  # fmt: skip
+
+    id: int | None = Field(default=None, primary_key=True)
+    coop_id: str = Field(foreign_key="coop.id", max_length=64)
+    kind: str = Field(max_length=32)
+    ref: str = Field(max_length=64)
+    business_date: date
+    channel: str = Field(max_length=8)
+    sent_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -2,7 +2,7 @@
 
 Service errors carry no HTTP codes; they are mapped here. A :class:`ForbiddenError` from a
 service is a 404 like a missing object (tenant isolation: another coop's object does not
-exist for the caller). Titles are Thai or English by ``Accept-Language``. An unhandled
+exist for the caller). Titles and details are Thai or English by ``Accept-Language``. An unhandled
 exception is a 500 ``internal`` problem, except a lost or refused database connection
 (a restart, a failover): that is a 503 ``database_unavailable`` with ``Retry-After``, safe
 to retry under the same ``Idempotency-Key``. Any other with no internals in it, logged once with its
@@ -25,6 +25,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from api.http.language import prefers_thai
+from api.http.problem_text import thai_detail
+from api.http.validation_text import THAI as THAI_LETTER
+from api.http.validation_text import error_text
 from api.services.errors import ServiceError
 
 PROBLEM = "application/problem+json"
@@ -100,11 +103,15 @@ def problem_response(
     extra: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """A problem+json response with the title in the caller's language."""
+    """A problem+json response with the title and the detail in the caller's language (an
+    English detail of the edge's own is put into Thai by :mod:`api.http.problem_text`)."""
     en, th = TITLES.get(code, (code, code))
+    thai = wants_thai(request)
+    if thai and not THAI_LETTER.search(detail):
+        detail = (thai_detail(detail) or f"{th}: {detail}") if detail else th
     body: dict[str, Any] = {
         "type": TYPE_BASE + code,
-        "title": th if wants_thai(request) else en,
+        "title": th if thai else en,
         "status": status,
         "detail": detail or en,
         "instance": request.url.path,
@@ -119,13 +126,13 @@ def problem_response(
     )
 
 
-def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+def _validation_errors(exc: RequestValidationError, thai: bool) -> list[dict[str, Any]]:
+    """Each error with the field it names and its message in the caller's language."""
     out = []
     for e in exc.errors():
         loc = [str(p) for p in e.get("loc", ())]
-        out.append(
-            {"field": ".".join(loc), "message": str(e.get("msg", "")), "type": e.get("type")}
-        )
+        message = error_text(dict(e), thai)
+        out.append({"field": ".".join(loc), "message": message, "type": e.get("type")})
     return out
 
 
@@ -134,7 +141,7 @@ async def handle(request: Request, exc: Exception) -> Response:
     if isinstance(exc, ApiError):
         return problem_response(request, exc.status, exc.code, exc.detail, headers=exc.headers)
     if isinstance(exc, RequestValidationError):
-        errors = _validation_errors(exc)
+        errors = _validation_errors(exc, wants_thai(request))
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem_response(request, 422, "validation", detail, {"errors": errors})
     if isinstance(exc, ServiceError):

@@ -20,14 +20,14 @@ entrances:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, or_, select, update
 from sqlmodel import Session, col
 
-from api.db.audit import GLOBAL_CHAIN, append_event
+from api.db.audit import GLOBAL_CHAIN, append_event, coop_chain, lock_chain
 from api.db.mapping import (
     OBLIGATION,
     ORDER_KINDS,
@@ -215,6 +215,56 @@ def amend_order(
     if why is not None:
         raise InvalidStateError(*why)
     return _write(session, order, new, diff, now, actor, chain)
+
+
+def amend_terms(
+    engine: Engine,
+    order_id: str,
+    coop_id: str,
+    terms: dict[str, Any],
+    *,
+    actor: str,
+    clock: UtcClock = system_clock,
+) -> AmendOutcome:
+    """A member changes some terms of its own open order (the web's amend form), by the
+    same rule as ``/v1``: ``terms`` names order columns (``amount``, ``valid_until``) and
+    detail columns (``min_rate_bps``, ``max_rate_bps``, ``reserve_satang_per_unit``); the
+    rest stays as stored. On the coop's audit chain, in one transaction.
+
+    Raises:
+        NotFoundError: no such order of ``coop_id`` (another coop's is the same 404).
+        InvalidStateError: a debt, an order that may not change (:func:`refusal`), or an
+            amount below the order's smallest useful amount; the message names the field.
+    """
+    chain = coop_chain(coop_id)
+
+    def work(session: Session) -> AmendOutcome:
+        lock_chain(session, chain)
+        order = session.get(OrderRow, order_id)
+        if order is None or order.coop_id != coop_id or order.kind == OBLIGATION.kind:
+            raise NotFoundError(f"order {order_id!r} does not exist", f"ไม่พบคำสั่ง {order_id}")
+        old = stored_content(session, order)
+        head = {**old.head, **{k: v for k, v in terms.items() if k in HEAD_FIELDS}}
+        unknown = set(terms) - set(HEAD_FIELDS) - set(old.detail)
+        if unknown:
+            raise ValueError(f"not a term of a {order.kind}: {sorted(unknown)}")
+        detail = {**old.detail, **{k: v for k, v in terms.items() if k in old.detail}}
+        floor = int(detail.get("min_amount_satang") or detail.get("min_lot_units") or 0)
+        if int(head["amount"]) < floor:
+            raise InvalidStateError(
+                f"amount: must not be below the smallest useful amount {floor}",
+                f"amount: ต้องไม่น้อยกว่าจำนวนขั้นต่ำ {floor}",
+            )
+        new = replace(old, head=head, detail=detail)
+        diff = changes(old, new)
+        if not diff:
+            return AmendOutcome(order_id, order.version, {}, [])
+        why = refusal(session, order, next(iter(diff)))
+        if why is not None:
+            raise InvalidStateError(*why)
+        return _write(session, order, new, diff, clock(), actor, chain)
+
+    return in_write_transaction(engine, work)
 
 
 def _write(

@@ -31,7 +31,7 @@ _NAMED: dict[str, tuple[str, str, Kind]] = {
     "days_short_p95": ("วันที่ขาดเงิน เปอร์เซ็นไทล์ 95", "Days short, 95th percentile", N),
     "days_short_max": ("วันที่ขาดเงินมากที่สุด", "Days short, most", INT),
     "min_fill_pct": ("สัดส่วนได้เงินต่ำสุด", "Lowest fill", P),
-    "gini_fill": ("ความเหลื่อมล้ำ (Gini)", "Inequality (Gini)", N),
+    "gini_fill": ("ความเหลื่อมล้ำ (สัมประสิทธิ์จีนี)", "Inequality (Gini)", N),
     "loans_by_tier": ("เงินกู้ตามระดับ (บาท)", "Loans by tier (baht)", T),
     "sales_by_tier": ("ขายตามระดับ (บาท)", "Sales by tier (baht)", T),
     "need_satang": ("ความต้องการเงิน (บาท)", "Need (baht)", B),
@@ -51,7 +51,7 @@ _NAMED: dict[str, tuple[str, str, Kind]] = {
     "receivables_end_satang": ("ลูกหนี้ปลายฤดู (บาท)", "Receivables at end (baht)", B),
     "rounds": ("จำนวนรอบจับคู่", "Rounds", INT),
     "min_fill_bps": ("สัดส่วนได้เงินต่ำสุด", "Lowest fill", P),
-    "gini_fill_bps": ("ความเหลื่อมล้ำ (Gini)", "Inequality (Gini)", N),
+    "gini_fill_bps": ("ความเหลื่อมล้ำ (สัมประสิทธิ์จีนี)", "Inequality (Gini)", N),
 }
 _TIER_TH = {"area": "ระดับพื้นที่", "province": "ระดับจังหวัด", "region": "ระดับภาค",
             "national": "ระดับประเทศ"}  # fmt: skip

@@ -29,12 +29,15 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
         WeakSecretError: the secret is shorter than 32 bytes (start-up is refused).
     """
     from api.web import (
+        account_pages,
         job_pages,
         letter_pages,
         member_pages,
         missing_pages,
+        order_pages,
         pages,
         policy_pages,
+        proposal_pages,
         purchase_pages,
         round_pages,
         scenario_pages,
@@ -47,10 +50,13 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
     app.include_router(round_pages.router)
     app.include_router(scenario_pages.router)
     app.include_router(member_pages.router)
+    app.include_router(proposal_pages.router)
+    app.include_router(order_pages.router)
     app.include_router(letter_pages.router)
     app.include_router(policy_pages.router)
     app.include_router(purchase_pages.router)
     app.include_router(purchase_pages.network_router)
     app.include_router(job_pages.router)
+    app.include_router(account_pages.router)
     app.mount("/web/static", StaticFiles(directory=str(STATIC)), name="web-static")
     app.include_router(missing_pages.router)  # last: any other /web address

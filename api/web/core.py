@@ -30,7 +30,7 @@ from api.services.sheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Sheet, csv_byte
 from api.web import i18n, queries
 from api.web.form_store import form_answer
 from api.web.security import SESSION_COOKIE, FormReplay, Signer, login_scope, wall_now
-from api.web.sessions import live_session
+from api.web.sessions import live_session, why_ended
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SECURITY_HEADERS = {
@@ -40,6 +40,9 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 """Every rendered page: see :data:`api.http.headers.PAGE_CSP`."""
+PASSWORD_PAGE = "/web/password"
+START_PAGE = {"member": "/web/member", "coordinator": "/web/today", "admin": "/web/admin/users"}
+"""Where each role starts after logging in."""
 
 
 def _row_id_or_zero(value: object) -> int:
@@ -71,11 +74,15 @@ class WebState:
         env = self.templates.env
         env.globals.update(
             baht=i18n.baht,
+            baht_text=i18n.baht_text,
             pct=i18n.percent,
             long_date=i18n.long_date,
+            long_datetime=i18n.long_datetime,
             tier_name=i18n.tier_name,
             tier_label=i18n.tier_label,
             state_text=i18n.state_text,
+            goods_text=i18n.goods_text,
+            unit_name=i18n.unit_name,
         )
 
 
@@ -88,6 +95,7 @@ class Who:
     principal: str
     coop_id: str | None = None
     session_id: str = ""
+    role: str = ""
 
 
 def web(request: Request) -> WebState:
@@ -111,11 +119,29 @@ def signed_in(request: Request, role: str = "coordinator") -> Who | Response:
     """The ``role`` key of a live session (:mod:`api.web.sessions`), or a redirect to the
     login form."""
     live = live_session(ctx_of(request).engine, request.cookies.get(SESSION_COOKIE), wall_now())
-    if live is None or live.role != role:
+    where = None
+    if live is None:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        why = why_ended(ctx_of(request).engine, cookie, wall_now()) if cookie else None
+        where = f"/web/login?why={why}" if why in ("revoked", "expired") else "/web/login"
+    elif live.role != role:
+        where = "/web/login"
+    elif live.must_change_password and request.url.path != PASSWORD_PAGE:
+        where = PASSWORD_PAGE  # a person's first password is the admin's: pick one first
+    if where is not None:
         if request.headers.get("hx-request"):
-            return Response(status_code=401, headers={"HX-Redirect": "/web/login"})
+            return Response(status_code=401, headers={"HX-Redirect": where})
+        return RedirectResponse(where, status_code=303)
+    assert live is not None
+    return Who(live.key_id, live.principal, live.coop_id, live.id, live.role)
+
+
+def signed_in_any(request: Request) -> Who | Response:
+    """Whoever is logged in, whatever the role (the password page serves them all)."""
+    live = live_session(ctx_of(request).engine, request.cookies.get(SESSION_COOKIE), wall_now())
+    if live is None:
         return RedirectResponse("/web/login", status_code=303)
-    return Who(live.key_id, live.principal, live.coop_id, live.id)
+    return Who(live.key_id, live.principal, live.coop_id, live.id, live.role)
 
 
 def secure_cookies(request: Request) -> bool:

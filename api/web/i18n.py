@@ -1,5 +1,6 @@
 """Thai-first display helpers of the web pages: the language switch, the page texts in Thai
-and English, baht amounts and Buddhist Era dates.
+and English (from the message catalogue, :mod:`api.web.messages`), baht amounts and Buddhist
+Era dates.
 
 Dates are stored in the Gregorian calendar; the Buddhist Era (พ.ศ. = ค.ศ. + 543) is display
 only. Month names come from Babel's Thai and English locale data.
@@ -7,12 +8,15 @@ only. Month names come from Babel's Thai and English locale data.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from babel.dates import get_month_names
 
-from api.web.job_text import TEXT as JOB_TEXT
+from api.schemas.common import parse_money
+from api.services.round.calendar import BANGKOK
+from api.web import messages
 from matcher.domain import NetworkLevel
 from matcher.liquidity.reasons import TEXT as REASON_TEXT
 from matcher.money import format_baht, format_bps_percent, satang_to_decimal_string
@@ -21,187 +25,68 @@ LANGS = ("th", "en")
 LANG_COOKIE = "cm_lang"
 BE_OFFSET = 543
 
-TEXT: dict[str, tuple[str, str]] = {
-    "app": ("ระบบจับคู่สภาพคล่องระหว่างสหกรณ์", "coopmatch — inter-cooperative matching"),
-    "today": ("วันนี้", "Today"),
-    "round": ("รันรอบจับคู่", "Run the round"),
-    "follow": ("ติดตามผล", "Follow-up"),
-    "scenarios": ("จำลองสถานการณ์", "Scenarios"),
-    "logout": ("ออกจากระบบ", "Log out"),
-    "login": ("เข้าสู่ระบบ", "Log in"),
-    "api_key": ("คีย์ API (ผู้ประสานงานหรือสหกรณ์สมาชิก)", "API key (coordinator or member coop)"),
-    "login_help": (
-        "ใช้คีย์ที่ออกด้วยคำสั่ง coopmatch keys issue --coordinator หรือ --coop",
-        "Use a key issued with coopmatch keys issue --coordinator or --coop",
-    ),
-    "bad_key": (
-        "คีย์ไม่ถูกต้อง ถูกเพิกถอน หรือไม่ใช่คีย์ผู้ประสานงานหรือสหกรณ์",
-        "The key is unknown, revoked, or not a coordinator or coop key",
-    ),
-    "still_running": (
-        "คำสั่งจากการคลิกครั้งแรกยังทำงานอยู่ กรุณาโหลดหน้าใหม่ภายหลัง",
-        "The first click is still being processed; reload the page later",
-    ),
-    "bad_form": (
-        "แบบฟอร์มหมดอายุหรือไม่ถูกต้อง กรุณาโหลดหน้าใหม่",
-        "The form expired or is not valid; reload the page",
-    ),
-    "too_many": ("ลองเข้าสู่ระบบบ่อยเกินไป กรุณารอสักครู่", "Too many login attempts; wait a moment"),
-    "network": ("เครือข่าย", "Network"),
-    "business_date": ("วันทำการ", "Business date"),
-    "coop": ("สหกรณ์", "Cooperative"),
-    "order": ("คำสั่ง", "Order"),
-    "kind": ("ประเภท", "Kind"),
-    "liquidity_offer": ("เสนอให้กู้", "Funds offered"),
-    "liquidity_need": ("ต้องการกู้", "Funds needed"),
-    "open_amount": ("ยอดคงเหลือ", "Still open"),
-    "stock_lot": ("ผลผลิตส่วนเกิน", "Surplus stock"),
-    "purchase_order": ("ต้องการซื้อ", "Wants to buy"),
-    "obligation": ("หนี้ที่ต้องชำระ", "Debt owed"),
-    "owed_total": ("รวมหนี้ระหว่างสหกรณ์ (บาท)", "Debts owed (baht)"),
-    "detail": ("รายละเอียด", "Detail"),
-    "date": ("วันที่", "Date"),
-    "rate": ("อัตราดอกเบี้ย", "Rate"),
-    "term": ("ระยะเวลา (วัน)", "Term (days)"),
-    "urgency": ("ความเร่งด่วน", "Urgency"),
-    "tier": ("ระดับ", "Tier"),
-    "offers_total": ("รวมเงินเสนอให้กู้ (บาท)", "Offered total (baht)"),
-    "needs_total": ("รวมเงินต้องการกู้ (บาท)", "Needed total (baht)"),
-    "totals_per_tier": ("ยอดรวมตามระดับเครือข่าย", "Totals per tier"),
-    "no_orders": ("ไม่มีคำสั่งค้าง", "No open orders"),
-    "preview": ("ดูผลล่วงหน้า", "Preview"),
-    "run": ("รันรอบและบันทึก", "Run and save"),
-    "new_version": (
-        "รันใหม่เป็นฉบับใหม่ (ยกเลิกข้อเสนอที่ยังไม่มีใครตอบรับ)",
-        "Run a new version (voids proposals nobody accepted yet)",
-    ),
-    "force_date": (
-        "รันแม้วันที่ห่างจากวันนี้มาก (ตรวจสอบปีก่อน)",
-        "Run although the date is far from today (check the year first)",
-    ),
-    "running": ("กำลังคำนวณ…", "Solving…"),
-    "preview_note": ("ผลล่วงหน้ายังไม่ถูกบันทึก", "A preview saves nothing"),
-    "round_saved": ("บันทึกรอบแล้ว", "Round saved"),
-    "round_reused": (
-        "รอบของวันนี้รันไปแล้ว แสดงผลที่บันทึกไว้",
-        "Today's round was already run; showing the saved round",
-    ),
-    "status": ("สถานะ", "Status"),
-    "covered": ("จับคู่ได้ (บาท)", "Covered (baht)"),
-    "needed": ("ต้องการ (บาท)", "Needed (baht)"),
-    "lender": ("ผู้ให้กู้", "Lender"),
-    "borrower": ("ผู้กู้", "Borrower"),
-    "amount": ("จำนวนเงิน (บาท)", "Amount (baht)"),
-    "interest": ("ดอกเบี้ย (บาท)", "Interest (baht)"),
-    "explanation": ("คำอธิบาย", "Explanation"),
-    "binding_rule": ("กฎที่เป็นข้อจำกัด", "Binding rule"),
-    "proposals": ("ข้อเสนอ", "Proposals"),
-    "unmatched": ("คำสั่งที่จับคู่ไม่ได้ทั้งหมดหรือบางส่วน", "Unmatched or partly matched orders"),
-    "reason": ("เหตุผล", "Reason"),
-    "picture": ("ภาพการให้กู้และการขายในเครือข่าย", "Who lends to and sells to whom"),
-    "legend": (
-        "เส้นสีเขียว = เงินกู้, เส้นสีส้ม = การขายผลผลิต; เส้นหนา = จำนวนมาก",
-        "green = loans, orange = produce sales; thicker = more",
-    ),
-    "debt_cleared": ("หนี้ที่หักกลบได้ (บาท)", "Debt cleared by set-off (baht)"),
-    "needs_posted": ("ความต้องการกู้ที่แจ้ง (บาท)", "Needs posted (baht)"),
-    "needs_shrunk": ("ความต้องการที่ลดลงจากการหักกลบ (บาท)", "Needs shrunk by set-off (baht)"),
-    "loans_total": ("เงินกู้ที่เสนอ (บาท)", "Loans proposed (baht)"),
-    "sales_total": ("มูลค่าการขายที่เสนอ (บาท)", "Sales proposed (baht)"),
-    "new_obligations": ("หนี้ใหม่จากการขายเชื่อ (บาท)", "New obligations from credit sales (baht)"),
-    "loans": ("ข้อเสนอเงินกู้", "Loan proposals"),
-    "sales": ("ข้อเสนอการขายผลผลิต", "Produce sale proposals"),
-    "seller": ("ผู้ขาย", "Seller"),
-    "buyer": ("ผู้ซื้อ", "Buyer"),
-    "product": ("สินค้า", "Product"),
-    "grade": ("เกรด", "Grade"),
-    "quantity": ("ปริมาณ", "Quantity"),
-    "price_unit": ("ราคาต่อหน่วย (บาท)", "Price per unit (baht)"),
-    "value": ("มูลค่าขาย (บาท)", "Sale amount (baht)"),
-    "transport": ("ค่าขนส่ง (บาท)", "Transport (baht)"),
-    "delivery": ("วันส่งมอบ", "Delivery"),
-    "setoff_round": ("การหักกลบลบหนี้ของรอบนี้", "Debt set-off in this round"),
-    "shrunk": ("ความต้องการกู้ที่ลดลงเพราะหักกลบ", "Needs shrunk by set-off"),
-    "set_off": ("หักกลบ (บาท)", "Set off (baht)"),
-    "relief": ("ลดลง (บาท)", "Relief (baht)"),
-    "new_amount": ("ต้องการกู้ต่อ (บาท)", "Still needed (baht)"),
-    "asked": ("ต้องการ", "Asked"),
-    "matched": ("จับคู่ได้", "Matched"),
-    "loan": ("เงินกู้", "Loan"),
-    "sale": ("ขาย", "Sale"),
-    "credit_sale": ("ขายเชื่อ เป็นหนี้", "credit sale, obligation"),
-    "saved_tables": ("ข้อมูลที่บันทึกไว้ของรอบ", "The saved round"),
-    "download_xlsx": ("ดาวน์โหลด Excel", "Download Excel"),
-    "download_csv": ("ดาวน์โหลด CSV", "Download CSV"),
-    "download_xlsx_be": ("Excel (ปี พ.ศ.)", "Excel (Buddhist Era years)"),
-    "letters_zip": ("หนังสือทั้งหมดของรอบ (PDF)", "Every letter of the round (PDF)"),
-    "letter": ("หนังสือ PDF", "Letter (PDF)"),
-    "not_found_title": ("ไม่พบหน้านี้ (404)", "Page not found (404)"),
-    "not_found_text": (
-        "ไม่พบข้อมูลหรือหน้าที่ต้องการ หรือท่านไม่มีสิทธิ์ดู",
-        "There is no such page or record, or it is not yours to see.",
-    ),
-    "not_found_back": ("กลับไปหน้าแรก", "Back to the start page"),
-    "solve_optimal": ("ดีที่สุดแล้ว (optimal)", "optimal"),
-    "solve_feasible": ("ใช้ได้ ไม่ได้พิสูจน์ว่าดีที่สุด (feasible)", "feasible, not proven best"),
-    "solve_time_limited": ("ครบเวลาคำนวณ ใช้คำตอบที่ดีที่สุดที่หาได้", "time limit reached"),
-    "solve_infeasible": ("ไม่มีคำตอบที่เป็นไปได้", "infeasible"),
-    "pending": ("รอตอบรับ", "Waiting"),
-    "committed": ("ตอบรับแล้ว", "Accepted"),
-    "declined": ("ปฏิเสธ", "Declined"),
-    "expired": ("หมดอายุ", "Expired"),
-    "voided": ("ยกเลิกโดยรอบใหม่", "Voided"),
-    "expires": ("หมดอายุ", "Expires"),
-    "ledger": ("บัญชีภาระผูกพัน", "Commitments ledger"),
-    "repayments": ("กำหนดชำระคืน", "Repayment dates"),
-    "setoffs": ("หนังสือแจ้งหักกลบลบหนี้", "Set-off notices"),
-    "explanations": ("ผลและเหตุผลของทุกคำสั่ง", "Every order: outcome and reasons"),
-    "escalated": ("งานที่ส่งต่อขึ้นมาจากเครือข่ายระดับล่าง", "Escalated from the networks below"),
-    "escalated_help": (
-        "ความต้องการที่รอบล่าสุดของเครือข่ายระดับล่างยังจับคู่ไม่ได้ รอบถัดไปของเครือข่ายนี้จะนำไปจับคู่ต่อ",
-        "What the latest rounds of the networks below left open; this network's next round "
-        "takes it up",
-    ),
-    "from_network": ("จากเครือข่าย", "From network"),
-    "left_open": ("ค้างจากรอบนั้น", "Left open"),
-    "open_now": ("ยังค้างอยู่", "Open now"),
-    "shadow_values": ("มูลค่าเงาของสินค้าที่ขาดแคลน", "Shadow values where supply is scarce"),
-    "debtor": ("ลูกหนี้", "Debtor"),
-    "creditor": ("เจ้าหนี้", "Creditor"),
-    "remaining": ("คงเหลือ (บาท)", "Remaining (baht)"),
-    "none": ("ไม่มีรายการ", "Nothing here"),
-    "scenario": ("สถานการณ์", "Scenario"),
-    "runs": ("จำนวนรอบจำลอง", "Runs"),
-    "days": ("จำนวนวันของฤดูกาล", "Season days"),
-    "idle_share": ("สัดส่วนเงินทุนที่นำมาให้กู้ (%)", "Idle funds offered (%)"),
-    "seed": ("เมล็ดสุ่ม", "Seed"),
-    "fairness": ("การแบ่งเงินเมื่อไม่พอ", "Sharing scarce funds"),
-    "fairness_file": ("ตามที่แต่ละนโยบายกำหนด", "as each policy says"),
-    "fairness_maxmin": ("ให้ทุกรายได้สัดส่วนใกล้กัน (max-min)", "max-min fill ratio"),
-    "fairness_proportional": ("ตามสัดส่วนความต้องการ", "proportional"),
-    "fairness_coverage": ("ให้ได้ยอดรวมมากที่สุด", "plain maximum coverage"),
-    "simulate": ("จำลอง", "Simulate"),
-    "policy_table": ("เปรียบเทียบนโยบาย", "Policies side by side"),
-    "illustrative": ("ตัวอย่างสมมติ", "Illustrative"),
-    "bad_input": ("ข้อมูลไม่ถูกต้อง", "Invalid input"),
-    "language": ("English", "ภาษาไทย"),
-    "members": ("สมาชิก", "Members"),
-    "show": ("แสดง", "Show"),
-    "my_proposals": ("ข้อเสนอของสหกรณ์", "Our proposals"),
-    "counterparty": ("คู่สัญญา", "Counterparty"),
-    "side": ("บทบาท", "Role"),
-    "supply_loan": ("ผู้ให้กู้", "lender"),
-    "demand_loan": ("ผู้กู้", "borrower"),
-    "supply_sale": ("ผู้ขาย", "seller"),
-    "demand_sale": ("ผู้ซื้อ", "buyer"),
-    "accept": ("ตอบรับ", "Accept"),
-    "decline": ("ปฏิเสธ", "Decline"),
-    "you_accepted": ("ตอบรับแล้ว รออีกฝ่าย", "Accepted; waiting for the other side"),
-    "partly_filled": ("จับคู่ได้บางส่วน", "partly matched"),
-    "unmatched_state": ("จับคู่ไม่ได้", "unmatched"),
-    "offer": ("ผู้ให้กู้", "offer"),
-    "need": ("ผู้กู้", "need"),
-}
+TEXT: dict[str, tuple[str, str]] = messages.pairs()
+"""Message id → (Thai, English), read from the Babel catalogues (:mod:`api.web.messages`)."""
+
+
+def N_(key: str) -> str:  # noqa: N802 - gettext's name for a no-op marker
+    """Mark ``key`` as a message id for ``make messages`` (the page picks it at run time)."""
+    return key
+
+
+RUN_TIME_IDS = (
+    # statuses, kinds, sides and fill states a row carries
+    N_("pending"), N_("committed"), N_("declined"), N_("expired"), N_("voided"),
+    N_("liquidity_offer"), N_("liquidity_need"), N_("stock_lot"), N_("purchase_order"),
+    N_("obligation"), N_("supply_loan"), N_("demand_loan"), N_("supply_sale"),
+    N_("demand_sale"), N_("partly_filled"), N_("unmatched_state"), N_("offer"), N_("need"),
+    # a solve's status, the fairness choices, the round's figures, the scenario knobs
+    N_("solve_optimal"), N_("solve_feasible"), N_("solve_time_limited"),
+    N_("solve_infeasible"), N_("fairness_file"), N_("fairness_maxmin"),
+    N_("fairness_proportional"), N_("fairness_coverage"), N_("debt_cleared"),
+    N_("needs_posted"), N_("needs_shrunk"), N_("loans_total"), N_("sales_total"),
+    N_("new_obligations"), N_("runs"), N_("days"), N_("seed"), N_("idle_share"),
+    # login refusals
+    N_("bad_key"), N_("too_many"), N_("session_revoked"), N_("session_expired"),
+    N_("user_disabled_now"),
+    # products' base units
+    N_("unit_kg"), N_("unit_egg"), N_("unit_litre"),
+    # order states, the order form's labels and choices, the notices after a post
+    N_("order_open"), N_("order_reserved"), N_("order_filled"), N_("order_cancelled"),
+    N_("order_expired"), N_("order_posted"), N_("order_amended"), N_("order_cancelled_now"),
+    N_("field_amount"), N_("field_rate"), N_("field_max_term_days"),
+    N_("field_cap_per_borrower"), N_("field_valid_until"), N_("field_term_days"),
+    N_("field_min_amount"), N_("field_urgency"), N_("field_repayment"),
+    N_("field_instalments"), N_("field_product"), N_("field_grade"), N_("field_quantity"),
+    N_("field_reserve_price"), N_("field_spoilage_per_day"), N_("field_ready_date"),
+    N_("field_expiry_date"), N_("field_bid_grade"), N_("field_bid_price"),
+    N_("field_deliver_by"), N_("field_min_lot"), N_("field_creditor_coop_id"),
+    N_("field_due_date"), N_("field_kind"), N_("choice_urgency_1"), N_("choice_urgency_2"),
+    N_("choice_urgency_3"), N_("choice_urgency_4"), N_("choice_urgency_5"),
+    N_("choice_repayment_bullet"), N_("choice_repayment_equal"), N_("hint_money"),
+    N_("hint_rate"), N_("repayment_bullet"), N_("repayment_equal"), N_("date_time"),
+    N_("reason_too_long"),
+    # accounts: roles, states, the password and account forms' fields
+    N_("role_member"), N_("role_coordinator"), N_("role_admin"), N_("user_disabled"),
+    N_("user_first_login"), N_("user_active"), N_("field_username"), N_("field_role"),
+    N_("field_coop_id"), N_("field_principal"), N_("field_old_password"),
+    N_("field_password"), N_("field_password_again"), N_("bad_password"),
+    # the policies of the packaged scenarios (``policy_`` + the policy's name)
+    N_("policy_baseline"), N_("policy_egg-price-crash"), N_("policy_feed-credit-stops"),
+    N_("policy_idle-minus-30"), N_("policy_joint-fund"), N_("policy_joint-fund-2m"),
+    N_("policy_late-buyer"), N_("policy_lender-drops-out"), N_("policy_no-joint-fund"),
+    N_("policy_posted-rate"), N_("policy_price-crash"), N_("policy_proportional"),
+    # the funding-plan and stress page: job states and phases, the plan's rules, form labels
+    N_("job_queued"), N_("job_running"), N_("job_done"), N_("job_failed"),
+    N_("phase_sample"), N_("phase_check"), N_("phase_ledger"), N_("phase_clearing"),
+    N_("rule_plan"), N_("rule_no-buffer"), N_("rule_last-year"), N_("rule_p95-peak-daily"),
+    N_("sampled_runs"), N_("check_runs"), N_("season_days"), N_("sim_day"),
+    N_("price_fall_pct"), N_("losses"), N_("stress_summary"),
+    # a saved round's report sections (named by the export's sheets)
+    N_("explanations"), N_("shadow_values"),
+)  # fmt: skip
+"""Message ids a page chooses at run time, listed so that the catalogue keeps them."""
+
 
 TIER_TEXT: dict[int, tuple[str, str]] = {
     NetworkLevel.AREA: ("ระดับพื้นที่", "area"),
@@ -210,14 +95,48 @@ TIER_TEXT: dict[int, tuple[str, str]] = {
     NetworkLevel.NATIONAL: ("ระดับประเทศ", "national"),
 }
 
-TEXT.update(JOB_TEXT)  # the funding-plan and stress page's own texts
 
 TIER_BY_NAME = {"area": 0, "province": 1, "region": 2, "national": 3}
 
 
 def state_text(state: str, lang: str) -> str:
     """A fill state (filled / partly_filled / unmatched) in words."""
-    return text("unmatched_state" if state == "unmatched" else state, lang)
+    key = "unmatched_state" if state == "unmatched" else state
+    return text(key, lang)
+
+
+def unit_name(unit: str, lang: str) -> str:
+    """A product's base unit in words (``kg`` → ``กก.``); the unit itself when unknown."""
+    shown = text(f"unit_{unit}", lang)
+    return unit if shown == f"unit_{unit}" else shown
+
+
+def goods_text(goods: dict[str, Any] | None, lang: str) -> str:
+    """Goods (:func:`api.web.queries.goods_of`) in words: ``ลำไย AA 1,000 กก.``."""
+    if not goods:
+        return ""
+    name = goods["names"][0 if lang == "th" else 1]
+    return f"{name} {goods['grade']} {goods['quantity']:,} {unit_name(goods['unit'], lang)}"
+
+
+def policy_row(row: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A simulator's policy row as a person reads it: the policy's name from the catalogue
+    (``policy_`` + its name; the name itself when it has none) and the tiers in ``lang``.
+
+    >>> policy_row({"policy": "joint-fund", "loans_by_tier": "area 5; province 7",
+    ...             "sales_by_tier": "-"}, "th")["loans_by_tier"]
+    'ระดับพื้นที่ 5; ระดับจังหวัด 7'
+    """
+    shown = dict(row)
+    name = str(row["policy"])
+    key = f"policy_{name}"
+    shown["policy"] = name if text(key, lang) == key else text(key, lang)
+    for column in ("loans_by_tier", "sales_by_tier"):
+        shown[column] = "; ".join(
+            " ".join((tier_label(part.split(" ")[0], lang), *part.split(" ")[1:]))
+            for part in str(row[column]).split("; ")
+        )
+    return shown
 
 
 def tier_label(name: str, lang: str) -> str:
@@ -269,9 +188,36 @@ def long_date(day: date | datetime | None, lang: str) -> str:
     return f"{day.day} {months[day.month]} {year}"
 
 
+def long_datetime(moment: datetime | None, lang: str) -> str:
+    """An instant as a person in Thailand reads it: the Asia/Bangkok date written out and
+    the time of day.
+
+    >>> long_datetime(datetime(2026, 11, 23, 16, 59, 59, tzinfo=UTC), "th")
+    '23 พฤศจิกายน 2569 เวลา 23:59 น.'
+    >>> long_datetime(datetime(2026, 11, 23, 16, 59, 59), "en")
+    '23 November 2026, 23:59 Bangkok time'
+    """
+    if moment is None:
+        return "-"
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    local = aware.astimezone(BANGKOK)
+    clock = f"{local.hour:02d}:{local.minute:02d}"
+    day = long_date(local.date(), lang)
+    return text("date_time", lang).format(day=day, clock=clock)
+
+
 def baht(amount_satang: int | None) -> str:
     """Satang as baht with thousands separators (``1,234.50``); ``-`` when unknown."""
     return "-" if amount_satang is None else format_baht(int(amount_satang))
+
+
+def baht_text(amount: str | None) -> str:
+    """A decimal baht string (as ``/v1`` writes money) with thousands separators.
+
+    >>> baht_text("1234567.50"), baht_text(None)
+    ('1,234,567.50', '-')
+    """
+    return "-" if amount is None else format_baht(parse_money(amount))
 
 
 def percent(rate_bps: int | None) -> str:

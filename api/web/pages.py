@@ -11,9 +11,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.db.tables_http import ApiKeyRow
+from api.db.tx import read_session
 from api.http.deps import checked_key, client_of
 from api.http.errors import ApiError
 from api.http.keys import split_token
+from api.http.secret_guard import Busy
+from api.http.users import MAX_PASSWORD, password_ok
 from api.services.round.escalation import escalations
 from api.services.sheets import Column, Kind, Sheet
 from api.web import core, i18n, queries
@@ -39,8 +43,10 @@ def home() -> Response:
 
 @router.get("/login")
 def login_form(request: Request) -> Response:
-    """The login form (an API key), with its pre-session cookie."""
-    return _login_page(request, None, 200)
+    """The login form, with its pre-session cookie; after a session was cut short
+    (``?why=revoked`` or ``expired``) it says why."""
+    why = request.query_params.get("why")
+    return _login_page(request, f"session_{why}" if why in ("revoked", "expired") else None, 200)
 
 
 def _login_page(request: Request, error: str | None, status: int) -> Response:
@@ -80,13 +86,15 @@ def _short_refusal(
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    """Check the key and start a server-side session (HttpOnly, SameSite=Strict cookie,
-    ``Secure`` over HTTPS). The form must come from this site: its token is bound to the
-    pre-session cookie and the ``Origin`` must be ours. The key goes through the same
-    guarded check as ``/v1`` (:func:`api.http.deps.checked_key`: argon2 off the event
-    loop, limited per client and per key).
+    """Check a person's user name and password (:mod:`api.http.users`) or an API key, and
+    start a server-side session (HttpOnly, SameSite=Strict cookie, ``Secure`` over HTTPS).
+    The form must come from this site: its token is bound to the pre-session cookie and the
+    ``Origin`` must be ours. A key goes through the same guarded check as ``/v1``
+    (:func:`api.http.deps.checked_key`: argon2 off the event loop, limited per client and
+    per key); a password through the same guard, per client and user name.
 
-    Coordinators start on Today; members (coop keys) on their own proposals.
+    Coordinators start on Today, members on their own proposals, admins on the accounts;
+    a person whose first password is still the admin's is sent to change it first.
     """
     form = await core.form_of(request)
     scope = login_scope(request.cookies.get(LOGIN_COOKIE))
@@ -97,20 +105,16 @@ async def login(request: Request) -> Response:
         or not signer.check_form_token(scope, form.get("form_token"))
     ):
         return _short_refusal(request, "bad_form", 403)
-    parts = split_token(form.get("api_key", "").strip())
-    if parts is None:
-        return _login_page(request, "bad_key", 401)
     ctx = core.ctx_of(request)
-    try:
-        row = await checked_key(ctx, parts[0], parts[1], client_of(request))
-    except ApiError as exc:
-        if exc.status == 429:
-            return _short_refusal(request, "too_many", 429, exc.headers)
-        return _login_page(request, "bad_key", exc.status)
-    if row.role not in ("coordinator", "member"):
-        return _login_page(request, "bad_key", 401)
-    cookie = await run_in_threadpool(open_session, ctx.engine, row.id, wall_now())
-    start = "/web/member" if row.role == "member" else "/web/today"
+    if form.get("username", "").strip():
+        checked = await _user_login(request, form)
+    else:
+        checked = await _key_login(request, form)
+    if isinstance(checked, Response):
+        return checked
+    key_id, role = checked
+    cookie = await run_in_threadpool(open_session, ctx.engine, key_id, wall_now())
+    start = core.START_PAGE[role]
     response = RedirectResponse(start, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -125,13 +129,62 @@ async def login(request: Request) -> Response:
     return response
 
 
+async def _key_login(request: Request, form: dict[str, str]) -> tuple[str, str] | Response:
+    """A machine's API key (coordinator or member): its id and role, or the refusal."""
+    parts = split_token(form.get("api_key", "").strip())
+    if parts is None:
+        return _login_page(request, "bad_key", 401)
+    try:
+        row = await checked_key(core.ctx_of(request), parts[0], parts[1], client_of(request))
+    except ApiError as exc:
+        if exc.status == 429:
+            return _short_refusal(request, "too_many", 429, exc.headers)
+        return _login_page(request, "bad_key", exc.status)
+    if row.role not in ("coordinator", "member"):
+        return _login_page(request, "bad_key", 401)
+    return row.id, row.role
+
+
+async def _user_login(request: Request, form: dict[str, str]) -> tuple[str, str] | Response:
+    """A person's user name and password: the account's key id and role, or the refusal.
+    The password is checked like a key's secret (:mod:`api.http.secret_guard`: one check
+    at a time per client, admitted per client and name, argon2 off the event loop)."""
+    ctx, client = core.ctx_of(request), client_of(request)
+    name = form.get("username", "").strip().lower()[:64]
+    password = form.get("password", "")[:MAX_PASSWORD]
+    slot = f"user:{name}"
+    try:
+        async with ctx.guard.turn(client):
+            wait = ctx.guard.admit(slot, client)
+            if wait > 0:
+                return _short_refusal(request, "too_many", 429, {"Retry-After": str(int(wait) + 1)})
+            key_id: str | None = None
+            try:
+                key_id = await run_in_threadpool(password_ok, ctx.engine, name, password)
+            finally:
+                ctx.guard.record(slot, client, key_id is not None)
+    except Busy:
+        return _short_refusal(request, "too_many", 429, {"Retry-After": "1"})
+    live = None if key_id is None else await run_in_threadpool(_role_of, ctx.engine, key_id)
+    if key_id is None or live is None:
+        return _login_page(request, "bad_password", 401)
+    return key_id, live
+
+
+def _role_of(engine: Any, key_id: str) -> str | None:
+    with read_session(engine) as s:
+        row = s.get(ApiKeyRow, key_id)
+        return None if row is None or row.role not in core.START_PAGE else row.role
+
+
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     """End the session on the server (a copy of the cookie stops working too); needs the
     form token like any other post."""
     posted = await core.posted_form(request, "coordinator")
-    if isinstance(posted, Response) and posted.status_code != 403:
-        posted = await core.posted_form(request, "member")
+    for role in ("member", "admin"):
+        if isinstance(posted, Response) and posted.status_code != 403:
+            posted = await core.posted_form(request, role)
     if isinstance(posted, Response):
         return posted
     cookie = request.cookies.get(SESSION_COOKIE, "")
@@ -157,7 +210,7 @@ def today(request: Request) -> Response:
         return core.not_found_page(request, who)
     day = _today(request)
     engine = core.ctx_of(request).engine
-    nodes = today_data.network_tree(engine, network, day)
+    nodes = today_data.network_tree(engine, network, day, core.lang_of(request))
     values = {
         "day": day,
         "nodes": nodes,
@@ -194,8 +247,8 @@ def today_export(request: Request, fmt: str) -> Response:
     if network is None or fmt not in ("xlsx", "csv"):
         return core.not_found_page(request, who)
     rows: list[list[Any]] = []
-    engine = core.ctx_of(request).engine
-    for node in today_data.network_tree(engine, network, _today(request)):
+    engine, lang = core.ctx_of(request).engine, core.lang_of(request)
+    for node in today_data.network_tree(engine, network, _today(request), lang):
         for coop in node.coops:
             rows += [
                 [node.id, coop["id"], coop["name"], o.id, o.kind,
@@ -220,9 +273,9 @@ def follow(request: Request) -> Response:
     engine = core.ctx_of(request).engine
     values = {
         "statuses": STATUSES,
-        "by_status": queries.proposals_by_status(engine, network),
-        "ledger": queries.ledger(engine, network),
-        "setoffs": queries.setoff_notices(engine, network),
+        "by_status": queries.proposals_by_status(engine, network, core.lang_of(request)),
+        "ledger": queries.ledger(engine, network, core.lang_of(request)),
+        "setoffs": queries.setoff_notices(engine, network, core.lang_of(request)),
         **core.page_values(request, who, network),
     }
     return core.render(request, "follow.html", values, who=who)
@@ -252,9 +305,11 @@ def follow_export(request: Request, fmt: str) -> Response:
     network = core.chosen_network(request, who)
     if network is None or fmt not in ("xlsx", "csv"):
         return core.not_found_page(request, who)
-    by_status = queries.proposals_by_status(core.ctx_of(request).engine, network)
+    lang = core.lang_of(request)
+    by_status = queries.proposals_by_status(core.ctx_of(request).engine, network, lang)
     rows = [
-        [p["id"], p["round_id"], status, p["kind"], p["goods"], p["lender"], p["borrower"],
+        [p["id"], p["round_id"], status, p["kind"], i18n.goods_text(p["goods"], lang),
+         p["lender"], p["borrower"],
          i18n.baht_decimal(p["amount"]), i18n.percent_decimal(p["rate_bps"]), p["term_days"],
          p["tier"]]
         for status in STATUSES

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from api.web import i18n, queries
+from api.web.map_view import map_data
 from api.web.picture import Flow, flow_svg
 from matcher.produce.reasons import TEXT as PRODUCE_TEXT
 from matcher.round.model import RoundResult
@@ -64,7 +65,9 @@ def _loans(result: RoundResult, name: dict[str, str], lang: str) -> list[dict[st
     return rows
 
 
-def _sales(result: RoundResult, name: dict[str, str], lang: str) -> list[dict[str, Any]]:
+def _sales(
+    result: RoundResult, name: dict[str, str], lang: str, products: queries.Names
+) -> list[dict[str, Any]]:
     if result.produce is None:
         return []
     by_order = {e.order_id: e for e in result.produce.explanations}
@@ -75,7 +78,8 @@ def _sales(result: RoundResult, name: dict[str, str], lang: str) -> list[dict[st
         rows.append(
             {
                 "seller": name.get(m.seller, m.seller), "buyer": name.get(m.buyer, m.buyer),
-                "product": m.product, "grade": m.grade, "quantity": m.quantity,
+                "product": products.get(m.product, (m.product, m.product))[lang != "th"],
+                "grade": m.grade, "quantity": m.quantity,
                 "price": m.price_satang_per_unit, "value": m.price_satang_per_unit * m.quantity,
                 "transport": m.transport_satang, "tier": m.tier, "delivery": m.delivery_date,
                 "state": order.state.value if order is not None else "",
@@ -116,7 +120,7 @@ def _involved(places: dict[str, queries.Place], flows: list[Flow]) -> dict[str, 
 
 def result_view(engine: Engine, result: RoundResult, lang: str) -> dict[str, Any]:
     """Everything the result fragment shows, from one solved combined round."""
-    places = queries.coop_places(engine, _coop_ids(result))
+    places = queries.coop_places(engine, _coop_ids(result), lang)
     name = {cid: p[0] for cid, p in places.items()}
     setoffs = [
         {
@@ -145,7 +149,8 @@ def result_view(engine: Engine, result: RoundResult, lang: str) -> dict[str, Any
         "setoffs": setoffs,
         "shrunk": shrunk,
         "loans": _loans(result, name, lang),
-        "sales": _sales(result, name, lang),
+        "sales": _sales(result, name, lang, queries.products_of(engine)),
         "unmatched": _unmatched(result, name, lang),
         "svg": flow_svg(flows, _involved(places, flows), i18n.text("picture", lang)),
+        "map": map_data(_involved(places, flows), flows, lang),
     }

@@ -23,7 +23,7 @@ from api.schemas.common import parse_whole
 from api.services.scenario_files import SCENARIO_DIR, scenario_files
 from api.services.sheets import Column, Kind
 from api.services.sim_columns import sim_column, sim_sheet
-from api.web import core
+from api.web import core, i18n
 from scenarios.sim.loader import Scenario, ScenarioError, load_scenario
 from scenarios.sim.metrics import summarise
 from scenarios.sim.montecarlo import Executor, run_monte_carlo, with_days
@@ -153,7 +153,8 @@ def _answer(request: Request, who: core.Who, form: dict[str, str]) -> tuple[str,
             status = 422
         else:
             title = f"{scenario.spec.name_th}\n{scenario.spec.name_en}"
-            values.update(scenario=scenario, rows=rows, chart=chart_uri(title, rows))
+            shown = [i18n.policy_row(row, lang) for row in rows]
+            values.update(scenario=scenario, rows=shown, chart=chart_uri(title, rows))
     return core.fragment(request, "scenario_result.html", values, status, who)
 
 

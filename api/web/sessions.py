@@ -1,7 +1,8 @@
 """Browser sessions kept on the server (table ``web_session``).
 
 The session cookie holds only a random value (256 bits); the server stores its SHA-256 with
-the API key, an expiry and, once the user logs out, the end. So a copy of the cookie stops
+the API key (a person's account logs in through its own key, :mod:`api.http.users`), an
+expiry and, once the user logs out, the end. So a copy of the cookie stops
 working at logout, a session ends when its key is revoked, and nothing in the cookie can be
 forged offline, whatever the web secret. The session's id (the hash) is also the scope of
 its form tokens (:mod:`api.web.security`), so a form of a session that ended is refused in
@@ -18,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, select, update
 from sqlmodel import Session, col
 
-from api.db.tables_http import ApiKeyRow, WebSessionRow
+from api.db.tables_http import ApiKeyRow, WebSessionRow, WebUserRow
 from api.db.tx import in_write_transaction, read_session
 
 SESSION_HOURS = 8
@@ -34,6 +35,8 @@ class LiveSession:
     role: str
     principal: str
     coop_id: str | None
+    must_change_password: bool = False
+    """A person's account whose first password is still the one an admin gave."""
 
 
 def session_id(cookie: str) -> str:
@@ -72,8 +75,10 @@ def live_session(engine: Engine, cookie: str | None, now: datetime) -> LiveSessi
             col(ApiKeyRow.role),
             col(ApiKeyRow.principal),
             col(ApiKeyRow.coop_id),
+            col(WebUserRow.must_change_password),
         )
         .join(WebSessionRow, col(WebSessionRow.key_id) == col(ApiKeyRow.id))
+        .outerjoin(WebUserRow, col(WebUserRow.key_id) == col(ApiKeyRow.id))
         .where(
             col(WebSessionRow.id) == sid,
             col(WebSessionRow.ended_at).is_(None),
@@ -83,7 +88,10 @@ def live_session(engine: Engine, cookie: str | None, now: datetime) -> LiveSessi
     )
     with read_session(engine) as s:
         row = s.execute(stmt).first()
-    return None if row is None else LiveSession(sid, *row)
+    if row is None:
+        return None
+    key_id, role, principal, coop_id, must_change = row
+    return LiveSession(sid, key_id, role, principal, coop_id, bool(must_change))
 
 
 def end_session(engine: Engine, cookie: str, now: datetime) -> None:
@@ -99,3 +107,31 @@ def end_session(engine: Engine, cookie: str, now: datetime) -> None:
         )
 
     in_write_transaction(engine, work)
+
+
+def why_ended(engine: Engine, cookie: str | None, now: datetime) -> str | None:
+    """Why the session of ``cookie`` is not live, for the login page to say: ``revoked``
+    (its key or account was revoked), ``expired``, ``ended`` (logged out); None when the
+    cookie names no session at all."""
+    if not cookie or len(cookie) > 128:
+        return None
+    stmt = (
+        select(WebSessionRow, col(ApiKeyRow.revoked_at))
+        .join(ApiKeyRow, col(ApiKeyRow.id) == col(WebSessionRow.key_id))
+        .where(col(WebSessionRow.id) == session_id(cookie))
+    )
+    with read_session(engine) as s:
+        row = s.execute(stmt).first()
+    if row is None:
+        return None
+    session, revoked_at = row
+    if revoked_at is not None:
+        return "revoked"
+    if session.ended_at is not None:
+        return "ended"
+    expires = (
+        session.expires_at
+        if session.expires_at.tzinfo
+        else session.expires_at.replace(tzinfo=now.tzinfo)
+    )
+    return "expired" if expires <= now else None

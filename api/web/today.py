@@ -14,6 +14,8 @@ from sqlalchemy import Engine
 
 from api.db import repo
 from api.db.tx import read_session
+from api.web import i18n
+from api.web.queries import coop_name
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def _price(satang: int) -> str:
 
 
 def order_lines(
-    session: Any, network_ids: list[str], day: date, names: dict[str, str]
+    session: Any, network_ids: list[str], day: date, names: dict[str, str], lang: str = "th"
 ) -> dict[str, list[OrderLine]]:
     """Coop id → its open orders of every kind with something still open, by kind then id."""
     lines: dict[str, list[OrderLine]] = defaultdict(list)
@@ -71,8 +73,9 @@ def order_lines(
         if o.available > 0:  # fully reserved orders wait for acceptance, not for a match
             lines[o.coop_id].append(_liquidity(o))
     products = {p.id: p for p in repo.products(session)}
-    units = {pid: p.base_unit for pid, p in products.items()}
-    label = {pid: f"{p.name_th} {p.name_en}".strip() for pid, p in products.items()}
+    units = {pid: i18n.unit_name(p.base_unit, lang) for pid, p in products.items()}
+    label = {pid: p.name_en if lang == "en" and p.name_en else p.name_th
+             for pid, p in products.items()}  # fmt: skip
     lots, purchases = repo.open_produce_orders(session, network_ids, day)
     for lot in lots:
         name = label.get(lot.product, lot.product)
@@ -96,14 +99,15 @@ def order_lines(
     return lines
 
 
-def network_tree(engine: Engine, network_id: str, day: date) -> list[NetworkNode]:
-    """The subtree, parents before children, each with its members' open orders."""
+def network_tree(engine: Engine, network_id: str, day: date, lang: str = "th") -> list[NetworkNode]:
+    """The subtree, parents before children, each with its members' open orders (products
+    and units named in ``lang``)."""
     with read_session(engine) as s:
         nets = repo.subtree(s, network_id)
         ids = [n.id for n in nets]
         members = repo.members_of(s, ids)
-        names = {c.id: c.name_th for c in repo.coops_of(s, ids)}
-        lines = order_lines(s, ids, day, names)
+        names = {c.id: coop_name(c, lang) for c in repo.coops_of(s, ids)}
+        lines = order_lines(s, ids, day, names, lang)
     parent = {n.id: n.parent_id for n in nets}
     nodes = []
     for n in nets:

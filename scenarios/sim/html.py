@@ -8,6 +8,7 @@ a machine without Thai fonts.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable, Sequence
 from html import escape
 
 from scenarios import fonts
@@ -45,30 +46,50 @@ def _font_face() -> str:
     )
 
 
+def number(key: str, value: Cell) -> str:
+    """A table cell as a person reads it: thousands separators, baht with 2 places.
+
+    >>> number("loans_baht", 1234567.5), number("sold_units", 12000), number("policy", "a")
+    ('1,234,567.50', '12,000', 'a')
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if key.endswith("_baht"):
+        return f"{value:,.2f}"
+    return f"{value:,}"
+
+
 def html_report(
     scenario: Scenario,
     rows: list[dict[str, Cell]],
     settings: dict[str, Cell],
     chart_png: bytes | None,
     purchases: list[dict[str, Cell]] | None = None,
+    *,
+    columns: Sequence[tuple[str, str]] = SUMMARY_COLUMNS,
+    narrative: str = "",
+    shown: Callable[[str, Cell], str] | None = None,
 ) -> str:
     """The report as an HTML string (UTF-8, no external resources).
 
     ``purchases``: rows of :func:`scenarios.sim.purchase.purchase_rows`, shown as a second
-    table (joint purchasing: saving together beside buying alone).
+    table (joint purchasing: saving together beside buying alone). ``columns`` (key,
+    header), ``narrative`` (a paragraph of what was run) and ``shown`` (a cell in words, by
+    key) let the caller write the report in Thai; numbers get thousands separators.
     """
     spec = scenario.spec
-    head = "".join(f"<th>{escape(label)}</th>" for _, label in SUMMARY_COLUMNS)
+    head = "".join(f"<th>{escape(label)}</th>" for _, label in columns)
+    cell = shown or number
     body = "".join(
         "<tr>"
         + "".join(
-            f"<td{'' if isinstance(row[k], str) else ' class=n'}>{escape(str(row[k]))}</td>"
-            for k, _ in SUMMARY_COLUMNS
+            f"<td{'' if isinstance(row[k], str) else ' class=n'}>{escape(cell(k, row[k]))}</td>"
+            for k, _ in columns
         )
         + "</tr>"
         for row in rows
     )
-    items = "".join(f"<li>{escape(k)}: {escape(str(v))}</li>" for k, v in settings.items())
+    items = "".join(f"<li>{escape(k)}: {escape(number(k, v))}</li>" for k, v in settings.items())
     img = ""
     if chart_png is not None:
         data = base64.b64encode(chart_png).decode("ascii")
@@ -83,7 +104,8 @@ def html_report(
         '<!DOCTYPE html><html lang="th"><head><meta charset="utf-8">'
         f"<title>{escape(spec.name_en)}</title><style>{_font_face()}{_STYLE}</style></head><body>"
         f"<h1>{escape(spec.name_th)}</h1><h2>{escape(spec.name_en)}</h2>{label}"
-        f"<p>{escape(spec.description)}</p><ul>{items}</ul>"
+        + (f"<p>{escape(narrative)}</p>" if narrative else "")
+        + f'<p lang="en">{escape(spec.description)}</p><ul>{items}</ul>'
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{img}"
         f"{_purchases(purchases or [])}"
         "</body></html>\n"

@@ -120,13 +120,16 @@ def accept_as_members(page: Any, web: Web, server: str) -> int:
     member = page.context.browser.new_context(base_url=server)
     tab = member.new_page()
     tab.goto("/web/login")
+    tab.click("details.key-login summary")
     tab.fill("#api_key", web.tokens["C2"])
     tab.click("button[type=submit]")
     tab.wait_for_url("**/web/member")
     row = tab.locator("#member-proposals tbody tr").first
     proposal_id = int(row.locator("td").first.inner_text())
-    row.locator("button.accept").click()
-    tab.wait_for_selector(f"#proposal-{proposal_id} >> text=ตอบรับแล้ว รออีกฝ่าย")
+    row.locator("a.see-terms").click()  # the terms before the answer
+    tab.wait_for_selector("#proposal-terms")
+    tab.click("button.accept")
+    tab.wait_for_selector("#proposal-terms >> text=ตอบรับแล้ว รออีกฝ่าย")
     assert_no_other_network(tab)
     shot(tab, "05-member")
     member.close()
@@ -151,6 +154,7 @@ def test_coordinator_session_in_chromium(page: Any, web: Web, server: str) -> No
     page.goto("/web/login")
     assert page.locator("html").get_attribute("lang") == "th"
     shot(page, "01-login")
+    page.click("details.key-login summary")
     page.fill("#api_key", web.tokens["lamphun-office"])
     page.click("button[type=submit]")
     page.wait_for_url("**/web/today")
@@ -171,6 +175,16 @@ def test_coordinator_session_in_chromium(page: Any, web: Web, server: str) -> No
     assert page.locator("#sales tbody tr").count() == page.locator("#result svg line.sale").count()
     assert_no_other_network(page)
     assert_thai_renders(page, "#proposals tbody td")
+    # the map: a province outline, a line per loan and sale, a dot per coop (Leaflet, offline)
+    page.wait_for_selector("#round-map path.leaflet-interactive")
+    lines = page.locator("#round-map path.leaflet-interactive[stroke='#2f6f4f']").count()
+    sales = page.locator("#round-map path.leaflet-interactive[stroke='#c0621b']").count()
+    assert (lines, sales) == (rows, page.locator("#sales tbody tr").count())
+    assert page.locator("#round-map path.leaflet-interactive[fill='#dfe8e3']").count() >= 1
+    page.locator("#round-map path.leaflet-interactive[fill='#fff']").first.hover()
+    page.wait_for_selector(".leaflet-tooltip")  # names show on hover, never overlapping
+    assert_thai_renders(page, ".leaflet-tooltip")
+    page.click("details.picture-box summary")  # the diagram is still there, folded
     assert_thai_renders(page, "#result svg text")
     shot(page, "04-round-run")
     with page.expect_download() as download:

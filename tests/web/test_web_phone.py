@@ -47,6 +47,7 @@ def tab_for(browser: Any, base: str, width: int, token: str, lang: str) -> Any:
     tab.goto(f"/web/login?lang={lang}")
     login = tab.locator("button[type=submit]")
     assert_inside(tab, login, width, "login button")
+    tab.click("details.key-login summary")  # a machine key: people log in with a password
     tab.fill("#api_key", token)
     login.click()
     tab.wait_for_load_state("networkidle")
@@ -148,12 +149,22 @@ def test_member_actions_on_screen_at_both_widths(
 ) -> None:
     saved_round(web)
     for width in WIDTHS:
-        tab = tab_for(browser, server, width, web.tokens["C2"], lang)
-        tab.wait_for_selector("#member-proposals button.accept")
+        tab = tab_for(browser, server, width, web.tokens["C4"], lang)
+        tab.wait_for_selector("#member-proposals a.see-terms")
         assert_fits(tab, f"member page at {width}")
-        for action in ("button.accept", "button.decline"):
-            assert_inside(tab, tab.locator(f"#member-proposals {action}"), width, action)
+        assert_inside(tab, tab.locator("#member-proposals a.see-terms"), width, "see the terms")
         shot(tab, f"{width}-{lang}-member")
+        tab.locator("#member-proposals a.see-terms").first.click()  # N4: four instalments
+        tab.wait_for_selector("#schedule tbody tr")
+        assert_fits(tab, f"proposal page at {width}")
+        for action in ("button.accept", "a.decline"):
+            assert_inside(tab, tab.locator(action), width, action)
+        shot(tab, f"{width}-{lang}-proposal")
+        tab.click("a.decline")
+        tab.wait_for_selector("#decline-form textarea")
+        assert_fits(tab, f"decline page at {width}")
+        assert_inside(tab, tab.locator("#decline-form button.decline"), width, "confirm decline")
+        shot(tab, f"{width}-{lang}-decline")
         tab.context.close()
 
 
@@ -188,3 +199,74 @@ def test_funding_and_stress_page_fits_both_widths(
         if lang == "th":
             assert_sarabun(tab, "#job-area h2")
         tab.context.close()
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_member_order_pages_fit_both_widths(browser: Any, server: str, web: Web, lang: str) -> None:
+    for width in WIDTHS:
+        tab = tab_for(browser, server, width, web.tokens["C2"], lang)
+        tab.goto("/web/member/orders")
+        tab.wait_for_selector("#member-orders a.amend")
+        assert_fits(tab, f"orders at {width}")
+        assert_inside(tab, tab.locator("#new-order a.button"), width, "new order")
+        for action in ("a.amend", "a.cancel"):
+            assert_inside(tab, tab.locator(f"#member-orders {action}"), width, action)
+        shot(tab, f"{width}-{lang}-orders")
+        tab.goto("/web/member/orders/new?kind=liquidity_need")
+        tab.fill("#f-amount", "12x")  # a refused form: the error beside its field
+        tab.fill("#f-rate", "6.5")
+        tab.click("#post-order")
+        tab.wait_for_selector("#e-amount")
+        assert tab.input_value("#f-amount") == "12x"
+        assert_fits(tab, f"order form at {width}")
+        assert_inside(tab, tab.locator("#post-order"), width, "post the order")
+        shot(tab, f"{width}-{lang}-order-form")
+        tab.goto("/web/member/orders/N2/amend")
+        assert_inside(tab, tab.locator("#amend-order"), width, "amend")
+        assert_fits(tab, f"amend at {width}")
+        shot(tab, f"{width}-{lang}-order-amend")
+        tab.context.close()
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_account_pages_fit_both_widths(browser: Any, server: str, web: Web, lang: str) -> None:
+    from http_fixtures import FAST_HASHER
+
+    from api.http.users import create_user
+
+    for width in WIDTHS:
+        made = create_user(web.engine, f"admin{width}", role="admin", principal="ops",
+                           hasher=FAST_HASHER)  # fmt: skip
+        context = browser.new_context(
+            base_url=server, viewport={"width": width, "height": 844 if width < 600 else 900}
+        )
+        tab = context.new_page()
+        tab.goto(f"/web/login?lang={lang}")
+        assert_fits(tab, f"login at {width}")
+        shot(tab, f"{width}-{lang}-login")
+        tab.fill("#username", made.username)
+        tab.fill("#password", made.first_password)
+        tab.click("button[type=submit]")
+        tab.wait_for_selector("#password-form")  # the first login picks a password first
+        assert_inside(tab, tab.locator("#change-password"), width, "change password")
+        tab.fill("#f-old_password", made.first_password)
+        tab.fill("#f-password", "short")
+        tab.fill("#f-password_again", "short")
+        tab.click("#change-password")
+        tab.wait_for_selector("#password-form .field-error")
+        assert_fits(tab, f"password at {width}")
+        shot(tab, f"{width}-{lang}-password")
+        tab.fill("#f-old_password", made.first_password)
+        tab.fill("#f-password", "a-good-password")
+        tab.fill("#f-password_again", "a-good-password")
+        tab.click("#change-password")
+        tab.click("a.button.primary")
+        tab.wait_for_selector("#user-form")
+        tab.fill("#f-username", f"member{width}")
+        tab.select_option("#f-coop_id", "C2")
+        tab.click("#create-user")
+        tab.wait_for_selector("#first-password")
+        assert_fits(tab, f"accounts at {width}")
+        assert_inside(tab, tab.locator("#create-user"), width, "create the account")
+        shot(tab, f"{width}-{lang}-accounts")
+        context.close()
