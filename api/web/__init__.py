@@ -29,6 +29,8 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
         WeakSecretError: the secret is shorter than 32 bytes (start-up is refused).
     """
     from api.web import (
+        debt_pages,
+        decline_pages,
         letter_pages,
         member_pages,
         missing_pages,
@@ -47,5 +49,7 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
     app.include_router(member_pages.router)
     app.include_router(letter_pages.router)
     app.include_router(policy_pages.router)
+    app.include_router(debt_pages.router)
+    app.include_router(decline_pages.router)
     app.mount("/web/static", StaticFiles(directory=str(STATIC)), name="web-static")
     app.include_router(missing_pages.router)  # last: any other /web address
