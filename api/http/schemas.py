@@ -323,6 +323,13 @@ class InstalmentPublic(Public):
     due_date: date
     principal: MoneyOut
     interest: MoneyOut
+    debt_id: str | None = None
+    """The debt the instalment became once due (``OBL-<id>``), while part of it is open."""
+    open: MoneyOut | None = None
+    """What is still open of that debt."""
+    overdue: bool = False
+    """Past due today (Asia/Bangkok) with part of it open (ค้างชำระเกินกำหนด)."""
+    days_past_due: int = 0
 
 
 class CommitmentPublic(Public):
@@ -370,6 +377,10 @@ class CommitmentPublic(Public):
     schedule: list[InstalmentPublic]
     quantity: int | None = None
     """For a sale: the quantity sold, in ``unit``."""
+    overdue: bool = False
+    """An instalment of the loan, or the sale's credit debt, is past due with part open."""
+    days_past_due: int = 0
+    """The most days past due among them (0 when none is overdue)."""
     unit: str = "satang"
     product_id: str | None = None
     grade: str | None = None

@@ -63,3 +63,27 @@ def test_member_pays_its_debt_and_coordinator_sees_overdue(api, clock) -> None: 
         ).status_code
         == 404
     )  # fmt: skip
+
+
+def test_commitments_show_overdue_instalments(api, clock) -> None:  # noqa: F811
+    """GET /v1/commitments(/{id}): a due instalment names its debt, what is open and its
+    days past due today (Bangkok), for the borrower and the lender alike."""
+    debt, dues, lender = _due_debt(api, clock)
+    items = api.get("C4", "/v1/commitments").json()["items"]
+    loans = [x for x in items if x["schedule"]]
+    assert len(loans) == 1, items
+    c = loans[0]
+    first = c["schedule"][0]
+    assert (first["debt_id"], first["overdue"], first["days_past_due"]) == (debt, False, 0)
+    assert c["overdue"] is False and c["days_past_due"] == 0
+    clock.now += timedelta(days=7)
+    for coop in ("C4", lender):
+        one = api.get(coop, f"/v1/commitments/{c['id']}").json()
+        assert one["overdue"] is True and one["days_past_due"] == 7, one
+        assert one["schedule"][0]["days_past_due"] == 7 and one["schedule"][0]["open"]
+        assert all(not i["overdue"] for i in one["schedule"][1:])
+    paid = api.post("C4", f"/v1/debts/{debt}/payments",
+                    {"amount": first["open"], "paid_on": str(dues[0][1])})  # fmt: skip
+    assert paid.status_code == 201, paid.text
+    one = api.get("C4", f"/v1/commitments/{c['id']}").json()
+    assert one["overdue"] is False and one["schedule"][0]["debt_id"] is None
