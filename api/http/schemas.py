@@ -255,6 +255,9 @@ class DeclinePublic(Public):
     declined_by_coop_id: str
     reason: str | None
     declined_at: datetime
+    cleared_at: datetime | None = None
+    """When the pair was forgotten (an order changed, or the coordinator asked for it to be
+    proposed again); None while it is remembered."""
 
 
 class EscalationPublic(Public):

@@ -29,6 +29,7 @@ from api.db.tables_round import DeclinedPairRow
 from api.db.tx import in_write_transaction, read_session
 from api.services.clock import UtcClock, system_clock
 from api.services.errors import InvalidStateError, NotFoundError
+from api.services.hooks import OnCommit, with_hook
 from api.services.round.calendar import bangkok_date
 from matcher.round.combined import credit_obligations, summarise
 from matcher.round.model import RoundProblem, RoundResult
@@ -159,6 +160,7 @@ def forget_declined(
     *,
     actor: str,
     clock: UtcClock = system_clock,
+    on_commit: OnCommit[Declined] | None = None,
 ) -> Declined:
     """The coordinator asks for the pair declined in ``proposal_id`` to be proposed again:
     the decline is forgotten from now on (``cleared_at``), audited ``decline.forgotten``.
@@ -191,6 +193,6 @@ def forget_declined(
             {"network_id": network_id, "supply_order_id": row.supply_order_id,
              "demand_order_id": row.demand_order_id},
         )  # fmt: skip
-        return _declined(row)
+        return with_hook(session, _declined(row), on_commit)
 
     return in_write_transaction(engine, work)
