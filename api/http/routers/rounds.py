@@ -346,7 +346,7 @@ def report(rnd: Round, ctx: Ctx) -> sc.RoundReportPublic:
     (offers, needs, stock lots, purchase orders, debts: outcome, amounts, reason codes and
     sentences in Thai and English, shadow values) and the shadow values where produce is
     scarce, each with its column header (รายงานรอบ) — what the preview showed."""
-    rep = round_report(ctx.engine, int(rnd.id or 0))
+    rep = round_report(ctx.engine, int(rnd.id or 0), clock=ctx.clock)
     return sc.RoundReportPublic(
         round_id=rep.round_id,
         summary=rep.summary,
@@ -375,7 +375,7 @@ def report(rnd: Round, ctx: Ctx) -> sc.RoundReportPublic:
 )
 def export_csv(rnd: Round, ctx: Ctx) -> Response:
     """The round's proposals as CSV (UTF-8 with BOM, opens in Excel) (ส่งออก)."""
-    rep = round_report(ctx.engine, int(rnd.id or 0))
+    rep = round_report(ctx.engine, int(rnd.id or 0), clock=ctx.clock)
     body = plain_csv_bytes(PROPOSAL_HEADER, rep.proposals)
     name = f"round-{rep.round_id}.csv"
     return Response(
