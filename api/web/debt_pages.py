@@ -26,7 +26,7 @@ from api.schemas.dates import DateTextError, parse_date_text
 from api.services.errors import ServiceError
 from api.services.payments import OverdueDebt, open_debts, record_payment
 from api.services.round.calendar import bangkok_date
-from api.web import core
+from api.web import core, queries
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 
@@ -61,7 +61,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "left": ("คงค้าง", "left open"),
     "settled": ("ชำระครบแล้ว", "settled in full"),
     "refused": ("ยังไม่ได้บันทึก", "Nothing was recorded"),
-    "choose": ("เลือก", "Choose"),
+    "choose": ("ชำระ", "Pay"),
     "declines": ("ข้อเสนอที่ถูกปฏิเสธ", "Declined pairs"),
 }
 
@@ -95,9 +95,12 @@ def _values(
     lang = core.lang_of(request)
     debts = _debts(request, network, None if network else str(who.coop_id), day)
     base = core.page_values(request, who, network) if network else {"network": None, "networks": []}
+    coops = sorted({c for d in debts for c in (d.debtor, d.creditor)})
+    places = queries.coop_places(core.ctx_of(request).engine, coops)
     return {
         **base,
         "debts": debts,
+        "names": {c: place[0] for c, place in places.items()},
         "late": [d for d in debts if d.days_past_due > 0],
         "day": day,
         "f": form,

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 
 from api.services.errors import NotFoundError, ServiceError
 from api.services.round.declines import declines_of_network, forget_declined
-from api.web import core
+from api.web import core, queries
 
 router = APIRouter(prefix="/web/declines", include_in_schema=False)
 
@@ -52,10 +52,13 @@ def _text(key: str, lang: str) -> str:
 
 def _values(request: Request, who: core.Who, network: str, **extra: Any) -> dict[str, Any]:
     lang = core.lang_of(request)
-    rows = declines_of_network(core.ctx_of(request).engine, network)
+    engine = core.ctx_of(request).engine
+    rows = declines_of_network(engine, network)
+    places = queries.coop_places(engine, sorted({d.declined_by for d in rows}))
     return {
         **core.page_values(request, who, network),
         "rows": rows,
+        "names": {c: place[0] for c, place in places.items()},
         "xt": lambda key: _text(key, lang),
         "done": None,
         "lines": [],
