@@ -29,7 +29,7 @@ from api.db.tables import ProposalRow, RoundRow
 from api.services.clock import MonotonicNs, monotonic_ns
 from api.services.loans import BULLET, quoted_interest
 from api.services.round.calendar import add_business_days, business_day_end
-from api.services.round.report import build_report, store_report
+from api.services.round.report import build_report, report_text, store_report
 from api.services.snapshot import KIND, RoundParams, Snapshot
 from matcher.liquidity.model import LiquidityResult
 from matcher.produce.model import ProduceMatch
@@ -165,11 +165,14 @@ def persist_round(
     now: datetime,
     timings_ms: dict[str, int],
     monotonic: MonotonicNs = monotonic_ns,
+    report: str | None = None,
 ) -> RoundRow:
     """Write the round, its proposals, set-offs and reservations in the caller's transaction.
 
     ``result`` is the combined round's result (or, for callers of the liquidity-only
-    round, a :class:`LiquidityResult`).
+    round, a :class:`LiquidityResult`). A combined round's report is stored with it:
+    ``report`` (its :func:`~api.services.round.report.report_text`, built by the caller
+    outside the transaction) or, when not given, built here.
 
     Raises:
         OrdersChangedError: the key or an order moved on since the snapshot (re-solve).
@@ -185,7 +188,8 @@ def persist_round(
     session.flush()
     round_id = int(rnd.id or 0)
     if isinstance(result, RoundResult):
-        store_report(session, round_id, build_report(snap.round_problem, result, params))
+        text = report or report_text(build_report(snap.round_problem, result, params))
+        store_report(session, round_id, text)
     expires = proposal_expiry(params, business_date, now)
     heads = _write_proposals(session, snap, plan, round_id, business_date, now, expires)
     setoff_rows = [

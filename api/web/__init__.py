@@ -36,6 +36,7 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
         missing_pages,
         pages,
         policy_pages,
+        purchase_pages,
         round_pages,
         scenario_pages,
     )
@@ -51,5 +52,7 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
     app.include_router(policy_pages.router)
     app.include_router(debt_pages.router)
     app.include_router(decline_pages.router)
+    app.include_router(purchase_pages.router)
+    app.include_router(purchase_pages.network_router)
     app.mount("/web/static", StaticFiles(directory=str(STATIC)), name="web-static")
     app.include_router(missing_pages.router)  # last: any other /web address

@@ -28,7 +28,9 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-def explain(amount_satang: int, set_off_satang: int, remaining_satang: int) -> tuple[str, tuple[str, ...]]:
+def explain(
+    amount_satang: int, set_off_satang: int, remaining_satang: int
+) -> tuple[str, tuple[str, ...]]:
     """The fill state (a :class:`FillState` value) and reason codes of one set-off notice."""
     if set_off_satang > 0 and remaining_satang == 0:
         return FillState.FILLED.value, (CLEARED,)

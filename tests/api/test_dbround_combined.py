@@ -250,9 +250,8 @@ def test_report_and_export_show_all_three_parts(combined_db: Engine, clock, tmp_
     assert len(rep.proposals) == n_loans and len(rep.sales) == out.summary["sale_count"]
     assert len(rep.setoffs) == len(_rows(combined_db, CommitmentSetoffRow)) > 0
     written = write_csv(rep, tmp_path / "r.csv")
-    names = [p.name for p in written]
-    assert names[:3] == ["r.csv", "r-sales.csv", "r-setoffs.csv"]
-    assert "r-explanations.csv" in names
+    assert [p.name for p in written][:3] == ["r.csv", "r-sales.csv", "r-setoffs.csv"]
+    assert "r-explanations.csv" in [p.name for p in written]  # every order, with its reasons
     setoff_csv = (tmp_path / "r-setoffs.csv").read_bytes()
     assert setoff_csv.startswith(b"\xef\xbb\xbf") and "ลูกหนี้".encode() in setoff_csv
     write_xlsx(rep, tmp_path / "r.xlsx")

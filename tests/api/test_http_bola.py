@@ -17,6 +17,7 @@ from http_fixtures import api  # noqa: F401
 from sqlmodel import Session, col, select
 
 from api.db.tables import OrderRow, ProposalRow
+from api.db.tables_purchase import JointOrderRow
 
 COOPS = ("C1", "C2", "C3", "C4")
 BODIES = {
@@ -49,7 +50,42 @@ BODIES = {
         "amount": "1.00",
         "paid_on": "2026-11-21",
     },
+    "/v1/networks/{network_id}/purchase-rounds": {"business_date": "2026-11-21"},
 }
+DIESEL_OFFER = {
+    "product": "diesel",
+    "unit": "litre",
+    "kind": "all_units",
+    "tiers": [
+        {"min_units": 0, "max_units": 1999, "price": "30.00"},
+        {"min_units": 2000, "price": "29.00"},
+    ],
+    "capacity_units": 50000,
+    "latitude": "18.58000",
+    "longitude": "99.02000",
+    "truck_capacity_units": 10000,
+    "truck_cost": "500.00",
+}
+DIESEL_NEED = {
+    "product": "diesel",
+    "unit": "litre",
+    "quantity": 1200,
+    "deliver_by": "2026-11-30",
+    "max_price": "30.00",
+    "latitude": "18.58000",
+    "longitude": "99.02000",
+}
+
+
+def _group_order(api: Any, outsider: str) -> tuple[str, str]:  # noqa: F811
+    """A pending group order of the three coops other than ``outsider``: (id, a buyer)."""
+    supplier, *buyers = (c for c in COOPS if c != outsider)
+    assert api.post(supplier, "/v1/purchase/offers", DIESEL_OFFER).status_code == 201
+    for coop in buyers:
+        assert api.post(coop, "/v1/purchase/needs", DIESEL_NEED).status_code == 201
+    r = api.post(COORDINATOR, "/v1/networks/LPN/purchase-rounds", {"business_date": "2026-11-21"})
+    assert r.status_code == 201, r.text
+    return str(r.json()["joint_order_ids"][0]), buyers[0]
 
 
 def _setup(api: Any) -> dict[str, Any]:  # noqa: F811
@@ -72,8 +108,11 @@ def _setup(api: Any) -> dict[str, Any]:  # noqa: F811
         c_parties = {"C1", committed["counterparty_coop_id"]}
         p_parties = {p.supply_coop_id, p.demand_coop_id}
         order = s.get(OrderRow, p.supply_order_id)
+    member = next(c for c in COOPS if c not in p_parties | c_parties | {order.coop_id})
+    joint_order_id, buyer = _group_order(api, member)
     return {
         "ids": {
+            "joint_order_id": joint_order_id,
             "order_id": order.id,
             "proposal_id": str(pending["id"]),
             "commitment_id": str(commitment_id),
@@ -82,8 +121,9 @@ def _setup(api: Any) -> dict[str, Any]:  # noqa: F811
             "key_id": api.tokens["C4"].split("_")[1],
         },
         # a member attacker that owns / is party to none of the objects above
-        "member": next(c for c in COOPS if c not in p_parties | c_parties | {order.coop_id}),
+        "member": member,
         "owner": {
+            "joint_order_id": buyer,
             "order_id": order.coop_id,
             "proposal_id": sorted(p_parties)[0],
             "commitment_id": "C1",
@@ -94,9 +134,10 @@ def _setup(api: Any) -> dict[str, Any]:  # noqa: F811
 def _state(s: Session) -> tuple[list[Any], list[Any]]:
     orders = s.exec(select(OrderRow).order_by(col(OrderRow.id))).all()
     props = s.exec(select(ProposalRow).order_by(col(ProposalRow.id))).all()
+    groups = s.exec(select(JointOrderRow).order_by(col(JointOrderRow.id))).all()
     return (
         [(o.id, o.status, o.reserved, o.committed) for o in orders],
-        [(p.id, p.status) for p in props],
+        [(p.id, p.status) for p in props] + [(g.id, g.status) for g in groups],
     )
 
 

@@ -15,6 +15,7 @@ from api.http.errors import wants_thai
 IDS = {
     "order_id": "O1",
     "proposal_id": "1",
+    "joint_order_id": "1",
     "commitment_id": "1",
     "network_id": "LPN",
     "round_id": "1",

@@ -73,6 +73,12 @@ EXCLUDED: dict[tuple[str, str], list[Any]] = {
     # checked by hand below: posted_rate_bps is required with rate_rule posted (a rule
     # between two fields that the schema does not state)
     ("POST", "/v1/networks/{network_id}/policy"): [positive_data_acceptance],
+    # joint purchase: the deliver-by date is checked against today, a price schedule must
+    # not rise with volume, the minimum order not exceed the capacity (rules between fields
+    # and against the clock; tested by hand in test_http_purchase.py)
+    ("POST", "/v1/purchase/needs"): [positive_data_acceptance],
+    ("POST", "/v1/purchase/offers"): [positive_data_acceptance],
+    ("POST", "/v1/networks/{network_id}/purchase-rounds"): [positive_data_acceptance],
 }
 
 

@@ -21,8 +21,8 @@ from api.db.tables import AuditEventRow, LiquidityNeedRow, OrderRow, ProposalRow
 from api.db.tables_round import DeclinedPairRow
 from api.services.errors import BadFileError
 from api.services.order_amend import amend_own_order
-from api.services.order_lifecycle import cancel_order
 from api.services.order_import import import_orders
+from api.services.order_lifecycle import cancel_order
 from api.services.orders import NeedSpec
 from api.services.proposals import accept_proposal, decline_proposal
 from api.services.round.service import preview, run_round

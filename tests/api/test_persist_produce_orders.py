@@ -21,8 +21,8 @@ from api.db.tables import (
 )
 from api.db.tx import in_write_transaction
 from api.services.errors import BadFileError
-from api.services.order_lifecycle import cancel_order
 from api.services.order_import import import_orders
+from api.services.order_lifecycle import cancel_order
 from api.services.produce_orders import upsert_products
 from matcher.produce.model import GradeBid, Product, PurchaseOrder, StockLot
 

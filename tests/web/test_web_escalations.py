@@ -34,3 +34,17 @@ def test_today_lists_what_the_area_left_open(web: Web, clock) -> None:  # type: 
     web.logout()
     web.login("lamphun-office")
     assert "N4" not in _escalated(web.client.get("/web/today").text)
+
+
+def test_a_saved_round_shows_every_order_explained(web: Web) -> None:
+    from test_web_pages import post_round
+    from webfixtures import token_of
+
+    web.login("lamphun-office")
+    first = post_round(web, "run", token_of(web.client.get("/web/round").text))
+    assert first.status_code == 200, first.text
+    again = post_round(web, "run", token_of(web.client.get("/web/round").text))
+    assert again.status_code == 200, again.text
+    assert "ผลและเหตุผลของทุกคำสั่ง" in again.text  # the saved round's explanations table
+    assert "D23" in again.text and "L1" in again.text and "N4" in again.text
+    assert "หักกลบ" in again.text  # a debt's reason, in Thai

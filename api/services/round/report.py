@@ -153,9 +153,14 @@ def _units(problem: RoundProblem | None) -> dict[str, str]:
     return units
 
 
-def store_report(session: Session, round_id: int, report: dict[str, Any]) -> int:
-    """Write the round's report in the caller's transaction; its size in bytes."""
-    text = canonical_json(report)
+def report_text(report: dict[str, Any]) -> str:
+    """The report as the canonical JSON that is stored."""
+    return canonical_json(report)
+
+
+def store_report(session: Session, round_id: int, text: str) -> int:
+    """Write the round's report (:func:`report_text`) in the caller's transaction; its size
+    in bytes."""
     size = len(text.encode())
     session.add(RoundReportRow(round_id=round_id, report_json=text, size_bytes=size))
     return size

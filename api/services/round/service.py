@@ -19,11 +19,13 @@ proposals.
 3. Expire due proposals and orders and turn due loan instalments into obligations, within
    the network's subtree only (own transaction, :mod:`api.services.round.sweep`), then take
    a consistent snapshot of the subtree's open orders and every order's ``version``.
-4. Solve with no transaction open, then check the result with the engine's independent
-   validators (:func:`check_round`); a round they refuse is not saved.
+4. Solve with no transaction open, check the result with the engine's independent
+   validators (:func:`check_round`; a round they refuse is not saved), and word the round's
+   report (every order explained).
 5. Persist in ONE transaction: re-check the key and the versions of every order touched,
-   void the previous version's un-accepted proposals, write the round, its proposals and the
-   reservations, and one audit event. If anything moved meanwhile, re-snapshot and re-solve.
+   void the previous version's un-accepted proposals, write the round, its report, its
+   proposals and the reservations, and one audit event. If anything moved meanwhile,
+   re-snapshot and re-solve.
 
 A crash anywhere before step 5 commits leaves nothing of the round behind.
 """
@@ -59,7 +61,7 @@ from api.services.round.declines import (
 )
 from api.services.round.escalation import escalation_notes
 from api.services.round.policy import round_params
-from api.services.round.report import build_report
+from api.services.round.report import build_report, report_text
 from api.services.round.sweep import sweep
 from api.services.snapshot import KIND, RoundParams, Snapshot, load_snapshot
 from matcher.errors import InputError
@@ -170,6 +172,7 @@ def run_round(
             t1 = monotonic()
             step("solve")
             result = solve_snapshot(snap, declined, monotonic)
+            report = report_text(build_report(snap.round_problem, result, params))
             t2 = monotonic()
             if os.environ.get(CRASH_HOOK_ENV) == "1":
                 os._exit(75)
@@ -187,6 +190,7 @@ def run_round(
                 now=clock(),
                 timings_ms=timings,
                 monotonic=monotonic,
+                report=report,
             )
             work = partial(_persist, persist=persist, timings=timings, on_commit=on_commit)
             try:

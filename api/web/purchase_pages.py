@@ -1,0 +1,185 @@
+"""Joint-purchase web pages: the member coop's group orders (Commit / Decline), and the
+coordinator's page that runs the network's purchase round and lists its group orders.
+
+A member sees only the group orders its coop is in (as a buyer: its own lines; as the
+supplier: every line); any other id is a 404 like one that does not exist. The buttons post
+through HTMX with the per-render form token and call the same services as ``/v1``
+(:mod:`api.services.purchase_round`); a double click records one decision.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from api.schemas.dates import DateTextError, parse_date_text
+from api.services.errors import ServiceError
+from api.services.group_orders import accept_joint_order, decline_joint_order
+from api.services.purchase_reads import (
+    group_order_of_coop,
+    group_orders_of_coop,
+    group_orders_of_network,
+)
+from api.services.purchase_round import run_purchase_round
+from api.services.round.calendar import check_round_date
+from api.web import core
+
+router = APIRouter(prefix="/web/member/purchases", include_in_schema=False)
+network_router = APIRouter(prefix="/web/purchases", include_in_schema=False)
+ACTIONS = {"accept": accept_joint_order, "decline": decline_joint_order}
+TEXT: dict[str, tuple[str, str]] = {
+    "title": ("คำสั่งซื้อร่วมของฉัน", "My joint purchases"),
+    "product": ("สินค้า", "Product"),
+    "role": ("บทบาท", "Role"),
+    "buyer": ("ผู้ซื้อ", "Buyer"),
+    "supplier": ("ผู้ขาย", "Supplier"),
+    "volume": ("ปริมาณรวมของกลุ่ม", "Group volume"),
+    "unit_price": ("ราคาต่อหน่วย (บาท)", "Unit price (baht)"),
+    "pays": ("ยอดที่ต้องจ่าย (บาท)", "To pay (baht)"),
+    "saving": ("ประหยัดได้ (บาท)", "Saving (baht)"),
+    "alone": ("ถ้าซื้อเอง (บาท)", "Buying alone (baht)"),
+    "commit_by": ("ยืนยันภายใน", "Commit by"),
+    "members": ("สมาชิกยืนยันแล้ว", "Members committed"),
+    "commit": ("ยืนยันซื้อร่วม", "Commit"),
+    "you_committed": ("คุณยืนยันแล้ว รอสมาชิกอื่น", "You committed; waiting for the others"),
+    "placed": ("สั่งซื้อแล้ว", "Placed"),
+    "pending": ("รอยืนยัน", "Waiting"),
+    "declined": ("ยกเลิก (มีผู้ปฏิเสธ)", "Ended (declined)"),
+    "expired": ("หมดเวลายืนยัน", "Expired"),
+    "voided": ("ยกเลิกโดยรอบใหม่", "Voided"),
+    "network_title": ("การจัดซื้อร่วมของเครือข่าย", "The network's joint purchases"),
+    "run": ("รันรอบจัดซื้อร่วม", "Run the joint-purchase round"),
+    "business_date": ("วันทำการ", "Business date"),
+    "new_version": (
+        "รันใหม่ (ยกเลิกคำสั่งที่ยังไม่ยืนยันของวันนี้)",
+        "Run again (voids today's open group orders)",
+    ),
+    "round_saving": ("รอบนี้ประหยัดได้ (บาท)", "This round saves (baht)"),
+    "coordinator": ("ผู้ประสานงาน", "Coordinator"),
+}
+
+
+def _values(request: Request, rows: list[Any]) -> dict[str, Any]:
+    lang = core.lang_of(request)
+    side = 0 if lang == "th" else 1
+    return {"rows": rows, "network": None, "networks": [], "pt": lambda k: TEXT[k][side]}
+
+
+def _mine(view: Any, coop: str) -> dict[str, Any]:
+    """A group order with the caller's own figures summed for the row."""
+    lines = [x for x in view.lines if x.coop_id == coop]
+    return {
+        "g": view,
+        "pays": sum(x.pays_satang for x in lines),
+        "saving": sum(x.saving_satang for x in lines),
+        "alone": sum(x.alone_saving_satang for x in lines),
+        "accepted_by_me": (
+            view.supplier_accepted if view.role == "supplier" else all(x.accepted for x in lines)
+        ),
+    }
+
+
+@router.get("")
+def purchases_page(request: Request) -> Response:
+    """The coop's group orders, by id."""
+    who = core.signed_in(request, "member")
+    if isinstance(who, Response):
+        return who
+    coop = str(who.coop_id)
+    rows = [_mine(v, coop) for v in group_orders_of_coop(core.ctx_of(request).engine, coop)]
+    return core.render(request, "purchases.html", _values(request, rows), who=who)
+
+
+def _decide(request: Request, who: core.Who, jid: int, action: str) -> tuple[str, int]:
+    engine, coop = core.ctx_of(request).engine, str(who.coop_id)
+    values = _values(request, [])
+    try:
+        group_order_of_coop(engine, jid, coop)
+    except ServiceError:
+        return core.fragment(request, "purchase_row.html", {**values, "r": None}, 404, who)
+    status = 200
+    values["error"] = None
+    try:
+        ACTIONS[action](engine, jid, coop, clock=core.ctx_of(request).clock)
+    except ServiceError as exc:
+        lang = core.lang_of(request)
+        values["error"] = exc.message_th if lang == "th" and exc.message_th else exc.message_en
+        status = 409
+    values["r"] = _mine(group_order_of_coop(engine, jid, coop), coop)
+    return core.fragment(request, "purchase_row.html", values, status, who)
+
+
+@router.post("/{joint_order_id}/{action}")
+async def decide(request: Request, joint_order_id: core.PageRowId, action: str) -> Response:
+    """Commit to or decline one of the coop's group orders (HTMX row swap)."""
+    posted = await core.posted_form(request, "member")
+    if isinstance(posted, Response):
+        return posted
+    who, _form, token = posted
+    if action not in ACTIONS:
+        return Response("action: accept or decline", status_code=404)
+    return await core.once(
+        request, who, f"purchase-{action}:{joint_order_id}", token,
+        lambda: _decide(request, who, joint_order_id, action),
+    )  # fmt: skip
+
+
+@network_router.get("")
+def network_page(request: Request) -> Response:
+    """The network's group orders and the form that runs its purchase round."""
+    who = core.coordinator(request)
+    if isinstance(who, Response):
+        return who
+    network = core.chosen_network(request, who)
+    if network is None:
+        return core.not_found_page(request, who)
+    values = {**_network_values(request, network), **core.page_values(request, who, network)}
+    values["day"] = core.ctx_of(request).clock().date()
+    return core.render(request, "purchases_network.html", values, who=who)
+
+
+def _network_values(request: Request, network: str) -> dict[str, Any]:
+    engine = core.ctx_of(request).engine
+    rows = [{"g": v, "accepted_by_me": True} for v in group_orders_of_network(engine, network)]
+    return _values(request, rows)
+
+
+def _run(request: Request, who: core.Who, network: str, form: dict[str, str]) -> tuple[str, int]:
+    ctx = core.ctx_of(request)
+    values = {**_network_values(request, network), "error": None, "outcome": None}
+    try:
+        day = parse_date_text(form.get("business_date", ""))
+        check_round_date(day, ctx.clock(), ctx.settings.round_date_window_days, False)
+        values["outcome"] = run_purchase_round(
+            ctx.engine,
+            network_id=network,
+            business_date=day,
+            actor=who.principal,
+            new_version=form.get("new_version") == "1",
+            clock=ctx.clock,
+        )
+    except DateTextError as exc:
+        values["error"] = f"business_date: {exc}"
+    except ServiceError as exc:
+        lang = core.lang_of(request)
+        values["error"] = exc.message_th if lang == "th" and exc.message_th else exc.message_en
+    values.update(_network_values(request, network))
+    status = 200 if values["error"] is None else 422
+    return core.fragment(request, "purchases_result.html", values, status, who)
+
+
+@network_router.post("/run")
+async def run(request: Request) -> Response:
+    """Run (or show) the network's purchase round for the date (HTMX fragment)."""
+    posted = await core.posted_form(request)
+    if isinstance(posted, Response):
+        return posted
+    who, form, token = posted
+    network = core.chosen_network(request, who, form)
+    if network is None:
+        return core.not_found_page(request, who)
+    return await core.once(
+        request, who, "purchase-run", token, lambda: _run(request, who, network, form)
+    )
