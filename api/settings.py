@@ -81,6 +81,15 @@ class Settings(BaseSettings):
     """A request's body must arrive within this many seconds (else 408)."""
     http_max_header_bytes: int = 16_384
     """The request line and headers together may be at most this long (else 400)."""
+    jobs_threads: int = 1
+    """Funding plans and stress runs run at once per process (background jobs)."""
+    jobs_sample_workers: int = 1
+    """Processes a funding job samples its seasons on (1: in the job's own thread)."""
+    jobs_beat_s: float = 5.0
+    """How often a process renews the heartbeat of the jobs it holds."""
+    jobs_lease_s: float = 60.0
+    """A job whose heartbeat stopped this long ago (its process died) is marked
+    interrupted and may be retried."""
 
     @property
     def docs_enabled(self) -> bool:

@@ -33,7 +33,7 @@ from api.http.context import AppContext, HttpConfig
 from api.http.docs import install_docs
 from api.http.headers import with_security_headers
 from api.http.openapi_examples import restore_nulls
-from api.http.routers import admin, catalogue, debts, members, ops, purchase, rounds
+from api.http.routers import admin, catalogue, debts, jobs, members, ops, purchase, rounds
 from api.http.strict import reject_unknown_query
 from api.services.clock import UtcClock, system_clock
 from api.settings import Settings, create_engine_from
@@ -216,6 +216,7 @@ def create_app(
     app.include_router(debts.router)
     app.include_router(purchase.router)
     app.include_router(purchase.network_router)
+    app.include_router(jobs.router)
     mount_web(app)  # the coordinator's web pages under /web
     if docs:
         install_docs(app)  # /docs and /redoc from packaged assets (no CDN)
@@ -228,13 +229,19 @@ def create_app(
 
 @asynccontextmanager
 async def _lifespan(ctx: AppContext, _app: FastAPI) -> AsyncIterator[None]:
-    """Open the async pool (PostgreSQL) on the server's loop; close it and the secret
-    checks' threads at shutdown."""
+    """Open the async pool (PostgreSQL) on the server's loop and mark interrupted the jobs
+    whose process died; close the pool, the secret checks' threads and the job runner at
+    shutdown."""
     if ctx.pg is not None:
         await ctx.pg.open()
     try:
+        await asyncio.to_thread(ctx.jobs.sweep)
+    except Exception as exc:  # the database away at start-up: the runners' sweeps catch up
+        log.warning("job_sweep_failed", error=repr(exc))
+    try:
         yield
     finally:
+        ctx.jobs.close()
         ctx.guard.close()
         if ctx.pg is not None:
             await ctx.pg.close()

@@ -15,6 +15,7 @@ from api.db.pg_async import AsyncPg
 from api.http.keys import StoredKey
 from api.http.secret_guard import GuardLimits, SecretGuard
 from api.services.clock import UtcClock, system_clock
+from api.services.jobs.runner import JobLimits, JobRunner
 from api.settings import Settings
 
 
@@ -125,9 +126,17 @@ class AppContext:
     purge_lock: threading.Lock = field(default_factory=threading.Lock)
     pg: AsyncPg | None = None
     """The async pool for the hot paths (PostgreSQL only; see :mod:`api.db.pg_async`)."""
+    jobs: JobRunner = field(init=False)
+    """Runs this process's funding plans and stress runs (:mod:`api.services.jobs`)."""
 
     def __post_init__(self) -> None:
         self.limiter = RateLimiter(self.config.rate_per_minute)
+        s = self.settings
+        self.jobs = JobRunner(
+            self.engine,
+            self.clock,
+            JobLimits(s.jobs_threads, s.jobs_sample_workers, s.jobs_beat_s, s.jobs_lease_s),
+        )
         c = self.config
         self.guard = SecretGuard(
             GuardLimits(

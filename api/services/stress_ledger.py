@@ -4,7 +4,8 @@ Claims are every open obligation (sale debts, set-off obligations, instalments a
 what is still unpaid) and every instalment of a committed loan not yet due (principal plus
 interest, borrower owes lender). Positions are each coop's liquid funds (0 when unknown)
 and reserve. Groups for a shock are network ids (their members and those of the networks
-below).
+below). ``within`` (a network's members, :func:`subtree_members`) keeps only those coops and
+the debts between them: a coordinator's stress run reads nothing of another network.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 from sqlmodel import col
 
+from api.db import repo
 from api.db.tables import (
     CommitmentRow,
     CoopRow,
@@ -25,8 +27,10 @@ from api.services.obligations import open_obligations
 from matcher.stress.model import Claim, Position
 
 
-def ledger_from_db(engine: Engine) -> tuple[tuple[Position, ...], tuple[Claim, ...]]:
-    """Positions in coop id order and claims in id order."""
+def ledger_from_db(
+    engine: Engine, within: set[str] | None = None
+) -> tuple[tuple[Position, ...], tuple[Claim, ...]]:
+    """Positions in coop id order and claims in id order (of ``within`` only, when given)."""
     with read_session(engine) as s:
         positions = tuple(
             Position(cid, liquid or 0, reserve)
@@ -59,15 +63,22 @@ def ledger_from_db(engine: Engine) -> tuple[tuple[Position, ...], tuple[Claim, .
             for iid, borrower, lender, amount in rows
             if amount > 0
         ]
+    if within is not None:
+        positions = tuple(p for p in positions if p.coop_id in within)
+        claims = [c for c in claims if c.debtor in within and c.creditor in within]
     return positions, tuple(sorted(claims, key=lambda c: c.id))
 
 
-def coop_coordinates(engine: Engine) -> dict[str, tuple[float, float]]:
+def coop_coordinates(
+    engine: Engine, within: set[str] | None = None
+) -> dict[str, tuple[float, float]]:
     """Coop id → (latitude, longitude) where both are known (for the map)."""
     with read_session(engine) as s:
         rows = s.execute(select(col(CoopRow.id), col(CoopRow.lat_e5), col(CoopRow.lon_e5))).all()
     return {
-        c: (lat / 1e5, lon / 1e5) for c, lat, lon in rows if lat is not None and lon is not None
+        c: (lat / 1e5, lon / 1e5)
+        for c, lat, lon in rows
+        if lat is not None and lon is not None and (within is None or c in within)
     }
 
 
@@ -83,3 +94,11 @@ def network_members_db(engine: Engine) -> dict[str, list[str]]:
             out.setdefault(cur, []).append(coop)
             cur = parent.get(cur)
     return out
+
+
+def subtree_members(engine: Engine, network_id: str) -> dict[str, list[str]]:
+    """:func:`network_members_db` of the network and the networks below it only; the
+    network's own entry lists every coop of its subtree."""
+    with read_session(engine) as s:
+        ids = {n.id for n in repo.subtree(s, network_id)}
+    return {n: m for n, m in network_members_db(engine).items() if n in ids}

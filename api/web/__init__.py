@@ -31,6 +31,7 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
     from api.web import (
         debt_pages,
         decline_pages,
+        job_pages,
         letter_pages,
         member_pages,
         missing_pages,
@@ -54,5 +55,6 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
     app.include_router(decline_pages.router)
     app.include_router(purchase_pages.router)
     app.include_router(purchase_pages.network_router)
+    app.include_router(job_pages.router)
     app.mount("/web/static", StaticFiles(directory=str(STATIC)), name="web-static")
     app.include_router(missing_pages.router)  # last: any other /web address

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from babel.dates import get_month_names
 
+from api.web.job_text import TEXT as JOB_TEXT
 from matcher.domain import NetworkLevel
 from matcher.liquidity.reasons import TEXT as REASON_TEXT
 from matcher.money import format_baht, format_bps_percent, satang_to_decimal_string
@@ -209,6 +210,7 @@ TIER_TEXT: dict[int, tuple[str, str]] = {
     NetworkLevel.NATIONAL: ("ระดับประเทศ", "national"),
 }
 
+TEXT.update(JOB_TEXT)  # the funding-plan and stress page's own texts
 
 TIER_BY_NAME = {"area": 0, "province": 1, "region": 2, "national": 3}
 

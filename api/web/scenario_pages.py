@@ -14,14 +14,13 @@ import base64
 import functools
 import importlib.util
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-import scenarios
 from api.schemas.common import parse_whole
+from api.services.scenario_files import SCENARIO_DIR, scenario_files
 from api.services.sheets import Column, Kind
 from api.services.sim_columns import sim_column, sim_sheet
 from api.web import core
@@ -31,15 +30,9 @@ from scenarios.sim.montecarlo import Executor, run_monte_carlo, with_days
 from scenarios.sim.report import SUMMARY_COLUMNS, Cell, summary_rows
 
 router = APIRouter(prefix="/web/scenarios", include_in_schema=False)
-SCENARIO_DIR = Path(scenarios.__file__).resolve().parent
 LIMITS = {"runs": (1, 5), "days": (3, 30), "seed": (0, 1_000_000), "idle_pct": (10, 100)}
 DEFAULTS = {"runs": 2, "days": 10, "seed": 1, "idle_pct": 100}
 FAIRNESS = ("", "maxmin", "proportional", "coverage")
-
-
-def scenario_files() -> list[str]:
-    """The scenario files offered (``scenarios/*.yaml``), by name."""
-    return sorted(p.name for p in SCENARIO_DIR.glob("*.yaml"))
 
 
 @functools.cache

@@ -24,7 +24,7 @@ from matcher.errors import FieldIssue
 from matcher.funding.model import BPS, FundingPlan, FundingProblem, FundTerms, Source
 from matcher.funding.plan import outstanding_requirement, solve_funding
 from matcher.funding.validator import check_plan, plan_cost, served_share
-from scenarios.funding.sampling import sample_seasons
+from scenarios.funding.sampling import SampleCache, sample_seasons
 from scenarios.sim.loader import Scenario
 from scenarios.sim.montecarlo import Executor
 from scenarios.sim.schema import FundingSpec, PolicySpec, SourceSpec
@@ -178,11 +178,14 @@ def plan_funding(
     workers: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     dask_address: str | None = None,
+    cache: SampleCache | None = None,
 ) -> FundingReport:
     """Sample, plan, compare and check out of sample (see the module docstring).
 
     ``progress(phase, done, total)`` is told after each chunk of seasons, in the phases
-    ``"sample"`` and ``"check"``.
+    ``"sample"`` and ``"check"``. With ``cache``, the in-sample seasons of an earlier plan
+    on the same scenario, policy, runs and seed are taken from it (the same arrays a fresh
+    sampling gives); the out-of-sample check depends on the plan and always runs.
 
     Raises:
         PlanInputError: a bad target, source, network, or a scenario without uncertainty.
@@ -191,16 +194,23 @@ def plan_funding(
     check_request(scenario, target_bps, sources, networks)
     policy = funding_policy(scenario)
     started = time.perf_counter()
-    samples = sample_seasons(
-        scenario,
-        policy,
-        runs,
-        seed,
-        executor,
-        workers,
-        _phase(progress, "sample", runs),
-        dask_address=dask_address,
-    )
+    key = SampleCache.key(scenario, policy, runs, seed) if cache is not None else ""
+    samples = cache.get(key) if cache is not None else None
+    if samples is None:
+        samples = sample_seasons(
+            scenario,
+            policy,
+            runs,
+            seed,
+            executor,
+            workers,
+            _phase(progress, "sample", runs),
+            dask_address=dask_address,
+        )
+        if cache is not None:
+            cache.put(key, samples)
+    elif progress is not None:
+        progress("sample", runs, runs)
     sampling_s = time.perf_counter() - started
     keep = [j for j, n in enumerate(samples.networks) if not networks or n in networks]
     nets = tuple(samples.networks[j] for j in keep)

@@ -10,11 +10,18 @@ with the run seed of :func:`scenarios.sim.montecarlo.run_seed`. Each day ``t`` a
 in satang: what the day's round left uncovered. The same recorder, run with a joint fund
 of a plan's size on fresh seeds, gives the out-of-sample service level.
 Samples run serially, on a process pool or on Dask; the result is the same.
+
+A :class:`SampleCache` keeps the sample sets of recent plans by everything that decides
+them (the scenario, the policy, the runs and the root seed), so a second plan on the same
+samples (another target, other sources) samples nothing and gives what a fresh run gives.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -160,3 +167,41 @@ def sample_seasons(
         uncovered=np.stack([u for _, u in done]) if done else np.zeros((0, 0, 0), np.int64),
         runs=tuple(r for r, _ in done),
     )
+
+
+class SampleCache:
+    """The sample sets of the last ``size`` plans, by :meth:`key` (thread-safe)."""
+
+    def __init__(self, size: int = 4) -> None:
+        self.size, self.hits = size, 0
+        self._sets: OrderedDict[str, SampleSet] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(
+        scenario: Scenario, policy: PolicySpec, runs: int, root_seed: int, first_run: int = 0
+    ) -> str:
+        """SHA-256 of everything a sample set depends on (the season is a pure function of
+        the scenario, the policy and the run's seed)."""
+        h = hashlib.sha256()
+        for part in (scenario.spec.model_dump_json(), policy.model_dump_json()):
+            h.update(len(part).to_bytes(8, "big") + part.encode())
+        h.update(f"{runs}:{root_seed}:{first_run}".encode())
+        return h.hexdigest()
+
+    def get(self, key: str) -> SampleSet | None:
+        """The stored set (marked recently used), or None."""
+        with self._lock:
+            found = self._sets.get(key)
+            if found is not None:
+                self._sets.move_to_end(key)
+                self.hits += 1
+            return found
+
+    def put(self, key: str, samples: SampleSet) -> None:
+        """Keep ``samples``, dropping the least recently used set past :attr:`size`."""
+        with self._lock:
+            self._sets[key] = samples
+            self._sets.move_to_end(key)
+            while len(self._sets) > self.size:
+                self._sets.popitem(last=False)

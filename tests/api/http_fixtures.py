@@ -53,8 +53,11 @@ class Api:
         return self.client.post(path, json=json, headers=self.headers(who, key))
 
 
-def make_api(db: Engine, clock: Any, config: HttpConfig | None = None) -> Api:
-    seed_lamphun(db)
+def make_api(db: Engine, clock: Any, config: HttpConfig | None = None, seed: bool = True) -> Api:
+    """The app on ``db`` (seeded with :func:`seed_lamphun` unless ``seed`` is False: a second
+    process on the same database) with fresh keys for every principal."""
+    if seed:
+        seed_lamphun(db)
     app = create_app(Settings(database_url="sqlite://"), engine=db, clock=clock, config=config)
     api = Api(app, TestClient(app, raise_server_exceptions=False), db)
     for coop in ("C1", "C2", "C3", "C4"):

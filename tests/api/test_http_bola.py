@@ -17,6 +17,7 @@ from http_fixtures import api  # noqa: F401
 from sqlmodel import Session, col, select
 
 from api.db.tables import OrderRow, ProposalRow
+from api.db.tables_jobs import AnalysisJobRow
 from api.db.tables_purchase import JointOrderRow
 
 COOPS = ("C1", "C2", "C3", "C4")
@@ -51,6 +52,13 @@ BODIES = {
         "paid_on": "2026-11-21",
     },
     "/v1/networks/{network_id}/purchase-rounds": {"business_date": "2026-11-21"},
+    "/v1/networks/{network_id}/jobs/stress": {"ledger": "database", "default": ["C1"]},
+    "/v1/networks/{network_id}/jobs/funding": {
+        "scenario": "lamphun-2555.yaml",
+        "runs": 1,
+        "days": 3,
+        "check_runs": 0,
+    },
 }
 DIESEL_OFFER = {
     "product": "diesel",
@@ -103,6 +111,9 @@ def _setup(api: Any) -> dict[str, Any]:  # noqa: F811
         if p["status"] == "pending"
     )
     commitment_id = api.get("C1", "/v1/commitments").json()["items"][0]["id"]
+    job = api.post(COORDINATOR, "/v1/networks/LPN/jobs/stress", {"default": ["C1"]})
+    assert job.status_code == 202, job.text
+    assert api.app.state.ctx.jobs.wait_idle(60)  # done, with its chart
     with Session(api.engine) as s:
         p = s.get(ProposalRow, pending["id"])
         c_parties = {"C1", committed["counterparty_coop_id"]}
@@ -119,6 +130,7 @@ def _setup(api: Any) -> dict[str, Any]:  # noqa: F811
             "network_id": "LPN",
             "round_id": str(round_id),
             "key_id": api.tokens["C4"].split("_")[1],
+            "job_id": str(job.json()["id"]),
         },
         # a member attacker that owns / is party to none of the objects above
         "member": member,
@@ -135,9 +147,12 @@ def _state(s: Session) -> tuple[list[Any], list[Any]]:
     orders = s.exec(select(OrderRow).order_by(col(OrderRow.id))).all()
     props = s.exec(select(ProposalRow).order_by(col(ProposalRow.id))).all()
     groups = s.exec(select(JointOrderRow).order_by(col(JointOrderRow.id))).all()
+    jobs = s.exec(select(AnalysisJobRow).order_by(col(AnalysisJobRow.id))).all()
     return (
         [(o.id, o.status, o.reserved, o.committed) for o in orders],
-        [(p.id, p.status) for p in props] + [(g.id, g.status) for g in groups],
+        [(p.id, p.status) for p in props]
+        + [(g.id, g.status) for g in groups]
+        + [(j.id, j.status, j.attempts) for j in jobs],
     )
 
 

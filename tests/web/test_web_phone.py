@@ -155,3 +155,36 @@ def test_member_actions_on_screen_at_both_widths(
             assert_inside(tab, tab.locator(f"#member-proposals {action}"), width, action)
         shot(tab, f"{width}-{lang}-member")
         tab.context.close()
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_funding_and_stress_page_fits_both_widths(
+    browser: Any, server: str, web: Web, lang: str
+) -> None:
+    """Start a stress run and a short funding plan from the page; the job cards poll to
+    their results (tables and charts), and nothing scrolls sideways."""
+    for width in WIDTHS:
+        tab = tab_for(browser, server, width, web.tokens["lamphun-office"], lang)
+        tab.goto("/web/analysis")
+        for button in ("#funding-btn", "#stress-btn"):
+            assert_inside(tab, tab.locator(button), width, button)
+        assert_fits(tab, f"analysis at {width}")
+        tab.fill("#s-default", "C2")
+        tab.click("#stress-btn")
+        tab.wait_for_selector("#job-area .job[data-status=done] #losses tbody tr")
+        tab.wait_for_load_state("networkidle")  # the chart loaded, the card stopped polling
+        assert tab.locator("#job-area img.chart").evaluate("img => img.naturalWidth > 0")
+        assert_fits(tab, f"stress result at {width}")
+        shot(tab, f"{width}-{lang}-analysis-stress")
+        tab.fill("#funding-form input[name=runs]", "2")
+        tab.fill("#funding-form input[name=check_runs]", "1")
+        tab.fill("#funding-form input[name=days]", "5")
+        tab.click("#funding-btn")
+        tab.wait_for_selector("#job-area .job[data-status=done] #rules tbody tr")
+        tab.wait_for_load_state("networkidle")  # the chart loaded, the card stopped polling
+        assert tab.locator("#job-area img.chart").evaluate("img => img.naturalWidth > 0")
+        assert_fits(tab, f"funding result at {width}")
+        shot(tab, f"{width}-{lang}-analysis-funding")
+        if lang == "th":
+            assert_sarabun(tab, "#job-area h2")
+        tab.context.close()
