@@ -1,6 +1,8 @@
 """``coopmatch proposal decline ID --side supply|demand``: a coordinator records a member's
 decline (given by phone or letter) with its reason; the pair is not proposed again while
-neither order changed. Members decline over ``/v1`` themselves."""
+neither order changed. Members decline over ``/v1`` themselves.
+``coopmatch proposal propose-again ID --network N``: the coordinator asks for the pair
+declined in proposal ID to be proposed again by the network's next rounds (audited)."""
 
 from __future__ import annotations
 
@@ -47,8 +49,32 @@ def proposal_decline(
     console.print(f"ข้อเสนอ / proposal {out.id}: {out.status} ({coop})")
 
 
+def proposal_propose_again(
+    proposal_id: Annotated[int, typer.Argument(help="declined proposal id (เลขข้อเสนอ)", min=1)],
+    network: Annotated[str, typer.Option("--network", help="the coordinator's network")],
+    actor: Annotated[
+        str | None, typer.Option("--as", help="coordinator principal (COOPMATCH_ACTOR)")
+    ] = None,
+) -> None:
+    """Forget a decline: the next round may propose the pair again (ขอให้เสนอคู่นี้ใหม่)."""
+    from api.services.round.declines import forget_declined
+    from api.services.round.service import authorize
+
+    who = actor_or_fail(actor)
+    engine = open_engine()
+    with service_errors(f"proposal {proposal_id}"):
+        authorize(engine, who, network)
+        out = forget_declined(engine, network, proposal_id, actor=who)
+    console.print(
+        f"เสนอคู่นี้ใหม่ได้ / may be proposed again: {out.supply_order_id} → "
+        f"{out.demand_order_id} (proposal {out.proposal_id})",
+        highlight=False,
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``proposal`` group to ``app``."""
     group = typer.Typer(help="Proposals / ข้อเสนอ", no_args_is_help=True)
     group.command("decline")(proposal_decline)
+    group.command("propose-again")(proposal_propose_again)
     app.add_typer(group, name="proposal")

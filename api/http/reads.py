@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, or_, select
@@ -31,6 +31,7 @@ from api.http import schemas as sc
 from api.http.order_views import load_detail
 from api.http.sale_views import SaleTermsPublic, sale_terms_public
 from api.services.member_orders import MemberOrder, money_rows
+from api.services.payments import OverdueDebt, open_debts
 
 
 def coop_profile(engine: Engine, coop_id: str) -> sc.CoopPublic | None:
@@ -114,14 +115,27 @@ def _sale(s: Session, p: ProposalRow) -> SaleTermsPublic | None:
     return sale_terms_public(p, sale, product.base_unit)
 
 
-def commitment(engine: Engine, commitment_id: int, coop_id: str) -> sc.CommitmentPublic:
+def _debts(engine: Engine, coop_id: str, day: date) -> dict[tuple[str, int], OverdueDebt]:
+    """The open debts owed by or to ``coop_id`` by (source, source id), with days past due
+    on ``day``."""
+    return {
+        (d.source, d.source_id): d
+        for d in open_debts(engine, day, coop_id=coop_id)
+        if d.source_id is not None
+    }
+
+
+def commitment(engine: Engine, commitment_id: int, coop_id: str, day: date) -> sc.CommitmentPublic:
+    debts = _debts(engine, coop_id, day)
     with member_session(engine, coop_id) as s:
         c = s.get(CommitmentRow, commitment_id)
         assert c is not None
-        return _commitment(s, c, coop_id)
+        return _commitment(s, c, coop_id, debts)
 
 
-def _commitment(s: Any, c: CommitmentRow, coop_id: str) -> sc.CommitmentPublic:
+def _commitment(
+    s: Any, c: CommitmentRow, coop_id: str, debts: dict[tuple[str, int], OverdueDebt]
+) -> sc.CommitmentPublic:
     schedule = list(
         s.execute(
             select(LoanInstalmentRow)
@@ -130,12 +144,14 @@ def _commitment(s: Any, c: CommitmentRow, coop_id: str) -> sc.CommitmentPublic:
         ).scalars()
     )
     sale = s.get(CommitmentSaleRow, c.id) if c.kind == "sale" else None
-    return rv.commitment_public(c, s.get(CommitmentLoanRow, c.id), schedule, coop_id, sale)
+    loan = s.get(CommitmentLoanRow, c.id)
+    return rv.commitment_public(c, loan, schedule, coop_id, sale, debts)
 
 
 def commitments(
-    engine: Engine, coop_id: str, after: int | None, limit: int
+    engine: Engine, coop_id: str, after: int | None, limit: int, day: date
 ) -> list[sc.CommitmentPublic]:
+    """The coop's commitments after ``after``; overdue as of ``day``."""
     stmt = select(CommitmentRow).where(
         or_(
             col(CommitmentRow.supply_coop_id) == coop_id,
@@ -144,9 +160,10 @@ def commitments(
     )
     if after is not None:
         stmt = stmt.where(col(CommitmentRow.id) > after)
+    debts = _debts(engine, coop_id, day)
     with member_session(engine, coop_id) as s:
         rows = s.execute(stmt.order_by(col(CommitmentRow.id)).limit(limit + 1)).scalars().all()
-        return [_commitment(s, c, coop_id) for c in rows]
+        return [_commitment(s, c, coop_id, debts) for c in rows]
 
 
 def rounds(engine: Engine, network_id: str, after: int | None, limit: int) -> list[sc.RoundPublic]:

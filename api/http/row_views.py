@@ -32,6 +32,7 @@ from api.http.schemas import (
     RoundPublic,
 )
 from api.services.clock import as_utc
+from api.services.payments import OverdueDebt
 
 
 def coop_public(row: CoopRow, network_id: str | None) -> CoopPublic:
@@ -135,9 +136,16 @@ def commitment_public(
     schedule: list[LoanInstalmentRow],
     coop_id: str,
     sale: CommitmentSaleRow | None = None,
+    debts: dict[tuple[str, int], OverdueDebt] | None = None,
 ) -> CommitmentPublic:
+    """``debts``: the open debts owed by or to ``coop_id`` by (source, source id), for the
+    instalments' and the sale's open amounts and days past due."""
     lender = c.supply_coop_id == coop_id
     sold = sale is not None
+    debts = debts or {}
+    late = [d.days_past_due for i in schedule if (d := debts.get(("instalment", int(i.id or 0))))]
+    if (d := debts.get(("sale", int(c.id or 0)))) is not None:
+        late.append(d.days_past_due)
     return CommitmentPublic(
         id=int(c.id or 0),
         proposal_id=c.proposal_id,
@@ -157,15 +165,22 @@ def commitment_public(
         interest=loan.interest_satang if loan else None,
         maturity_date=loan.maturity_date if loan else None,
         repayment=loan.repayment if loan else None,
-        schedule=[
-            InstalmentPublic(
-                seq=i.seq,
-                due_date=i.due_date,
-                principal=i.principal_satang,
-                interest=i.interest_satang,
-            )
-            for i in schedule
-        ],
+        schedule=[_instalment(i, debts.get(("instalment", int(i.id or 0)))) for i in schedule],
+        overdue=max(late, default=0) > 0,
+        days_past_due=max(late, default=0),
+    )
+
+
+def _instalment(i: LoanInstalmentRow, debt: OverdueDebt | None) -> InstalmentPublic:
+    return InstalmentPublic(
+        seq=i.seq,
+        due_date=i.due_date,
+        principal=i.principal_satang,
+        interest=i.interest_satang,
+        debt_id=debt.obligation_id if debt else None,
+        open=debt.open_satang if debt else None,
+        overdue=bool(debt and debt.days_past_due),
+        days_past_due=debt.days_past_due if debt else 0,
     )
 
 

@@ -255,6 +255,9 @@ class DeclinePublic(Public):
     declined_by_coop_id: str
     reason: str | None
     declined_at: datetime
+    cleared_at: datetime | None = None
+    """When the pair was forgotten (an order changed, or the coordinator asked for it to be
+    proposed again); None while it is remembered."""
 
 
 class EscalationPublic(Public):
@@ -323,6 +326,13 @@ class InstalmentPublic(Public):
     due_date: date
     principal: MoneyOut
     interest: MoneyOut
+    debt_id: str | None = None
+    """The debt the instalment became once due (``OBL-<id>``), while part of it is open."""
+    open: MoneyOut | None = None
+    """What is still open of that debt."""
+    overdue: bool = False
+    """Past due today (Asia/Bangkok) with part of it open (ค้างชำระเกินกำหนด)."""
+    days_past_due: int = 0
 
 
 class CommitmentPublic(Public):
@@ -370,6 +380,10 @@ class CommitmentPublic(Public):
     schedule: list[InstalmentPublic]
     quantity: int | None = None
     """For a sale: the quantity sold, in ``unit``."""
+    overdue: bool = False
+    """An instalment of the loan, or the sale's credit debt, is past due with part open."""
+    days_past_due: int = 0
+    """The most days past due among them (0 when none is overdue)."""
     unit: str = "satang"
     product_id: str | None = None
     grade: str | None = None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +30,20 @@ from api.db.tables import (
     RoundRow,
 )
 from api.db.tx import read_session
-from api.services.clock import as_utc
+from api.services.clock import UtcClock, as_utc, system_clock
 from api.services.errors import NotFoundError
 from api.services.export_columns import (
     EXPLANATION_COLUMNS,
     LOAN_COLUMNS,
+    OVERDUE_COLUMNS,
     SALE_COLUMNS,
     SETOFF_COLUMNS,
     SHADOW_VALUE_COLUMNS,
     SUMMARY_COLUMNS,
     summary_rows,
 )
+from api.services.export_overdue import overdue_rows
+from api.services.round.calendar import bangkok_date
 from api.services.round.report import explanation_rows, load_report
 from api.services.sheets import Sheet, csv_bytes, write_file, xlsx_bytes
 from matcher.money import format_bps_percent, satang_to_decimal_string
@@ -138,10 +142,17 @@ class RoundReport:
     explanations: list[list[str | int | None]] = field(default_factory=list)
     shadow_values: list[list[str | int]] = field(default_factory=list)
     rules: list[tuple[str, str]] = field(default_factory=list)
+    overdue: list[list[object]] = field(default_factory=list)
+    """The debts from the round's loans and sales overdue on the export's date."""
 
 
-def round_report(engine: Engine, round_id: int) -> RoundReport:
-    """Read a round and its proposals (with coop names) for export."""
+def round_report(
+    engine: Engine, round_id: int, as_of: date | None = None, clock: UtcClock = system_clock
+) -> RoundReport:
+    """Read a round and its proposals (with coop names) for export; the debts from its
+    loans and sales overdue on ``as_of`` (default: the export's date, today in Bangkok —
+    on the round's own business date none of them is due yet)."""
+    day = as_of or bangkok_date(clock())
     with read_session(engine) as s:
         rnd = s.get(RoundRow, round_id)
         if rnd is None:
@@ -178,6 +189,7 @@ def round_report(engine: Engine, round_id: int) -> RoundReport:
         sales = _sale_rows(s, round_id)
         setoffs = _setoff_rows(s, round_id)
         stored = load_report(s, round_id)
+        overdue = overdue_rows(s, rnd, day)
     proposals: list[list[str | int]] = [
         [
             int(p.id or 0),
@@ -207,6 +219,7 @@ def round_report(engine: Engine, round_id: int) -> RoundReport:
         explanation_table(stored),
         shadow_table(stored),
         rules_table(stored),
+        overdue,
     )
 
 
@@ -353,7 +366,7 @@ def part_paths(path: Path) -> dict[str, Path]:
         "loans": path,
         **{
             part: path.with_name(f"{path.stem}-{part.replace('_', '-')}{path.suffix}")
-            for part in ("sales", "setoffs", "explanations", "shadow_values")
+            for part in ("sales", "setoffs", "explanations", "shadow_values", "overdue")
         },
     }
 
@@ -370,6 +383,7 @@ def report_sheets(report: RoundReport) -> dict[str, Sheet]:
         "setoffs": Sheet("setoffs", SETOFF_COLUMNS, report.setoffs),
         "explanations": Sheet("explanations", EXPLANATION_COLUMNS, report.explanations),
         "shadow_values": Sheet("shadow_values", SHADOW_VALUE_COLUMNS, report.shadow_values),
+        "overdue": Sheet("overdue", OVERDUE_COLUMNS, report.overdue),
     }
 
 
@@ -389,6 +403,7 @@ def write_csv(report: RoundReport, path: Path, *, lang: str = "th") -> list[Path
         ("setoffs", report.setoffs),
         ("explanations", report.explanations),
         ("shadow_values", report.shadow_values),
+        ("overdue", report.overdue),
     )
     for part, rows in parts:
         if rows:

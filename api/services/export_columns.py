@@ -93,6 +93,22 @@ SHADOW_VALUE_COLUMNS = (
     Column("ล็อตสินค้า", "Lot id", T, 16),
 )
 
+OVERDUE_COLUMNS = (
+    Column("เลขหนี้", "Debt id", T, 20),
+    Column("ที่มา", "From", T, 16, coded=True),
+    Column("เลขข้อเสนอ", "Proposal", INT, 11, fmt="0"),
+    Column("รหัสลูกหนี้", "Debtor id", T, 16),
+    Column("ลูกหนี้", "Debtor", T, 34),
+    Column("รหัสเจ้าหนี้", "Creditor id", T, 16),
+    Column("เจ้าหนี้", "Creditor", T, 34),
+    Column("ครบกำหนด", "Due date", D, 14),
+    Column("ค้างชำระ (บาท)", "Open (baht)", B, 18),
+    Column("ค้างเกินกำหนด (วัน)", "Days past due", INT, 14),
+    Column("ณ วันที่", "As of", D, 14),
+)
+"""One row per debt from the round's loans (instalments) and sales on credit that is
+overdue on the export's date (:func:`api.services.payments.open_debts_in`)."""
+
 SUMMARY_COLUMNS = (
     Column("รายการ", "Item", T, 44),
     Column("รายการ (อังกฤษ)", "Key", T, 28),

@@ -58,6 +58,8 @@ class OverdueDebt:
     days_past_due: int
     source: str
     """``instalment``, ``sale`` or ``posted``."""
+    source_id: int | None = None
+    """The loan instalment's id or the sale commitment's id it comes from."""
 
 
 def _debt(session: Session, obligation_id: str, coop_id: str | None) -> tuple[OrderRow, str]:
@@ -159,13 +161,26 @@ def overdue_in(
     coop_id: str | None = None,
 ) -> list[OverdueDebt]:
     """:func:`overdue_debts` in the caller's session."""
+    due = open_debts_in(session, as_of, network_id=network_id, coop_id=coop_id)
+    return sorted(
+        (d for d in due if d.days_past_due > 0), key=lambda d: (-d.days_past_due, d.obligation_id)
+    )
+
+
+def open_debts_in(
+    session: Session,
+    as_of: date,
+    *,
+    network_id: str | None = None,
+    coop_id: str | None = None,
+) -> list[OverdueDebt]:
+    """Every debt with part of it open, owed by the network's subtree (or owed by or to
+    ``coop_id``), by due date then id; ``days_past_due`` is 0 for one not yet overdue on
+    ``as_of``."""
     stmt = (
         select(OrderRow, ObligationRow)
         .join(ObligationRow, col(ObligationRow.order_id) == col(OrderRow.id))
-        .where(
-            col(OrderRow.status).in_(("open", "reserved")),
-            col(ObligationRow.due_date) < as_of,
-        )
+        .where(col(OrderRow.status).in_(("open", "reserved")))
     )
     if network_id is not None:
         net_ids = [n.id for n in repo.subtree(session, network_id)]
@@ -177,12 +192,12 @@ def overdue_in(
         left = order.amount - order.reserved - order.committed
         if left <= 0:
             continue
-        source = (
-            "instalment"
+        source, source_id = (
+            ("instalment", detail.source_instalment_id)
             if detail.source_instalment_id is not None
-            else "sale"
+            else ("sale", detail.source_commitment_id)
             if detail.source_commitment_id is not None
-            else "posted"
+            else ("posted", None)
         )
         out.append(
             OverdueDebt(
@@ -191,8 +206,21 @@ def overdue_in(
                 detail.creditor_coop_id,
                 detail.due_date,
                 left,
-                (as_of - detail.due_date).days,
+                max(0, (as_of - detail.due_date).days),
                 source,
+                source_id,
             )
         )
-    return sorted(out, key=lambda d: (-d.days_past_due, d.obligation_id))
+    return sorted(out, key=lambda d: (d.due_date, d.obligation_id))
+
+
+def open_debts(
+    engine: Engine,
+    as_of: date,
+    *,
+    network_id: str | None = None,
+    coop_id: str | None = None,
+) -> list[OverdueDebt]:
+    """:func:`open_debts_in` in a read session (what the payments pages list)."""
+    with read_session(engine) as s:
+        return open_debts_in(s, as_of, network_id=network_id, coop_id=coop_id)

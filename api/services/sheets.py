@@ -91,6 +91,8 @@ STATUS_TEXT: dict[str, tuple[str, str]] = {
     "filled": ("จับคู่ได้ครบ", "filled"),
     "partly_filled": ("จับคู่ได้บางส่วน", "partly filled"),
     "unmatched": ("จับคู่ไม่ได้", "unmatched"),
+    "instalment": ("งวดเงินกู้", "loan instalment"),
+    "sale_credit": ("ขายเชื่อ", "sale on credit"),
 }
 """Stored codes (statuses, tiers, order kinds) in Thai and English; unknown codes pass."""
 

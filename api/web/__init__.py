@@ -30,6 +30,8 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
     """
     from api.web import (
         account_pages,
+        debt_pages,
+        decline_pages,
         job_pages,
         letter_pages,
         member_pages,
@@ -54,6 +56,8 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
     app.include_router(order_pages.router)
     app.include_router(letter_pages.router)
     app.include_router(policy_pages.router)
+    app.include_router(debt_pages.router)
+    app.include_router(decline_pages.router)
     app.include_router(purchase_pages.router)
     app.include_router(purchase_pages.network_router)
     app.include_router(job_pages.router)

@@ -89,7 +89,7 @@ def _run(
     )
     if not out.reused:
         anchor_round(ctx.settings, ctx.engine, ctx.clock())
-    report = round_report(ctx.engine, out.round_id)
+    report = round_report(ctx.engine, out.round_id, clock=ctx.clock)
     return {
         "outcome": out,
         "solved": out.solved,
@@ -200,7 +200,7 @@ def export(request: Request, round_id: core.PageRowId, fmt: str) -> Response:
         or not queries.may_see(engine, who.principal, rnd.network_id)
     ):
         return core.not_found_page(request, who)
-    report = round_report(engine, round_id)
+    report = round_report(engine, round_id, clock=core.ctx_of(request).clock)
     part = request.query_params.get("part", "loans")
     lang = core.lang_of(request)
     if fmt == "csv":

@@ -60,3 +60,14 @@ def test_second_business_day(cli) -> None:  # type: ignore[no-untyped-def]
     assert "OF-HOSP-SHORT" in out and "not proposed again" in out and "too dear" in out
     code, out = cli("debt", "overdue", "--network", "LPN-FIN", "--date", "2026-12-07", *AS)
     assert code == 0 and "OB-LI-BANTHI" in out and "45,000.00" in out
+    # the coordinator asks for the declined pair to be proposed again: once, audited
+    again = ("proposal", "propose-again", "5", "--network", "LPN-FIN")
+    code, out = cli(*again, *AS)
+    assert code == 0 and "may be proposed again" in out, out
+    code, out = cli(*again, *AS)
+    assert code == 2 and "already" in out and "Traceback" not in out
+    code, out = cli("proposal", "propose-again", "5", "--network", "LPN-FIN", "--as", "nobody")
+    assert code != 0 and "Traceback" not in out
+    code, out = cli("round", "run", "--network", "LPN-FIN", "--date", "2026-11-24", *AS,
+                    "--force")  # fmt: skip
+    assert code == 0 and "too dear" not in out, out

@@ -63,3 +63,58 @@ def test_member_pays_its_debt_and_coordinator_sees_overdue(api, clock) -> None: 
         ).status_code
         == 404
     )  # fmt: skip
+
+
+def test_commitments_show_overdue_instalments(api, clock) -> None:  # noqa: F811
+    """GET /v1/commitments(/{id}): a due instalment names its debt, what is open and its
+    days past due today (Bangkok), for the borrower and the lender alike."""
+    debt, dues, lender = _due_debt(api, clock)
+    items = api.get("C4", "/v1/commitments").json()["items"]
+    loans = [x for x in items if x["schedule"]]
+    assert len(loans) == 1, items
+    c = loans[0]
+    first = c["schedule"][0]
+    assert (first["debt_id"], first["overdue"], first["days_past_due"]) == (debt, False, 0)
+    assert c["overdue"] is False and c["days_past_due"] == 0
+    clock.now += timedelta(days=7)
+    for coop in ("C4", lender):
+        one = api.get(coop, f"/v1/commitments/{c['id']}").json()
+        assert one["overdue"] is True and one["days_past_due"] == 7, one
+        assert one["schedule"][0]["days_past_due"] == 7 and one["schedule"][0]["open"]
+        assert all(not i["overdue"] for i in one["schedule"][1:])
+    paid = api.post("C4", f"/v1/debts/{debt}/payments",
+                    {"amount": first["open"], "paid_on": str(dues[0][1])})  # fmt: skip
+    assert paid.status_code == 201, paid.text
+    one = api.get("C4", f"/v1/commitments/{c['id']}").json()
+    assert one["overdue"] is False and one["schedule"][0]["debt_id"] is None
+
+
+def test_export_lists_the_rounds_overdue_debts(api, clock, tmp_path) -> None:  # noqa: F811
+    """The round's export has an overdue sheet (and CSV part): each debt from its loans
+    overdue on the export's date with days past due; on the due date itself, none."""
+    from openpyxl import load_workbook
+
+    from api.services.export import round_report, write_csv, write_xlsx
+
+    debt, dues, _ = _due_debt(api, clock)
+    round_id = api.get("C4", "/v1/commitments").json()["items"][0]["proposal_id"]
+    with Session(api.engine) as s:
+        from api.db.tables import ProposalRow
+
+        round_id = s.get(ProposalRow, round_id).round_id  # type: ignore[union-attr]
+    assert round_report(api.engine, round_id, dues[0][1]).overdue == []
+    clock.now += timedelta(days=7)  # the export's date by default: today in Bangkok
+    report = round_report(api.engine, round_id, clock=clock)
+    (written,) = write_xlsx(report, tmp_path / "r.xlsx", lang="en")
+    ws = load_workbook(written)["overdue"]
+    header = [c.value for c in ws[1]]
+    assert header[0] == "Debt id" and "Days past due" in header and header[-1] == "As of"
+    row = [c.value for c in ws[2]]
+    assert row[0] == debt and row[1] == "loan instalment" and row[3] == "C4"
+    assert row[header.index("Days past due")] == 7 and ws.max_row == 2
+    assert row[header.index("Due date")].date() == dues[0][1]
+    th = load_workbook(write_xlsx(report, tmp_path / "t.xlsx")[0])["overdue"]
+    assert th["A1"].value == "เลขหนี้" and th["B2"].value == "งวดเงินกู้"
+    paths = write_csv(report, tmp_path / "r.csv", lang="en")
+    overdue_csv = [p for p in paths if p.name == "r-overdue.csv"]
+    assert overdue_csv and debt in overdue_csv[0].read_text(encoding="utf-8-sig")

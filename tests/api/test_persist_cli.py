@@ -64,9 +64,13 @@ def test_demo_flow(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
         "setoffs",
         "explanations",
         "shadow_values",
+        "overdue",
     ]
     assert wb["explanations"].max_row > 1  # every order, with its reasons
     assert wb["proposals"].max_row > 1
+    assert wb["overdue"].max_row == 1  # nothing accepted: no debt from this round
+    code, out = cli("export", "round", "1", "--xlsx", "--as-of", "2569-12-01", "--out", "x.xlsx")
+    assert code == 2 and "--as-of" in out and "2026-12-01" in out and "Traceback" not in out
     code, out = cli("audit", "verify")
     assert code == 0 and "intact" in out
 

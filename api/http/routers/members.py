@@ -63,6 +63,7 @@ from api.services.member_orders import order_id, post_member_order
 from api.services.order_amend import AmendOutcome, amend_own_order
 from api.services.order_lifecycle import cancel_order
 from api.services.proposals import accept_proposal, decline_proposal
+from api.services.round.calendar import bangkok_date
 
 router = APIRouter(prefix="/v1", tags=["member"], route_class=StrictJsonRoute)
 Status = Annotated[
@@ -293,7 +294,8 @@ def list_commitments(
     who: Member, ctx: Ctx, limit: Limit = 50, cursor: Cursor = None
 ) -> sc.Page[sc.CommitmentPublic]:
     """The caller's committed loans with their repayment schedules (สัญญาของฉัน)."""
-    rows = reads.commitments(ctx.engine, str(who.coop_id), decode(cursor, int), limit)
+    day = bangkok_date(ctx.clock())
+    rows = reads.commitments(ctx.engine, str(who.coop_id), decode(cursor, int), limit, day)
     items, nxt = next_cursor(rows, limit, "id")
     return sc.Page[sc.CommitmentPublic](items=items, next_cursor=nxt)
 
@@ -304,5 +306,7 @@ def list_commitments(
 def get_commitment(
     c: Annotated[CommitmentRow, Depends(own_commitment)], who: Member, ctx: Ctx
 ) -> sc.CommitmentPublic:
-    """One committed loan and its repayment schedule (ตารางชำระคืน)."""
-    return reads.commitment(ctx.engine, int(c.id or 0), str(who.coop_id))
+    """One committed loan and its repayment schedule (ตารางชำระคืน), each due instalment
+    with its debt, what is open and its days past due today (Asia/Bangkok)."""
+    day = bangkok_date(ctx.clock())
+    return reads.commitment(ctx.engine, int(c.id or 0), str(who.coop_id), day)

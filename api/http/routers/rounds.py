@@ -19,7 +19,7 @@ from api.db.tables import RoundRow
 from api.http import reads
 from api.http import row_views as rv
 from api.http import schemas as sc
-from api.http.deps import Coordinator, Ctx, Network, network_round
+from api.http.deps import Coordinator, Ctx, Network, RowId, network_round
 from api.http.errors import ApiError
 from api.http.idempotency import Stored, StoreHook, in_service_transaction
 from api.http.pagination import Cursor, Limit, decode, next_cursor
@@ -35,7 +35,7 @@ from api.services.export import (
     round_report,
 )
 from api.services.round.calendar import check_round_date
-from api.services.round.declines import declines_of_network
+from api.services.round.declines import Declined, declines_of_network, forget_declined
 from api.services.round.escalation import escalations
 from api.services.round.policy import PolicySpec, StoredPolicy, set_policy, show_policy
 from api.services.round.service import RoundOutcome, RoundParams, run_round
@@ -260,18 +260,44 @@ def post_policy(
 def declines(network_id: Network, ctx: Ctx) -> list[sc.DeclinePublic]:
     """Declined pairs between the orders of the network's subtree, newest first, with the
     reason given; the rounds do not propose them again (ข้อเสนอที่ถูกปฏิเสธ)."""
-    return [
-        sc.DeclinePublic(
-            proposal_id=d.proposal_id,
-            kind=d.kind,
-            supply_order_id=d.supply_order_id,
-            demand_order_id=d.demand_order_id,
-            declined_by_coop_id=d.declined_by,
-            reason=d.reason,
-            declined_at=as_utc(d.declined_at),
-        )
-        for d in declines_of_network(ctx.engine, network_id)
-    ]
+    return [_decline(d) for d in declines_of_network(ctx.engine, network_id)]
+
+
+def _decline(d: Declined) -> sc.DeclinePublic:
+    return sc.DeclinePublic(
+        proposal_id=d.proposal_id,
+        kind=d.kind,
+        supply_order_id=d.supply_order_id,
+        demand_order_id=d.demand_order_id,
+        declined_by_coop_id=d.declined_by,
+        reason=d.reason,
+        declined_at=as_utc(d.declined_at),
+        cleared_at=as_utc(d.cleared_at) if d.cleared_at else None,
+    )
+
+
+@router.post(
+    "/declines/{proposal_id}/forget",
+    response_model=sc.DeclinePublic,
+    responses=WRITE_ERRORS,
+)
+def forget_decline(
+    network_id: Network, proposal_id: RowId, who: Coordinator, ctx: Ctx, idem: Idem
+) -> Response:
+    """Ask for the pair declined in ``proposal_id`` to be proposed again (ขอให้เสนอคู่นี้ใหม่):
+    the next round of the network may propose it; audited ``decline.forgotten``."""
+
+    def call(store: StoreHook) -> Stored:
+        def hook(session: Session, out: Declined) -> None:
+            store(session, Stored(200, _decline(out).model_dump(mode="json")))
+
+        out = forget_declined(
+            ctx.engine, network_id, proposal_id, actor=who.principal, clock=ctx.clock,
+            on_commit=hook,
+        )  # fmt: skip
+        return Stored(200, _decline(out).model_dump(mode="json"))
+
+    return respond(in_service_transaction(ctx, who.principal, *idem, call))
 
 
 @router.get("/escalations", response_model=list[sc.EscalationPublic], responses=READ_ERRORS)
@@ -320,7 +346,7 @@ def report(rnd: Round, ctx: Ctx) -> sc.RoundReportPublic:
     (offers, needs, stock lots, purchase orders, debts: outcome, amounts, reason codes and
     sentences in Thai and English, shadow values) and the shadow values where produce is
     scarce, each with its column header (รายงานรอบ) — what the preview showed."""
-    rep = round_report(ctx.engine, int(rnd.id or 0))
+    rep = round_report(ctx.engine, int(rnd.id or 0), clock=ctx.clock)
     return sc.RoundReportPublic(
         round_id=rep.round_id,
         summary=rep.summary,
@@ -349,7 +375,7 @@ def report(rnd: Round, ctx: Ctx) -> sc.RoundReportPublic:
 )
 def export_csv(rnd: Round, ctx: Ctx) -> Response:
     """The round's proposals as CSV (UTF-8 with BOM, opens in Excel) (ส่งออก)."""
-    rep = round_report(ctx.engine, int(rnd.id or 0))
+    rep = round_report(ctx.engine, int(rnd.id or 0), clock=ctx.clock)
     body = plain_csv_bytes(PROPOSAL_HEADER, rep.proposals)
     name = f"round-{rep.round_id}.csv"
     return Response(
