@@ -79,6 +79,10 @@ EXCLUDED: dict[tuple[str, str], list[Any]] = {
     ("POST", "/v1/purchase/needs"): [positive_data_acceptance],
     ("POST", "/v1/purchase/offers"): [positive_data_acceptance],
     ("POST", "/v1/networks/{network_id}/purchase-rounds"): [positive_data_acceptance],
+    # an amount's upper bound is stated in its description, not in its pattern (as for
+    # orders): a larger one is a 422 naming body.amount, which this check calls a slip
+    ("POST", "/v1/debts/{order_id}/payments"): [positive_data_acceptance],
+    ("POST", "/v1/networks/{network_id}/debts/{order_id}/payments"): [positive_data_acceptance],
     # checked by hand below: a schema-valid job may name an unknown scenario, coop or group
     ("POST", "/v1/networks/{network_id}/jobs/funding"): [positive_data_acceptance],
     ("POST", "/v1/networks/{network_id}/jobs/stress"): [positive_data_acceptance],
@@ -107,6 +111,7 @@ class SeededKey:
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
+    derandomize=True,  # the same cases on every run: CI never fails by chance
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking: keep it bounded
     suppress_health_check=list(HealthCheck),
 )

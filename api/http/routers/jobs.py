@@ -266,14 +266,14 @@ def list_jobs(network_id: Network, ctx: Ctx, limit: Limit = 20, cursor: Cursor =
     return JobPage(items=items, next_cursor=nxt)
 
 
-@router.get("/{job_id}", response_model=JobPublic, responses=READ_ERRORS)
+@router.get("/{job_id:int}", response_model=JobPublic, responses=READ_ERRORS)
 def get_job(job: Job) -> JobPublic:
     """A job's state and progress; once ``done``, its stored result (ผลของงาน)."""
     return job_public(job)
 
 
 @router.get(
-    "/{job_id}/chart.png",
+    "/{job_id:int}/chart.png",
     response_class=Response,
     responses={
         **READ_ERRORS,
@@ -295,7 +295,7 @@ def chart(job: Job) -> Response:
     return Response(job.chart_png, media_type="image/png")
 
 
-@router.post("/{job_id}/retry", status_code=202, response_model=JobPublic, responses=CREATED)
+@router.post("/{job_id:int}/retry", status_code=202, response_model=JobPublic, responses=CREATED)
 def retry(job: Job, who: Coordinator, ctx: Ctx, idem: Idem) -> Response:
     """Run a failed job again from the start (สั่งทำใหม่); 409 unless it failed."""
 
