@@ -21,6 +21,7 @@ from api.cli import (
     policy,
     proposals,
     round_file,
+    season,
     serve,
     simulate,
     stress,
@@ -55,6 +56,7 @@ serve.register(app)
 simulate.register(app)
 plan_funding.register(app)
 stress.register(app)
+season.register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

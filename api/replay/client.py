@@ -13,8 +13,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time as dtime
-from typing import Any, Protocol
+from datetime import UTC, date, datetime
+from datetime import time as dtime
+from typing import Any
 
 import httpx
 import uvicorn
@@ -26,12 +27,8 @@ class ReplayError(RuntimeError):
     """The system answered what an operator cannot recover from (not a fault of the plan)."""
 
 
-class Transport(Protocol):
-    """What both clients offer (TestClient and httpx.Client)."""
-
-    def get(self, url: str, **kw: Any) -> httpx.Response: ...  # pragma: no cover
-
-    def post(self, url: str, **kw: Any) -> httpx.Response: ...  # pragma: no cover
+Transport = httpx.Client
+"""Both clients are httpx clients (the TestClient is one)."""
 
 
 @dataclass
@@ -81,13 +78,15 @@ class Caller:
     seq: int = 0
     posts: int = 0
     retries: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
     lose_reply: Callable[[str], bool] = field(default=lambda _path: False)
     """Fault hook: True → the reply of this POST is 'lost' and the caller retries."""
 
     def key(self) -> str:
         """The next deterministic Idempotency-Key."""
-        self.seq += 1
-        return f"rp{self.seed}-{self.day}-{self.seq}"
+        with self.lock:
+            self.seq += 1
+            return f"rp{self.seed}-{self.day}-{self.seq}"
 
     def headers(self, who: str, key: str | None = None) -> dict[str, str]:
         out = {"Authorization": f"Bearer {self.tokens[who]}"}
@@ -103,20 +102,25 @@ class Caller:
         return r.json()
 
     def post(
-        self, who: str, path: str, body: Any = None, *, key: str | None = None, ok: tuple[int, ...] = (200, 201)
+        self,
+        who: str,
+        path: str,
+        body: Any = None,
+        *,
+        key: str | None = None,
+        ok: tuple[int, ...] = (200, 201),
     ) -> httpx.Response:
         """POST with an Idempotency-Key; a lost reply or a 5xx is retried with the same key
         (an operator's retry), up to 5 times."""
         key = key or self.key()
         for _attempt in range(6):
-            self.posts += 1
             r = self.http.post(path, json=body, headers=self.headers(who, key))
-            if r.status_code >= 500:
-                self.retries += 1
-                continue
-            if self.lose_reply(path):
-                self.retries += 1
-                continue  # the reply never arrived: send the same request again
+            lost = r.status_code >= 500 or self.lose_reply(path)
+            with self.lock:
+                self.posts += 1
+                self.retries += lost
+            if lost:
+                continue  # the server failed or the reply never arrived: send it again
             if r.status_code not in ok:
                 raise ReplayError(f"POST {path} as {who}: {r.status_code} {r.text[:500]}")
             return r

@@ -20,11 +20,13 @@ Each business day ``t`` (the app's clock reads 09:00 Bangkok of that day):
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+from sqlalchemy import Engine
 
 from api.replay.client import Caller, ReplayError
 from api.replay.faults import Injector
@@ -37,7 +39,8 @@ from scenarios.sim.draws import SeasonDraws
 from scenarios.sim.ledger import Debt, SeasonState
 from scenarios.sim.settle import _pay_farmers
 from scenarios.sim.setup import FUND_ID, SeasonSetup
-from sqlalchemy import Engine
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -96,6 +99,15 @@ class Replay:
     counts: DayCounts = field(default_factory=DayCounts)
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
     ledger: Ledger | None = None
+    workers: int = 4
+    """Threads the members' independent calls run in (listings, first accepts, withdrawals)."""
+
+    def pool(self, fn: Callable[[Any], T], items: list[Any]) -> list[T]:
+        """``fn`` over ``items`` in up to :attr:`workers` threads; results in order."""
+        if self.workers <= 1 or len(items) <= 1:
+            return [fn(x) for x in items]
+        with ThreadPoolExecutor(self.workers) as ex:
+            return list(ex.map(fn, items))
 
     def run_day(self, t: int) -> None:
         """Replay business day ``t`` and check the invariants."""
@@ -119,8 +131,8 @@ class Replay:
             posts = morning_posts(problem, self.books, today)
             self.faults.post_all(self.caller, posts, self.books, t)
             self._rounds(today, t)
-            setoffs = self._setoffs(day)
-            relief = self._relief(problem.needs)
+            setoffs = self._setoffs(day) if problem.obligations else {}
+            relief = self._relief(problem.needs) if setoffs else {}
             loans, sales = self._answer({p.who for p in posts}, t)
             self._book_round(t, setoffs, relief, loans)
         _pay_farmers(setup, st, day, bills)
@@ -132,14 +144,12 @@ class Replay:
             for arrived in [a for a in by_day if a + shelf <= t + 1]:
                 st.add("spoiled", by_day.pop(arrived))
         st.drop_settled()
-        self._withdraw()
+        self._withdraw(sales)
         self.ledger = check_day(self.engine, t)
 
     def _rounds(self, today: date, t: int) -> None:
         """Every coordinator runs its round, most local tier first."""
-        import os
-        tiers = self.world.tiers[-1:] if os.environ.get("RP_ROOT") else self.world.tiers
-        for tier in tiers:
+        for tier in self.world.tiers:
             for net in tier:
                 who = self.world.coordinator[net]
                 body = {"business_date": today.isoformat()}
@@ -182,21 +192,39 @@ class Replay:
         return out
 
     def _answer(self, coops: set[str], t: int) -> tuple[list[Loan], list[Sale]]:
-        """Each member answers its pending proposals; returns what committed."""
+        """Each member answers its pending proposals; returns what committed.
+
+        The members list their proposals and the supply sides accept at once (in threads:
+        member systems are independent); the demand sides then answer one proposal after
+        another, so proposals commit in id order (commitment ids do not depend on threads).
+        """
         views: dict[int, dict[str, dict[str, Any]]] = {}
-        for coop in sorted(coops):
-            for p in self.caller.pages(coop, "/v1/proposals", status="pending"):
+        listed = self.pool(lambda c: self.caller.pages(c, "/v1/proposals", status="pending"),
+                           sorted(coops))  # fmt: skip
+        for coop, items in zip(sorted(coops), listed, strict=True):
+            for p in items:
                 views.setdefault(int(p["id"]), {})[p["side"]] = p | {"coop": coop}
-        loans: list[Loan] = []
-        sales: list[Sale] = []
-        for pid in sorted(views):
-            v = views[pid]
+        for pid, v in views.items():
             if "supply" not in v or "demand" not in v:
                 raise ReplayError(f"proposal {pid} not seen by both parties")
+        order = sorted(views)
+        decline = {
+            pid: self.decline_bps > 0 and int(self.rng.integers(10_000)) < self.decline_bps
+            for pid in order
+        }
+        first = [(pid, self.caller.key()) for pid in order if not decline[pid]]
+        self.pool(
+            lambda pk: self.caller.post(
+                views[pk[0]]["supply"]["coop"], f"/v1/proposals/{pk[0]}/accept", key=pk[1]
+            ),
+            first,
+        )
+        loans: list[Loan] = []
+        sales: list[Sale] = []
+        for pid in order:
+            sup, dem = views[pid]["supply"], views[pid]["demand"]
             self.counts.proposals += 1
-            sup, dem = v["supply"], v["demand"]
-            decline = self.decline_bps > 0 and int(self.rng.integers(10_000)) < self.decline_bps
-            status = self.faults.answer(self.caller, pid, sup["coop"], dem["coop"], decline, t)
+            status = self.faults.answer(self.caller, pid, dem["coop"], decline[pid], t)
             if status != "committed":
                 self.counts.declined += 1
                 if dem["kind"] == "sale":
@@ -302,13 +330,19 @@ class Replay:
             key = sale_obligation_id(src, dst) + f"@{t}"
             st.owe(key, Debt(buyer, seller, owed[src, dst], t + credit_days))
 
-    def _withdraw(self) -> None:
-        """Withdraw today's lots and purchase orders that are still open."""
-        for coop, oid in self.books.leftovers:
-            got = self.caller.get(coop, f"/v1/orders/{oid}")
-            if got["status"] == "open":
-                self.caller.post(coop, f"/v1/orders/{oid}/cancel")
-                self.counts.withdrawn += 1
+    def _withdraw(self, sales: list[Sale]) -> None:
+        """Withdraw today's lots and purchase orders that are not sold or bought in full."""
+        done: dict[str, int] = {}
+        for s in sales:
+            for sim_id in (s.lot, s.order):
+                done[sim_id] = done.get(sim_id, 0) + s.quantity
+        todo = [
+            (coop, oid, self.caller.key())
+            for coop, oid, quantity in self.books.leftovers
+            if done.get(self.books.sim_of[oid], 0) < quantity
+        ]
+        self.pool(lambda x: self.caller.post(x[0], f"/v1/orders/{x[1]}/cancel", key=x[2]), todo)
+        self.counts.withdrawn += len(todo)
         self.books.leftovers.clear()
 
 

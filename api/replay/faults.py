@@ -23,6 +23,7 @@ is up to the database (both outcomes keep every invariant).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import structlog
 from sqlalchemy import Engine, text
 
 from api.db.tx import read_session
@@ -201,15 +203,13 @@ class Injector:
 
     # -- answers --------------------------------------------------------------------------
 
-    def answer(
-        self, caller: Caller, pid: int, supply: str, demand: str, decline: bool, t: int
-    ) -> str:
-        """Both sides answer (supply first); returns the proposal's final status."""
+    def answer(self, caller: Caller, pid: int, demand: str, decline: bool, t: int) -> str:
+        """The demand side answers (the supply side accepted already unless it declines);
+        returns the proposal's final status."""
         base = f"/v1/proposals/{pid}"
         if decline:
             r = caller.post(demand, f"{base}/decline", {"reason": "member behaviour"})
             return str(r.json()["status"])
-        caller.post(supply, f"{base}/accept")
         if self.strikes("accept-decline-race"):
             self.tally.hit("accept-decline-race")
             _together(
@@ -237,7 +237,7 @@ def _together(calls: list[Callable[[], Any]]) -> list[Any]:
         try:
             gate.wait()
             out[i] = calls[i]()
-        except BaseException as exc:  # noqa: BLE001 - re-raised below in the caller's thread
+        except BaseException as exc:  # re-raised below, in the caller's thread
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
@@ -252,7 +252,8 @@ def _together(calls: list[Callable[[], Any]]) -> list[Any]:
 
 @contextmanager
 def _armed(kind: str) -> Iterator[None]:
-    """Make the next round crash once as ``kind`` says (the service's functions wrapped)."""
+    """Make the next round crash once as ``kind`` says (the service's functions wrapped);
+    the app's error log is silenced meanwhile (the crash is expected, and counted)."""
     solve, persist = round_service.solve_snapshot, round_service.persist_round
     fired = [False]
 
@@ -274,12 +275,14 @@ def _armed(kind: str) -> Iterator[None]:
             raise InjectedCrash("injected: crash inside persist")
         return out
 
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL))
     if kind == "crash-before-persist":
-        round_service.solve_snapshot = crashing_solve  # type: ignore[assignment]
+        round_service.solve_snapshot = crashing_solve
     else:
-        round_service.persist_round = crashing_persist  # type: ignore[assignment]
+        round_service.persist_round = crashing_persist
     try:
         yield
     finally:
-        round_service.solve_snapshot = solve  # type: ignore[assignment]
-        round_service.persist_round = persist  # type: ignore[assignment]
+        round_service.solve_snapshot = solve
+        round_service.persist_round = persist
+        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))

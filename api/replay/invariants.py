@@ -62,7 +62,7 @@ HAVING (p.status = 'committed' AND count(c.id) <> 1)
     OR (p.status <> 'committed' AND count(c.id) <> 0)
 UNION ALL
 SELECT c.proposal_id, 'loan terms missing', c.id FROM commitment c
-WHERE c.kind = 'liquidity' AND (
+WHERE c.kind = 'loan' AND (
     NOT EXISTS (SELECT 1 FROM commitment_loan l WHERE l.commitment_id = c.id)
     OR NOT EXISTS (SELECT 1 FROM loan_instalment i WHERE i.commitment_id = c.id))
 UNION ALL
@@ -124,10 +124,12 @@ SELECT kind, sum(amount) FROM commitment GROUP BY kind
 """
 _SIDES = """
 SELECT 'supply', p.kind, coalesce(sum(c.amount), 0) FROM commitment c
-    JOIN proposal p ON p.id = c.proposal_id JOIN orders o ON o.id = p.supply_order_id GROUP BY p.kind
+    JOIN proposal p ON p.id = c.proposal_id
+    JOIN orders o ON o.id = p.supply_order_id GROUP BY p.kind
 UNION ALL
 SELECT 'demand', p.kind, coalesce(sum(c.amount), 0) FROM commitment c
-    JOIN proposal p ON p.id = c.proposal_id JOIN orders o ON o.id = p.demand_order_id GROUP BY p.kind
+    JOIN proposal p ON p.id = c.proposal_id
+    JOIN orders o ON o.id = p.demand_order_id GROUP BY p.kind
 """
 
 
@@ -220,7 +222,7 @@ def _audit(engine: Engine) -> list[tuple[Any, ...]]:
 def ledger_totals(engine: Engine) -> Ledger:
     """The ledger's totals: loans and sales committed, set-off, payments, relief."""
     q = {
-        "loans": "SELECT coalesce(sum(amount), 0) FROM commitment WHERE kind = 'liquidity'",
+        "loans": "SELECT coalesce(sum(amount), 0) FROM commitment WHERE kind = 'loan'",
         "sales": "SELECT coalesce(sum(amount), 0) FROM commitment WHERE kind = 'sale'",
         "setoff": "SELECT coalesce(sum(amount_satang), 0) FROM commitment_setoff",
         "paid": "SELECT coalesce(sum(amount_satang), 0) FROM cash_payment",

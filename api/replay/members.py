@@ -54,8 +54,8 @@ class Books:
     """Database order id → sim id (today's orders and every debt)."""
     debt_order: dict[str, str] = field(default_factory=dict)
     """Sim debt key → the database obligation that carries it."""
-    leftovers: list[tuple[str, str]] = field(default_factory=list)
-    """(coop, order id) of today's lots and purchase orders, withdrawn at the end of the day."""
+    leftovers: list[tuple[str, str, int]] = field(default_factory=list)
+    """(coop, order id, quantity) of today's lots and purchase orders (withdrawn at night)."""
 
 
 def morning_posts(problem: RoundProblem, books: Books, today: date) -> list[Posting]:
@@ -129,7 +129,9 @@ def _purchase(x: PurchaseOrder) -> Posting:
         "kind": "purchase_order",
         "product": x.product,
         "quantity": x.quantity,
-        "bids": [{"grade": b.grade, "max_price": money(b.max_price_satang_per_unit)} for b in x.bids],
+        "bids": [
+            {"grade": b.grade, "max_price": money(b.max_price_satang_per_unit)} for b in x.bids
+        ],
         "deliver_by": x.deliver_by.isoformat(),
     }
     return Posting(x.buyer, body, x.id)
@@ -151,5 +153,5 @@ def send(caller: Caller, p: Posting, books: Books, key: str | None = None) -> st
     else:
         books.order_of[p.sim_id] = oid
     if p.body["kind"] in ("stock_lot", "purchase_order"):
-        books.leftovers.append((p.who, oid))
+        books.leftovers.append((p.who, oid, int(p.body["quantity"])))
     return oid

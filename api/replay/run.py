@@ -10,8 +10,11 @@ returns the season's metrics beside the simulator's for the same scenario, polic
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,6 +25,7 @@ from sqlalchemy import Engine, text
 from api.db.migrate import upgrade
 from api.http.app import create_app
 from api.http.context import HttpConfig
+from api.http.routers import members as members_route
 from api.replay.client import Caller, DayClock, serve
 from api.replay.driver import DayCounts, Replay, new_books
 from api.replay.faults import Injector, Tally
@@ -35,7 +39,6 @@ from scenarios.sim.montecarlo import run_seed, with_days
 from scenarios.sim.schema import PolicySpec
 from scenarios.sim.season import _metrics, simulate_season
 from scenarios.sim.setup import season_setup
-
 
 REPLAY_HTTP = HttpConfig(
     rate_per_minute=1_000_000, key_cache_s=86_400.0, verify_per_client_minute=100_000
@@ -72,12 +75,42 @@ class ReplayResult:
     joint_fund_satang: int
 
 
+class _SequentialIds:
+    """Stands in for the ``uuid`` module of the order route during a replay: ``uuid4()``
+    counts up, so order ids (``ord_`` + 24 hex digits) follow the posting order.
+
+    The route names orders ``ord_<random>``, and the solver keeps the first of equally good
+    matches by id, so with random ids the same season replayed twice may differ in which
+    lender or which day's lot a tie goes to; counted ids make a replay reproducible.
+    """
+
+    def __init__(self) -> None:
+        self._n = 0
+        self._lock = threading.Lock()
+
+    def uuid4(self) -> uuid.UUID:
+        with self._lock:
+            self._n += 1
+            return uuid.UUID(int=self._n << 32)
+
+
+@contextmanager
+def sequential_ids() -> Iterator[None]:
+    """Count order ids up while the replay runs (see :class:`_SequentialIds`)."""
+    saved = getattr(members_route, "uuid")  # noqa: B009 - the route's module reference
+    setattr(members_route, "uuid", _SequentialIds())  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(members_route, "uuid", saved)  # noqa: B010
+
+
 def ping(engine: Engine) -> None:
     """Raise :class:`DatabaseUnreachable` when the database does not answer."""
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any driver error means the same to the user
+    except Exception as exc:  # any driver error means the same here
         raise DatabaseUnreachable(str(exc).splitlines()[0] if str(exc) else repr(exc)) from exc
 
 
@@ -100,6 +133,8 @@ def replay_season(
     plan: dict[str, int] | None = None,
     server: bool = False,
     decline_bps: int = 0,
+    one_round: bool = False,
+    workers: int = 4,
     progress: Callable[[int, int], None] | None = None,
 ) -> ReplayResult:
     """Replay a season (see the module docstring).
@@ -118,7 +153,7 @@ def replay_season(
     check_world(engine, scenario, source)
     setup = season_setup(scenario, pol)
     clock = DayClock(setup.dates[0])
-    world = load_world(engine, scenario, pol, clock())
+    world = load_world(engine, scenario, pol, clock(), one_round)
     draws = draw_season(
         setup.scenario, pol, setup.collector_rows, setup.buyer_rows, run_seed(seed, 0)
     )
@@ -135,12 +170,21 @@ def replay_season(
 
     started = time.perf_counter()
     n_days = scenario.spec.season.days
-    with serve(app, server) as http:
+    with sequential_ids(), serve(app, server) as http:
         caller = Caller(http, world.tokens, seed)
         rp = Replay(
-            engine, world, setup, draws, books, caller, injector, set_day, decline_bps,
+            engine,
+            world,
+            setup,
+            draws,
+            books,
+            caller,
+            injector,
+            set_day,
+            decline_bps,
             rng=np.random.default_rng([seed, 4_242]),
-        )  # fmt: skip
+            workers=workers,
+        )
         for t in range(n_days):
             rp.run_day(t)
             if progress is not None:

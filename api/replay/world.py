@@ -23,7 +23,7 @@ from sqlmodel import Session, col
 from api.db.tables import CoopRow, NetworkRow
 from api.db.tx import in_write_transaction, read_session
 from api.http.keys import issue_key
-from api.http.order_schemas import MAX_ORDER_SATANG
+from api.http.order_schemas import GRADE_PATTERN, MAX_ORDER_SATANG
 from api.services.members import CoopSpec, NetworkSpec, upsert_members
 from api.services.produce_orders import upsert_products
 from api.services.round.policy import set_policy
@@ -37,7 +37,7 @@ from scenarios.sim.setup import active_view, season_setup
 KEY_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 """Small argon2 costs for the replay's keys (verification reads the costs from the hash)."""
 ACTOR = "season-replay"
-_GRADE = re.compile(r"^[A-Za-z0-9+_-]{1,16}$")
+_GRADE = re.compile(GRADE_PATTERN)
 _ID_MAX, _NAME_MAX = 64, 300
 
 
@@ -126,10 +126,35 @@ def _check_fresh(engine: Engine, scenario: Scenario, col_: IssueCollector) -> No
     col_.require(not taken, "groups", f"coops already in the database: {', '.join(taken[:5])}")
 
 
-def tiers_of(scenario: Scenario) -> tuple[tuple[str, ...], ...]:
-    """Networks grouped by level, most local first (areas, then their parents, …)."""
+def tiers_of(scenario: Scenario, one_round: bool = False) -> tuple[tuple[str, ...], ...]:
+    """Networks whose coordinators run a round, grouped by level, most local first (areas,
+    then their parents, …); with ``one_round`` only the root's (one round over the tree, as
+    the simulator does).
+
+    A network with no coop in its subtree has nothing to round; nor has a parent whose
+    subtree holds exactly the coops of one child (that child's round already matched them,
+    and the tiers above it add no coop): both are left out.
+    """
+    children: dict[str | None, list[str]] = {}
+    for n in scenario.networks:
+        children.setdefault(n.parent_id, []).append(n.id)
+    members = {n.id: set(n.members) for n in scenario.networks}
+
+    def coops(nid: str) -> set[str]:
+        out = set(members[nid])
+        for c in children.get(nid, []):
+            out |= coops(c)
+        return out
+
+    root = children[None][0]
+    if one_round:
+        return ((root,),)
     by_level: dict[int, list[str]] = {}
     for n in scenario.networks:
+        under = coops(n.id)
+        kids = children.get(n.id, [])
+        if not under or any(coops(k) == under for k in kids):
+            continue
         by_level.setdefault(int(n.level), []).append(n.id)
     return tuple(tuple(sorted(by_level[k])) for k in sorted(by_level))
 
@@ -144,7 +169,9 @@ def network_policy(policy: PolicySpec) -> dict[str, object]:
     }
 
 
-def load_world(engine: Engine, scenario: Scenario, policy: PolicySpec, now: datetime) -> World:
+def load_world(
+    engine: Engine, scenario: Scenario, policy: PolicySpec, now: datetime, one_round: bool = False
+) -> World:
     """Write the scenario's world (see the module docstring) and issue the keys."""
     view = active_view(scenario)
     setup = season_setup(scenario, policy)
@@ -197,13 +224,17 @@ def load_world(engine: Engine, scenario: Scenario, policy: PolicySpec, now: date
     for n in view.networks:
         who = coordinator_of(n.id)
         tokens[who] = issue_key(
-            engine, role="coordinator", principal=who, hasher=KEY_HASHER, actor=ACTOR,
+            engine,
+            role="coordinator",
+            principal=who,
+            hasher=KEY_HASHER,
+            actor=ACTOR,
             clock=lambda: now,
-        ).token  # fmt: skip
+        ).token
     return World(
         scenario=view,
         policy=policy,
-        tiers=tiers_of(view),
+        tiers=tiers_of(view, one_round),
         coordinator={n.id: coordinator_of(n.id) for n in view.networks},
         tokens=tokens,
     )
