@@ -64,8 +64,9 @@ def reasons(r: ReplayResult, one_round: bool = False) -> dict[str, str]:
     c, out = r.counts, {}
     if c.declined:
         out["declines"] = (
-            f"สมาชิกปฏิเสธ {c.declined} ข้อเสนอ / members declined {c.declined} proposals "
-            f"({format_baht(c.declined_satang)} ฿ of loans, {c.declined_units} units of sales)"
+            f"ข้อเสนอถูกปฏิเสธ {c.declined} รายการ / {c.declined} proposals ended declined "
+            f"(member behaviour or a race): {format_baht(c.declined_satang)} ฿ of loans and "
+            f"{c.declined_units} units of sales not made"
         )
     if r.joint_fund_satang:
         out["fund"] = (

@@ -159,7 +159,9 @@ def replay_season(
     )
     books = new_books(setup)
     start_total = sum(books.st.cash.values()) + books.st.fund
-    settings = Settings(database_url=str(engine.url), round_date_window_days=36500)
+    settings = Settings(
+        database_url=engine.url.render_as_string(hide_password=False), round_date_window_days=36500
+    )
     quiet_logs()
     app = create_app(settings, engine=engine, clock=clock, config=REPLAY_HTTP)
     root = next(n.id for n in world.scenario.networks if n.parent_id is None)
