@@ -81,6 +81,10 @@ class DayCounts:
     withdrawn: int = 0
     declined_satang: int = 0
     declined_units: int = 0
+    limit_days: int = 0
+    """Days on which a borrower asked for more than its limit less what it borrowed this
+    season (the database counts that toward the limit; the simulator does not)."""
+    first_limit: str = ""
 
 
 @dataclass
@@ -100,6 +104,8 @@ class Replay:
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
     ledger: Ledger | None = None
     workers: int = 4
+    borrowed: dict[str, int] = field(default_factory=dict)
+    """Loans each borrower took this season (what the database counts toward its limit)."""
     """Threads the members' independent calls run in (listings, first accepts, withdrawals)."""
 
     def pool(self, fn: Callable[[Any], T], items: list[Any]) -> list[T]:
@@ -128,6 +134,7 @@ class Replay:
         sales: list[Sale] = []
         if problem is not None:
             st.add("rounds", 1)
+            self._limits(problem.needs, t)
             posts = morning_posts(problem, self.books, today)
             self.faults.post_all(self.caller, posts, self.books, t)
             self._rounds(today, t)
@@ -146,6 +153,23 @@ class Replay:
         st.drop_settled()
         self._withdraw(sales)
         self.ledger = check_day(self.engine, t)
+
+    def _limits(self, needs: Any, t: int) -> None:
+        """Note a day on which the database's borrowing limit may bind where the
+        simulator's does not: a borrower's loans this season plus today's need pass its
+        limit (the database counts engaged loans toward it; the simulator checks each
+        day's round alone)."""
+        limits = {r.coop_id: r.borrowing_limit_satang for r in self.setup.rules}
+        over = sorted(
+            n.borrower
+            for n in needs
+            if limits.get(n.borrower) is not None
+            and self.borrowed.get(n.borrower, 0) > 0
+            and self.borrowed.get(n.borrower, 0) + n.amount_satang > (limits[n.borrower] or 0)
+        )
+        if over:
+            self.counts.limit_days += 1
+            self.counts.first_limit = self.counts.first_limit or f"day {t}: {over[0]}"
 
     def _rounds(self, today: date, t: int) -> None:
         """Every coordinator runs its round, most local tier first."""
@@ -274,6 +298,7 @@ class Replay:
             st.cash[loan.lender] -= loan.amount
             st.cash[loan.borrower] += loan.amount
             st.covered[loan.borrower] += loan.amount
+            self.borrowed[loan.borrower] = self.borrowed.get(loan.borrower, 0) + loan.amount
             st.add("loans", loan.amount)
             st.add("interest", loan.interest)
             st.loan_tiers[loan.tier] = st.loan_tiers.get(loan.tier, 0) + loan.amount

@@ -16,6 +16,10 @@ must agree. What the replay does differently by design is named, with its size:
                another day's lot, and interest, rounded once per loan, differs by a satang
 ``race``       a member accepted and declined at once; when the decline won, that match
                was not made
+``limits``     the database counts every loan a coop took this season toward its
+               registrar-approved borrowing limit; the simulator checks each day's loans
+               against the limit alone, so once a borrower's season total nears its limit
+               the database lends it less
 """
 
 from __future__ import annotations
@@ -83,6 +87,12 @@ def reasons(r: ReplayResult, one_round: bool = False) -> dict[str, str]:
             "ทางเลือกที่ดีเท่ากันเลือกตามรหัสคำสั่ง / equal choices are taken by order id, "
             "and reordered posts change the order of the ids; interest rounds per loan"
         )
+    if c.limit_days:
+        out["limits"] = (
+            f"วงเงินกู้นับรวมทั้งฤดู / the database counts the season's loans toward the "
+            f"borrowing limit, the simulator each day's alone: it may bind on {c.limit_days} "
+            f"days (first {c.first_limit})"
+        )
     lost = r.faults.injected.get("accept-decline-race", 0)
     if lost:
         out["race"] = f"ตอบรับและปฏิเสธพร้อมกัน {lost} ครั้ง / accepted and declined at once {lost} times"
@@ -100,7 +110,7 @@ def twin_breaks(r: ReplayResult, one_round: bool = False) -> list[str]:
 
     With no reason at all (one round a day, no declines, no joint fund, no fault that
     reorders or races) every figure must be equal. Otherwise the :data:`EXACT` ones must;
-    and when only ``ties``/``tiers`` apply, every flow must be within
+    and when only ``ties``/``tiers``/``limits`` apply, every flow must be within
     :data:`TOLERANCE_BPS` of the simulator's.
     """
     a, b = figures(r.metrics), figures(r.twin)
@@ -108,7 +118,7 @@ def twin_breaks(r: ReplayResult, one_round: bool = False) -> list[str]:
     if not why:
         return [f"{k}: replay {a[k]} ≠ simulate {b[k]}" for k in sorted(a) if a[k] != b[k]]
     out = [f"{k}: replay {a[k]} ≠ simulate {b[k]}" for k in EXACT if a[k] != b[k]]
-    if set(why) - {"ties", "tiers"}:
+    if set(why) - {"ties", "tiers", "limits"}:
         return out
     for k, _ in METRICS:
         if k in EXACT:
