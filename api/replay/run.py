@@ -149,8 +149,9 @@ def replay_season(
     if days is not None:
         scenario = with_days(scenario, days)
     pol = pick_policy(scenario, policy)
+    check_world(None, scenario, source)  # what the scenario holds, before the schema is touched
     upgrade(engine)
-    check_world(engine, scenario, source)
+    check_world(engine, scenario, source)  # and that the database is fresh
     setup = season_setup(scenario, pol)
     clock = DayClock(setup.dates[0])
     world = load_world(engine, scenario, pol, clock(), one_round)

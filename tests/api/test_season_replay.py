@@ -168,19 +168,39 @@ def _tables(url: str) -> int:
     return int(n or 0)
 
 
-def test_a_scenario_the_database_cannot_take_is_refused_before_writing(tmp_path: Path) -> None:
+def _grade(d: dict[str, Any]) -> None:
+    d["season"]["grade"] = "A A"
+
+
+def _no_network(d: dict[str, Any]) -> None:
+    d["groups"][0]["network"] = "nowhere"
+
+
+def _negative_cash(d: dict[str, Any]) -> None:
+    d["groups"][2]["cash_baht"] = -5
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (_grade, "season.grade"),
+        (_no_network, "groups[0].network"),
+        (_negative_cash, "groups[2].cash_baht"),
+    ],
+    ids=["grade-the-api-refuses", "coop-in-no-network", "negative-money"],
+)
+def test_a_scenario_the_database_cannot_take_is_refused_before_writing(
+    tmp_path: Path, change: Any, field: str
+) -> None:
     data = yaml.safe_load(LAMPHUN.read_text(encoding="utf-8"))
-    data["season"]["grade"] = "A A"
+    change(data)
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     out = _run(str(bad), "--db", url, "--days", "2")
     assert out.exit_code == 2, out.output
-    assert "bad.yaml" in out.output and "season.grade" in out.output
-    engine = create_engine_from(Settings(database_url=url))
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM network")).scalar() == 0
-    engine.dispose()
+    assert "bad.yaml" in out.output and field in out.output, out.output
+    assert _tables(url) == 0
 
 
 def test_a_database_that_already_holds_the_scenario_is_refused(tmp_path: Path) -> None:
