@@ -77,6 +77,8 @@ def test_bench_season_replay(benchmark: Any, smoke: bool, tmp_path: Path) -> Non
         faults_survived=sum(r.faults.survived.values()),
         faults_by_kind={k: r.faults.survived.get(k, 0) for k in sorted(r.faults.injected)},
         wall_s=round(r.wall_s, 2),
+        invariants_s=round(r.counts.check_ms / 1000, 2),
+        rounds_s=round(r.counts.rounds_ms / 1000, 2),
         simulate_s=round(r.sim_s, 3),
         ratio_vs_simulate=round(r.wall_s / max(r.sim_s, 1e-6)),
         target_s=TARGET_S,

@@ -19,6 +19,7 @@ Each business day ``t`` (the app's clock reads 09:00 Bangkok of that day):
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -81,6 +82,10 @@ class DayCounts:
     withdrawn: int = 0
     declined_satang: int = 0
     declined_units: int = 0
+    check_ms: int = 0
+    """Time spent checking the invariants."""
+    rounds_ms: int = 0
+    """Time spent in the coordinators' round requests."""
     limit_days: int = 0
     """Days on which a borrower asked for more than its limit less what it borrowed this
     season (the database counts that toward the limit; the simulator does not)."""
@@ -152,7 +157,9 @@ class Replay:
                 st.add("spoiled", by_day.pop(arrived))
         st.drop_settled()
         self._withdraw(sales)
+        t0 = time.perf_counter()
         self.ledger = check_day(self.engine, t)
+        self.counts.check_ms += round(1000 * (time.perf_counter() - t0))
 
     def _limits(self, needs: Any, t: int) -> None:
         """Note a day on which the database's borrowing limit may bind where the
@@ -173,12 +180,14 @@ class Replay:
 
     def _rounds(self, today: date, t: int) -> None:
         """Every coordinator runs its round, most local tier first."""
+        t0 = time.perf_counter()
         for tier in self.world.tiers:
             for net in tier:
                 who = self.world.coordinator[net]
                 body = {"business_date": today.isoformat()}
                 self.faults.run_round(self.caller, who, net, body, t)
                 self.counts.rounds += 1
+        self.counts.rounds_ms += round(1000 * (time.perf_counter() - t0))
 
     def _setoffs(self, day: Day) -> dict[str, int]:
         """Per due debt (sim key): what the rounds' set-off cleared of it."""
