@@ -19,8 +19,10 @@ from api.replay.faults import DEFAULT_PLAN, KINDS, parse_plan
 from api.replay.invariants import RULES, InvariantBroken, check_day
 from api.replay.report import EXACT, figures, reasons, twin_breaks
 from api.replay.run import ReplayResult, replay_season
+from api.replay.world import tiers_of
 from api.settings import Settings, create_engine_from
 from scenarios.sim.loader import Scenario, load_scenario
+from scenarios.sim.setup import active_view
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
 LAMPHUN = next(p for p in SCENARIOS if p.name == "lamphun-2555.yaml")
@@ -221,3 +223,25 @@ def test_a_bad_fault_plan_names_the_option(tmp_path: Path) -> None:
     out = _run(str(LAMPHUN), "--db", f"sqlite:///{tmp_path / 'x.sqlite3'}", "--faults", "boom=5")
     assert out.exit_code == 2 and "--faults" in out.output and "boom" in out.output
     assert _tables(f"sqlite:///{tmp_path / 'x.sqlite3'}") == 0
+
+
+# -- pieces ---------------------------------------------------------------------------------
+
+
+def test_fault_plans() -> None:
+    assert parse_plan("none") == {} and parse_plan("default") == DEFAULT_PLAN
+    assert parse_plan("lost-reply=50, concurrent-round=10000") == {
+        "lost-reply": 50,
+        "concurrent-round": 10_000,
+    }
+    for bad in ("boom=1", "lost-reply=10001", "lost-reply=x"):
+        with pytest.raises(ValueError, match=r"boom|rate"):
+            parse_plan(bad)
+
+
+def test_rounds_run_where_something_new_can_be_matched() -> None:
+    """Areas first, then their parents; no round for a network without coops (the fuel
+    stations neither collect, buy nor lend) nor for a parent with one child's coops."""
+    view = active_view(load_scenario(LAMPHUN))
+    assert tiers_of(view) == (("lp-agri", "lp-fin", "lp-longan"), ("lamphun",))
+    assert tiers_of(view, one_round=True) == (("th-national",),)
