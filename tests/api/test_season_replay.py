@@ -37,7 +37,11 @@ def _survived_all(r: ReplayResult, kinds: list[str]) -> None:
     assert r.faults.injected == r.faults.survived
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, marks=pytest.mark.slow) if p.stem == "loei" else p for p in SCENARIOS],
+    ids=lambda p: p.stem,
+)
 def test_short_season_agrees_with_the_simulator(db: Engine, path: Path) -> None:
     """Ten days of every scenario through /v1, one round a day as the simulator does,
     with the faults a correct system hides: every invariant holds every day and every
