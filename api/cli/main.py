@@ -22,6 +22,7 @@ from api.cli import (
     proposals,
     reminders,
     round_file,
+    season,
     serve,
     simulate,
     stress,
@@ -57,6 +58,7 @@ serve.register(app)
 simulate.register(app)
 plan_funding.register(app)
 stress.register(app)
+season.register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

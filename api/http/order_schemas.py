@@ -127,7 +127,9 @@ BusinessDate = Annotated[
 """The business date of a round: years 2000–2199."""
 Units = Annotated[int, Field(strict=True, ge=1, le=MAX_UNITS)]
 Units0 = Annotated[int, Field(strict=True, ge=0, le=MAX_UNITS)]
-Grade = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9+_-]+$")]
+GRADE_PATTERN = r"^[A-Za-z0-9+_.-]{1,16}$"
+"""A grade: letters, digits and ``+ _ . -`` (longan ``AA``, egg size ``No.2``)."""
+Grade = Annotated[str, Field(min_length=1, max_length=16, pattern=GRADE_PATTERN)]
 District = Annotated[str, Field(max_length=8, pattern=r"^[0-9]*$")]
 LatE5 = Annotated[int, Field(strict=True, ge=-9_000_000, le=9_000_000)]
 LonE5 = Annotated[int, Field(strict=True, ge=-18_000_000, le=18_000_000)]
