@@ -90,6 +90,10 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], dict[str, bytes]]] = {
     ),
     "stress": (lambda p: ["stress", str(p)], YAML_FILES),
     "simulate": (lambda p: ["simulate", str(p), "--runs", "1", "--executor", "serial"], YAML_FILES),
+    "season replay": (
+        lambda p: ["season", "replay", str(p), "--db", f"sqlite:///{p.parent / 'r.sqlite3'}"],
+        YAML_FILES,
+    ),
     "import scenario": (_json_command("import", "scenario"), YAML_FILES),
     "import members": (
         _json_command("import", "members"),
