@@ -402,6 +402,8 @@ class RoundRun(StrictModel):
     new_version: Annotated[bool, Field(strict=True)] = False
     force: Annotated[bool, Field(strict=True)] = False
     retry_declined: Annotated[bool, Field(strict=True)] = False
+    kind: Literal["daily", "purchase"] = "daily"
+    """``daily`` (the combined round) or ``purchase`` (the joint-purchase round)."""
 
 
 class RoundPublic(Public):

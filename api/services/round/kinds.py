@@ -1,0 +1,120 @@
+"""The round kinds and the one entrance that runs a round of a given kind.
+
+``daily`` is the combined round (set-off, loans, produce sales;
+:func:`api.services.round.service.run_round`); ``purchase`` is the joint-purchase round
+(:func:`api.services.purchase_round.run_purchase_round`). The CLI (``coopmatch round run
+--kind purchase``) and ``POST /v1/networks/{id}/rounds`` (``"kind": "purchase"``) both
+dispatch here, so a round of either kind is authorised, locked, made idempotent per
+(network, kind, business date) and swept the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from api.services.clock import UtcClock, system_clock
+from api.services.errors import ServiceError
+from api.services.hooks import OnCommit, with_hook
+from api.services.purchase_round import PurchaseRoundOutcome, run_purchase_round
+from api.services.round.service import Progress, RoundOutcome, RoundParams, run_round
+
+DAILY = "daily"
+PURCHASE = "purchase"
+ROUND_KINDS = (DAILY, PURCHASE)
+
+
+@dataclass(frozen=True)
+class KindOutcome:
+    """What a round of either kind did; exactly one of ``daily`` / ``purchase`` is set."""
+
+    kind: str
+    round_id: int
+    reused: bool
+    daily: RoundOutcome | None = None
+    purchase: PurchaseRoundOutcome | None = None
+
+
+def check_kind(kind: str) -> str:
+    """``kind`` when it is a round kind.
+
+    Raises:
+        ServiceError: any other kind, naming the field in Thai and English.
+    """
+    if kind not in ROUND_KINDS:
+        raise ServiceError(
+            f"kind: unknown round kind {kind!r}; one of {', '.join(ROUND_KINDS)}",
+            f"kind: ไม่รู้จักประเภทรอบ {kind!r} ใช้ได้: {', '.join(ROUND_KINDS)}",
+        )
+    return kind
+
+
+def run_round_of_kind(
+    engine: Engine,
+    kind: str,
+    *,
+    network_id: str,
+    business_date: date,
+    actor: str,
+    new_version: bool = False,
+    clock: UtcClock = system_clock,
+    params: RoundParams | None = None,
+    retry_declined: bool = False,
+    retries: int = 5,
+    progress: Progress | None = None,
+    on_commit: OnCommit[KindOutcome] | None = None,
+) -> KindOutcome:
+    """Run (or return the stored) round of ``kind`` for the network and date.
+
+    ``params``, ``retry_declined``, ``retries`` and ``progress`` concern the daily round
+    only. ``on_commit`` runs inside the transaction that stores the round (or returns it).
+
+    Raises:
+        ServiceError: an unknown kind.
+        NotFoundError / ForbiddenError / InvalidStateError / ConflictError: as the round.
+    """
+    check_kind(kind)
+    if kind == PURCHASE:
+
+        def purchase_hook(s: Session, o: PurchaseRoundOutcome) -> None:
+            with_hook(s, _of_purchase(o), on_commit)
+
+        p = run_purchase_round(
+            engine,
+            network_id=network_id,
+            business_date=business_date,
+            actor=actor,
+            new_version=new_version,
+            clock=clock,
+            on_commit=purchase_hook,
+        )
+        return _of_purchase(p)
+
+    def daily_hook(s: Session, o: RoundOutcome) -> None:
+        with_hook(s, _of_daily(o), on_commit)
+
+    d = run_round(
+        engine,
+        network_id=network_id,
+        business_date=business_date,
+        actor=actor,
+        params=params,
+        new_version=new_version,
+        clock=clock,
+        progress=progress,
+        retries=retries,
+        retry_declined=retry_declined,
+        on_commit=daily_hook,
+    )
+    return _of_daily(d)
+
+
+def _of_purchase(o: PurchaseRoundOutcome) -> KindOutcome:
+    return KindOutcome(PURCHASE, o.round_id, o.reused, purchase=o)
+
+
+def _of_daily(o: RoundOutcome) -> KindOutcome:
+    return KindOutcome(DAILY, o.round_id, o.reused, daily=o)
