@@ -60,12 +60,15 @@ def round_run(
     kind: Annotated[
         str,
         typer.Option(
-            "--kind", help="round kind: daily (combined) or purchase (ประเภทรอบ: daily / purchase)"
+            "--kind",
+            help="round kind: daily (combined), purchase or startup "
+            "(ประเภทรอบ: daily / purchase / startup)",
         ),
     ] = "daily",
 ) -> None:
     """Run the network's combined round, or with ``--kind purchase`` its joint-purchase
-    round, for a date (idempotent unless --new-version).
+    round, or with ``--kind startup`` its joint fund's start-up capital round, for a date
+    (idempotent unless --new-version).
 
     A Buddhist-Era year (2569-12-06) is refused with the Gregorian date meant, and a date
     more than ``COOPMATCH_ROUND_DATE_WINDOW_DAYS`` from today unless ``--force``."""
@@ -114,6 +117,17 @@ def round_run(
             anchor_round(settings, engine, system_clock())
     if ran.purchase is not None:
         _print_purchase(ran.purchase, network, day.isoformat())
+        return
+    if ran.startup is not None:
+        st = ran.startup
+        console.print(
+            f"รอบทุนเริ่มต้นธุรกิจ / start-up capital round {st.round_id} "
+            f"v{st.version}{' (เดิม / existing)' if st.reused else ''}: "
+            f"{len(st.proposal_ids)} proposals · {format_baht(st.lent_satang)} ฿",
+            markup=False,
+        )
+        for note in st.notes:
+            console.print(f"  • {note}", markup=False, highlight=False)
         return
     assert ran.daily is not None and kind != PURCHASE
     out = ran.daily

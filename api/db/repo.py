@@ -379,3 +379,16 @@ def latest_round(
         .order_by(col(RoundRow.version).desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+def startup_need_ids(session: Session, order_ids: list[str]) -> set[str]:
+    """Which of ``order_ids`` are start-up capital needs (``startup_need``): the daily round
+    leaves them out; only the joint fund's start-up round lends to them."""
+    from api.db.tables_startup import StartupNeedRow
+
+    if not order_ids:
+        return set()
+    rows = session.execute(
+        select(col(StartupNeedRow.order_id)).where(col(StartupNeedRow.order_id).in_(order_ids))
+    ).scalars()
+    return set(rows)

@@ -489,3 +489,4 @@ metadata = SQLModel.metadata
 from api.db import tables_purchase as _tables_purchase  # noqa: E402,F401  (joint purchasing)
 from api.db import tables_round as _tables_round  # noqa: E402,F401  (registers them in metadata)
 from api.db import tables_report as _tables_report  # noqa: E402,F401  (registers it in metadata)
+from api.db import tables_startup as _tables_startup  # noqa: E402,F401  (start-up capital)

@@ -402,8 +402,9 @@ class RoundRun(StrictModel):
     new_version: Annotated[bool, Field(strict=True)] = False
     force: Annotated[bool, Field(strict=True)] = False
     retry_declined: Annotated[bool, Field(strict=True)] = False
-    kind: Literal["daily", "purchase"] = "daily"
-    """``daily`` (the combined round) or ``purchase`` (the joint-purchase round)."""
+    kind: Literal["daily", "purchase", "startup"] = "daily"
+    """``daily`` (the combined round), ``purchase`` (the joint-purchase round) or
+    ``startup`` (the joint fund's start-up capital round)."""
 
 
 class RoundPublic(Public):

@@ -2,10 +2,11 @@
 
 ``daily`` is the combined round (set-off, loans, produce sales;
 :func:`api.services.round.service.run_round`); ``purchase`` is the joint-purchase round
-(:func:`api.services.purchase_round.run_purchase_round`). The CLI (``coopmatch round run
---kind purchase``) and ``POST /v1/networks/{id}/rounds`` (``"kind": "purchase"``) both
-dispatch here, so a round of either kind is authorised, locked, made idempotent per
-(network, kind, business date) and swept the same way.
+(:func:`api.services.purchase_round.run_purchase_round`); ``startup`` is the joint fund's
+start-up capital round (:func:`api.services.startup_capital.run_startup_round`). The CLI
+(``coopmatch round run --kind purchase``) and ``POST /v1/networks/{id}/rounds``
+(``"kind": "purchase"``) both dispatch here, so a round of any kind is authorised, locked
+and made idempotent per (network, kind, business date) the same way.
 """
 
 from __future__ import annotations
@@ -21,21 +22,25 @@ from api.services.errors import ServiceError
 from api.services.hooks import OnCommit, with_hook
 from api.services.purchase_round import PurchaseRoundOutcome, run_purchase_round
 from api.services.round.service import Progress, RoundOutcome, RoundParams, run_round
+from api.services.startup_capital import StartupRoundOutcome, run_startup_round
 
 DAILY = "daily"
 PURCHASE = "purchase"
-ROUND_KINDS = (DAILY, PURCHASE)
+STARTUP = "startup"
+ROUND_KINDS = (DAILY, PURCHASE, STARTUP)
 
 
 @dataclass(frozen=True)
 class KindOutcome:
-    """What a round of either kind did; exactly one of ``daily`` / ``purchase`` is set."""
+    """What a round of any kind did; exactly one of ``daily`` / ``purchase`` / ``startup``
+    is set."""
 
     kind: str
     round_id: int
     reused: bool
     daily: RoundOutcome | None = None
     purchase: PurchaseRoundOutcome | None = None
+    startup: StartupRoundOutcome | None = None
 
 
 def check_kind(kind: str) -> str:
@@ -77,6 +82,21 @@ def run_round_of_kind(
         NotFoundError / ForbiddenError / InvalidStateError / ConflictError: as the round.
     """
     check_kind(kind)
+    if kind == STARTUP:
+
+        def startup_hook(s: Session, o: StartupRoundOutcome) -> None:
+            with_hook(s, _of_startup(o), on_commit)
+
+        st = run_startup_round(
+            engine,
+            network_id=network_id,
+            business_date=business_date,
+            actor=actor,
+            new_version=new_version,
+            clock=clock,
+            on_commit=startup_hook,
+        )
+        return _of_startup(st)
     if kind == PURCHASE:
 
         def purchase_hook(s: Session, o: PurchaseRoundOutcome) -> None:
@@ -114,6 +134,10 @@ def run_round_of_kind(
 
 def _of_purchase(o: PurchaseRoundOutcome) -> KindOutcome:
     return KindOutcome(PURCHASE, o.round_id, o.reused, purchase=o)
+
+
+def _of_startup(o: StartupRoundOutcome) -> KindOutcome:
+    return KindOutcome(STARTUP, o.round_id, o.reused, startup=o)
 
 
 def _of_daily(o: RoundOutcome) -> KindOutcome:
