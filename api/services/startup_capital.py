@@ -49,7 +49,7 @@ from api.db.tx import in_write_transaction, network_lock, read_session
 from api.services.clock import UtcClock, system_clock
 from api.services.errors import ServiceError
 from api.services.hooks import OnCommit, with_hook
-from api.services.loans import quoted_interest
+from api.services.loans import REPAYMENTS, quoted_interest
 from api.services.orders import NeedSpec, insert_orders
 from api.services.persist import code_version
 from api.services.round.calendar import add_business_days, business_day_end
@@ -125,6 +125,9 @@ def check_startup_need(session: Session, need: NeedSpec, business: str) -> list[
     found = fund_terms(session, home)
     if found is None:
         return ["startup_capital: no joint fund above this coop (ไม่มีกองทุนร่วมเหนือสหกรณ์นี้)"]
+    shape = _shape_lines(need)
+    if shape:
+        return shape
     t = found.terms
     if t is None or not t.enabled:
         return [
@@ -158,6 +161,24 @@ def check_startup_need(session: Session, need: NeedSpec, business: str) -> list[
             f"max_rate_bps: below the fund's start-up rate of {t.rate_bps} bps "
             "(อัตราสูงสุดต่ำกว่าอัตราของกองทุน)"
         )
+    return out
+
+
+def _shape_lines(need: NeedSpec) -> list[str]:
+    """The need's own fields: positive amount and term, a known repayment."""
+    out = []
+    if need.amount_satang <= 0:
+        out.append("amount: must be above zero (ต้องมากกว่าศูนย์)")
+    if need.term_days <= 0:
+        out.append("term_days: must be above zero (ต้องมากกว่าศูนย์)")
+    if need.repayment not in REPAYMENTS:
+        out.append(
+            f"repayment: one of {', '.join(REPAYMENTS)} (วิธีชำระคืนต้องเป็น {', '.join(REPAYMENTS)})"
+        )
+    if not 1 <= need.instalments <= max(need.term_days, 1) or (
+        need.repayment == "bullet" and need.instalments != 1
+    ):
+        out.append("instalments: 1 for bullet, at most one a day (จำนวนงวดไม่ถูกต้อง)")
     return out
 
 
