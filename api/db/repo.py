@@ -381,14 +381,14 @@ def latest_round(
     ).scalar_one_or_none()
 
 
-def startup_need_ids(session: Session, order_ids: list[str]) -> set[str]:
-    """Which of ``order_ids`` are start-up capital needs (``startup_need``): the daily round
-    leaves them out; only the joint fund's start-up round lends to them."""
+def startup_need_ids(session: Session) -> set[str]:
+    """The open start-up capital needs (``startup_need``): the daily round leaves them out;
+    only the joint fund's start-up round lends to them. (Few rows: no id list is sent.)"""
     from api.db.tables_startup import StartupNeedRow
 
-    if not order_ids:
-        return set()
     rows = session.execute(
-        select(col(StartupNeedRow.order_id)).where(col(StartupNeedRow.order_id).in_(order_ids))
+        select(col(StartupNeedRow.order_id))
+        .join(OrderRow, col(OrderRow.id) == col(StartupNeedRow.order_id))
+        .where(col(OrderRow.status).in_(("open", "reserved")))
     ).scalars()
     return set(rows)
