@@ -61,14 +61,14 @@ def round_run(
         str,
         typer.Option(
             "--kind",
-            help="round kind: daily (combined), purchase or startup "
-            "(ประเภทรอบ: daily / purchase / startup)",
+            help="round kind: daily (combined), purchase, startup or knowhow "
+            "(ประเภทรอบ: daily / purchase / startup / knowhow)",
         ),
     ] = "daily",
 ) -> None:
     """Run the network's combined round, or with ``--kind purchase`` its joint-purchase
-    round, or with ``--kind startup`` its joint fund's start-up capital round, for a date
-    (idempotent unless --new-version).
+    round, ``--kind startup`` its joint fund's start-up capital round, ``--kind knowhow``
+    its know-how round, for a date (idempotent unless --new-version).
 
     A Buddhist-Era year (2569-12-06) is refused with the Gregorian date meant, and a date
     more than ``COOPMATCH_ROUND_DATE_WINDOW_DAYS`` from today unless ``--force``."""
@@ -128,6 +128,15 @@ def round_run(
         )
         for note in st.notes:
             console.print(f"  • {note}", markup=False, highlight=False)
+        return
+    if ran.knowhow is not None:
+        kh = ran.knowhow
+        console.print(
+            f"รอบจับคู่ความรู้ / know-how round {kh.round_id} "
+            f"v{kh.version}{' (เดิม / existing)' if kh.reused else ''}: "
+            f"{kh.matched}/{kh.requests} learners placed (ผู้เรียนที่ได้ผู้สอน)",
+            markup=False,
+        )
         return
     assert ran.daily is not None and kind != PURCHASE
     out = ran.daily

@@ -402,9 +402,10 @@ class RoundRun(StrictModel):
     new_version: Annotated[bool, Field(strict=True)] = False
     force: Annotated[bool, Field(strict=True)] = False
     retry_declined: Annotated[bool, Field(strict=True)] = False
-    kind: Literal["daily", "purchase", "startup"] = "daily"
-    """``daily`` (the combined round), ``purchase`` (the joint-purchase round) or
-    ``startup`` (the joint fund's start-up capital round)."""
+    kind: Literal["daily", "purchase", "startup", "knowhow"] = "daily"
+    """``daily`` (the combined round), ``purchase`` (the joint-purchase round),
+    ``startup`` (the joint fund's start-up capital round) or ``knowhow`` (learners placed
+    with mentors)."""
 
 
 class RoundPublic(Public):

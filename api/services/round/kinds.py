@@ -3,7 +3,8 @@
 ``daily`` is the combined round (set-off, loans, produce sales;
 :func:`api.services.round.service.run_round`); ``purchase`` is the joint-purchase round
 (:func:`api.services.purchase_round.run_purchase_round`); ``startup`` is the joint fund's
-start-up capital round (:func:`api.services.startup_capital.run_startup_round`). The CLI
+start-up capital round (:func:`api.services.startup_capital.run_startup_round`); ``knowhow``
+is the know-how round (:func:`api.services.knowhow.run_knowhow_round`). The CLI
 (``coopmatch round run --kind purchase``) and ``POST /v1/networks/{id}/rounds``
 (``"kind": "purchase"``) both dispatch here, so a round of any kind is authorised, locked
 and made idempotent per (network, kind, business date) the same way.
@@ -20,6 +21,7 @@ from sqlmodel import Session
 from api.services.clock import UtcClock, system_clock
 from api.services.errors import ServiceError
 from api.services.hooks import OnCommit, with_hook
+from api.services.knowhow import KnowhowRoundOutcome, run_knowhow_round
 from api.services.purchase_round import PurchaseRoundOutcome, run_purchase_round
 from api.services.round.service import Progress, RoundOutcome, RoundParams, run_round
 from api.services.startup_capital import StartupRoundOutcome, run_startup_round
@@ -27,13 +29,14 @@ from api.services.startup_capital import StartupRoundOutcome, run_startup_round
 DAILY = "daily"
 PURCHASE = "purchase"
 STARTUP = "startup"
-ROUND_KINDS = (DAILY, PURCHASE, STARTUP)
+KNOWHOW = "knowhow"
+ROUND_KINDS = (DAILY, PURCHASE, STARTUP, KNOWHOW)
 
 
 @dataclass(frozen=True)
 class KindOutcome:
     """What a round of any kind did; exactly one of ``daily`` / ``purchase`` / ``startup``
-    is set."""
+    / ``knowhow`` is set."""
 
     kind: str
     round_id: int
@@ -41,6 +44,7 @@ class KindOutcome:
     daily: RoundOutcome | None = None
     purchase: PurchaseRoundOutcome | None = None
     startup: StartupRoundOutcome | None = None
+    knowhow: KnowhowRoundOutcome | None = None
 
 
 def check_kind(kind: str) -> str:
@@ -82,6 +86,21 @@ def run_round_of_kind(
         NotFoundError / ForbiddenError / InvalidStateError / ConflictError: as the round.
     """
     check_kind(kind)
+    if kind == KNOWHOW:
+
+        def knowhow_hook(s: Session, o: KnowhowRoundOutcome) -> None:
+            with_hook(s, _of_knowhow(o), on_commit)
+
+        kh = run_knowhow_round(
+            engine,
+            network_id=network_id,
+            business_date=business_date,
+            actor=actor,
+            new_version=new_version,
+            clock=clock,
+            on_commit=knowhow_hook,
+        )
+        return _of_knowhow(kh)
     if kind == STARTUP:
 
         def startup_hook(s: Session, o: StartupRoundOutcome) -> None:
@@ -134,6 +153,10 @@ def run_round_of_kind(
 
 def _of_purchase(o: PurchaseRoundOutcome) -> KindOutcome:
     return KindOutcome(PURCHASE, o.round_id, o.reused, purchase=o)
+
+
+def _of_knowhow(o: KnowhowRoundOutcome) -> KindOutcome:
+    return KindOutcome(KNOWHOW, o.round_id, o.reused, knowhow=o)
 
 
 def _of_startup(o: StartupRoundOutcome) -> KindOutcome:
