@@ -28,7 +28,9 @@ def _config(example: dict[str, Any]) -> ConfigDict:
 class TeachCreate(StrictModel):
     """What the caller's coop can teach, learners per season (สิ่งที่สอนได้)."""
 
-    model_config = _config({"topic": "fuel_station_operation", "capacity": 3})
+    model_config = _config(
+        {"topic": "fuel_station_operation", "capacity": 3, "lat_e5": 1858000, "lon_e5": 9902000}
+    )
     topic: Identifier
     capacity: Annotated[int, Field(strict=True, ge=1, le=MAX_CAPACITY)]
     lat_e5: LatE5 | None = None
@@ -39,7 +41,10 @@ class LearnCreate(StrictModel):
     """What the caller's coop wants to learn, travelling at most ``max_distance_m``
     (สิ่งที่ต้องการเรียนรู้)."""
 
-    model_config = _config({"topic": "fuel_station_operation", "max_distance_m": 80000})
+    model_config = _config(
+        {"topic": "fuel_station_operation", "max_distance_m": 80000, "lat_e5": 1852000,
+         "lon_e5": 9905000}
+    )  # fmt: skip
     topic: Identifier
     max_distance_m: Annotated[int, Field(strict=True, ge=0, le=MAX_DISTANCE_M)] = 100_000
     lat_e5: LatE5 | None = None

@@ -83,7 +83,14 @@ EXCLUDED: dict[tuple[str, str], list[Any]] = {
     # start-up capital: the network policy decides (a fund above the coop, its businesses,
     # limits and rate); checked by hand below and in test_http_startup.py
     ("POST", "/v1/startup-capital/needs"): [positive_data_acceptance],
+    # know-how: a topic of the maintained list, a place (given, or the coop's own): the
+    # matcher's input rules; checked by hand below and in test_knowhow_db.py
+    ("POST", "/v1/knowhow/teach"): [positive_data_acceptance],
+    ("POST", "/v1/knowhow/learn"): [positive_data_acceptance],
 }
+
+
+KNOWHOW_POSTS = ("/v1/knowhow/teach", "/v1/knowhow/learn")
 
 
 def _caller(case: Any, _context: Any = None) -> str:
@@ -136,6 +143,11 @@ def test_openapi_contract(case: Any, fuzz_api: Any) -> None:
         assert problem["code"] in ("invalid", "validation"), problem
         if problem["code"] == "invalid":
             assert problem["detail"].split(":")[0] in REFERENCES, problem
+    if key[1] in KNOWHOW_POSTS and response.status_code == 422:
+        problem = response.json()
+        assert problem["code"] in ("invalid", "validation"), problem
+        if problem["code"] == "invalid":
+            assert problem["lines"] and all(":" in x for x in problem["lines"]), problem
     if key == ("POST", "/v1/startup-capital/needs") and response.status_code == 422:
         # the policy's refusal names its fields, one line each (Thai and English)
         problem = response.json()

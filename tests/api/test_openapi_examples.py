@@ -81,7 +81,9 @@ def test_every_request_example_is_accepted_as_is(api: Api) -> None:  # noqa: F81
     for path, example in request_examples(doc):
         if path.startswith("/v1/startup-capital/"):
             national_fund(api.engine, system_clock)  # a fund above LPN that starts businesses
-        if path == "/v1/orders" or path.startswith(("/v1/purchase/", "/v1/startup-capital/")):
+        if path == "/v1/orders" or path.startswith(
+            ("/v1/purchase/", "/v1/startup-capital/", "/v1/knowhow/")
+        ):
             who = "C1"  # a member coop posts its own orders
         else:
             who, path = "lamphun-office", path.replace("{network_id}", "LPN")
