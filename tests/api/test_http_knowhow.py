@@ -41,3 +41,17 @@ def test_know_how_over_http(api) -> None:  # noqa: F811
     done = api.post("C3", f"/v1/knowhow/proposals/{pid}/accept")
     assert done.json()["status"] == "accepted" and done.json()["accepted"] == ["C1", "C3"]
     assert api.post("C1", f"/v1/knowhow/proposals/{pid}/decline").status_code == 409
+
+
+def test_reports_of_every_round_kind_read_cleanly(api) -> None:  # noqa: F811
+    """The rounds list and each round's report and CSV answer for every kind, never a 500."""
+    for kind in ("daily", "purchase", "startup", "knowhow"):
+        r = api.post(COORDINATOR, "/v1/networks/LPN/rounds", {**ROUND, "kind": kind})
+        assert r.status_code == 201, (kind, r.text)
+    items = api.get(COORDINATOR, "/v1/networks/LPN/rounds").json()["items"]
+    assert len(items) == 4
+    for item in items:
+        rid = item["round_id"]
+        assert api.get(COORDINATOR, f"/v1/networks/LPN/rounds/{rid}").status_code == 200
+        csv = api.get(COORDINATOR, f"/v1/networks/LPN/rounds/{rid}/export.csv")
+        assert csv.status_code == 200, (item, csv.text)
