@@ -24,7 +24,7 @@ from api.services.hooks import OnCommit, with_hook
 from api.services.knowhow import KnowhowRoundOutcome, run_knowhow_round
 from api.services.purchase_round import PurchaseRoundOutcome, run_purchase_round
 from api.services.round.service import Progress, RoundOutcome, RoundParams, run_round
-from api.services.startup_capital import StartupRoundOutcome, run_startup_round
+from api.services.startup_round import StartupRoundOutcome, run_startup_round
 
 DAILY = "daily"
 PURCHASE = "purchase"
