@@ -6,12 +6,8 @@ learners per season) or wants to learn (:func:`post_learn`); the postings are ch
 the matcher's own input rules (:func:`matcher.knowhow.checks.check_problem`), one Thai /
 English line per field, nothing written on a refusal.
 
-The know-how round (:func:`run_knowhow_round`, round kind ``knowhow``), in one transaction
-under the network's round lock: expire the subtree's pending proposals whose answer-by
-passed, void the pending ones of an earlier version of the same day, read the subtree's
-open learn requests that hold no pending or accepted proposal and its teach offers with
-seats left, solve (:func:`matcher.knowhow.solver.solve_knowhow`, min-cost assignment by
-topic, distance and capacity), and store one pending proposal per placement.
+The know-how round (:mod:`api.services.knowhow_round`, round kind ``knowhow``) stores one
+pending proposal per placement.
 
 Two-phase, like a loan proposal: the learner and the mentor both accept
 (:func:`accept_knowhow`) → *accepted* (the learn request is closed); one decline → *declined*
@@ -22,31 +18,23 @@ proposals it is the learner or the mentor of: any other id is "not found".
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
-from api.db import repo
-from api.db.audit import append_event, canonical_json
-from api.db.tables import CoopRow, MembershipRow, RoundRow
+from api.db.audit import append_event
+from api.db.tables import CoopRow
 from api.db.tables_knowhow import KnowhowPostingRow, KnowhowProposalRow
-from api.db.tx import in_write_transaction, network_lock, read_session
+from api.db.tx import in_write_transaction, read_session
 from api.services.clock import UtcClock, as_utc, system_clock
 from api.services.errors import InvalidStateError, NotFoundError, ServiceError
 from api.services.hooks import OnCommit, with_hook
-from api.services.persist import code_version
-from api.services.round.calendar import add_business_days, business_day_end
-from api.services.round.service import authorize
 from matcher.errors import InputError
 from matcher.knowhow.model import KnowhowProblem, LearnRequest, TeachOffer
 
-KIND = "knowhow"
-ANSWER_DAYS = 5
-"""Business days the learner and the mentor have to accept."""
 HOLDS = ("pending", "accepted")
 CLOSED = ("declined", "expired", "voided")
 
@@ -64,20 +52,6 @@ class KnowhowView:
     expires_at: datetime
     accepted: tuple[str, ...]
     changed: bool = False
-
-
-@dataclass(frozen=True)
-class KnowhowRoundOutcome:
-    """What a know-how round stored (or found stored, ``reused``)."""
-
-    round_id: int
-    version: int
-    reused: bool
-    proposal_ids: tuple[int, ...]
-    matched: int
-    requests: int
-    expired: int = 0
-    voided: int = 0
 
 
 def post_teach(
@@ -182,193 +156,6 @@ def _check(
         raise ServiceError(
             "the know-how posting is not valid", "ข้อมูลการสอน/การเรียนไม่ถูกต้อง", lines
         ) from exc
-
-
-def run_knowhow_round(
-    engine: Engine,
-    *,
-    network_id: str,
-    business_date: date,
-    actor: str,
-    new_version: bool = False,
-    clock: UtcClock = system_clock,
-    on_commit: OnCommit[KnowhowRoundOutcome] | None = None,
-) -> KnowhowRoundOutcome:
-    """Run (or return the stored) know-how round of ``network_id`` on the date.
-
-    Raises:
-        NotFoundError / ForbiddenError: unknown network, or ``actor`` does not coordinate it.
-    """
-    authorize(engine, actor, network_id)
-    with network_lock(engine, network_id):
-        if not new_version:
-            with read_session(engine) as s:
-                existing = repo.latest_round(s, network_id, KIND, business_date)
-            if existing is not None:
-                return in_write_transaction(
-                    engine, lambda s: with_hook(s, _outcome(s, existing, True), on_commit)
-                )
-
-        def work(s: Session) -> KnowhowRoundOutcome:
-            now = clock()
-            coops = _coops(s, network_id)
-            expired = _expire(s, coops, now)
-            prev = repo.latest_round(s, network_id, KIND, business_date)
-            voided = _void_day(s, network_id, business_date, now)
-            problem = _problem(s, coops)
-            from matcher.knowhow.solver import solve_knowhow  # lazy: OR-Tools
-
-            result = solve_knowhow(problem)
-            rnd = _round(s, network_id, business_date, prev, result.solver, actor, now)
-            rnd.solve_status = result.status.value
-            rnd.order_count = len(problem.requests) + len(problem.offers)
-            rnd.proposal_count = len(result.mentorships)
-            rnd.objective_json = canonical_json(
-                {"matched": result.matched, "requests": len(problem.requests),
-                 "distance_m": result.distance_m}
-            )  # fmt: skip
-            rnd.notes_json = canonical_json(list(result.notes))
-            expires = business_day_end(add_business_days(business_date, ANSWER_DAYS))
-            for m in result.mentorships:
-                s.add(
-                    KnowhowProposalRow(
-                        round_id=int(rnd.id or 0), network_id=network_id,
-                        request_id=m.request_id, offer_id=m.offer_id,
-                        learner_coop_id=m.learner, mentor_coop_id=m.mentor, topic=m.topic,
-                        distance_m=m.distance_m, status="pending", created_at=now,
-                        expires_at=expires,
-                    )
-                )  # fmt: skip
-            s.add(rnd)
-            s.flush()
-            append_event(s, now, actor, "knowhow_round.run", "round", str(rnd.id),
-                         {"network": network_id, "date": business_date.isoformat(),
-                          "matched": result.matched})  # fmt: skip
-            out = _outcome(s, rnd, False, expired=expired, voided=voided)
-            return with_hook(s, out, on_commit)
-
-        return in_write_transaction(engine, work)
-
-
-def _coops(s: Session, network_id: str) -> list[str]:
-    nets = [n.id for n in repo.subtree(s, network_id)]
-    rows = s.execute(
-        select(col(MembershipRow.coop_id)).where(col(MembershipRow.network_id).in_(nets))
-    ).scalars()
-    return sorted(set(rows))
-
-
-def _problem(s: Session, coops: list[str]) -> KnowhowProblem:
-    """Open requests holding no proposal; teach offers with the seats they have left."""
-    postings = s.execute(
-        select(KnowhowPostingRow)
-        .where(col(KnowhowPostingRow.coop_id).in_(coops), col(KnowhowPostingRow.status) == "open")
-        .order_by(col(KnowhowPostingRow.id))
-    ).scalars()
-    held_req = set(
-        s.execute(
-            select(col(KnowhowProposalRow.request_id)).where(
-                col(KnowhowProposalRow.status).in_(HOLDS)
-            )
-        ).scalars()
-    )
-    seats = dict(
-        s.execute(
-            select(col(KnowhowProposalRow.offer_id), func.count())
-            .where(col(KnowhowProposalRow.status).in_(HOLDS))
-            .group_by(col(KnowhowProposalRow.offer_id))
-        ).all()
-    )
-    requests, offers = [], []
-    for p in postings:
-        if p.side == "learn" and p.id not in held_req:
-            requests.append(
-                LearnRequest(p.id, p.coop_id, p.topic, p.lat_e5, p.lon_e5, p.max_distance_m)
-            )
-        elif p.side == "teach" and p.capacity - int(seats.get(p.id, 0)) > 0:
-            left = p.capacity - int(seats.get(p.id, 0))
-            offers.append(TeachOffer(p.id, p.coop_id, p.topic, left, p.lat_e5, p.lon_e5))
-    return KnowhowProblem(tuple(requests), tuple(offers))
-
-
-def _round(
-    s: Session,
-    network_id: str,
-    day: date,
-    prev: RoundRow | None,
-    solver: str,
-    actor: str,
-    now: datetime,
-) -> RoundRow:
-    rnd = RoundRow(
-        network_id=network_id, kind=KIND, business_date=day,
-        version=1 if prev is None else prev.version + 1, status="completed",
-        tier_cascade=network_id, input_hash="",
-        params_json=canonical_json({"answer_days": ANSWER_DAYS}), solve_status="",
-        solver=solver, objective_json="{}", notes_json="[]", order_count=0,
-        proposal_count=0, load_ms=0, solve_ms=0, persist_ms=0,
-        code_version=code_version(), created_by=actor, started_at=now, finished_at=now,
-    )  # fmt: skip
-    s.add(rnd)
-    s.flush()
-    return rnd
-
-
-def _expire(s: Session, coops: list[str], now: datetime) -> int:
-    rows = s.execute(
-        select(KnowhowProposalRow).where(
-            col(KnowhowProposalRow.status) == "pending",
-            col(KnowhowProposalRow.learner_coop_id).in_(coops),
-        )
-    ).scalars()
-    due = [p for p in rows if as_utc(p.expires_at) < now]
-    for p in due:
-        p.status, p.closed_at = "expired", now
-        s.add(p)
-    s.flush()
-    return len(due)
-
-
-def _void_day(s: Session, network_id: str, day: date, now: datetime) -> int:
-    rounds = select(col(RoundRow.id)).where(
-        col(RoundRow.network_id) == network_id,
-        col(RoundRow.kind) == KIND,
-        col(RoundRow.business_date) == day,
-    )
-    rows = list(
-        s.execute(
-            select(KnowhowProposalRow).where(
-                col(KnowhowProposalRow.round_id).in_(rounds),
-                col(KnowhowProposalRow.status) == "pending",
-            )
-        ).scalars()
-    )
-    for p in rows:
-        p.status, p.closed_at = "voided", now
-        s.add(p)
-    s.flush()
-    return len(rows)
-
-
-def _outcome(
-    s: Session, rnd: RoundRow, reused: bool, *, expired: int = 0, voided: int = 0
-) -> KnowhowRoundOutcome:
-    ids = s.execute(
-        select(col(KnowhowProposalRow.id))
-        .where(col(KnowhowProposalRow.round_id) == rnd.id)
-        .order_by(col(KnowhowProposalRow.id))
-    ).scalars()
-    obj = json.loads(rnd.objective_json)
-    return KnowhowRoundOutcome(
-        round_id=int(rnd.id or 0),
-        version=rnd.version,
-        reused=reused,
-        proposal_ids=tuple(int(i) for i in ids),
-        matched=int(obj.get("matched", 0)),
-        requests=int(obj.get("requests", 0)),
-        expired=expired,
-        voided=voided,
-    )
 
 
 def _load(s: Session, pid: int, coop_id: str) -> KnowhowProposalRow:

@@ -21,7 +21,7 @@ from sqlmodel import Session
 from api.services.clock import UtcClock, system_clock
 from api.services.errors import ServiceError
 from api.services.hooks import OnCommit, with_hook
-from api.services.knowhow import KnowhowRoundOutcome, run_knowhow_round
+from api.services.knowhow_round import KnowhowRoundOutcome, run_knowhow_round
 from api.services.purchase_round import PurchaseRoundOutcome, run_purchase_round
 from api.services.round.service import Progress, RoundOutcome, RoundParams, run_round
 from api.services.startup_round import StartupRoundOutcome, run_startup_round
