@@ -190,3 +190,8 @@ def test_cli_runs_a_purchase_round_through_the_one_entrance(cli, tmp_path: Path)
     code, again = cli(*args, "--kind", "purchase")
     assert code == 0 and "existing" in again
     assert _rounds(tmp_path) == 1
+    code, out = cli(*args, "--kind", "startup")
+    assert code == 0 and "start-up capital round" in out and "0 proposals" in out, out
+    code, out = cli(*args, "--kind", "knowhow")
+    assert code == 0 and "know-how round" in out and "0/0" in out, out
+    assert _rounds(tmp_path) == 3
