@@ -1,6 +1,7 @@
 """The joint fund's start-up capital round (round kind ``startup``).
 
-Under the network's round lock and in one transaction: propose a loan from the fund's
+Under the network's round lock and in one transaction: expire the subtree's proposals
+whose answer-by passed, then propose a loan from the fund's
 account offer to each open start-up need of the subtree (:mod:`api.services.startup_capital`
 draws the terms and the posting rules), most urgent first, at the policy's rate and the
 need's term, as much as the need, the coop's remaining limit and the fund's free balance
@@ -38,6 +39,7 @@ from api.db.tx import in_write_transaction, network_lock, read_session
 from api.services.clock import UtcClock, system_clock
 from api.services.hooks import OnCommit, with_hook
 from api.services.loans import quoted_interest
+from api.services.proposals import expire_due
 from api.services.round.calendar import add_business_days, business_day_end
 from api.services.round.service import authorize
 from api.services.round.stored import new_round_row
@@ -89,6 +91,8 @@ def run_startup_round(
 
         def work(s: Session) -> StartupRoundOutcome:
             now = clock()
+            # proposals past their answer-by free the fund and the coop's limit first
+            expire_due(s, now, actor, [n.id for n in repo.subtree(s, network_id)])
             prev = repo.latest_round(s, network_id, KIND, business_date)
             rnd = new_round_row(
                 s, network_id=network_id, kind=KIND, day=business_date, prev=prev,

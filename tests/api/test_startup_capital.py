@@ -198,3 +198,23 @@ def test_a_policy_with_start_up_capital_but_no_fund_is_refused(db, clock) -> Non
         set_policy(db, "THAI", {"joint_fund": FUND, "startup_capital": bad}, actor="thai-office",
                    clock=clock)  # fmt: skip
     assert any("coop_kinds" in x for x in err.value.lines)
+
+
+def test_an_unanswered_proposal_expires_and_the_capital_is_offered_again(db, clock) -> None:  # type: ignore[no-untyped-def]
+    _seed(db, clock)
+    post_startup_need(db, _need("SU-F3", "F3", 1_000_000), "fuel_station", actor="F3", clock=clock)
+    first = run_round_of_kind(db, STARTUP, network_id="FUEL", business_date=DAY,
+                              actor="fuel-office", clock=clock)  # fmt: skip
+    assert first.startup is not None and len(first.startup.proposal_ids) == 1
+    # Nobody answers for two weeks: the next start-up round expires it and proposes again
+    # (the coop's limit and the fund's balance were freed, not counted twice).
+    clock.advance(days=14)
+    day = DAY + timedelta(days=14)
+    later = run_round_of_kind(db, STARTUP, network_id="FUEL", business_date=day,
+                              actor="fuel-office", clock=clock)  # fmt: skip
+    assert later.startup is not None and later.startup.lent_satang == 1_000_000 * BAHT
+    with Session(db) as s:
+        old = s.get(ProposalRow, first.startup.proposal_ids[0])
+        fund = s.get(OrderRow, "THAI-FUND")
+        assert old is not None and old.status == "expired"
+        assert fund is not None and fund.reserved == 1_000_000 * BAHT
