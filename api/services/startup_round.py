@@ -8,7 +8,8 @@ need's term, as much as the need, the coop's remaining limit and the fund's free
 allow; a need it cannot serve gets a note (Thai and English). The proposals are ordinary
 loan proposals (``proposal`` + ``proposal_loan``): both sides accept through
 :mod:`api.services.proposals`. Without ``new_version`` a second call on the same date
-returns the stored round.
+returns the stored round; with it, the day's earlier proposals neither side accepted are
+voided and proposed afresh.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ def run_startup_round(
             # proposals past their answer-by free the fund and the coop's limit first
             expire_due(s, now, actor, [n.id for n in repo.subtree(s, network_id)])
             prev = repo.latest_round(s, network_id, KIND, business_date)
+            _void_day(s, network_id, business_date, now)
             rnd = new_round_row(
                 s, network_id=network_id, kind=KIND, day=business_date, prev=prev,
                 solver="startup-fund", params={"answer_days": ANSWER_DAYS}, actor=actor, now=now,
@@ -109,6 +111,36 @@ def run_startup_round(
             return with_hook(s, _outcome(s, rnd, False), on_commit)
 
         return in_write_transaction(engine, work)
+
+
+def _void_day(s: Session, network_id: str, day: date, now: datetime) -> None:
+    """A new version: void the day's earlier start-up proposals neither side has accepted,
+    freeing what they reserved (an accepted side keeps its proposal)."""
+    rounds = select(col(RoundRow.id)).where(
+        col(RoundRow.network_id) == network_id,
+        col(RoundRow.kind) == KIND,
+        col(RoundRow.business_date) == day,
+    )
+    rows = list(
+        s.execute(
+            select(ProposalRow)
+            .where(
+                col(ProposalRow.round_id).in_(rounds),
+                col(ProposalRow.status) == "pending",
+                col(ProposalRow.supply_accepted_at).is_(None),
+                col(ProposalRow.demand_accepted_at).is_(None),
+            )
+            .order_by(col(ProposalRow.id))
+        ).scalars()
+    )
+    deltas: dict[str, tuple[int, int]] = {}
+    for p in rows:
+        p.status, p.closed_at = "voided", now
+        s.add(p)
+        for oid in (p.supply_order_id, p.demand_order_id):
+            deltas[oid] = (deltas.get(oid, (0, 0))[0] - p.amount, 0)
+    s.flush()
+    apply_deltas(s, deltas, now)
 
 
 def _open_needs(s: Session, network_id: str) -> list[tuple[OrderRow, LiquidityNeedRow, str]]:

@@ -218,3 +218,19 @@ def test_an_unanswered_proposal_expires_and_the_capital_is_offered_again(db, clo
         fund = s.get(OrderRow, "THAI-FUND")
         assert old is not None and old.status == "expired"
         assert fund is not None and fund.reserved == 1_000_000 * BAHT
+
+
+def test_a_new_version_voids_the_days_unanswered_proposals(db, clock) -> None:  # type: ignore[no-untyped-def]
+    _seed(db, clock)
+    post_startup_need(db, _need("SU-F2", "F2", 800_000), "fuel_station", actor="F2", clock=clock)
+    kw = {"network_id": "FUEL", "business_date": DAY, "actor": "fuel-office", "clock": clock}
+    first = run_round_of_kind(db, STARTUP, **kw)  # type: ignore[arg-type]
+    second = run_round_of_kind(db, STARTUP, new_version=True, **kw)  # type: ignore[arg-type]
+    assert first.startup is not None and second.startup is not None
+    assert second.startup.version == 2 and len(second.startup.proposal_ids) == 1
+    with Session(db) as s:
+        old = s.get(ProposalRow, first.startup.proposal_ids[0])
+        fund, need = s.get(OrderRow, "THAI-FUND"), s.get(OrderRow, "SU-F2")
+        assert old is not None and old.status == "voided"
+        assert fund is not None and need is not None
+        assert fund.reserved == need.reserved == 800_000 * BAHT  # reserved once, not twice
