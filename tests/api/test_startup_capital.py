@@ -283,3 +283,29 @@ def test_the_fund_never_lends_beyond_its_balance_or_a_coops_limit(  # type: igno
             per_coop[p.demand_coop_id] = per_coop.get(p.demand_coop_id, 0) + p.amount
     assert all(v <= cap * unit for v in per_coop.values())
     assert sum(per_coop.values()) <= balance * unit
+
+
+def test_a_crash_in_the_middle_leaves_nothing_and_the_retry_runs(db, clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import api.services.startup_round as sr
+    from api.db.tables import RoundRow
+
+    _seed(db, clock)
+    post_startup_need(db, _need("SU-F1", "F1", 700_000), "fuel_station", actor="F1", clock=clock)
+    real = sr.apply_deltas
+
+    def boom(*_a: Any, **_k: Any) -> None:
+        raise RuntimeError("crash between the proposals and the reservations")
+
+    monkeypatch.setattr(sr, "apply_deltas", boom)
+    kw = {"network_id": "FUEL", "business_date": DAY, "actor": "fuel-office", "clock": clock}
+    with pytest.raises(RuntimeError):
+        run_round_of_kind(db, STARTUP, **kw)  # type: ignore[arg-type]
+    with Session(db) as s:
+        assert s.execute(select(func.count()).select_from(ProposalRow)).scalar_one() == 0
+        kinds = s.execute(select(col(RoundRow.kind))).scalars().all()
+        assert "startup" not in kinds
+        fund = s.get(OrderRow, "THAI-FUND")
+        assert fund is not None and fund.reserved == 0
+    monkeypatch.setattr(sr, "apply_deltas", real)
+    ran = run_round_of_kind(db, STARTUP, **kw)  # type: ignore[arg-type]
+    assert ran.startup is not None and ran.startup.lent_satang == 700_000 * BAHT
