@@ -29,6 +29,7 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
         WeakSecretError: the secret is shorter than 32 bytes (start-up is refused).
     """
     from api.web import (
+        knowhow_pages,
         letter_pages,
         member_pages,
         missing_pages,
@@ -50,5 +51,6 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
     app.include_router(policy_pages.router)
     app.include_router(purchase_pages.router)
     app.include_router(purchase_pages.network_router)
+    app.include_router(knowhow_pages.router)
     app.mount("/web/static", StaticFiles(directory=str(STATIC)), name="web-static")
     app.include_router(missing_pages.router)  # last: any other /web address
