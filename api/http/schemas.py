@@ -422,11 +422,14 @@ class RoundPublic(Public):
             "proposal_count": 3,
             "solve_status": "optimal",
             "input_hash": "9c1e…",
+            "kind": "daily",
         }
     )
     round_id: int
     network_id: str
     business_date: date
+    kind: str = "daily"
+    """``daily``, ``purchase``, ``startup`` or ``knowhow`` (ประเภทรอบ)."""
     version: int
     reused: bool
     order_count: int

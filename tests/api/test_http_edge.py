@@ -16,6 +16,7 @@ IDS = {
     "order_id": "O1",
     "proposal_id": "1",
     "joint_order_id": "1",
+    "knowhow_proposal_id": "1",
     "commitment_id": "1",
     "network_id": "LPN",
     "round_id": "1",
