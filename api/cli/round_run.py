@@ -1,9 +1,10 @@
-"""``coopmatch round run --network ID --date YYYY-MM-DD``: the daily combined round (set-off,
-loans, produce sales) on the database, with progress."""
+"""``coopmatch round run --network ID --date YYYY-MM-DD [--kind daily|purchase]``: the daily
+combined round (set-off, loans, produce sales) or the joint-purchase round on the database,
+with progress; both through the one entrance :func:`api.services.round.kinds.run_round_of_kind`."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -16,6 +17,9 @@ from api.schemas.dates import DateTextError, parse_date_text
 from api.services.clock import system_clock
 from api.settings import Settings, create_engine_from
 from matcher.money import format_baht, format_bps_percent
+
+if TYPE_CHECKING:
+    from api.services.purchase_round import PurchaseRoundOutcome
 
 STEPS = {
     "snapshot": "อ่านคำสั่งที่เปิดอยู่ / loading open orders",
@@ -53,18 +57,31 @@ def round_run(
         bool,
         typer.Option("--force", help="run although the date is far from today (บังคับรัน)"),
     ] = False,
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="round kind: daily (combined), purchase, startup or knowhow "
+            "(ประเภทรอบ: daily / purchase / startup / knowhow)",
+        ),
+    ] = "daily",
 ) -> None:
-    """Run the network's combined round for a date (idempotent unless --new-version).
+    """Run the network's combined round, or with ``--kind purchase`` its joint-purchase
+    round, ``--kind startup`` its joint fund's start-up capital round, ``--kind knowhow``
+    its know-how round, for a date (idempotent unless --new-version).
 
     A Buddhist-Era year (2569-12-06) is refused with the Gregorian date meant, and a date
     more than ``COOPMATCH_ROUND_DATE_WINDOW_DAYS`` from today unless ``--force``."""
     from api.services.round.calendar import check_round_date
-    from api.services.round.service import RoundParams, run_round
+    from api.services.round.kinds import PURCHASE, ROUND_KINDS, run_round_of_kind
+    from api.services.round.service import RoundParams
 
     try:
         day = parse_date_text(business_date)
     except DateTextError as exc:
         fail("--date", [str(exc)])
+    if kind not in ROUND_KINDS:
+        fail("--kind", [f"one of {', '.join(ROUND_KINDS)} (ใช้ได้: {', '.join(ROUND_KINDS)})"])
     who = actor_or_fail(actor)
     settings = Settings()
     engine = create_engine_from(settings)
@@ -80,8 +97,9 @@ def round_run(
     ):
         check_round_date(day, system_clock(), settings.round_date_window_days, force)
         task = bar.add_task(STEPS["snapshot"], total=None)
-        out = run_round(
+        ran = run_round_of_kind(
             engine,
+            kind,
             network_id=network,
             business_date=day,
             actor=who,
@@ -95,8 +113,33 @@ def round_run(
             retries=settings.round_retries,
             progress=lambda step: bar.update(task, description=STEPS.get(step, step)),
         )
-        if not out.reused:
+        if not ran.reused:
             anchor_round(settings, engine, system_clock())
+    if ran.purchase is not None:
+        _print_purchase(ran.purchase, network, day.isoformat())
+        return
+    if ran.startup is not None:
+        st = ran.startup
+        console.print(
+            f"รอบทุนเริ่มต้นธุรกิจ / start-up capital round {st.round_id} "
+            f"v{st.version}{' (เดิม / existing)' if st.reused else ''}: "
+            f"{len(st.proposal_ids)} proposals · {format_baht(st.lent_satang)} ฿",
+            markup=False,
+        )
+        for note in st.notes:
+            console.print(f"  • {note}", markup=False, highlight=False)
+        return
+    if ran.knowhow is not None:
+        kh = ran.knowhow
+        console.print(
+            f"รอบจับคู่ความรู้ / know-how round {kh.round_id} "
+            f"v{kh.version}{' (เดิม / existing)' if kh.reused else ''}: "
+            f"{kh.matched}/{kh.requests} learners placed (ผู้เรียนที่ได้ผู้สอน)",
+            markup=False,
+        )
+        return
+    assert ran.daily is not None and kind != PURCHASE
+    out = ran.daily
     table = Table(title=f"รอบ / round {out.round_id}", show_header=False)
     for label, value in (
         ("network / เครือข่าย", out.network_id),
@@ -116,6 +159,22 @@ def round_run(
     console.print(table)
     for note in out.notes:
         console.print(f"  • {note}", markup=False, highlight=False)
+
+
+def _print_purchase(out: PurchaseRoundOutcome, network: str, day: str) -> None:
+    """The joint-purchase round's figures."""
+    table = Table(title=f"รอบจัดซื้อร่วม / purchase round {out.round_id}", show_header=False)
+    for label, value in (
+        ("network / เครือข่าย", network),
+        ("date / วันทำการ", day),
+        ("version / ฉบับ", f"{out.version}{' (เดิม / existing)' if out.reused else ''}"),
+        ("status / ผล", out.solve_status),
+        ("group orders / คำสั่งซื้อร่วม", " ".join(str(j) for j in out.joint_order_ids) or "-"),
+        ("saving / ประหยัดได้ (฿)", format_baht(out.saving_satang)),
+        ("alone / ซื้อแยก (฿)", format_baht(out.alone_saving_satang)),
+    ):
+        table.add_row(label, value)
+    console.print(table)
 
 
 def _summary_rows(s: dict[str, int]) -> list[tuple[str, str]]:

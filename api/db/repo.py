@@ -379,3 +379,16 @@ def latest_round(
         .order_by(col(RoundRow.version).desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+def startup_need_ids(session: Session) -> set[str]:
+    """The open start-up capital needs (``startup_need``): the daily round leaves them out;
+    only the joint fund's start-up round lends to them. (Few rows: no id list is sent.)"""
+    from api.db.tables_startup import StartupNeedRow
+
+    rows = session.execute(
+        select(col(StartupNeedRow.order_id))
+        .join(OrderRow, col(OrderRow.id) == col(StartupNeedRow.order_id))
+        .where(col(OrderRow.status).in_(("open", "reserved")))
+    ).scalars()
+    return set(rows)

@@ -487,6 +487,8 @@ APPEND_ONLY_TABLES = (
 metadata = SQLModel.metadata
 
 from api.db import tables_jobs as _tables_jobs  # noqa: E402,F401  (registers them in metadata)
+from api.db import tables_knowhow as _tables_knowhow  # noqa: E402,F401  (know-how matching)
 from api.db import tables_purchase as _tables_purchase  # noqa: E402,F401  (joint purchasing)
 from api.db import tables_report as _tables_report  # noqa: E402,F401  (registers it in metadata)
 from api.db import tables_round as _tables_round  # noqa: E402,F401  (registers them in metadata)
+from api.db import tables_startup as _tables_startup  # noqa: E402,F401  (start-up capital)

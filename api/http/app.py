@@ -33,7 +33,18 @@ from api.http.context import AppContext, HttpConfig
 from api.http.docs import install_docs
 from api.http.headers import with_security_headers
 from api.http.openapi_examples import restore_nulls
-from api.http.routers import admin, catalogue, debts, jobs, members, ops, purchase, rounds
+from api.http.routers import (
+    admin,
+    catalogue,
+    debts,
+    jobs,
+    knowhow,
+    members,
+    ops,
+    purchase,
+    rounds,
+    startup,
+)
 from api.http.strict import reject_unknown_query
 from api.services.clock import UtcClock, system_clock
 from api.settings import Settings, create_engine_from
@@ -217,6 +228,8 @@ def create_app(
     app.include_router(purchase.router)
     app.include_router(purchase.network_router)
     app.include_router(jobs.router)
+    app.include_router(startup.router)
+    app.include_router(knowhow.router)
     mount_web(app)  # the coordinator's web pages under /web
     if docs:
         install_docs(app)  # /docs and /redoc from packaged assets (no CDN)

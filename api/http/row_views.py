@@ -189,6 +189,7 @@ def round_public(rnd: RoundRow, reused: bool) -> RoundPublic:
         round_id=int(rnd.id or 0),
         network_id=rnd.network_id,
         business_date=rnd.business_date,
+        kind=rnd.kind,
         version=rnd.version,
         reused=reused,
         order_count=rnd.order_count,

@@ -416,6 +416,10 @@ class RoundRun(StrictModel):
     new_version: Annotated[bool, Field(strict=True)] = False
     force: Annotated[bool, Field(strict=True)] = False
     retry_declined: Annotated[bool, Field(strict=True)] = False
+    kind: Literal["daily", "purchase", "startup", "knowhow"] = "daily"
+    """``daily`` (the combined round), ``purchase`` (the joint-purchase round),
+    ``startup`` (the joint fund's start-up capital round) or ``knowhow`` (learners placed
+    with mentors)."""
 
 
 class RoundPublic(Public):
@@ -432,11 +436,14 @@ class RoundPublic(Public):
             "proposal_count": 3,
             "solve_status": "optimal",
             "input_hash": "9c1e…",
+            "kind": "daily",
         }
     )
     round_id: int
     network_id: str
     business_date: date
+    kind: str = "daily"
+    """``daily``, ``purchase``, ``startup`` or ``knowhow`` (ประเภทรอบ)."""
     version: int
     reused: bool
     order_count: int

@@ -146,6 +146,26 @@ class RoundReport:
     """The debts from the round's loans and sales overdue on the export's date."""
 
 
+def _objective_rows(kind: str, objective: dict[str, Any]) -> list[tuple[str, str]]:
+    """The daily round's covered and needed amounts; for a round of another kind
+    (purchase, startup, knowhow) its kind and its own whole figures (``*_satang`` in baht)."""
+    if "covered_satang" in objective:
+        return [
+            ("covered_baht / ยอดที่จับคู่ได้", satang_to_decimal_string(objective["covered_satang"])),
+            ("needed_baht / ยอดที่ต้องการ", satang_to_decimal_string(objective["needed_satang"])),
+        ]
+    rows = [("kind / ประเภทรอบ", kind)]
+    for key, value in sorted(objective.items()):
+        if isinstance(value, int) and not isinstance(value, bool):
+            if key.endswith("_satang"):
+                rows.append(
+                    (key.removesuffix("_satang") + "_baht", satang_to_decimal_string(value))
+                )
+            else:
+                rows.append((key, str(value)))
+    return rows
+
+
 def round_report(
     engine: Engine, round_id: int, as_of: date | None = None, clock: UtcClock = system_clock
 ) -> RoundReport:
@@ -177,8 +197,7 @@ def round_report(
             ("tiers / ลำดับชั้น", rnd.tier_cascade),
             ("orders / คำสั่ง", str(rnd.order_count)),
             ("proposals / ข้อเสนอ", str(rnd.proposal_count)),
-            ("covered_baht / ยอดที่จับคู่ได้", satang_to_decimal_string(objective["covered_satang"])),
-            ("needed_baht / ยอดที่ต้องการ", satang_to_decimal_string(objective["needed_satang"])),
+            *_objective_rows(rnd.kind, objective),
             ("input_hash", rnd.input_hash),
             ("solver", rnd.solver),
             ("code_version", rnd.code_version),

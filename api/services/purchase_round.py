@@ -8,8 +8,9 @@ of the same day, read the subtree's whole open input needs and open supplier off
 reserving each need whole and the group's volume on the offer. Without ``new_version`` a
 second call on the same date returns the stored round.
 
-The daily round service can dispatch a round of kind ``purchase`` here (same shape as
-``round.service.run_round``); see ``docs/joint-purchase.md``.
+The one round entrance (:func:`api.services.round.kinds.run_round_of_kind`, kind
+``purchase``) dispatches here, and the daily round's sweep expires group orders past their
+commit-by on days without a purchase round; see ``docs/joint-purchase.md``.
 """
 
 from __future__ import annotations

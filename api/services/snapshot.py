@@ -266,6 +266,8 @@ def load_snapshot(
     members = repo.members_of(session, net_ids)
     coops = repo.coops_of(session, net_ids)
     orders = repo.open_liquidity_orders(session, net_ids, business_date)
+    startup = repo.startup_need_ids(session)  # only the fund's start-up round lends to them
+    orders = [o for o in orders if o.id not in startup]
     engaged = repo.engaged_by_coop(session, net_ids)
     prev = repo.latest_round(session, network_id, KIND, business_date)
     void_ids: list[int] = []

@@ -33,6 +33,7 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
         debt_pages,
         decline_pages,
         job_pages,
+        knowhow_pages,
         letter_pages,
         member_pages,
         missing_pages,
@@ -62,5 +63,6 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
     app.include_router(purchase_pages.network_router)
     app.include_router(job_pages.router)
     app.include_router(account_pages.router)
+    app.include_router(knowhow_pages.router)
     app.mount("/web/static", StaticFiles(directory=str(STATIC)), name="web-static")
     app.include_router(missing_pages.router)  # last: any other /web address

@@ -17,6 +17,7 @@ IDS = {
     "proposal_id": "1",
     "joint_order_id": "1",
     "job_id": "1",
+    "knowhow_proposal_id": "1",
     "commitment_id": "1",
     "network_id": "LPN",
     "round_id": "1",

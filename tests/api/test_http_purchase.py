@@ -93,3 +93,22 @@ def test_order_reads_list_the_new_kinds(api) -> None:  # noqa: F811
     one = api.get("C1", f"/v1/orders/{nid}")
     assert one.status_code == 200, one.text
     assert one.json()["kind"] == "input_need"
+
+
+def test_the_one_rounds_route_dispatches_a_purchase_round(api) -> None:  # noqa: F811
+    _posted(api, "C3", "/v1/purchase/offers", DIESEL_OFFER)
+    _posted(api, "C1", "/v1/purchase/needs", DIESEL_NEED)
+    _posted(api, "C2", "/v1/purchase/needs", DIESEL_NEED)
+    body = {**ROUND, "kind": "purchase"}
+    first = api.post(COORDINATOR, "/v1/networks/LPN/rounds", body, idem="rk-1")
+    assert first.status_code == 201, first.text
+    assert first.json()["proposal_count"] == 1  # one group order
+    # The same round is what the purchase route returns for the date (one round per kind).
+    same = api.post(COORDINATOR, "/v1/networks/LPN/purchase-rounds", ROUND)
+    assert same.status_code == 200 and same.json()["round_id"] == first.json()["round_id"]
+    # The daily round of the same date is another round.
+    daily = api.post(COORDINATOR, "/v1/networks/LPN/rounds", ROUND)
+    assert daily.status_code == 201 and daily.json()["round_id"] != first.json()["round_id"]
+    bad = api.post(COORDINATOR, "/v1/networks/LPN/rounds", {**ROUND, "kind": "weekly"})
+    assert bad.status_code == 422 and "kind" in bad.text
+    assert api.post("C1", "/v1/networks/LPN/rounds", body).status_code in (403, 404)

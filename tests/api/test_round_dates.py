@@ -177,3 +177,21 @@ def test_v1_refuses_buddhist_era_and_far_dates(api) -> None:  # noqa: F811
             "max_term_days": 90, "valid_until": "2569-12-31"}  # fmt: skip
     r = api.post("C1", "/v1/orders", body)
     assert r.status_code == 422 and "2026-12-31" in r.text and "valid_until" in r.text
+
+
+def test_cli_runs_a_purchase_round_through_the_one_entrance(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    args = ("round", "run", "--network", "LPN-FIN", "--date", "2031-11-21", "--force",
+            "--as", "lamphun-coop-office")  # fmt: skip
+    code, out = cli(*args, "--kind", "weekly")
+    assert code == 2 and "--kind" in out and "purchase" in out and _rounds(tmp_path) == 0
+    code, out = cli(*args, "--kind", "purchase")
+    assert code == 0, out
+    assert "purchase round" in out and "รอบจัดซื้อร่วม" in out
+    code, again = cli(*args, "--kind", "purchase")
+    assert code == 0 and "existing" in again
+    assert _rounds(tmp_path) == 1
+    code, out = cli(*args, "--kind", "startup")
+    assert code == 0 and "start-up capital round" in out and "0 proposals" in out, out
+    code, out = cli(*args, "--kind", "knowhow")
+    assert code == 0 and "know-how round" in out and "0/0" in out, out
+    assert _rounds(tmp_path) == 3

@@ -37,8 +37,9 @@ from api.services.export import (
 from api.services.round.calendar import check_round_date
 from api.services.round.declines import Declined, declines_of_network, forget_declined
 from api.services.round.escalation import escalations
+from api.services.round.kinds import KindOutcome, run_round_of_kind
 from api.services.round.policy import PolicySpec, StoredPolicy, set_policy, show_policy
-from api.services.round.service import RoundOutcome, RoundParams, run_round
+from api.services.round.service import RoundParams
 from api.services.round.service import preview as preview_round
 from api.services.sheets import plain_csv_bytes
 from matcher.money import satang_to_decimal_string
@@ -59,8 +60,9 @@ RUN_RESPONSES: dict[int | str, dict[str, Any]] = {
 @router.post("/rounds", status_code=201, response_model=sc.RoundPublic, responses=RUN_RESPONSES)
 def run(body: sc.RoundRun, network_id: Network, who: Coordinator, ctx: Ctx, idem: Idem) -> Response:
     """Run (or return) the network's combined daily round for a business date: set-off,
-    loans, produce sales (รันรอบจับคู่). 201 for a new round, 200 when the round for the
-    date already existed (``reused``)."""
+    loans, produce sales (รันรอบจับคู่), or with ``"kind": "purchase"`` its joint-purchase
+    round. 201 for a new round, 200 when the round for the date already existed
+    (``reused``)."""
 
     def call(store: StoreHook) -> Stored:
         out: list[Stored] = []
@@ -68,15 +70,16 @@ def run(body: sc.RoundRun, network_id: Network, who: Coordinator, ctx: Ctx, idem
             body.business_date, ctx.clock(), ctx.settings.round_date_window_days, body.force
         )
 
-        def hook(session: Session, outcome: RoundOutcome) -> None:
+        def hook(session: Session, outcome: KindOutcome) -> None:
             rnd = session.get(RoundRow, outcome.round_id)
             assert rnd is not None
             public = rv.round_public(rnd, outcome.reused)
             out.append(Stored(200 if outcome.reused else 201, public.model_dump(mode="json")))
             store(session, out[-1])
 
-        run_round(
+        run_round_of_kind(
             ctx.engine,
+            body.kind,
             network_id=network_id,
             business_date=body.business_date,
             actor=who.principal,

@@ -15,6 +15,9 @@ has one; with none at all the defaults below apply. Fields (see docs/daily-round
 ``product_transport``          a product's own terms (same fields, plus ``product``)
 ``joint_fund``                 the network's fund: ``account_id``, ``balance_satang``,
                                ``rate_bps``, ``max_term_days`` (a national root only)
+``startup_capital``            start-up capital from the joint fund: ``businesses``,
+                               ``coop_kinds``, ``max_per_coop_satang``, ``max_term_days``,
+                               ``rate_bps``, ``enabled`` (read on the fund's network only)
 ``processors``                 midstream stages (grading, feed milling, packing): coop,
                                input and output product/grade, capacity, cost per unit
 ``proposal_ttl_business_days`` a proposal expires at the end (Bangkok) of this business day
@@ -56,6 +59,7 @@ from api.services.round.policy_fields import (
     JointFundPolicy,
     ProcessorPolicy,
     ProductTransportPolicy,
+    StartupCapitalPolicy,
     unique_lines,
 )
 from api.services.snapshot import RoundParams
@@ -117,6 +121,8 @@ class PolicySpec(BaseModel):
     product_transport: tuple[ProductTransportPolicy, ...] = Field((), max_length=200)
     """Transport terms per product; products not listed travel on ``transport``."""
     joint_fund: JointFundPolicy | None = None
+    startup_capital: StartupCapitalPolicy | None = None
+    """Start-up capital the joint fund offers (read on the network holding the fund)."""
     processors: tuple[ProcessorPolicy, ...] = Field((), max_length=1000)
 
     @model_validator(mode="after")
@@ -127,6 +133,20 @@ class PolicySpec(BaseModel):
                 "(ต้องระบุอัตราดอกเบี้ยประกาศเมื่อใช้กฎอัตราประกาศ)"
             )
         lines = unique_lines(self.product_transport, "product", "product_transport")
+        if self.startup_capital is not None and self.joint_fund is None:
+            lines.append(
+                "startup_capital: start-up capital is lent by this network's joint_fund; "
+                "set joint_fund too (ทุนเริ่มต้นธุรกิจให้กู้จากกองทุนร่วมของเครือข่ายนี้ ต้องระบุ joint_fund ด้วย)"
+            )
+        if (
+            self.startup_capital is not None
+            and self.joint_fund is not None
+            and self.startup_capital.max_term_days > self.joint_fund.max_term_days
+        ):
+            lines.append(
+                "startup_capital.max_term_days: longer than joint_fund.max_term_days "
+                "(ระยะเวลาทุนเริ่มต้นยาวกว่าที่กองทุนร่วมให้กู้)"
+            )
         lines += unique_lines(self.processors, "id", "processors")
         for i in truck_conflicts(self.transport_domain(), [p.to_domain() for p in self.processors]):
             lines.append(

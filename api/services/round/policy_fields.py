@@ -12,6 +12,11 @@ the database round and a file round run the same model on the same terms.
   engine's lender of last resort). The balance is the open amount of the fund account's
   offer (:mod:`api.services.round.fund`), so what it lends is reserved and committed like
   any offer.
+* ``startup_capital``: long-term start-up capital the network's joint fund offers a coop
+  starting a business (``businesses``: ``fuel_station`` …), at most
+  ``max_per_coop_satang`` per coop, for at most ``max_term_days`` (up to ten years), at
+  ``rate_bps``; ``coop_kinds`` (empty: every kind) limit who qualifies. Only the terms of
+  the policy of the network that holds the fund apply (:mod:`api.services.startup_capital`).
 * ``processors``: a midstream stage at a coop (grading, feed milling, packing): it buys
   ``in_product``/``in_grade`` and sells ``out_product``/``out_grade``, one unit for one unit,
   at most ``capacity_units`` a business day, at ``cost_satang_per_unit``.
@@ -23,6 +28,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from matcher.domain import CoopKind
 from matcher.liquidity.model import JointFund
 from matcher.produce.model import Processor, ProductTransport
 
@@ -92,6 +98,34 @@ class JointFundPolicy(BaseModel):
         )
 
 
+class StartupCapitalPolicy(BaseModel):
+    """Start-up capital from the network's joint fund (ทุนเริ่มต้นธุรกิจจากกองทุนร่วม)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    enabled: bool = True
+    businesses: tuple[Ident, ...] = Field(min_length=1, max_length=50)
+    """The businesses a coop may start with the fund's capital (``fuel_station`` …)."""
+    coop_kinds: tuple[Ident, ...] = Field((), max_length=20)
+    """Coop kinds that qualify (``agricultural`` …); empty: every kind."""
+    max_per_coop_satang: Whole = Field(ge=1, le=10**12)
+    """Most start-up capital one coop may hold at once (proposed, lent and not repaid)."""
+    max_term_days: Whole = Field(1826, ge=30, le=3650)
+    """Longest term of a start-up loan (1826 days: five years)."""
+    rate_bps: Whole = Field(ge=0, le=10_000)
+    """The rate of every start-up loan, basis points per year."""
+
+    @model_validator(mode="after")
+    def _kinds_known(self) -> StartupCapitalPolicy:
+        known = {k.value for k in CoopKind} - {CoopKind.JOINT_FUND.value}
+        bad = [k for k in self.coop_kinds if k not in known]
+        if bad:
+            raise ValueError(
+                f"coop_kinds: unknown coop kind {bad[0]!r}; one of {', '.join(sorted(known))} "
+                "(ไม่รู้จักประเภทสหกรณ์)"
+            )
+        return self
+
+
 class ProcessorPolicy(BaseModel):
     """A midstream stage at a coop of the network."""
 
@@ -144,6 +178,7 @@ __all__ = [
     "JointFundPolicy",
     "ProcessorPolicy",
     "ProductTransportPolicy",
+    "StartupCapitalPolicy",
     "Whole",
     "unique_lines",
 ]

@@ -1,8 +1,10 @@
 """The start of a business day, limited to the round's subtree.
 
 Before a round snapshots its orders it (1) expires pending proposals whose expiry passed,
-(2) ends orders whose ``valid_until`` lies before the business date and (3) turns loan
-instalments due by that date into obligations — each only for the coops of the round's
+(2) ends orders whose ``valid_until`` lies before the business date, (3) turns loan
+instalments due by that date into obligations and (4) expires the pending group orders of
+the joint-purchase round whose commit-by passed (their needs and offer volume are freed even
+on a day with no purchase round) — each only for the coops of the round's
 network and the networks below it. A round of Loei never expires, voids or promotes
 anything of Lamphun, whatever its date.
 """
@@ -15,6 +17,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from api.db import repo
+from api.services.group_orders import expire_due as expire_group_orders
 from api.services.obligations import promote_due
 from api.services.order_lifecycle import expire_orders
 from api.services.proposals import expire_due
@@ -27,6 +30,7 @@ class SweepOutcome:
     expired_proposals: list[int]
     expired_orders: list[str]
     promoted: list[str]
+    expired_group_orders: int = 0
 
     def notes(self) -> tuple[str, ...]:
         """What the sweep did, in Thai and English (one line per kind, when any)."""
@@ -46,6 +50,11 @@ class SweepOutcome:
                 "loan instalments due, now debts (งวดเงินกู้ที่ถึงกำหนด กลายเป็นหนี้): "
                 + ", ".join(self.promoted)
             )
+        if self.expired_group_orders:
+            out.append(
+                f"{self.expired_group_orders} group orders expired before every member accepted "
+                "(คำสั่งซื้อร่วมที่หมดเวลาก่อนสมาชิกตอบรับครบ)"
+            )
         return tuple(out)
 
 
@@ -56,4 +65,5 @@ def sweep(session: Session, network_id: str, day: date, now: datetime, actor: st
         expire_due(session, now, actor, net_ids),
         expire_orders(session, day, now, actor, net_ids),
         promote_due(session, day, now, actor, net_ids),
+        expire_group_orders(session, net_ids, now, actor),
     )

@@ -1,0 +1,282 @@
+"""Know-how matching on the database (การจับคู่ความรู้): teach and learn postings, the
+know-how round, and its two-phase proposals.
+
+A coop posts what it can teach (:func:`post_teach`: a topic of the maintained list,
+learners per season) or wants to learn (:func:`post_learn`); the postings are checked by
+the matcher's own input rules (:func:`matcher.knowhow.checks.check_problem`), one Thai /
+English line per field, nothing written on a refusal.
+
+The know-how round (:mod:`api.services.knowhow_round`, round kind ``knowhow``) stores one
+pending proposal per placement.
+
+Two-phase, like a loan proposal: the learner and the mentor both accept
+(:func:`accept_knowhow`) → *accepted* (the learn request is closed); one decline → *declined*
+(the seat is free again, the request is matched again by a later round). Accepting twice
+has no second effect; accepting a closed proposal is refused. A coop only sees the
+proposals it is the learner or the mentor of: any other id is "not found".
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
+
+from api.db.audit import append_event
+from api.db.tables import CoopRow
+from api.db.tables_knowhow import KnowhowPostingRow, KnowhowProposalRow
+from api.db.tx import in_write_transaction, read_session
+from api.services.clock import UtcClock, as_utc, system_clock
+from api.services.errors import InvalidStateError, NotFoundError, ServiceError
+from api.services.hooks import OnCommit, with_hook
+from matcher.errors import InputError
+from matcher.knowhow.model import KnowhowProblem, LearnRequest, TeachOffer
+
+HOLDS = ("pending", "accepted")
+CLOSED = ("declined", "expired", "voided")
+
+
+@dataclass(frozen=True)
+class KnowhowView:
+    """A know-how proposal as its learner or mentor sees it."""
+
+    id: int
+    status: str
+    topic: str
+    learner: str
+    mentor: str
+    distance_m: int
+    expires_at: datetime
+    accepted: tuple[str, ...]
+    changed: bool = False
+
+
+def post_teach(
+    engine: Engine,
+    coop_id: str,
+    topic: str,
+    capacity: int,
+    *,
+    lat_e5: int | None = None,
+    lon_e5: int | None = None,
+    actor: str,
+    clock: UtcClock = system_clock,
+    on_commit: OnCommit[str] | None = None,
+) -> str:
+    """Post what ``coop_id`` teaches; returns the posting's id.
+
+    Raises:
+        ServiceError: a field breaks a rule (named, Thai and English); nothing written.
+    """
+    return _post(engine, "teach", coop_id, topic, capacity, 0, lat_e5, lon_e5, actor, clock,
+                 on_commit)  # fmt: skip
+
+
+def post_learn(
+    engine: Engine,
+    coop_id: str,
+    topic: str,
+    *,
+    max_distance_m: int = 100_000,
+    lat_e5: int | None = None,
+    lon_e5: int | None = None,
+    actor: str,
+    clock: UtcClock = system_clock,
+    on_commit: OnCommit[str] | None = None,
+) -> str:
+    """Post what ``coop_id`` wants to learn; returns the posting's id.
+
+    Raises:
+        ServiceError: a field breaks a rule (named, Thai and English); nothing written.
+    """
+    return _post(engine, "learn", coop_id, topic, 1, max_distance_m, lat_e5, lon_e5, actor,
+                 clock, on_commit)  # fmt: skip
+
+
+def _post(
+    engine: Engine,
+    side: str,
+    coop_id: str,
+    topic: str,
+    capacity: int,
+    max_distance_m: int,
+    lat_e5: int | None,
+    lon_e5: int | None,
+    actor: str,
+    clock: UtcClock,
+    on_commit: OnCommit[str] | None,
+) -> str:
+    def work(s: Session) -> str:
+        coop = s.get(CoopRow, coop_id)
+        if coop is None:
+            raise NotFoundError(f"coop {coop_id!r} does not exist", f"ไม่พบสหกรณ์ {coop_id}")
+        lat = lat_e5 if lat_e5 is not None else coop.lat_e5
+        lon = lon_e5 if lon_e5 is not None else coop.lon_e5
+        if lat is None or lon is None:
+            raise ServiceError(
+                "the posting has no location",
+                "ไม่มีพิกัดที่ตั้ง",
+                ["lat_e5: give the coordinates, the coop has none (ระบุพิกัด สหกรณ์ยังไม่มีพิกัด)"],
+            )
+        pid = f"{'kht' if side == 'teach' else 'khl'}_{uuid.uuid4().hex[:24]}"
+        _check(side, pid, coop_id, topic, capacity, max_distance_m, lat, lon)
+        now = clock()
+        s.add(
+            KnowhowPostingRow(
+                id=pid, side=side, coop_id=coop_id, topic=topic, capacity=capacity,
+                lat_e5=lat, lon_e5=lon, max_distance_m=max_distance_m or 100_000,
+                status="open", created_at=now,
+            )
+        )  # fmt: skip
+        s.flush()
+        append_event(s, now, actor, f"knowhow.{side}", "knowhow_posting", pid,
+                     {"coop": coop_id, "topic": topic, "capacity": capacity})  # fmt: skip
+        return with_hook(s, pid, on_commit)
+
+    return in_write_transaction(engine, work)
+
+
+def _check(
+    side: str, pid: str, coop: str, topic: str, capacity: int, reach: int, lat: int, lon: int
+) -> None:
+    """The matcher's input rules on this one posting; field names without the list index."""
+    from matcher.knowhow.checks import check_problem
+
+    if side == "teach":
+        problem = KnowhowProblem((), (TeachOffer(pid, coop, topic, capacity, lat, lon),))
+    else:
+        problem = KnowhowProblem((LearnRequest(pid, coop, topic, lat, lon, reach),), ())
+    try:
+        check_problem(problem)
+    except InputError as exc:
+        lines = [str(i).replace("offers[0].", "").replace("requests[0].", "") for i in exc.issues]
+        raise ServiceError(
+            "the know-how posting is not valid", "ข้อมูลการสอน/การเรียนไม่ถูกต้อง", lines
+        ) from exc
+
+
+def _load(s: Session, pid: int, coop_id: str) -> KnowhowProposalRow:
+    p = s.get(KnowhowProposalRow, pid)
+    if p is None or coop_id not in (p.learner_coop_id, p.mentor_coop_id):
+        raise NotFoundError(f"know-how proposal {pid} not found", f"ไม่พบข้อเสนอ {pid}")
+    return p
+
+
+def _view(p: KnowhowProposalRow, changed: bool) -> KnowhowView:
+    accepted = []
+    if p.learner_accepted_at is not None:
+        accepted.append(p.learner_coop_id)
+    if p.mentor_accepted_at is not None:
+        accepted.append(p.mentor_coop_id)
+    return KnowhowView(
+        int(p.id or 0), p.status, p.topic, p.learner_coop_id, p.mentor_coop_id, p.distance_m,
+        as_utc(p.expires_at), tuple(sorted(accepted)), changed,
+    )  # fmt: skip
+
+
+def accept_knowhow(
+    engine: Engine,
+    proposal_id: int,
+    coop_id: str,
+    *,
+    clock: UtcClock = system_clock,
+    on_commit: OnCommit[KnowhowView] | None = None,
+) -> KnowhowView:
+    """The learner or the mentor accepts; the second acceptance closes the learn request.
+
+    Raises:
+        NotFoundError: no such proposal, or ``coop_id`` is neither party.
+        InvalidStateError: declined, expired, voided, or its answer-by passed.
+    """
+
+    def work(s: Session) -> KnowhowView:
+        now = clock()
+        p = _load(s, proposal_id, coop_id)
+        is_learner = coop_id == p.learner_coop_id
+        mine = p.learner_accepted_at if is_learner else p.mentor_accepted_at
+        if p.status == "accepted" or (p.status == "pending" and mine is not None):
+            return with_hook(s, _view(p, False), on_commit)
+        if p.status in CLOSED or now > as_utc(p.expires_at):
+            raise InvalidStateError(
+                f"know-how proposal {proposal_id} is {p.status} or past its answer-by",
+                f"ข้อเสนอ {proposal_id} ปิดแล้วหรือเลยกำหนดตอบรับ",
+            )
+        if is_learner:
+            p.learner_accepted_at = now
+        else:
+            p.mentor_accepted_at = now
+        if p.learner_accepted_at is not None and p.mentor_accepted_at is not None:
+            p.status, p.closed_at = "accepted", now
+            req = s.get(KnowhowPostingRow, p.request_id)
+            if req is not None:
+                req.status = "closed"
+                s.add(req)
+        s.add(p)
+        s.flush()
+        append_event(s, now, coop_id, "knowhow_proposal.accepted", "knowhow_proposal",
+                     str(p.id), {"coop": coop_id, "status": p.status})  # fmt: skip
+        return with_hook(s, _view(p, True), on_commit)
+
+    return in_write_transaction(engine, work)
+
+
+def decline_knowhow(
+    engine: Engine,
+    proposal_id: int,
+    coop_id: str,
+    *,
+    clock: UtcClock = system_clock,
+    on_commit: OnCommit[KnowhowView] | None = None,
+) -> KnowhowView:
+    """The learner or the mentor declines a pending proposal (the seat is free again).
+
+    Raises:
+        NotFoundError: no such proposal, or ``coop_id`` is neither party.
+        InvalidStateError: it was already accepted by both.
+    """
+
+    def work(s: Session) -> KnowhowView:
+        now = clock()
+        p = _load(s, proposal_id, coop_id)
+        if p.status in CLOSED:
+            return with_hook(s, _view(p, False), on_commit)
+        if p.status == "accepted":
+            raise InvalidStateError(
+                f"know-how proposal {proposal_id} was accepted by both",
+                f"ข้อเสนอ {proposal_id} ได้รับการตอบรับจากทั้งสองฝ่ายแล้ว",
+            )
+        p.status, p.closed_at = "declined", now
+        s.add(p)
+        s.flush()
+        append_event(s, now, coop_id, "knowhow_proposal.declined", "knowhow_proposal",
+                     str(p.id), {"coop": coop_id})  # fmt: skip
+        return with_hook(s, _view(p, True), on_commit)
+
+    return in_write_transaction(engine, work)
+
+
+def knowhow_of_coop(engine: Engine, coop_id: str) -> list[KnowhowView]:
+    """The proposals ``coop_id`` is the learner or the mentor of, newest first."""
+    with read_session(engine) as s:
+        rows = s.execute(
+            select(KnowhowProposalRow)
+            .where(
+                (col(KnowhowProposalRow.learner_coop_id) == coop_id)
+                | (col(KnowhowProposalRow.mentor_coop_id) == coop_id)
+            )
+            .order_by(col(KnowhowProposalRow.id).desc())
+        ).scalars()
+        return [_view(p, False) for p in rows]
+
+
+def knowhow_proposal_of_coop(engine: Engine, proposal_id: int, coop_id: str) -> KnowhowView:
+    """One proposal ``coop_id`` is a party to.
+
+    Raises:
+        NotFoundError: no such proposal, or ``coop_id`` is neither party.
+    """
+    with read_session(engine) as s:
+        return _view(_load(s, proposal_id, coop_id), False)
