@@ -56,11 +56,19 @@ def explain(
         Reached(st.lots, st.orders, st.stage_lot.tolist(), st.stage_order.tolist()),
         matches,
         in_net,
-        full_procs=bool(st.n_procs) and bool((st.proc_rem == 0).all()),
+        full_procs=_full_inputs(p, st),
         relaxed=(relaxed_lot.tolist(), relaxed_order.tolist()),
         below_min=below_min,
         shadow=shadow,
     )
+
+
+def _full_inputs(p: ProduceProblem, st: ProduceState) -> frozenset[tuple[str, str]]:
+    """The (product, grade) inputs of the processors with no capacity left."""
+    procs = sorted(p.processors, key=lambda x: x.id)  # the state's order
+    rem = st.proc_rem.tolist()
+    full = (x for x, left in zip(procs, rem, strict=True) if left == 0)
+    return frozenset((x.in_product, x.in_grade) for x in full)
 
 
 @dataclass(frozen=True)
@@ -79,7 +87,7 @@ def explain_lists(
     matches: Sequence[ProduceMatch],
     in_net: AbstractSet[str],
     *,
-    full_procs: bool,
+    full_procs: AbstractSet[tuple[str, str]],
     relaxed: tuple[Sequence[int], Sequence[int]] | None,
     below_min: set[int],
     shadow: ShadowBook | None = None,
@@ -108,7 +116,9 @@ def explain_lists(
         elif trucks and relaxed is not None and relaxed[0][i] > q:
             why = (r.TRUCK_NOT_FULL,)
         else:
-            why = (r.CAPACITY,) if full_procs else (r.BUYERS_SCARCE,)
+            # capacity only where a processor that takes this product and grade is full
+            full = (lot.product, lot.grade) in full_procs
+            why = (r.CAPACITY,) if full else (r.BUYERS_SCARCE,)
         value = None if shadow is None else shadow.lot_value(i)
         out.append(
             Explanation(

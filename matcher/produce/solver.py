@@ -199,7 +199,7 @@ def _solve_small(
             small.reached(),
             matches,
             layout.in_network,
-            full_procs=False,
+            full_procs=frozenset(),
             relaxed=None,
             below_min=ship.below_min,
         )

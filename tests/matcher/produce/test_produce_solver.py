@@ -283,3 +283,18 @@ def test_the_validator_recomputes_each_tiers_stage_values(policy: FairnessPolicy
     ):
         errs = validate(p, replace(r, tiers=(wrong, *r.tiers[1:])))
         assert any(e.startswith(f"stages: {first.tier}") for e in errs), errs
+
+
+def test_a_lot_no_processor_takes_is_not_blamed_on_full_processing() -> None:
+    # Issue 16: a lot read "processing capacity is full" whenever every processor was full,
+    # even where no processor takes its product and grade.
+    farm, packer, shop = coop("farm", "banhong"), coop("pack", "pasang"), coop("shop", "lamphun")
+    raw = replace(lot("e1", "farm", 10, 100, "raw"), product="egg")
+    graded = replace(lot("e2", "farm", 1_000, 250, "graded"), product="egg")
+    want = replace(order("o1", "shop", 310, {"graded": 400}), product="egg")
+    proc = Processor("grade1", "pack", "egg", "raw", "egg", "graded", 10, 30)
+    p = problem([farm, packer, shop], [raw, graded], [want], processors=(proc,),
+                products=(LONGAN, EGG))  # fmt: skip
+    r = solve_valid(replace(p, policy=FairnessPolicy.COVERAGE))  # gains alone decide
+    assert sum(m.quantity for m in r.matches if m.source_id == "grade1") == 10  # it is full
+    assert reasons(r, "e2") == ("buyers_scarce",)
