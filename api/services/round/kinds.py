@@ -12,8 +12,10 @@ and made idempotent per (network, kind, business date) the same way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -31,6 +33,7 @@ PURCHASE = "purchase"
 STARTUP = "startup"
 KNOWHOW = "knowhow"
 ROUND_KINDS = (DAILY, PURCHASE, STARTUP, KNOWHOW)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -86,69 +89,45 @@ def run_round_of_kind(
         NotFoundError / ForbiddenError / InvalidStateError / ConflictError: as the round.
     """
     check_kind(kind)
+    common = {
+        "network_id": network_id,
+        "business_date": business_date,
+        "actor": actor,
+        "new_version": new_version,
+        "clock": clock,
+    }
     if kind == KNOWHOW:
-
-        def knowhow_hook(s: Session, o: KnowhowRoundOutcome) -> None:
-            with_hook(s, _of_knowhow(o), on_commit)
-
-        kh = run_knowhow_round(
-            engine,
-            network_id=network_id,
-            business_date=business_date,
-            actor=actor,
-            new_version=new_version,
-            clock=clock,
-            on_commit=knowhow_hook,
-        )
-        return _of_knowhow(kh)
+        return _run(run_knowhow_round, _of_knowhow, on_commit, engine, **common)
     if kind == STARTUP:
-
-        def startup_hook(s: Session, o: StartupRoundOutcome) -> None:
-            with_hook(s, _of_startup(o), on_commit)
-
-        st = run_startup_round(
-            engine,
-            network_id=network_id,
-            business_date=business_date,
-            actor=actor,
-            new_version=new_version,
-            clock=clock,
-            on_commit=startup_hook,
-        )
-        return _of_startup(st)
+        return _run(run_startup_round, _of_startup, on_commit, engine, **common)
     if kind == PURCHASE:
-
-        def purchase_hook(s: Session, o: PurchaseRoundOutcome) -> None:
-            with_hook(s, _of_purchase(o), on_commit)
-
-        p = run_purchase_round(
-            engine,
-            network_id=network_id,
-            business_date=business_date,
-            actor=actor,
-            new_version=new_version,
-            clock=clock,
-            on_commit=purchase_hook,
-        )
-        return _of_purchase(p)
-
-    def daily_hook(s: Session, o: RoundOutcome) -> None:
-        with_hook(s, _of_daily(o), on_commit)
-
-    d = run_round(
+        return _run(run_purchase_round, _of_purchase, on_commit, engine, **common)
+    return _run(
+        run_round,
+        _of_daily,
+        on_commit,
         engine,
-        network_id=network_id,
-        business_date=business_date,
-        actor=actor,
+        **common,
         params=params,
-        new_version=new_version,
-        clock=clock,
         progress=progress,
         retries=retries,
         retry_declined=retry_declined,
-        on_commit=daily_hook,
     )
-    return _of_daily(d)
+
+
+def _run(
+    run: Callable[..., T],
+    of: Callable[[T], KindOutcome],
+    on_commit: OnCommit[KindOutcome] | None,
+    engine: Engine,
+    **kwargs: Any,
+) -> KindOutcome:
+    """Run one kind's round, its own outcome seen as a :class:`KindOutcome` by the hook."""
+
+    def hook(s: Session, o: T) -> None:
+        with_hook(s, of(o), on_commit)
+
+    return of(run(engine, on_commit=hook, **kwargs))
 
 
 def _of_purchase(o: PurchaseRoundOutcome) -> KindOutcome:
