@@ -13,14 +13,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.services.errors import ServiceError
 from api.services.knowhow import (
     accept_knowhow,
     decline_knowhow,
     knowhow_of_coop,
     knowhow_proposal_of_coop,
 )
-from api.web import core
+from api.web import answers, core
 from matcher.knowhow.topics import TOPICS
 
 router = APIRouter(prefix="/web/member/knowhow", include_in_schema=False)
@@ -75,35 +74,13 @@ def knowhow_page(request: Request) -> Response:
     return core.render(request, "knowhow.html", _values(request, rows), who=who)
 
 
-def _decide(request: Request, who: core.Who, pid: int, action: str) -> tuple[str, int]:
-    engine, coop = core.ctx_of(request).engine, str(who.coop_id)
-    values = _values(request, [])
-    try:
-        knowhow_proposal_of_coop(engine, pid, coop)
-    except ServiceError:
-        return core.fragment(request, "knowhow_row.html", {**values, "r": None}, 404, who)
-    status = 200
-    values["error"] = None
-    try:
-        ACTIONS[action](engine, pid, coop, clock=core.ctx_of(request).clock)
-    except ServiceError as exc:
-        lang = core.lang_of(request)
-        values["error"] = exc.message_th if lang == "th" and exc.message_th else exc.message_en
-        status = 409
-    values["r"] = _row(knowhow_proposal_of_coop(engine, pid, coop), coop)
-    return core.fragment(request, "knowhow_row.html", values, status, who)
-
-
 @router.post("/{knowhow_proposal_id}/{action}")
 async def decide(request: Request, knowhow_proposal_id: core.PageRowId, action: str) -> Response:
     """Accept or decline one of the coop's know-how proposals (HTMX row swap)."""
-    posted = await core.posted_form(request, "member")
-    if isinstance(posted, Response):
-        return posted
-    who, _form, token = posted
-    if action not in ACTIONS:
-        return Response("action: accept or decline", status_code=404)
-    return await core.once(
-        request, who, f"knowhow-{action}:{knowhow_proposal_id}", token,
-        lambda: _decide(request, who, knowhow_proposal_id, action),
+    return await answers.post_answer(
+        request, knowhow_proposal_id, action, ACTIONS, "knowhow",
+        lambda who, act: answers.answer_row(
+            request, who, knowhow_proposal_id, act, load=knowhow_proposal_of_coop, row=_row,
+            template="knowhow_row.html", values=_values(request, []),
+        ),
     )  # fmt: skip

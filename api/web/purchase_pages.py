@@ -24,7 +24,7 @@ from api.services.purchase_reads import (
 )
 from api.services.purchase_round import run_purchase_round
 from api.services.round.calendar import check_round_date
-from api.web import core
+from api.web import answers, core
 
 router = APIRouter(prefix="/web/member/purchases", include_in_schema=False)
 network_router = APIRouter(prefix="/web/purchases", include_in_schema=False)
@@ -92,37 +92,15 @@ def purchases_page(request: Request) -> Response:
     return core.render(request, "purchases.html", _values(request, rows), who=who)
 
 
-def _decide(request: Request, who: core.Who, jid: int, action: str) -> tuple[str, int]:
-    engine, coop = core.ctx_of(request).engine, str(who.coop_id)
-    values = _values(request, [])
-    try:
-        group_order_of_coop(engine, jid, coop)
-    except ServiceError:
-        return core.fragment(request, "purchase_row.html", {**values, "r": None}, 404, who)
-    status = 200
-    values["error"] = None
-    try:
-        ACTIONS[action](engine, jid, coop, clock=core.ctx_of(request).clock)
-    except ServiceError as exc:
-        lang = core.lang_of(request)
-        values["error"] = exc.message_th if lang == "th" and exc.message_th else exc.message_en
-        status = 409
-    values["r"] = _mine(group_order_of_coop(engine, jid, coop), coop)
-    return core.fragment(request, "purchase_row.html", values, status, who)
-
-
 @router.post("/{joint_order_id}/{action}")
 async def decide(request: Request, joint_order_id: core.PageRowId, action: str) -> Response:
     """Commit to or decline one of the coop's group orders (HTMX row swap)."""
-    posted = await core.posted_form(request, "member")
-    if isinstance(posted, Response):
-        return posted
-    who, _form, token = posted
-    if action not in ACTIONS:
-        return Response("action: accept or decline", status_code=404)
-    return await core.once(
-        request, who, f"purchase-{action}:{joint_order_id}", token,
-        lambda: _decide(request, who, joint_order_id, action),
+    return await answers.post_answer(
+        request, joint_order_id, action, ACTIONS, "purchase",
+        lambda who, act: answers.answer_row(
+            request, who, joint_order_id, act, load=group_order_of_coop, row=_mine,
+            template="purchase_row.html", values=_values(request, []),
+        ),
     )  # fmt: skip
 
 
