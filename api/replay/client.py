@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,7 +21,6 @@ from typing import Any
 import httpx
 import uvicorn
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 
 class ReplayError(RuntimeError):
@@ -45,6 +45,10 @@ class DayClock:
 def serve(app: FastAPI, real_server: bool) -> Iterator[Transport]:
     """The app behind a client: in-process, or uvicorn on a free loopback port."""
     if not real_server:
+        with warnings.catch_warnings():
+            # Starlette's notice about its httpx dependency; nothing for an operator to do
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from fastapi.testclient import TestClient  # only the in-process replay needs it
         with TestClient(app, raise_server_exceptions=False) as client:
             yield client
         return
