@@ -23,6 +23,7 @@ from api.replay.invariants import InvariantBroken
 from api.replay.report import reasons, report_rows, twin_breaks
 from api.replay.run import DatabaseUnreachable, ReplayResult, pick_policy, replay_season
 from api.settings import Settings, create_engine_from
+from matcher.money import format_baht
 from scenarios.sim.loader import ScenarioError, load_scenario
 
 season_app = typer.Typer(help="ฤดูกาลผ่านระบบจริง / a whole season through the real system.")
@@ -134,9 +135,9 @@ def _print(r: ReplayResult, one_round: bool) -> None:
     )
     lg = r.ledger
     console.print(
-        f"บัญชี / ledger: {lg.commitments} commitments · loans {lg.loans_satang / 100:,.2f} ฿ · "
-        f"sales {lg.sales_units:,} units · set-off {lg.setoff_satang / 100:,.2f} ฿ · "
-        f"payments {lg.payments_satang / 100:,.2f} ฿ · relief {lg.relief_satang / 100:,.2f} ฿"
+        f"บัญชี / ledger: {lg.commitments} commitments · loans {format_baht(lg.loans_satang)} ฿ · "
+        f"sales {lg.sales_units:,} units · set-off {format_baht(lg.setoff_satang)} ฿ · "
+        f"payments {format_baht(lg.payments_satang)} ฿ · relief {format_baht(lg.relief_satang)} ฿"
     )
     if data["faults"]:
         ft = Table(title="ความผิดพลาดที่ใส่ / faults injected and survived")

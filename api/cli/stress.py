@@ -21,6 +21,7 @@ from rich.table import Table
 from api.cli.common import console, fail
 from api.files import write_bytes_atomic
 from matcher.errors import InputError
+from matcher.money import format_baht
 from matcher.stress.model import Shock, StressProblem, StressResult
 from matcher.stress.run import run_stress
 from scenarios.funding.report import stress_json
@@ -124,18 +125,20 @@ def _print(title: str, result: StressResult, shocked: list[str], top: int) -> No
     for o in rows:
         table.add_row(
             o.coop_id,
-            f"{o.loss_satang / 100:,.2f}",
-            f"{o.reserve_satang / 100:,.2f}",
-            f"{o.liquid_satang / 100:,.2f}",
+            format_baht(o.loss_satang),
+            format_baht(o.reserve_satang),
+            format_baht(o.liquid_satang),
             "ใช่ / yes" if o.reserve_broken else "-",
             "-" if o.default_round is None else str(o.default_round),
-            f"{o.largest_borrower or '-'} {o.largest_exposure_bps / 100:.0f} %",
+            f"{o.largest_borrower} {o.largest_exposure_bps / 100:.0f} %"
+            if o.largest_borrower
+            else "-",
         )
     console.print(table)
     broken = [o.coop_id for o in result.outcomes if o.reserve_broken]
+    named = f" ({', '.join(broken[:10])}{' …' if len(broken) > 10 else ''})" if broken else ""
     console.print(
-        f"ทุนสำรองแตก / reserves broken: {len(broken)} ({', '.join(broken[:10])}"
-        f"{' …' if len(broken) > 10 else ''}); รอบการลุกลาม / rounds of contagion: "
+        f"ทุนสำรองแตก / reserves broken: {len(broken)}{named}; รอบการลุกลาม / rounds of contagion: "
         f"{result.rounds}; DebtRank {result.debtrank:.4f}; "
         + "; ".join(f"{k} alone {v:.4f}" for k, v in sorted(result.importance.items()))
     )

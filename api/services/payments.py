@@ -32,6 +32,7 @@ from api.db.tx import in_write_transaction, read_session
 from api.services.clock import UtcClock, system_clock
 from api.services.errors import InvalidStateError, NotFoundError, ServiceError
 from api.services.hooks import OnCommit, with_hook
+from matcher.money import satang_to_decimal_string
 
 
 @dataclass(frozen=True)
@@ -105,9 +106,10 @@ def record_payment(
             )
         open_now = order.amount - order.reserved - order.committed
         if not 0 < amount_satang <= open_now:
+            left = satang_to_decimal_string(open_now)
             raise ServiceError(
-                f"amount: must be above 0 and at most the open {open_now / 100:.2f} baht",
-                f"amount: จำนวนเงินต้องมากกว่า 0 และไม่เกินยอดค้าง {open_now / 100:.2f} บาท",
+                f"amount: must be above 0 and at most the open {left} baht",
+                f"amount: จำนวนเงินต้องมากกว่า 0 และไม่เกินยอดค้าง {left} บาท",
             )
         row = CashPaymentRow(
             obligation_order_id=obligation_id,
