@@ -19,6 +19,7 @@ from test_web_phone import saved_round
 from webfixtures import Web, token_of
 
 from api.db.tables import (
+    AuditEventRow,
     LiquidityNeedRow,
     LiquidityOfferRow,
     OrderRow,
@@ -268,3 +269,33 @@ def test_a_sale_shows_delivery_and_payment_and_decline_asks_for_a_reason(web: We
         assert s.get(ProposalRow, sale.id).status == "declined"  # type: ignore[union-attr]
         pair = s.execute(select(DeclinedPairRow).where(DeclinedPairRow.proposal_id == sale.id))
         assert pair.scalar_one().reason == "ราคาสูงไป"
+
+
+def test_an_open_order_is_amended_by_the_rule_v1_amends_by(web: Web) -> None:
+    web.login("C2")
+    page = web.client.get("/web/member/orders/new?kind=liquidity_offer")
+    data = {"form_token": token_of(page.text), "kind": "liquidity_offer",
+            **EVERY_KIND["liquidity_offer"]}  # fmt: skip
+    assert web.client.post("/web/member/orders/new", data=data).status_code == 200
+    with read_session(web.engine) as s:
+        mine = s.execute(
+            select(OrderRow).where(OrderRow.coop_id == "C2", OrderRow.kind == "liquidity_offer")
+            .order_by(OrderRow.created_at.desc())  # type: ignore[attr-defined]
+        ).scalars().first()  # fmt: skip
+        assert mine is not None
+        oid, version = mine.id, mine.version
+    form = web.client.get(f"/web/member/orders/{oid}/amend")
+    ok = web.client.post(
+        f"/web/member/orders/{oid}/amend",
+        data={"form_token": token_of(form.text), "amount": "200,000", "rate": "3.50"},
+    )
+    assert ok.status_code == 200 and "แก้ไขคำสั่งแล้ว" in ok.text
+    with read_session(web.engine) as s:
+        row = s.get(OrderRow, oid)
+        assert row is not None and row.amount == 200_000_00 and row.version == version + 1
+        assert s.get(LiquidityOfferRow, oid).min_rate_bps == 350  # type: ignore[union-attr]
+        events = s.execute(
+            select(AuditEventRow).where(AuditEventRow.entity_id == oid)
+        ).scalars().all()  # fmt: skip
+        assert [e.action for e in events][-1] == "order.amended"
+        assert events[-1].chain == "coop:C2"  # the coop's own chain, as /v1 writes it
