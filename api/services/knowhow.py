@@ -7,7 +7,10 @@ the matcher's own input rules (:func:`matcher.knowhow.checks.check_problem`), on
 English line per field, nothing written on a refusal.
 
 The know-how round (:mod:`api.services.knowhow_round`, round kind ``knowhow``) stores one
-pending proposal per placement.
+pending proposal per placement; it expires at the end (Asia/Bangkok) of the network
+policy's ``proposal_ttl_business_days``-th business day after the round's date, and every
+round of the subtree (the daily round's sweep, the know-how round) expires those past it
+(:func:`expire_knowhow`).
 
 Two-phase, like a loan proposal: the learner and the mentor both accept
 (:func:`accept_knowhow`) → *accepted* (the learn request is closed); one decline → *declined*
@@ -26,6 +29,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from api.db.audit import append_event
+from api.db.repo import member_coops
 from api.db.tables import CoopRow
 from api.db.tables_knowhow import KnowhowPostingRow, KnowhowProposalRow
 from api.db.tx import in_write_transaction, read_session
@@ -256,6 +260,30 @@ def decline_knowhow(
         return with_hook(s, _view(p, True), on_commit)
 
     return in_write_transaction(engine, work)
+
+
+def expire_knowhow(session: Session, network_ids: list[str], now: datetime, actor: str) -> int:
+    """Expire the pending know-how proposals whose answer-by passed and whose learner or
+    mentor is a member of ``network_ids`` (a round's subtree: never another network's)."""
+    coops = member_coops(network_ids)
+    rows = session.execute(
+        select(KnowhowProposalRow)
+        .where(
+            col(KnowhowProposalRow.status) == "pending",
+            col(KnowhowProposalRow.learner_coop_id).in_(coops)
+            | col(KnowhowProposalRow.mentor_coop_id).in_(coops),
+        )
+        .order_by(col(KnowhowProposalRow.id))
+    ).scalars()
+    due = [p for p in rows if as_utc(p.expires_at) < now]
+    for p in due:
+        p.status, p.closed_at = "expired", now
+        session.add(p)
+    session.flush()
+    if due:
+        append_event(session, now, actor, "knowhow_proposal.expired", "knowhow_proposal", "*",
+                     {"ids": [int(p.id or 0) for p in due]})  # fmt: skip
+    return len(due)
 
 
 def knowhow_of_coop(engine: Engine, coop_id: str) -> list[KnowhowView]:

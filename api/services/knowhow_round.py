@@ -1,12 +1,14 @@
 """The know-how round (round kind ``knowhow``): learners placed with mentors.
 
 In one transaction under the network's round lock: expire the subtree's pending know-how
-proposals whose answer-by passed, void the pending ones of an earlier version of the same
+proposals whose answer-by passed (:func:`api.services.knowhow.expire_knowhow`, as the daily
+round's sweep does), void the pending ones of an earlier version of the same
 day, read the subtree's open learn requests that hold no pending or accepted proposal and
 its teach offers with the seats they have left, solve
 (:func:`matcher.knowhow.solver.solve_knowhow`: min-cost assignment by topic, distance and
-capacity), and store one pending proposal per placement; they are answered through
-:mod:`api.services.knowhow` (two-phase). Without ``new_version`` a second call on the same
+capacity), and store one pending proposal per placement, to be answered by the end of the
+policy's proposal lifetime in business days (:func:`api.services.round.policy.answer_by`)
+through :mod:`api.services.knowhow` (two-phase). Without ``new_version`` a second call on the same
 date returns the stored round.
 """
 
@@ -24,17 +26,18 @@ from api.db.audit import append_event, canonical_json
 from api.db.tables import MembershipRow, RoundRow
 from api.db.tables_knowhow import KnowhowPostingRow, KnowhowProposalRow
 from api.db.tx import in_write_transaction, network_lock, read_session
-from api.services.clock import UtcClock, as_utc, system_clock
+from api.services.clock import UtcClock, system_clock
 from api.services.hooks import OnCommit, with_hook
-from api.services.knowhow import HOLDS
-from api.services.round.calendar import add_business_days, business_day_end
+from api.services.knowhow import HOLDS, expire_knowhow
+from api.services.round.policy import answer_by
 from api.services.round.service import authorize
 from api.services.round.stored import new_round_row
 from matcher.knowhow.model import KnowhowProblem, LearnRequest, TeachOffer
 
 KIND = "knowhow"
 ANSWER_DAYS = 5
-"""Business days the learner and the mentor have to accept."""
+"""Business days the learner and the mentor have to accept when the network policy sets no
+``proposal_ttl_business_days``."""
 
 
 @dataclass(frozen=True)
@@ -79,16 +82,18 @@ def run_knowhow_round(
         def work(s: Session) -> KnowhowRoundOutcome:
             now = clock()
             coops = _coops(s, network_id)
-            expired = _expire(s, coops, now)
+            expired = expire_knowhow(s, [n.id for n in repo.subtree(s, network_id)], now, actor)
             prev = repo.latest_round(s, network_id, KIND, business_date)
             voided = _void_day(s, network_id, business_date, now)
             problem = _problem(s, coops)
             from matcher.knowhow.solver import solve_knowhow  # lazy: OR-Tools
 
             result = solve_knowhow(problem)
+            expires = answer_by(s, network_id, business_date, ANSWER_DAYS)
             rnd = new_round_row(
                 s, network_id=network_id, kind=KIND, day=business_date, prev=prev,
-                solver=result.solver, params={"answer_days": ANSWER_DAYS}, actor=actor, now=now,
+                solver=result.solver, params={"answer_by": expires.isoformat()}, actor=actor,
+                now=now,
             )  # fmt: skip
             rnd.solve_status = result.status.value
             rnd.order_count = len(problem.requests) + len(problem.offers)
@@ -98,7 +103,6 @@ def run_knowhow_round(
                  "distance_m": result.distance_m}
             )  # fmt: skip
             rnd.notes_json = canonical_json(list(result.notes))
-            expires = business_day_end(add_business_days(business_date, ANSWER_DAYS))
             for m in result.mentorships:
                 s.add(
                     KnowhowProposalRow(
@@ -159,21 +163,6 @@ def _problem(s: Session, coops: list[str]) -> KnowhowProblem:
             left = p.capacity - int(seats.get(p.id, 0))
             offers.append(TeachOffer(p.id, p.coop_id, p.topic, left, p.lat_e5, p.lon_e5))
     return KnowhowProblem(tuple(requests), tuple(offers))
-
-
-def _expire(s: Session, coops: list[str], now: datetime) -> int:
-    rows = s.execute(
-        select(KnowhowProposalRow).where(
-            col(KnowhowProposalRow.status) == "pending",
-            col(KnowhowProposalRow.learner_coop_id).in_(coops),
-        )
-    ).scalars()
-    due = [p for p in rows if as_utc(p.expires_at) < now]
-    for p in due:
-        p.status, p.closed_at = "expired", now
-        s.add(p)
-    s.flush()
-    return len(due)
 
 
 def _void_day(s: Session, network_id: str, day: date, now: datetime) -> int:

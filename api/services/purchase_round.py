@@ -35,13 +35,15 @@ from api.services.hooks import OnCommit, with_hook
 from api.services.persist import code_version
 from api.services.purchase_orders import open_purchase_orders
 from api.services.round.calendar import add_business_days, business_day_end
+from api.services.round.policy import answer_by
 from api.services.round.service import authorize
 from matcher.errors import InputError
 from matcher.purchase.model import PurchaseProblem, PurchaseResult
 
 KIND = "purchase"
 COMMIT_DAYS = 2
-"""Business days the members and the supplier have to accept a group order."""
+"""Business days the members and the supplier have to accept a group order when the network
+policy sets no ``proposal_ttl_business_days`` (and the caller names no ``commit_days``)."""
 TIME_LIMIT_MS = 2_000
 GAP_BPS = 50
 
@@ -69,7 +71,7 @@ def run_purchase_round(
     actor: str,
     new_version: bool = False,
     clock: UtcClock = system_clock,
-    commit_days: int = COMMIT_DAYS,
+    commit_days: int | None = None,
     time_limit_ms: int = TIME_LIMIT_MS,
     gap_bps: int = GAP_BPS,
     on_commit: OnCommit[PurchaseRoundOutcome] | None = None,
@@ -108,7 +110,11 @@ def run_purchase_round(
             result = _solve(problem)
             version = 1 if prev is None else prev.version + 1
             rnd = _store_round(s, network_id, business_date, version, problem, result, actor, now)
-            commit_by = business_day_end(add_business_days(business_date, commit_days))
+            commit_by = (
+                answer_by(s, network_id, business_date, COMMIT_DAYS)
+                if commit_days is None
+                else business_day_end(add_business_days(business_date, commit_days))
+            )
             jids = _store_groups(s, network_id, int(rnd.id or 0), result, commit_by, now)
             append_event(
                 s,

@@ -41,7 +41,7 @@ from api.services.clock import UtcClock, system_clock
 from api.services.hooks import OnCommit, with_hook
 from api.services.loans import quoted_interest
 from api.services.proposals import expire_due
-from api.services.round.calendar import add_business_days, business_day_end
+from api.services.round.policy import answer_by
 from api.services.round.service import authorize
 from api.services.round.stored import new_round_row
 from api.services.startup_capital import fund_terms, held_by
@@ -50,7 +50,8 @@ from matcher.liquidity.model import LoanProposal
 
 KIND = "startup"
 ANSWER_DAYS = 5
-"""Business days the fund and the coop have to accept a start-up loan proposal."""
+"""Business days the fund and the coop have to accept a start-up loan proposal when the
+network policy sets no ``proposal_ttl_business_days``."""
 
 
 @dataclass(frozen=True)
@@ -96,11 +97,13 @@ def run_startup_round(
             expire_due(s, now, actor, [n.id for n in repo.subtree(s, network_id)])
             prev = repo.latest_round(s, network_id, KIND, business_date)
             _void_day(s, network_id, business_date, now)
+            expires = answer_by(s, network_id, business_date, ANSWER_DAYS)
             rnd = new_round_row(
                 s, network_id=network_id, kind=KIND, day=business_date, prev=prev,
-                solver="startup-fund", params={"answer_days": ANSWER_DAYS}, actor=actor, now=now,
+                solver="startup-fund", params={"answer_by": expires.isoformat()}, actor=actor,
+                now=now,
             )  # fmt: skip
-            notes = _propose(s, network_id, rnd, business_date, now)
+            notes = _propose(s, network_id, rnd, business_date, now, expires)
             rnd.notes_json = canonical_json(notes)
             s.add(rnd)
             s.flush()
@@ -160,10 +163,12 @@ def _open_needs(s: Session, network_id: str) -> list[tuple[OrderRow, LiquidityNe
     return [(o, d, str(h)) for o, d, h in rows if o.amount - o.reserved - o.committed > 0]
 
 
-def _propose(s: Session, network_id: str, rnd: RoundRow, day: date, now: datetime) -> list[str]:
-    """Loan proposals from the fund to the open start-up needs; returns the round's notes."""
+def _propose(
+    s: Session, network_id: str, rnd: RoundRow, day: date, now: datetime, expires: datetime
+) -> list[str]:
+    """Loan proposals from the fund to the open start-up needs, answered by ``expires``;
+    returns the round's notes."""
     notes: list[str] = []
-    expires = business_day_end(add_business_days(day, ANSWER_DAYS))
     deltas: dict[str, tuple[int, int]] = {}
     free: dict[str, int] = {}
     ids: list[int] = []

@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -54,6 +54,7 @@ from api.db.tx import in_write_transaction, read_session
 from api.services.clock import UtcClock, system_clock
 from api.services.errors import ServiceError
 from api.services.hooks import OnCommit, with_hook
+from api.services.round.calendar import add_business_days, business_day_end
 from api.services.round.fund import ensure_fund_account, network_lines
 from api.services.round.policy_fields import (
     JointFundPolicy,
@@ -244,6 +245,15 @@ def policy_of(session: Session, network_id: str) -> StoredPolicy:
     return StoredPolicy(PolicySpec(), None)
 
 
+def answer_by(session: Session, network_id: str, day: date, default_days: int) -> datetime:
+    """When a proposal of a round of ``network_id`` on ``day`` expires: the end (Asia/Bangkok)
+    of the policy's ``proposal_ttl_business_days``-th business day after ``day``, or of the
+    ``default_days``-th when the policy sets none (the lifetime of the know-how, start-up and
+    group-order proposals; the daily round's loans fall back to the server's hours)."""
+    ttl = policy_of(session, network_id).spec.proposal_ttl_business_days
+    return business_day_end(add_business_days(day, ttl if ttl > 0 else default_days))
+
+
 def round_params(session: Session, network_id: str, base: RoundParams) -> RoundParams:
     """``base`` with the settings of the round network's policy; the posted rate of every
     network of the subtree whose policy posts one; the joint fund and the processors of
@@ -376,6 +386,7 @@ __all__ = [
     "PolicyError",
     "PolicySpec",
     "StoredPolicy",
+    "answer_by",
     "parse_policy",
     "policy_json",
     "policy_of",
