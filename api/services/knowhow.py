@@ -2,7 +2,8 @@
 know-how round, and its two-phase proposals.
 
 A coop posts what it can teach (:func:`post_teach`: a topic of the maintained list,
-learners per season) or wants to learn (:func:`post_learn`); the postings are checked by
+learners per season) or wants to learn (:func:`post_learn`), at the point it names, else its
+own coordinates, else its district's point; the postings are checked by
 the matcher's own input rules (:func:`matcher.knowhow.checks.check_problem`), one Thai /
 English line per field, nothing written on a refusal.
 
@@ -117,8 +118,9 @@ def _post(
         coop = s.get(CoopRow, coop_id)
         if coop is None:
             raise NotFoundError(f"coop {coop_id!r} does not exist", f"ไม่พบสหกรณ์ {coop_id}")
-        lat = lat_e5 if lat_e5 is not None else coop.lat_e5
-        lon = lon_e5 if lon_e5 is not None else coop.lon_e5
+        home = _home_point(coop)
+        lat = lat_e5 if lat_e5 is not None else home[0]
+        lon = lon_e5 if lon_e5 is not None else home[1]
         if lat is None or lon is None:
             raise ServiceError(
                 "the posting has no location",
@@ -141,6 +143,16 @@ def _post(
         return with_hook(s, pid, on_commit)
 
     return in_write_transaction(engine, work)
+
+
+def _home_point(coop: CoopRow) -> tuple[int | None, int | None]:
+    """The coop's own coordinates, else its district's point (as the daily round does)."""
+    if coop.lat_e5 is not None and coop.lon_e5 is not None:
+        return coop.lat_e5, coop.lon_e5
+    from scenarios.sim.loader import districts
+
+    d = districts().get(coop.district_code or "")
+    return (d.lat_e5, d.lon_e5) if d is not None else (None, None)
 
 
 def _check(

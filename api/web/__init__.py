@@ -40,6 +40,7 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
         order_pages,
         pages,
         policy_pages,
+        posting_pages,
         proposal_pages,
         purchase_pages,
         round_pages,
@@ -63,6 +64,8 @@ def mount_web(app: FastAPI, secret: bytes | None = None) -> None:
     app.include_router(purchase_pages.network_router)
     app.include_router(job_pages.router)
     app.include_router(account_pages.router)
+    app.include_router(posting_pages.router)  # before knowhow_pages: /knowhow/new
+    app.include_router(posting_pages.network_router)
     app.include_router(knowhow_pages.router)
     app.mount("/web/static", StaticFiles(directory=str(STATIC)), name="web-static")
     app.include_router(missing_pages.router)  # last: any other /web address

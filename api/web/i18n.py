@@ -84,6 +84,10 @@ RUN_TIME_IDS = (
     N_("price_fall_pct"), N_("losses"), N_("stress_summary"),
     # a saved round's report sections (named by the export's sheets)
     N_("explanations"), N_("shadow_values"),
+    # know-how postings and start-up capital: the forms' titles, labels, sides, states, notices
+    N_("knowhow_new_teach"), N_("knowhow_new_learn"), N_("side_teach"), N_("side_learn"),
+    N_("posting_open"), N_("posting_closed"), N_("knowhow_posted"), N_("startup_posted"),
+    N_("field_topic"), N_("field_capacity"), N_("field_max_distance_km"), N_("field_business"),
 )  # fmt: skip
 """Message ids a page chooses at run time, listed so that the catalogue keeps them."""
 

@@ -1,5 +1,6 @@
 """The member's know-how page (การจับคู่ความรู้): the placements its coop is the learner or
-the mentor of, with Accept / Decline.
+the mentor of, with Accept / Decline, and what the coop posted to teach or to learn (the
+forms are in :mod:`api.web.posting_pages`).
 
 A member sees only its own coop's proposals; any other id is a 404 like one that does not
 exist. The buttons post through HTMX with the per-render form token and call the same
@@ -19,6 +20,7 @@ from api.services.knowhow import (
     knowhow_of_coop,
     knowhow_proposal_of_coop,
 )
+from api.services.posting_reads import knowhow_postings_of_coop
 from api.web import answers, core
 from matcher.knowhow.topics import TOPICS
 
@@ -63,15 +65,21 @@ def _row(view: Any, coop: str) -> dict[str, Any]:
     }
 
 
+def page_values(request: Request, who: core.Who, notice: str | None = None) -> dict[str, Any]:
+    """The whole page: the coop's proposals and its own postings, newest first."""
+    engine, coop = core.ctx_of(request).engine, str(who.coop_id)
+    rows = [_row(v, coop) for v in knowhow_of_coop(engine, coop)]
+    postings = knowhow_postings_of_coop(engine, coop)
+    return {**_values(request, rows), "postings": postings, "notice": notice}
+
+
 @router.get("")
 def knowhow_page(request: Request) -> Response:
-    """The coop's know-how proposals, newest first."""
+    """The coop's know-how proposals and postings, newest first."""
     who = core.signed_in(request, "member")
     if isinstance(who, Response):
         return who
-    coop = str(who.coop_id)
-    rows = [_row(v, coop) for v in knowhow_of_coop(core.ctx_of(request).engine, coop)]
-    return core.render(request, "knowhow.html", _values(request, rows), who=who)
+    return core.render(request, "knowhow.html", page_values(request, who), who=who)
 
 
 @router.post("/{knowhow_proposal_id}/{action}")

@@ -92,7 +92,7 @@ def _described(request: Request, orders: list[Any]) -> dict[str, str]:
     return {o.id: order_form.terms_text(o, lang, products) for o in orders}
 
 
-def _list_values(request: Request, who: core.Who, notice: str | None = None) -> dict[str, Any]:
+def list_values(request: Request, who: core.Who, notice: str | None = None) -> dict[str, Any]:
     orders = _my_orders(request, who)
     return {"orders": orders, "described": _described(request, orders), "notice": notice,
             "kinds": order_form.KINDS, "open_states": OPEN, "amendable": AMENDABLE,
@@ -105,7 +105,7 @@ def orders_page(request: Request) -> Response:
     who = core.signed_in(request, "member")
     if isinstance(who, Response):
         return who
-    return core.render(request, "member_orders.html", _list_values(request, who), who=who)
+    return core.render(request, "member_orders.html", list_values(request, who), who=who)
 
 
 def _form_values(
@@ -155,7 +155,7 @@ def _post(request: Request, who: core.Who, form: dict[str, str]) -> tuple[str, i
         except ServiceError as exc:
             errors = {_named(exc.message_en): _message(exc, lang)}
         else:
-            values = _list_values(request, who, "order_posted")
+            values = list_values(request, who, "order_posted")
             return core.fragment(request, "member_orders.html", values, 200, who)
     values = _form_values(request, who, kind, form, errors)
     return core.fragment(request, "member_order_form.html", values, 422, who)
@@ -270,7 +270,7 @@ def _amend(request: Request, who: core.Who, order_id: str, form: dict[str, str])
         except ServiceError as exc:
             errors = {_named(exc.message_en): _message(exc, lang)}
         else:
-            values = _list_values(request, who, "order_amended")
+            values = list_values(request, who, "order_amended")
             return core.fragment(request, "member_orders.html", values, 200, who)
     values = _amend_values(request, who, order, form, errors)
     return core.fragment(request, "member_order_amend.html", values, 422, who)
@@ -310,9 +310,9 @@ def _cancel(request: Request, who: core.Who, order_id: str) -> tuple[str, int]:
     try:
         cancel_order(ctx.engine, order_id, str(who.coop_id), actor=who.principal, clock=ctx.clock)
     except ServiceError as exc:
-        values = {**_list_values(request, who), "error": service_message(exc, lang)}
+        values = {**list_values(request, who), "error": service_message(exc, lang)}
         return core.fragment(request, "member_orders.html", values, 409, who)
-    values = _list_values(request, who, "order_cancelled_now")
+    values = list_values(request, who, "order_cancelled_now")
     return core.fragment(request, "member_orders.html", values, 200, who)
 
 
