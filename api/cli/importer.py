@@ -82,7 +82,8 @@ def register(app: typer.Typer) -> None:
         shown = ", ".join(f"{k} v{v}" for k, v in sorted(out.policies.items())) or "-"
         console.print(
             f"นำเข้าแล้ว / imported {out.scenario_id}: {out.networks} networks, "
-            f"{out.coops} coops; policies {shown} ({out.new_versions} new)"
+            f"{out.coops} coops; policies {shown} ({out.new_versions} new); "
+            f"{out.postings} know-how postings"
         )
 
     app.add_typer(import_app, name="import")

@@ -115,34 +115,57 @@ def _post(
     on_commit: OnCommit[str] | None,
 ) -> str:
     def work(s: Session) -> str:
-        coop = s.get(CoopRow, coop_id)
-        if coop is None:
-            raise NotFoundError(f"coop {coop_id!r} does not exist", f"ไม่พบสหกรณ์ {coop_id}")
-        home = _home_point(coop)
-        lat = lat_e5 if lat_e5 is not None else home[0]
-        lon = lon_e5 if lon_e5 is not None else home[1]
-        if lat is None or lon is None:
-            raise ServiceError(
-                "the posting has no location",
-                "ไม่มีพิกัดที่ตั้ง",
-                ["lat_e5: give the coordinates, the coop has none (ระบุพิกัด สหกรณ์ยังไม่มีพิกัด)"],
-            )
-        pid = f"{'kht' if side == 'teach' else 'khl'}_{uuid.uuid4().hex[:24]}"
-        _check(side, pid, coop_id, topic, capacity, max_distance_m, lat, lon)
-        now = clock()
-        s.add(
-            KnowhowPostingRow(
-                id=pid, side=side, coop_id=coop_id, topic=topic, capacity=capacity,
-                lat_e5=lat, lon_e5=lon, max_distance_m=max_distance_m or 100_000,
-                status="open", created_at=now,
-            )
-        )  # fmt: skip
-        s.flush()
-        append_event(s, now, actor, f"knowhow.{side}", "knowhow_posting", pid,
-                     {"coop": coop_id, "topic": topic, "capacity": capacity})  # fmt: skip
+        pid = add_posting(s, side, coop_id, topic, capacity, max_distance_m, lat_e5, lon_e5,
+                          actor=actor, now=clock())  # fmt: skip
         return with_hook(s, pid, on_commit)
 
     return in_write_transaction(engine, work)
+
+
+def add_posting(
+    s: Session,
+    side: str,
+    coop_id: str,
+    topic: str,
+    capacity: int,
+    max_distance_m: int,
+    lat_e5: int | None,
+    lon_e5: int | None,
+    *,
+    actor: str,
+    now: datetime,
+) -> str:
+    """Store a ``teach`` or ``learn`` posting in the caller's transaction (audited); its id.
+
+    Raises:
+        NotFoundError: no such coop.
+        ServiceError: no location, or a field breaks a rule (named, Thai and English).
+    """
+    coop = s.get(CoopRow, coop_id)
+    if coop is None:
+        raise NotFoundError(f"coop {coop_id!r} does not exist", f"ไม่พบสหกรณ์ {coop_id}")
+    home = _home_point(coop)
+    lat = lat_e5 if lat_e5 is not None else home[0]
+    lon = lon_e5 if lon_e5 is not None else home[1]
+    if lat is None or lon is None:
+        raise ServiceError(
+            "the posting has no location",
+            "ไม่มีพิกัดที่ตั้ง",
+            ["lat_e5: give the coordinates, the coop has none (ระบุพิกัด สหกรณ์ยังไม่มีพิกัด)"],
+        )
+    pid = f"{'kht' if side == 'teach' else 'khl'}_{uuid.uuid4().hex[:24]}"
+    _check(side, pid, coop_id, topic, capacity, max_distance_m, lat, lon)
+    s.add(
+        KnowhowPostingRow(
+            id=pid, side=side, coop_id=coop_id, topic=topic, capacity=capacity,
+            lat_e5=lat, lon_e5=lon, max_distance_m=max_distance_m or 100_000,
+            status="open", created_at=now,
+        )
+    )  # fmt: skip
+    s.flush()
+    append_event(s, now, actor, f"knowhow.{side}", "knowhow_posting", pid,
+                 {"coop": coop_id, "topic": topic, "capacity": capacity})  # fmt: skip
+    return pid
 
 
 def _home_point(coop: CoopRow) -> tuple[int | None, int | None]:

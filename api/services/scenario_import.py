@@ -3,29 +3,34 @@ the database, in one transaction.
 
 The scenario is read and checked by the season simulator's loader
 (:func:`scenarios.sim.loader.load_scenario`), so the coops are the ones a simulation of the
-same file has (ids ``<group>-01`` …, names, districts and coordinates). Its
+same file has (ids ``<group>-01`` …, names, districts and coordinates); a network's
+``coordinator`` is granted the network. Its
 ``network_policies`` section holds each network's round policy — fairness, rate and price
 rules, transport per product and trucks, the joint fund, the processors — stored as a new
 audited version (:func:`api.services.round.policy.store_policy`) only when it differs from
 the stored one, so importing the same file again changes nothing. The season's product is
 added when the database has none of that id, with the season's grade and the grades the
-processors name.
+processors name. A ``knowhow`` section's teach and learn postings are stored at each coop's
+district point for the know-how round (``coopmatch round run --kind knowhow``), each once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
 
 from api.db.audit import append_event
 from api.db.tables import ProductRow
+from api.db.tables_knowhow import KnowhowPostingRow
 from api.db.tx import in_write_transaction
 from api.services.clock import UtcClock, system_clock
 from api.services.errors import BadFileError
+from api.services.knowhow import add_posting
 from api.services.members import CoopSpec, NetworkSpec, upsert_members
 from api.services.produce_orders import upsert_products
 from api.services.round.policy import PolicyError, parse_policy, store_policy, stored_version
@@ -45,6 +50,9 @@ class ScenarioImport:
     """Network id → the version of its policy now stored."""
     new_versions: int
     """Policies stored as a new version by this import (0 when the file was imported)."""
+    postings: int = 0
+    """Know-how postings stored by this import (a coop's posting of the same side and topic
+    already stored is kept, so importing the file again adds none)."""
 
 
 def _read(path: Path) -> Scenario:
@@ -60,7 +68,9 @@ def _read(path: Path) -> Scenario:
 def _members(sc: Scenario) -> tuple[list[NetworkSpec], list[CoopSpec]]:
     spec = sc.spec
     nets = [
-        NetworkSpec(n.id, n.name_th, NetworkLevel[n.level.upper()], n.name_en, n.parent)
+        NetworkSpec(
+            n.id, n.name_th, NetworkLevel[n.level.upper()], n.name_en, n.parent, n.coordinator
+        )
         for n in spec.networks
     ]
     coops = [
@@ -141,6 +151,36 @@ def _documents(
     return [(n, base | d if n == root else d) for n, d in docs]
 
 
+def _knowhow(session: Session, sc: Scenario, now: datetime, actor: str) -> int:
+    """The ``knowhow`` section's postings, at each coop's district point; the ones a coop
+    already has (same side and topic, whatever their state) are left as they are."""
+    kh = sc.spec.knowhow
+    if kh is None:
+        return 0
+    where = {c.id: (c.lat_e5, c.lon_e5) for c in sc.coops}
+    have: set[tuple[str, str, str]] = {
+        (str(c), str(sd), str(t))
+        for c, sd, t in session.execute(
+            select(
+                col(KnowhowPostingRow.coop_id),
+                col(KnowhowPostingRow.side),
+                col(KnowhowPostingRow.topic),
+            )
+        ).all()
+    }
+    rows = [("teach", t.coop, t.topic, t.capacity, 0) for t in kh.teach]
+    rows += [("learn", r.coop, r.topic, 1, r.max_distance_km * 1000) for r in kh.learn]
+    added = 0
+    for side, coop, topic, capacity, reach in rows:
+        if (coop, side, topic) in have:
+            continue
+        lat, lon = where[coop]
+        add_posting(session, side, coop, topic, capacity, reach, lat, lon, actor=actor, now=now)
+        have.add((coop, side, topic))
+        added += 1
+    return added
+
+
 def import_scenario(
     engine: Engine,
     path: Path,
@@ -149,8 +189,9 @@ def import_scenario(
     policy_name: str | None = None,
     clock: UtcClock = system_clock,
 ) -> ScenarioImport:
-    """Store the scenario's networks, coops and network policies (one transaction); with
-    ``policy_name``, also that simulator policy's terms on the root (:func:`_documents`).
+    """Store the scenario's networks, coops, network policies and know-how postings (one
+    transaction); with ``policy_name``, also that simulator policy's terms on the root
+    (:func:`_documents`).
 
     Raises:
         BadFileError: the file is not a valid scenario, or a network policy breaks a rule
@@ -183,11 +224,13 @@ def import_scenario(
                 raise _policy_error(path, label, exc) from None
             new += int(out.version != before)
             stored[network] = out.version
+        postings = _knowhow(session, sc, now, actor)
         append_event(
             session, now, actor, "scenario.imported", "scenario", sc.spec.id,
-            {"file": path.name, "networks": len(nets), "coops": len(coops), "policies": stored},
+            {"file": path.name, "networks": len(nets), "coops": len(coops), "policies": stored,
+             "postings": postings},
         )  # fmt: skip
-        return ScenarioImport(sc.spec.id, len(nets), len(coops), stored, new)
+        return ScenarioImport(sc.spec.id, len(nets), len(coops), stored, new, postings)
 
     return in_write_transaction(engine, work)
 

@@ -143,7 +143,25 @@ def build_scenario(spec: ScenarioSpec, source: str = "<scenario>") -> Scenario:
     if col.issues:
         raise ScenarioError(source, col.issues)
     coops, group_of = _expand(spec, table)
+    _check_knowhow(spec, {c.id for c in coops}, col)
+    if col.issues:
+        raise ScenarioError(source, col.issues)
     return Scenario(spec, coops, _networks(spec, coops, group_of), group_of)
+
+
+def _check_knowhow(spec: ScenarioSpec, coop_ids: set[str], col: IssueCollector) -> None:
+    """Know-how postings name coops of the scenario and topics of the maintained list."""
+    from matcher.knowhow.topics import TOPICS
+
+    kh = spec.knowhow
+    rows: list[tuple[str, int, str, str]] = []
+    if kh is not None:
+        rows += [("teach", i, t.coop, t.topic) for i, t in enumerate(kh.teach)]
+        rows += [("learn", i, r.coop, r.topic) for i, r in enumerate(kh.learn)]
+    for side, i, coop, topic in rows:
+        w = f"knowhow.{side}[{i}]"
+        col.require(coop in coop_ids, f"{w}.coop", f"unknown coop {coop!r}")
+        col.require(topic in TOPICS, f"{w}.topic", f"{topic!r} is not a known topic")
 
 
 def _no_district(code: str) -> str:

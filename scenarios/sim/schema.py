@@ -83,6 +83,8 @@ class NetworkSpec(Strict):
     districts: tuple[District, ...] = ()
     """Districts the network covers (for area networks by district)."""
     published: Published | None = None
+    coordinator: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+    """The principal who coordinates the network once imported into the database."""
 
 
 class GroupSpec(Strict):
@@ -255,6 +257,32 @@ class NetworkPolicyEntry(Strict):
     policy: dict[str, Any] = Field(default_factory=dict)
 
 
+class TeachSpec(Strict):
+    """What a member of the scenario can teach (a topic of
+    :data:`matcher.knowhow.topics.TOPICS`), learners per season."""
+
+    coop: Ident
+    """A coop of the scenario: a group's id when its count is 1, else ``<group>-01`` …"""
+    topic: Ident
+    capacity: int = Field(strict=True, ge=1, le=100_000)
+
+
+class LearnSpec(Strict):
+    """What a member of the scenario wants to learn, and how far it travels for it."""
+
+    coop: Ident
+    topic: Ident
+    max_distance_km: int = Field(default=100, strict=True, ge=0, le=5_000)
+
+
+class KnowhowSpec(Strict):
+    """Know-how postings for the database's know-how round (coops learn at their district's
+    point); the season simulator does not read them."""
+
+    teach: tuple[TeachSpec, ...] = ()
+    learn: tuple[LearnSpec, ...] = ()
+
+
 class ScenarioSpec(Strict):
     """A whole scenario file."""
 
@@ -274,3 +302,5 @@ class ScenarioSpec(Strict):
     """Funds and credit sources for the funding plan (defaults when absent)."""
     network_policies: tuple[NetworkPolicyEntry, ...] = ()
     """Round policies of networks, for the database (see :class:`NetworkPolicyEntry`)."""
+    knowhow: KnowhowSpec | None = None
+    """What members teach and want to learn, for the database (see :class:`KnowhowSpec`)."""
