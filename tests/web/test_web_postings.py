@@ -2,7 +2,8 @@
 Thai and English, a good post is stored once per click for the member's own coop, bad input
 comes back naming the field with what was typed, the network policy's refusals sit beside
 their field, another coop or another network's coordinator sees nothing, and the start-up
-proposal the fund's round makes is answered on the member's proposal page."""
+proposal the fund's round makes is answered on the member's proposal page by the coop and by
+the fund's account (two-phase, as every loan)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 from webfixtures import Web, token_of, without_tokens
 
-from api.db.tables import OrderRow
+from api.db.tables import OrderRow, ProposalRow
 from api.db.tables_knowhow import KnowhowPostingRow
 from api.db.tables_startup import StartupNeedRow
 from api.db.tx import in_write_transaction
@@ -190,6 +191,17 @@ def test_a_member_asks_its_fund_for_start_up_capital(web: Web, clock: FakeClock)
     answer = web.client.post(f"/web/member/proposals/{pid}/accept",
                              data={"form_token": token_of(page)})  # fmt: skip
     assert answer.status_code == 200, answer.text
+    web.logout()
+    # The fund's account answers for the fund on the same page: the loan is committed.
+    web.tokens["THAI-FUND"] = issue_key(web.engine, role="member", coop_id="THAI-FUND",
+                                        hasher=FAST_HASHER).token  # fmt: skip
+    web.login("THAI-FUND")
+    page = web.client.get("/web/member").text
+    answer = web.client.post(f"/web/member/proposals/{pid}/accept",
+                             data={"form_token": token_of(page)})  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    with Session(web.engine) as s:
+        assert s.get(ProposalRow, pid).status == "committed"  # type: ignore[union-attr]
     web.logout()
     web.login("C1")
     assert f'id="proposal-{pid}"' not in without_tokens(web.client.get("/web/member").text)
