@@ -118,7 +118,7 @@ def pages(web: Web, lang: str) -> dict[str, str]:
     out["login"] = client.get(f"/web/login?lang={lang}").text
     out["404"] = client.get("/web/no-such-page").text
     web.login("lamphun-office")
-    for path in ("/web/today", "/web/follow", "/web/round", "/web/scenarios"):
+    for path in ("/web/today", "/web/follow", "/web/round", "/web/scenarios", *COORDINATOR_PAGES):
         out[path] = client.get(path).text
     token = token_of(out["/web/round"])
     out["preview"] = client.post(
@@ -178,8 +178,11 @@ def pages(web: Web, lang: str) -> dict[str, str]:
     return out
 
 
+COORDINATOR_PAGES = ("/web/policy", "/web/debts", "/web/declines", "/web/purchases")
+"""The pages whose texts were page-local tables before they joined the catalogue."""
 MEMBER_PAGES = (
-    "/web/member", "/web/member/orders", "/web/member/orders/N2/amend",
+    "/web/member", "/web/member/orders", "/web/member/debts", "/web/member/knowhow",
+    "/web/member/purchases", "/web/member/orders/N2/amend",
     "/web/member/orders/P2/cancel",
     *(f"/web/member/orders/new?kind={kind}" for kind in order_form.KINDS),
 )  # fmt: skip
