@@ -32,6 +32,7 @@ LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
 ENGLISH_ALLOWED = {
     # product and file names, units and formats a Thai page names as they are
     "coopmatch", "Excel", "CSV", "PDF", "API", "English", "max", "min", "kg",
+    "Natural", "Earth",  # the map's outlines are named by their source, Natural Earth
 }  # fmt: skip
 """Latin words a Thai page may show: the product's name, file formats and the language
 switch. Ids and codes (upper case or with digits) are data, never UI words."""
