@@ -233,6 +233,12 @@ def test_an_admin_resets_a_forgotten_password_once(web: Web) -> None:
     ask = web.client.get("/web/admin/users/malee/reset?lang=th")
     assert ask.status_code == 200 and "malee" in ask.text and "ยืนยัน ตั้งรหัสผ่านใหม่" in ask.text
     assert _hash_of(web, "malee") == before  # asking changes nothing
+    no_token = web.client.post("/web/admin/users/malee/reset", data={})
+    elsewhere = web.client.post("/web/admin/users/malee/reset",
+                                data={"form_token": token_of(ask.text)},
+                                headers={"Origin": "https://evil.example"})  # fmt: skip
+    assert no_token.status_code == elsewhere.status_code == 403
+    assert _hash_of(web, "malee") == before
     token = token_of(ask.text)
     first = web.client.post("/web/admin/users/malee/reset", data={"form_token": token})
     again = web.client.post("/web/admin/users/malee/reset", data={"form_token": token})
