@@ -14,14 +14,17 @@ day (the Asia/Bangkok date of the app's clock).
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 import structlog
 from sqlalchemy import Engine
 
 from api.services.clock import UtcClock
-from api.services.reminders import Channel, SendReport, send_reminders
 from api.services.round.calendar import bangkok_date
 from api.settings import Settings
+
+if TYPE_CHECKING:  # the reminders (and their Thai papers) load only when the schedule runs
+    from api.services.reminders import Channel, SendReport
 
 log = structlog.get_logger("coopmatch.reminders")
 ACTOR = "reminders-schedule"
@@ -54,6 +57,8 @@ class ReminderLoop:
 
     def run_once(self) -> SendReport | None:
         """Send what is due now; None when the run failed (logged; the next run retries)."""
+        from api.services.reminders import send_reminders
+
         now = self.clock()
         try:
             report = send_reminders(self.engine, bangkok_date(now), now, self.channels, ACTOR)
