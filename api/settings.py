@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool
@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     """The LINE Messaging API channel access token; no LINE message is sent when unset."""
     line_api_url: str = "https://api.line.me"
     """Where the LINE Messaging API answers (a stand-in on loopback in the tests)."""
+    reminders_interval_s: float = Field(900.0, ge=0, le=86_400)
+    """How often ``coopmatch serve`` sends the reminders due, in seconds, in a background
+    thread (:mod:`api.http.reminder_loop`); 0 turns it off (``coopmatch reminders send``
+    from cron instead). It runs only where a channel is configured; a message goes at most
+    once a business day however often it runs."""
 
     @property
     def docs_enabled(self) -> bool:

@@ -1,5 +1,7 @@
 """``coopmatch keys``: issue and revoke API keys (only their argon2 hash is stored), and
-create a person's web account (``keys user``: a user name and a first password)."""
+people's web accounts: create one (``keys user``: a user name and a first password), list
+them (``keys users``), reset a forgotten password (``keys reset-password``: a new one-time
+password, changed at the next login) and disable one (``keys disable-user``)."""
 
 from __future__ import annotations
 
@@ -75,6 +77,42 @@ def register(app: typer.Typer) -> None:
         console.print(f"user: {made.username}  role: {made.role}  principal: {made.principal}")
         console.print("first password (shown once; changed at the first login / แสดงครั้งเดียว):")
         print(made.first_password)
+
+    @keys_app.command("users")
+    def users() -> None:
+        """List the web accounts: name, role, coop or principal, state (บัญชีผู้ใช้เว็บ)."""
+        from api.http.users import list_users
+
+        with service_errors("keys users"):
+            rows = list_users(open_engine())
+        for u in rows:
+            state = (
+                "disabled" if u.disabled else "first-login" if u.must_change_password else "active"
+            )
+            print(f"{u.username}\t{u.role}\t{u.coop_id or u.principal}\t{state}")
+        if not rows:
+            console.print("no web accounts (ยังไม่มีบัญชีผู้ใช้เว็บ)")
+
+    @keys_app.command("reset-password")
+    def reset(username: str = typer.Argument(..., help="the account's user name")) -> None:
+        """Give an account a new one-time password, printed once; its sessions end and its
+        owner picks a new password at the next login (ตั้งรหัสผ่านใหม่)."""
+        from api.http.users import reset_password
+
+        with service_errors("keys reset-password"):
+            done = reset_password(open_engine(), username)
+        console.print(f"user: {done.username}  role: {done.role}  principal: {done.principal}")
+        console.print("one-time password (shown once; changed at the next login / แสดงครั้งเดียว):")
+        print(done.first_password)
+
+    @keys_app.command("disable-user")
+    def disable(username: str = typer.Argument(..., help="the account's user name")) -> None:
+        """Disable an account: its key is revoked and its sessions end (ระงับบัญชีผู้ใช้)."""
+        from api.http.users import disable_user
+
+        with service_errors("keys disable-user"):
+            changed = disable_user(open_engine(), username)
+        console.print(f"disabled {username}" if changed else f"{username} was already disabled")
 
     @keys_app.command("revoke")
     def revoke(key_id: str = typer.Argument(..., help="the key id (cm_<id>_…)")) -> None:

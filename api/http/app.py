@@ -33,6 +33,7 @@ from api.http.context import AppContext, HttpConfig
 from api.http.docs import install_docs
 from api.http.headers import with_security_headers
 from api.http.openapi_examples import restore_nulls
+from api.http.reminder_loop import reminder_loop
 from api.http.routers import (
     admin,
     catalogue,
@@ -242,8 +243,9 @@ def create_app(
 
 @asynccontextmanager
 async def _lifespan(ctx: AppContext, _app: FastAPI) -> AsyncIterator[None]:
-    """Open the async pool (PostgreSQL) on the server's loop and mark interrupted the jobs
-    whose process died; close the pool, the secret checks' threads and the job runner at
+    """Open the async pool (PostgreSQL) on the server's loop, mark interrupted the jobs
+    whose process died and start the reminders' schedule (when configured); stop the
+    schedule and close the pool, the secret checks' threads and the job runner at
     shutdown."""
     if ctx.pg is not None:
         await ctx.pg.open()
@@ -251,9 +253,14 @@ async def _lifespan(ctx: AppContext, _app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(ctx.jobs.sweep)
     except Exception as exc:  # the database away at start-up: the runners' sweeps catch up
         log.warning("job_sweep_failed", error=repr(exc))
+    ctx.reminders = reminder_loop(ctx.settings, ctx.engine, ctx.clock)
+    if ctx.reminders is not None:
+        ctx.reminders.start()
     try:
         yield
     finally:
+        if ctx.reminders is not None:
+            await asyncio.to_thread(ctx.reminders.stop)
         ctx.jobs.close()
         ctx.guard.close()
         if ctx.pg is not None:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from api.db.pg_async import AsyncPg
 from api.http.keys import StoredKey
+from api.http.reminder_loop import ReminderLoop
 from api.http.secret_guard import GuardLimits, SecretGuard
 from api.services.clock import UtcClock, system_clock
 from api.services.jobs.runner import JobLimits, JobRunner
@@ -128,6 +129,9 @@ class AppContext:
     """The async pool for the hot paths (PostgreSQL only; see :mod:`api.db.pg_async`)."""
     jobs: JobRunner = field(init=False)
     """Runs this process's funding plans and stress runs (:mod:`api.services.jobs`)."""
+    reminders: ReminderLoop | None = None
+    """Sends the reminders due on a schedule while the server runs
+    (:mod:`api.http.reminder_loop`; None when off)."""
 
     def __post_init__(self) -> None:
         self.limiter = RateLimiter(self.config.rate_per_minute)

@@ -20,12 +20,12 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlmodel import Session, col
 
 from api.db.audit import append_event
 from api.db.tables import CoordinatorRow
-from api.db.tables_http import ApiKeyRow, WebUserRow
+from api.db.tables_http import ApiKeyRow, WebSessionRow, WebUserRow
 from api.db.tx import in_write_transaction, read_session
 from api.http.keys import issue_key, revoke_key
 from api.services.clock import UtcClock, system_clock
@@ -233,3 +233,60 @@ def disable_user(engine: Engine, username: str, *, actor: str = "cli") -> bool:
     if user is None:
         raise NotFoundError(f"user {username!r} does not exist", f"ไม่พบผู้ใช้ {username}")
     return revoke_key(engine, user.key_id, actor=actor)
+
+
+def reset_password(
+    engine: Engine,
+    username: str,
+    *,
+    actor: str = "cli",
+    hasher: PasswordHasher | None = None,
+    clock: UtcClock = system_clock,
+) -> NewUser:
+    """Give an account a new one-time password (an admin's reset: the person forgot theirs).
+
+    The new password is random, shown once to the admin and never stored; the person must
+    pick their own at the next login, as after creation. The account's sessions end at once
+    (whoever held one must log in with the new password), and the reset is audited
+    ``web_user.password_reset`` (never the password). The account's key is kept.
+
+    Raises:
+        NotFoundError: no such account.
+        ServiceError: the account is disabled (a reset does not enable it again).
+    """
+    name = username[:64]
+    with read_session(engine) as s:
+        row = s.execute(
+            select(WebUserRow, ApiKeyRow)
+            .join(ApiKeyRow, col(ApiKeyRow.id) == col(WebUserRow.key_id))
+            .where(col(WebUserRow.username) == name)
+        ).first()
+    if row is None:
+        raise NotFoundError(f"user {name!r} does not exist", f"ไม่พบผู้ใช้ {name}")
+    user, key = row
+    if key.revoked_at is not None:
+        raise ServiceError(
+            f"username: {name!r} is disabled; a reset does not enable it",
+            f"username: บัญชี {name} ถูกระงับแล้ว การตั้งรหัสผ่านใหม่ไม่ได้เปิดใช้บัญชีอีกครั้ง",
+        )
+    fresh = secrets.token_urlsafe(12)
+    digest = (hasher or PasswordHasher()).hash(fresh)
+
+    def work(s: Session) -> int:
+        now = clock()
+        stored = s.get(WebUserRow, name)
+        assert stored is not None
+        stored.password_hash, stored.must_change_password = digest, True
+        s.add(stored)
+        ended = s.execute(
+            update(WebSessionRow)
+            .where(col(WebSessionRow.key_id) == user.key_id, col(WebSessionRow.ended_at).is_(None))
+            .values(ended_at=now)
+        )
+        count = int(getattr(ended, "rowcount", 0) or 0)
+        append_event(s, now, actor, "web_user.password_reset", "web_user", name,
+                     {"sessions_ended": count})  # fmt: skip
+        return count
+
+    in_write_transaction(engine, work)
+    return NewUser(name, key.role, key.principal, fresh)

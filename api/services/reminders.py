@@ -12,9 +12,17 @@ What is due on a business date ``d`` at the instant ``now``:
 
 A coop gets a reminder on each channel it named in ``coop_contact`` (an e-mail address, a
 LINE user or group id) and the server is configured for (:mod:`api.services.reminder_channels`);
-nothing is sent where none is set. Each message sent is recorded in ``reminder_sent`` in its
-own transaction, so running again on the same day (or after a crash part-way) sends nothing
-twice; a channel that fails is reported and retried by the next run.
+nothing is sent where none is set.
+
+Each message is sent at most once a business day: before sending, a run claims it by
+inserting its ``reminder_sent`` row (unique per coop, kind, subject, business date and
+channel) in its own transaction, and sends only when the claim is its own. So running again
+on the same day, two runs at once (two server processes each running the schedule of
+:mod:`api.http.reminder_loop`, or the schedule and a cron-run ``coopmatch reminders send``)
+send nothing twice. A channel that fails gives the claim back (the row is deleted): it is
+reported and retried by the next run. The audit event ``reminder.sent`` follows the send. A
+process that dies between its claim and its send leaves that message unsent for the day
+(at most once, never twice).
 """
 
 from __future__ import annotations
@@ -24,7 +32,8 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from babel.dates import get_month_names
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from api.db.audit import append_event
@@ -178,25 +187,54 @@ def send_reminders(
             channel = channels.get(name)
             if not to or channel is None:
                 continue
-            if (r.coop_id, r.kind, r.ref, name) in done:
-                report.already += 1
+            if (r.coop_id, r.kind, r.ref, name) in done or not _claim(
+                engine, r, name, business_date, now
+            ):
+                report.already += 1  # sent earlier, or claimed by a run going on now
                 continue
             try:
                 channel.send(to, r.subject, r.text)
             except Exception as exc:  # one channel failing stops nothing else
+                _give_back(engine, r, name, business_date)
                 report.failed.append(f"{r.coop_id} {r.kind} {r.ref} {name}: {exc!r}")
                 continue
-            _record(engine, r, name, business_date, now, actor)
+            _audit_sent(engine, r, name, now, actor)
             report.sent.append((r.coop_id, r.kind, r.ref, name))
     return report
 
 
-def _record(
-    engine: Engine, r: Reminder, channel: str, day: date, now: datetime, actor: str
-) -> None:
+def _claim(engine: Engine, r: Reminder, channel: str, day: date, now: datetime) -> bool:
+    """Insert the reminder's ``reminder_sent`` row; False when another run has it already."""
+
     def work(s: Session) -> None:
         s.add(ReminderSentRow(coop_id=r.coop_id, kind=r.kind, ref=r.ref, business_date=day,
                               channel=channel, sent_at=now))  # fmt: skip
+        s.flush()
+
+    try:
+        in_write_transaction(engine, work)
+    except IntegrityError:  # the unique row exists: claimed (or sent) by another run
+        return False
+    return True
+
+
+def _give_back(engine: Engine, r: Reminder, channel: str, day: date) -> None:
+    """Delete the claim of a message that could not be sent (the next run tries again)."""
+
+    def work(s: Session) -> None:
+        s.execute(
+            delete(ReminderSentRow).where(
+                col(ReminderSentRow.coop_id) == r.coop_id, col(ReminderSentRow.kind) == r.kind,
+                col(ReminderSentRow.ref) == r.ref, col(ReminderSentRow.business_date) == day,
+                col(ReminderSentRow.channel) == channel,
+            )
+        )  # fmt: skip
+
+    in_write_transaction(engine, work)
+
+
+def _audit_sent(engine: Engine, r: Reminder, channel: str, now: datetime, actor: str) -> None:
+    def work(s: Session) -> None:
         append_event(s, now, actor, "reminder.sent", "coop", r.coop_id,
                      {"kind": r.kind, "ref": r.ref, "channel": channel})  # fmt: skip
 

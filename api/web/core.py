@@ -263,14 +263,17 @@ async def once(
     make: Callable[[], tuple[str, int]],
     *,
     changes: bool = True,
+    kept: Callable[[str], str] | None = None,
 ) -> Response:
     """Answer the first post of ``token`` by running ``make`` (in the thread pool); a repeat
     post of the same form gets the same answer and changes nothing more, in this process
     (:class:`~api.web.security.FormReplay`) or, for an action that ``changes`` something,
     in another one too (:mod:`api.web.form_store`; a what-if that saves nothing is not
-    stored). A repeat that outwaits a first post still running gets a 409 "still running"."""
+    stored). A repeat that outwaits a first post still running gets a 409 "still running".
+    ``kept`` is what the database keeps of an answer (an answer that shows a one-time
+    password keeps it in this process's memory only)."""
     ctx, slot = ctx_of(request), f"{who.key_id}:{action}:{token}"
-    stored = partial(form_answer, ctx, who.principal, slot, make) if changes else make
+    stored = partial(form_answer, ctx, who.principal, slot, make, kept=kept) if changes else make
     answer = await run_in_threadpool(web(request).replay.once, slot, stored)
     if not isinstance(answer, tuple):
         return HTMLResponse(i18n.text("still_running", lang_of(request)), status_code=409)

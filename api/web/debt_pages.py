@@ -26,49 +26,9 @@ from api.schemas.dates import DateTextError, parse_date_text
 from api.services.errors import ServiceError
 from api.services.payments import OverdueDebt, open_debts, record_payment
 from api.services.round.calendar import bangkok_date
-from api.web import core, queries
+from api.web import core, i18n, queries
 
 router = APIRouter(prefix="/web", include_in_schema=False)
-
-TEXT: dict[str, tuple[str, str]] = {
-    "title": ("ชำระหนี้และหนี้ค้างชำระ", "Payments and overdue debts"),
-    "mine": ("หนี้ของสหกรณ์", "Our debts"),
-    "as_of": ("ณ วันที่", "As of"),
-    "help": (
-        "หนี้ที่ยังค้างทั้งหมด หนี้ที่เลยกำหนดชำระแสดงเป็นสีแดงพร้อมจำนวนวันที่ค้าง",
-        "Every debt with something still open; one past its due date is shown in red with "
-        "its days past due",
-    ),
-    "debt": ("เลขหนี้", "Debt"),
-    "debtor": ("ลูกหนี้", "Debtor"),
-    "creditor": ("เจ้าหนี้", "Creditor"),
-    "source": ("ที่มา", "From"),
-    "instalment": ("งวดเงินกู้", "Loan instalment"),
-    "sale": ("ขายเชื่อ", "Sale on credit"),
-    "posted": ("หนี้ที่บันทึกไว้", "Posted debt"),
-    "due": ("ครบกำหนด", "Due"),
-    "open": ("ค้างชำระ (บาท)", "Open (baht)"),
-    "late": ("ค้าง (วัน)", "Days past due"),
-    "overdue": ("เกินกำหนด", "Overdue"),
-    "not_due": ("ยังไม่ถึงกำหนด", "Not yet due"),
-    "overdue_count": ("หนี้เกินกำหนด", "Overdue debts"),
-    "none": ("ไม่มีหนี้ค้างชำระ", "No open debts"),
-    "pay_title": ("บันทึกการชำระเงินสด", "Record a cash payment"),
-    "pay": ("บันทึกการชำระ", "Record the payment"),
-    "amount": ("จำนวนเงิน (บาท) เว้นว่าง = ชำระเต็มจำนวน", "Amount (baht), empty = pay in full"),
-    "paid_on": ("วันที่ชำระ (ค.ศ. หรือ พ.ศ.)", "Paid on (Gregorian or พ.ศ.)"),
-    "paid": ("บันทึกการชำระแล้ว", "Payment recorded"),
-    "left": ("คงค้าง", "left open"),
-    "settled": ("ชำระครบแล้ว", "settled in full"),
-    "refused": ("ยังไม่ได้บันทึก", "Nothing was recorded"),
-    "choose": ("ชำระ", "Pay"),
-    "declines": ("ข้อเสนอที่ถูกปฏิเสธ", "Declined pairs"),
-}
-
-
-def _text(key: str, lang: str) -> str:
-    th, en = TEXT[key]
-    return th if lang == "th" else en
 
 
 def _as_of(request: Request) -> date:
@@ -92,11 +52,10 @@ def _values(
     form: dict[str, str],
     **extra: Any,
 ) -> dict[str, Any]:
-    lang = core.lang_of(request)
     debts = _debts(request, network, None if network else str(who.coop_id), day)
     base = core.page_values(request, who, network) if network else {"network": None, "networks": []}
     coops = sorted({c for d in debts for c in (d.debtor, d.creditor)})
-    places = queries.coop_places(core.ctx_of(request).engine, coops)
+    places = queries.coop_places(core.ctx_of(request).engine, coops, core.lang_of(request))
     return {
         **base,
         "debts": debts,
@@ -104,7 +63,6 @@ def _values(
         "late": [d for d in debts if d.days_past_due > 0],
         "day": day,
         "f": form,
-        "dt": lambda key: _text(key, lang),
         "action": "/web/debts" if network else "/web/member/debts",
         "paid": None,
         "lines": [],
@@ -112,12 +70,13 @@ def _values(
     }
 
 
-def _read(form: dict[str, str], debts: list[OverdueDebt]) -> tuple[Any, list[str]]:
+def _read(form: dict[str, str], debts: list[OverdueDebt], lang: str) -> tuple[Any, list[str]]:
     """(debt, amount satang, paid on) from the form, or the lines of the bad fields."""
     lines: list[str] = []
     debt = next((d for d in debts if d.obligation_id == form.get("obligation_id", "")), None)
     if debt is None:
-        lines.append("obligation_id: choose an open debt / เลือกหนี้ที่ยังค้าง")
+        choose = i18n.text("debts_choose_open", lang)
+        lines.append(f"obligation_id: {choose}")
     amount = 0
     text = form.get("amount", "").strip().replace(",", "")
     if text:
@@ -143,7 +102,9 @@ async def _pay(
     coop = None if network else str(who.coop_id)
 
     def answer() -> tuple[str, int]:
-        (debt, amount, paid_on), lines = _read(form, _debts(request, network, coop, day))
+        (debt, amount, paid_on), lines = _read(
+            form, _debts(request, network, coop, day), core.lang_of(request)
+        )
         if not lines:
             ctx = core.ctx_of(request)
             try:

@@ -20,46 +20,17 @@ from api.web import core, queries
 
 router = APIRouter(prefix="/web/declines", include_in_schema=False)
 
-TEXT: dict[str, tuple[str, str]] = {
-    "title": ("ข้อเสนอที่ถูกปฏิเสธ", "Declined pairs"),
-    "help": (
-        "คู่ที่ถูกปฏิเสธจะไม่ถูกเสนอซ้ำจนกว่าคำสั่งฝ่ายใดฝ่ายหนึ่งจะเปลี่ยน หรือผู้ประสานงานขอให้เสนอใหม่",
-        "A declined pair is not proposed again until either order changes or the "
-        "coordinator asks for it to be proposed again",
-    ),
-    "proposal": ("ข้อเสนอ", "Proposal"),
-    "kind": ("ชนิด", "Kind"),
-    "loan": ("เงินกู้", "Loan"),
-    "sale": ("ขายผลผลิต", "Sale"),
-    "supply": ("ข้อเสนอให้กู้ / ล็อตสินค้า", "Offer / lot"),
-    "demand": ("คำขอกู้ / ใบสั่งซื้อ", "Need / purchase order"),
-    "by": ("ปฏิเสธโดย", "Declined by"),
-    "when": ("เมื่อ", "When"),
-    "reason": ("เหตุผล", "Reason"),
-    "state": ("สถานะ", "State"),
-    "remembered": ("ไม่เสนอซ้ำ", "Not proposed again"),
-    "forgotten": ("เสนอใหม่ได้ตั้งแต่", "May be proposed again since"),
-    "again": ("ขอให้เสนอใหม่", "Propose again"),
-    "done": ("รอบถัดไปเสนอคู่นี้ได้อีก", "The next round may propose this pair again"),
-    "none": ("ไม่มีข้อเสนอที่ถูกปฏิเสธ", "No declined pairs"),
-}
-
-
-def _text(key: str, lang: str) -> str:
-    th, en = TEXT[key]
-    return th if lang == "th" else en
-
 
 def _values(request: Request, who: core.Who, network: str, **extra: Any) -> dict[str, Any]:
-    lang = core.lang_of(request)
     engine = core.ctx_of(request).engine
     rows = declines_of_network(engine, network)
-    places = queries.coop_places(engine, sorted({d.declined_by for d in rows}))
+    places = queries.coop_places(
+        engine, sorted({d.declined_by for d in rows}), core.lang_of(request)
+    )
     return {
         **core.page_values(request, who, network),
         "rows": rows,
         "names": {c: place[0] for c, place in places.items()},
-        "xt": lambda key: _text(key, lang),
         "done": None,
         "lines": [],
         **extra,

@@ -46,9 +46,13 @@ def form_answer(
     slot: str,
     make: Callable[[], tuple[str, int]],
     wait_s: float = WAIT_S,
+    *,
+    kept: Callable[[str], str] | None = None,
 ) -> tuple[str, int] | None:
     """``make()`` for the first post of ``slot`` (user, action and form token); the stored
-    answer for every later one; None when the first is still running after ``wait_s``."""
+    answer for every later one; None when the first is still running after ``wait_s``.
+    ``kept(html)`` is what is stored, when the answer holds a secret the database must not
+    (the first post still gets the whole answer)."""
     key = KEY_PREFIX + hashlib.sha256(slot.encode()).hexdigest()
     digest = hashlib.sha256(key.encode()).hexdigest()  # one request per key, by construction
     deadline = time.monotonic() + wait_s
@@ -72,7 +76,8 @@ def form_answer(
     except BaseException:
         release(ctx, principal, key)
         raise
-    store_after(ctx, principal, key, digest, Stored(status, {"html": html, "status": status}))
+    shown = html if kept is None else kept(html)
+    store_after(ctx, principal, key, digest, Stored(status, {"html": shown, "status": status}))
     return html, status
 
 

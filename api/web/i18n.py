@@ -88,19 +88,26 @@ RUN_TIME_IDS = (
     N_("knowhow_new_teach"), N_("knowhow_new_learn"), N_("side_teach"), N_("side_learn"),
     N_("posting_open"), N_("posting_closed"), N_("knowhow_posted"), N_("startup_posted"),
     N_("field_topic"), N_("field_capacity"), N_("field_max_distance_km"), N_("field_business"),
+    # network tiers (``tier_`` + the level's name); a debt's source; know-how and
+    # group-order roles and states (``knowhow_`` / ``purchase_`` + the row's role or status)
+    N_("tier_area"), N_("tier_province"), N_("tier_region"), N_("tier_national"),
+    # the policy form's choices (``pol_`` + the field + ``_`` + the value)
+    N_("pol_rate_rule_midpoint"), N_("pol_rate_rule_posted"), N_("pol_price_rule_split"),
+    N_("pol_price_rule_clearing"), N_("pol_overdue_loans_allow"),
+    N_("pol_overdue_loans_refuse"), N_("pol_overdue_loans_cap"),
+    N_("debts_instalment"), N_("debts_sale"), N_("debts_posted"),
+    N_("knowhow_learner"), N_("knowhow_mentor"), N_("knowhow_pending"),
+    N_("knowhow_accepted"), N_("knowhow_declined"), N_("knowhow_expired"),
+    N_("knowhow_voided"), N_("purchase_buyer"), N_("purchase_supplier"),
+    N_("purchase_coordinator"), N_("purchase_placed"), N_("purchase_pending"),
+    N_("purchase_declined"), N_("purchase_expired"), N_("purchase_voided"),
 )  # fmt: skip
 """Message ids a page chooses at run time, listed so that the catalogue keeps them."""
 
 
-TIER_TEXT: dict[int, tuple[str, str]] = {
-    NetworkLevel.AREA: ("ระดับพื้นที่", "area"),
-    NetworkLevel.PROVINCE: ("ระดับจังหวัด", "province"),
-    NetworkLevel.REGION: ("ระดับภาค", "region"),
-    NetworkLevel.NATIONAL: ("ระดับประเทศ", "national"),
-}
-
-
-TIER_BY_NAME = {"area": 0, "province": 1, "region": 2, "national": 3}
+TIER_NAMES = {int(level): level.name.lower() for level in NetworkLevel}
+"""A network level → its name (``0`` → ``area``); its words are ``tier_`` + the name."""
+TIER_BY_NAME = {name: level for level, name in TIER_NAMES.items()}
 
 
 def state_text(state: str, lang: str) -> str:
@@ -170,9 +177,14 @@ def text(key: str, lang: str) -> str:
 
 
 def tier_name(level: int, lang: str) -> str:
-    """A network level's name, e.g. ``ระดับพื้นที่`` / ``area``."""
-    th, en = TIER_TEXT.get(level, (str(level), str(level)))
-    return th if lang == "th" else en
+    """A network level's name (``tier_`` + the level's name in the catalogue), e.g.
+    ``ระดับพื้นที่`` / ``area``; the number itself for an unknown level.
+
+    >>> tier_name(0, "th"), tier_name(3, "en"), tier_name(9, "th")
+    ('ระดับพื้นที่', 'national', '9')
+    """
+    name = TIER_NAMES.get(int(level))
+    return str(level) if name is None else text(f"tier_{name}", lang)
 
 
 def long_date(day: date | datetime | None, lang: str) -> str:

@@ -70,7 +70,10 @@ def analysis_page(request: Request) -> Response:
 
 
 def _numbers(
-    form: dict[str, str], fields: dict[str, tuple[str, int, int, int]], errors: list[str]
+    form: dict[str, str],
+    fields: dict[str, tuple[str, int, int, int]],
+    errors: list[str],
+    lang: str,
 ) -> dict[str, Any]:
     """The form's whole numbers as request fields (blank: left to the default)."""
     out: dict[str, Any] = {}
@@ -82,10 +85,8 @@ def _numbers(
             out[field] = parse_whole(raw, low, high) * scale
         except ValueError:
             shown = raw if len(raw) <= 24 else raw[:24] + "…"
-            errors.append(
-                f"{name}: {shown!r} ต้องเป็นจำนวนเต็มตั้งแต่ {low} ถึง {high} / is not a whole "
-                f"number from {low} to {high}"
-            )
+            rule = i18n.text("bad_whole_number", lang).format(low=low, high=high)
+            errors.append(f"{name}: {shown!r} {rule}")
     return out
 
 
@@ -100,16 +101,20 @@ def _start(request: Request, who: core.Who, form: dict[str, str], kind: str) -> 
     if network is None:
         return _gone(request, who)
     errors: list[str] = []
+    lang = core.lang_of(request)
     try:
         if kind == "funding":
-            raw = {"scenario": form.get("scenario", ""), **_numbers(form, FUNDING_FIELDS, errors)}
+            raw = {
+                "scenario": form.get("scenario", ""),
+                **_numbers(form, FUNDING_FIELDS, errors, lang),
+            }
             params = None if errors else check_funding(raw)
         else:
             raw = {
                 "ledger": form.get("ledger", "database"),
                 "default": _ids(form.get("default", "")),
                 "group": _ids(form.get("group", "")),
-                **_numbers(form, STRESS_FIELDS, errors),
+                **_numbers(form, STRESS_FIELDS, errors, lang),
             }
             if raw["ledger"] == "scenario":
                 raw["scenario"] = form.get("scenario", "")

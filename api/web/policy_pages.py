@@ -26,48 +26,6 @@ from api.web import core
 
 router = APIRouter(prefix="/web/policy", include_in_schema=False)
 
-TEXT: dict[str, tuple[str, str]] = {
-    "title": ("นโยบายเครือข่าย", "Network policy"),
-    "inherited": ("ใช้นโยบายที่สืบทอดจากเครือข่าย", "Inherited from network"),
-    "defaults": ("ยังไม่มีนโยบาย ใช้ค่าเริ่มต้น", "No policy stored: the defaults apply"),
-    "version": ("ฉบับที่", "Version"),
-    "saved": ("บันทึกนโยบายฉบับใหม่แล้ว", "A new version of the policy was saved"),
-    "refused": ("นโยบายไม่ถูกต้อง ยังไม่ได้บันทึก", "The policy is not valid; nothing was saved"),
-    "rules": ("กฎการจับคู่", "Matching rules"),
-    "fairness": ("การแบ่งเมื่อขาดแคลน", "Sharing when short"),
-    "rate_rule": ("กฎอัตราดอกเบี้ย", "Loan-rate rule"),
-    "posted_rate_bps": ("อัตราดอกเบี้ยประกาศ (bps, 500 = 5.00%)", "Posted rate (bps, 500 = 5.00%)"),
-    "price_rule": ("กฎราคาขายผลผลิต", "Sale-price rule"),
-    "ttl": (
-        "อายุข้อเสนอ (วันทำการ, 0 = ตามชั่วโมงของระบบ)",
-        "Proposal lifetime (business days, 0 = server hours)",
-    ),
-    "overdue_loans": ("ผู้กู้ที่ค้างชำระ", "Borrowers with an overdue instalment"),
-    "overdue_cap": ("วงเงินกู้ใหม่สูงสุดเมื่อค้างชำระ (บาท)", "New-loan cap when overdue (baht)"),
-    "transport": ("การขนส่ง (สินค้าที่ไม่ได้ระบุแยก)", "Transport (products not listed below)"),
-    "product_transport": ("การขนส่งแยกตามสินค้า", "Transport per product"),
-    "product": ("สินค้า", "Product"),
-    "rate_km": ("สตางค์/หน่วย/กม.", "Satang/unit/km"),
-    "road": ("ตัวคูณระยะถนน (bps)", "Road factor (bps)"),
-    "reach": ("ระยะไกลสุด (กม.)", "Reach (km)"),
-    "truck_cap": ("ความจุรถ (หน่วย, 0 = ไม่คิดเป็นคัน)", "Truck capacity (units, 0 = per unit)"),
-    "truck_cost": ("ค่ารถต่อคัน (บาท)", "Cost per truck (baht)"),
-    "fund": ("กองทุนร่วม (เฉพาะเครือข่ายระดับชาติ)", "Joint fund (national network only)"),
-    "account_id": ("รหัสบัญชีกองทุน (เว้นว่าง = ไม่มี)", "Fund account id (empty = none)"),
-    "balance": ("ยอดเงินกองทุน (บาท)", "Balance (baht)"),
-    "fund_rate": ("อัตราดอกเบี้ยกองทุน (bps)", "Fund rate (bps)"),
-    "term": ("ระยะเวลากู้สูงสุด (วัน)", "Longest term (days)"),
-    "processors": (
-        "ผู้แปรรูป (คัดเกรด โรงสีอาหารสัตว์ บรรจุ)",
-        "Processors (grading, feed milling, packing)",
-    ),
-    "proc_id": ("รหัส", "Id"),
-    "in": ("วัตถุดิบ (สินค้า/เกรด)", "Input (product/grade)"),
-    "out": ("ผลผลิต (สินค้า/เกรด)", "Output (product/grade)"),
-    "capacity": ("กำลังการผลิตต่อวัน (หน่วย)", "Capacity per business day (units)"),
-    "cost_unit": ("ต้นทุนต่อหน่วย (บาท)", "Cost per unit (baht)"),
-    "save": ("บันทึกนโยบาย", "Save the policy"),
-}
 ROW_FIELDS = {
     "pt": (
         "product",
@@ -89,10 +47,16 @@ ROW_FIELDS = {
     ),
 }
 
-
-def _text(key: str, lang: str) -> str:
-    th, en = TEXT[key]
-    return th if lang == "th" else en
+ROW_LABELS = {
+    "product": ("pol_product",), "satang_per_unit_km": ("pol_rate_km",),
+    "road_factor_bps": ("pol_road",), "reach_km": ("pol_reach",),
+    "truck_capacity_units": ("pol_truck_cap",), "truck_cost": ("pol_truck_cost",),
+    "id": ("pol_proc_id",), "coop_id": ("coop",), "in_product": ("pol_in", "product"),
+    "in_grade": ("pol_in", "grade"), "out_product": ("pol_out", "product"),
+    "out_grade": ("pol_out", "grade"), "capacity_units": ("pol_capacity",),
+    "cost": ("pol_cost_unit",),
+}  # fmt: skip
+"""The message ids that name a row's cell to a screen reader (its column's heading)."""
 
 
 def _baht(satang: int) -> str:
@@ -237,7 +201,6 @@ def _row_count(form: dict[str, str], prefix: str) -> int:
 def _page(
     request: Request, who: core.Who, network: str, form: dict[str, str], **extra: Any
 ) -> dict[str, Any]:
-    lang = core.lang_of(request)
     stored = show_policy(core.ctx_of(request).engine, network)
     rows = {p: _row_count(form, p) + 1 for p in ROW_FIELDS}  # one empty row to add one
     return {
@@ -246,7 +209,7 @@ def _page(
         "f": form,
         "rows": rows,
         "row_fields": ROW_FIELDS,
-        "pt": lambda key: _text(key, lang),
+        "row_labels": ROW_LABELS,
         "saved": None,
         "lines": [],
         **extra,

@@ -29,42 +29,10 @@ from api.web import answers, core
 router = APIRouter(prefix="/web/member/purchases", include_in_schema=False)
 network_router = APIRouter(prefix="/web/purchases", include_in_schema=False)
 ACTIONS = {"accept": accept_joint_order, "decline": decline_joint_order}
-TEXT: dict[str, tuple[str, str]] = {
-    "title": ("คำสั่งซื้อร่วมของฉัน", "My joint purchases"),
-    "product": ("สินค้า", "Product"),
-    "role": ("บทบาท", "Role"),
-    "buyer": ("ผู้ซื้อ", "Buyer"),
-    "supplier": ("ผู้ขาย", "Supplier"),
-    "volume": ("ปริมาณรวมของกลุ่ม", "Group volume"),
-    "unit_price": ("ราคาต่อหน่วย (บาท)", "Unit price (baht)"),
-    "pays": ("ยอดที่ต้องจ่าย (บาท)", "To pay (baht)"),
-    "saving": ("ประหยัดได้ (บาท)", "Saving (baht)"),
-    "alone": ("ถ้าซื้อเอง (บาท)", "Buying alone (baht)"),
-    "commit_by": ("ยืนยันภายใน", "Commit by"),
-    "members": ("สมาชิกยืนยันแล้ว", "Members committed"),
-    "commit": ("ยืนยันซื้อร่วม", "Commit"),
-    "you_committed": ("คุณยืนยันแล้ว รอสมาชิกอื่น", "You committed; waiting for the others"),
-    "placed": ("สั่งซื้อแล้ว", "Placed"),
-    "pending": ("รอยืนยัน", "Waiting"),
-    "declined": ("ยกเลิก (มีผู้ปฏิเสธ)", "Ended (declined)"),
-    "expired": ("หมดเวลายืนยัน", "Expired"),
-    "voided": ("ยกเลิกโดยรอบใหม่", "Voided"),
-    "network_title": ("การจัดซื้อร่วมของเครือข่าย", "The network's joint purchases"),
-    "run": ("รันรอบจัดซื้อร่วม", "Run the joint-purchase round"),
-    "business_date": ("วันทำการ", "Business date"),
-    "new_version": (
-        "รันใหม่ (ยกเลิกคำสั่งที่ยังไม่ยืนยันของวันนี้)",
-        "Run again (voids today's open group orders)",
-    ),
-    "round_saving": ("รอบนี้ประหยัดได้ (บาท)", "This round saves (baht)"),
-    "coordinator": ("ผู้ประสานงาน", "Coordinator"),
-}
 
 
-def _values(request: Request, rows: list[Any]) -> dict[str, Any]:
-    lang = core.lang_of(request)
-    side = 0 if lang == "th" else 1
-    return {"rows": rows, "network": None, "networks": [], "pt": lambda k: TEXT[k][side]}
+def _values(rows: list[Any]) -> dict[str, Any]:
+    return {"rows": rows, "network": None, "networks": []}
 
 
 def _mine(view: Any, coop: str) -> dict[str, Any]:
@@ -89,7 +57,7 @@ def purchases_page(request: Request) -> Response:
         return who
     coop = str(who.coop_id)
     rows = [_mine(v, coop) for v in group_orders_of_coop(core.ctx_of(request).engine, coop)]
-    return core.render(request, "purchases.html", _values(request, rows), who=who)
+    return core.render(request, "purchases.html", _values(rows), who=who)
 
 
 @router.post("/{joint_order_id}/{action}")
@@ -99,7 +67,7 @@ async def decide(request: Request, joint_order_id: core.PageRowId, action: str) 
         request, joint_order_id, action, ACTIONS, "purchase",
         lambda who, act: answers.answer_row(
             request, who, joint_order_id, act, load=group_order_of_coop, row=_mine,
-            template="purchase_row.html", values=_values(request, []),
+            template="purchase_row.html", values=_values([]),
         ),
     )  # fmt: skip
 
@@ -121,7 +89,7 @@ def network_page(request: Request) -> Response:
 def _network_values(request: Request, network: str) -> dict[str, Any]:
     engine = core.ctx_of(request).engine
     rows = [{"g": v, "accepted_by_me": True} for v in group_orders_of_network(engine, network)]
-    return _values(request, rows)
+    return _values(rows)
 
 
 def _run(request: Request, who: core.Who, network: str, form: dict[str, str]) -> tuple[str, int]:

@@ -32,6 +32,7 @@ from api.services.errors import NotFoundError, ServiceError
 from api.services.proposals import accept_proposal
 from api.services.reminder_channels import LineChannel, SmtpChannel, channels_from
 from api.services.reminders import Channel, send_reminders, set_contact
+from api.services.round.calendar import BANGKOK
 from api.services.round.service import run_round
 from api.settings import Settings
 
@@ -217,3 +218,81 @@ def test_nothing_is_configured_by_default_and_contacts_are_checked(db: Engine, c
         set_contact(db, "NOPE", "a@b.c", None, clock())
     with pytest.raises(ServiceError):
         set_contact(db, "C1", "not an address", None, clock())
+
+
+def _serving_settings(smtp_port: int, line_port: int, interval_s: float) -> Settings:
+    return Settings(database_url="sqlite://", smtp_host="127.0.0.1", smtp_port=smtp_port,
+                    smtp_from="cm@example.coop", line_channel_token="tok",
+                    line_api_url=f"http://127.0.0.1:{line_port}",
+                    reminders_interval_s=interval_s)  # fmt: skip
+
+
+def _wait_for_runs(apps: list[Any], runs: int, timeout_s: float = 20.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if all(a.state.ctx.reminders.runs >= runs for a in apps):
+            return
+        time.sleep(0.02)
+    raise AssertionError("the reminders' schedule did not run")
+
+
+def test_serve_sends_the_reminders_on_a_schedule_once_a_day(
+    db: Engine, clock: Any, smtp: tuple[Inbox, int], line: tuple[type[FakeLine], int]
+) -> None:
+    """The app's lifespan runs the schedule (interval 0.05 s here): two servers sharing
+    the database (two worker processes) each run it many times, and every reminder due goes
+    out once on each of its coop's channels; the schedule stops with the server."""
+    from fastapi.testclient import TestClient
+
+    from api.db.tables import AuditEventRow
+    from api.http.app import create_app
+
+    seed_lamphun(db)
+    seed_combined(db)
+    run_round(db, network_id="LPN", business_date=DAY, actor=COORDINATOR, clock=clock)
+    set_contact(db, "C2", "c2@example.coop", None, clock())
+    set_contact(db, "C4", "c4@example.coop", "U4444", clock())
+    inbox, port = smtp
+    fake, line_port = line
+    settings = _serving_settings(port, line_port, 0.05)
+    apps = [create_app(settings, engine=db, clock=clock) for _ in range(2)]
+    with TestClient(apps[0]), TestClient(apps[1]):
+        loops = [a.state.ctx.reminders for a in apps]
+        assert all(loop is not None for loop in loops)
+        _wait_for_runs(apps, 5)
+    assert not any(loop._thread.is_alive() for loop in loops)  # stopped at shutdown
+    wanted = expected_expiring(db, clock(), {"C2", "C4"})
+    assert wanted
+    mailed = sorted((m["To"], subject_of(m)) for m in inbox.messages)
+    assert len(mailed) == len(set(mailed)) == len(wanted)  # one each, never two
+    pushed = sorted((b["to"], b["messages"][0]["text"]) for _, b in fake.pushed)
+    assert len(pushed) == len(set(pushed)) == sum(1 for c, _ in wanted if c == "C4")
+    with read_session(db) as s:
+        sent = list(s.execute(select(ReminderSentRow)).scalars())
+        audited = [e for e in s.execute(select(AuditEventRow)).scalars()
+                   if e.action == "reminder.sent"]  # fmt: skip
+    assert len(sent) == len(audited) == len(mailed) + len(pushed)
+    assert {e.actor for e in audited} == {"reminders-schedule"}
+    assert {r.business_date for r in sent} == {clock().astimezone(BANGKOK).date()}
+
+
+def test_the_schedule_is_off_at_zero_or_without_a_channel(
+    db: Engine, clock: Any, smtp: tuple[Inbox, int]
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.http.app import create_app
+
+    inbox, port = smtp
+    off = _serving_settings(port, 1, 0)
+    silent = Settings(database_url="sqlite://", reminders_interval_s=0.05)
+    for settings in (off, silent):
+        app = create_app(settings, engine=db, clock=clock)
+        with TestClient(app):
+            assert app.state.ctx.reminders is None
+    assert inbox.messages == []
+    assert Settings(database_url="sqlite://").reminders_interval_s == 900
+    with pytest.raises(ValueError):
+        Settings(database_url="sqlite://", reminders_interval_s=-1)

@@ -199,3 +199,166 @@ def test_an_admin_disables_an_account_and_its_session_ends(web: Web) -> None:
     cut = web.client.get("/web/member", follow_redirects=False)
     assert cut.headers["location"] == "/web/login?why=revoked"
     assert login_as(web, "malee", "malee-password").status_code == 401
+
+
+def _admin_and_member(web: Web) -> dict[str, str]:
+    """A member ``malee`` logged in with her own password (her session's cookies returned)
+    and an admin ``boss`` logged in on the same client afterwards."""
+    member = create_user(web.engine, "malee", role="member", coop_id="C1", hasher=FAST_HASHER)
+    admin = create_user(web.engine, "boss", role="admin", principal="ops", hasher=FAST_HASHER)
+    login_as(web, "malee", member.first_password)
+    change(web, member.first_password, "malee-password")
+    cookies = dict(web.client.cookies)
+    web.logout()
+    login_as(web, "boss", admin.first_password)
+    change(web, admin.first_password, "boss-password-1")
+    return cookies
+
+
+def _hash_of(web: Web, username: str) -> str:
+    with read_session(web.engine) as s:
+        row = s.get(WebUserRow, username)
+        assert row is not None
+        return row.password_hash
+
+
+def test_an_admin_resets_a_forgotten_password_once(web: Web) -> None:
+    from api.db.tables import AuditEventRow
+    from api.db.tables_http import IdempotencyKeyRow
+
+    member_cookies = _admin_and_member(web)
+    page = web.client.get("/web/admin/users?lang=en")
+    assert 'href="/web/admin/users/malee/reset?lang=en"' in page.text
+    before = _hash_of(web, "malee")
+    ask = web.client.get("/web/admin/users/malee/reset?lang=th")
+    assert ask.status_code == 200 and "malee" in ask.text and "ยืนยัน ตั้งรหัสผ่านใหม่" in ask.text
+    assert _hash_of(web, "malee") == before  # asking changes nothing
+    no_token = web.client.post("/web/admin/users/malee/reset", data={})
+    elsewhere = web.client.post("/web/admin/users/malee/reset",
+                                data={"form_token": token_of(ask.text)},
+                                headers={"Origin": "https://evil.example"})  # fmt: skip
+    assert no_token.status_code == elsewhere.status_code == 403
+    assert _hash_of(web, "malee") == before
+    token = token_of(ask.text)
+    first = web.client.post("/web/admin/users/malee/reset", data={"form_token": token})
+    again = web.client.post("/web/admin/users/malee/reset", data={"form_token": token})
+    assert first.status_code == 200 and "ตั้งรหัสผ่านใหม่แล้วสำหรับ" in first.text
+    assert again.text == first.text  # a double click: one reset, the same answer
+    fresh = first.text.split('id="first-password">')[1].split("<")[0]
+    assert len(fresh) >= 12 and _hash_of(web, "malee") != before
+    with read_session(web.engine) as s:
+        events = [e for e in s.execute(select(AuditEventRow)).scalars()
+                  if e.action == "web_user.password_reset"]  # fmt: skip
+        stored = " ".join(r.response_body for r in s.execute(select(IdempotencyKeyRow)).scalars())
+    assert [(e.actor, e.entity_id) for e in events] == [("ops", "malee")]
+    assert fresh not in str(events[0].__dict__)
+    assert "first-password" in stored and fresh not in stored  # kept in memory only
+    for bad in ("nobody", "m" * 200):
+        missing = web.client.post(f"/web/admin/users/{bad}/reset",
+                                  data={"form_token": token_of(first.text)})  # fmt: skip
+        assert missing.status_code == 404
+    web.logout()
+    for name, value in member_cookies.items():  # her session ended with the reset
+        web.client.cookies.set(name, value)
+    assert web.client.get("/web/member", follow_redirects=False).status_code == 303
+    web.logout()
+    assert login_as(web, "malee", "malee-password").status_code == 401
+    assert login_as(web, "malee", fresh).status_code == 303
+    must = web.client.get("/web/member", follow_redirects=False)
+    assert must.headers["location"] == "/web/password"  # a new password at this login
+    assert change(web, fresh, "malee-password-2").status_code == 200
+    assert web.client.get("/web/member").status_code == 200
+
+
+def test_a_disabled_account_is_not_reset(web: Web) -> None:
+    _admin_and_member(web)
+    page = web.client.get("/web/admin/users")
+    web.client.post("/web/admin/users/malee/disable", data={"form_token": token_of(page.text)})
+    assert web.client.get("/web/admin/users/malee/reset").status_code == 404
+    refused = web.client.post("/web/admin/users/malee/reset",
+                              data={"form_token": token_of(page.text)})  # fmt: skip
+    assert refused.status_code == 404
+    with pytest.raises(ServiceError, match="disabled"):
+        from api.http.users import reset_password
+
+        reset_password(web.engine, "malee", hasher=FAST_HASHER)
+
+
+def _admin_routes(web: Web) -> list[tuple[str, str]]:
+    from fastapi.routing import APIRoute
+
+    def walk(routes: list[Any]) -> list[APIRoute]:
+        out: list[APIRoute] = []
+        for route in routes:
+            if isinstance(route, APIRoute):
+                out.append(route)
+            elif hasattr(route, "original_router"):
+                out += walk(route.original_router.routes)
+        return out
+
+    return sorted(
+        (method, route.path_format.replace("{username}", "malee"))
+        for route in walk(web.app.routes)
+        if route.path.startswith("/web/admin")
+        for method in route.methods
+    )
+
+
+def test_only_an_admin_reaches_the_account_pages(web: Web) -> None:
+    """Every ``/web/admin`` route (from the app's routes, so a new one is covered), asked by
+    a member, a coordinator (with their own valid form tokens) and nobody, is sent to the
+    login page and changes nothing."""
+    from api.db.tables import AuditEventRow
+
+    _admin_and_member(web)
+    routes = _admin_routes(web)
+    assert ("POST", "/web/admin/users/malee/reset") in routes
+    assert ("POST", "/web/admin/users/malee/disable") in routes and len(routes) >= 5
+
+    def state() -> tuple[Any, ...]:
+        with read_session(web.engine) as s:
+            users = sorted((u.username, u.password_hash, u.must_change_password)
+                           for u in s.execute(select(WebUserRow)).scalars())  # fmt: skip
+            events = len(list(s.execute(select(AuditEventRow)).scalars()))
+        return tuple(users), events
+
+    before = state()
+    for who, home in (("C1", "/web/member"), ("lamphun-office", "/web/round"), (None, None)):
+        web.logout()
+        token = "none"
+        if who is not None:
+            web.login(who)
+            token = token_of(web.client.get(home).text)
+        for method, path in routes:
+            data = {"form_token": token, "username": "x.y", "role": "admin", "principal": "p"}
+            r = web.client.request(method, path, data=data if method == "POST" else None,
+                                   follow_redirects=False)  # fmt: skip
+            assert r.status_code in (303, 403), (who, method, path, r.status_code)
+            if r.status_code == 303 and path != "/web/admin":
+                assert r.headers["location"].startswith("/web/login"), (who, method, path)
+            assert "first-password" not in r.text
+    assert state() == before
+
+
+def test_the_cli_resets_lists_and_disables_accounts(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if web.engine.dialect.name != "sqlite":
+        pytest.skip("the CLI reads COOPMATCH_DATABASE_URL; SQLite is enough here")
+    monkeypatch.setenv("COOPMATCH_DATABASE_URL", str(web.engine.url))
+    app = typer.Typer()
+    keys.register(app)
+    app.command("noop")(lambda: None)
+    runner = CliRunner()
+    create_user(web.engine, "malee", role="member", coop_id="C1", hasher=FAST_HASHER)
+    listed = runner.invoke(app, ["keys", "users"])
+    assert listed.exit_code == 0 and "malee\tmember\tC1\tfirst-login" in listed.output
+    res = runner.invoke(app, ["keys", "reset-password", "malee"])
+    assert res.exit_code == 0, res.output
+    fresh = res.output.strip().splitlines()[-1]
+    assert login_as(web, "malee", fresh).status_code == 303
+    assert runner.invoke(app, ["keys", "reset-password", "nobody"]).exit_code == 2
+    assert runner.invoke(app, ["keys", "disable-user", "malee"]).exit_code == 0
+    assert "malee\tmember\tC1\tdisabled" in runner.invoke(app, ["keys", "users"]).output
+    again = runner.invoke(app, ["keys", "reset-password", "malee"])
+    assert again.exit_code == 2 and "ถูกระงับ" in again.output

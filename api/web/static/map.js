@@ -1,5 +1,5 @@
 // The round on a map (Leaflet, vendored; no tiles, nothing from the network): every
-// <div class="coop-map" data-map="{...}"> gets province outlines, loans and sales as lines
+// <div class="coop-map" data-map="{...}"> gets province outlines (Natural Earth), loans and sales as lines
 // whose width shows the amount, and coops as dots. Names show on hover or tap (tooltips),
 // so labels never overlap. Drawn again after an HTMX swap brings a new map.
 (function () {
@@ -11,9 +11,12 @@
     var map = L.map(box, { attributionControl: false, zoomSnap: 0.25, scrollWheelZoom: false });
     var bounds = [];
     data.areas.forEach(function (area) {
-      L.polygon(area.ring, { color: "#66706b", weight: 1, fillColor: "#dfe8e3", fillOpacity: 0.5 })
+      // a province's polygons (its islands too), each an outline and any holes, [lat, lon]
+      L.polygon(area.polygons, { color: "#66706b", weight: 1, fillColor: "#dfe8e3", fillOpacity: 0.5 })
         .bindTooltip(area.name, { sticky: true }).addTo(map);
-      area.ring.forEach(function (p) { bounds.push(p); });
+      area.polygons.forEach(function (polygon) {
+        polygon[0].forEach(function (p) { bounds.push(p); });
+      });
     });
     var at = {};
     data.coops.forEach(function (c) { at[c.id] = [c.lat, c.lon]; bounds.push([c.lat, c.lon]); });
