@@ -22,10 +22,9 @@ from matcher.produce.checks import check_problem
 from matcher.produce.distance import I64
 from matcher.produce.explain import explain as explain_orders
 from matcher.produce.explain import explain_lists
-from matcher.produce.flow import solve_tier_flow
 from matcher.produce.lanes import TierLanes, has_trade, tier_lanes
 from matcher.produce.matches import Part, build_matches, objective_of, tier_stages_of
-from matcher.produce.model import Clock, PriceRule, ProduceProblem, ProduceResult
+from matcher.produce.model import YIELD_ONE_BPS, Clock, PriceRule, ProduceProblem, ProduceResult
 from matcher.produce.pool import WORKERS
 from matcher.produce.prices import transport_duals
 from matcher.produce.shadow import ShadowBook, marginal_duals
@@ -33,10 +32,14 @@ from matcher.produce.small import SmallRound, eligible
 from matcher.produce.small_flow import NeedsStages
 from matcher.produce.state import Layout, ProduceState, build_state, layout_of
 from matcher.produce.trucks import solve_tier_trucks
+from matcher.produce.yields import solve_tier as solve_tier_units
 from matcher.results import FairnessPolicy, SolveStatus, Timings
 
 SOLVER_FLOW = "ortools.min_cost_flow"
 SOLVER_TRUCKS = "ortools.min_cost_flow+highs+cp_sat"
+SOLVER_YIELD = "ortools.min_cost_flow+cp_sat"
+"""A processor's yield other than one: its components are solved by CP-SAT
+(:mod:`matcher.produce.yields`), the others by the min-cost flow."""
 """With trucks: HiGHS's root (through MathOpt) solves and bounds plain components, CP-SAT the
 others (:mod:`matcher.produce.trucks`)."""
 _RANK = [SolveStatus.OPTIMAL, SolveStatus.FEASIBLE, SolveStatus.TIME_LIMITED]
@@ -170,7 +173,7 @@ def _solve(
         matches=matches,
         explanations=explanations,
         objective=objective_of(problem, matches),
-        solver=SOLVER_TRUCKS if problem.trucks else SOLVER_FLOW,
+        solver=_solver_name(problem),
         timings=Timings((t1 - t0) // 1_000_000, (t2 - t1) // 1_000_000, (t3 - t0) // 1_000_000),
         notes=tuple(ship.notes),
         shadow_values=ship.shadow.values(st),
@@ -222,6 +225,15 @@ def _solve_small(
     )
 
 
+def _solver_name(p: ProduceProblem) -> str:
+    """The solvers the round's tiers may use."""
+    if p.trucks:
+        return SOLVER_TRUCKS
+    if any(x.yield_bps != YIELD_ONE_BPS for x in p.processors):
+        return SOLVER_YIELD
+    return SOLVER_FLOW
+
+
 def _gap_bps(ship: Shipments) -> int:
     """Proven relative gap of the truck tiers in basis points, rounded up."""
     gap = max(0.0, ship.truck_bound - ship.truck_best) / max(1.0, abs(ship.truck_best))
@@ -236,7 +248,8 @@ def _solve_tier(
     policy = FairnessPolicy.COVERAGE if p.trucks else p.policy
     while True:
         lanes = tier_lanes(st, level, p.transport, p.max_lanes_per_order, exclude, workers)
-        out = solve_tier_flow(st, lanes, policy, p.fairness_steps)
+        limit_s = p.time_limit_ms / 1000 / max(len(st.levels), 1)
+        out = solve_tier_units(st, lanes, policy, p.fairness_steps, limit_s)
         bad = _below_min(st, lanes, out.flow)
         if bad.size == 0:
             break
