@@ -22,6 +22,8 @@ from matcher.produce import reasons
 from matcher.produce.checks import MAX_UNITS
 from matcher.produce.greedy import GreedyOutcome
 from matcher.produce.model import (
+    MAX_YIELD_BPS,
+    YIELD_ONE_BPS,
     GradeBid,
     Lane,
     PriceRule,
@@ -101,7 +103,12 @@ class ProcessorIn(StrictModel):
     out_product: Identifier
     out_grade: Grade
     capacity: Units
+    """Input units it can take."""
     cost_per_unit: Money = 0
+    """Processing cost per output unit (baht)."""
+    yield_bps: Annotated[int, Field(strict=True, ge=1, le=MAX_YIELD_BPS)] = YIELD_ONE_BPS
+    """Output units per 10,000 input units (9,300: 100 raw eggs → 93 graded eggs; rounded
+    down)."""
 
 
 class LaneIn(StrictModel):
@@ -200,6 +207,7 @@ def to_problem(data: ProduceIn) -> ProduceProblem:
                 x.out_grade,
                 x.capacity,
                 x.cost_per_unit,
+                x.yield_bps,
             )
             for x in data.processors
         ),

@@ -65,7 +65,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "in": ("วัตถุดิบ (สินค้า/เกรด)", "Input (product/grade)"),
     "out": ("ผลผลิต (สินค้า/เกรด)", "Output (product/grade)"),
     "capacity": ("กำลังการผลิตต่อวัน (หน่วย)", "Capacity per business day (units)"),
-    "cost_unit": ("ต้นทุนต่อหน่วย (บาท)", "Cost per unit (baht)"),
+    "cost_unit": ("ต้นทุนต่อหน่วยผลผลิต (บาท)", "Cost per output unit (baht)"),
+    "yield": (
+        "ผลได้ (หน่วยผลผลิตต่อวัตถุดิบ 10,000 หน่วย)",
+        "Yield (output units per 10,000 input units)",
+    ),
     "save": ("บันทึกนโยบาย", "Save the policy"),
 }
 ROW_FIELDS = {
@@ -86,6 +90,7 @@ ROW_FIELDS = {
         "out_grade",
         "capacity_units",
         "cost",
+        "yield_bps",
     ),
 }
 
@@ -122,7 +127,7 @@ def form_of_spec(spec: PolicySpec) -> dict[str, str]:
         out.update({f"pt-{i}-{k}": str(v) for k, v in zip(ROW_FIELDS["pt"], row, strict=True)})
     for i, p in enumerate(spec.processors):
         row = [p.id, p.coop_id, p.in_product, p.in_grade, p.out_product, p.out_grade,
-               p.capacity_units, _baht(p.cost_satang_per_unit)]  # fmt: skip
+               p.capacity_units, _baht(p.cost_satang_per_unit), p.yield_bps]  # fmt: skip
         out.update({f"pr-{i}-{k}": str(v) for k, v in zip(ROW_FIELDS["pr"], row, strict=True)})
     if spec.joint_fund is not None:
         f = spec.joint_fund
@@ -217,6 +222,7 @@ def spec_doc(form: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
         row = {k: form.get(g(k), "").strip() for k in ROW_FIELDS["pr"][:6]}
         row["capacity_units"] = r.whole(g("capacity_units"), f"{w}.capacity_units", 0)
         row["cost_satang_per_unit"] = r.money(g("cost"), f"{w}.cost_satang_per_unit")
+        row["yield_bps"] = r.whole(g("yield_bps"), f"{w}.yield_bps", 10_000)
         doc["processors"].append(row)
     if form.get("fund-account_id", "").strip():
         doc["joint_fund"] = {
