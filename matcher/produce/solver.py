@@ -256,6 +256,12 @@ def _solve_tier(
         exclude = np.union1d(exclude, bad)
         ship.below_min.update(int(b) for b in bad)
     _note_tier(ship, lanes.pruned, out.reduced, bool(exclude.size) and not p.trucks)
+    if out.status is not SolveStatus.OPTIMAL:
+        ship.downgrade(
+            out.status,
+            f"processor yields at {level.name.lower()}: CP-SAT {out.status.value} within the "
+            "time limit (not every stage proven optimal)",
+        )
     if policy is not FairnessPolicy.COVERAGE and lanes.size:
         _note_step(ship, p.fairness_steps)
     flow, trucks = out.flow, np.zeros(lanes.size, np.int64)

@@ -58,24 +58,55 @@ def supply_caps(st: ProduceState) -> I64:
     return out
 
 
-def yield_lanes(st: ProduceState, lanes: TierLanes) -> Bool:
-    """Lanes of the components that hold a processor with a yield other than one."""
-    odd = np.flatnonzero(st.proc_yield != YIELD_ONE_BPS)
-    touch = np.isin(lanes.s - st.n_lots, odd) & (lanes.s >= st.n_lots)
-    touch |= np.isin(lanes.d - st.n_orders, odd) & (lanes.d >= st.n_orders)
-    out: Bool = np.isin(lanes.comp, np.unique(lanes.comp[touch]))
+def product_groups(st: ProduceState) -> I64:
+    """A group id per product: products joined by some processor (its input and output)
+    share a group. Lanes of different groups share no node, so they are solved apart.
+
+    Union-find over the processors' (input, output) product pairs; the id is the smallest
+    product index of the group.
+    """
+    parent = list(range(len(st.products)))
+
+    def root(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    ins = st.d_prod[st.n_orders :].tolist()
+    outs = st.s_prod[st.n_lots :].tolist()
+    for a, b in zip(ins, outs, strict=True):
+        ra, rb = root(a), root(b)
+        parent[max(ra, rb)] = min(ra, rb)
+    out: I64 = np.array([root(a) for a in range(len(parent))], dtype=np.int64)
     return out
+
+
+def odd_lanes(st: ProduceState, lanes: TierLanes) -> Bool:
+    """Lanes into or out of a processor whose yield is not one."""
+    odd = np.flatnonzero(st.proc_yield != YIELD_ONE_BPS)
+    touch: Bool = np.isin(lanes.s - st.n_lots, odd) & (lanes.s >= st.n_lots)
+    touch |= np.isin(lanes.d - st.n_orders, odd) & (lanes.d >= st.n_orders)
+    return touch
+
+
+def yield_keys(st: ProduceState, lanes: TierLanes) -> tuple[I64, Bool]:
+    """Per lane its (component, product group) key, and which lanes lie in a key that holds
+    a processor whose yield is not one (they go to CP-SAT; the others to the flow)."""
+    key: I64 = lanes.comp * len(st.products) + product_groups(st)[st.s_prod[lanes.s]]
+    mask: Bool = np.isin(key, np.unique(key[odd_lanes(st, lanes)]))
+    return key, mask
 
 
 def solve_tier(
     st: ProduceState, lanes: TierLanes, policy: FairnessPolicy, steps: int, limit_s: float
 ) -> FlowOutcome:
-    """The tier's units on every lane: the min-cost flow, except on components holding a
-    processor with a yield other than one (CP-SAT, see the module docstring), which share
-    ``limit_s`` in proportion to their lanes."""
+    """The tier's units on every lane: the min-cost flow, except on the (network, product
+    group) parts holding a processor with a yield other than one (CP-SAT, see the module
+    docstring), which share ``limit_s`` in proportion to their lanes."""
     if st.n_procs == 0 or lanes.size == 0 or not any_yield(st):
         return solve_tier_flow(st, lanes, policy, steps)
-    mask = yield_lanes(st, lanes)
+    key, mask = yield_keys(st, lanes)
     if not mask.any():
         return solve_tier_flow(st, lanes, policy, steps)
     flow = np.zeros(lanes.size, np.int64)
@@ -84,10 +115,15 @@ def solve_tier(
     flow[rest] = plain.flow
     status = plain.status
     picked = np.flatnonzero(mask)
-    for c in np.unique(lanes.comp[picked]).tolist():
-        sel = np.flatnonzero(lanes.comp == c)
+    for c in np.unique(key[picked]).tolist():
+        sel = np.flatnonzero(key == c)
         share = max(limit_s * sel.size / picked.size, 0.05)
-        got, st_c = solve_component(st, lanes.take(sel), policy, steps, share)
+        sub = lanes.take(sel)
+        # A full solution to start from: the flow without the odd processors' lanes.
+        hint = np.zeros(sub.size, np.int64)
+        keep = np.flatnonzero(~odd_lanes(st, sub))
+        hint[keep] = solve_tier_flow(st, sub.take(keep), policy, steps).flow
+        got, st_c = solve_component(st, sub, policy, steps, share, hint)
         flow[sel] = got
         if _RANK.index(st_c) > _RANK.index(status):
             status = st_c
@@ -98,12 +134,14 @@ class _Model:
     """One component's CP-SAT model: lane units, segments and the three stage objectives."""
 
     def __init__(
-        self, st: ProduceState, lanes: TierLanes, policy: FairnessPolicy, steps: int
+        self, st: ProduceState, lanes: TierLanes, policy: FairnessPolicy, steps: int, hint: I64
     ) -> None:
         self.m = m = cp_model.CpModel()
         demand = np.concatenate([st.order_rem, st.proc_rem])
         ub = np.minimum(supply_caps(st)[lanes.s], demand[lanes.d])
         self.x = [m.new_int_var(0, int(u), f"x{i}") for i, u in enumerate(ub.tolist())]
+        self.segs: list[cp_model.IntVar] = []
+        self.seg_hint: list[int] = []
         x = self.x
         is_lot, to_order = lanes.s < st.n_lots, lanes.d < st.n_orders
         self.score: cp_model.LinearExprT = 0
@@ -119,6 +157,12 @@ class _Model:
                 qty, rem = st.lot_qty[s : s + 1], st.lot_rem[s : s + 1]
                 caps = segment_caps(qty, qty - rem, k)[0].tolist()
                 seg = [m.new_int_var(0, int(c), f"seg{s}_{j}") for j, c in enumerate(caps)]
+                self.segs += seg
+                # The hint's direct units fill the segments in order, as an optimum does.
+                left = int(hint[out[to_order[out]]].sum())
+                for c in caps:
+                    self.seg_hint.append(min(int(c), left))
+                    left -= self.seg_hint[-1]
                 m.add(cp_model.LinearExpr.sum(seg) == direct)
                 self.score += cp_model.LinearExpr.weighted_sum(seg, [k - j for j in range(k)])
         self.fair = bool(k)
@@ -146,12 +190,22 @@ class _Model:
 
 
 def solve_component(
-    st: ProduceState, lanes: TierLanes, policy: FairnessPolicy, steps: int, limit_s: float
+    st: ProduceState,
+    lanes: TierLanes,
+    policy: FairnessPolicy,
+    steps: int,
+    limit_s: float,
+    hint: I64 | None = None,
 ) -> tuple[I64, SolveStatus]:
-    """Units on each lane of one component and its status (see the module docstring)."""
-    model = _Model(st, lanes, policy, steps)
-    m, x = model.m, model.x
-    best = np.zeros(lanes.size, np.int64)
+    """Units on each lane of one component and its status (see the module docstring).
+
+    ``hint``: units per lane of a feasible answer (none: zero units), kept when CP-SAT finds
+    nothing better in time."""
+    start = np.zeros(lanes.size, np.int64) if hint is None else hint
+    model = _Model(st, lanes, policy, steps, start)
+    m = model.m
+    x = model.x + model.segs  # every variable is hinted: a full solution
+    best = np.concatenate([start, np.array(model.seg_hint, np.int64)])
     status = SolveStatus.OPTIMAL
     stages: list[tuple[cp_model.LinearExprT, bool]] = []
     if model.fair:
@@ -174,7 +228,7 @@ def solve_component(
             if code == cp_model.MODEL_INVALID:
                 raise RuntimeError("CP-SAT yield model invalid")
             # INFEASIBLE cannot happen (zero units satisfy every row); UNKNOWN: out of time.
-            return best, SolveStatus.TIME_LIMITED
+            return best[: lanes.size], SolveStatus.TIME_LIMITED
         best = np.array([solver.value(v) for v in x], dtype=np.int64)
         value = round(solver.objective_value)
         if code == cp_model.OPTIMAL:
@@ -182,7 +236,7 @@ def solve_component(
         else:
             status = SolveStatus.FEASIBLE if status is SolveStatus.OPTIMAL else status
             m.add(expr >= value if maximise else expr <= value)
-    return best, status
+    return best[: lanes.size], status
 
 
 def _solver(limit_s: float) -> cp_model.CpSolver:

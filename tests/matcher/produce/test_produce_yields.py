@@ -283,3 +283,33 @@ def test_same_input_same_answer() -> None:
     p = random_round(3, n_procs=3, yields=(6_500, 9_300, 12_000), n_lots=10)
     a, b = solve_produce(p), solve_produce(replace(p, lots=tuple(reversed(p.lots))))
     assert a.matches == b.matches
+
+
+def test_out_of_time_is_not_optimal_and_keeps_the_flow_without_those_processors() -> None:
+    # 150 lots and orders, 5,800 lanes, 30 ms: CP-SAT cannot prove the stages; the answer
+    # is the flow without the processors whose yield is not one (a full solution), and the
+    # result says so.
+    p = random_round(
+        1, n_coops=30, n_lots=150, n_orders=150, n_procs=3, yields=(9_300, 6_500, 12_000)
+    )
+    p = replace(p, time_limit_ms=30)
+    r = solve_valid(p)
+    assert r.status is SolveStatus.TIME_LIMITED
+    assert any("processor yields" in n for n in r.notes)
+    without = solve_produce(
+        replace(p, processors=tuple(x for x in p.processors if x.yield_bps == 10_000))
+    )
+    assert r.objective.gains_satang >= without.objective.gains_satang
+
+
+def test_other_products_of_the_same_network_keep_the_flow() -> None:
+    # No networks: one national component. Longan travels beside the egg grading line at
+    # 93 %; its lanes are a product group of their own and keep the min-cost flow's answer.
+    eggs = _egg_round(1_000, 5_000, 9_300)
+    longan_lots = (lot("l1", "farm", 300, 1_500), lot("l2", "pack", 200, 1_600))
+    longan_orders = (order("o2", "shop", 350, {"AA": 2_500}),)
+    both = replace(eggs, lots=eggs.lots + longan_lots, orders=eggs.orders + longan_orders)
+    alone = replace(both, lots=longan_lots, orders=longan_orders, processors=())
+    r_both, r_alone = solve_valid(both), solve_valid(alone)
+    assert [m for m in r_both.matches if m.product == "longan"] == list(r_alone.matches)
+    assert r_both.status is SolveStatus.OPTIMAL
