@@ -5,8 +5,10 @@ national), every network of that level is one component of a single solve over i
 members' still-open lots, orders and processors (:mod:`matcher.produce.lanes`,
 :mod:`matcher.produce.flow`). Only unsold surplus and unfilled orders move up, so each match
 records the tier where it was made. Orders that a tier would fill below their minimum lot
-are left out of that tier and the tier is solved again. With a truck capacity the tier is
-re-solved with integer trucks (:mod:`matcher.produce.trucks`), hinted with the flow answer.
+are left out of that tier and the tier is solved again. Parts of a tier that hold a
+processor whose yield is not one unit per unit are solved by CP-SAT instead of the flow
+(:mod:`matcher.produce.yields`). With a truck capacity the tier is re-solved with integer
+trucks (:mod:`matcher.produce.trucks`), hinted with the flow answer.
 """
 
 from __future__ import annotations

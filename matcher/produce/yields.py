@@ -1,10 +1,14 @@
 """Processors with a yield other than one for one: a tier component solved exactly by CP-SAT.
 
 A processor p with yield y_p (output units per 10,000 input units) turns the tier's
-transshipment into a *generalised* flow, which a min-cost flow cannot express. Components
-of the tier with such a processor are solved as an integer program; every other component
-keeps the min-cost flow of :mod:`matcher.produce.flow` unchanged (a round whose processors
-all have yield one never reaches CP-SAT, so its answer is byte-identical to before).
+transshipment into a *generalised* flow, which a min-cost flow cannot express. A tier's
+lanes split into parts that share no node: one per network and *product group* (products
+joined by some processor's input and output, :func:`product_groups`). The parts holding a
+processor whose yield is not one are solved as an integer program; every other part keeps
+the min-cost flow of :mod:`matcher.produce.flow` unchanged (a round whose processors all
+have yield one never reaches CP-SAT, so its answer is byte-identical to before). Each
+CP-SAT part starts from a full solution, the min-cost flow of the part without the lanes of
+those processors, and keeps it when nothing better is found in time.
 
 Variables: units x_l ∈ [0, u_l] on each lane; under ``maxmin``/``proportional`` the K
 segment units σ_{s,k} ∈ [0, cap_{s,k}] of each lot (:func:`matcher.produce.flow.segment_caps`).
@@ -21,9 +25,10 @@ flow's weights order them (issue 15): (1) the fairness step score Σ (K − k)·
 (skipped under ``coverage``); (2) gains from trade Σ gain_l·x_l − Σ_p cost_p·out_p
 (processing is paid per output unit); (3) older stock first, min Σ_s age_s·sold_s. A stage
 proven optimal is fixed at its value; one that is only feasible is kept at least at its
-value and the component is ``feasible``; one with no solution in time leaves the previous
-stage's answer (zero units before the first) and the component is ``time_limited``. CP-SAT
-runs on one worker with a deterministic time limit, so the answer does not depend on load.
+value and the part is ``feasible``; one with no solution in time leaves the previous
+stage's answer (the starting solution before the first) and the part is ``time_limited``.
+CP-SAT runs on one worker with a deterministic time limit, so the answer does not depend on
+the machine's load (a wall-clock guard only stops a stalled solve).
 """
 
 from __future__ import annotations
