@@ -230,12 +230,12 @@ def solve_component(
         solver = _solver(per_stage)
         code = solver.solve(m)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            if code == cp_model.MODEL_INVALID:
-                raise RuntimeError("CP-SAT yield model invalid")
-            # INFEASIBLE cannot happen (zero units satisfy every row); UNKNOWN: out of time.
+            # INFEASIBLE cannot happen (the start satisfies every row); UNKNOWN: out of
+            # time; MODEL_INVALID: terms beyond int64 (quantities and prices near their
+            # limits): the answer so far stands, unproven.
             return best[: lanes.size], SolveStatus.TIME_LIMITED
         best = np.array([solver.value(v) for v in x], dtype=np.int64)
-        value = round(solver.objective_value)
+        value = int(solver.value(expr))  # exact in integers (the float objective may round)
         if code == cp_model.OPTIMAL:
             m.add(expr == value)
         else:
