@@ -13,15 +13,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from api.schemas.common import Identifier, IsoDate, Money, PositiveMoney, StrictModel
 from api.schemas.domain import CoopIn, NetworkIn, coop_to_domain, network_to_domain
 from matcher.money import satang_to_decimal_string
 from matcher.produce import reasons
-from matcher.produce.checks import MAX_UNITS
+from matcher.produce.checks import MAX_UNITS, YIELD_MESSAGE
 from matcher.produce.greedy import GreedyOutcome
 from matcher.produce.model import (
+    MAX_YIELD_BPS,
+    YIELD_ONE_BPS,
     GradeBid,
     Lane,
     PriceRule,
@@ -91,6 +93,22 @@ class OrderIn(StrictModel):
     arrival: Units0 = 0
 
 
+def _yield_bps(value: object) -> object:
+    """A whole JSON number 1 … 100,000 (strict: no strings, no 9300.0); the error says the
+    rule in Thai and English."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_YIELD_BPS:
+        raise ValueError(YIELD_MESSAGE)
+    return value
+
+
+YieldBps = Annotated[
+    int,
+    BeforeValidator(_yield_bps),
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_YIELD_BPS, "default": 10_000}),
+]
+"""Output units per 10,000 input units of a processor."""
+
+
 class ProcessorIn(StrictModel):
     """A midstream stage: buys ``in_product``/``in_grade``, sells ``out_product``/``out_grade``."""
 
@@ -101,7 +119,12 @@ class ProcessorIn(StrictModel):
     out_product: Identifier
     out_grade: Grade
     capacity: Units
+    """Input units it can take."""
     cost_per_unit: Money = 0
+    """Processing cost per output unit (baht)."""
+    yield_bps: YieldBps = YIELD_ONE_BPS
+    """Output units per 10,000 input units (9,300: 100 raw eggs → 93 graded eggs; rounded
+    down)."""
 
 
 class LaneIn(StrictModel):
@@ -200,6 +223,7 @@ def to_problem(data: ProduceIn) -> ProduceProblem:
                 x.out_grade,
                 x.capacity,
                 x.cost_per_unit,
+                x.yield_bps,
             )
             for x in data.processors
         ),

@@ -34,7 +34,7 @@ from api.db.tables import OrderRow, ProposalRow
 from matcher.domain import CoopKind, NetworkLevel
 from matcher.liquidity.checks import MAX_TOTAL_SATANG
 from matcher.liquidity.model import CoopRules, JointFund, LiquidityProblem
-from matcher.produce.model import Processor, ProductTransport
+from matcher.produce.model import YIELD_ONE_BPS, Processor, ProductTransport
 from matcher.results import FairnessPolicy, RateRule
 from matcher.round.model import RoundProblem
 
@@ -183,7 +183,11 @@ def round_hash(liquidity_hash: str, rp: RoundProblem) -> str:
     if produce is not None and produce.transport.products:
         data["product_transport"] = _plain(produce.transport.products)
     if produce is not None and produce.processors:
-        data["processors"] = _plain(produce.processors)
+        # A yield of one is left out, so the hash of such a round is as it was before yields.
+        data["processors"] = [
+            _plain(x)[:-1] if x.yield_bps == YIELD_ONE_BPS else _plain(x)
+            for x in produce.processors
+        ]
     return hashlib.sha256(canonical_json(data).encode()).hexdigest()
 
 

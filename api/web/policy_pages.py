@@ -44,6 +44,7 @@ ROW_FIELDS = {
         "out_grade",
         "capacity_units",
         "cost",
+        "yield_bps",
     ),
 }
 
@@ -54,7 +55,7 @@ ROW_LABELS = {
     "id": ("pol_proc_id",), "coop_id": ("coop",), "in_product": ("pol_in", "product"),
     "in_grade": ("pol_in", "grade"), "out_product": ("pol_out", "product"),
     "out_grade": ("pol_out", "grade"), "capacity_units": ("pol_capacity",),
-    "cost": ("pol_cost_unit",),
+    "cost": ("pol_cost_unit",), "yield_bps": ("pol_yield",),
 }  # fmt: skip
 """The message ids that name a row's cell to a screen reader (its column's heading)."""
 
@@ -86,7 +87,7 @@ def form_of_spec(spec: PolicySpec) -> dict[str, str]:
         out.update({f"pt-{i}-{k}": str(v) for k, v in zip(ROW_FIELDS["pt"], row, strict=True)})
     for i, p in enumerate(spec.processors):
         row = [p.id, p.coop_id, p.in_product, p.in_grade, p.out_product, p.out_grade,
-               p.capacity_units, _baht(p.cost_satang_per_unit)]  # fmt: skip
+               p.capacity_units, _baht(p.cost_satang_per_unit), p.yield_bps]  # fmt: skip
         out.update({f"pr-{i}-{k}": str(v) for k, v in zip(ROW_FIELDS["pr"], row, strict=True)})
     if spec.joint_fund is not None:
         f = spec.joint_fund
@@ -181,6 +182,7 @@ def spec_doc(form: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
         row = {k: form.get(g(k), "").strip() for k in ROW_FIELDS["pr"][:6]}
         row["capacity_units"] = r.whole(g("capacity_units"), f"{w}.capacity_units", 0)
         row["cost_satang_per_unit"] = r.money(g("cost"), f"{w}.cost_satang_per_unit")
+        row["yield_bps"] = r.whole(g("yield_bps"), f"{w}.yield_bps", 10_000)
         doc["processors"].append(row)
     if form.get("fund-account_id", "").strip():
         doc["joint_fund"] = {

@@ -10,7 +10,14 @@ from collections.abc import Iterable, Sequence
 
 from matcher.domain import NetworkTree
 from matcher.errors import IssueCollector
-from matcher.produce.model import Processor, ProduceProblem, PurchaseOrder, StockLot, Transport
+from matcher.produce.model import (
+    MAX_YIELD_BPS,
+    Processor,
+    ProduceProblem,
+    PurchaseOrder,
+    StockLot,
+    Transport,
+)
 
 MAX_UNITS = 10**9
 """Largest quantity in one lot, order or capacity (base units)."""
@@ -18,6 +25,11 @@ MAX_PRICE = 10**8
 """Largest price per unit in satang (1,000,000 baht per unit)."""
 MAX_DISTANCE_M = 50_000_000
 UNITS = ("kg", "egg", "litre")
+YIELD_MESSAGE = (
+    f"ผลได้ต้องเป็นจำนวนเต็ม 1 … {MAX_YIELD_BPS:,} หน่วยผลผลิตต่อวัตถุดิบ 10,000 หน่วย / "
+    f"yield must be a whole number of output units per 10,000 input units, 1 … {MAX_YIELD_BPS:,}"
+)
+"""The yield's rule in Thai and English (also used by the policy and file schemas)."""
 
 
 def check_problem(p: ProduceProblem) -> NetworkTree:
@@ -162,6 +174,9 @@ def _check_processors(
                 col.add(f"{w}.{side}_grade", f"unknown grade {grade!r} of product {prod!r}")
         _int_in(col, f"{w}.capacity_units", pr.capacity_units, 1, MAX_UNITS)
         _int_in(col, f"{w}.cost_satang_per_unit", pr.cost_satang_per_unit, 0, MAX_PRICE)
+        y = pr.yield_bps
+        if isinstance(y, bool) or not isinstance(y, int) or not 1 <= y <= MAX_YIELD_BPS:
+            col.add(f"{w}.yield_bps", YIELD_MESSAGE)
         key_in = (pr.in_product, pr.in_grade)
         edges.setdefault(key_in, set()).add((pr.out_product, pr.out_grade))
     cycle = _find_cycle(edges)

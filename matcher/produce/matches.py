@@ -44,10 +44,12 @@ def with_input_cost(st: ProduceState, parts: Sequence[Part]) -> list[tuple[I64, 
     processor paid per unit for its input.
 
     A leg into a processor is priced at its floor (what the processor pays); the
-    processor's cost per unit ``c_k = ⌈Σ q·price / Σ q⌉`` over its input legs. Its
-    output's floor is ``max(transport + processing, min(bid, transport + processing + c_k))``,
-    so the processor sells between what it paid (plus its costs) and the buyer's bid.
-    Chains of processors (acyclic) settle in at most one pass per processor.
+    processor's cost per *output* unit ``c_k = ⌈Σ_in q·price / Σ_out q⌉`` (what it paid for
+    all its input over the units it sells: the input price divided by the yield, rounded
+    up; with a yield of one, Σ_out q = Σ_in q). Its output's floor is
+    ``max(transport + processing, min(bid, transport + processing + c_k))``, so the
+    processor sells between what it paid (plus its costs) and the buyer's bid. Chains of
+    processors (acyclic) settle in at most one pass per processor.
     """
     base = [lane_floor_bid(st, ln) for ln, *_ in parts]
     if not st.n_procs:
@@ -64,7 +66,7 @@ def with_input_cost(st: ProduceState, parts: Sequence[Part]) -> list[tuple[I64, 
             f = np.where(into, raised, np.maximum(floor, np.minimum(raised, bid)))
             b = np.where(into, f, bid)
             np.add.at(num, ln.d[into] - st.n_orders, qty[into] * f[into])
-            np.add.at(got, ln.d[into] - st.n_orders, qty[into])
+            np.add.at(got, ln.s[from_proc] - st.n_lots, qty[from_proc])
             out.append((f.astype(np.int64), b.astype(np.int64)))
         new = -(-num // np.maximum(got, 1))
         if bool((new == paid).all()):

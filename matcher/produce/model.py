@@ -81,9 +81,22 @@ class PurchaseOrder:
     arrival: int = 0
 
 
+YIELD_ONE_BPS = 10_000
+"""A yield of one unit out per unit in (basis points of output per input)."""
+MAX_YIELD_BPS = 100_000
+"""The largest yield: ten units out per unit in."""
+
+
 @dataclass(frozen=True, slots=True)
 class Processor:
-    """A midstream stage at a coop: buys one product/grade, sells another, 1 unit → 1 unit."""
+    """A midstream stage at a coop: buys one product/grade, sells another.
+
+    Yield: ``yield_bps`` base units of output per 10,000 base units of input (6,500: 1,000 kg
+    paddy → 650 kg milled rice; 9,300: 100 raw eggs → 93 graded eggs). In each tier the
+    units out of a processor are ``⌊units in × yield_bps / 10,000⌋`` exactly (rounded down,
+    per processor and tier). ``capacity_units`` counts input units (what it takes in a
+    day), ``cost_satang_per_unit`` output units (what it sells).
+    """
 
     id: str
     coop: str
@@ -92,7 +105,19 @@ class Processor:
     out_product: str
     out_grade: str
     capacity_units: int
+    """Input units."""
     cost_satang_per_unit: int = 0
+    """Processing cost per output unit."""
+    yield_bps: int = YIELD_ONE_BPS
+    """Output units per 10,000 input units (10,000: one for one)."""
+
+    def output_of(self, units_in: int) -> int:
+        """Units out for ``units_in`` units in (rounded down).
+
+        >>> Processor("g", "c", "egg", "raw", "egg", "No.2", 1000, 10, 9_300).output_of(107)
+        99
+        """
+        return units_in * self.yield_bps // YIELD_ONE_BPS
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,10 @@ national), every network of that level is one component of a single solve over i
 members' still-open lots, orders and processors (:mod:`matcher.produce.lanes`,
 :mod:`matcher.produce.flow`). Only unsold surplus and unfilled orders move up, so each match
 records the tier where it was made. Orders that a tier would fill below their minimum lot
-are left out of that tier and the tier is solved again. With a truck capacity the tier is
-re-solved with integer trucks (:mod:`matcher.produce.trucks`), hinted with the flow answer.
+are left out of that tier and the tier is solved again. Parts of a tier that hold a
+processor whose yield is not one unit per unit are solved by CP-SAT instead of the flow
+(:mod:`matcher.produce.yields`). With a truck capacity the tier is re-solved with integer
+trucks (:mod:`matcher.produce.trucks`), hinted with the flow answer.
 """
 
 from __future__ import annotations
@@ -22,10 +24,9 @@ from matcher.produce.checks import check_problem
 from matcher.produce.distance import I64
 from matcher.produce.explain import explain as explain_orders
 from matcher.produce.explain import explain_lists
-from matcher.produce.flow import solve_tier_flow
 from matcher.produce.lanes import TierLanes, has_trade, tier_lanes
 from matcher.produce.matches import Part, build_matches, objective_of, tier_stages_of
-from matcher.produce.model import Clock, PriceRule, ProduceProblem, ProduceResult
+from matcher.produce.model import YIELD_ONE_BPS, Clock, PriceRule, ProduceProblem, ProduceResult
 from matcher.produce.pool import WORKERS
 from matcher.produce.prices import transport_duals
 from matcher.produce.shadow import ShadowBook, marginal_duals
@@ -33,10 +34,14 @@ from matcher.produce.small import SmallRound, eligible
 from matcher.produce.small_flow import NeedsStages
 from matcher.produce.state import Layout, ProduceState, build_state, layout_of
 from matcher.produce.trucks import solve_tier_trucks
+from matcher.produce.yields import solve_tier as solve_tier_units
 from matcher.results import FairnessPolicy, SolveStatus, Timings
 
 SOLVER_FLOW = "ortools.min_cost_flow"
 SOLVER_TRUCKS = "ortools.min_cost_flow+highs+cp_sat"
+SOLVER_YIELD = "ortools.min_cost_flow+cp_sat"
+"""A processor's yield other than one: its components are solved by CP-SAT
+(:mod:`matcher.produce.yields`), the others by the min-cost flow."""
 """With trucks: HiGHS's root (through MathOpt) solves and bounds plain components, CP-SAT the
 others (:mod:`matcher.produce.trucks`)."""
 _RANK = [SolveStatus.OPTIMAL, SolveStatus.FEASIBLE, SolveStatus.TIME_LIMITED]
@@ -170,7 +175,7 @@ def _solve(
         matches=matches,
         explanations=explanations,
         objective=objective_of(problem, matches),
-        solver=SOLVER_TRUCKS if problem.trucks else SOLVER_FLOW,
+        solver=_solver_name(problem),
         timings=Timings((t1 - t0) // 1_000_000, (t2 - t1) // 1_000_000, (t3 - t0) // 1_000_000),
         notes=tuple(ship.notes),
         shadow_values=ship.shadow.values(st),
@@ -222,6 +227,15 @@ def _solve_small(
     )
 
 
+def _solver_name(p: ProduceProblem) -> str:
+    """The solvers the round's tiers may use."""
+    if p.trucks:
+        return SOLVER_TRUCKS
+    if any(x.yield_bps != YIELD_ONE_BPS for x in p.processors):
+        return SOLVER_YIELD
+    return SOLVER_FLOW
+
+
 def _gap_bps(ship: Shipments) -> int:
     """Proven relative gap of the truck tiers in basis points, rounded up."""
     gap = max(0.0, ship.truck_bound - ship.truck_best) / max(1.0, abs(ship.truck_best))
@@ -236,13 +250,20 @@ def _solve_tier(
     policy = FairnessPolicy.COVERAGE if p.trucks else p.policy
     while True:
         lanes = tier_lanes(st, level, p.transport, p.max_lanes_per_order, exclude, workers)
-        out = solve_tier_flow(st, lanes, policy, p.fairness_steps)
+        limit_s = p.time_limit_ms / 1000 / max(len(st.levels), 1)
+        out = solve_tier_units(st, lanes, policy, p.fairness_steps, limit_s)
         bad = _below_min(st, lanes, out.flow)
         if bad.size == 0:
             break
         exclude = np.union1d(exclude, bad)
         ship.below_min.update(int(b) for b in bad)
     _note_tier(ship, lanes.pruned, out.reduced, bool(exclude.size) and not p.trucks)
+    if out.status is not SolveStatus.OPTIMAL:
+        ship.downgrade(
+            out.status,
+            f"processor yields at {level.name.lower()}: CP-SAT {out.status.value} within the "
+            "time limit (not every stage proven optimal)",
+        )
     if policy is not FairnessPolicy.COVERAGE and lanes.size:
         _note_step(ship, p.fairness_steps)
     flow, trucks = out.flow, np.zeros(lanes.size, np.int64)

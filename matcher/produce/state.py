@@ -134,6 +134,8 @@ class ProduceState:
     proc_rem: I64
     proc_cost: I64
     order_min: I64
+    proc_yield: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
+    """Output units per 10,000 input units of each processor."""
     lot_qty: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     """Offered quantity of each lot (``lot_rem`` is what is still open)."""
     order_qty: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -221,6 +223,7 @@ def build_state(
         order_qty=arr([x.quantity for x in orders]),
         proc_rem=arr([x.capacity_units for x in procs]),
         proc_cost=arr([x.cost_satang_per_unit for x in procs]),
+        proc_yield=arr([x.yield_bps for x in procs]),
         order_min=arr([x.min_lot_units for x in orders]),
         stage_lot=np.zeros(len(lots), np.int64),
         stage_order=np.zeros(len(orders), np.int64),

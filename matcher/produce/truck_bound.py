@@ -71,8 +71,11 @@ def root_bound(
 
     Returns:
         The bound, rounded up with a safety margin, and the effort in milliseconds
-        counted from the simplex iterations; None if SCIP is missing or has no bound.
+        counted from the simplex iterations; None if SCIP is missing or has no bound, or
+        a processor has a yield other than one (this model conserves units one for one).
     """
+    if bool((st.proc_yield != 10_000).any()):
+        return None
     solver = pywraplp.Solver.CreateSolver("SCIP")
     if solver is None:
         return None

@@ -33,10 +33,12 @@ from ortools.sat.python import cp_model
 from matcher.produce import truck_plain
 from matcher.produce.distance import I64
 from matcher.produce.lanes import TierLanes
+from matcher.produce.model import YIELD_ONE_BPS
 from matcher.produce.state import ProduceState
 from matcher.produce.truck_bound import root_bound
 from matcher.produce.truck_result import GAP, TruckOutcome
 from matcher.produce.truck_result import grade as _grade
+from matcher.produce.yields import supply_caps
 from matcher.results import CP_SAT_DET_PER_SECOND as DET_PER_SECOND
 from matcher.results import SolveStatus
 
@@ -204,7 +206,10 @@ def _model(
     terms = [int(lanes.gain[i]) * x[i] - truck_cost * y[i] for i in range(n)]
     for p in np.unique(lanes.d[lanes.d >= st.n_orders]):
         cost = int(st.proc_cost[p - st.n_orders])
-        terms += [-cost * x[i] for i in np.flatnonzero(lanes.d == p)]
+        # Processing is paid per output unit (per input unit too when the yield is one).
+        one = int(st.proc_yield[p - st.n_orders]) == YIELD_ONE_BPS
+        side = lanes.d == p if one else lanes.s == p - st.n_orders + st.n_lots
+        terms += [-cost * x[i] for i in np.flatnonzero(side)]
     m.maximize(sum(terms))
     return m, x
 
@@ -233,7 +238,7 @@ def _truck_aware(st: ProduceState, lanes: TierLanes, flow: I64, cap: int, cost: 
 
 
 def _lane_bounds(st: ProduceState, lanes: TierLanes) -> I64:
-    rem_s = np.concatenate([st.lot_rem, st.proc_rem])
+    rem_s = supply_caps(st)
     rem_d = np.concatenate([st.order_rem, st.proc_rem])
     out: I64 = np.minimum(rem_s[lanes.s], rem_d[lanes.d]).astype(np.int64)
     return out
@@ -266,7 +271,12 @@ def _rows(
     for p in procs:
         inflow = sum(x[i] for i in np.flatnonzero(lanes.d == p + st.n_orders))
         outflow = sum(x[i] for i in np.flatnonzero(lanes.s == p + st.n_lots))
-        m.add(inflow == outflow)
+        y = int(st.proc_yield[p])
+        if y == YIELD_ONE_BPS:
+            m.add(inflow == outflow)
+        else:  # out = ⌊in·y / 10,000⌋ (matcher.produce.yields)
+            m.add(YIELD_ONE_BPS * outflow <= y * inflow)
+            m.add(y * inflow <= YIELD_ONE_BPS * outflow + YIELD_ONE_BPS - 1)
         m.add(inflow <= int(st.proc_rem[p]))
 
 

@@ -1,10 +1,11 @@
 """Independent check of a produce result: recomputes everything without the solver.
 
 It rebuilds distances with :mod:`math` (not numpy), bids, floors and totals from the
-problem and the matches alone, and lists every broken rule: flow conservation at each
-processor, no lot over-sold, no order over-filled, minimum lots, no expired lot shipped,
-dates, reach, prices inside [floor, buyer max], tiers inside the stated network, trucks and
-the objective terms.
+problem and the matches alone, and lists every broken rule: each processor's mass balance
+in each tier (units out = ⌊units in × yield⌋), no lot over-sold, no order over-filled,
+minimum lots, no expired lot shipped, dates, reach, prices inside [floor, buyer max], a
+processor's output price no lower than what it paid per output unit plus its costs (unless
+the bid is lower), tiers inside the stated network, trucks and the objective terms.
 """
 
 from __future__ import annotations
@@ -77,11 +78,8 @@ def validate(p: ProduceProblem, r: ProduceResult) -> list[str]:
             errs.append(f"order {o.id} over-filled: {got[o.id]} > {o.quantity}")
         if 0 < got[o.id] < o.min_lot_units:
             errs.append(f"order {o.id} filled {got[o.id]} below its minimum lot")
+    errs += _check_yields(p, r)
     for pr in p.processors:
-        if got[pr.id] != sold[pr.id]:
-            errs.append(
-                f"processor {pr.id} breaks conservation: in {got[pr.id]} ≠ out {sold[pr.id]}"
-            )
         if got[pr.id] > pr.capacity_units:
             errs.append(f"processor {pr.id} over capacity")
     errs += _check_objective(p, r, lots, procs)
@@ -165,14 +163,37 @@ def _check_match(
     return e
 
 
+def _check_yields(p: ProduceProblem, r: ProduceResult) -> list[str]:
+    """Mass balance of every processor in every tier: units out = ⌊units in × yield_bps /
+    10,000⌋ (one for one at a yield of 10,000)."""
+    units_in: dict[tuple[str, str], int] = defaultdict(int)
+    units_out: dict[tuple[str, str], int] = defaultdict(int)
+    for m in r.matches:
+        units_in[(m.target_id, m.tier)] += m.quantity
+        units_out[(m.source_id, m.tier)] += m.quantity
+    errs = []
+    for pr in p.processors:
+        tiers = sorted({t for i, t in (*units_in, *units_out) if i == pr.id})
+        for tier in tiers:
+            a, b = units_in[(pr.id, tier)], units_out[(pr.id, tier)]
+            if b != pr.output_of(a):
+                errs.append(
+                    f"processor {pr.id} breaks its yield at {tier}: in {a} × "
+                    f"{pr.yield_bps}/10,000 rounded down is {pr.output_of(a)} ≠ out {b}"
+                )
+    return errs
+
+
 def _paid_per_unit(r: ProduceResult, procs: dict[str, Processor]) -> dict[str, int]:
-    """What each processor paid per unit for its input: ⌈Σ q·price / Σ q⌉ over its legs."""
+    """What each processor paid per unit of its output: ⌈Σ_in q·price / Σ_out q⌉ (what it
+    paid for its input over the units it sold; the input price over the yield)."""
     num: dict[str, int] = defaultdict(int)
     qty: dict[str, int] = defaultdict(int)
     for m in r.matches:
         if m.target_id in procs:
             num[m.target_id] += m.quantity * m.price_satang_per_unit
-            qty[m.target_id] += m.quantity
+        if m.source_id in procs:
+            qty[m.source_id] += m.quantity
     return {k: -(-num[k] // qty[k]) for k in qty if qty[k] > 0}
 
 

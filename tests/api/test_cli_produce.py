@@ -177,3 +177,48 @@ def test_shadow_values_reach_the_result_file(tmp_path: Path) -> None:
         )
     if solved.shadow_values:
         assert "shadow value" in result.output
+
+
+def _grading_day(yield_bps: object) -> dict[str, Any]:
+    """The longan example plus raw eggs graded at a Ban Hong coop for a Li shop."""
+    data = example()
+    data["products"].append(
+        {"id": "egg", "name_th": "ไข่ไก่", "name_en": "hen eggs", "base_unit": "egg",
+         "shelf_life_days": 14, "grades": ["raw", "No.2"]}
+    )  # fmt: skip
+    day, coops = data["round_date"], [c["id"] for c in data["coops"]]
+    data["lots"] += [
+        {"id": "E1", "seller": coops[0], "product": "egg", "grade": "raw", "quantity": 8000,
+         "reserve_price": "1.00", "ready_date": day, "expiry_date": "2025-08-20"},
+        {"id": "E2", "seller": coops[1], "product": "egg", "grade": "raw", "quantity": 5000,
+         "reserve_price": "1.00", "ready_date": day, "expiry_date": "2025-08-20"},
+    ]  # fmt: skip
+    data["orders"].append(
+        {"id": "S1", "buyer": coops[3], "product": "egg", "quantity": 9000,
+         "bids": [{"grade": "No.2", "max_price": "5.00"}], "deliver_by": "2025-08-15"}
+    )  # fmt: skip
+    data["processors"] = [
+        {"id": "g1", "coop": coops[2], "in_product": "egg", "in_grade": "raw",
+         "out_product": "egg", "out_grade": "No.2", "capacity": 10000, "cost_per_unit": "0.10",
+         "yield_bps": yield_bps}
+    ]  # fmt: skip
+    data["transport"]["cost_per_unit_km"] = "0.01"
+    return data
+
+
+def test_a_processor_yield_from_the_file(tmp_path: Path) -> None:
+    out = tmp_path / "result.json"
+    result = run(write(tmp_path, _grading_day(9_300)), out)
+    assert result.exit_code == 0, result.output
+    legs = [m for m in json.loads(out.read_text(encoding="utf-8"))["matches"] if "g1" in (
+        m["source_id"], m["target_id"])]  # fmt: skip
+    units_in = sum(m["quantity"] for m in legs if m["target_id"] == "g1")
+    units_out = sum(m["quantity"] for m in legs if m["source_id"] == "g1")
+    assert (units_in, units_out) == (9_678, 9_000)  # ⌊9,678 × 0.93⌋ = 9,000
+
+
+@pytest.mark.parametrize("value", [0, 100_001, 9300.0, "9300", True])
+def test_a_bad_processor_yield_is_named(tmp_path: Path, value: object) -> None:
+    result = run(write(tmp_path, _grading_day(value)))
+    assert result.exit_code == 2, result.output
+    assert "processors[0].yield_bps" in result.output and "ผลได้" in result.output

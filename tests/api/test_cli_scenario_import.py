@@ -58,6 +58,7 @@ def test_import_scenario_stores_networks_coops_and_policies(cli) -> None:  # typ
         ).scalar_one()
     doc = json.loads(row.policy_json)
     assert doc["processors"][0]["coop_id"] == "farm-01"
+    assert doc["processors"][0]["yield_bps"] == 9_700  # 97 graded eggs of 100 raw
     assert doc["product_transport"][0] == {
         "product": "egg", "satang_per_unit_km": 0, "road_factor_bps": 13000, "reach_km": 120,
         "truck_capacity_units": 0, "truck_cost_satang": 0,
@@ -76,6 +77,11 @@ def test_import_scenario_stores_networks_coops_and_policies(cli) -> None:  # typ
             "in_product: egg",
             "in_product: durian",
             "network_policies[0].policy.processors[0].in_product",
+        ),
+        (
+            "yield_bps: 9700}",
+            "yield_bps: 0}",
+            "network_policies[0].policy.processors[0].yield_bps",
         ),
         (
             "reach_km: 120}",

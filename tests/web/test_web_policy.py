@@ -52,6 +52,7 @@ def test_the_form_saves_a_new_version_with_products_and_processors(web: Web) -> 
         "pr-0-out_grade": "A",
         "pr-0-capacity_units": "500",
         "pr-0-cost": "1.50",
+        "pr-0-yield_bps": "9300",
     }
     r = _post(web, data)
     assert r.status_code == 200 and "บันทึกนโยบายฉบับใหม่แล้ว" in r.text, r.text
@@ -61,6 +62,7 @@ def test_the_form_saves_a_new_version_with_products_and_processors(web: Web) -> 
     assert (pt.reach_km, pt.truck_cost_satang, pt.truck_capacity_units) == (120, 150_000, 1000)
     (proc,) = spec.processors
     assert (proc.coop_id, proc.cost_satang_per_unit, proc.capacity_units) == ("C3", 150, 500)
+    assert proc.yield_bps == 9_300  # 93 units of A from 100 of B
     with read_session(web.engine) as s:
         events = s.execute(select(AuditEventRow).where(AuditEventRow.action == "policy.set"))
         payloads = [json.loads(e.payload) for e in events.scalars()]
@@ -69,6 +71,7 @@ def test_the_form_saves_a_new_version_with_products_and_processors(web: Web) -> 
     # the page shows what was stored, with one empty row to add another product
     html, again = _form(web, lang="en")
     assert "Network policy" in html and again["pt-0-product"] == "longan"
+    assert again["pr-0-yield_bps"] == "9300"  # a save from the page keeps the yield
     assert again["pt-1-product"] == "" and again["fund-account_id"] == ""
 
 
@@ -95,6 +98,19 @@ def test_bad_fields_are_named_and_nothing_is_stored(web: Web) -> None:
             "joint_fund",
         ),
         ({"overdue_cap": "1.234"}, "overdue_cap_satang"),
+        (
+            {
+                "pr-0-id": "g",
+                "pr-0-coop_id": "C3",
+                "pr-0-in_product": "longan",
+                "pr-0-in_grade": "B",
+                "pr-0-out_product": "longan",
+                "pr-0-out_grade": "A",
+                "pr-0-capacity_units": "5",
+                "pr-0-yield_bps": "0",
+            },
+            "processors[0].yield_bps",
+        ),
     ]:
         _, data = _form(web)
         r = _post(web, data | change)

@@ -207,6 +207,7 @@ class PolicyPublic(BaseModel):
                                 "out_grade": "A",
                                 "capacity_units": 2000,
                                 "cost_satang_per_unit": 150,
+                                "yield_bps": 9300,
                             }
                         ],
                     },

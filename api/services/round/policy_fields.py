@@ -18,19 +18,22 @@ the database round and a file round run the same model on the same terms.
   ``rate_bps``; ``coop_kinds`` (empty: every kind) limit who qualifies. Only the terms of
   the policy of the network that holds the fund apply (:mod:`api.services.startup_capital`).
 * ``processors``: a midstream stage at a coop (grading, feed milling, packing): it buys
-  ``in_product``/``in_grade`` and sells ``out_product``/``out_grade``, one unit for one unit,
-  at most ``capacity_units`` a business day, at ``cost_satang_per_unit``.
+  ``in_product``/``in_grade`` and sells ``out_product``/``out_grade``, ``yield_bps`` output
+  units per 10,000 input units (default 10,000: one for one; units out are rounded down),
+  at most ``capacity_units`` input units a business day, at ``cost_satang_per_unit`` per
+  output unit.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 from matcher.domain import CoopKind
 from matcher.liquidity.model import JointFund
-from matcher.produce.model import Processor, ProductTransport
+from matcher.produce.checks import YIELD_MESSAGE
+from matcher.produce.model import MAX_YIELD_BPS, YIELD_ONE_BPS, Processor, ProductTransport
 
 
 def _whole(value: object) -> object:
@@ -44,6 +47,23 @@ def _whole(value: object) -> object:
 
 Whole = Annotated[int, BeforeValidator(_whole)]
 """A whole JSON number (bounds are set per field)."""
+
+
+def _yield(value: object) -> object:
+    """A yield: a whole number of output units per 10,000 input units, 1 … 100,000."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_YIELD_BPS:
+        raise ValueError(YIELD_MESSAGE)
+    return value
+
+
+Yield = Annotated[
+    int,
+    BeforeValidator(_yield),
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_YIELD_BPS, "default": 10_000}),
+]
+"""Output units per 10,000 input units (the message names the rule in Thai and English)."""
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 Grade = Annotated[str, Field(min_length=1, max_length=16)]
 
@@ -137,8 +157,12 @@ class ProcessorPolicy(BaseModel):
     out_product: Ident
     out_grade: Grade
     capacity_units: Whole = Field(ge=1, le=10**9)
-    """Most units it processes in one business day (over every round of the day)."""
+    """Most input units it processes in one business day (over every round of the day)."""
     cost_satang_per_unit: Whole = Field(0, ge=0, le=10**8)
+    """Processing cost per output unit."""
+    yield_bps: Yield = YIELD_ONE_BPS
+    """Output units per 10,000 input units (9,300: 100 raw eggs → 93 graded eggs); units
+    out = ⌊units in × yield_bps / 10,000⌋."""
 
     @model_validator(mode="after")
     def _changes_something(self) -> ProcessorPolicy:
@@ -159,6 +183,7 @@ class ProcessorPolicy(BaseModel):
             self.out_grade,
             self.capacity_units,
             self.cost_satang_per_unit,
+            self.yield_bps,
         )
 
 

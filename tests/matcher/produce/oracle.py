@@ -19,9 +19,10 @@ cost, solved as an exact MILP (:func:`truck_optimum`). The transportation LP has
 vertices, so each stage's LP value is what an integer flow can reach.
 
 Processors are modelled as the product states them: a processor takes its input grade at
-price 0 (lanes into it need not pay on their own), passes on what it takes, at most its
-capacity, at its processing cost, and ships its output from the round's date; units a lot
-sells into a processor count in its sold quantity but not in Φ.
+price 0 (lanes into it need not pay on their own), passes on ⌊what it takes × yield_bps /
+10,000⌋ (integer units and constraints: then each stage is a MILP), takes at most its
+capacity, pays its processing cost per output unit, and ships its output from the round's
+date; units a lot sells into a processor count in its sold quantity but not in Φ.
 """
 
 from __future__ import annotations
@@ -242,6 +243,7 @@ class _TierLP:
         lot_rem, order_rem, proc_rem = rem
         n = len(lanes)
         rows = _Rows()
+        self.procs = p.processors
         self.upper = [float(self._lane_cap(ln, rem)) for ln in lanes]
         self.seg_weight: list[float] = []
         into: dict[tuple[bool, int], list[int]] = defaultdict(list)
@@ -252,11 +254,14 @@ class _TierLP:
         for (proc, j), vs in sorted(into.items()):
             if not proc:
                 rows.add([(v, 1.0) for v in vs], 0.0, float(order_rem[j]))
-        for j in range(len(p.processors)):
+        for j, pr in enumerate(p.processors):
             ins, outs = into.get((True, j), []), out_of.get((True, j), [])
             if ins or outs:
                 rows.add([(v, 1.0) for v in ins], 0.0, float(proc_rem[j]))
-                rows.add([(v, 1.0) for v in ins] + [(v, -1.0) for v in outs], 0.0, 0.0)
+                # units out = ⌊units in × y / 10,000⌋: 0 ≤ y·in − 10,000·out ≤ 9,999
+                y = float(pr.yield_bps)
+                terms = [(v, y) for v in ins] + [(v, -10_000.0) for v in outs]
+                rows.add(terms, 0.0, 0.0 if pr.yield_bps == 10_000 else 9_999.0)
         col = n
         for (proc, i), vs in sorted(out_of.items()):
             if proc:
@@ -284,10 +289,15 @@ class _TierLP:
         self.phi = np.array([0.0] * n + self.seg_weight, float)
         self.age = np.zeros(col)
 
-    @staticmethod
-    def _lane_cap(ln: OLane, rem: tuple[list[int], list[int], list[int]]) -> int:
+        # A yield other than one makes the tier a generalised flow: integer units, a MILP.
+        odd = any(x.yield_bps != 10_000 for x in p.processors)
+        self.integrality = np.ones(col) if odd else np.zeros(col)
+        self.procs = p.processors
+
+    def _lane_cap(self, ln: OLane, rem: tuple[list[int], list[int], list[int]]) -> int:
         lot_rem, order_rem, proc_rem = rem
-        a = proc_rem[ln.lot] if ln.from_proc else lot_rem[ln.lot]
+        out_cap = proc_rem[ln.lot] * self.procs[ln.lot].yield_bps // 10_000 if ln.from_proc else 0
+        a = out_cap if ln.from_proc else lot_rem[ln.lot]
         b = proc_rem[ln.order] if ln.to_proc else order_rem[ln.order]
         return min(a, b)
 
@@ -304,7 +314,7 @@ class _TierLP:
             res = milp(
                 -c,
                 constraints=LinearConstraint(vstack(rows).tocsr(), lo, hi),
-                integrality=np.zeros(self.n_vars),
+                integrality=self.integrality,
                 bounds=Bounds(np.zeros(self.n_vars), np.array(self.upper)),
             )
             if res.status == 0:

@@ -86,11 +86,13 @@ def random_round(
     scarce: str = "buyers",
     trucks: int = 0,
     n_procs: int = 0,
+    yields: tuple[int, ...] = (),
 ) -> ProduceProblem:
     """A seeded day: lots and orders of two products and several grades at ``n_coops`` coops
     (a few each), distances 0–800 km with a quarter out of reach, expiry 0–3 days away.
     ``scarce``: "buyers" (more stock than orders), "sellers" or "even". ``n_procs``
-    processors at random coops, from :data:`STAGES` in turn (B → A, A → AA: a chain)."""
+    processors at random coops, from :data:`STAGES` in turn (B → A, A → AA: a chain), with
+    ``yields`` (output units per 10,000 input units) in turn (none: one for one)."""
     rng = np.random.default_rng(seed)
     dist = rng.integers(0, 800_000, (n_coops, n_coops))
     dist[rng.random((n_coops, n_coops)) < 0.25] = FAR_M
@@ -143,6 +145,7 @@ def random_round(
             *STAGES[k % len(STAGES)],
             int(rng.integers(5, 60)),
             int(rng.integers(0, 300)),
+            yields[k % len(yields)] if yields else 10_000,
         )
         for k in range(n_procs)
     )
