@@ -270,3 +270,32 @@ def test_account_pages_fit_both_widths(browser: Any, server: str, web: Web, lang
         assert_inside(tab, tab.locator("#create-user"), width, "create the account")
         shot(tab, f"{width}-{lang}-accounts")
         context.close()
+
+
+COORDINATOR_PAGES = ("/web/policy", "/web/debts", "/web/declines", "/web/purchases",
+                     "/web/knowhow", "/web/no-such-page")  # fmt: skip
+MEMBER_PAGES = ("/web/member/debts", "/web/member/purchases", "/web/member/knowhow",
+                "/web/member/knowhow/new?side=teach", "/web/member/startup/new")  # fmt: skip
+
+
+def shot_name(path: str) -> str:
+    return path.removeprefix("/web/").replace("/", "-").replace("?side=", "-")
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_every_other_page_fits_both_widths(browser: Any, server: str, web: Web, lang: str) -> None:
+    """The pages the tests above do not walk through: nothing scrolls sideways, the header
+    (one swipeable row of links on a phone) leaves the page on the first screen."""
+    saved_round(web)
+    for width in WIDTHS:
+        for who, paths in (("lamphun-office", COORDINATOR_PAGES), ("C2", MEMBER_PAGES)):
+            tab = tab_for(browser, server, width, web.tokens[who], lang)
+            for path in paths:
+                tab.goto(path)
+                tab.wait_for_load_state("networkidle")
+                shot(tab, f"{width}-{lang}-{shot_name(path)}")
+                assert_fits(tab, f"{path} at {width}")
+                header = tab.locator("header.top").bounding_box()
+                assert header is not None and header["height"] < 160, f"{path}: {header}"
+                assert_inside(tab, tab.locator("h1"), width, f"{path} title")
+            tab.context.close()

@@ -5,6 +5,8 @@
 // 2. A table box (.scroll) that is wider than the screen gets the class "overflows", which
 //    shows the "swipe sideways" line; boxes that fit show nothing. Re-checked after every
 //    HTMX swap and on resize.
+// 3. On a phone the navigation is one row that scrolls sideways: the current page's link is
+//    scrolled into sight, and the row fades at the right edge while more links lie beyond.
 (function () {
   function eraLabels() {
     var lang = document.documentElement.lang === "en" ? "en-GB" : "th-TH-u-ca-buddhist";
@@ -24,7 +26,21 @@
       box.classList.toggle("overflows", box.scrollWidth > box.clientWidth + 1);
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { eraLabels(); scrollCues(); });
+  function navRow() {
+    var nav = document.querySelector("header.top nav");
+    if (!nav) { return; }
+    var current = nav.querySelector("a[aria-current=page]");
+    if (current && nav.scrollWidth > nav.clientWidth) {
+      nav.scrollLeft = Math.max(0, current.offsetLeft - nav.offsetLeft - 16);
+    }
+    var fade = function () {
+      nav.classList.toggle("more", nav.scrollLeft + nav.clientWidth < nav.scrollWidth - 1);
+    };
+    nav.addEventListener("scroll", fade);
+    window.addEventListener("resize", fade);
+    fade();
+  }
+  document.addEventListener("DOMContentLoaded", function () { eraLabels(); scrollCues(); navRow(); });
   document.addEventListener("htmx:afterSettle", scrollCues);
   window.addEventListener("resize", scrollCues);
 })();
