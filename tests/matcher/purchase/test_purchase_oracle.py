@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from unittest.mock import patch
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from purchase_cases import brute_force, random_problems, scipy_all_units, solve_valid
 
 from matcher.purchase import cpsat
+from matcher.purchase.alone import baseline
 from matcher.purchase.model import PurchaseProblem, ScheduleKind
+from matcher.purchase.relax import lagrangian_bound, tight_lp
+from matcher.purchase.rules import Pair, candidate_pairs, distances
 from matcher.results import SolveStatus
 
 
@@ -35,3 +40,62 @@ def test_the_compact_formulation_is_exact_too(p: PurchaseProblem) -> None:
         r = solve_valid(p)
     assert r.status is SolveStatus.OPTIMAL
     assert r.objective.saving_satang == brute_force(p)
+
+
+def _product_parts(p: PurchaseProblem) -> list[tuple[PurchaseProblem, list[Pair], list[int]]]:
+    """The solver's view of one round: sorted problem, candidate pairs, buy-alone savings."""
+    q = replace(
+        p,
+        needs=tuple(sorted(p.needs, key=lambda n: n.id)),
+        offers=tuple(sorted(p.offers, key=lambda o: o.id)),
+    )
+    pairs = candidate_pairs(q, distances(q))
+    alone = [a.saving_satang for a in baseline(q, pairs)]
+    return [(q, pairs, alone)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(random_problems(max_needs=5, max_offers=2))
+def test_lagrangian_bound_is_never_below_the_optimum(p: PurchaseProblem) -> None:
+    # From the LP's duals and from zero prices: every price vector gives an upper bound.
+    for q, pairs, alone in _product_parts(p):
+        lp = tight_lp(q, pairs, alone)
+        for duals in (lp.duals, {}):
+            bound = lagrangian_bound(q, pairs, duals, 0)
+            assert bound is not None
+            assert bound >= brute_force(p)
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_problems(max_needs=9, max_offers=3, kinds=(ScheduleKind.ALL_UNITS,)))
+def test_lagrangian_bound_is_never_below_the_milp_optimum(p: PurchaseProblem) -> None:
+    for q, pairs, alone in _product_parts(p):
+        bound = lagrangian_bound(q, pairs, tight_lp(q, pairs, alone).duals, 0)
+        assert bound is not None
+        assert bound >= scipy_all_units(p) - 1.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_problems(max_needs=5, max_offers=2))
+def test_the_lp_polished_path_is_exact_and_honest(p: PurchaseProblem) -> None:
+    # Every product takes the LP path (polishing, Lagrangian bound, CP-SAT after it).
+    with patch.object(cpsat, "RELAX_MIN_PAIRS", 0):
+        r = solve_valid(p)
+    best = brute_force(p)
+    assert r.status is SolveStatus.OPTIMAL
+    assert r.objective.saving_satang == best
+
+
+@settings(max_examples=30, deadline=None)
+@given(random_problems(max_needs=9, max_offers=3), st.sampled_from([0, 50, 500]))
+def test_the_lp_polished_gap_is_honest(p: PurchaseProblem, gap_bps: int) -> None:
+    # With a gap to stop at, the answer may stop short, but never claims more than it proves.
+    with patch.object(cpsat, "RELAX_MIN_PAIRS", 0):
+        r = solve_valid(replace(p, gap_bps=gap_bps))
+    assert r.gap_bps is not None
+    best = brute_force(p) if len(p.needs) <= 6 else None
+    if best is not None:
+        assert r.objective.saving_satang <= best
+        assert best * 10_000 <= r.objective.saving_satang * (10_000 + r.gap_bps) + 10_000
+        if r.status is SolveStatus.OPTIMAL:
+            assert r.objective.saving_satang == best
