@@ -65,7 +65,7 @@ POLISH_STEPS = 3
 POLISH_AIM = 2
 """Polishing goes on while a product's own gap is above 1 / POLISH_AIM of the gap asked for
 (cheap steps on the easy products leave room for the hard one in the global gap)."""
-FREE_FIRST, FREE_LAST = 2, 10
+FREE_FIRST, FREE_LAST = 0, 10
 """Polishing frees each open offer's 2, 3, … 10 smallest whole needs, one step each."""
 
 
@@ -177,11 +177,11 @@ def _polished(
         if plan is not None and value is not None and value > best_value:
             best, best_value = plan, value
         if bound is None:
-            bound = lagrangian_bound(problem, pairs, relaxation.duals, best_value)
+            bound = lagrangian_bound(problem, pairs, alone, relaxation, best_value)
         if bound is not None and _within(bound, best_value, problem.gap_bps // POLISH_AIM):
             break
     if bound is None:
-        bound = lagrangian_bound(problem, pairs, relaxation.duals, best_value)
+        bound = lagrangian_bound(problem, pairs, alone, relaxation, best_value)
     rest = max(budget - spent, budget * (1 - POLISH_SHARE) / 2)
     return _Part(best, best_value, math.inf if bound is None else float(bound), rest, False)
 

@@ -1,13 +1,16 @@
-"""A plan from the LP relaxation: its windows and most whole needs fixed, CP-SAT on the rest.
+"""A plan from the LP relaxation: its windows kept, most whole needs fixed, CP-SAT on the rest.
 
-The tight LP puts almost every offer's volume in one tier window and takes most needs whole;
-what is hard is choosing the needs inside the windows (a multiple knapsack with lower
-bounds). :func:`fixed_window_plan` keeps each offer the LP opens in its window, keeps the
-needs the LP takes whole except each offer's ``free`` smallest ones, and lets CP-SAT choose
-the rest (which free need goes to which open offer, or none) under every rule of the model:
-window range, one offer per need, group rationality. Freeing the smallest needs lets each
-offer fill its window with whole needs where the LP used fractions. Successive calls with
-more needs freed, each hinted with the best plan so far, improve the plan step by step.
+The tight LP opens few offers, puts almost every open offer's volume in one tier window and
+takes most needs whole; what is hard is choosing the needs inside the windows (a multiple
+knapsack with lower bounds). :func:`fixed_window_plan` is the tight formulation restricted
+to the offers and tier windows the LP opens (y > 0), with the needs the LP takes whole tied
+to their window (in it if the window is open, else unserved), except each offer's ``free``
+smallest ones; CP-SAT chooses the rest (which window of an offer opens, if any, and which
+free need goes to which window, or none)
+under every rule of the model: window range, one offer per need, group rationality.
+Freeing the smallest needs lets each offer fill its window with whole needs where the LP
+used fractions. Successive calls with more needs freed, each hinted with the best plan so
+far, improve the plan step by step.
 """
 
 from __future__ import annotations
@@ -32,51 +35,70 @@ def fixed_window_plan(
     """Chosen pair indices (None: nothing found) and the deterministic time spent."""
     whole = dict(relaxation.whole)
     smallest: dict[int, list[tuple[int, str, int]]] = {}
-    for i, n in whole.items():
+    for i, (n, _) in whole.items():
         need = problem.needs[i]
         smallest.setdefault(pairs[n].offer, []).append((need.quantity, need.id, i))
     for members in smallest.values():
         for _, _, i in sorted(members)[:free]:
             del whole[i]
+    fixed_at = {(pairs[n].offer, k) for n, k in whole.values()}
     started = {pairs[n].need: n for n in start}
     by_offer: dict[int, list[int]] = {}
     for n, pair in enumerate(pairs):
         by_offer.setdefault(pair.offer, []).append(n)
     model = cp_model.CpModel()
     chosen_if: list[tuple[cp_model.IntVar, int]] = []
+    opened: list[tuple[cp_model.IntVar, int, int]] = []
     of_need: dict[int, list[cp_model.IntVar]] = {}
     terms: list[cp_model.LinearExprT] = []
-    for j, k in sorted(relaxation.windows.items()):
-        _, low, high, price, fixed = next(w for w in tier_windows(problem.offers[j]) if w[0] == k)
-        base_volume = base_gain = base_rational = 0
-        xs: list[cp_model.IntVar] = []
-        qs: list[int] = []
-        gains: list[int] = []
-        rational: list[int] = []
-        for n in by_offer[j]:
-            i = pairs[n].need
-            q = problem.needs[i].quantity
-            gain = pairs[n].value_satang - q * price
-            if whole.get(i) == n:
-                base_volume += q
-                base_gain += gain
-                base_rational += gain - alone[i]
+    for j, ks in sorted(relaxation.windows.items()):
+        if any(o == j and k not in ks for o, k in fixed_at):
+            return None, 0.0
+        forced = [k for k in ks if (j, k) in fixed_at]
+        rational: list[cp_model.LinearExprT] = []
+        ys: list[cp_model.IntVar] = []
+        for k, low, high, price, fixed in tier_windows(problem.offers[j]):
+            if k not in ks or (forced and k not in forced):
                 continue
-            if i in whole or q > high:
-                continue
-            x = model.new_bool_var(f"x{n}")
-            model.add_hint(x, started.get(i) == n)
-            chosen_if.append((x, n))
-            of_need.setdefault(i, []).append(x)
-            xs.append(x)
-            qs.append(q)
-            gains.append(gain)
-            rational.append(gain - alone[i])
-        volume = cp_model.LinearExpr.weighted_sum(xs, qs) + base_volume
-        model.add(volume >= low)
-        model.add(volume <= high)
-        model.add(cp_model.LinearExpr.weighted_sum(xs, rational) + base_rational >= fixed)
-        terms.append(cp_model.LinearExpr.weighted_sum(xs, gains) + base_gain - fixed)
+            y = model.new_bool_var(f"y{j}_{k}")
+            ys.append(y)
+            base_volume = base_gain = base_rational = 0
+            xs: list[cp_model.IntVar] = []
+            qs: list[int] = []
+            gains: list[int] = []
+            surplus: list[int] = []
+            for n in by_offer[j]:
+                i = pairs[n].need
+                q = problem.needs[i].quantity
+                gain = pairs[n].value_satang - q * price
+                if whole.get(i) == (n, k):
+                    base_volume += q
+                    base_gain += gain
+                    base_rational += gain - alone[i]
+                    continue
+                if i in whole or q > high:
+                    continue
+                x = model.new_bool_var(f"x{n}_{k}")
+                model.add_implication(x, y)
+                model.add_hint(x, started.get(i) == n)
+                chosen_if.append((x, n))
+                of_need.setdefault(i, []).append(x)
+                xs.append(x)
+                qs.append(q)
+                gains.append(gain)
+                surplus.append(gain - alone[i])
+            if base_volume:
+                opened.append((y, j, k))
+            volume = cp_model.LinearExpr.weighted_sum(xs, qs) + base_volume * y
+            model.add(volume >= low * y)
+            model.add(volume <= high * y)
+            rational.append(
+                cp_model.LinearExpr.weighted_sum(xs, surplus) + (base_rational - fixed) * y
+            )
+            terms.append(cp_model.LinearExpr.weighted_sum(xs, gains) + (base_gain - fixed) * y)
+        if len(ys) > 1:
+            model.add_at_most_one(ys)
+        model.add(sum(rational) >= 0)
     for xs in of_need.values():
         if len(xs) > 1:
             model.add_at_most_one(xs)
@@ -91,5 +113,7 @@ def fixed_window_plan(
     spent = solver.response_proto.deterministic_time
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, spent
-    chosen = sorted(set(whole.values()) | {n for x, n in chosen_if if solver.boolean_value(x)})
-    return chosen, spent
+    on = {(j, k) for y, j, k in opened if solver.boolean_value(y)}
+    chosen = {n for n, k in whole.values() if (pairs[n].offer, k) in on}
+    chosen |= {n for x, n in chosen_if if solver.boolean_value(x)}
+    return sorted(chosen), spent

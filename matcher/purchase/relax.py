@@ -37,6 +37,8 @@ LAGRANGE_STEPS = 8
 """Subgradient steps after the LP duals (each one knapsack programme per offer)."""
 DP_MAX_CELLS = 40_000_000
 """Offers × needs × volume cells above which the bound is not computed (memory and time)."""
+SCALE = 1_000
+"""The rationality multipliers are multiples of 1 / SCALE (so the programme stays integral)."""
 _NEG = -(1 << 60)
 """An unreachable volume in the knapsack programme (far below any real saving)."""
 
@@ -47,12 +49,14 @@ class Relaxation:
 
     value: float
     """The LP optimum (guidance only: floating point)."""
-    windows: dict[int, int]
-    """Offer → the tier index of its window with the largest y (offers with y > 0 only)."""
-    whole: dict[int, int]
-    """Need → the pair that takes it whole (x = 1) inside its offer's window."""
+    windows: dict[int, list[int]]
+    """Offer → the tier indices of its windows with y > 0 (offers the LP opens only)."""
+    whole: dict[int, tuple[int, int]]
+    """Need → the pair and tier window that take it whole (x = 1)."""
     duals: dict[int, float]
     """Need → the dual price of its ``one_offer_per_need`` row (≥ 0)."""
+    rational: dict[int, float]
+    """Offer → the dual price of its ``group_rational`` row (≥ 0)."""
 
 
 def tight_lp(problem: PurchaseProblem, pairs: list[Pair], alone: list[int]) -> Relaxation:
@@ -68,10 +72,12 @@ def tight_lp(problem: PurchaseProblem, pairs: list[Pair], alone: list[int]) -> R
     xs: list[tuple[int, int, pywraplp.Variable]] = []
     ys: list[tuple[int, int, pywraplp.Variable]] = []
     of_need: dict[int, list[pywraplp.Variable]] = {}
+    rational_rows: dict[int, pywraplp.Constraint] = {}
     for j, ns in sorted(by_offer.items()):
         reach = sum(problem.needs[pairs[n].need].quantity for n in ns)
         one = lp.Constraint(-inf, 1)
         rational = lp.Constraint(0, inf)
+        rational_rows[j] = rational
         for k, low, high, price, fixed in tier_windows(problem.offers[j]):
             if low > reach:
                 break
@@ -107,29 +113,32 @@ def tight_lp(problem: PurchaseProblem, pairs: list[Pair], alone: list[int]) -> R
             row.SetCoefficient(x, 1)
         rows[i] = row
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
-        return Relaxation(0.0, {}, {}, {})
-    best: dict[int, tuple[float, int]] = {}
+        return Relaxation(0.0, {}, {}, {}, {})
+    windows: dict[int, list[int]] = {}
     for j, k, y in ys:
-        v = y.solution_value()
-        if v > 1e-6 and (j not in best or v > best[j][0]):
-            best[j] = (v, k)
-    windows = {j: k for j, (_, k) in best.items()}
-    whole = {
-        pairs[n].need: n
-        for n, k, x in xs
-        if x.solution_value() > 1 - 1e-6 and windows.get(pairs[n].offer) == k
-    }
+        if y.solution_value() > 1e-6:
+            windows.setdefault(j, []).append(k)
+    whole = {pairs[n].need: (n, k) for n, k, x in xs if x.solution_value() > 1 - 1e-6}
     duals = {i: max(0.0, row.dual_value()) for i, row in rows.items()}
-    return Relaxation(objective.Value(), windows, whole, duals)
+    rational_duals = {j: max(0.0, -row.dual_value()) for j, row in rational_rows.items()}
+    return Relaxation(objective.Value(), windows, whole, duals, rational_duals)
 
 
 def lagrangian_bound(
-    problem: PurchaseProblem, pairs: list[Pair], duals: dict[int, float], target: int
+    problem: PurchaseProblem,
+    pairs: list[Pair],
+    alone: list[int],
+    relaxation: Relaxation,
+    target: int,
 ) -> int | None:
     """An exact upper bound on one product's total saving (None: too large to compute).
 
-    ``duals`` start the prices (rounded to whole satang, so the bound is exact);
-    ``target`` (a plan's saving) sets the subgradient step (Polyak's rule).
+    The LP's duals start the need prices π (rounded to whole satang) and fix each offer's
+    multiplier λ_s of its group-rationality row (rounded to 1/:data:`SCALE`): a group G
+    of s in window k then counts ``Σ_G (v_bs − π_b) − cost + λ_s·(Σ_G (g_bsk − A_b) − F_k)``,
+    which is at least its real worth whenever G is rational, so the bound stays valid;
+    everything is scaled by :data:`SCALE` to stay in integers. ``target`` (a plan's
+    saving) sets the subgradient step on π (Polyak's rule).
     """
     offers = sorted({p.offer for p in pairs})
     needs = sorted({p.need for p in pairs})
@@ -144,24 +153,30 @@ def lagrangian_bound(
     col = {i: c for c, i in enumerate(needs)}
     row = {j: r for r, j in enumerate(offers)}
     units = [problem.needs[i].quantity // step_of for i in needs]
+    weight = np.array(
+        [SCALE + round(SCALE * relaxation.rational.get(j, 0.0)) for j in offers], dtype=np.int64
+    )
     value = np.full((len(offers), len(needs)), _NEG, dtype=np.int64)
     for pair in pairs:
-        value[row[pair.offer], col[pair.need]] = pair.value_satang
+        r = row[pair.offer]
+        lam = int(weight[r]) - SCALE
+        value[r, col[pair.need]] = int(weight[r]) * pair.value_satang - lam * alone[pair.need]
     allowed = value > _NEG
     windows = [
         [
-            (-(-low // step_of), high // step_of, price * step_of, fixed)
+            (-(-low // step_of), high // step_of, w * price * step_of, w * fixed)
             for _, low, high, price, fixed in tier_windows(problem.offers[j])
         ]
-        for j in offers
+        for j, w in zip(offers, weight.tolist(), strict=True)
     ]
     volume = np.arange(cells + 1, dtype=np.int64)
-    prices = np.array([round(duals.get(i, 0.0)) for i in needs], dtype=np.int64)
+    prices = np.array([round(relaxation.duals.get(i, 0.0)) for i in needs], dtype=np.int64)
     prices = np.maximum(prices, 0)
     best_bound: int | None = None
     scale = 1.0
     for _ in range(LAGRANGE_STEPS + 1):
         bound, cover = _evaluate(value, allowed, prices, units, windows, volume, cells)
+        bound = -(-bound // SCALE)
         if best_bound is None or bound < best_bound:
             best_bound = bound
         else:
@@ -184,8 +199,9 @@ def _evaluate(
     volume: np.ndarray,
     cells: int,
 ) -> tuple[int, np.ndarray]:
-    """The Lagrangian value at ``prices`` and how often each need is in an offer's best group."""
-    profit = np.where(allowed, value - prices[None, :], _NEG)
+    """:data:`SCALE` × the Lagrangian value at ``prices`` and how often each need is in an
+    offer's best group."""
+    profit = np.where(allowed, value - SCALE * prices[None, :], _NEG)
     table = np.full((value.shape[0], cells + 1), _NEG, dtype=np.int64)
     table[:, 0] = 0
     taken: list[np.ndarray | None] = []
@@ -196,7 +212,7 @@ def _evaluate(
         candidate = table[:, : cells + 1 - q] + profit[:, c : c + 1]
         taken.append(candidate > table[:, q:])
         np.maximum(table[:, q:], candidate, out=table[:, q:])
-    bound = int(prices.sum())
+    bound = SCALE * int(prices.sum())
     cover = np.zeros(len(units), dtype=np.int64)
     for r, offer_windows in enumerate(windows):
         best, at = 0, -1

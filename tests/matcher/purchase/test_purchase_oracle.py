@@ -60,8 +60,8 @@ def test_lagrangian_bound_is_never_below_the_optimum(p: PurchaseProblem) -> None
     # From the LP's duals and from zero prices: every price vector gives an upper bound.
     for q, pairs, alone in _product_parts(p):
         lp = tight_lp(q, pairs, alone)
-        for duals in (lp.duals, {}):
-            bound = lagrangian_bound(q, pairs, duals, 0)
+        for start in (lp, replace(lp, duals={}, rational={})):
+            bound = lagrangian_bound(q, pairs, alone, start, 0)
             assert bound is not None
             assert bound >= brute_force(p)
 
@@ -70,7 +70,7 @@ def test_lagrangian_bound_is_never_below_the_optimum(p: PurchaseProblem) -> None
 @given(random_problems(max_needs=9, max_offers=3, kinds=(ScheduleKind.ALL_UNITS,)))
 def test_lagrangian_bound_is_never_below_the_milp_optimum(p: PurchaseProblem) -> None:
     for q, pairs, alone in _product_parts(p):
-        bound = lagrangian_bound(q, pairs, tight_lp(q, pairs, alone).duals, 0)
+        bound = lagrangian_bound(q, pairs, alone, tight_lp(q, pairs, alone), 0)
         assert bound is not None
         assert bound >= scipy_all_units(p) - 1.0
 
