@@ -166,6 +166,7 @@ def _polished(
     if best_value is None:
         best, best_value = [], 0
     bound: int | None = None
+    target = best_value
     spent = 0.0
     step = budget * POLISH_SHARE / POLISH_STEPS
     for free in range(FREE_FIRST, FREE_LAST + 1):
@@ -178,10 +179,15 @@ def _polished(
             best, best_value = plan, value
         if bound is None:
             bound = lagrangian_bound(problem, pairs, alone, relaxation, best_value)
+            target = best_value
         if bound is not None and _within(bound, best_value, problem.gap_bps // POLISH_AIM):
             break
     if bound is None:
         bound = lagrangian_bound(problem, pairs, alone, relaxation, best_value)
+    elif best_value > target and not _within(bound, best_value, problem.gap_bps // POLISH_AIM):
+        # The subgradient steps aim at the plan's saving: a better plan, a closer aim.
+        again = lagrangian_bound(problem, pairs, alone, relaxation, best_value)
+        bound = bound if again is None else min(bound, again)
     rest = max(budget - spent, budget * (1 - POLISH_SHARE) / 2)
     return _Part(best, best_value, math.inf if bound is None else float(bound), rest, False)
 
