@@ -205,13 +205,20 @@ def _evaluate(
     table = np.full((value.shape[0], cells + 1), _NEG, dtype=np.int64)
     table[:, 0] = 0
     taken: list[np.ndarray | None] = []
+    buffer = np.empty_like(table)
+    reach = 0
     for c, q in enumerate(units):
         if q > cells:
             taken.append(None)
             continue
-        candidate = table[:, : cells + 1 - q] + profit[:, c : c + 1]
-        taken.append(candidate > table[:, q:])
-        np.maximum(table[:, q:], candidate, out=table[:, q:])
+        # Volumes above the needs seen so far are unreachable: only the reachable prefix moves.
+        reach = min(reach + q, cells)
+        span = reach + 1 - q
+        candidate = buffer[:, :span]
+        np.add(table[:, :span], profit[:, c : c + 1], out=candidate)
+        kept = table[:, q : reach + 1]
+        taken.append(np.greater(candidate, kept))
+        np.maximum(kept, candidate, out=kept)
     bound = SCALE * int(prices.sum())
     cover = np.zeros(len(units), dtype=np.int64)
     for r, offer_windows in enumerate(windows):
@@ -238,7 +245,7 @@ def _members(units: list[int], taken: list[np.ndarray | None], r: int, at: int) 
             break
         t = taken[c]
         q = units[c]
-        if t is not None and at >= q and t[r, at - q]:
+        if t is not None and q <= at < q + t.shape[1] and t[r, at - q]:
             out.append(c)
             at -= q
     return out
