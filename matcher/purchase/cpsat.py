@@ -21,6 +21,10 @@ integer volume per window, same rules, weaker bound; see :mod:`formulation`). Pr
 share no need or offer, so each is solved on its own. The starting plan (best groups, then
 local search) is a complete hint; CP-SAT stops at the relative gap asked for or its
 deterministic time limit, and its proven bound gives the reported gap.
+
+Mid-sized products start from the LP relaxation instead (see :func:`solve_model`,
+:mod:`relax`, :mod:`polish`): a plan polished in the LP's windows and an exact Lagrangian
+bound, and CP-SAT only if the gap over all products is still wider than asked.
 """
 
 from __future__ import annotations
