@@ -5,9 +5,19 @@ from __future__ import annotations
 from dataclasses import replace
 from unittest.mock import patch
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from purchase_cases import brute_force, random_problems, scipy_all_units, solve_valid
+from purchase_cases import (
+    brute_force,
+    need,
+    offer,
+    problem,
+    random_problems,
+    scipy_all_units,
+    solve_valid,
+    tiers,
+)
 
 from matcher.purchase import cpsat
 from matcher.purchase.alone import baseline
@@ -99,3 +109,43 @@ def test_the_lp_polished_gap_is_honest(p: PurchaseProblem, gap_bps: int) -> None
         assert best * 10_000 <= r.objective.saving_satang * (10_000 + r.gap_bps) + 10_000
         if r.status is SolveStatus.OPTIMAL:
             assert r.objective.saving_satang == best
+
+
+def test_a_mid_sized_round_takes_the_lp_path_and_its_gap_is_honest() -> None:
+    # 110 needs × 3 offers (330 pairs): polishing in the LP's windows and the Lagrangian
+    # bound decide, without CP-SAT's search; the MILP oracle checks the claimed gap.
+    rng = np.random.default_rng(1)
+    needs = [
+        need(
+            f"n{k:03d}",
+            int(rng.integers(2, 60)) * 50,
+            int(rng.integers(2900, 3100)),
+            dlat=int(rng.integers(-40_000, 40_000)),
+            dlon=int(rng.integers(-40_000, 40_000)),
+        )
+        for k in range(110)
+    ]
+    offers = [
+        offer(
+            f"s{k}",
+            tiers(
+                (0, 3000 - int(rng.integers(0, 60))),
+                (5000, 2950 - int(rng.integers(0, 60))),
+                (15_000, 2880 - int(rng.integers(0, 60))),
+            ),
+            capacity=int(rng.integers(200, 500)) * 50,
+            truck_satang=20_000,
+            per_km=2000,
+            min_order=1000,
+            dlat=int(rng.integers(-40_000, 40_000)),
+        )
+        for k in range(3)
+    ]
+    p = problem(needs, offers, gap_bps=50, time_limit_ms=1000)
+    with patch.object(cpsat, "_polished", wraps=cpsat._polished) as polished:
+        r = solve_valid(p)
+    assert polished.called
+    assert r.gap_bps is not None and r.gap_bps <= 50
+    best = scipy_all_units(p)
+    assert r.objective.saving_satang <= best + 1
+    assert best * 10_000 <= r.objective.saving_satang * (10_000 + r.gap_bps) + 10_000
