@@ -115,13 +115,13 @@ def _offer(
 @family("purchase", "provincial-200", seed=20261207, target_ms=1_000)
 def provincial(seed: int) -> PurchaseProblem:
     """200 buyers, 10 suppliers, 3 products, 5 tiers each, around Lamphun."""
-    return build_purchase_instance(seed, 200, 10, (18.3, 99.0), 0.5, 150_000, 2_000, 50)
+    return build_purchase_instance(seed, 200, 10, (18.3, 99.0), 0.5, 150_000, 1_000, 50)
 
 
 @family("purchase", "national-5000", seed=20261208, target_ms=10_000)
 def national(seed: int) -> PurchaseProblem:
     """5,000 buyers, 100 suppliers across Thailand, 3 products, 5 tiers each."""
-    return build_purchase_instance(seed, 5_000, 100, (14.5, 101.0), 5.0, 200_000, 9_000, 50)
+    return build_purchase_instance(seed, 5_000, 100, (14.5, 101.0), 5.0, 200_000, 7_000, 50)
 
 
 def smoke_instance(seed: int) -> PurchaseProblem:

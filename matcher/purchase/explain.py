@@ -18,10 +18,22 @@ from matcher.purchase.rules import delivery_cost, fits, in_reach, in_time, refer
 from matcher.purchase.schedule import lowest_price
 
 
-def unserved_reason(problem: PurchaseProblem, dist: I64, i: int, volume: list[int]) -> str:
-    """The stable code of the first rule that keeps need ``i`` out of every group."""
+def unserved_reason(
+    problem: PurchaseProblem,
+    dist: I64,
+    i: int,
+    volume: list[int],
+    of_product: dict[str, list[int]] | None = None,
+) -> str:
+    """The stable code of the first rule that keeps need ``i`` out of every group.
+
+    ``of_product`` (product → offer indices, from :func:`offers_by_product`) saves scanning
+    every offer for each need in large rounds.
+    """
     need = problem.needs[i]
-    offers = [j for j, o in enumerate(problem.offers) if o.product == need.product]
+    if of_product is None:
+        of_product = offers_by_product(problem)
+    offers = of_product.get(need.product, [])
     steps: tuple[tuple[str, Callable[[int], bool]], ...] = (
         (reasons.NO_OFFER, lambda j: True),
         (reasons.OUT_OF_REACH, lambda j: in_reach(problem.offers[j], int(dist[j, i]))),
@@ -44,6 +56,14 @@ def unserved_reason(problem: PurchaseProblem, dist: I64, i: int, volume: list[in
     return reasons.NO_SAVING
 
 
+def offers_by_product(problem: PurchaseProblem) -> dict[str, list[int]]:
+    """Offer indices per product, in offer order."""
+    out: dict[str, list[int]] = {}
+    for j, offer in enumerate(problem.offers):
+        out.setdefault(offer.product, []).append(j)
+    return out
+
+
 def _price_ok(problem: PurchaseProblem, dist: I64, i: int, j: int) -> bool:
     """At the offer's lowest tier price plus delivery the need stays within its limit."""
     need, offer = problem.needs[i], problem.offers[j]
@@ -54,7 +74,12 @@ def _price_ok(problem: PurchaseProblem, dist: I64, i: int, j: int) -> bool:
 
 
 def explain_unserved(
-    problem: PurchaseProblem, dist: I64, i: int, volume: list[int], alone: Alone
+    problem: PurchaseProblem,
+    dist: I64,
+    i: int,
+    volume: list[int],
+    alone: Alone,
+    of_product: dict[str, list[int]] | None = None,
 ) -> NeedExplanation:
     """The explanation of need ``i`` that no group serves."""
     need = problem.needs[i]
@@ -67,5 +92,5 @@ def explain_unserved(
         saving_satang=0,
         alone_saving_satang=alone.saving_satang,
         alone_offer_id=None if alone.offer is None else problem.offers[alone.offer].id,
-        reasons=(unserved_reason(problem, dist, i, volume),),
+        reasons=(unserved_reason(problem, dist, i, volume, of_product),),
     )

@@ -14,7 +14,7 @@ from matcher.purchase import reasons
 from matcher.purchase.alone import Alone, baseline
 from matcher.purchase.checks import check_problem
 from matcher.purchase.cpsat import solve_model
-from matcher.purchase.explain import explain_unserved
+from matcher.purchase.explain import explain_unserved, offers_by_product
 from matcher.purchase.greedy import best_groups_plan
 from matcher.purchase.local import improve
 from matcher.purchase.model import (
@@ -147,10 +147,11 @@ def _build(
         groups.append(group)
         allocations.update(allocs)
     by_id = {g.offer_id: g for g in groups}
+    of_product = offers_by_product(problem)
     explanations = [
         _explain_served(problem, allocations[i], by_id[allocations[i].offer_id], alone[i])
         if i in allocations
-        else explain_unserved(problem, dist, i, volume, alone[i])
+        else explain_unserved(problem, dist, i, volume, alone[i], of_product)
         for i in range(len(problem.needs))
     ]
     return PurchaseResult(
