@@ -18,6 +18,10 @@ Two-phase, like a loan proposal: the learner and the mentor both accept
 (the seat is free again, the request is matched again by a later round). Accepting twice
 has no second effect; accepting a closed proposal is refused. A coop only sees the
 proposals it is the learner or the mentor of: any other id is "not found".
+
+A coop withdraws its own open posting (:func:`withdraw_posting`: *open* → *withdrawn*, no
+later round reads it); the pending proposals that hold it are voided, in one audited
+transaction. Another coop's posting is "not found"; withdrawing twice has no second effect.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from api.db.audit import append_event
-from api.db.repo import member_coops
+from api.db.repo import member_coops, subtree
 from api.db.tables import CoopRow
 from api.db.tables_knowhow import KnowhowPostingRow, KnowhowProposalRow
 from api.db.tx import in_write_transaction, read_session
@@ -57,6 +61,16 @@ class KnowhowView:
     expires_at: datetime
     accepted: tuple[str, ...]
     changed: bool = False
+
+
+@dataclass(frozen=True)
+class WithdrawnPosting:
+    """A posting its coop withdrew, and the pending proposals that withdrawal voided."""
+
+    id: str
+    status: str
+    voided: tuple[int, ...]
+    changed: bool
 
 
 def post_teach(
@@ -343,3 +357,75 @@ def knowhow_proposal_of_coop(engine: Engine, proposal_id: int, coop_id: str) -> 
     """
     with read_session(engine) as s:
         return _view(_load(s, proposal_id, coop_id), False)
+
+
+def withdraw_posting(
+    engine: Engine,
+    posting_id: str,
+    coop_id: str,
+    *,
+    actor: str,
+    clock: UtcClock = system_clock,
+    on_commit: OnCommit[WithdrawnPosting] | None = None,
+) -> WithdrawnPosting:
+    """``coop_id`` withdraws its own open teach offer or learn request; the pending
+    proposals that hold it are voided (audited). A second withdrawal changes nothing.
+
+    Raises:
+        NotFoundError: no such posting, or it is another coop's.
+        InvalidStateError: the posting is closed (its learner was placed).
+    """
+
+    def work(s: Session) -> WithdrawnPosting:
+        now = clock()
+        p = s.get(KnowhowPostingRow, posting_id)
+        if p is None or p.coop_id != coop_id:
+            raise NotFoundError(
+                f"know-how posting {posting_id!r} not found", f"ไม่พบประกาศ {posting_id}"
+            )
+        if p.status == "withdrawn":
+            return with_hook(s, WithdrawnPosting(p.id, p.status, (), False), on_commit)
+        if p.status != "open":
+            raise InvalidStateError(
+                f"know-how posting {posting_id!r} is {p.status}",
+                f"ประกาศ {posting_id} ปิดแล้ว ถอนไม่ได้",
+            )
+        pending = list(
+            s.execute(
+                select(KnowhowProposalRow)
+                .where(
+                    col(KnowhowProposalRow.status) == "pending",
+                    (col(KnowhowProposalRow.request_id) == p.id)
+                    | (col(KnowhowProposalRow.offer_id) == p.id),
+                )
+                .order_by(col(KnowhowProposalRow.id))
+            ).scalars()
+        )
+        for k in pending:
+            k.status, k.closed_at = "voided", now
+            s.add(k)
+        p.status = "withdrawn"
+        s.add(p)
+        s.flush()
+        voided = tuple(int(k.id or 0) for k in pending)
+        append_event(s, now, actor, "knowhow_posting.withdrawn", "knowhow_posting", p.id,
+                     {"coop": coop_id, "voided": list(voided)})  # fmt: skip
+        return with_hook(s, WithdrawnPosting(p.id, p.status, voided, True), on_commit)
+
+    return in_write_transaction(engine, work)
+
+
+def knowhow_of_network(engine: Engine, network_id: str) -> list[KnowhowView]:
+    """The proposals whose learner or mentor is a coop of ``network_id``'s subtree, newest
+    first (the caller has checked that the coordinator sees the network)."""
+    with read_session(engine) as s:
+        coops = member_coops([n.id for n in subtree(s, network_id)])
+        rows = s.execute(
+            select(KnowhowProposalRow)
+            .where(
+                col(KnowhowProposalRow.learner_coop_id).in_(coops)
+                | col(KnowhowProposalRow.mentor_coop_id).in_(coops)
+            )
+            .order_by(col(KnowhowProposalRow.id).desc())
+        ).scalars()
+        return [_view(p, False) for p in rows]

@@ -86,7 +86,8 @@ RUN_TIME_IDS = (
     N_("explanations"), N_("shadow_values"),
     # know-how postings and start-up capital: the forms' titles, labels, sides, states, notices
     N_("knowhow_new_teach"), N_("knowhow_new_learn"), N_("side_teach"), N_("side_learn"),
-    N_("posting_open"), N_("posting_closed"), N_("knowhow_posted"), N_("startup_posted"),
+    N_("posting_open"), N_("posting_closed"), N_("posting_withdrawn"), N_("knowhow_posted"),
+    N_("startup_posted"), N_("knowhow_withdrawn_now"),
     N_("field_topic"), N_("field_capacity"), N_("field_max_distance_km"), N_("field_business"),
     # network tiers (``tier_`` + the level's name); a debt's source; know-how and
     # group-order roles and states (``knowhow_`` / ``purchase_`` + the row's role or status)

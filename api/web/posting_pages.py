@@ -8,7 +8,10 @@ coordinator's list of them.
   joint fund for a business it starts, checked against the fund's network policy
   (:func:`api.services.startup_capital.post_startup_need`).
 * ``/web/knowhow?network=`` — a coordinator's view of the postings and start-up needs of the
-  coops of a network it sees (any other network is the uniform 404).
+  coops of a network it sees (any other network is the uniform 404), the network's know-how
+  proposals with their status, and the form that runs (or shows) the network's know-how
+  round for a business date (``POST /web/knowhow/run``, HTMX fragment, once per form token;
+  :func:`api.services.knowhow_round.run_knowhow_round`).
 
 A member posts for its own coop only: the coop is the session's, never a form field. Every
 post carries the page's form token (CSRF token and idempotency key: a double click posts
@@ -26,14 +29,17 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from api.schemas.dates import DateTextError, parse_date_text
 from api.services.errors import ServiceError
-from api.services.knowhow import post_learn, post_teach
+from api.services.knowhow import knowhow_of_network, post_learn, post_teach
+from api.services.knowhow_round import run_knowhow_round
 from api.services.orders import NeedSpec
 from api.services.posting_reads import (
     knowhow_postings_of_network,
     startup_businesses,
     startup_needs_of_network,
 )
+from api.services.round.calendar import check_round_date
 from api.services.startup_capital import post_startup_need
 from api.web import core, i18n, knowhow_pages, order_pages, posting_form
 from matcher.knowhow.topics import TOPICS
@@ -157,9 +163,22 @@ async def post_startup(request: Request) -> Response:
                            lambda: _post_startup(request, who, form))  # fmt: skip
 
 
+def _proposal_values(request: Request, network: str) -> dict[str, Any]:
+    engine = core.ctx_of(request).engine
+    side = 0 if core.lang_of(request) == "th" else 1
+    return {
+        "proposals": [
+            {"k": v, "km": f"{v.distance_m / 1000:.1f}"}
+            for v in knowhow_of_network(engine, network)
+        ],
+        "topic_name": lambda code: TOPICS.get(code, (code, code))[side],
+    }
+
+
 @network_router.get("")
 def network_page(request: Request) -> Response:
-    """The postings and start-up capital needs of the network's coops."""
+    """The postings, know-how proposals and start-up capital needs of the network's coops,
+    and the form that runs the network's know-how round."""
     who = core.coordinator(request)
     if isinstance(who, Response):
         return who
@@ -167,11 +186,50 @@ def network_page(request: Request) -> Response:
     if network is None:
         return core.not_found_page(request, who)
     engine = core.ctx_of(request).engine
-    side = 0 if core.lang_of(request) == "th" else 1
     values = {
         **core.page_values(request, who, network),
+        **_proposal_values(request, network),
         "postings": knowhow_postings_of_network(engine, network),
         "needs": startup_needs_of_network(engine, network),
-        "topic_name": lambda code: TOPICS.get(code, (code, code))[side],
+        "day": core.ctx_of(request).clock().date(),
     }
     return core.render(request, "knowhow_network.html", values, who=who)
+
+
+def _run(request: Request, who: core.Who, network: str, form: dict[str, str]) -> tuple[str, int]:
+    ctx = core.ctx_of(request)
+    values: dict[str, Any] = {"error": None, "outcome": None, "network": network, "networks": []}
+    try:
+        day = parse_date_text(form.get("business_date", ""))
+        check_round_date(day, ctx.clock(), ctx.settings.round_date_window_days, False)
+        values["outcome"] = run_knowhow_round(
+            ctx.engine,
+            network_id=network,
+            business_date=day,
+            actor=who.principal,
+            new_version=form.get("new_version") == "1",
+            clock=ctx.clock,
+        )
+    except DateTextError as exc:
+        values["error"] = f"business_date: {exc}"
+    except ServiceError as exc:
+        lang = core.lang_of(request)
+        values["error"] = exc.message_th if lang == "th" and exc.message_th else exc.message_en
+    values.update(_proposal_values(request, network))
+    status = 200 if values["error"] is None else 422
+    return core.fragment(request, "knowhow_result.html", values, status, who)
+
+
+@network_router.post("/run")
+async def run(request: Request) -> Response:
+    """Run (or show) the network's know-how round for the date (HTMX fragment)."""
+    posted = await core.posted_form(request)
+    if isinstance(posted, Response):
+        return posted
+    who, form, token = posted
+    network = core.chosen_network(request, who, form)
+    if network is None:
+        return core.not_found_page(request, who)
+    return await core.once(
+        request, who, "knowhow-run", token, lambda: _run(request, who, network, form)
+    )

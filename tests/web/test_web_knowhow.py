@@ -48,3 +48,70 @@ def test_learner_and_mentor_accept_once(web: Web, clock: FakeClock) -> None:
     token = token_of(web.client.get("/web/member/knowhow").text)
     answer = web.client.post(url, data={"form_token": token})
     assert answer.status_code == 200 and "ตกลงแล้ว" in answer.text, answer.text
+
+
+def test_coordinator_runs_the_knowhow_round_from_the_page(web: Web, clock: FakeClock) -> None:
+    post_teach(web.engine, "C3", "accounting", 1, **WHERE, actor="C3", clock=clock)
+    post_learn(web.engine, "C1", "accounting", **WHERE, actor="C1", clock=clock)
+    form = {"network": "LPN", "business_date": "2026-11-21"}
+
+    # A member reaches neither the page nor the form.
+    web.login("C1")
+    assert web.client.get("/web/knowhow?network=LPN", follow_redirects=False).status_code == 303
+    token = token_of(web.client.get("/web/member/knowhow").text)
+    refused = web.client.post("/web/knowhow/run", data={**form, "form_token": token},
+                              follow_redirects=False)  # fmt: skip
+    assert refused.status_code == 303  # to the sign-in page: no round is run
+    web.logout()
+    # Another province's coordinator gets the 404 page, for the page and for the form.
+    web.login("loei-office")
+    assert web.client.get("/web/knowhow?network=LPN").status_code == 404
+    token = token_of(web.client.get("/web/knowhow").text)
+    assert (
+        web.client.post("/web/knowhow/run", data={**form, "form_token": token}).status_code == 404
+    )
+    web.logout()
+
+    web.login("lamphun-office")
+    page = web.client.get("/web/knowhow?network=LPN")
+    assert page.status_code == 200 and "รันรอบจับคู่ความรู้" in page.text
+    assert 'id="network-knowhow"' in page.text and _proposal_ids(page.text) == []
+    assert "Run the know-how round" in web.client.get("/web/knowhow?network=LPN&lang=en").text
+    form["form_token"] = token_of(page.text)
+    first = web.client.post("/web/knowhow/run?lang=th", data=form)
+    again = web.client.post("/web/knowhow/run?lang=th", data=form)
+    assert first.status_code == 200 and first.text == again.text  # one run per click
+    assert 'id="knowhow-outcome"' in first.text and "1 / 1" in first.text
+    assert "การบัญชีสหกรณ์" in first.text and "รอตอบรับ" in first.text, first.text
+    (pid,) = _proposal_ids(first.text)
+    # The page lists the proposal: learner, mentor, topic, distance, answer-by, status.
+    page = web.client.get("/web/knowhow?network=LPN&lang=en")
+    row = page.text.split(f'id="knowhow-{pid}"')[1].split("</tr>")[0]
+    assert "C1" in row and "C3" in row and "cooperative accounting" in row and "0.0" in row
+
+    # Shown again on a fresh token: the stored round, not a new one.
+    form["form_token"] = token_of(page.text)
+    shown = web.client.post("/web/knowhow/run?lang=en", data=form)
+    assert shown.status_code == 200 and "shown again" in shown.text
+    assert _proposal_ids(shown.text) == [pid]
+    # Run again (new version): the pending proposal is voided and a new one made.
+    form["form_token"] = token_of(web.client.get("/web/knowhow?network=LPN").text)
+    fresh = web.client.post("/web/knowhow/run?lang=en", data={**form, "new_version": "1"})
+    assert fresh.status_code == 200 and "version 2" in fresh.text, fresh.text
+    ids = _proposal_ids(fresh.text)
+    assert len(ids) == 2 and pid in ids
+    assert "Voided" in fresh.text.split(f'id="knowhow-{pid}"')[1].split("</tr>")[0]
+
+    # A bad date names the field, in the page's language; a date out of the window too.
+    form["form_token"] = token_of(web.client.get("/web/knowhow?network=LPN").text)
+    bad = web.client.post("/web/knowhow/run", data={**form, "business_date": "21/13/2026"})
+    assert bad.status_code == 422 and "business_date" in bad.text
+    form["form_token"] = token_of(web.client.get("/web/knowhow?network=LPN").text)
+    far = web.client.post("/web/knowhow/run?lang=th", data={**form, "business_date": "1990-01-01"})
+    assert far.status_code == 422 and "วันทำการ" in far.text, far.text
+
+
+def _proposal_ids(html: str) -> list[int]:
+    import re
+
+    return sorted({int(m) for m in re.findall(r'id="knowhow-(\d+)"', html)})
