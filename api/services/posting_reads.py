@@ -63,12 +63,16 @@ def _subtree_coops(s: Session, network_id: str) -> list[str]:
     return sorted(set(rows))
 
 
-def _postings(s: Session, coops: list[str]) -> list[PostingView]:
-    rows = s.execute(
+def _postings(s: Session, coops: list[str], posting_id: str | None = None) -> list[PostingView]:
+    query = (
         select(KnowhowPostingRow, col(CoopRow.name_th))
         .join(CoopRow, col(CoopRow.id) == col(KnowhowPostingRow.coop_id))
         .where(col(KnowhowPostingRow.coop_id).in_(coops))
-        .order_by(col(KnowhowPostingRow.created_at).desc(), col(KnowhowPostingRow.id))
+    )
+    if posting_id is not None:
+        query = query.where(col(KnowhowPostingRow.id) == posting_id)
+    rows = s.execute(
+        query.order_by(col(KnowhowPostingRow.created_at).desc(), col(KnowhowPostingRow.id))
     ).all()
     return [
         PostingView(p.id, p.coop_id, str(name), p.side, p.topic, p.capacity, p.max_distance_m,
@@ -98,6 +102,13 @@ def knowhow_postings_of_coop(engine: Engine, coop_id: str) -> list[PostingView]:
     """The coop's own teach offers and learn requests, newest first."""
     with read_session(engine) as s:
         return _postings(s, [coop_id])
+
+
+def knowhow_posting_of_coop(engine: Engine, posting_id: str, coop_id: str) -> PostingView | None:
+    """One of the coop's own postings; ``None`` when it has no such posting."""
+    with read_session(engine) as s:
+        found = _postings(s, [coop_id], posting_id)
+        return found[0] if found else None
 
 
 def knowhow_postings_of_network(engine: Engine, network_id: str) -> list[PostingView]:
@@ -132,6 +143,7 @@ def startup_businesses(engine: Engine, coop_id: str) -> tuple[str, ...]:
 __all__ = [
     "PostingView",
     "StartupNeedView",
+    "knowhow_posting_of_coop",
     "knowhow_postings_of_coop",
     "knowhow_postings_of_network",
     "startup_businesses",

@@ -1,6 +1,8 @@
 """The member's know-how page (การจับคู่ความรู้): the placements its coop is the learner or
 the mentor of, with Accept / Decline, and what the coop posted to teach or to learn (the
-forms are in :mod:`api.web.posting_pages`).
+forms are in :mod:`api.web.posting_pages`), each open posting with a Withdraw button behind
+a confirmation page (:func:`api.services.knowhow.withdraw_posting`: its pending proposals
+are voided).
 
 A member sees only its own coop's proposals; any other id is a 404 like one that does not
 exist. The buttons post through HTMX with the per-render form token and call the same
@@ -14,14 +16,17 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from api.services.errors import ServiceError
 from api.services.knowhow import (
     accept_knowhow,
     decline_knowhow,
     knowhow_of_coop,
     knowhow_proposal_of_coop,
+    withdraw_posting,
 )
-from api.services.posting_reads import knowhow_postings_of_coop
+from api.services.posting_reads import knowhow_posting_of_coop, knowhow_postings_of_coop
 from api.web import answers, core
+from api.web.member_pages import service_message
 from matcher.knowhow.topics import TOPICS
 
 router = APIRouter(prefix="/web/member/knowhow", include_in_schema=False)
@@ -62,6 +67,44 @@ def knowhow_page(request: Request) -> Response:
     if isinstance(who, Response):
         return who
     return core.render(request, "knowhow.html", page_values(request, who), who=who)
+
+
+@router.get("/postings/{posting_id}/withdraw")
+def confirm_withdraw(request: Request, posting_id: str) -> Response:
+    """Are you sure? The form that withdraws one of the coop's open postings."""
+    who = core.signed_in(request, "member")
+    if isinstance(who, Response):
+        return who
+    found = knowhow_posting_of_coop(core.ctx_of(request).engine, posting_id[:64], str(who.coop_id))
+    if found is None or found.status != "open":
+        return core.not_found_page(request, who)
+    values = {**_values(request, []), "p": found, "network": None, "networks": []}
+    return core.render(request, "knowhow_withdraw.html", values, who=who)
+
+
+def _withdraw(request: Request, who: core.Who, posting_id: str) -> tuple[str, int]:
+    ctx, lang, coop = core.ctx_of(request), core.lang_of(request), str(who.coop_id)
+    if knowhow_posting_of_coop(ctx.engine, posting_id, coop) is None:
+        return core.fragment(request, "not_found.html", {"network": None}, 404, who)
+    try:
+        withdraw_posting(ctx.engine, posting_id, coop, actor=who.principal, clock=ctx.clock)
+    except ServiceError as exc:
+        values = {**page_values(request, who), "error": service_message(exc, lang)}
+        return core.fragment(request, "knowhow.html", values, 409, who)
+    values = page_values(request, who, "knowhow_withdrawn_now")
+    return core.fragment(request, "knowhow.html", values, 200, who)
+
+
+@router.post("/postings/{posting_id}/withdraw")
+async def post_withdraw(request: Request, posting_id: str) -> Response:
+    """Withdraw the posting (once per form token; its pending proposals are voided)."""
+    posted = await core.posted_form(request, "member")
+    if isinstance(posted, Response):
+        return posted
+    who, _form, token = posted
+    pid = posting_id[:64]
+    return await core.once(request, who, f"withdraw:{pid}", token,
+                           lambda: _withdraw(request, who, pid))  # fmt: skip
 
 
 @router.post("/{knowhow_proposal_id}/{action}")

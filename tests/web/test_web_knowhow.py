@@ -115,3 +115,52 @@ def _proposal_ids(html: str) -> list[int]:
     import re
 
     return sorted({int(m) for m in re.findall(r'id="knowhow-(\d+)"', html)})
+
+
+def test_a_member_withdraws_its_own_posting(web: Web, clock: FakeClock) -> None:
+    from sqlmodel import Session, col, select
+
+    from api.db.tables import AuditEventRow
+    from api.db.tables_knowhow import KnowhowPostingRow, KnowhowProposalRow
+
+    post_teach(web.engine, "C3", "accounting", 1, **WHERE, actor="C3", clock=clock)
+    learn = post_learn(web.engine, "C1", "accounting", **WHERE, actor="C1", clock=clock)
+    out = run_knowhow_round(
+        web.engine, network_id="LPN", business_date=DAY, actor="lamphun-office", clock=clock
+    )
+    (pid,) = out.proposal_ids
+    url = f"/web/member/knowhow/postings/{learn}/withdraw"
+
+    # Another coop: the confirmation and the post are the 404 page; nothing changes.
+    web.login("C4")
+    assert web.client.get(url).status_code == 404
+    token = token_of(web.client.get("/web/member/knowhow").text)
+    assert web.client.post(url, data={"form_token": token}).status_code == 404
+    web.logout()
+
+    web.login("C1")
+    page = web.client.get("/web/member/knowhow?lang=th").text
+    assert f'href="{url}?lang=th"' in page and "ถอนประกาศ" in page
+    confirm = web.client.get(f"{url}?lang=en")
+    assert confirm.status_code == 200 and "Withdraw this posting?" in confirm.text
+    assert web.client.post(url, data={}).status_code == 403  # no form token
+    form = {"form_token": token_of(confirm.text)}
+    first = web.client.post(f"{url}?lang=th", data=form)
+    again = web.client.post(f"{url}?lang=th", data=form)
+    assert first.status_code == 200 and first.text == again.text  # once per token
+    assert "ถอนประกาศแล้ว" in first.text and "ถอนแล้ว" in first.text
+    assert 'class="button withdraw"' not in first.text  # no button on a withdrawn posting
+    assert web.client.get(url).status_code == 404  # nothing left to confirm
+    with Session(web.engine) as s:
+        assert s.get(KnowhowPostingRow, learn).status == "withdrawn"  # type: ignore[union-attr]
+        assert s.get(KnowhowProposalRow, pid).status == "voided"  # type: ignore[union-attr]
+        events = s.exec(
+            select(AuditEventRow).where(col(AuditEventRow.action) == "knowhow_posting.withdrawn")
+        ).all()
+        assert [(e.entity_id, e.actor) for e in events] == [(learn, "C1")]
+    # A later round does not match the withdrawn request.
+    again_round = run_knowhow_round(
+        web.engine, network_id="LPN", business_date=DAY, actor="lamphun-office",
+        new_version=True, clock=clock,
+    )  # fmt: skip
+    assert again_round.proposal_ids == () and again_round.requests == 0
