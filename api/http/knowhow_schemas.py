@@ -84,3 +84,23 @@ class KnowhowProposalPublic(Public):
     expires_at: datetime
     accepted: list[str]
     changed: bool
+
+
+class WithdrawnPostingPublic(Public):
+    """A posting its coop withdrew, and the pending proposals the withdrawal voided."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {"id": "khl_3b1f0a4e8c1d4c559a571f2e", "status": "withdrawn", "voided": [4],
+                 "changed": True}
+            ]
+        },
+    )  # fmt: skip
+    id: str
+    status: str
+    """``withdrawn``."""
+    voided: list[int]
+    """The know-how proposals this withdrawal voided (none on a repeat)."""
+    changed: bool

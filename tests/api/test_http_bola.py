@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from api.db.tables import OrderRow, ProposalRow
 from api.db.tables_jobs import AnalysisJobRow
-from api.db.tables_knowhow import KnowhowProposalRow
+from api.db.tables_knowhow import KnowhowPostingRow, KnowhowProposalRow
 from api.db.tables_purchase import JointOrderRow
 
 COOPS = ("C1", "C2", "C3", "C4")
@@ -97,19 +97,21 @@ def _group_order(api: Any, outsider: str) -> tuple[str, str]:  # noqa: F811
     return str(r.json()["joint_order_ids"][0]), buyers[0]
 
 
-def _knowhow(api: Any, outsider: str) -> tuple[str, str]:  # noqa: F811
-    """A pending know-how proposal between two coops other than ``outsider``: (id, learner)."""
+def _knowhow(api: Any, outsider: str) -> tuple[str, str, str]:  # noqa: F811
+    """A pending know-how proposal between two coops other than ``outsider``: (id, learner,
+    the learner's posting id)."""
     mentor, learner = [c for c in COOPS if c != outsider][:2]
     where = {"lat_e5": 1_858_000, "lon_e5": 9_902_000}
     body = {"topic": "fuel_station_operation", "capacity": 1, **where}
     assert api.post(mentor, "/v1/knowhow/teach", body).status_code == 201
     body = {"topic": "fuel_station_operation", **where}
-    assert api.post(learner, "/v1/knowhow/learn", body).status_code == 201
+    posted = api.post(learner, "/v1/knowhow/learn", body)
+    assert posted.status_code == 201
     r = api.post(COORDINATOR, "/v1/networks/LPN/rounds",
                  {"business_date": "2026-11-21", "kind": "knowhow"})  # fmt: skip
     assert r.status_code == 201, r.text
     (found,) = api.get(learner, "/v1/knowhow/proposals").json()
-    return str(found["id"]), learner
+    return str(found["id"]), learner, posted.json()["id"]
 
 
 def _setup(api: Any) -> dict[str, Any]:  # noqa: F811
@@ -137,11 +139,12 @@ def _setup(api: Any) -> dict[str, Any]:  # noqa: F811
         order = s.get(OrderRow, p.supply_order_id)
     member = next(c for c in COOPS if c not in p_parties | c_parties | {order.coop_id})
     joint_order_id, buyer = _group_order(api, member)
-    knowhow_id, learner = _knowhow(api, member)
+    knowhow_id, learner, posting_id = _knowhow(api, member)
     return {
         "ids": {
             "joint_order_id": joint_order_id,
             "knowhow_proposal_id": knowhow_id,
+            "knowhow_posting_id": posting_id,
             "order_id": order.id,
             "proposal_id": str(pending["id"]),
             "commitment_id": str(commitment_id),
@@ -155,6 +158,7 @@ def _setup(api: Any) -> dict[str, Any]:  # noqa: F811
         "owner": {
             "joint_order_id": buyer,
             "knowhow_proposal_id": learner,
+            "knowhow_posting_id": learner,
             "order_id": order.coop_id,
             "proposal_id": sorted(p_parties)[0],
             "commitment_id": "C1",
@@ -168,12 +172,14 @@ def _state(s: Session) -> tuple[list[Any], list[Any]]:
     groups = s.exec(select(JointOrderRow).order_by(col(JointOrderRow.id))).all()
     jobs = s.exec(select(AnalysisJobRow).order_by(col(AnalysisJobRow.id))).all()
     knowhow = s.exec(select(KnowhowProposalRow).order_by(col(KnowhowProposalRow.id))).all()
+    postings = s.exec(select(KnowhowPostingRow).order_by(col(KnowhowPostingRow.id))).all()
     return (
         [(o.id, o.status, o.reserved, o.committed) for o in orders],
         [(p.id, p.status) for p in props]
         + [(g.id, g.status) for g in groups]
         + [(j.id, j.status, j.attempts) for j in jobs]
-        + [(k.id, k.status, k.learner_accepted_at, k.mentor_accepted_at) for k in knowhow],
+        + [(k.id, k.status, k.learner_accepted_at, k.mentor_accepted_at) for k in knowhow]
+        + [(p.id, p.status) for p in postings],
     )
 
 

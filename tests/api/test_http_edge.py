@@ -18,6 +18,7 @@ IDS = {
     "joint_order_id": "1",
     "job_id": "1",
     "knowhow_proposal_id": "1",
+    "knowhow_posting_id": "khl_1",
     "commitment_id": "1",
     "network_id": "LPN",
     "round_id": "1",

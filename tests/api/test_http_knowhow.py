@@ -55,3 +55,46 @@ def test_reports_of_every_round_kind_read_cleanly(api) -> None:  # noqa: F811
         assert api.get(COORDINATOR, f"/v1/networks/LPN/rounds/{rid}").status_code == 200
         csv = api.get(COORDINATOR, f"/v1/networks/LPN/rounds/{rid}/export.csv")
         assert csv.status_code == 200, (item, csv.text)
+
+
+def test_a_member_withdraws_its_own_posting(api) -> None:  # noqa: F811
+    """Withdrawn: its pending proposal is voided, a repeat changes nothing, a replay of the
+    Idempotency-Key returns the same bytes, another coop's id is a 404, a closed posting
+    is a 409, and the next round leaves it out."""
+    teach = api.post("C3", "/v1/knowhow/teach", {"topic": "egg_grading", "capacity": 1, **WHERE})
+    learn = api.post("C1", "/v1/knowhow/learn", {"topic": "egg_grading", **WHERE})
+    assert teach.status_code == learn.status_code == 201
+    offer, request = teach.json()["id"], learn.json()["id"]
+    assert api.post(COORDINATOR, "/v1/networks/LPN/rounds", ROUND).status_code == 201
+    (pending,) = api.get("C1", "/v1/knowhow/proposals").json()
+
+    url = f"/v1/knowhow/postings/{request}/withdraw"
+    for who in ("C2", "C3"):  # a bystander and the mentor: not theirs
+        assert api.post(who, url).status_code == 404
+    assert api.post("C1", "/v1/knowhow/postings/khl_nope/withdraw").status_code == 404
+    assert api.post(COORDINATOR, url).status_code == 403  # a member route
+    first = api.post("C1", url, idem="kh-w1")
+    assert first.status_code == 200, first.text
+    assert first.json() == {"id": request, "status": "withdrawn", "voided": [pending["id"]],
+                            "changed": True}  # fmt: skip
+    assert api.post("C1", url, idem="kh-w1").content == first.content
+    repeat = api.post("C1", url)
+    assert repeat.status_code == 200 and repeat.json()["changed"] is False
+    assert repeat.json()["voided"] == []
+    assert api.get("C1", f"/v1/knowhow/proposals/{pending['id']}").json()["status"] == "voided"
+    ran = api.post(COORDINATOR, "/v1/networks/LPN/rounds", {**ROUND, "business_date": "2026-11-22"})
+    assert ran.status_code == 201 and ran.json()["proposal_count"] == 0, ran.text
+
+    # A learn request closed by two acceptances cannot be withdrawn.
+    again = api.post("C2", "/v1/knowhow/learn", {"topic": "egg_grading", **WHERE}).json()["id"]
+    day = {**ROUND, "business_date": "2026-11-23"}
+    assert api.post(COORDINATOR, "/v1/networks/LPN/rounds", day).status_code == 201
+    (placed,) = api.get("C2", "/v1/knowhow/proposals").json()
+    for coop in ("C2", "C3"):
+        assert api.post(coop, f"/v1/knowhow/proposals/{placed['id']}/accept").status_code == 200
+    closed = api.post("C2", f"/v1/knowhow/postings/{again}/withdraw")
+    assert closed.status_code == 409 and "is closed" in closed.text, closed.text
+    # The mentor withdraws its teach offer: the accepted placement stays.
+    gone = api.post("C3", f"/v1/knowhow/postings/{offer}/withdraw")
+    assert gone.status_code == 200 and gone.json()["voided"] == []
+    assert api.get("C2", f"/v1/knowhow/proposals/{placed['id']}").json()["status"] == "accepted"

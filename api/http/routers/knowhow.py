@@ -1,7 +1,8 @@
 """Know-how routes (การจับคู่ความรู้): a member coop posts what it teaches or wants to learn,
-reads and answers the proposals it is the learner or the mentor of. The know-how round is
-run through ``POST /v1/networks/{id}/rounds`` with ``"kind": "knowhow"``. Another coop's
-proposal is a 404; every POST takes an ``Idempotency-Key``."""
+reads and answers the proposals it is the learner or the mentor of, and withdraws its own
+open posting (its pending proposals are voided). The know-how round is run through
+``POST /v1/networks/{id}/rounds`` with ``"kind": "knowhow"``. Another coop's proposal or
+posting is a 404; every POST takes an ``Idempotency-Key``."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from api.http import knowhow_schemas as ks
-from api.http.deps import Ctx, Member, RowId
+from api.http.deps import Ctx, Member, RowId, TextId
 from api.http.errors import not_found
 from api.http.idempotency import Stored, StoreHook, in_service_transaction
 from api.http.routers.common import READ_ERRORS, WRITE_ERRORS, Idem, respond
@@ -21,13 +22,16 @@ from api.http.strict import StrictJsonRoute
 from api.services.errors import NotFoundError
 from api.services.knowhow import (
     KnowhowView,
+    WithdrawnPosting,
     accept_knowhow,
     decline_knowhow,
     knowhow_of_coop,
     knowhow_proposal_of_coop,
     post_learn,
     post_teach,
+    withdraw_posting,
 )
+from api.services.posting_reads import PostingView, knowhow_posting_of_coop
 
 router = APIRouter(prefix="/v1/knowhow", tags=["know-how"], route_class=StrictJsonRoute)
 
@@ -41,6 +45,17 @@ def own_knowhow_proposal(knowhow_proposal_id: RowId, who: Member, ctx: Ctx) -> K
 
 
 Own = Annotated[KnowhowView, Depends(own_knowhow_proposal)]
+
+
+def own_knowhow_posting(knowhow_posting_id: TextId, who: Member, ctx: Ctx) -> PostingView:
+    """A teach offer or learn request of the caller's coop, or 404."""
+    found = knowhow_posting_of_coop(ctx.engine, knowhow_posting_id, str(who.coop_id))
+    if found is None:
+        raise not_found(f"know-how posting {knowhow_posting_id!r}")
+    return found
+
+
+OwnPosting = Annotated[PostingView, Depends(own_knowhow_posting)]
 
 
 def _public(v: KnowhowView, coop: str) -> ks.KnowhowProposalPublic:
@@ -143,3 +158,28 @@ def accept(found: Own, who: Member, ctx: Ctx, idem: Idem) -> Response:
 def decline(found: Own, who: Member, ctx: Ctx, idem: Idem) -> Response:
     """Decline the placement; the seat is free again (ปฏิเสธ)."""
     return _decide(decline_knowhow, found, who, ctx, idem)
+
+
+@router.post(
+    "/postings/{knowhow_posting_id}/withdraw",
+    response_model=ks.WithdrawnPostingPublic,
+    responses=WRITE_ERRORS,
+)
+def withdraw(found: OwnPosting, who: Member, ctx: Ctx, idem: Idem) -> Response:
+    """Withdraw the coop's open teach offer or learn request; its pending proposals are
+    voided; a second call changes nothing (ถอนประกาศ)."""
+
+    def call(store: StoreHook) -> Stored:
+        out: list[Stored] = []
+
+        def hook(s: Session, w: WithdrawnPosting) -> None:
+            body = ks.WithdrawnPostingPublic(id=w.id, status=w.status, voided=list(w.voided),
+                                             changed=w.changed)  # fmt: skip
+            out.append(Stored(200, body.model_dump(mode="json")))
+            store(s, out[-1])
+
+        withdraw_posting(ctx.engine, found.id, str(who.coop_id), actor=who.principal,
+                         clock=ctx.clock, on_commit=hook)  # fmt: skip
+        return out[-1]
+
+    return respond(in_service_transaction(ctx, who.principal, *idem, call))
