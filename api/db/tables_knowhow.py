@@ -4,7 +4,7 @@ proposals of the know-how round.
 * ``knowhow_posting`` — what a coop or learning centre can teach (``side = teach``: a topic
   from :data:`matcher.knowhow.topics.TOPICS`, ``capacity`` learners per season) or wants to
   learn (``side = learn``, travelling at most ``max_distance_m``); ``open`` until a learner
-  is placed (``closed``) or the coop withdraws it.
+  is placed (``closed``) or the coop withdraws it (``withdrawn``).
 * ``knowhow_proposal`` — one learner placed with one mentor by a round. Two-phase, like a
   loan proposal: *pending* until the learner and the mentor both accept (*accepted*), or
   *declined*, *expired* (its answer-by passed) or *voided* (a new round version of the same

@@ -30,6 +30,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.schemas.dates import DateTextError, parse_date_text
+from api.services.businesses import business_name
 from api.services.errors import ServiceError
 from api.services.knowhow import knowhow_of_network, post_learn, post_teach
 from api.services.knowhow_round import run_knowhow_round
@@ -63,7 +64,8 @@ def _form_values(
         "error_lines": posting_form.error_lines(errors, lang),
         "label": lambda name: posting_form.label(name, lang),
         "topics": [(code, names[side]) for code, names in TOPICS.items()],
-        "businesses": businesses, "network": None, "networks": [],
+        "businesses": [(code, business_name(code, lang)) for code in businesses],
+        "network": None, "networks": [],
         "action": "/web/member/startup/new" if kind == "startup" else "/web/member/knowhow/new",
     }  # fmt: skip
 
@@ -191,6 +193,7 @@ def network_page(request: Request) -> Response:
         **_proposal_values(request, network),
         "postings": knowhow_postings_of_network(engine, network),
         "needs": startup_needs_of_network(engine, network),
+        "business_name": lambda code: business_name(code, core.lang_of(request)),
         "day": core.ctx_of(request).clock().date(),
     }
     return core.render(request, "knowhow_network.html", values, who=who)

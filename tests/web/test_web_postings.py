@@ -28,7 +28,7 @@ from matcher.domain import NetworkLevel
 DAY = date(2026, 11, 21)
 FUND = {"account_id": "THAI-FUND", "balance_satang": 3_000_000_00, "rate_bps": 300,
         "max_term_days": 3650}  # fmt: skip
-TERMS = {"businesses": ["fuel_station"], "coop_kinds": ["agricultural"],
+TERMS = {"businesses": ["fuel_station", "kite_factory"], "coop_kinds": ["agricultural"],
          "max_per_coop_satang": 2_000_000_00, "max_term_days": 1826, "rate_bps": 200}  # fmt: skip
 
 
@@ -147,10 +147,13 @@ def test_a_member_asks_its_fund_for_start_up_capital(web: Web, clock: FakeClock)
     web.logout()
 
     web.login("T1")
-    page = web.client.get(new).text
-    assert 'value="fuel_station"' in page
+    page = web.client.get(f"{new}?lang=th").text
+    # A business of the list by its Thai or English name; one it does not know by its code.
+    assert '<option value="fuel_station">สถานีบริการน้ำมัน</option>' in page
+    assert '<option value="kite_factory">kite_factory</option>' in page
     en = web.client.get(f"{new}?lang=en").text
     assert "Ask for start-up capital" in en and "Business to start" in en
+    assert '<option value="fuel_station">Fuel station</option>' in en
     # The schema: a bad amount is named and kept.
     bad, _ = _post(web, url, new, {**good, "amount": "lots"})
     assert bad.status_code == 422 and "จำนวนเงิน (บาท): " in bad.text and 'value="lots"' in bad.text
@@ -175,7 +178,12 @@ def test_a_member_asks_its_fund_for_start_up_capital(web: Web, clock: FakeClock)
 
     # The coordinator of THAI sees it; Lamphun's does not.
     web.login("thai-office")
-    assert f'id="startup-{need.id}"' in web.client.get("/web/knowhow?network=THAI").text
+    listed = web.client.get("/web/knowhow?network=THAI&lang=th").text
+    assert f'id="startup-{need.id}"' in listed
+    row = listed.split(f'id="startup-{need.id}"')[1].split("</tr>")[0]
+    assert "สถานีบริการน้ำมัน" in row and "fuel_station" not in row
+    listed = web.client.get("/web/knowhow?network=THAI&lang=en").text
+    assert "Fuel station" in listed.split(f'id="startup-{need.id}"')[1].split("</tr>")[0]
     web.logout()
     web.login("lamphun-office")
     assert web.client.get("/web/knowhow?network=THAI").status_code == 404
