@@ -104,3 +104,28 @@ class WithdrawnPostingPublic(Public):
     voided: list[int]
     """The know-how proposals this withdrawal voided (none on a repeat)."""
     changed: bool
+
+
+class KnowhowPostingPublic(Public):
+    """One of the caller's coop's teach offers or learn requests."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {"id": "khl_3b1f0a4e8c1d4c559a571f2e", "side": "learn",
+                 "topic": "fuel_station_operation", "capacity": 1, "max_distance_m": 80000,
+                 "status": "open", "created_at": "2026-11-20T03:00:00Z"}
+            ]
+        },
+    )  # fmt: skip
+    id: str
+    side: str
+    """``teach`` or ``learn``."""
+    topic: str
+    capacity: int
+    """Learners per season (a learn request: 1)."""
+    max_distance_m: int
+    status: str
+    """``open``, ``closed`` (its learner placed) or ``withdrawn``."""
+    created_at: datetime

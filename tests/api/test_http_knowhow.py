@@ -82,6 +82,9 @@ def test_a_member_withdraws_its_own_posting(api) -> None:  # noqa: F811
     assert repeat.status_code == 200 and repeat.json()["changed"] is False
     assert repeat.json()["voided"] == []
     assert api.get("C1", f"/v1/knowhow/proposals/{pending['id']}").json()["status"] == "voided"
+    (mine,) = api.get("C1", "/v1/knowhow/postings").json()
+    assert (mine["id"], mine["side"], mine["status"]) == (request, "learn", "withdrawn")
+    assert [p["id"] for p in api.get("C3", "/v1/knowhow/postings").json()] == [offer]
     ran = api.post(COORDINATOR, "/v1/networks/LPN/rounds", {**ROUND, "business_date": "2026-11-22"})
     assert ran.status_code == 201 and ran.json()["proposal_count"] == 0, ran.text
 

@@ -31,7 +31,11 @@ from api.services.knowhow import (
     post_teach,
     withdraw_posting,
 )
-from api.services.posting_reads import PostingView, knowhow_posting_of_coop
+from api.services.posting_reads import (
+    PostingView,
+    knowhow_posting_of_coop,
+    knowhow_postings_of_coop,
+)
 
 router = APIRouter(prefix="/v1/knowhow", tags=["know-how"], route_class=StrictJsonRoute)
 
@@ -158,6 +162,18 @@ def accept(found: Own, who: Member, ctx: Ctx, idem: Idem) -> Response:
 def decline(found: Own, who: Member, ctx: Ctx, idem: Idem) -> Response:
     """Decline the placement; the seat is free again (ปฏิเสธ)."""
     return _decide(decline_knowhow, found, who, ctx, idem)
+
+
+@router.get("/postings", response_model=list[ks.KnowhowPostingPublic], responses=READ_ERRORS)
+def postings(who: Member, ctx: Ctx) -> list[ks.KnowhowPostingPublic]:
+    """The caller's coop's teach offers and learn requests, newest first."""
+    return [
+        ks.KnowhowPostingPublic(
+            id=p.id, side=p.side, topic=p.topic, capacity=p.capacity,
+            max_distance_m=p.max_distance_m, status=p.status, created_at=p.created_at,
+        )
+        for p in knowhow_postings_of_coop(ctx.engine, str(who.coop_id))
+    ]  # fmt: skip
 
 
 @router.post(
