@@ -4,8 +4,8 @@
 * While 150 wrong logins for one key id arrive at once, ``/v1/health`` stays fast (p95 under
   100 ms; on a host so loaded that health alone is slow, under three times its own p95
   without the attack; p99 is reported too, but with about 60 probes it is the single worst
-  one, which a busy 2-core host's scheduler decides). Before: argon2 ran on the event loop and the login skipped the per-key
-  limit; health p50 went from 3 ms to 8.2 s.
+  one, which a busy 2-core host's scheduler decides). Before: argon2 ran on the event loop
+  and the login skipped the per-key limit; health p50 went from 3 ms to 8.2 s.
 * After 35 wrong secrets for a key id from one address, the key's owner (another address)
   still gets in, over ``/v1`` and through the login form. Before: the key itself was
   limited, so its owner got 429.
