@@ -72,7 +72,7 @@ contracts: $(STAMP)
 	$(BIN)/lint-imports
 
 unit: $(STAMP)
-	$(BIN)/pytest -q -n auto --doctest-modules matcher scenarios/sim tests
+	$(BIN)/pytest -q -n auto --durations=25 --doctest-modules matcher scenarios/sim tests
 
 bench-smoke: $(STAMP)
 	$(BIN)/pytest -q benchmarks --benchmark-disable
