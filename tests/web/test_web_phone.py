@@ -275,11 +275,13 @@ def test_account_pages_fit_both_widths(browser: Any, server: str, web: Web, lang
 COORDINATOR_PAGES = ("/web/policy", "/web/debts", "/web/declines", "/web/purchases",
                      "/web/knowhow", "/web/no-such-page")  # fmt: skip
 MEMBER_PAGES = ("/web/member/debts", "/web/member/purchases", "/web/member/knowhow",
-                "/web/member/knowhow/new?side=teach", "/web/member/startup/new")  # fmt: skip
+                "/web/member/knowhow/new?side=teach", "/web/member/startup/new",
+                "/web/member/orders/new?kind=input_need",
+                "/web/member/orders/new?kind=supplier_offer")  # fmt: skip
 
 
 def shot_name(path: str) -> str:
-    return path.removeprefix("/web/").replace("/", "-").replace("?side=", "-")
+    return path.removeprefix("/web/").replace("/", "-").replace("?side=", "-").replace("?kind=", "-")
 
 
 @pytest.mark.parametrize("lang", ["th", "en"])
