@@ -179,11 +179,15 @@ def _post(request: Request, who: core.Who, form: dict[str, str]) -> tuple[str, i
     return core.fragment(request, "member_order_form.html", values, 422, who)
 
 
-def _post_joint(request: Request, who: core.Who, kind: str, form: dict[str, str]) -> tuple[str, int]:
+def _post_joint(
+    request: Request, who: core.Who, kind: str, form: dict[str, str]
+) -> tuple[str, int]:
     """A joint-purchase need or offer through the ``/v1`` schema and service."""
     ctx, lang, coop = core.ctx_of(request), core.lang_of(request), str(who.coop_id)
     prefix = "inp" if kind == "input_need" else "sup"
-    checked, errors = purchase_form.check(kind, form, lang, f"{prefix}_{uuid.uuid4().hex[:24]}", coop)
+    checked, errors = purchase_form.check(
+        kind, form, lang, f"{prefix}_{uuid.uuid4().hex[:24]}", coop
+    )
     if checked is not None:
         item = checked.item
         try:

@@ -281,7 +281,9 @@ MEMBER_PAGES = ("/web/member/debts", "/web/member/purchases", "/web/member/knowh
 
 
 def shot_name(path: str) -> str:
-    return path.removeprefix("/web/").replace("/", "-").replace("?side=", "-").replace("?kind=", "-")
+    return (
+        path.removeprefix("/web/").replace("/", "-").replace("?side=", "-").replace("?kind=", "-")
+    )
 
 
 @pytest.mark.parametrize("lang", ["th", "en"])
