@@ -27,6 +27,7 @@ from api.db.tables_purchase import InputNeedRow, SupplierOfferRow
 from api.db.tx import read_session
 from api.http.purchase_schemas import InputNeedCreate, SupplierOfferCreate, need_of, offer_of
 from api.http.validation_text import error_text
+from api.services.knowhow import home_point
 from api.web import i18n
 from api.web.order_form import FormField
 from matcher.money import satang_to_decimal_string
@@ -185,12 +186,14 @@ def _half(message: str, lang: str) -> str:
 
 
 def initial(engine: Engine, coop_id: str) -> dict[str, str]:
-    """A new form's values: the coop's own location (a depot or a farm may differ)."""
+    """A new form's values: the coop's own location, else its district's point, as the
+    rounds place it (a depot or a farm elsewhere is typed over it)."""
     with read_session(engine) as s:
         coop = s.get(CoopRow, coop_id)
-    if coop is None or coop.lat_e5 is None or coop.lon_e5 is None:
+    lat, lon = home_point(coop) if coop is not None else (None, None)
+    if lat is None or lon is None:
         return {}
-    return {"latitude": _degrees(coop.lat_e5), "longitude": _degrees(coop.lon_e5)}
+    return {"latitude": _degrees(lat), "longitude": _degrees(lon)}
 
 
 def _degrees(e5: int) -> str:
