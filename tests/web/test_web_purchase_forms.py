@@ -90,19 +90,20 @@ def test_a_need_and_an_offer_are_posted_stored_and_listed(web: Web) -> None:
 
 RULES = [
     # (kind, changed fields, the field's label in the page, a piece of its message)
-    ("input_need", {"max_price": ""}, "ราคาสูงสุดต่อหน่วย รวมค่าส่ง (บาท): ", "ต้องระบุ"),
-    ("supplier_offer", {"tier-2-price": "31.00"}, "ราคาต่อหน่วย (บาท) 2: ",
+    ("input_need", {"max_price": ""}, "max_price", "ราคาสูงสุดต่อหน่วย รวมค่าส่ง (บาท): ",
+     "ต้องระบุ"),
+    ("supplier_offer", {"tier-2-price": "31.00"}, "tier-2-price", "ราคาต่อหน่วย (บาท) 2: ",
      "ราคาต้องไม่สูงขึ้นเมื่อปริมาณมากขึ้น"),
-    ("supplier_offer", {"tier-2-min_units": "1,500"}, "ตั้งแต่ปริมาณ 2: ",
+    ("supplier_offer", {"tier-2-min_units": "1,500"}, "tier-2-min_units", "ตั้งแต่ปริมาณ 2: ",
      "ขั้นราคาซ้อนทับกับขั้นก่อนหน้า"),
-    ("supplier_offer", {"min_order_units": "60,000"}, "ยอดสั่งซื้อขั้นต่ำ (หน่วย): ",
-     "ยอดสั่งซื้อขั้นต่ำ 60,000 เกินกำลังขาย 50,000"),
+    ("supplier_offer", {"min_order_units": "60,000"}, "min_order_units",
+     "ยอดสั่งซื้อขั้นต่ำ (หน่วย): ", "ยอดสั่งซื้อขั้นต่ำ 60,000 เกินกำลังขาย 50,000"),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("kind", "change", "label", "message"), RULES)
+@pytest.mark.parametrize(("kind", "change", "field", "label", "message"), RULES)
 def test_each_bad_input_rule_names_its_field_and_writes_nothing(
-    web: Web, kind: str, change: dict[str, str], label: str, message: str
+    web: Web, kind: str, change: dict[str, str], field: str, label: str, message: str
 ) -> None:
     web.login("C3")
     before = count(web)
@@ -110,7 +111,9 @@ def test_each_bad_input_rule_names_its_field_and_writes_nothing(
     r = post(web, kind, fields)
     assert r.status_code == 422  # type: ignore[attr-defined]
     assert label + message in r.text  # type: ignore[attr-defined]
-    assert 'class="field-error"' in r.text  # type: ignore[attr-defined]
+    beside = re.search(f'<span class="field-error" id="e-{field}">([^<]*)</span>', r.text)  # type: ignore[attr-defined]
+    assert beside is not None and message in beside.group(1)
+    assert r.text.count('class="field-error"') == 1  # type: ignore[attr-defined]
     for value in change.values():
         if value:
             assert f'value="{value}"' in r.text  # type: ignore[attr-defined]
