@@ -17,7 +17,7 @@ from api.http.sale_views import MoneyOut
 from api.http.schemas import Public
 from api.schemas.common import Count, Identifier, StrictModel
 from api.schemas.purchase import Lat, Lon, ThaiDate
-from matcher.purchase.model import ScheduleKind
+from matcher.purchase.model import PriceTier, PurchaseNeed, ScheduleKind, SupplierOffer
 
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:
@@ -113,6 +113,40 @@ class SupplierOfferCreate(StrictModel):
     truck_cost_per_km: Money = no_money()
     lead_days: Annotated[int, Field(strict=True, ge=0, le=365)] = 0
     max_distance_m: Annotated[int, Field(strict=True, ge=0, le=50_000_000)] = 300_000
+
+
+def need_of(body: InputNeedCreate, order_id: str, coop_id: str) -> PurchaseNeed:
+    """The matcher's need of a posted body (``/v1`` and the web post through this one mapping)."""
+    return PurchaseNeed(
+        order_id,
+        coop_id,
+        body.product,
+        body.quantity,
+        body.deliver_by,
+        body.max_price,
+        body.latitude,
+        body.longitude,
+    )
+
+
+def offer_of(body: SupplierOfferCreate, order_id: str, coop_id: str) -> SupplierOffer:
+    """The matcher's offer of a posted body (one mapping for ``/v1`` and the web)."""
+    return SupplierOffer(
+        order_id,
+        coop_id,
+        body.product,
+        body.kind,
+        tuple(PriceTier(t.min_units, t.max_units, t.price) for t in body.tiers),
+        body.min_order_units,
+        body.capacity_units,
+        body.latitude,
+        body.longitude,
+        body.truck_capacity_units,
+        body.truck_cost,
+        body.truck_cost_per_km,
+        body.lead_days,
+        body.max_distance_m,
+    )
 
 
 class PostedPurchaseOrder(Public):

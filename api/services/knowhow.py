@@ -158,7 +158,7 @@ def add_posting(
     coop = s.get(CoopRow, coop_id)
     if coop is None:
         raise NotFoundError(f"coop {coop_id!r} does not exist", f"ไม่พบสหกรณ์ {coop_id}")
-    home = _home_point(coop)
+    home = home_point(coop)
     lat = lat_e5 if lat_e5 is not None else home[0]
     lon = lon_e5 if lon_e5 is not None else home[1]
     if lat is None or lon is None:
@@ -182,7 +182,7 @@ def add_posting(
     return pid
 
 
-def _home_point(coop: CoopRow) -> tuple[int | None, int | None]:
+def home_point(coop: CoopRow) -> tuple[int | None, int | None]:
     """The coop's own coordinates, else its district's point (as the daily round does)."""
     if coop.lat_e5 is not None and coop.lon_e5 is not None:
         return coop.lat_e5, coop.lon_e5

@@ -66,6 +66,14 @@ RUN_TIME_IDS = (
     N_("choice_repayment_bullet"), N_("choice_repayment_equal"), N_("hint_money"),
     N_("hint_rate"), N_("repayment_bullet"), N_("repayment_equal"), N_("date_time"),
     N_("reason_too_long"),
+    # joint-purchase order forms: kinds, fields, schedule kinds, known inputs
+    N_("input_need"), N_("supplier_offer"), N_("field_unit"), N_("field_max_price"),
+    N_("field_latitude"), N_("field_longitude"), N_("field_schedule_kind"),
+    N_("field_capacity_units"), N_("field_min_order_units"), N_("field_truck_capacity_units"),
+    N_("field_truck_cost"), N_("field_truck_cost_per_km"), N_("field_lead_days"),
+    N_("field_tier_min_units"), N_("field_tier_max_units"), N_("field_tier_price"),
+    N_("choice_schedule_kind_all_units"), N_("choice_schedule_kind_incremental"),
+    N_("input_diesel"), N_("input_layer_feed"),
     # accounts: roles, states, the password and account forms' fields
     N_("role_member"), N_("role_coordinator"), N_("role_admin"), N_("user_disabled"),
     N_("user_first_login"), N_("user_active"), N_("field_username"), N_("field_role"),

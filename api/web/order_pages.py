@@ -33,10 +33,13 @@ from api.services.errors import ServiceError
 from api.services.member_orders import post_member_order
 from api.services.order_amend import amend_terms
 from api.services.order_lifecycle import cancel_order
-from api.web import core, i18n, order_form
+from api.services.purchase_orders import post_purchase_orders
+from api.services.round.calendar import bangkok_date
+from api.web import core, i18n, order_form, purchase_form
 from api.web.member_pages import service_message
 from api.web.queries import partner_coops, products_of
 from matcher.money import satang_to_decimal_string
+from matcher.purchase.model import PurchaseNeed, SupplierOffer
 
 AMENDABLE = ("liquidity_offer", "liquidity_need", "stock_lot", "purchase_order")
 """The kinds a member amends on the web (a debt is cancelled and posted again)."""
@@ -69,6 +72,8 @@ class Amendment:
         return out
 
 
+KINDS = order_form.KINDS + purchase_form.KINDS
+"""Every kind a member posts on the web (a joint-purchase need or offer too)."""
 router = APIRouter(prefix="/web/member/orders", include_in_schema=False)
 OPEN = ("open", "reserved")
 
@@ -88,14 +93,16 @@ def _my_order(request: Request, who: core.Who, order_id: str) -> Any | None:
 
 def _described(request: Request, orders: list[Any]) -> dict[str, str]:
     """Order id → its terms in a line, in the page's language."""
-    products, lang = products_of(core.ctx_of(request).engine), core.lang_of(request)
-    return {o.id: order_form.terms_text(o, lang, products) for o in orders}
+    engine, lang = core.ctx_of(request).engine, core.lang_of(request)
+    products = products_of(engine)
+    joint = purchase_form.terms(engine, orders, lang, products)
+    return {o.id: joint.get(o.id) or order_form.terms_text(o, lang, products) for o in orders}
 
 
 def list_values(request: Request, who: core.Who, notice: str | None = None) -> dict[str, Any]:
     orders = _my_orders(request, who)
     return {"orders": orders, "described": _described(request, orders), "notice": notice,
-            "kinds": order_form.KINDS, "open_states": OPEN, "amendable": AMENDABLE,
+            "kinds": KINDS, "open_states": OPEN, "amendable": AMENDABLE,
             "network": None, "networks": []}  # fmt: skip
 
 
@@ -113,10 +120,16 @@ def _form_values(
 ) -> dict[str, Any]:
     engine = core.ctx_of(request).engine
     lang = core.lang_of(request)
+    joint = kind in purchase_form.KINDS
+    forms = purchase_form if joint else order_form
+    label = purchase_form.label if joint else order_form.label
+    lines = [f"{label(n, lang)}: {m}" if n else m for n, m in errors.items()]
     return {
-        "kind": kind, "fields": order_form.FIELDS[kind], "form": form, "errors": errors,
-        "error_lines": order_form.error_lines(errors, lang),
-        "label": lambda name: order_form.label(name, lang),
+        "kind": kind, "fields": forms.FIELDS[kind], "form": form, "errors": errors,
+        "error_lines": lines, "label": lambda name: label(name, lang),
+        "tiers": purchase_form.TIERS if kind == "supplier_offer" else 0,
+        "tier_parts": purchase_form.TIER_PARTS, "tier_name": purchase_form.tier_name,
+        "inputs": purchase_form.INPUTS,
         "products": products_of(engine), "partners": partner_coops(engine, str(who.coop_id), lang),
         "network": None, "networks": [],
     }  # fmt: skip
@@ -129,14 +142,19 @@ def new_order(request: Request) -> Response:
     if isinstance(who, Response):
         return who
     kind = request.query_params.get("kind", "liquidity_need")
-    if kind not in order_form.KINDS:
+    if kind not in KINDS:
         return core.not_found_page(request, who)
-    values = _form_values(request, who, kind, {}, {})
+    start = {}
+    if kind in purchase_form.KINDS:
+        start = purchase_form.initial(core.ctx_of(request).engine, str(who.coop_id))
+    values = _form_values(request, who, kind, start, {})
     return core.render(request, "member_order_form.html", values, who=who)
 
 
 def _post(request: Request, who: core.Who, form: dict[str, str]) -> tuple[str, int]:
     lang, kind = core.lang_of(request), form.get("kind", "")
+    if kind in purchase_form.KINDS:
+        return _post_joint(request, who, kind, form)
     if kind not in order_form.KINDS:
         kind, errors = "liquidity_need", {"kind": i18n.text("bad_kind", lang)}
         values = _form_values(request, who, kind, form, errors)
@@ -154,6 +172,37 @@ def _post(request: Request, who: core.Who, form: dict[str, str]) -> tuple[str, i
             in_write_transaction(ctx.engine, work)
         except ServiceError as exc:
             errors = {_named(exc.message_en): _message(exc, lang)}
+        else:
+            values = list_values(request, who, "order_posted")
+            return core.fragment(request, "member_orders.html", values, 200, who)
+    values = _form_values(request, who, kind, form, errors)
+    return core.fragment(request, "member_order_form.html", values, 422, who)
+
+
+def _post_joint(
+    request: Request, who: core.Who, kind: str, form: dict[str, str]
+) -> tuple[str, int]:
+    """A joint-purchase need or offer through the ``/v1`` schema and service."""
+    ctx, lang, coop = core.ctx_of(request), core.lang_of(request), str(who.coop_id)
+    prefix = "inp" if kind == "input_need" else "sup"
+    checked, errors = purchase_form.check(
+        kind, form, lang, f"{prefix}_{uuid.uuid4().hex[:24]}", coop
+    )
+    if checked is not None:
+        item = checked.item
+        try:
+            post_purchase_orders(
+                ctx.engine,
+                [item] if isinstance(item, PurchaseNeed) else [],
+                [item] if isinstance(item, SupplierOffer) else [],
+                units={item.product: checked.unit},
+                business_date=bangkok_date(ctx.clock()),
+                actor=who.principal,
+                clock=ctx.clock,
+            )
+        except ServiceError as exc:
+            errors = purchase_form.rule_errors(kind, exc.lines, form, lang)
+            errors = errors or {"": service_message(exc, lang)}
         else:
             values = list_values(request, who, "order_posted")
             return core.fragment(request, "member_orders.html", values, 200, who)

@@ -221,6 +221,18 @@ def test_member_order_pages_fit_both_widths(browser: Any, server: str, web: Web,
         assert_fits(tab, f"order form at {width}")
         assert_inside(tab, tab.locator("#post-order"), width, "post the order")
         shot(tab, f"{width}-{lang}-order-form")
+        tab.goto("/web/member/orders/new?kind=supplier_offer")  # a rising price in the schedule
+        for name, value in (("product", "diesel"), ("capacity_units", "5000"),
+                            ("truck_capacity_units", "5000"), ("tier-1-min_units", "0"),
+                            ("tier-1-max_units", "999"), ("tier-1-price", "30"),
+                            ("tier-2-min_units", "1000"), ("tier-2-price", "31")):  # fmt: skip
+            tab.fill(f"#f-{name}", value)
+        tab.click("#post-order")
+        tab.wait_for_selector("#e-tier-2-price")
+        assert tab.input_value("#f-tier-2-price") == "31"
+        assert_fits(tab, f"offer form at {width}")
+        assert_inside(tab, tab.locator("#f-tier-2-price"), width, "the tier's price")
+        shot(tab, f"{width}-{lang}-offer-form")
         tab.goto("/web/member/orders/N2/amend")
         assert_inside(tab, tab.locator("#amend-order"), width, "amend")
         assert_fits(tab, f"amend at {width}")
@@ -275,11 +287,15 @@ def test_account_pages_fit_both_widths(browser: Any, server: str, web: Web, lang
 COORDINATOR_PAGES = ("/web/policy", "/web/debts", "/web/declines", "/web/purchases",
                      "/web/knowhow", "/web/no-such-page")  # fmt: skip
 MEMBER_PAGES = ("/web/member/debts", "/web/member/purchases", "/web/member/knowhow",
-                "/web/member/knowhow/new?side=teach", "/web/member/startup/new")  # fmt: skip
+                "/web/member/knowhow/new?side=teach", "/web/member/startup/new",
+                "/web/member/orders/new?kind=input_need",
+                "/web/member/orders/new?kind=supplier_offer")  # fmt: skip
 
 
 def shot_name(path: str) -> str:
-    return path.removeprefix("/web/").replace("/", "-").replace("?side=", "-")
+    return (
+        path.removeprefix("/web/").replace("/", "-").replace("?side=", "-").replace("?kind=", "-")
+    )
 
 
 @pytest.mark.parametrize("lang", ["th", "en"])

@@ -36,7 +36,7 @@ from api.services.purchase_reads import (
 )
 from api.services.purchase_round import PurchaseRoundOutcome, run_purchase_round
 from api.services.round.calendar import bangkok_date, check_round_date
-from matcher.purchase.model import PriceTier, PurchaseNeed, SupplierOffer
+from matcher.purchase.model import PurchaseNeed, SupplierOffer
 
 router = APIRouter(prefix="/v1/purchase", tags=["joint purchase"], route_class=StrictJsonRoute)
 network_router = APIRouter(
@@ -88,16 +88,7 @@ def _post(
 )
 def post_need(body: ps.InputNeedCreate, who: Member, ctx: Ctx, idem: Idem) -> Response:
     """Post a need for an input to be bought jointly (ลงความต้องการซื้อร่วม)."""
-    need = PurchaseNeed(
-        f"inp_{uuid.uuid4().hex[:24]}",
-        str(who.coop_id),
-        body.product,
-        body.quantity,
-        body.deliver_by,
-        body.max_price,
-        body.latitude,
-        body.longitude,
-    )
+    need = ps.need_of(body, f"inp_{uuid.uuid4().hex[:24]}", str(who.coop_id))
     return _post(ctx, who, idem, body.unit, need)
 
 
@@ -106,22 +97,7 @@ def post_need(body: ps.InputNeedCreate, who: Member, ctx: Ctx, idem: Idem) -> Re
 )
 def post_offer(body: ps.SupplierOfferCreate, who: Member, ctx: Ctx, idem: Idem) -> Response:
     """Post a supplier's offer with its volume price schedule (ลงข้อเสนอขายตามขั้นปริมาณ)."""
-    offer = SupplierOffer(
-        f"sup_{uuid.uuid4().hex[:24]}",
-        str(who.coop_id),
-        body.product,
-        body.kind,
-        tuple(PriceTier(t.min_units, t.max_units, t.price) for t in body.tiers),
-        body.min_order_units,
-        body.capacity_units,
-        body.latitude,
-        body.longitude,
-        body.truck_capacity_units,
-        body.truck_cost,
-        body.truck_cost_per_km,
-        body.lead_days,
-        body.max_distance_m,
-    )
+    offer = ps.offer_of(body, f"sup_{uuid.uuid4().hex[:24]}", str(who.coop_id))
     return _post(ctx, who, idem, body.unit, offer)
 
 
