@@ -20,7 +20,7 @@ from api.cli.common import console, err_console, fail, progress_bar
 from api.replay.client import ReplayError
 from api.replay.faults import parse_plan
 from api.replay.invariants import InvariantBroken
-from api.replay.report import reasons, report_rows, twin_breaks
+from api.replay.report import reasons, report_json, report_rows, twin_breaks
 from api.replay.run import DatabaseUnreachable, ReplayResult, pick_policy, replay_season
 from api.settings import Settings, create_engine_from
 from matcher.money import format_baht
@@ -65,6 +65,14 @@ def replay(
     one_round: Annotated[
         bool, typer.Option("--one-round", help="only the root network's round each day")
     ] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            metavar="FILE",
+            help="write the report without times as JSON (the same for the same seed)",
+        ),
+    ] = None,
 ) -> None:
     """Replay a season of SCENARIO.yaml through /v1, checking the ledger every day."""
     try:
@@ -111,6 +119,11 @@ def replay(
     finally:
         engine.dispose()
     _print(result, one_round)
+    if report is not None:
+        try:
+            report.write_text(report_json(result) + "\n", encoding="utf-8")
+        except OSError as exc:
+            fail("--report", [f"เขียนไฟล์ไม่ได้ / cannot write {report}: {exc.strerror or exc}"])
 
 
 def _print(r: ReplayResult, one_round: bool) -> None:

@@ -24,6 +24,7 @@ must agree. What the replay does differently by design is named, with its size:
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from typing import Any
 
@@ -134,9 +135,18 @@ def _show(key: str, value: int) -> str:
     return format_baht(value) if key.endswith("_satang") else f"{value:,}"
 
 
-def report_rows(r: ReplayResult) -> dict[str, Any]:
-    """The report as plain data (printed by the CLI, kept by the benchmark)."""
-    return {
+TIMINGS = ("check_ms", "rounds_ms")
+"""Counts that are times (left out of the reproducible report)."""
+
+
+def report_rows(r: ReplayResult, timings: bool = True) -> dict[str, Any]:
+    """The report as plain data (printed by the CLI, kept by the benchmark).
+
+    Without ``timings`` (no wall or CPU times) it is a function of the scenario, the
+    options and the seed: the same replay twice gives the same report, byte for byte
+    (:func:`report_json`).
+    """
+    out = {
         "scenario": r.scenario_id,
         "policy": r.policy,
         "seed": r.seed,
@@ -160,3 +170,14 @@ def report_rows(r: ReplayResult) -> dict[str, Any]:
         "wall_s": round(r.wall_s, 2),
         "simulate_s": round(r.sim_s, 3),
     }
+    if not timings:
+        for key in ("wall_s", "simulate_s"):
+            out.pop(key)
+        for key in TIMINGS:
+            out["counts"].pop(key)
+    return out
+
+
+def report_json(r: ReplayResult) -> str:
+    """The reproducible report (no times) as canonical JSON text."""
+    return json.dumps(report_rows(r, timings=False), ensure_ascii=False, sort_keys=True, indent=1)

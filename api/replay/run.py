@@ -10,11 +10,8 @@ returns the season's metrics beside the simulator's for the same scenario, polic
 from __future__ import annotations
 
 import logging
-import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,7 +22,6 @@ from sqlalchemy import Engine, text
 from api.db.migrate import upgrade
 from api.http.app import create_app
 from api.http.context import HttpConfig
-from api.http.routers import members as members_route
 from api.replay.client import Caller, DayClock, serve
 from api.replay.driver import DayCounts, Replay, new_books
 from api.replay.faults import Injector, Tally
@@ -73,36 +69,6 @@ class ReplayResult:
     wall_s: float
     sim_s: float
     joint_fund_satang: int
-
-
-class _SequentialIds:
-    """Stands in for the ``uuid`` module of the order route during a replay: ``uuid4()``
-    counts up, so order ids (``ord_`` + 24 hex digits) follow the posting order.
-
-    The route names orders ``ord_<random>``, and the solver keeps the first of equally good
-    matches by id, so with random ids the same season replayed twice may differ in which
-    lender or which day's lot a tie goes to; counted ids make a replay reproducible.
-    """
-
-    def __init__(self) -> None:
-        self._n = 0
-        self._lock = threading.Lock()
-
-    def uuid4(self) -> uuid.UUID:
-        with self._lock:
-            self._n += 1
-            return uuid.UUID(int=self._n << 32)
-
-
-@contextmanager
-def sequential_ids() -> Iterator[None]:
-    """Count order ids up while the replay runs (see :class:`_SequentialIds`)."""
-    saved = getattr(members_route, "uuid")  # noqa: B009 - the route's module reference
-    setattr(members_route, "uuid", _SequentialIds())  # noqa: B010
-    try:
-        yield
-    finally:
-        setattr(members_route, "uuid", saved)  # noqa: B010
 
 
 def ping(engine: Engine) -> None:
@@ -166,14 +132,14 @@ def replay_season(
     quiet_logs()
     app = create_app(settings, engine=engine, clock=clock, config=REPLAY_HTTP)
     root = next(n.id for n in world.scenario.networks if n.parent_id is None)
-    injector = Injector(engine, plan or {}, seed, world.coordinator[root])
+    injector = Injector(engine, plan or {}, seed, world.coordinator[root], clock)
 
     def set_day(day: date) -> None:
         clock.day = day
 
     started = time.perf_counter()
     n_days = scenario.spec.season.days
-    with sequential_ids(), serve(app, server) as http:
+    with serve(app, server) as http:
         caller = Caller(http, world.tokens, seed)
         rp = Replay(
             engine,
