@@ -57,13 +57,26 @@ def replay(
         bool, typer.Option("--server", help="serve /v1 with uvicorn on 127.0.0.1")
     ] = False,
     decline_bps: Annotated[
-        int, typer.Option("--decline-bps", min=0, max=10_000, help="share of proposals declined")
-    ] = 0,
+        int | None,
+        typer.Option(
+            "--decline-bps",
+            min=0,
+            max=10_000,
+            help="every member declines this share of its proposals (overrides the scenario)",
+        ),
+    ] = None,
     workers: Annotated[
         int, typer.Option("--workers", min=1, max=32, help="threads of the members' calls")
     ] = 4,
     one_round: Annotated[
         bool, typer.Option("--one-round", help="only the root network's round each day")
+    ] = False,
+    no_behaviours: Annotated[
+        bool,
+        typer.Option(
+            "--no-behaviours",
+            help="ignore the scenario's replay behaviours: members accept all, pay on time",
+        ),
     ] = False,
     report: Annotated[
         Path | None,
@@ -103,6 +116,7 @@ def replay(
                 server=server,
                 decline_bps=decline_bps,
                 one_round=one_round,
+                behaviours=not no_behaviours,
                 workers=workers,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )

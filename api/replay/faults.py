@@ -257,12 +257,12 @@ class Injector:
 
     # -- answers --------------------------------------------------------------------------
 
-    def answer(self, caller: Caller, pid: int, demand: str, decline: bool, t: int) -> str:
-        """The demand side answers (the supply side accepted already unless it declines);
-        returns the proposal's final status."""
+    def answer(self, caller: Caller, pid: int, demand: str, decliner: str | None, t: int) -> str:
+        """The demand side answers, or ``decliner`` (either side) declines (the supply side
+        accepted already unless a side declines); returns the proposal's final status."""
         base = f"/v1/proposals/{pid}"
-        if decline:
-            r = caller.post(demand, f"{base}/decline", {"reason": "member behaviour"})
+        if decliner is not None:
+            r = caller.post(decliner, f"{base}/decline", {"reason": "member behaviour"})
             return str(r.json()["status"])
         if self.strikes("accept-decline-race"):
             self.tally.hit("accept-decline-race")

@@ -14,6 +14,8 @@ must agree. What the replay does differently by design is named, with its size:
                replay counts order ids up in posting order (the simulator's order), but
                when posts arrive reordered (a fault) a tie may go to another lender or
                another day's lot, and interest, rounded once per loan, differs by a satang
+``behaviours`` members repay late or never by the scenario's ``replay`` section (the
+               simulator's members pay on time, but for the policy's late payers)
 ``race``       a member accepted and declined at once; when the decline won, that match
                was not made
 ``limits``     the database counts every loan a coop took this season toward its
@@ -94,6 +96,13 @@ def reasons(r: ReplayResult, one_round: bool = False) -> dict[str, str]:
             f"borrowing limit, the simulator each day's alone: it may bind on {c.limit_days} "
             f"days (first {c.first_limit})"
         )
+    if r.repay_differs:
+        n, first = len(r.repay_differs), ", ".join(r.repay_differs[:3])
+        out["behaviours"] = (
+            f"สมาชิก {n} รายชำระหนี้ช้าหรือไม่ชำระตามสถานการณ์ / {n} members repay late or "
+            f"never by the scenario's replay behaviours ({first}{', …' if n > 3 else ''}); "
+            "the simulator's pay on time"
+        )
     lost = r.faults.injected.get("accept-decline-race", 0)
     if lost:
         out["race"] = f"ตอบรับและปฏิเสธพร้อมกัน {lost} ครั้ง / accepted and declined at once {lost} times"
@@ -146,7 +155,8 @@ def report_rows(r: ReplayResult, timings: bool = True) -> dict[str, Any]:
     options and the seed: the same replay twice gives the same report, byte for byte
     (:func:`report_json`).
     """
-    out = {
+    counts: dict[str, Any] = asdict(r.counts) | {"posts": r.posts, "retries": r.retries}
+    out: dict[str, Any] = {
         "scenario": r.scenario_id,
         "policy": r.policy,
         "seed": r.seed,
@@ -166,7 +176,7 @@ def report_rows(r: ReplayResult, timings: bool = True) -> dict[str, Any]:
             k: {"injected": r.faults.injected.get(k, 0), "survived": r.faults.survived.get(k, 0)}
             for k in sorted(r.faults.injected)
         },
-        "counts": asdict(r.counts) | {"posts": r.posts, "retries": r.retries},
+        "counts": counts,
         "wall_s": round(r.wall_s, 2),
         "simulate_s": round(r.sim_s, 3),
     }
@@ -174,7 +184,7 @@ def report_rows(r: ReplayResult, timings: bool = True) -> dict[str, Any]:
         for key in ("wall_s", "simulate_s"):
             out.pop(key)
         for key in TIMINGS:
-            out["counts"].pop(key)
+            counts.pop(key)
     return out
 
 

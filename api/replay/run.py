@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -22,6 +22,7 @@ from sqlalchemy import Engine, text
 from api.db.migrate import upgrade
 from api.http.app import create_app
 from api.http.context import HttpConfig
+from api.replay.behaviour import differs_from_simulator, never_pays, resolve
 from api.replay.client import Caller, DayClock, serve
 from api.replay.driver import DayCounts, Replay, new_books
 from api.replay.faults import Injector, Tally
@@ -69,6 +70,8 @@ class ReplayResult:
     wall_s: float
     sim_s: float
     joint_fund_satang: int
+    repay_differs: tuple[str, ...] = ()
+    """Members whose repayment behaviour differs from the simulator's (late, never)."""
 
 
 def ping(engine: Engine) -> None:
@@ -98,8 +101,9 @@ def replay_season(
     policy: str | None = None,
     plan: dict[str, int] | None = None,
     server: bool = False,
-    decline_bps: int = 0,
+    decline_bps: int | None = None,
     one_round: bool = False,
+    behaviours: bool = True,
     workers: int = 4,
     progress: Callable[[int, int], None] | None = None,
 ) -> ReplayResult:
@@ -124,7 +128,10 @@ def replay_season(
     draws = draw_season(
         setup.scenario, pol, setup.collector_rows, setup.buyer_rows, run_seed(seed, 0)
     )
-    books = new_books(setup)
+    if not behaviours:  # members as the simulator's: accept all, the policy's late payers
+        scenario = replace(scenario, spec=scenario.spec.model_copy(update={"replay": None}))
+    members = resolve(scenario, setup, decline_bps)
+    books = new_books(setup, members)
     start_total = sum(books.st.cash.values()) + books.st.fund
     settings = Settings(
         database_url=engine.url.render_as_string(hide_password=False), round_date_window_days=36500
@@ -150,9 +157,10 @@ def replay_season(
             caller,
             injector,
             set_day,
-            decline_bps,
+            members,
             rng=np.random.default_rng([seed, 4_242]),
             workers=workers,
+            never_pays=never_pays(members),
         )
         for t in range(n_days):
             rp.run_day(t)
@@ -177,4 +185,5 @@ def replay_season(
         wall_s=wall,
         sim_s=sim_s,
         joint_fund_satang=pol.joint_fund_baht,
+        repay_differs=tuple(differs_from_simulator(members, setup)),
     )
