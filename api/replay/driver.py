@@ -32,7 +32,7 @@ from sqlalchemy import Engine
 from api.replay.behaviour import Behaviour, late_by
 from api.replay.client import Caller, ReplayError
 from api.replay.faults import Injector
-from api.replay.invariants import Ledger, check_day
+from api.replay.invariants import Checker, Ledger
 from api.replay.members import Books, ReplayState, money, morning_posts, satang
 from api.replay.world import World
 from matcher.round.model import sale_obligation_id
@@ -110,6 +110,7 @@ class Replay:
     counts: DayCounts = field(default_factory=DayCounts)
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
     ledger: Ledger | None = None
+    checker: Checker | None = None
     workers: int = 4
     never_pays: frozenset[str] = frozenset()
     """Members that pay no debt in cash (their behaviour)."""
@@ -124,8 +125,9 @@ class Replay:
         with ThreadPoolExecutor(self.workers) as ex:
             return list(ex.map(fn, items))
 
-    def run_day(self, t: int) -> None:
-        """Replay business day ``t`` and check the invariants."""
+    def run_day(self, t: int, last: bool = False) -> None:
+        """Replay business day ``t`` and check the invariants (the audit chains in full
+        on the ``last`` day, incrementally before)."""
         st, setup, d = self.books.st, self.setup, self.draws
         today = setup.dates[t]
         self.caller.day = t
@@ -162,7 +164,9 @@ class Replay:
         st.drop_settled()
         self._withdraw(sales)
         t0 = time.perf_counter()
-        self.ledger = check_day(self.engine, t)
+        if self.checker is None:
+            self.checker = Checker(self.engine)
+        self.ledger = self.checker.check(t, full=last)
         self.counts.check_ms += round(1000 * (time.perf_counter() - t0))
 
     def _limits(self, needs: Any, t: int) -> None:

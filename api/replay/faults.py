@@ -71,8 +71,8 @@ DEFAULT_PLAN = {
     "crash-before-persist": 300,
     "crash-in-persist": 300,
     "connection-drop": 300,
-    "kill-before-persist": 50,
-    "kill-in-persist": 50,
+    "kill-before-persist": 20,
+    "kill-in-persist": 20,
     "concurrent-round": 300,
     "accept-decline-race": 100,
 }

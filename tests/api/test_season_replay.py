@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from api.cli.main import app
 from api.replay.behaviour import Behaviour, resolve
 from api.replay.faults import DEFAULT_PLAN, KINDS, parse_plan
-from api.replay.invariants import RULES, InvariantBroken, check_day
+from api.replay.invariants import RULES, Checker, InvariantBroken, check_day
 from api.replay.report import EXACT, figures, reasons, report_json, twin_breaks
 from api.replay.run import ReplayResult, replay_season
 from api.replay.world import tiers_of
@@ -196,6 +196,31 @@ def test_a_row_changed_behind_the_services_back_stops_the_checker(
         check_day(engine, 4)
     assert caught.value.rule == rule and caught.value.day == 4 and caught.value.rows
     assert rule in str(caught.value)
+    with pytest.raises(InvariantBroken) as again:  # the replay's day-by-day checker
+        Checker(engine).check(4)
+    assert again.value.rule == rule
+    engine.dispose()
+
+
+def test_the_day_by_day_checker_hashes_new_events_and_all_of_them_at_the_end(
+    replayed: Path, tmp_path: Path
+) -> None:
+    """Each day only the events appended since the last check are hashed (a tampered new
+    event is caught); an event changed after it was verified is caught by the full check
+    of the last day."""
+    copy = tmp_path / "season.sqlite3"
+    shutil.copyfile(replayed, copy)
+    engine = create_engine_from(Settings(database_url=f"sqlite:///{copy}"))
+    checker = Checker(engine)
+    checker.check(4)
+    assert checker.verified
+    with engine.begin() as conn:
+        conn.execute(text(UNGUARD["audit-chains"]))
+        conn.execute(text(TAMPER["audit-chains"]))
+    checker.check(5)  # verified yesterday: not hashed again today
+    with pytest.raises(InvariantBroken) as caught:
+        checker.check(6, full=True)
+    assert caught.value.rule == "audit-chains"
     engine.dispose()
 
 
