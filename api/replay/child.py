@@ -1,8 +1,10 @@
 """A round killed with SIGKILL: the real ``coopmatch round run`` in a child process.
 
 ``python -m api.replay.child KIND NOW -- round run --network … --date … --as …`` runs the
-CLI's daily round against the database of ``COOPMATCH_DATABASE_URL`` with the replay's
-clock frozen at ``NOW`` (ISO 8601, UTC), and the process kills itself with ``SIGKILL`` —
+CLI's ``round`` group (registered alone, as ``coopmatch`` registers it, so the child does
+not import every other command) — the daily round against the database of
+``COOPMATCH_DATABASE_URL`` with the replay's clock frozen at ``NOW`` (ISO 8601, UTC),
+and the process kills itself with ``SIGKILL`` —
 no exception, no ``finally``, no rollback by Python — at one of two points:
 
 ``kill-before-persist``  after the round solved, before its persist transaction begins
@@ -68,8 +70,12 @@ def main(argv: list[str]) -> None:
     if rest[:1] == ["--"]:
         rest = rest[1:]
     arm(kind, now)
-    from api.cli.main import app
+    import typer
 
+    from api.cli import round_file
+
+    app = typer.Typer()  # the real ``coopmatch round`` group alone: half the start-up time
+    round_file.register(app)
     app(rest, prog_name="coopmatch")
 
 
