@@ -55,6 +55,7 @@ def test_bench_season_replay(benchmark: Any, smoke: bool, tmp_path: Path) -> Non
     days = 3 if smoke else None
     with _database(smoke, tmp_path) as (engine, backend):
         sc = load_scenario(LAMPHUN)
+        cpu0 = os.times()
         r: ReplayResult = benchmark.pedantic(
             lambda: replay_season(
                 engine, sc, str(LAMPHUN), seed=1, days=days, plan=parse_plan("default")
@@ -62,6 +63,7 @@ def test_bench_season_replay(benchmark: Any, smoke: bool, tmp_path: Path) -> Non
             rounds=1,
             iterations=1,
         )
+    cpu1 = os.times()
     assert r.faults.injected == r.faults.survived
     a, b = figures(r.metrics), figures(r.twin)
     assert all(a[k] == b[k] for k in EXACT)
@@ -77,6 +79,13 @@ def test_bench_season_replay(benchmark: Any, smoke: bool, tmp_path: Path) -> Non
         faults_survived=sum(r.faults.survived.values()),
         faults_by_kind={k: r.faults.survived.get(k, 0) for k in sorted(r.faults.injected)},
         wall_s=round(r.wall_s, 2),
+        # the replay process's CPU (user + system; its in-process server and checks included)
+        cpu_s=round(cpu1.user + cpu1.system - cpu0.user - cpu0.system, 2),
+        # the child processes' CPU (the rounds killed with SIGKILL)
+        children_cpu_s=round(
+            cpu1.children_user + cpu1.children_system - cpu0.children_user - cpu0.children_system,
+            2,
+        ),
         invariants_s=round(r.counts.check_ms / 1000, 2),
         rounds_s=round(r.counts.rounds_ms / 1000, 2),
         simulate_s=round(r.sim_s, 3),

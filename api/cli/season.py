@@ -20,7 +20,7 @@ from api.cli.common import console, err_console, fail, progress_bar
 from api.replay.client import ReplayError
 from api.replay.faults import parse_plan
 from api.replay.invariants import InvariantBroken
-from api.replay.report import reasons, report_rows, twin_breaks
+from api.replay.report import reasons, report_json, report_rows, twin_breaks
 from api.replay.run import DatabaseUnreachable, ReplayResult, pick_policy, replay_season
 from api.settings import Settings, create_engine_from
 from matcher.money import format_baht
@@ -57,14 +57,35 @@ def replay(
         bool, typer.Option("--server", help="serve /v1 with uvicorn on 127.0.0.1")
     ] = False,
     decline_bps: Annotated[
-        int, typer.Option("--decline-bps", min=0, max=10_000, help="share of proposals declined")
-    ] = 0,
+        int | None,
+        typer.Option(
+            "--decline-bps",
+            min=0,
+            max=10_000,
+            help="every member declines this share of its proposals (overrides the scenario)",
+        ),
+    ] = None,
     workers: Annotated[
         int, typer.Option("--workers", min=1, max=32, help="threads of the members' calls")
     ] = 4,
     one_round: Annotated[
         bool, typer.Option("--one-round", help="only the root network's round each day")
     ] = False,
+    no_behaviours: Annotated[
+        bool,
+        typer.Option(
+            "--no-behaviours",
+            help="ignore the scenario's replay behaviours: members accept all, pay on time",
+        ),
+    ] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            metavar="FILE",
+            help="write the report without times as JSON (the same for the same seed)",
+        ),
+    ] = None,
 ) -> None:
     """Replay a season of SCENARIO.yaml through /v1, checking the ledger every day."""
     try:
@@ -95,6 +116,7 @@ def replay(
                 server=server,
                 decline_bps=decline_bps,
                 one_round=one_round,
+                behaviours=not no_behaviours,
                 workers=workers,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
@@ -111,6 +133,11 @@ def replay(
     finally:
         engine.dispose()
     _print(result, one_round)
+    if report is not None:
+        try:
+            report.write_text(report_json(result) + "\n", encoding="utf-8")
+        except OSError as exc:
+            fail("--report", [f"เขียนไฟล์ไม่ได้ / cannot write {report}: {exc.strerror or exc}"])
 
 
 def _print(r: ReplayResult, one_round: bool) -> None:

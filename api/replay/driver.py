@@ -8,7 +8,7 @@ Each business day ``t`` (the app's clock reads 09:00 Bangkok of that day):
 2. The coordinators run their rounds through ``/v1/networks/{id}/rounds``, most local
    tier first (areas, then their parents, up to the root).
 3. Each member lists its pending proposals and accepts, or declines by its behaviour
-   (``decline_bps`` of the proposals, drawn from the seed); the supply side answers first.
+   (its ``decline_bps``, drawn from the seed); the supply side answers first.
 4. What the database decided is read back (set-off on the debts, need relief, committed
    loans and sales) and booked by the simulator's rules: loans move cash and become debts,
    farmers are paid, due debts are paid through ``/v1/debts/{id}/payments`` as far as cash
@@ -29,15 +29,16 @@ from typing import Any, TypeVar
 import numpy as np
 from sqlalchemy import Engine
 
+from api.replay.behaviour import Behaviour, late_by
 from api.replay.client import Caller, ReplayError
 from api.replay.faults import Injector
-from api.replay.invariants import Ledger, check_day
-from api.replay.members import Books, money, morning_posts, satang
+from api.replay.invariants import Checker, Ledger
+from api.replay.members import Books, ReplayState, money, morning_posts, satang
 from api.replay.world import World
 from matcher.round.model import sale_obligation_id
 from scenarios.sim.daily import Day, bills_of, today_round
 from scenarios.sim.draws import SeasonDraws
-from scenarios.sim.ledger import Debt, SeasonState
+from scenarios.sim.ledger import Debt
 from scenarios.sim.settle import _pay_farmers
 from scenarios.sim.setup import FUND_ID, SeasonSetup
 
@@ -104,11 +105,15 @@ class Replay:
     caller: Caller
     faults: Injector
     set_day: Callable[[date], None]
-    decline_bps: int = 0
+    behaviours: dict[str, Behaviour] = field(default_factory=dict)
+    """Each member's behaviour (:mod:`api.replay.behaviour`)."""
     counts: DayCounts = field(default_factory=DayCounts)
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
     ledger: Ledger | None = None
+    checker: Checker | None = None
     workers: int = 4
+    never_pays: frozenset[str] = frozenset()
+    """Members that pay no debt in cash (their behaviour)."""
     borrowed: dict[str, int] = field(default_factory=dict)
     """Loans each borrower took this season (what the database counts toward its limit)."""
     """Threads the members' independent calls run in (listings, first accepts, withdrawals)."""
@@ -120,8 +125,9 @@ class Replay:
         with ThreadPoolExecutor(self.workers) as ex:
             return list(ex.map(fn, items))
 
-    def run_day(self, t: int) -> None:
-        """Replay business day ``t`` and check the invariants."""
+    def run_day(self, t: int, last: bool = False) -> None:
+        """Replay business day ``t`` and check the invariants (the audit chains in full
+        on the ``last`` day, incrementally before)."""
         st, setup, d = self.books.st, self.setup, self.draws
         today = setup.dates[t]
         self.caller.day = t
@@ -158,7 +164,9 @@ class Replay:
         st.drop_settled()
         self._withdraw(sales)
         t0 = time.perf_counter()
-        self.ledger = check_day(self.engine, t)
+        if self.checker is None:
+            self.checker = Checker(self.engine)
+        self.ledger = self.checker.check(t, full=last)
         self.counts.check_ms += round(1000 * (time.perf_counter() - t0))
 
     def _limits(self, needs: Any, t: int) -> None:
@@ -241,11 +249,8 @@ class Replay:
             if "supply" not in v or "demand" not in v:
                 raise ReplayError(f"proposal {pid} not seen by both parties")
         order = sorted(views)
-        decline = {
-            pid: self.decline_bps > 0 and int(self.rng.integers(10_000)) < self.decline_bps
-            for pid in order
-        }
-        first = [(pid, self.caller.key()) for pid in order if not decline[pid]]
+        decline = {pid: self._decliner(views[pid]) for pid in order}
+        first = [(pid, self.caller.key()) for pid in order if decline[pid] is None]
         self.pool(
             lambda pk: self.caller.post(
                 views[pk[0]]["supply"]["coop"], f"/v1/proposals/{pk[0]}/accept", key=pk[1]
@@ -293,6 +298,19 @@ class Replay:
                 )
         return loans, sales
 
+    def _decliner(self, view: dict[str, dict[str, Any]]) -> str | None:
+        """Which party declines a proposal (None: both accept). One draw per proposal
+        with a party that declines at all: the demand side declines when it falls under
+        its share, else the supply side when it falls under its own."""
+        demand, supply = view["demand"]["coop"], view["supply"]["coop"]
+        quiet = Behaviour()
+        d = self.behaviours.get(demand, quiet).decline_bps
+        s = self.behaviours.get(supply, quiet).decline_bps
+        if d <= 0 and s <= 0:
+            return None
+        u = int(self.rng.integers(10_000))
+        return demand if u < d else supply if u < s else None
+
     def _book_round(
         self, t: int, setoffs: dict[str, int], relief: dict[str, int], loans: list[Loan]
     ) -> None:
@@ -320,9 +338,10 @@ class Replay:
     def _pay_due(self, day: Day, today: date) -> None:
         """Due debts in key order, paid through ``/v1`` from the debtor's cash."""
         st, books = self.books.st, self.books
+        never = self.never_pays
         for key, d in day.due.items():
             pay = min(d.remaining, max(0, st.cash[d.debtor]))
-            if d.remaining <= 0 or pay <= 0:
+            if d.remaining <= 0 or pay <= 0 or d.debtor in never:
                 continue
             if d.creditor != FUND_ID:
                 oid = books.debt_order.get(key)
@@ -400,15 +419,19 @@ def _find_instalment(
     return None
 
 
-def new_books(setup: SeasonSetup) -> Books:
-    """The members' books at the season start (the simulator's opening state)."""
+def new_books(setup: SeasonSetup, behaviours: dict[str, Behaviour] | None = None) -> Books:
+    """The members' books at the season start (the simulator's opening state), late
+    payers as their behaviours say (default: the policy's stress case)."""
     sc, policy = setup.scenario, setup.policy
     cash = {c.id: g.cash_baht for c, g in zip(sc.coops, sc.group_of, strict=True)}
     for c, g in zip(sc.coops, sc.group_of, strict=True):
         cash[c.id] += g.idle_funds_baht * policy.idle_funds_bps // 10_000
-    st = SeasonState(
-        cash=cash, fund=policy.joint_fund_baht, late=setup.late, late_days=policy.stress.late_days
+    delays = (
+        late_by(behaviours)
+        if behaviours is not None
+        else dict.fromkeys(sorted(setup.late), policy.stress.late_days)
     )
+    st = ReplayState(cash=cash, fund=policy.joint_fund_baht, late_by=delays)
     for collector in setup.collectors:
         cid = collector.coop_id
         st.stock[cid] = {}

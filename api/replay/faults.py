@@ -10,24 +10,35 @@ its first opportunity, so even a short season sees each kind once. Kinds:
 ``crash-before-persist`` an exception between a round's solve and its persist
 ``crash-in-persist``     an exception inside the persist transaction, after its rows
 ``connection-drop``      the database connection is dropped inside the persist transaction
+``kill-before-persist``  the round runs in a child process (the real ``coopmatch round
+                         run``) that is killed with SIGKILL between solve and persist
+``kill-in-persist``      … killed with SIGKILL inside the persist transaction, its rows
+                         written but not committed
 ``concurrent-round``     two coordinators (the network's and the root's) run the same round
                          at once, from two threads
 ``accept-decline-race``  a member accepts and declines the same proposal at once
 
 After each fault the replay recovers as an operator would: it retries the same request
-with the same key. A fault *survived* when the retry got the answer and (for rounds) the
-database holds exactly one round for the network and date. Which fault strikes where is
-a pure function of the seed; for the accept/decline race, which of the two requests wins
-is up to the database (both outcomes keep every invariant).
+with the same key (after a killed round: the coordinator runs the round again). A fault
+*survived* when the retry got the answer and (for rounds) the database holds exactly one
+round for the network and date (and none after the kill). Which fault strikes where is
+a pure function of the seed; so is, for the accept/decline race, which of the two requests
+reaches the proposal service first (both are in flight at once; both outcomes keep every
+invariant).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -35,6 +46,8 @@ import structlog
 from sqlalchemy import Engine, text
 
 from api.db.tx import read_session
+from api.http.routers import members as members_route
+from api.replay.child import KILL_KINDS
 from api.replay.client import Caller, ReplayError
 from api.replay.members import Books, Posting, send
 from api.services.round import service as round_service
@@ -46,6 +59,8 @@ KINDS = (
     "crash-before-persist",
     "crash-in-persist",
     "connection-drop",
+    "kill-before-persist",
+    "kill-in-persist",
     "concurrent-round",
     "accept-decline-race",
 )
@@ -56,6 +71,8 @@ DEFAULT_PLAN = {
     "crash-before-persist": 300,
     "crash-in-persist": 300,
     "connection-drop": 300,
+    "kill-before-persist": 20,
+    "kill-in-persist": 20,
     "concurrent-round": 300,
     "accept-decline-race": 100,
 }
@@ -110,6 +127,8 @@ class Injector:
     plan: dict[str, int]
     seed: int
     root_coordinator: str = ""
+    clock: Callable[[], datetime] | None = None
+    """The app's clock (the child process of a killed round runs at the same time)."""
     tally: Tally = field(default_factory=Tally)
     rng: np.random.Generator = field(init=False)
     _seen: set[str] = field(default_factory=set)
@@ -176,6 +195,14 @@ class Injector:
                     caller.post(who, path, body)
                 self._one_round(net, body["business_date"], t, kind)
                 return
+        for kind in KILL_KINDS:
+            if self.strikes(kind):
+                self.tally.hit(kind)
+                self._killed_round(who, net, body["business_date"], t, kind)
+                self._no_round(net, body["business_date"], t, kind)
+                caller.post(who, path, body)  # the operator runs the round again
+                self._one_round(net, body["business_date"], t, kind)
+                return
         if self.root_coordinator and self.strikes("concurrent-round"):
             self.tally.hit("concurrent-round")
             answers = _together(
@@ -191,6 +218,33 @@ class Injector:
             return
         caller.post(who, path, body)
 
+    def _killed_round(self, who: str, net: str, day: str, t: int, kind: str) -> None:
+        """``coopmatch round run`` in a child process that SIGKILLs itself at ``kind``."""
+        env = {
+            **os.environ,
+            "COOPMATCH_DATABASE_URL": _child_url(self.engine),
+            "COOPMATCH_ROUND_DATE_WINDOW_DAYS": "36500",
+        }
+        now = self.clock().isoformat() if self.clock is not None else f"{day}T02:00:00+00:00"
+        cmd = [sys.executable, "-m", "api.replay.child", kind, now, "--"]
+        cmd += ["round", "run", "--network", net, "--date", day, "--as", who]
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        if done.returncode != -signal.SIGKILL:
+            raise ReplayError(
+                f"day {t}: the round of {net} in a child process was to be killed at {kind} "
+                f"but exited {done.returncode}: {(done.stderr or done.stdout)[-500:]}"
+            )
+
+    def _no_round(self, net: str, day: str, t: int, kind: str) -> None:
+        """A killed round left nothing: no round row, no proposal of a round of the day."""
+        with read_session(self.engine) as s:
+            n = s.execute(
+                text("SELECT count(*) FROM round WHERE network_id = :n AND business_date = :d"),
+                {"n": net, "d": day},
+            ).scalar_one()
+        if n != 0:
+            raise ReplayError(f"day {t}: {kind} left {n} rounds of {net} on {day} behind")
+
     def _one_round(self, net: str, day: str, t: int, kind: str) -> None:
         with read_session(self.engine) as s:
             n = s.execute(
@@ -203,21 +257,23 @@ class Injector:
 
     # -- answers --------------------------------------------------------------------------
 
-    def answer(self, caller: Caller, pid: int, demand: str, decline: bool, t: int) -> str:
-        """The demand side answers (the supply side accepted already unless it declines);
-        returns the proposal's final status."""
+    def answer(self, caller: Caller, pid: int, demand: str, decliner: str | None, t: int) -> str:
+        """The demand side answers, or ``decliner`` (either side) declines (the supply side
+        accepted already unless a side declines); returns the proposal's final status."""
         base = f"/v1/proposals/{pid}"
-        if decline:
-            r = caller.post(demand, f"{base}/decline", {"reason": "member behaviour"})
+        if decliner is not None:
+            r = caller.post(decliner, f"{base}/decline", {"reason": "member behaviour"})
             return str(r.json()["status"])
         if self.strikes("accept-decline-race"):
             self.tally.hit("accept-decline-race")
-            _together(
-                [
-                    lambda: caller.post(demand, f"{base}/accept", ok=(200, 409)),
-                    lambda: caller.post(demand, f"{base}/decline", ok=(200, 409)),
-                ]
-            )
+            first = "accept" if int(self.rng.integers(2)) == 0 else "decline"
+            with _first_to_decide(first):
+                _together(
+                    [
+                        lambda: caller.post(demand, f"{base}/accept", ok=(200, 409)),
+                        lambda: caller.post(demand, f"{base}/decline", ok=(200, 409)),
+                    ]
+                )
             status = str(caller.get(demand, base)["status"])
             if status not in ("committed", "declined"):
                 raise ReplayError(f"day {t}: proposal {pid} is {status} after accept+decline")
@@ -225,6 +281,18 @@ class Injector:
             return status
         r = caller.post(demand, f"{base}/accept")
         return str(r.json()["status"])
+
+
+def _child_url(engine: Engine) -> str:
+    """The URL another process connects with to the same database (on PostgreSQL with the
+    engine's search path: tests and benchmarks replay into a schema of their own)."""
+    url = engine.url
+    if url.get_backend_name() == "postgresql":
+        with engine.connect() as conn:
+            schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+        if schema and schema != "public":
+            url = url.update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
 
 
 def _together(calls: list[Callable[[], Any]]) -> list[Any]:
@@ -248,6 +316,38 @@ def _together(calls: list[Callable[[], Any]]) -> list[Any]:
     if errors:
         raise errors[0]
     return out
+
+
+@contextmanager
+def _first_to_decide(first: str) -> Iterator[None]:
+    """Both answers of an accept/decline race are in flight at once (authenticated, their
+    idempotency keys claimed), but the one drawn as ``first`` reaches the proposal service
+    before the other: the other waits at the service's door until the first has answered
+    (or 30 s). The race's outcome is then a function of the seed, so a replay with this
+    fault is reproducible."""
+    accept = getattr(members_route, "accept_proposal")  # noqa: B009 - the route's names
+    decline = getattr(members_route, "decline_proposal")  # noqa: B009
+    done = threading.Event()
+
+    def gate(kind: str, service: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*a: Any, **kw: Any) -> Any:
+            if kind != first:
+                done.wait(30)
+                return service(*a, **kw)
+            try:
+                return service(*a, **kw)
+            finally:
+                done.set()
+
+        return call
+
+    setattr(members_route, "accept_proposal", gate("accept", accept))  # noqa: B010
+    setattr(members_route, "decline_proposal", gate("decline", decline))  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(members_route, "accept_proposal", accept)  # noqa: B010
+        setattr(members_route, "decline_proposal", decline)  # noqa: B010
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from matcher.money import satang_to_decimal_string
 from matcher.produce.model import PurchaseOrder, StockLot
 from matcher.round.model import RoundProblem
 from matcher.setoff.model import Obligation
-from scenarios.sim.ledger import SeasonState
+from scenarios.sim.ledger import Debt, SeasonState
 
 money = satang_to_decimal_string
 
@@ -32,6 +32,18 @@ def satang(value: str | None) -> int:
     baht, _, frac = value.partition(".")
     sign = -1 if baht.startswith("-") else 1
     return sign * (abs(int(baht)) * 100 + int((frac + "00")[:2]))
+
+
+@dataclass
+class ReplayState(SeasonState):
+    """The simulator's season state with a late-payment delay per member (the replay's
+    behaviours); the simulator has one delay for its one late-paying group."""
+
+    late_by: dict[str, int] = field(default_factory=dict)
+
+    def due_day(self, debt: Debt) -> int:
+        """The day the debtor actually pays: the due day plus its delay."""
+        return debt.due + self.late_by.get(debt.debtor, 0)
 
 
 @dataclass

@@ -10,12 +10,10 @@ returns the season's metrics beside the simulator's for the same scenario, polic
 from __future__ import annotations
 
 import logging
-import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -25,7 +23,7 @@ from sqlalchemy import Engine, text
 from api.db.migrate import upgrade
 from api.http.app import create_app
 from api.http.context import HttpConfig
-from api.http.routers import members as members_route
+from api.replay.behaviour import differs_from_simulator, never_pays, resolve
 from api.replay.client import Caller, DayClock, serve
 from api.replay.driver import DayCounts, Replay, new_books
 from api.replay.faults import Injector, Tally
@@ -73,36 +71,27 @@ class ReplayResult:
     wall_s: float
     sim_s: float
     joint_fund_satang: int
-
-
-class _SequentialIds:
-    """Stands in for the ``uuid`` module of the order route during a replay: ``uuid4()``
-    counts up, so order ids (``ord_`` + 24 hex digits) follow the posting order.
-
-    The route names orders ``ord_<random>``, and the solver keeps the first of equally good
-    matches by id, so with random ids the same season replayed twice may differ in which
-    lender or which day's lot a tie goes to; counted ids make a replay reproducible.
-    """
-
-    def __init__(self) -> None:
-        self._n = 0
-        self._lock = threading.Lock()
-
-    def uuid4(self) -> uuid.UUID:
-        with self._lock:
-            self._n += 1
-            return uuid.UUID(int=self._n << 32)
+    repay_differs: tuple[str, ...] = ()
+    """Members whose repayment behaviour differs from the simulator's (late, never)."""
 
 
 @contextmanager
-def sequential_ids() -> Iterator[None]:
-    """Count order ids up while the replay runs (see :class:`_SequentialIds`)."""
-    saved = getattr(members_route, "uuid")  # noqa: B009 - the route's module reference
-    setattr(members_route, "uuid", _SequentialIds())  # noqa: B010
+def _wal_kept(engine: Engine) -> Iterator[None]:
+    """On SQLite, hold one idle connection open while the replay runs.
+
+    The app opens a connection per transaction and closes it after; when the *last*
+    connection to a WAL database closes, SQLite checkpoints the log into the database and
+    deletes it, so every request of a one-client replay paid a checkpoint. A server under
+    real load always has another connection open; this one stands in for it (it reads and
+    writes nothing)."""
+    if engine.url.get_backend_name() != "sqlite":
+        yield
+        return
+    conn = engine.raw_connection()
     try:
         yield
     finally:
-        setattr(members_route, "uuid", saved)  # noqa: B010
+        conn.close()
 
 
 def ping(engine: Engine) -> None:
@@ -132,8 +121,9 @@ def replay_season(
     policy: str | None = None,
     plan: dict[str, int] | None = None,
     server: bool = False,
-    decline_bps: int = 0,
+    decline_bps: int | None = None,
     one_round: bool = False,
+    behaviours: bool = True,
     workers: int = 4,
     progress: Callable[[int, int], None] | None = None,
 ) -> ReplayResult:
@@ -158,7 +148,10 @@ def replay_season(
     draws = draw_season(
         setup.scenario, pol, setup.collector_rows, setup.buyer_rows, run_seed(seed, 0)
     )
-    books = new_books(setup)
+    if not behaviours:  # members as the simulator's: accept all, the policy's late payers
+        scenario = replace(scenario, spec=scenario.spec.model_copy(update={"replay": None}))
+    members = resolve(scenario, setup, decline_bps)
+    books = new_books(setup, members)
     start_total = sum(books.st.cash.values()) + books.st.fund
     settings = Settings(
         database_url=engine.url.render_as_string(hide_password=False), round_date_window_days=36500
@@ -166,14 +159,14 @@ def replay_season(
     quiet_logs()
     app = create_app(settings, engine=engine, clock=clock, config=REPLAY_HTTP)
     root = next(n.id for n in world.scenario.networks if n.parent_id is None)
-    injector = Injector(engine, plan or {}, seed, world.coordinator[root])
+    injector = Injector(engine, plan or {}, seed, world.coordinator[root], clock)
 
     def set_day(day: date) -> None:
         clock.day = day
 
     started = time.perf_counter()
     n_days = scenario.spec.season.days
-    with sequential_ids(), serve(app, server) as http:
+    with serve(app, server) as http, _wal_kept(engine):
         caller = Caller(http, world.tokens, seed)
         rp = Replay(
             engine,
@@ -184,12 +177,13 @@ def replay_season(
             caller,
             injector,
             set_day,
-            decline_bps,
+            members,
             rng=np.random.default_rng([seed, 4_242]),
             workers=workers,
+            never_pays=never_pays(members),
         )
         for t in range(n_days):
-            rp.run_day(t)
+            rp.run_day(t, last=t == n_days - 1)
             if progress is not None:
                 progress(t + 1, n_days)
     wall = time.perf_counter() - started
@@ -211,4 +205,5 @@ def replay_season(
         wall_s=wall,
         sim_s=sim_s,
         joint_fund_satang=pol.joint_fund_baht,
+        repay_differs=tuple(differs_from_simulator(members, setup)),
     )

@@ -24,6 +24,7 @@ from api.db.tables import CoopRow, NetworkRow
 from api.db.tx import in_write_transaction, read_session
 from api.http.keys import issue_key
 from api.http.order_schemas import GRADE_PATTERN, MAX_ORDER_SATANG
+from api.replay.behaviour import check_behaviours
 from api.services.members import CoopSpec, NetworkSpec, upsert_members
 from api.services.produce_orders import upsert_products
 from api.services.round.policy import set_policy
@@ -104,6 +105,7 @@ def check_world(engine: Engine | None, scenario: Scenario, source: str) -> None:
             f"policies[{i}].joint_fund_baht",
             "above the API's largest amount",
         )
+    check_behaviours(scenario, col_)
     if engine is not None and not col_.issues:
         _check_fresh(engine, scenario, col_)
     if col_.issues:

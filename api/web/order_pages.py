@@ -12,7 +12,6 @@ order is the uniform 404 page.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -32,6 +31,7 @@ from api.schemas.common import RateBps, parse_money
 from api.services.errors import ServiceError
 from api.services.member_orders import post_member_order
 from api.services.order_amend import amend_terms
+from api.services.order_ids import new_order_id
 from api.services.order_lifecycle import cancel_order
 from api.services.purchase_orders import post_purchase_orders
 from api.services.round.calendar import bangkok_date
@@ -162,7 +162,7 @@ def _post(request: Request, who: core.Who, form: dict[str, str]) -> tuple[str, i
     body, errors = order_form.check(kind, form, lang)
     if body is not None:
         ctx, coop = core.ctx_of(request), str(who.coop_id)
-        spec, chain = spec_of(body, f"ord_{uuid.uuid4().hex[:24]}", coop), coop_chain(coop)
+        spec, chain = spec_of(body, new_order_id(), coop), coop_chain(coop)
 
         def work(session: Session) -> None:
             lock_chain(session, chain)

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 _MONEY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(M)?\s*$")
 
@@ -283,6 +283,66 @@ class KnowhowSpec(Strict):
     learn: tuple[LearnSpec, ...] = ()
 
 
+REPAY = ("on_time", "late", "never")
+
+
+class MemberBehaviour(Strict):
+    """How member systems answer and pay in ``coopmatch season replay`` (the simulator does
+    not read it). Every field is optional: an unset one keeps what a less specific level of
+    :class:`ReplaySpec` (or the default: accept everything, pay on time) says."""
+
+    decline_bps: int | None = Field(default=None, strict=True)
+    """Share of its proposals the member declines (basis points, drawn from the seed)."""
+    repay: str | None = None
+    """``on_time``, ``late`` (``late_days`` after the due date) or ``never`` (no cash
+    payment; a round may still set its debts off)."""
+    late_days: int | None = Field(default=None, strict=True)
+
+    @field_validator("decline_bps")
+    @classmethod
+    def _bps(cls, v: int | None) -> int | None:
+        if v is not None and not 0 <= v <= 10_000:
+            raise ValueError("ต้องเป็น 0 ถึง 10000 / basis points from 0 to 10000")
+        return v
+
+    @field_validator("repay")
+    @classmethod
+    def _repay(cls, v: str | None) -> str | None:
+        if v is not None and v not in REPAY:
+            raise ValueError(
+                f"ต้องเป็น on_time, late หรือ never / one of on_time, late, never; got {v!r}"
+            )
+        return v
+
+    @field_validator("late_days")
+    @classmethod
+    def _late_days(cls, v: int | None) -> int | None:
+        if v is not None and not 0 <= v <= 365:
+            raise ValueError("ต้องเป็น 0 ถึง 365 วัน / days from 0 to 365")
+        return v
+
+    @model_validator(mode="after")
+    def _late_needs_days(self) -> MemberBehaviour:
+        if self.repay == "late" and not self.late_days:
+            raise ValueError(
+                "repay: late ต้องระบุ late_days มากกว่า 0 / repay: late needs late_days above 0"
+            )
+        return self
+
+
+class ReplaySpec(Strict):
+    """Member behaviours for ``coopmatch season replay``, from the general to the specific:
+    ``members`` (every coop), ``networks`` (the coops of a network and of the networks
+    under it; a deeper network wins), ``groups`` (the coops of a group) and ``coops`` (one
+    coop, by its expanded id such as ``lp-longan-01``). Options on the command line
+    (``--decline-bps``) override them all."""
+
+    members: MemberBehaviour = MemberBehaviour()
+    networks: dict[str, MemberBehaviour] = Field(default_factory=dict)
+    groups: dict[str, MemberBehaviour] = Field(default_factory=dict)
+    coops: dict[str, MemberBehaviour] = Field(default_factory=dict)
+
+
 class ScenarioSpec(Strict):
     """A whole scenario file."""
 
@@ -304,3 +364,5 @@ class ScenarioSpec(Strict):
     """Round policies of networks, for the database (see :class:`NetworkPolicyEntry`)."""
     knowhow: KnowhowSpec | None = None
     """What members teach and want to learn, for the database (see :class:`KnowhowSpec`)."""
+    replay: ReplaySpec | None = None
+    """Member behaviours for ``coopmatch season replay`` (see :class:`ReplaySpec`)."""

@@ -15,20 +15,27 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from api.cli.main import app
+from api.replay.behaviour import Behaviour, resolve
 from api.replay.faults import DEFAULT_PLAN, KINDS, parse_plan
-from api.replay.invariants import RULES, InvariantBroken, check_day
-from api.replay.report import EXACT, figures, reasons, twin_breaks
+from api.replay.invariants import RULES, Checker, InvariantBroken, check_day
+from api.replay.report import EXACT, figures, reasons, report_json, twin_breaks
 from api.replay.run import ReplayResult, replay_season
 from api.replay.world import tiers_of
 from api.settings import Settings, create_engine_from
 from scenarios.sim.loader import Scenario, load_scenario
-from scenarios.sim.setup import active_view
+from scenarios.sim.schema import ReplaySpec
+from scenarios.sim.setup import active_view, season_setup
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
 LAMPHUN = next(p for p in SCENARIOS if p.name == "lamphun-2555.yaml")
-TRANSPARENT = {k: 400 for k in KINDS if k not in ("reordered-posts", "accept-decline-race")}
+TRANSPARENT = {
+    k: 400
+    for k in KINDS
+    if k not in ("reordered-posts", "accept-decline-race") and not k.startswith("kill-")
+}
 """Faults a correct system recovers from with no trace in any figure (retries of the same
-request, crashes rolled back, one round of two)."""
+request, crashes rolled back, one round of two). Rounds killed in a child process are as
+transparent, but each costs a process start: the tiered season below has them."""
 DAYS = 10
 
 
@@ -47,7 +54,14 @@ def test_short_season_agrees_with_the_simulator(db: Engine, path: Path) -> None:
     with the faults a correct system hides: every invariant holds every day and every
     figure equals ``coopmatch simulate``'s for the same seed."""
     r = replay_season(
-        db, load_scenario(path), str(path), seed=1, days=DAYS, plan=TRANSPARENT, one_round=True
+        db,
+        load_scenario(path),
+        str(path),
+        seed=1,
+        days=DAYS,
+        plan=TRANSPARENT,
+        one_round=True,
+        behaviours=False,
     )
     assert r.days == DAYS and r.counts.proposals > 0 and r.ledger.commitments > 0
     _survived_all(r, sorted(TRANSPARENT))
@@ -77,6 +91,32 @@ def test_tiered_season_with_every_fault(db: Engine) -> None:
     a, b = figures(r.metrics), figures(r.twin)
     assert all(a[k] == b[k] for k in EXACT)
     assert twin_breaks(r) == []
+
+
+def test_the_same_season_twice_gives_the_same_report_and_matches(tmp_path: Path) -> None:
+    """Determinism: the same scenario, options and seed, replayed twice into fresh
+    databases with faults (reordered posts, races) and declines, give the same report byte
+    for byte and the same proposals (order ids differ; ties follow the posting order)."""
+    plan = {k: v for k, v in DEFAULT_PLAN.items() if not k.startswith("kill-")}
+    sql = (
+        "SELECT p.id, r.network_id, r.business_date, p.kind, p.supply_coop_id, "
+        "p.demand_coop_id, p.amount, p.status, s.kind, s.amount, d.kind, d.amount "
+        "FROM proposal p JOIN round r ON r.id = p.round_id "
+        "JOIN orders s ON s.id = p.supply_order_id JOIN orders d ON d.id = p.demand_order_id "
+        "ORDER BY p.id"
+    )
+    runs = []
+    for i in range(2):
+        engine = create_engine_from(Settings(database_url=f"sqlite:///{tmp_path / f'{i}.db'}"))
+        r = replay_season(
+            engine, load_scenario(LAMPHUN), "x", seed=11, days=4, plan=plan, decline_bps=1_500
+        )
+        with engine.connect() as conn:
+            runs.append((report_json(r), [tuple(x) for x in conn.execute(text(sql))]))
+        engine.dispose()
+    assert "accept-decline-race" in runs[0][0] and "reordered-posts" in runs[0][0]
+    assert runs[0][1] and runs[0][1] == runs[1][1]
+    assert runs[0][0] == runs[1][0]
 
 
 def test_replay_through_a_real_server(tmp_path: Path) -> None:
@@ -156,7 +196,103 @@ def test_a_row_changed_behind_the_services_back_stops_the_checker(
         check_day(engine, 4)
     assert caught.value.rule == rule and caught.value.day == 4 and caught.value.rows
     assert rule in str(caught.value)
+    with pytest.raises(InvariantBroken) as again:  # the replay's day-by-day checker
+        Checker(engine).check(4)
+    assert again.value.rule == rule
     engine.dispose()
+
+
+def test_the_day_by_day_checker_hashes_new_events_and_all_of_them_at_the_end(
+    replayed: Path, tmp_path: Path
+) -> None:
+    """Each day only the events appended since the last check are hashed (a tampered new
+    event is caught); an event changed after it was verified is caught by the full check
+    of the last day."""
+    copy = tmp_path / "season.sqlite3"
+    shutil.copyfile(replayed, copy)
+    engine = create_engine_from(Settings(database_url=f"sqlite:///{copy}"))
+    checker = Checker(engine)
+    checker.check(4)
+    assert checker.verified
+    with engine.begin() as conn:
+        conn.execute(text(UNGUARD["audit-chains"]))
+        conn.execute(text(TAMPER["audit-chains"]))
+    checker.check(5)  # verified yesterday: not hashed again today
+    with pytest.raises(InvariantBroken) as caught:
+        checker.check(6, full=True)
+    assert caught.value.rule == "audit-chains"
+    engine.dispose()
+
+
+# -- member behaviours from the scenario file ------------------------------------------------
+
+EGGS = next(p for p in SCENARIOS if p.name == "cm-lamphun-eggs.yaml")
+
+
+def test_behaviours_resolve_from_the_general_to_the_specific() -> None:
+    """members < networks (root down) < groups < coops; --decline-bps overrides declines."""
+    sc = load_scenario(EGGS)
+    setup = season_setup(sc, sc.spec.policies[0])
+    got = resolve(sc, setup)
+    assert got["feed-01"] == Behaviour(200, "on_time", 0)  # every member
+    assert got["farm-01"] == Behaviour(200, "on_time", 0)
+    assert got["farm-04"] == Behaviour(0, "on_time", 0)  # the coop's own
+    assert got["down-01"] == Behaviour(800, "late", 5)  # network, then group
+    assert got["down-05"] == Behaviour(800, "never", 0)  # the coop's own repay
+    assert {b.decline_bps for b in resolve(sc, setup, 0).values()} == {0}
+    assert resolve(sc, setup, 0)["down-05"].repay == "never"
+
+
+def test_members_that_never_pay_make_no_payment(tmp_path: Path) -> None:
+    """A group that never repays pays no debt in cash (the others do), and the report
+    names the difference from the simulator."""
+    sc = _short_credit(load_scenario(LAMPHUN))
+    behaviours = {"groups": {"agri-buyer": {"repay": "never"}}}
+    spec = sc.spec.model_copy(update={"replay": ReplaySpec.model_validate(behaviours)})
+    engine = create_engine_from(Settings(database_url=f"sqlite:///{tmp_path / 'n.sqlite3'}"))
+    r = replay_season(engine, replace(sc, spec=spec), "x", seed=7, days=4)
+    with engine.connect() as conn:
+        payers = {
+            row[0].rsplit("-", 1)[0]
+            for row in conn.execute(text("SELECT debtor_coop_id FROM cash_payment"))
+        }
+    engine.dispose()
+    assert payers and "agri-buyer" not in payers
+    assert "behaviours" in reasons(r) and "agri-buyer-01" in r.repay_differs
+    assert twin_breaks(r) == []
+
+
+def _behaviours(extra: dict[str, Any]) -> Any:
+    def change(d: dict[str, Any]) -> None:
+        d["replay"] = extra
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"coops": {"nobody-01": {"repay": "never"}}}, "replay.coops.nobody-01"),
+        ({"networks": {"nowhere": {"decline_bps": 5}}}, "replay.networks.nowhere"),
+        ({"groups": {"agri": {"repay": "sometimes"}}}, "replay.groups.agri.repay"),
+        ({"members": {"decline_bps": 10_001}}, "replay.members.decline_bps"),
+        ({"members": {"repay": "late"}}, "late_days"),
+        ({"members": {"accept": "all"}}, "replay.members.accept"),
+    ],
+    ids=["unknown-coop", "unknown-network", "bad-repay", "bad-bps", "late-without-days", "typo"],
+)
+def test_bad_behaviours_are_refused_naming_the_file_and_field(
+    tmp_path: Path, extra: dict[str, Any], field: str
+) -> None:
+    data = yaml.safe_load(LAMPHUN.read_text(encoding="utf-8"))
+    _behaviours(extra)(data)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    out = _run(str(bad), "--db", url, "--days", "2")
+    assert out.exit_code == 2, out.output
+    assert "bad.yaml" in out.output and field in out.output, out.output
+    assert _tables(url) == 0
 
 
 # -- bad input ------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ ownership dependency (:mod:`api.http.deps`), so another coop's object is a 404.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -61,6 +60,7 @@ from api.http.routers.common import (
 from api.http.strict import PLAIN_TEXT, StrictJsonRoute
 from api.services.member_orders import order_id, post_member_order
 from api.services.order_amend import AmendOutcome, amend_own_order
+from api.services.order_ids import new_order_id
 from api.services.order_lifecycle import cancel_order
 from api.services.proposals import accept_proposal, decline_proposal
 from api.services.round.calendar import bangkok_date
@@ -107,7 +107,7 @@ async def create_order(
     ctx, who, idem = poster.ctx, poster.who, poster.idem
     coop = str(who.coop_id)
     chain = coop_chain(coop)
-    spec = order_spec(body, f"ord_{uuid.uuid4().hex[:24]}", coop)
+    spec = order_spec(body, new_order_id(), coop)
     if takes_fast_path(ctx, spec):
         deferred = bool(request.state.revocation_deferred)
         return respond(await post_money(ctx, who, idem, spec, chain, check_revocation=deferred))
