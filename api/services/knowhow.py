@@ -26,7 +26,6 @@ transaction. Another coop's posting is "not found"; withdrawing twice has no sec
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,6 +40,7 @@ from api.db.tx import in_write_transaction, read_session
 from api.services.clock import UtcClock, as_utc, system_clock
 from api.services.errors import InvalidStateError, NotFoundError, ServiceError
 from api.services.hooks import OnCommit, with_hook
+from api.services.order_ids import new_order_id
 from matcher.errors import InputError
 from matcher.knowhow.model import KnowhowProblem, LearnRequest, TeachOffer
 
@@ -167,7 +167,7 @@ def add_posting(
             "ไม่มีพิกัดที่ตั้ง",
             ["lat_e5: give the coordinates, the coop has none (ระบุพิกัด สหกรณ์ยังไม่มีพิกัด)"],
         )
-    pid = f"{'kht' if side == 'teach' else 'khl'}_{uuid.uuid4().hex[:24]}"
+    pid = new_order_id("kht" if side == "teach" else "khl")
     _check(side, pid, coop_id, topic, capacity, max_distance_m, lat, lon)
     s.add(
         KnowhowPostingRow(

@@ -185,9 +185,7 @@ def _post_joint(
     """A joint-purchase need or offer through the ``/v1`` schema and service."""
     ctx, lang, coop = core.ctx_of(request), core.lang_of(request), str(who.coop_id)
     prefix = "inp" if kind == "input_need" else "sup"
-    checked, errors = purchase_form.check(
-        kind, form, lang, f"{prefix}_{uuid.uuid4().hex[:24]}", coop
-    )
+    checked, errors = purchase_form.check(kind, form, lang, new_order_id(prefix), coop)
     if checked is not None:
         item = checked.item
         try:

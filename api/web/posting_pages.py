@@ -23,7 +23,6 @@ page like every loan.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -34,6 +33,7 @@ from api.services.businesses import business_name
 from api.services.errors import ServiceError
 from api.services.knowhow import knowhow_of_network, post_learn, post_teach
 from api.services.knowhow_round import run_knowhow_round
+from api.services.order_ids import new_order_id
 from api.services.orders import NeedSpec
 from api.services.posting_reads import (
     knowhow_postings_of_network,
@@ -141,7 +141,7 @@ def _post_startup(request: Request, who: core.Who, form: dict[str, str]) -> tupl
         return _refused(request, who, "startup", form, errors)
     ctx, coop = core.ctx_of(request), str(who.coop_id)
     need = NeedSpec(
-        f"sun_{uuid.uuid4().hex[:24]}", coop, body.amount, body.max_rate_bps, body.term_days,
+        new_order_id("sun"), coop, body.amount, body.max_rate_bps, body.term_days,
         0, body.urgency, body.repayment, body.instalments,
     )  # fmt: skip
     try:

@@ -9,7 +9,6 @@ Every POST takes an ``Idempotency-Key``; the response is stored with the change.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -27,6 +26,7 @@ from api.http.routers.common import READ_ERRORS, WRITE_ERRORS, Idem, respond
 from api.http.strict import StrictJsonRoute
 from api.services.errors import NotFoundError
 from api.services.group_orders import JointOrderView, accept_joint_order, decline_joint_order
+from api.services.order_ids import new_order_id
 from api.services.purchase_orders import INPUT_NEED, SUPPLIER_OFFER, post_purchase_orders
 from api.services.purchase_reads import (
     GroupOrderView,
@@ -88,7 +88,7 @@ def _post(
 )
 def post_need(body: ps.InputNeedCreate, who: Member, ctx: Ctx, idem: Idem) -> Response:
     """Post a need for an input to be bought jointly (ลงความต้องการซื้อร่วม)."""
-    need = ps.need_of(body, f"inp_{uuid.uuid4().hex[:24]}", str(who.coop_id))
+    need = ps.need_of(body, new_order_id("inp"), str(who.coop_id))
     return _post(ctx, who, idem, body.unit, need)
 
 
@@ -97,7 +97,7 @@ def post_need(body: ps.InputNeedCreate, who: Member, ctx: Ctx, idem: Idem) -> Re
 )
 def post_offer(body: ps.SupplierOfferCreate, who: Member, ctx: Ctx, idem: Idem) -> Response:
     """Post a supplier's offer with its volume price schedule (ลงข้อเสนอขายตามขั้นปริมาณ)."""
-    offer = ps.offer_of(body, f"sup_{uuid.uuid4().hex[:24]}", str(who.coop_id))
+    offer = ps.offer_of(body, new_order_id("sup"), str(who.coop_id))
     return _post(ctx, who, idem, body.unit, offer)
 
 

@@ -6,8 +6,6 @@ answered like every loan proposal (``/v1/proposals/{id}/accept``). Every POST ta
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter
 from fastapi.responses import Response
 
@@ -16,6 +14,7 @@ from api.http.deps import Ctx, Member
 from api.http.idempotency import Stored, StoreHook, in_service_transaction
 from api.http.routers.common import WRITE_ERRORS, Idem, respond
 from api.http.strict import StrictJsonRoute
+from api.services.order_ids import new_order_id
 from api.services.orders import NeedSpec
 from api.services.startup_capital import post_startup_need
 
@@ -29,7 +28,7 @@ def post_need(body: ss.StartupNeedCreate, who: Member, ctx: Ctx, idem: Idem) -> 
     """Ask the network's joint fund for start-up capital (ขอทุนเริ่มต้นธุรกิจ); refused, naming
     the field, when the network policy does not allow it."""
     need = NeedSpec(
-        f"sun_{uuid.uuid4().hex[:24]}",
+        new_order_id("sun"),
         str(who.coop_id),
         body.amount,
         body.max_rate_bps,
