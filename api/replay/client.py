@@ -46,8 +46,9 @@ def serve(app: FastAPI, real_server: bool) -> Iterator[Transport]:
     """The app behind a client: in-process, or uvicorn on a free loopback port."""
     if not real_server:
         with warnings.catch_warnings():
-            # Starlette's notice about its httpx dependency; nothing for an operator to do
-            warnings.simplefilter("ignore", DeprecationWarning)
+            # Starlette's notice about its httpx dependency (a UserWarning subclass); nothing
+            # for an operator to do
+            warnings.simplefilter("ignore")
             from fastapi.testclient import TestClient  # only the in-process replay needs it
         with TestClient(app, raise_server_exceptions=False) as client:
             yield client
