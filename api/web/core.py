@@ -247,6 +247,20 @@ async def posted_form(
     return who, form, token
 
 
+async def network_form(request: Request) -> tuple[Who, str, dict[str, str], str] | Response:
+    """A coordinator's post about one network: the user, the network (form, then query; see
+    :func:`chosen_network`), the fields and the valid form token; else the refusal, or the
+    uniform 404 page for a network the coordinator may not see."""
+    posted = await posted_form(request)
+    if isinstance(posted, Response):
+        return posted
+    who, form, token = posted
+    network = chosen_network(request, who, form)
+    if network is None:
+        return not_found_page(request, who)
+    return who, network, form, token
+
+
 def fragment(
     request: Request, name: str, values: dict[str, Any], status: int, who: Who
 ) -> tuple[str, int]:

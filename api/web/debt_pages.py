@@ -142,13 +142,10 @@ def network_debts(request: Request) -> Response:
 @router.post("/debts")
 async def network_pay(request: Request) -> Response:
     """Record a cash payment of a debt owed by a coop of the network (audited ``debt.paid``)."""
-    posted = await core.posted_form(request)
+    posted = await core.network_form(request)
     if isinstance(posted, Response):
         return posted
-    who, form, token = posted
-    network = core.chosen_network(request, who, form)
-    if network is None:
-        return core.not_found_page(request, who)
+    who, network, form, token = posted
     return await _pay(request, who, network, form, token)
 
 

@@ -52,13 +52,10 @@ def declines_page(request: Request) -> Response:
 @router.post("/{proposal_id}/again")
 async def propose_again(request: Request, proposal_id: core.PageRowId) -> Response:
     """Forget the decline of ``proposal_id``'s pair: the next round may propose it again."""
-    posted = await core.posted_form(request)
+    posted = await core.network_form(request)
     if isinstance(posted, Response):
         return posted
-    who, form, token = posted
-    network = core.chosen_network(request, who, form)
-    if network is None:
-        return core.not_found_page(request, who)
+    who, network, _form, token = posted
 
     def answer() -> tuple[str, int]:
         ctx = core.ctx_of(request)

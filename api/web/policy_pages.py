@@ -235,13 +235,10 @@ def policy_form(request: Request) -> Response:
 @router.post("")
 async def policy_save(request: Request) -> Response:
     """Save the form as a new version of the network's policy (audited ``policy.set``)."""
-    posted = await core.posted_form(request)
+    posted = await core.network_form(request)
     if isinstance(posted, Response):
         return posted
-    who, form, token = posted
-    network = core.chosen_network(request, who, form)
-    if network is None:
-        return core.not_found_page(request, who)
+    who, network, form, token = posted
 
     def answer() -> tuple[str, int]:
         doc, lines = spec_doc(form)

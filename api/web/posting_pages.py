@@ -28,7 +28,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.schemas.dates import DateTextError, parse_date_text
 from api.services.businesses import business_name
 from api.services.errors import ServiceError
 from api.services.knowhow import knowhow_of_network, post_learn, post_teach
@@ -40,9 +39,8 @@ from api.services.posting_reads import (
     startup_businesses,
     startup_needs_of_network,
 )
-from api.services.round.calendar import check_round_date
 from api.services.startup_capital import post_startup_need
-from api.web import core, i18n, knowhow_pages, order_pages, posting_form
+from api.web import core, i18n, knowhow_pages, order_pages, posting_form, round_form
 from matcher.knowhow.topics import TOPICS
 
 router = APIRouter(prefix="/web/member", include_in_schema=False)
@@ -199,40 +197,13 @@ def network_page(request: Request) -> Response:
     return core.render(request, "knowhow_network.html", values, who=who)
 
 
-def _run(request: Request, who: core.Who, network: str, form: dict[str, str]) -> tuple[str, int]:
-    ctx = core.ctx_of(request)
-    values: dict[str, Any] = {"error": None, "outcome": None, "network": network, "networks": []}
-    try:
-        day = parse_date_text(form.get("business_date", ""))
-        check_round_date(day, ctx.clock(), ctx.settings.round_date_window_days, False)
-        values["outcome"] = run_knowhow_round(
-            ctx.engine,
-            network_id=network,
-            business_date=day,
-            actor=who.principal,
-            new_version=form.get("new_version") == "1",
-            clock=ctx.clock,
-        )
-    except DateTextError as exc:
-        values["error"] = f"business_date: {exc}"
-    except ServiceError as exc:
-        lang = core.lang_of(request)
-        values["error"] = exc.message_th if lang == "th" and exc.message_th else exc.message_en
-    values.update(_proposal_values(request, network))
-    status = 200 if values["error"] is None else 422
-    return core.fragment(request, "knowhow_result.html", values, status, who)
-
-
 @network_router.post("/run")
 async def run(request: Request) -> Response:
     """Run (or show) the network's know-how round for the date (HTMX fragment)."""
-    posted = await core.posted_form(request)
-    if isinstance(posted, Response):
-        return posted
-    who, form, token = posted
-    network = core.chosen_network(request, who, form)
-    if network is None:
-        return core.not_found_page(request, who)
-    return await core.once(
-        request, who, "knowhow-run", token, lambda: _run(request, who, network, form)
+    return await round_form.run_round_form(
+        request,
+        "knowhow-run",
+        run_knowhow_round,
+        "knowhow_result.html",
+        lambda network: _proposal_values(request, network),
     )

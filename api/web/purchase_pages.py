@@ -14,8 +14,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.schemas.dates import DateTextError, parse_date_text
-from api.services.errors import ServiceError
 from api.services.group_orders import accept_joint_order, decline_joint_order
 from api.services.purchase_reads import (
     group_order_of_coop,
@@ -23,8 +21,7 @@ from api.services.purchase_reads import (
     group_orders_of_network,
 )
 from api.services.purchase_round import run_purchase_round
-from api.services.round.calendar import check_round_date
-from api.web import answers, core
+from api.web import answers, core, round_form
 
 router = APIRouter(prefix="/web/member/purchases", include_in_schema=False)
 network_router = APIRouter(prefix="/web/purchases", include_in_schema=False)
@@ -92,40 +89,13 @@ def _network_values(request: Request, network: str) -> dict[str, Any]:
     return _values(rows)
 
 
-def _run(request: Request, who: core.Who, network: str, form: dict[str, str]) -> tuple[str, int]:
-    ctx = core.ctx_of(request)
-    values = {**_network_values(request, network), "error": None, "outcome": None}
-    try:
-        day = parse_date_text(form.get("business_date", ""))
-        check_round_date(day, ctx.clock(), ctx.settings.round_date_window_days, False)
-        values["outcome"] = run_purchase_round(
-            ctx.engine,
-            network_id=network,
-            business_date=day,
-            actor=who.principal,
-            new_version=form.get("new_version") == "1",
-            clock=ctx.clock,
-        )
-    except DateTextError as exc:
-        values["error"] = f"business_date: {exc}"
-    except ServiceError as exc:
-        lang = core.lang_of(request)
-        values["error"] = exc.message_th if lang == "th" and exc.message_th else exc.message_en
-    values.update(_network_values(request, network))
-    status = 200 if values["error"] is None else 422
-    return core.fragment(request, "purchases_result.html", values, status, who)
-
-
 @network_router.post("/run")
 async def run(request: Request) -> Response:
     """Run (or show) the network's purchase round for the date (HTMX fragment)."""
-    posted = await core.posted_form(request)
-    if isinstance(posted, Response):
-        return posted
-    who, form, token = posted
-    network = core.chosen_network(request, who, form)
-    if network is None:
-        return core.not_found_page(request, who)
-    return await core.once(
-        request, who, "purchase-run", token, lambda: _run(request, who, network, form)
+    return await round_form.run_round_form(
+        request,
+        "purchase-run",
+        run_purchase_round,
+        "purchases_result.html",
+        lambda network: _network_values(request, network),
     )

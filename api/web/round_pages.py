@@ -114,13 +114,10 @@ def saved_tables(report: RoundReport, lang: str) -> list[tuple[str, list[str], l
 
 async def _post(request: Request, action: str) -> Response:
     """Shared by preview and run: session, CSRF token, network, date, then the action once."""
-    posted = await core.posted_form(request)
+    posted = await core.network_form(request)
     if isinstance(posted, Response):
         return posted
-    who, form, token = posted
-    network = core.chosen_network(request, who, form)
-    if network is None:
-        return core.not_found_page(request, who)
+    who, network, form, token = posted
     day = _business_date(form)
     again = form.get("new_version") == "1"
     force = form.get("force") == "1"
