@@ -25,13 +25,12 @@ from api.db import repo
 from api.db.audit import append_event, canonical_json
 from api.db.tables import MembershipRow, RoundRow
 from api.db.tables_knowhow import KnowhowPostingRow, KnowhowProposalRow
-from api.db.tx import in_write_transaction, network_lock, read_session
 from api.services.clock import UtcClock, system_clock
-from api.services.hooks import OnCommit, with_hook
+from api.services.hooks import OnCommit
 from api.services.knowhow import HOLDS, expire_knowhow
 from api.services.round.policy import answer_by
 from api.services.round.service import authorize
-from api.services.round.stored import new_round_row
+from api.services.round.stored import new_round_row, run_kind_round
 from matcher.knowhow.model import KnowhowProblem, LearnRequest, TeachOffer
 
 KIND = "knowhow"
@@ -70,58 +69,58 @@ def run_knowhow_round(
         NotFoundError / ForbiddenError: unknown network, or ``actor`` does not coordinate it.
     """
     authorize(engine, actor, network_id)
-    with network_lock(engine, network_id):
-        if not new_version:
-            with read_session(engine) as s:
-                existing = repo.latest_round(s, network_id, KIND, business_date)
-            if existing is not None:
-                return in_write_transaction(
-                    engine, lambda s: with_hook(s, _outcome(s, existing, True), on_commit)
+
+    def work(s: Session) -> KnowhowRoundOutcome:
+        now = clock()
+        coops = _coops(s, network_id)
+        expired = expire_knowhow(s, [n.id for n in repo.subtree(s, network_id)], now, actor)
+        prev = repo.latest_round(s, network_id, KIND, business_date)
+        voided = _void_day(s, network_id, business_date, now)
+        problem = _problem(s, coops)
+        from matcher.knowhow.solver import solve_knowhow  # lazy: OR-Tools
+
+        result = solve_knowhow(problem)
+        expires = answer_by(s, network_id, business_date, ANSWER_DAYS)
+        rnd = new_round_row(
+            s, network_id=network_id, kind=KIND, day=business_date, prev=prev,
+            solver=result.solver, params={"answer_by": expires.isoformat()}, actor=actor,
+            now=now,
+        )  # fmt: skip
+        rnd.solve_status = result.status.value
+        rnd.order_count = len(problem.requests) + len(problem.offers)
+        rnd.proposal_count = len(result.mentorships)
+        rnd.objective_json = canonical_json(
+            {"matched": result.matched, "requests": len(problem.requests),
+             "distance_m": result.distance_m}
+        )  # fmt: skip
+        rnd.notes_json = canonical_json(list(result.notes))
+        for m in result.mentorships:
+            s.add(
+                KnowhowProposalRow(
+                    round_id=int(rnd.id or 0), network_id=network_id,
+                    request_id=m.request_id, offer_id=m.offer_id,
+                    learner_coop_id=m.learner, mentor_coop_id=m.mentor, topic=m.topic,
+                    distance_m=m.distance_m, status="pending", created_at=now,
+                    expires_at=expires,
                 )
-
-        def work(s: Session) -> KnowhowRoundOutcome:
-            now = clock()
-            coops = _coops(s, network_id)
-            expired = expire_knowhow(s, [n.id for n in repo.subtree(s, network_id)], now, actor)
-            prev = repo.latest_round(s, network_id, KIND, business_date)
-            voided = _void_day(s, network_id, business_date, now)
-            problem = _problem(s, coops)
-            from matcher.knowhow.solver import solve_knowhow  # lazy: OR-Tools
-
-            result = solve_knowhow(problem)
-            expires = answer_by(s, network_id, business_date, ANSWER_DAYS)
-            rnd = new_round_row(
-                s, network_id=network_id, kind=KIND, day=business_date, prev=prev,
-                solver=result.solver, params={"answer_by": expires.isoformat()}, actor=actor,
-                now=now,
             )  # fmt: skip
-            rnd.solve_status = result.status.value
-            rnd.order_count = len(problem.requests) + len(problem.offers)
-            rnd.proposal_count = len(result.mentorships)
-            rnd.objective_json = canonical_json(
-                {"matched": result.matched, "requests": len(problem.requests),
-                 "distance_m": result.distance_m}
-            )  # fmt: skip
-            rnd.notes_json = canonical_json(list(result.notes))
-            for m in result.mentorships:
-                s.add(
-                    KnowhowProposalRow(
-                        round_id=int(rnd.id or 0), network_id=network_id,
-                        request_id=m.request_id, offer_id=m.offer_id,
-                        learner_coop_id=m.learner, mentor_coop_id=m.mentor, topic=m.topic,
-                        distance_m=m.distance_m, status="pending", created_at=now,
-                        expires_at=expires,
-                    )
-                )  # fmt: skip
-            s.add(rnd)
-            s.flush()
-            append_event(s, now, actor, "knowhow_round.run", "round", str(rnd.id),
-                         {"network": network_id, "date": business_date.isoformat(),
-                          "matched": result.matched})  # fmt: skip
-            out = _outcome(s, rnd, False, expired=expired, voided=voided)
-            return with_hook(s, out, on_commit)
+        s.add(rnd)
+        s.flush()
+        append_event(s, now, actor, "knowhow_round.run", "round", str(rnd.id),
+                     {"network": network_id, "date": business_date.isoformat(),
+                      "matched": result.matched})  # fmt: skip
+        return _outcome(s, rnd, False, expired=expired, voided=voided)
 
-        return in_write_transaction(engine, work)
+    return run_kind_round(
+        engine,
+        network_id=network_id,
+        kind=KIND,
+        business_date=business_date,
+        new_version=new_version,
+        stored=lambda s, existing: _outcome(s, existing, True),
+        work=work,
+        on_commit=on_commit,
+    )
 
 
 def _coops(s: Session, network_id: str) -> list[str]:

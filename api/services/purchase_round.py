@@ -27,16 +27,16 @@ from api.db.audit import append_event, canonical_json
 from api.db.orders import apply_deltas
 from api.db.tables import RoundRow
 from api.db.tables_purchase import JointOrderMemberRow, JointOrderRow
-from api.db.tx import in_write_transaction, network_lock, read_session
 from api.services.clock import UtcClock, system_clock
 from api.services.errors import InvalidStateError
 from api.services.group_orders import expire_due, void_day
-from api.services.hooks import OnCommit, with_hook
+from api.services.hooks import OnCommit
 from api.services.persist import code_version
 from api.services.purchase_orders import open_purchase_orders
 from api.services.round.calendar import add_business_days, business_day_end
 from api.services.round.policy import answer_by
 from api.services.round.service import authorize
+from api.services.round.stored import run_kind_round
 from matcher.errors import InputError
 from matcher.purchase.model import PurchaseProblem, PurchaseResult
 
@@ -83,52 +83,51 @@ def run_purchase_round(
         InvalidStateError: the stored orders break a matcher rule.
     """
     authorize(engine, actor, network_id)
-    with network_lock(engine, network_id):
-        if not new_version:
-            with read_session(engine) as s:
-                existing = repo.latest_round(s, network_id, KIND, business_date)
-            if existing is not None:
-                return in_write_transaction(
-                    engine,
-                    lambda s: with_hook(s, _outcome(s, existing, reused=True), on_commit),
-                )
 
-        def work(s: Session) -> PurchaseRoundOutcome:
-            now = clock()
-            ids = [n.id for n in repo.subtree(s, network_id)]
-            expired = expire_due(s, ids, now, actor)
-            prev = repo.latest_round(s, network_id, KIND, business_date)
-            voided = void_day(s, network_id, KIND, business_date, now, actor)
-            needs, offers = open_purchase_orders(s, ids, business_date)
-            problem = PurchaseProblem(
-                business_date,
-                tuple(needs),
-                tuple(offers),
-                time_limit_ms=time_limit_ms,
-                gap_bps=gap_bps,
-            )
-            result = _solve(problem)
-            version = 1 if prev is None else prev.version + 1
-            rnd = _store_round(s, network_id, business_date, version, problem, result, actor, now)
-            commit_by = (
-                answer_by(s, network_id, business_date, COMMIT_DAYS)
-                if commit_days is None
-                else business_day_end(add_business_days(business_date, commit_days))
-            )
-            jids = _store_groups(s, network_id, int(rnd.id or 0), result, commit_by, now)
-            append_event(
-                s,
-                now,
-                actor,
-                "purchase_round.run",
-                "round",
-                str(rnd.id),
-                {"network": network_id, "date": business_date.isoformat(), "groups": jids},
-            )
-            out = _outcome(s, rnd, reused=False, expired=expired, voided=voided)
-            return with_hook(s, out, on_commit)
+    def work(s: Session) -> PurchaseRoundOutcome:
+        now = clock()
+        ids = [n.id for n in repo.subtree(s, network_id)]
+        expired = expire_due(s, ids, now, actor)
+        prev = repo.latest_round(s, network_id, KIND, business_date)
+        voided = void_day(s, network_id, KIND, business_date, now, actor)
+        needs, offers = open_purchase_orders(s, ids, business_date)
+        problem = PurchaseProblem(
+            business_date,
+            tuple(needs),
+            tuple(offers),
+            time_limit_ms=time_limit_ms,
+            gap_bps=gap_bps,
+        )
+        result = _solve(problem)
+        version = 1 if prev is None else prev.version + 1
+        rnd = _store_round(s, network_id, business_date, version, problem, result, actor, now)
+        commit_by = (
+            answer_by(s, network_id, business_date, COMMIT_DAYS)
+            if commit_days is None
+            else business_day_end(add_business_days(business_date, commit_days))
+        )
+        jids = _store_groups(s, network_id, int(rnd.id or 0), result, commit_by, now)
+        append_event(
+            s,
+            now,
+            actor,
+            "purchase_round.run",
+            "round",
+            str(rnd.id),
+            {"network": network_id, "date": business_date.isoformat(), "groups": jids},
+        )
+        return _outcome(s, rnd, reused=False, expired=expired, voided=voided)
 
-        return in_write_transaction(engine, work)
+    return run_kind_round(
+        engine,
+        network_id=network_id,
+        kind=KIND,
+        business_date=business_date,
+        new_version=new_version,
+        stored=lambda s, existing: _outcome(s, existing, reused=True),
+        work=work,
+        on_commit=on_commit,
+    )
 
 
 def _solve(problem: PurchaseProblem) -> PurchaseResult:

@@ -36,14 +36,13 @@ from api.db.tables import (
     RoundRow,
 )
 from api.db.tables_startup import StartupNeedRow
-from api.db.tx import in_write_transaction, network_lock, read_session
 from api.services.clock import UtcClock, system_clock
-from api.services.hooks import OnCommit, with_hook
+from api.services.hooks import OnCommit
 from api.services.loans import quoted_interest
 from api.services.proposals import expire_due
 from api.services.round.policy import answer_by
 from api.services.round.service import authorize
-from api.services.round.stored import new_round_row
+from api.services.round.stored import new_round_row, run_kind_round
 from api.services.startup_capital import fund_terms, held_by
 from matcher.domain import NetworkLevel
 from matcher.liquidity.model import LoanProposal
@@ -82,38 +81,39 @@ def run_startup_round(
         NotFoundError / ForbiddenError: unknown network, or ``actor`` does not coordinate it.
     """
     authorize(engine, actor, network_id)
-    with network_lock(engine, network_id):
-        if not new_version:
-            with read_session(engine) as s:
-                existing = repo.latest_round(s, network_id, KIND, business_date)
-            if existing is not None:
-                return in_write_transaction(
-                    engine, lambda s: with_hook(s, _outcome(s, existing, True), on_commit)
-                )
 
-        def work(s: Session) -> StartupRoundOutcome:
-            now = clock()
-            # proposals past their answer-by free the fund and the coop's limit first
-            expire_due(s, now, actor, [n.id for n in repo.subtree(s, network_id)])
-            prev = repo.latest_round(s, network_id, KIND, business_date)
-            _void_day(s, network_id, business_date, now)
-            expires = answer_by(s, network_id, business_date, ANSWER_DAYS)
-            rnd = new_round_row(
-                s, network_id=network_id, kind=KIND, day=business_date, prev=prev,
-                solver="startup-fund", params={"answer_by": expires.isoformat()}, actor=actor,
-                now=now,
-            )  # fmt: skip
-            notes = _propose(s, network_id, rnd, business_date, now, expires)
-            rnd.notes_json = canonical_json(notes)
-            s.add(rnd)
-            s.flush()
-            append_event(
-                s, now, actor, "startup_round.run", "round", str(rnd.id),
-                {"network": network_id, "date": business_date.isoformat()},
-            )  # fmt: skip
-            return with_hook(s, _outcome(s, rnd, False), on_commit)
+    def work(s: Session) -> StartupRoundOutcome:
+        now = clock()
+        # proposals past their answer-by free the fund and the coop's limit first
+        expire_due(s, now, actor, [n.id for n in repo.subtree(s, network_id)])
+        prev = repo.latest_round(s, network_id, KIND, business_date)
+        _void_day(s, network_id, business_date, now)
+        expires = answer_by(s, network_id, business_date, ANSWER_DAYS)
+        rnd = new_round_row(
+            s, network_id=network_id, kind=KIND, day=business_date, prev=prev,
+            solver="startup-fund", params={"answer_by": expires.isoformat()}, actor=actor,
+            now=now,
+        )  # fmt: skip
+        notes = _propose(s, network_id, rnd, business_date, now, expires)
+        rnd.notes_json = canonical_json(notes)
+        s.add(rnd)
+        s.flush()
+        append_event(
+            s, now, actor, "startup_round.run", "round", str(rnd.id),
+            {"network": network_id, "date": business_date.isoformat()},
+        )  # fmt: skip
+        return _outcome(s, rnd, False)
 
-        return in_write_transaction(engine, work)
+    return run_kind_round(
+        engine,
+        network_id=network_id,
+        kind=KIND,
+        business_date=business_date,
+        new_version=new_version,
+        stored=lambda s, existing: _outcome(s, existing, True),
+        work=work,
+        on_commit=on_commit,
+    )
 
 
 def _void_day(s: Session, network_id: str, day: date, now: datetime) -> None:
